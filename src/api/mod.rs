@@ -1,0 +1,141 @@
+//! Wire types of API.md, shared by order-hub and the client.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+pub use crate::domain::outlet::Attached;
+pub use crate::domain::params::{ParamType, Reason};
+pub use crate::domain::{FieldError, Outlet, OutletKind, Role, Staff};
+
+/// `POST /api/v1/session` body.
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct LoginRequest {
+    pub login: String,
+    pub password: String,
+}
+
+/// The logged-in user as the session reports it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct SessionUser {
+    pub login: String,
+    pub name: String,
+    pub outlet_code: String,
+    pub role: Role,
+}
+
+/// `POST /api/v1/session` answer.
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct SessionResponse {
+    /// Bearer token for every other route.
+    pub token: String,
+    pub expires_at: DateTime<Utc>,
+    pub user: SessionUser,
+}
+
+/// `GET /api/v1/outlets` answer.
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct OutletList {
+    /// Grows on every outlet write; clients compare it to skip work.
+    pub revision: i64,
+    pub outlets: Vec<Outlet>,
+}
+
+/// `POST`/`PUT` staff body: the record plus an optional new password.
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct StaffWrite {
+    #[serde(flatten)]
+    pub staff: Staff,
+    /// Set on create and on password reset; never returned.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub password: Option<String>,
+}
+
+/// One server parameter as `GET /api/v1/parameters` lists it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct Parameter {
+    pub key: String,
+    pub category: String,
+    pub value: Value,
+    #[serde(rename = "type")]
+    pub ty: ParamType,
+    pub min: Option<i64>,
+    pub max: Option<i64>,
+    /// In the request's language.
+    pub description: String,
+    /// Extension: the shipped default, for 恢复默认.
+    #[serde(default)]
+    pub default: Value,
+    /// Extension: the allowed words of a `choice` parameter.
+    #[serde(default)]
+    pub choices: Vec<String>,
+    /// Extension: who last changed it (null = never changed).
+    #[serde(default)]
+    pub updated_by: Option<String>,
+    #[serde(default)]
+    pub updated_at: Option<DateTime<Utc>>,
+}
+
+/// `PUT /api/v1/parameters/{key}` body.
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct ParameterUpdate {
+    pub value: Value,
+}
+
+/// Every error answer: `{"error": {...}}`.
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct ErrorBody {
+    pub error: ErrorDetail,
+}
+
+/// The error itself. Only `code` and `message` are always present.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct ErrorDetail {
+    /// Stable machine code, e.g. `outlet_in_use`.
+    pub code: String,
+    /// Human-readable, in the request's Accept-Language (zh-CN default).
+    pub message: String,
+    /// Which form fields broke which rule (422).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub fields: Vec<FieldError>,
+    /// What is still attached to an outlet (409 `outlet_in_use`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attached: Option<Attached>,
+    /// The server's current record (412), so the user can redo the edit.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub current: Option<Value>,
+    /// The current order (409 `state_conflict`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub order: Option<Value>,
+}
+
+/// `GET /healthz` answer.
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct Health {
+    pub status: String,
+    pub server_time: DateTime<Utc>,
+}
+
+/// Formats a version for `If-Match` (a quoted entity tag).
+pub fn etag(version: i64) -> String {
+    format!("\"{version}\"")
+}
+
+/// Parses an `If-Match` value such as `"3"` or `W/"3"`.
+pub fn parse_etag(value: &str) -> Option<i64> {
+    let v = value.trim();
+    let v = v.strip_prefix("W/").unwrap_or(v);
+    v.trim_matches('"').parse().ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn etags_round_trip() {
+        assert_eq!(parse_etag(&etag(7)), Some(7));
+        assert_eq!(parse_etag("W/\"12\""), Some(12));
+        assert_eq!(parse_etag("*"), None);
+    }
+}

@@ -1,0 +1,64 @@
+//! order-hub: the company's order server (API.md "Running it").
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::Parser;
+use outlet_desk::hub::{self, HubConfig};
+
+/// The outlet-desk order server.
+#[derive(Debug, Parser)]
+#[command(name = "order-hub", version, about)]
+struct Args {
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    listen: SocketAddr,
+    /// Directory of the server's database (hub.db).
+    #[arg(long, default_value = "order-hub-data")]
+    data_dir: PathBuf,
+    /// Seed the demo network and keep demo orders arriving.
+    #[arg(long)]
+    demo: bool,
+    /// Demo inbound orders per minute (with --demo).
+    #[arg(long)]
+    demo_rate: Option<u32>,
+    /// Session lifetime in seconds.
+    #[arg(long, default_value_t = 12 * 3600)]
+    token_ttl_seconds: u64,
+}
+
+#[tokio::main]
+async fn main() -> std::process::ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "info".into()),
+        )
+        .init();
+    let args = Args::parse();
+    if (args.demo || args.demo_rate.is_some()) && !args.listen.ip().is_loopback() {
+        eprintln!("order-hub: the demo only listens on loopback (127.0.0.1 or ::1)");
+        return std::process::ExitCode::from(2);
+    }
+    let mut cfg = HubConfig::new(args.listen, args.data_dir);
+    cfg.demo = args.demo || args.demo_rate.is_some();
+    cfg.demo_rate = args.demo_rate.unwrap_or(6);
+    cfg.admin_password = std::env::var("ORDER_HUB_ADMIN_PASSWORD").ok();
+    cfg.upstream_token = std::env::var("ORDER_HUB_UPSTREAM_TOKEN").ok();
+    cfg.demo_password = std::env::var("ORDER_HUB_DEMO_PASSWORD").ok();
+    cfg.token_ttl = std::time::Duration::from_secs(args.token_ttl_seconds.max(1));
+    let running = match hub::start(cfg).await {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("order-hub: {e}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    for line in &running.first_start.notices {
+        println!("{line}");
+    }
+    println!("order-hub listening on {}", running.url());
+    let _ = tokio::signal::ctrl_c().await;
+    running.stop().await;
+    std::process::ExitCode::SUCCESS
+}

@@ -1,0 +1,235 @@
+//! Where the client keeps its files, and the user's settings file.
+//!
+//! A settings file that is missing, partial or garbage never stops the
+//! client: every field falls back to its default and a warning is logged.
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::domain::params::DEFAULT_TOML;
+use crate::i18n::Lang;
+
+/// The client's directories.
+#[derive(Debug, Clone)]
+pub struct Paths {
+    /// Holds `config.toml`.
+    pub config_dir: PathBuf,
+    /// Holds `cache.db` and, in embedded mode, `hub.db`.
+    pub data_dir: PathBuf,
+}
+
+impl Paths {
+    /// `--data-dir` if given (both files go there), else the platform's
+    /// per-user dirs (AppData on Windows, XDG on Linux).
+    pub fn resolve(data_dir: Option<PathBuf>) -> Result<Paths, String> {
+        if let Some(d) = data_dir {
+            return Ok(Paths {
+                config_dir: d.clone(),
+                data_dir: d,
+            });
+        }
+        let dirs = directories::ProjectDirs::from("cn", "outlet-desk", "outlet-desk")
+            .ok_or("no home directory to keep settings in; pass --data-dir")?;
+        Ok(Paths {
+            config_dir: dirs.config_dir().to_path_buf(),
+            data_dir: dirs.data_dir().to_path_buf(),
+        })
+    }
+
+    /// The settings file.
+    pub fn settings_file(&self) -> PathBuf {
+        self.config_dir.join("config.toml")
+    }
+
+    /// The local cache database.
+    pub fn cache_db(&self) -> PathBuf {
+        self.data_dir.join("cache.db")
+    }
+
+    /// The embedded hub's directory.
+    pub fn hub_dir(&self) -> PathBuf {
+        self.data_dir.join("hub")
+    }
+}
+
+/// The user's own settings (SPEC 4: remembered per user on this PC).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Settings {
+    /// order-hub address; empty means the embedded demo hub.
+    pub server_url: String,
+    pub language: Lang,
+    /// Display style name.
+    pub theme: String,
+    /// `normal` or `large`.
+    pub font_size: String,
+    /// New-order sound.
+    pub sound: bool,
+    /// Last login name, pre-filled on the login screen.
+    pub last_login: String,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        let shipped = shipped_client_defaults();
+        Settings {
+            server_url: shipped.server_url,
+            language: shipped.language,
+            theme: shipped.theme,
+            font_size: shipped.font_size,
+            sound: shipped.sound,
+            last_login: String::new(),
+        }
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(default)]
+struct Shipped {
+    server_url: String,
+    language: Lang,
+    theme: String,
+    font_size: String,
+    sound: bool,
+}
+
+impl Default for Shipped {
+    fn default() -> Self {
+        Shipped {
+            server_url: String::new(),
+            language: Lang::ZhCn,
+            theme: "classic_blue".into(),
+            font_size: "normal".into(),
+            sound: true,
+        }
+    }
+}
+
+fn shipped_client_defaults() -> Shipped {
+    #[derive(Deserialize, Default)]
+    struct Doc {
+        #[serde(default)]
+        client: Shipped,
+    }
+    toml::from_str::<Doc>(DEFAULT_TOML).map(|d| d.client).unwrap_or_default()
+}
+
+impl Settings {
+    /// Reads `path`; returns the settings and warnings about what was
+    /// ignored.
+    pub fn load(path: &Path) -> (Settings, Vec<String>) {
+        let text = match std::fs::read_to_string(path) {
+            Ok(t) => t,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return (Settings::default(), Vec::new()),
+            Err(e) => {
+                return (
+                    Settings::default(),
+                    vec![format!("{}: {e}; using defaults", path.display())],
+                )
+            }
+        };
+        Settings::parse(&text, &path.display().to_string())
+    }
+
+    /// Parses settings text field by field, so one bad value costs only
+    /// that value.
+    pub fn parse(text: &str, origin: &str) -> (Settings, Vec<String>) {
+        let mut warnings = Vec::new();
+        let mut s = Settings::default();
+        let table: toml::Table = match text.parse() {
+            Ok(t) => t,
+            Err(e) => {
+                warnings.push(format!("{origin}: not valid TOML ({e}); using defaults"));
+                return (s, warnings);
+            }
+        };
+        for (key, value) in &table {
+            let ok = match key.as_str() {
+                "server_url" => value.as_str().map(|v| s.server_url = v.trim().to_owned()).is_some(),
+                "language" => value
+                    .as_str()
+                    .and_then(Lang::parse)
+                    .map(|l| s.language = l)
+                    .is_some(),
+                "theme" => value.as_str().map(|v| s.theme = v.to_owned()).is_some(),
+                "font_size" => value
+                    .as_str()
+                    .filter(|v| matches!(*v, "normal" | "large"))
+                    .map(|v| s.font_size = v.to_owned())
+                    .is_some(),
+                "sound" => value.as_bool().map(|v| s.sound = v).is_some(),
+                "last_login" => value.as_str().map(|v| s.last_login = v.to_owned()).is_some(),
+                _ => {
+                    warnings.push(format!("{origin}: unknown setting `{key}` ignored"));
+                    true
+                }
+            };
+            if !ok {
+                warnings.push(format!("{origin}: bad value for `{key}`; using the default"));
+            }
+        }
+        (s, warnings)
+    }
+
+    /// Writes the settings atomically (temp file, then rename), so a crash
+    /// never leaves half a file.
+    pub fn save(&self, path: &Path) -> Result<(), String> {
+        let text = toml::to_string_pretty(self).map_err(|e| e.to_string())?;
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+        }
+        let tmp = path.with_extension("toml.tmp");
+        std::fs::write(&tmp, text).map_err(|e| format!("{}: {e}", tmp.display()))?;
+        std::fs::rename(&tmp, path).map_err(|e| format!("{}: {e}", path.display()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn missing_file_gives_defaults_without_warning() {
+        let dir = tempfile::tempdir().unwrap();
+        let (s, w) = Settings::load(&dir.path().join("none.toml"));
+        assert_eq!(s, Settings::default());
+        assert!(w.is_empty());
+        assert_eq!(s.language, Lang::ZhCn);
+        assert_eq!(s.server_url, "");
+    }
+
+    #[test]
+    fn garbage_gives_defaults_with_warning() {
+        let (s, w) = Settings::parse("\u{0}\u{1}not toml [[[", "x");
+        assert_eq!(s, Settings::default());
+        assert_eq!(w.len(), 1);
+    }
+
+    #[test]
+    fn partial_and_bad_fields_keep_the_rest() {
+        let (s, w) = Settings::parse(
+            "language = \"en\"\nfont_size = \"huge\"\nsound = 3\nmystery = 1\n",
+            "x",
+        );
+        assert_eq!(s.language, Lang::En);
+        assert_eq!(s.font_size, "normal");
+        assert!(s.sound);
+        assert_eq!(w.len(), 3, "{w:?}");
+    }
+
+    #[test]
+    fn save_then_load_round_trips() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("sub").join("config.toml");
+        let s = Settings {
+            language: Lang::En,
+            last_login: "admin".into(),
+            ..Settings::default()
+        };
+        s.save(&path).unwrap();
+        let (back, w) = Settings::load(&path);
+        assert!(w.is_empty(), "{w:?}");
+        assert_eq!(back, s);
+    }
+}

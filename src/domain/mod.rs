@@ -1,0 +1,13 @@
+//! Pure product rules (SPEC.md): no I/O, shared by order-hub (the authority)
+//! and the client (instant feedback).
+
+pub mod outlet;
+pub mod params;
+pub mod role;
+pub mod rule;
+pub mod staff;
+
+pub use outlet::{Outlet, OutletKind, OutletTree};
+pub use role::Role;
+pub use rule::{FieldError, RuleError};
+pub use staff::Staff;

@@ -1,0 +1,476 @@
+//! The outlet network (SPEC 2.1): a tree with one HQ at the root.
+
+use std::collections::{HashMap, HashSet};
+
+use serde::{Deserialize, Serialize};
+
+use super::rule::{is_valid_code, is_valid_phone, Checker, RuleError};
+
+/// What an outlet is in the company's structure.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum OutletKind {
+    /// 总公司: the single root.
+    Hq,
+    /// 分公司.
+    Branch,
+    /// 办事处.
+    Office,
+    /// 营业部: a sales outlet.
+    Outlet,
+}
+
+impl OutletKind {
+    /// All kinds, in form order.
+    pub const ALL: [OutletKind; 4] = [
+        OutletKind::Hq,
+        OutletKind::Branch,
+        OutletKind::Office,
+        OutletKind::Outlet,
+    ];
+
+    /// The wire name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OutletKind::Hq => "hq",
+            OutletKind::Branch => "branch",
+            OutletKind::Office => "office",
+            OutletKind::Outlet => "outlet",
+        }
+    }
+
+    /// Parses the wire name.
+    pub fn parse(s: &str) -> Option<OutletKind> {
+        OutletKind::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+}
+
+/// One node of the network, as the API carries it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct Outlet {
+    /// Unique, stable key.
+    pub code: String,
+    /// Display name, unique among siblings.
+    pub name: String,
+    /// Place in the structure.
+    pub kind: OutletKind,
+    /// `None` only for HQ.
+    pub parent_code: Option<String>,
+    #[serde(default)]
+    pub province: String,
+    #[serde(default)]
+    pub city: String,
+    #[serde(default)]
+    pub district: String,
+    #[serde(default)]
+    pub address: String,
+    #[serde(default)]
+    pub phone: String,
+    /// 市区网点: urban outlets can grant free pickup.
+    #[serde(default)]
+    pub urban: bool,
+    #[serde(default)]
+    pub latitude: Option<f64>,
+    #[serde(default)]
+    pub longitude: Option<f64>,
+    /// Whether dispatch may send Ali orders here.
+    #[serde(default)]
+    pub accepts_ali_orders: bool,
+    /// Inactive outlets stay in the tree (history) but get no new work.
+    #[serde(default = "yes")]
+    pub active: bool,
+    /// Optimistic-concurrency version; the server sets it.
+    #[serde(default)]
+    pub version: i64,
+}
+
+fn yes() -> bool {
+    true
+}
+
+impl Outlet {
+    /// An empty outlet of `kind` under `parent`, as the 新增 form starts.
+    pub fn blank(kind: OutletKind, parent: Option<&str>) -> Self {
+        Outlet {
+            code: String::new(),
+            name: String::new(),
+            kind,
+            parent_code: parent.map(str::to_owned),
+            province: String::new(),
+            city: String::new(),
+            district: String::new(),
+            address: String::new(),
+            phone: String::new(),
+            urban: false,
+            latitude: None,
+            longitude: None,
+            accepts_ali_orders: true,
+            active: true,
+            version: 0,
+        }
+    }
+
+    /// Checks the fields on their own, without the rest of the network.
+    pub fn check_fields(&self) -> Result<(), RuleError> {
+        let mut c = Checker::default();
+        c.check(self.code.trim().is_empty(), "code", "required");
+        c.check(!is_valid_code(&self.code), "code", "invalid_code");
+        c.check(self.name.trim().is_empty(), "name", "required");
+        c.check(self.name.chars().count() > 50, "name", "too_long");
+        c.check(
+            self.kind != OutletKind::Hq && self.parent_code.as_deref().unwrap_or("").is_empty(),
+            "parent_code",
+            "parent_required",
+        );
+        c.check(
+            self.kind == OutletKind::Hq && self.parent_code.is_some(),
+            "parent_code",
+            "hq_has_no_parent",
+        );
+        c.check(!is_valid_phone(&self.phone), "phone", "invalid_phone");
+        c.check(self.kind == OutletKind::Hq && !self.active, "active", "hq_must_stay");
+        c.check(
+            self.latitude.is_some_and(|v| !(-90.0..=90.0).contains(&v)),
+            "latitude",
+            "out_of_range",
+        );
+        c.check(
+            self.longitude.is_some_and(|v| !(-180.0..=180.0).contains(&v)),
+            "longitude",
+            "out_of_range",
+        );
+        for (field, value, max) in [
+            ("province", &self.province, 20),
+            ("city", &self.city, 20),
+            ("district", &self.district, 20),
+            ("address", &self.address, 120),
+        ] {
+            c.check(value.chars().count() > max, field, "too_long");
+        }
+        c.finish()
+    }
+}
+
+/// An index over the whole network for tree rules and subtree queries.
+///
+/// Built once per revision; lookups are O(1) and subtree walks touch only
+/// the subtree.
+#[derive(Debug, Default, Clone)]
+pub struct OutletTree {
+    by_code: HashMap<String, Outlet>,
+    children: HashMap<String, Vec<String>>,
+    roots: Vec<String>,
+}
+
+impl OutletTree {
+    /// Indexes `outlets`. Children are kept in code order for stable display.
+    pub fn new(outlets: impl IntoIterator<Item = Outlet>) -> Self {
+        let mut tree = OutletTree::default();
+        for o in outlets {
+            tree.by_code.insert(o.code.clone(), o);
+        }
+        for o in tree.by_code.values() {
+            match o.parent_code.as_deref() {
+                Some(p) if tree.by_code.contains_key(p) => tree
+                    .children
+                    .entry(p.to_owned())
+                    .or_default()
+                    .push(o.code.clone()),
+                _ => tree.roots.push(o.code.clone()),
+            }
+        }
+        tree.roots.sort();
+        for kids in tree.children.values_mut() {
+            kids.sort();
+        }
+        tree
+    }
+
+    /// The outlet with `code`.
+    pub fn get(&self, code: &str) -> Option<&Outlet> {
+        self.by_code.get(code)
+    }
+
+    /// Number of outlets.
+    pub fn len(&self) -> usize {
+        self.by_code.len()
+    }
+
+    /// Whether the network is empty.
+    pub fn is_empty(&self) -> bool {
+        self.by_code.is_empty()
+    }
+
+    /// Codes of outlets without a (known) parent: normally just HQ.
+    pub fn roots(&self) -> &[String] {
+        &self.roots
+    }
+
+    /// Direct children of `code`, in code order.
+    pub fn children(&self, code: &str) -> &[String] {
+        self.children.get(code).map_or(&[], Vec::as_slice)
+    }
+
+    /// The HQ outlet, if there is one.
+    pub fn hq(&self) -> Option<&Outlet> {
+        self.by_code.values().find(|o| o.kind == OutletKind::Hq)
+    }
+
+    /// `code` and every outlet below it. Empty for an unknown code.
+    pub fn subtree(&self, code: &str) -> HashSet<String> {
+        let mut out = HashSet::new();
+        if !self.by_code.contains_key(code) {
+            return out;
+        }
+        let mut stack = vec![code.to_owned()];
+        while let Some(c) = stack.pop() {
+            stack.extend(self.children(&c).iter().cloned());
+            out.insert(c);
+        }
+        out
+    }
+
+    /// Whether `code` is `root` or lies below it.
+    pub fn is_within(&self, code: &str, root: &str) -> bool {
+        let mut cur = Some(code);
+        let mut steps = 0;
+        while let Some(c) = cur {
+            if c == root {
+                return self.by_code.contains_key(root);
+            }
+            steps += 1;
+            if steps > self.by_code.len() {
+                return false; // a corrupt cycle must not hang us
+            }
+            cur = self.by_code.get(c).and_then(|o| o.parent_code.as_deref());
+        }
+        false
+    }
+
+    /// Names from the root down to `code`, for breadcrumbs and pickers.
+    pub fn path(&self, code: &str) -> Vec<&Outlet> {
+        let mut path = Vec::new();
+        let mut cur = self.by_code.get(code);
+        while let Some(o) = cur {
+            if path.len() > self.by_code.len() {
+                break;
+            }
+            path.push(o);
+            cur = o.parent_code.as_deref().and_then(|p| self.by_code.get(p));
+        }
+        path.reverse();
+        path
+    }
+
+    /// Checks a new outlet against the network (SPEC 2.1).
+    pub fn check_create(&self, new: &Outlet) -> Result<(), RuleError> {
+        new.check_fields()?;
+        if self.by_code.contains_key(&new.code) {
+            return Err(RuleError::Duplicate {
+                field: "code".into(),
+            });
+        }
+        if new.kind == OutletKind::Hq && self.hq().is_some() {
+            return Err(RuleError::field("kind", "hq_exists"));
+        }
+        self.check_parent_and_name(new)
+    }
+
+    /// Checks an edit of an existing outlet (same code) against the network.
+    pub fn check_update(&self, new: &Outlet) -> Result<(), RuleError> {
+        new.check_fields()?;
+        let Some(old) = self.by_code.get(&new.code) else {
+            return Err(RuleError::field("code", "not_found"));
+        };
+        if new.kind == OutletKind::Hq && old.kind != OutletKind::Hq {
+            return Err(RuleError::field("kind", "hq_exists"));
+        }
+        if old.kind == OutletKind::Hq && new.kind != OutletKind::Hq {
+            return Err(RuleError::field("kind", "hq_must_stay"));
+        }
+        if let Some(parent) = new.parent_code.as_deref() {
+            if self.is_within(parent, &new.code) {
+                return Err(RuleError::field("parent_code", "cycle"));
+            }
+        }
+        self.check_parent_and_name(new)
+    }
+
+    fn check_parent_and_name(&self, new: &Outlet) -> Result<(), RuleError> {
+        if let Some(parent) = new.parent_code.as_deref() {
+            if !self.by_code.contains_key(parent) {
+                return Err(RuleError::field("parent_code", "parent_missing"));
+            }
+            let clash = self.children(parent).iter().any(|c| {
+                c != &new.code
+                    && self
+                        .by_code
+                        .get(c)
+                        .is_some_and(|o| o.name.trim() == new.name.trim())
+            });
+            if clash {
+                return Err(RuleError::field("name", "duplicate_sibling_name"));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// What still hangs on an outlet that someone wants to delete.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct Attached {
+    /// Codes of direct sub-outlets.
+    pub sub_outlets: Vec<String>,
+    /// Logins of staff members at the outlet.
+    pub staff: Vec<String>,
+    /// Number of open (pending or accepted) orders held there.
+    pub open_orders: u64,
+}
+
+impl Attached {
+    /// Deletion is allowed only when nothing is attached; otherwise the
+    /// outlet can be deactivated, so nothing is lost.
+    pub fn is_empty(&self) -> bool {
+        self.sub_outlets.is_empty() && self.staff.is_empty() && self.open_orders == 0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn o(code: &str, kind: OutletKind, parent: Option<&str>, name: &str) -> Outlet {
+        Outlet {
+            code: code.into(),
+            name: name.into(),
+            ..Outlet::blank(kind, parent)
+        }
+    }
+
+    fn net() -> OutletTree {
+        OutletTree::new([
+            o("HQ", OutletKind::Hq, None, "总公司"),
+            o("JS", OutletKind::Branch, Some("HQ"), "江苏分公司"),
+            o("JS-YZ", OutletKind::Office, Some("JS"), "扬州办事处"),
+            o("JS-YZ-01", OutletKind::Outlet, Some("JS-YZ"), "扬州邗江营业部"),
+            o("ZJ", OutletKind::Branch, Some("HQ"), "浙江分公司"),
+        ])
+    }
+
+    #[test]
+    fn subtree_contains_self_and_descendants_only() {
+        let t = net();
+        let s = t.subtree("JS");
+        assert_eq!(s.len(), 3);
+        assert!(s.contains("JS-YZ-01") && !s.contains("ZJ") && !s.contains("HQ"));
+        assert_eq!(t.subtree("HQ").len(), 5);
+        assert!(t.subtree("NOPE").is_empty());
+    }
+
+    #[test]
+    fn is_within_follows_parents() {
+        let t = net();
+        assert!(t.is_within("JS-YZ-01", "JS"));
+        assert!(t.is_within("JS", "JS"));
+        assert!(!t.is_within("ZJ", "JS"));
+        assert!(!t.is_within("UNKNOWN", "HQ"));
+    }
+
+    #[test]
+    fn create_rules() {
+        let t = net();
+        let ok = o("JS-YZ-T", OutletKind::Office, Some("JS"), "扬州测试办事处");
+        assert_eq!(t.check_create(&ok), Ok(()));
+        let dup = o("JS", OutletKind::Office, Some("HQ"), "x");
+        assert_eq!(
+            t.check_create(&dup),
+            Err(RuleError::Duplicate { field: "code".into() })
+        );
+        let second_hq = o("HQ2", OutletKind::Hq, None, "总部二");
+        assert_eq!(t.check_create(&second_hq), Err(RuleError::field("kind", "hq_exists")));
+        let orphan = o("X1", OutletKind::Office, Some("NOPE"), "x");
+        assert_eq!(
+            t.check_create(&orphan),
+            Err(RuleError::field("parent_code", "parent_missing"))
+        );
+        let no_parent = o("X2", OutletKind::Office, None, "x");
+        assert_eq!(
+            t.check_create(&no_parent),
+            Err(RuleError::field("parent_code", "parent_required"))
+        );
+        let sibling = o("X3", OutletKind::Office, Some("JS"), "扬州办事处");
+        assert_eq!(
+            t.check_create(&sibling),
+            Err(RuleError::field("name", "duplicate_sibling_name"))
+        );
+        // The same name under another parent is fine.
+        let elsewhere = o("X4", OutletKind::Office, Some("ZJ"), "扬州办事处");
+        assert_eq!(t.check_create(&elsewhere), Ok(()));
+        let blank = o("", OutletKind::Office, Some("JS"), "");
+        let Err(RuleError::Fields(errs)) = t.check_create(&blank) else {
+            panic!("blank form must fail");
+        };
+        assert!(errs.iter().any(|e| e.field == "code" && e.code == "required"));
+        assert!(errs.iter().any(|e| e.field == "name" && e.code == "required"));
+    }
+
+    #[test]
+    fn moves_that_make_a_cycle_are_refused() {
+        let t = net();
+        let mut js = t.get("JS").cloned().unwrap();
+        js.parent_code = Some("JS-YZ-01".into());
+        assert_eq!(t.check_update(&js), Err(RuleError::field("parent_code", "cycle")));
+        js.parent_code = Some("JS".into());
+        assert_eq!(t.check_update(&js), Err(RuleError::field("parent_code", "cycle")));
+        js.parent_code = Some("ZJ".into());
+        assert_eq!(t.check_update(&js), Ok(()));
+    }
+
+    #[test]
+    fn hq_stays_single() {
+        let t = net();
+        let mut js = t.get("JS").cloned().unwrap();
+        js.kind = OutletKind::Hq;
+        js.parent_code = None;
+        assert_eq!(t.check_update(&js), Err(RuleError::field("kind", "hq_exists")));
+        let mut hq = t.get("HQ").cloned().unwrap();
+        hq.kind = OutletKind::Branch;
+        hq.parent_code = Some("JS".into());
+        assert!(t.check_update(&hq).is_err());
+    }
+
+    #[test]
+    fn deletion_guard() {
+        assert!(Attached::default().is_empty());
+        let a = Attached {
+            staff: vec!["zhang".into()],
+            ..Attached::default()
+        };
+        assert!(!a.is_empty());
+        let b = Attached {
+            open_orders: 1,
+            ..Attached::default()
+        };
+        assert!(!b.is_empty());
+    }
+
+    #[test]
+    fn path_runs_root_first() {
+        let t = net();
+        let names: Vec<_> = t.path("JS-YZ-01").iter().map(|o| o.code.as_str()).collect();
+        assert_eq!(names, ["HQ", "JS", "JS-YZ", "JS-YZ-01"]);
+    }
+
+    #[test]
+    fn field_checks() {
+        let mut x = o("A1", OutletKind::Office, Some("HQ"), "n");
+        x.latitude = Some(91.0);
+        x.phone = "abc".into();
+        let Err(RuleError::Fields(errs)) = x.check_fields() else {
+            panic!()
+        };
+        assert_eq!(errs.len(), 2);
+    }
+}

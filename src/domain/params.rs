@@ -1,0 +1,305 @@
+//! Server parameters (SPEC 3.6): typed, range-checked, with defaults from
+//! `config/default.toml`.
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use super::rule::{is_valid_code, RuleError};
+
+/// The shipped defaults, compiled in so a fresh hub never lacks one.
+pub const DEFAULT_TOML: &str = include_str!("../../config/default.toml");
+
+/// What kind of value a parameter holds; drives validation and the editor.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ParamType {
+    /// A plain whole number.
+    Int,
+    /// A duration in whole minutes.
+    Minutes,
+    /// A duration in whole seconds.
+    Seconds,
+    /// Money in fen.
+    Fen,
+    /// Weight in grams.
+    Grams,
+    /// Volume in cm³.
+    Cm3,
+    /// Distance in metres.
+    Metres,
+    /// An http(s) URL.
+    Url,
+    /// One of a fixed list of words.
+    Choice,
+    /// A list of feedback reasons.
+    Reasons,
+}
+
+impl ParamType {
+    /// Whether the value is a whole number with a range.
+    pub fn is_integer(self) -> bool {
+        matches!(
+            self,
+            ParamType::Int
+                | ParamType::Minutes
+                | ParamType::Seconds
+                | ParamType::Fen
+                | ParamType::Grams
+                | ParamType::Cm3
+                | ParamType::Metres
+        )
+    }
+}
+
+/// The definition of one parameter.
+#[derive(Debug, Clone, Copy)]
+pub struct ParamDef {
+    /// Stable key, `category.name`.
+    pub key: &'static str,
+    /// The category shown on the left of the 参数配置 screen.
+    pub category: &'static str,
+    pub ty: ParamType,
+    pub min: Option<i64>,
+    pub max: Option<i64>,
+    /// Allowed words for `Choice`.
+    pub choices: &'static [&'static str],
+}
+
+const fn int(key: &'static str, category: &'static str, ty: ParamType, min: i64, max: i64) -> ParamDef {
+    ParamDef {
+        key,
+        category,
+        ty,
+        min: Some(min),
+        max: Some(max),
+        choices: &[],
+    }
+}
+
+/// Categories in display order.
+pub const CATEGORIES: [&str; 5] = ["sla", "discount", "reasons", "sync", "print"];
+
+/// Every parameter the hub knows.
+pub const DEFS: &[ParamDef] = &[
+    int("sla.call_window_minutes", "sla", ParamType::Minutes, 1, 240),
+    int("sla.overdue_minutes", "sla", ParamType::Minutes, 10, 2880),
+    int("sla.alert_repeat_minutes", "sla", ParamType::Minutes, 0, 120),
+    int("discount.service_fee_fen", "discount", ParamType::Fen, 0, 100_000),
+    int("discount.free_pickup_min_weight_g", "discount", ParamType::Grams, 1, 100_000_000),
+    int("discount.free_pickup_min_volume_cm3", "discount", ParamType::Cm3, 1, 1_000_000_000),
+    int("discount.free_pickup_max_distance_m", "discount", ParamType::Metres, 0, 1_000_000),
+    int("discount.partner_line_transfer_fee_fen", "discount", ParamType::Fen, 0, 1_000_000),
+    ParamDef {
+        key: "reasons.return",
+        category: "reasons",
+        ty: ParamType::Reasons,
+        min: None,
+        max: None,
+        choices: &[],
+    },
+    ParamDef {
+        key: "reasons.pickup_failed",
+        category: "reasons",
+        ty: ParamType::Reasons,
+        min: None,
+        max: None,
+        choices: &[],
+    },
+    int("sync.interval_seconds", "sync", ParamType::Seconds, 1, 300),
+    int("sync.page_size", "sync", ParamType::Int, 50, 1000),
+    int("sync.outlet_publish_delay_minutes", "sync", ParamType::Minutes, 0, 1440),
+    ParamDef {
+        key: "sync.public_base_url",
+        category: "sync",
+        ty: ParamType::Url,
+        min: None,
+        max: None,
+        choices: &[],
+    },
+    int("print.font_size_pt", "print", ParamType::Int, 6, 24),
+    int("print.label_copies", "print", ParamType::Int, 1, 5),
+    ParamDef {
+        key: "print.paper",
+        category: "print",
+        ty: ParamType::Choice,
+        min: None,
+        max: None,
+        choices: &["a4", "a5", "label_100x150"],
+    },
+];
+
+/// The definition for `key`.
+pub fn def(key: &str) -> Option<&'static ParamDef> {
+    DEFS.iter().find(|d| d.key == key)
+}
+
+/// A feedback reason (反馈原因).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct Reason {
+    /// Stable code; never reused for another meaning.
+    pub code: String,
+    /// What the clerk reads.
+    pub label: String,
+    /// Retired reasons stay known for history but are no longer offered.
+    #[serde(default)]
+    pub retired: bool,
+    /// The clerk must write a note when choosing it (`other`).
+    #[serde(default)]
+    pub note_required: bool,
+}
+
+impl ParamDef {
+    /// Checks `value` for this parameter. `old` is the current value, used
+    /// to keep reason codes stable.
+    pub fn validate(&self, value: &Value, old: Option<&Value>) -> Result<(), RuleError> {
+        let bad = |code: &str| Err(RuleError::field("value", code));
+        match self.ty {
+            t if t.is_integer() => {
+                let Some(n) = value.as_i64() else {
+                    return bad("not_integer");
+                };
+                if self.min.is_some_and(|m| n < m) || self.max.is_some_and(|m| n > m) {
+                    return bad("out_of_range");
+                }
+                Ok(())
+            }
+            ParamType::Url => match value.as_str() {
+                Some(s) if is_http_url(s) => Ok(()),
+                _ => bad("invalid_url"),
+            },
+            ParamType::Choice => match value.as_str() {
+                Some(s) if self.choices.contains(&s) => Ok(()),
+                _ => bad("invalid_choice"),
+            },
+            ParamType::Reasons => {
+                let Ok(new) = serde_json::from_value::<Vec<Reason>>(value.clone()) else {
+                    return bad("invalid_reasons");
+                };
+                check_reasons(&new, old.and_then(|o| serde_json::from_value(o.clone()).ok()))
+            }
+            _ => bad("invalid_value"),
+        }
+    }
+}
+
+fn is_http_url(s: &str) -> bool {
+    let rest = s
+        .strip_prefix("http://")
+        .or_else(|| s.strip_prefix("https://"));
+    rest.is_some_and(|r| {
+        let host = r.split(['/', ':']).next().unwrap_or("");
+        !host.is_empty() && !r.contains(char::is_whitespace)
+    })
+}
+
+fn check_reasons(new: &[Reason], old: Option<Vec<Reason>>) -> Result<(), RuleError> {
+    let bad = |code: &str| Err(RuleError::field("value", code));
+    if new.iter().filter(|r| !r.retired).count() == 0 {
+        return bad("reasons_empty");
+    }
+    for (i, r) in new.iter().enumerate() {
+        if !is_valid_code(&r.code) {
+            return bad("invalid_code");
+        }
+        if r.label.trim().is_empty() {
+            return bad("label_required");
+        }
+        if new[..i].iter().any(|x| x.code == r.code) {
+            return bad("duplicate_reason_code");
+        }
+    }
+    // A code once used must keep existing (retire it instead) so history
+    // that refers to it still reads right.
+    if let Some(old) = old {
+        if old.iter().any(|o| !new.iter().any(|n| n.code == o.code)) {
+            return bad("reason_code_removed");
+        }
+    }
+    Ok(())
+}
+
+/// The default value of every parameter, read from `config/default.toml`.
+///
+/// Fails only if the shipped file is broken, which the tests catch.
+pub fn defaults() -> Result<Vec<(&'static str, Value)>, String> {
+    let doc: toml::Table = DEFAULT_TOML.parse().map_err(|e| format!("{e}"))?;
+    let table = doc
+        .get("parameters")
+        .and_then(toml::Value::as_table)
+        .ok_or("config/default.toml has no [parameters]")?;
+    DEFS.iter()
+        .map(|d| {
+            let v = table
+                .get(d.key)
+                .ok_or_else(|| format!("no default for {}", d.key))?;
+            let json = serde_json::to_value(v).map_err(|e| e.to_string())?;
+            d.validate(&json, None)
+                .map_err(|e| format!("default for {} is invalid: {e}", d.key))?;
+            Ok((d.key, json))
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn every_default_is_valid_and_present() {
+        let d = defaults().expect("defaults load");
+        assert_eq!(d.len(), DEFS.len());
+        let get = |k: &str| d.iter().find(|(key, _)| *key == k).map(|(_, v)| v.clone());
+        assert_eq!(get("sla.call_window_minutes"), Some(json!(15)));
+        assert_eq!(get("sla.overdue_minutes"), Some(json!(120)));
+        assert_eq!(get("discount.service_fee_fen"), Some(json!(200)));
+        assert_eq!(get("discount.free_pickup_min_weight_g"), Some(json!(500_000)));
+    }
+
+    #[test]
+    fn every_category_exists() {
+        for c in CATEGORIES {
+            assert!(DEFS.iter().any(|d| d.category == c), "{c}");
+        }
+    }
+
+    #[test]
+    fn validation_table() {
+        let overdue = def("sla.overdue_minutes").unwrap();
+        let url = def("sync.public_base_url").unwrap();
+        let paper = def("print.paper").unwrap();
+        let reasons = def("reasons.return").unwrap();
+        let r = |c: &str| json!({"code": c, "label": "x"});
+        let cases: Vec<(&ParamDef, Value, Option<Value>, Option<&str>)> = vec![
+            (overdue, json!(60), None, None),
+            (overdue, json!(9), None, Some("out_of_range")),
+            (overdue, json!(2881), None, Some("out_of_range")),
+            (overdue, json!("60"), None, Some("not_integer")),
+            (overdue, json!(1.5), None, Some("not_integer")),
+            (url, json!("https://hub.example.cn:8443/x"), None, None),
+            (url, json!("ftp://x"), None, Some("invalid_url")),
+            (url, json!("http://"), None, Some("invalid_url")),
+            (paper, json!("a4"), None, None),
+            (paper, json!("letter"), None, Some("invalid_choice")),
+            (reasons, json!([r("a")]), None, None),
+            (reasons, json!([]), None, Some("reasons_empty")),
+            (reasons, json!([r("a"), r("a")]), None, Some("duplicate_reason_code")),
+            (reasons, json!([{"code": "a", "label": " "}]), None, Some("label_required")),
+            (reasons, json!([r("b")]), Some(json!([r("a")])), Some("reason_code_removed")),
+            (
+                reasons,
+                json!([{"code": "a", "label": "x", "retired": true}, r("b")]),
+                Some(json!([r("a")])),
+                None,
+            ),
+            (reasons, json!("nope"), None, Some("invalid_reasons")),
+        ];
+        for (d, v, old, want) in cases {
+            let got = d.validate(&v, old.as_ref());
+            match want {
+                None => assert_eq!(got, Ok(()), "{} {v}", d.key),
+                Some(code) => assert_eq!(got, Err(RuleError::field("value", code)), "{} {v}", d.key),
+            }
+        }
+    }
+}

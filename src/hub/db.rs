@@ -1,0 +1,384 @@
+//! order-hub's own SQLite database: schema, migrations and queries.
+
+use std::path::Path;
+
+use chrono::{DateTime, Utc};
+use rusqlite::{params, Connection, OptionalExtension};
+use rusqlite_migration::{Migrations, M};
+
+use crate::domain::{Outlet, OutletKind, Role, Staff};
+
+/// Schema history; append only.
+fn migrations() -> Migrations<'static> {
+    Migrations::new(vec![M::up(
+        r#"
+        CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+        CREATE TABLE outlets (
+            code TEXT PRIMARY KEY,
+            name TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            parent_code TEXT,
+            province TEXT NOT NULL DEFAULT '',
+            city TEXT NOT NULL DEFAULT '',
+            district TEXT NOT NULL DEFAULT '',
+            address TEXT NOT NULL DEFAULT '',
+            phone TEXT NOT NULL DEFAULT '',
+            urban INTEGER NOT NULL DEFAULT 0,
+            latitude REAL,
+            longitude REAL,
+            accepts_ali_orders INTEGER NOT NULL DEFAULT 1,
+            active INTEGER NOT NULL DEFAULT 1,
+            version INTEGER NOT NULL DEFAULT 1,
+            updated_at TEXT NOT NULL
+        );
+        CREATE INDEX outlets_parent ON outlets(parent_code);
+        CREATE INDEX outlets_city ON outlets(city);
+        CREATE TABLE staff (
+            login TEXT PRIMARY KEY,
+            name TEXT NOT NULL,
+            outlet_code TEXT NOT NULL,
+            role TEXT NOT NULL,
+            phone TEXT NOT NULL DEFAULT '',
+            active INTEGER NOT NULL DEFAULT 1,
+            password_hash TEXT NOT NULL,
+            version INTEGER NOT NULL DEFAULT 1,
+            updated_at TEXT NOT NULL
+        );
+        CREATE INDEX staff_outlet ON staff(outlet_code);
+        CREATE TABLE sessions (
+            token TEXT PRIMARY KEY,
+            login TEXT NOT NULL,
+            expires_at TEXT NOT NULL
+        );
+        CREATE INDEX sessions_login ON sessions(login);
+        CREATE TABLE parameters (
+            key TEXT PRIMARY KEY,
+            value TEXT NOT NULL,
+            updated_by TEXT,
+            updated_at TEXT
+        );
+        CREATE TABLE orders (
+            order_no TEXT PRIMARY KEY,
+            seq INTEGER NOT NULL,
+            status TEXT NOT NULL,
+            current_outlet_code TEXT,
+            accepting_outlet_code TEXT,
+            billing_outlet_code TEXT,
+            created_at TEXT NOT NULL,
+            body TEXT NOT NULL
+        );
+        CREATE INDEX orders_current ON orders(current_outlet_code, status);
+        CREATE INDEX orders_accepting ON orders(accepting_outlet_code, status);
+        CREATE UNIQUE INDEX orders_seq ON orders(seq);
+        "#,
+    )])
+}
+
+/// Opens (creating if needed) and migrates the hub database.
+pub fn open(path: &Path) -> Result<Connection, String> {
+    let mut conn = Connection::open(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    conn.execute_batch(
+        "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA busy_timeout=5000; PRAGMA foreign_keys=ON;",
+    )
+    .map_err(|e| format!("{}: {e}", path.display()))?;
+    migrations()
+        .to_latest(&mut conn)
+        .map_err(|e| format!("{}: migration failed: {e}", path.display()))?;
+    Ok(conn)
+}
+
+fn now() -> String {
+    Utc::now().to_rfc3339()
+}
+
+/// Reads a `meta` value.
+pub fn meta_get(c: &Connection, key: &str) -> rusqlite::Result<Option<String>> {
+    c.query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0))
+        .optional()
+}
+
+/// Writes a `meta` value.
+pub fn meta_set(c: &Connection, key: &str, value: &str) -> rusqlite::Result<()> {
+    c.execute(
+        "INSERT INTO meta(key, value) VALUES (?1, ?2) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+        params![key, value],
+    )?;
+    Ok(())
+}
+
+/// The outlet list revision.
+pub fn outlet_revision(c: &Connection) -> rusqlite::Result<i64> {
+    Ok(meta_get(c, "outlet_revision")?
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0))
+}
+
+fn bump_outlet_revision(c: &Connection) -> rusqlite::Result<()> {
+    let next = outlet_revision(c)? + 1;
+    meta_set(c, "outlet_revision", &next.to_string())
+}
+
+const OUTLET_COLS: &str = "code, name, kind, parent_code, province, city, district, address, phone, urban, latitude, longitude, accepts_ali_orders, active, version";
+
+fn outlet_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Outlet> {
+    let kind: String = r.get(2)?;
+    Ok(Outlet {
+        code: r.get(0)?,
+        name: r.get(1)?,
+        kind: OutletKind::parse(&kind).unwrap_or(OutletKind::Outlet),
+        parent_code: r.get(3)?,
+        province: r.get(4)?,
+        city: r.get(5)?,
+        district: r.get(6)?,
+        address: r.get(7)?,
+        phone: r.get(8)?,
+        urban: r.get(9)?,
+        latitude: r.get(10)?,
+        longitude: r.get(11)?,
+        accepts_ali_orders: r.get(12)?,
+        active: r.get(13)?,
+        version: r.get(14)?,
+    })
+}
+
+/// Every outlet, in code order.
+pub fn outlets(c: &Connection) -> rusqlite::Result<Vec<Outlet>> {
+    let mut st = c.prepare_cached(&format!("SELECT {OUTLET_COLS} FROM outlets ORDER BY code"))?;
+    let rows = st.query_map([], outlet_row)?;
+    rows.collect()
+}
+
+/// One outlet.
+pub fn outlet(c: &Connection, code: &str) -> rusqlite::Result<Option<Outlet>> {
+    c.query_row(
+        &format!("SELECT {OUTLET_COLS} FROM outlets WHERE code = ?1"),
+        [code],
+        outlet_row,
+    )
+    .optional()
+}
+
+/// Inserts a new outlet at version 1.
+pub fn insert_outlet(c: &Connection, o: &Outlet) -> rusqlite::Result<()> {
+    c.execute(
+        &format!("INSERT INTO outlets ({OUTLET_COLS}, updated_at) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,1,?15)"),
+        params![
+            o.code, o.name, o.kind.as_str(), o.parent_code, o.province, o.city, o.district,
+            o.address, o.phone, o.urban, o.latitude, o.longitude, o.accepts_ali_orders, o.active, now()
+        ],
+    )?;
+    bump_outlet_revision(c)
+}
+
+/// Overwrites an outlet if its version is still `expected`; returns whether
+/// it did.
+pub fn update_outlet(c: &Connection, o: &Outlet, expected: i64) -> rusqlite::Result<bool> {
+    let n = c.execute(
+        "UPDATE outlets SET name=?2, kind=?3, parent_code=?4, province=?5, city=?6, district=?7, address=?8, phone=?9, urban=?10, latitude=?11, longitude=?12, accepts_ali_orders=?13, active=?14, version=version+1, updated_at=?15 WHERE code=?1 AND version=?16",
+        params![
+            o.code, o.name, o.kind.as_str(), o.parent_code, o.province, o.city, o.district,
+            o.address, o.phone, o.urban, o.latitude, o.longitude, o.accepts_ali_orders, o.active, now(), expected
+        ],
+    )?;
+    if n == 1 {
+        bump_outlet_revision(c)?;
+    }
+    Ok(n == 1)
+}
+
+/// Deletes an outlet.
+pub fn delete_outlet(c: &Connection, code: &str) -> rusqlite::Result<()> {
+    c.execute("DELETE FROM outlets WHERE code = ?1", [code])?;
+    bump_outlet_revision(c)
+}
+
+/// What blocks deleting `code` (SPEC 2.1).
+pub fn attached(c: &Connection, code: &str) -> rusqlite::Result<crate::domain::outlet::Attached> {
+    let list = |sql: &str| -> rusqlite::Result<Vec<String>> {
+        let mut st = c.prepare(sql)?;
+        let v = st.query_map([code], |r| r.get(0))?.collect();
+        v
+    };
+    Ok(crate::domain::outlet::Attached {
+        sub_outlets: list("SELECT code FROM outlets WHERE parent_code = ?1 ORDER BY code")?,
+        staff: list("SELECT login FROM staff WHERE outlet_code = ?1 ORDER BY login")?,
+        open_orders: c.query_row(
+            "SELECT count(*) FROM orders WHERE status IN ('pending','accepted') AND (current_outlet_code = ?1 OR accepting_outlet_code = ?1)",
+            [code],
+            |r| r.get::<_, i64>(0),
+        )? as u64,
+    })
+}
+
+const STAFF_COLS: &str = "login, name, outlet_code, role, phone, active, version";
+
+fn staff_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Staff> {
+    let role: String = r.get(3)?;
+    Ok(Staff {
+        login: r.get(0)?,
+        name: r.get(1)?,
+        outlet_code: r.get(2)?,
+        role: Role::parse(&role).unwrap_or(Role::Clerk),
+        phone: r.get(4)?,
+        active: r.get(5)?,
+        version: r.get(6)?,
+    })
+}
+
+/// Staff filtered by outlet codes (any of) and a name substring.
+pub fn staff_query(
+    c: &Connection,
+    outlets: Option<&[String]>,
+    name: Option<&str>,
+    limit: i64,
+) -> rusqlite::Result<Vec<Staff>> {
+    let mut sql = format!("SELECT {STAFF_COLS} FROM staff WHERE 1=1");
+    let mut args: Vec<rusqlite::types::Value> = Vec::new();
+    if let Some(codes) = outlets {
+        if codes.is_empty() {
+            return Ok(Vec::new());
+        }
+        sql.push_str(" AND outlet_code IN (");
+        for (i, code) in codes.iter().enumerate() {
+            sql.push_str(if i == 0 { "?" } else { ",?" });
+            args.push(code.clone().into());
+        }
+        sql.push(')');
+    }
+    if let Some(n) = name.filter(|n| !n.is_empty()) {
+        sql.push_str(" AND instr(name, ?) > 0");
+        args.push(n.to_owned().into());
+    }
+    sql.push_str(" ORDER BY outlet_code, login LIMIT ?");
+    args.push(limit.into());
+    let mut st = c.prepare(&sql)?;
+    let rows = st.query_map(rusqlite::params_from_iter(args), staff_row)?;
+    rows.collect()
+}
+
+/// One staff member.
+pub fn staff(c: &Connection, login: &str) -> rusqlite::Result<Option<Staff>> {
+    c.query_row(
+        &format!("SELECT {STAFF_COLS} FROM staff WHERE login = ?1"),
+        [login],
+        staff_row,
+    )
+    .optional()
+}
+
+/// The password hash of an active staff member.
+pub fn password_hash(c: &Connection, login: &str) -> rusqlite::Result<Option<(String, bool)>> {
+    c.query_row(
+        "SELECT password_hash, active FROM staff WHERE login = ?1",
+        [login],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )
+    .optional()
+}
+
+/// Inserts a staff member at version 1.
+pub fn insert_staff(c: &Connection, s: &Staff, hash: &str) -> rusqlite::Result<()> {
+    c.execute(
+        &format!("INSERT INTO staff ({STAFF_COLS}, password_hash, updated_at) VALUES (?1,?2,?3,?4,?5,?6,1,?7,?8)"),
+        params![s.login, s.name, s.outlet_code, s.role.as_str(), s.phone, s.active, hash, now()],
+    )?;
+    Ok(())
+}
+
+/// Updates a staff member if still at `expected`; a new hash replaces the
+/// password.
+pub fn update_staff(
+    c: &Connection,
+    s: &Staff,
+    hash: Option<&str>,
+    expected: i64,
+) -> rusqlite::Result<bool> {
+    let n = c.execute(
+        "UPDATE staff SET name=?2, outlet_code=?3, role=?4, phone=?5, active=?6, password_hash=coalesce(?7, password_hash), version=version+1, updated_at=?8 WHERE login=?1 AND version=?9",
+        params![s.login, s.name, s.outlet_code, s.role.as_str(), s.phone, s.active, hash, now(), expected],
+    )?;
+    Ok(n == 1)
+}
+
+/// Number of active administrators other than `except`.
+pub fn other_active_admins(c: &Connection, except: &str) -> rusqlite::Result<i64> {
+    c.query_row(
+        "SELECT count(*) FROM staff WHERE role = 'admin' AND active = 1 AND login <> ?1",
+        [except],
+        |r| r.get(0),
+    )
+}
+
+/// Stores a session token.
+pub fn insert_session(c: &Connection, token: &str, login: &str, expires: DateTime<Utc>) -> rusqlite::Result<()> {
+    c.execute(
+        "INSERT INTO sessions(token, login, expires_at) VALUES (?1, ?2, ?3)",
+        params![token, login, expires.to_rfc3339()],
+    )?;
+    Ok(())
+}
+
+/// The staff member behind a live token.
+pub fn session_user(c: &Connection, token: &str) -> rusqlite::Result<Option<(Staff, DateTime<Utc>)>> {
+    let row: Option<(String, String)> = c
+        .query_row(
+            "SELECT login, expires_at FROM sessions WHERE token = ?1",
+            [token],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?;
+    let Some((login, expires)) = row else {
+        return Ok(None);
+    };
+    let Ok(expires) = DateTime::parse_from_rfc3339(&expires) else {
+        return Ok(None);
+    };
+    let expires = expires.with_timezone(&Utc);
+    if expires <= Utc::now() {
+        c.execute("DELETE FROM sessions WHERE token = ?1", [token])?;
+        return Ok(None);
+    }
+    Ok(staff(c, &login)?.filter(|s| s.active).map(|s| (s, expires)))
+}
+
+/// Ends one session.
+pub fn delete_session(c: &Connection, token: &str) -> rusqlite::Result<()> {
+    c.execute("DELETE FROM sessions WHERE token = ?1", [token])?;
+    Ok(())
+}
+
+/// Ends every session of `login` (deactivated, password reset).
+pub fn delete_sessions_of(c: &Connection, login: &str) -> rusqlite::Result<()> {
+    c.execute("DELETE FROM sessions WHERE login = ?1", [login])?;
+    Ok(())
+}
+
+/// Stored parameter rows: key → (value JSON, updated_by, updated_at).
+pub fn parameters(c: &Connection) -> rusqlite::Result<Vec<(String, String, Option<String>, Option<String>)>> {
+    let mut st = c.prepare("SELECT key, value, updated_by, updated_at FROM parameters")?;
+    let rows = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?;
+    rows.collect()
+}
+
+/// Writes a parameter value; `by` is None when seeding defaults.
+pub fn set_parameter(c: &Connection, key: &str, value: &str, by: Option<&str>) -> rusqlite::Result<()> {
+    let at = by.map(|_| now());
+    c.execute(
+        "INSERT INTO parameters(key, value, updated_by, updated_at) VALUES (?1,?2,?3,?4)
+         ON CONFLICT(key) DO UPDATE SET value=excluded.value, updated_by=excluded.updated_by, updated_at=excluded.updated_at",
+        params![key, value, by, at],
+    )?;
+    Ok(())
+}
+
+/// Seeds any parameter that has no stored value yet.
+pub fn seed_parameters(c: &Connection) -> Result<(), String> {
+    for (key, value) in crate::domain::params::defaults()? {
+        c.execute(
+            "INSERT OR IGNORE INTO parameters(key, value) VALUES (?1, ?2)",
+            params![key, value.to_string()],
+        )
+        .map_err(|e| e.to_string())?;
+    }
+    Ok(())
+}

@@ -1,0 +1,159 @@
+//! The one error type of every route, rendered as API.md's error body in
+//! the request's language.
+
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+
+use crate::api::{Attached, ErrorBody, ErrorDetail, FieldError};
+use crate::domain::RuleError;
+use crate::i18n::{self, Lang};
+
+/// An error answer. The message is rendered late, by [`localize`], once
+/// the request's language is known.
+#[derive(Debug, Clone)]
+pub struct ApiError {
+    pub status: StatusCode,
+    pub code: String,
+    /// `{name}` fillers for the message.
+    pub args: Vec<(String, String)>,
+    pub fields: Vec<FieldError>,
+    pub attached: Option<Attached>,
+    pub current: Option<serde_json::Value>,
+    /// Extra detail for logs and 400s (not translated).
+    pub detail: Option<String>,
+}
+
+impl ApiError {
+    /// An error with a status and a code whose text is `err.<code>`.
+    pub fn new(status: StatusCode, code: &str) -> Self {
+        ApiError {
+            status,
+            code: code.to_owned(),
+            args: Vec::new(),
+            fields: Vec::new(),
+            attached: None,
+            current: None,
+            detail: None,
+        }
+    }
+
+    /// Adds a `{name}` filler.
+    pub fn arg(mut self, name: &str, value: impl Into<String>) -> Self {
+        self.args.push((name.to_owned(), value.into()));
+        self
+    }
+
+    /// Adds detail text shown after the message.
+    pub fn detail(mut self, d: impl Into<String>) -> Self {
+        self.detail = Some(d.into());
+        self
+    }
+
+    pub fn unauthorized() -> Self {
+        Self::new(StatusCode::UNAUTHORIZED, "unauthorized")
+    }
+
+    pub fn forbidden() -> Self {
+        Self::new(StatusCode::FORBIDDEN, "forbidden")
+    }
+
+    pub fn not_found() -> Self {
+        Self::new(StatusCode::NOT_FOUND, "not_found")
+    }
+
+    /// An internal failure; logged, reported without internals.
+    pub fn internal(e: impl std::fmt::Display) -> Self {
+        tracing::error!("internal error: {e}");
+        Self::new(StatusCode::INTERNAL_SERVER_ERROR, "internal")
+    }
+
+    /// The body in `lang`.
+    pub fn body(&self, lang: Lang) -> ErrorBody {
+        let what = self
+            .attached
+            .as_ref()
+            .map(|a| i18n::describe_attached(lang, a))
+            .unwrap_or_default();
+        let mut args: Vec<(&str, &str)> = self.args.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
+        args.push(("what", &what));
+        let mut message = i18n::tf(lang, &format!("err.{}", self.code), &args);
+        if let Some(first) = self.fields.first() {
+            message = format!("{message}: {} — {}", field_label(lang, &first.field), i18n::rule(lang, &first.code));
+        }
+        if let Some(d) = &self.detail {
+            message = format!("{message} ({d})");
+        }
+        ErrorBody {
+            error: ErrorDetail {
+                code: self.code.clone(),
+                message,
+                fields: self.fields.clone(),
+                attached: self.attached.clone(),
+                current: self.current.clone(),
+                order: None,
+            },
+        }
+    }
+
+    /// The finished response in `lang`.
+    pub fn render(&self, lang: Lang) -> Response {
+        (self.status, Json(self.body(lang))).into_response()
+    }
+}
+
+fn field_label(lang: Lang, field: &str) -> String {
+    let key = format!("field.{field}");
+    if i18n::has(&key) {
+        i18n::t(lang, &key)
+    } else {
+        field.to_owned()
+    }
+}
+
+impl From<RuleError> for ApiError {
+    fn from(e: RuleError) -> Self {
+        match e {
+            RuleError::Fields(fields) => {
+                let mut err = ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_fields");
+                err.fields = fields;
+                err
+            }
+            RuleError::Duplicate { field } => {
+                let mut err = ApiError::new(StatusCode::CONFLICT, &format!("duplicate_{field}"));
+                err.fields = vec![FieldError::new(&field, &format!("duplicate_{field}"))];
+                err
+            }
+        }
+    }
+}
+
+impl From<rusqlite::Error> for ApiError {
+    fn from(e: rusqlite::Error) -> Self {
+        ApiError::internal(e)
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        // Rendered in zh-CN now; `localize` re-renders it for other
+        // languages from the copy kept in the extensions.
+        let mut resp = self.render(Lang::ZhCn);
+        resp.extensions_mut().insert(self);
+        resp
+    }
+}
+
+/// Middleware: re-renders error bodies in the request's Accept-Language.
+pub async fn localize(req: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    let lang = Lang::from_accept_language(
+        req.headers()
+            .get(axum::http::header::ACCEPT_LANGUAGE)
+            .and_then(|v| v.to_str().ok()),
+    );
+    let mut resp = next.run(req).await;
+    match resp.extensions_mut().remove::<ApiError>() {
+        Some(err) if lang != Lang::ZhCn => err.render(lang),
+        _ => resp,
+    }
+}

@@ -1,0 +1,68 @@
+//! The routes of API.md; the OpenAPI document is generated from them.
+
+mod health;
+mod outlets;
+mod parameters;
+mod session;
+mod staff;
+
+use std::sync::Arc;
+
+use axum::http::StatusCode;
+use axum::Router;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use super::error::{localize, ApiError};
+use super::HubState;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "order-hub", version = "1", description = "The company's order API for outlet-desk (API.md)."),
+    modifiers(&BearerAuth)
+)]
+struct ApiDoc;
+
+struct BearerAuth;
+
+impl utoipa::Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+    }
+}
+
+/// The full router and its OpenAPI document.
+pub fn router(state: Arc<HubState>) -> (Router, utoipa::openapi::OpenApi) {
+    let (router, api) = OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(health::healthz))
+        .routes(routes!(session::login, session::logout))
+        .routes(routes!(outlets::list, outlets::create))
+        .routes(routes!(outlets::update, outlets::delete))
+        .routes(routes!(staff::list, staff::create))
+        .routes(routes!(staff::update))
+        .routes(routes!(parameters::list))
+        .routes(routes!(parameters::update))
+        .with_state(state)
+        .split_for_parts();
+    let doc = api.clone();
+    let router = router
+        .route(
+            "/api/v1/openapi.json",
+            axum::routing::get(move || async move { axum::Json(doc) }),
+        )
+        .fallback(|| async { ApiError::not_found() })
+        .layer(axum::middleware::from_fn(localize));
+    (router, api)
+}
+
+/// 405 in our error format (axum's default has an empty body).
+#[allow(dead_code)]
+fn method_not_allowed() -> ApiError {
+    ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed")
+}

@@ -1,0 +1,14 @@
+//! outlet-desk: the desktop client for Ali pickup orders and the order-hub
+//! server it talks to. Both binaries and the tests share this library.
+//!
+//! `domain`, `api`, `i18n`, `store`, `sync` and `hub` never import iced; only
+//! `ui` does.
+
+pub mod api;
+pub mod config;
+pub mod domain;
+pub mod hub;
+pub mod i18n;
+pub mod store;
+pub mod sync;
+pub mod ui;

@@ -1,0 +1,301 @@
+//! The client's local SQLite cache (`cache.db`): outlets and staff now,
+//! orders and the outbox later. WAL with `synchronous=FULL`; every write is
+//! `BEGIN IMMEDIATE`.
+//!
+//! Blocking: call it from a worker thread (`Store::run`), never from the
+//! GUI thread.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
+use rusqlite_migration::{Migrations, M};
+
+use crate::api::SessionUser;
+use crate::domain::{Outlet, Staff};
+
+/// Why the cache could not be used.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum StoreError {
+    /// The file is not a usable cache; it was moved aside to `kept`.
+    #[error("cache file was unreadable and was kept aside as {kept}")]
+    Corrupt {
+        /// Where the bad file now is.
+        kept: String,
+    },
+    /// Any other database failure.
+    #[error("cache: {0}")]
+    Db(String),
+}
+
+impl From<rusqlite::Error> for StoreError {
+    fn from(e: rusqlite::Error) -> Self {
+        StoreError::Db(e.to_string())
+    }
+}
+
+fn migrations() -> Migrations<'static> {
+    Migrations::new(vec![M::up(
+        r#"
+        CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+        CREATE TABLE outlets (
+            code TEXT PRIMARY KEY,
+            parent_code TEXT,
+            name TEXT NOT NULL,
+            body TEXT NOT NULL
+        );
+        CREATE INDEX outlets_parent ON outlets(parent_code);
+        CREATE TABLE staff (
+            login TEXT PRIMARY KEY,
+            outlet_code TEXT NOT NULL,
+            name TEXT NOT NULL,
+            body TEXT NOT NULL
+        );
+        CREATE INDEX staff_outlet ON staff(outlet_code);
+        "#,
+    )])
+}
+
+/// A handle to the cache; clones share one connection.
+#[derive(Clone)]
+pub struct Store {
+    conn: Arc<Mutex<Connection>>,
+    path: PathBuf,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Store({})", self.path.display())
+    }
+}
+
+fn configure(conn: &Connection) -> rusqlite::Result<()> {
+    conn.execute_batch(
+        "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA busy_timeout=5000;",
+    )
+}
+
+/// Opening failed: `bad_file` says the file itself is unusable (corrupt,
+/// not a database, a foreign schema) rather than, say, locked.
+struct OpenFail {
+    bad_file: bool,
+    why: String,
+}
+
+fn open_checked(path: &Path) -> Result<Connection, OpenFail> {
+    let classify = |e: rusqlite::Error| {
+        let bad_file = matches!(
+            e.sqlite_error_code(),
+            Some(rusqlite::ErrorCode::DatabaseCorrupt | rusqlite::ErrorCode::NotADatabase)
+        );
+        OpenFail {
+            bad_file,
+            why: e.to_string(),
+        }
+    };
+    let mut conn = Connection::open(path).map_err(classify)?;
+    configure(&conn).map_err(classify)?;
+    let ok: String = conn
+        .query_row("PRAGMA quick_check", [], |r| r.get(0))
+        .map_err(classify)?;
+    if ok != "ok" {
+        return Err(OpenFail { bad_file: true, why: ok });
+    }
+    migrations().to_latest(&mut conn).map_err(|e| OpenFail {
+        bad_file: true,
+        why: e.to_string(),
+    })?;
+    Ok(conn)
+}
+
+impl Store {
+    /// Opens the cache. A corrupt or foreign file is moved aside and a
+    /// fresh cache is made; the caller learns of it through the second
+    /// value so it can tell the user.
+    pub fn open(path: &Path) -> Result<(Store, Option<StoreError>), StoreError> {
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).map_err(|e| StoreError::Db(format!("{}: {e}", dir.display())))?;
+        }
+        let store = |conn| Store {
+            conn: Arc::new(Mutex::new(conn)),
+            path: path.to_path_buf(),
+        };
+        match open_checked(path) {
+            Ok(conn) => Ok((store(conn), None)),
+            Err(OpenFail { bad_file: false, why }) => Err(StoreError::Db(format!("{}: {why}", path.display()))),
+            Err(OpenFail { why, .. }) => {
+                tracing::warn!("cache {} unusable: {why}", path.display());
+                let stamp = chrono::Utc::now().format("%Y%m%d%H%M%S");
+                let kept = path.with_extension(format!("db.broken-{stamp}"));
+                std::fs::rename(path, &kept)
+                    .map_err(|e| StoreError::Db(format!("{}: {e}", path.display())))?;
+                for suffix in ["-wal", "-shm"] {
+                    let side = PathBuf::from(format!("{}{suffix}", path.display()));
+                    let _ = std::fs::remove_file(side);
+                }
+                let conn = open_checked(path).map_err(|f| StoreError::Db(f.why))?;
+                Ok((
+                    store(conn),
+                    Some(StoreError::Corrupt {
+                        kept: kept.display().to_string(),
+                    }),
+                ))
+            }
+        }
+    }
+
+    /// The file behind this cache.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    fn with<T>(&self, f: impl FnOnce(&mut Connection) -> Result<T, StoreError>) -> Result<T, StoreError> {
+        let mut guard = self
+            .conn
+            .lock()
+            .map_err(|_| StoreError::Db("cache lock poisoned".into()))?;
+        f(&mut guard)
+    }
+
+    /// Runs `f` on a blocking thread; for use from async UI tasks.
+    pub async fn run<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&Store) -> Result<T, StoreError> + Send + 'static,
+    ) -> Result<T, StoreError> {
+        let me = self.clone();
+        tokio::task::spawn_blocking(move || f(&me))
+            .await
+            .map_err(|e| StoreError::Db(e.to_string()))?
+    }
+
+    /// Replaces the cached network with the server's list at `revision`.
+    pub fn replace_outlets(&self, revision: i64, outlets: &[Outlet]) -> Result<(), StoreError> {
+        self.with(|c| {
+            let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            tx.execute("DELETE FROM outlets", [])?;
+            {
+                let mut ins = tx.prepare("INSERT INTO outlets(code, parent_code, name, body) VALUES (?1,?2,?3,?4)")?;
+                for o in outlets {
+                    let body = serde_json::to_string(o).map_err(|e| StoreError::Db(e.to_string()))?;
+                    ins.execute(params![o.code, o.parent_code, o.name, body])?;
+                }
+            }
+            set_meta(&tx, "outlet_revision", &revision.to_string())?;
+            tx.commit()?;
+            Ok(())
+        })
+    }
+
+    /// Writes one outlet the server just confirmed.
+    pub fn put_outlet(&self, o: &Outlet) -> Result<(), StoreError> {
+        self.with(|c| {
+            let body = serde_json::to_string(o).map_err(|e| StoreError::Db(e.to_string()))?;
+            c.execute(
+                "INSERT INTO outlets(code, parent_code, name, body) VALUES (?1,?2,?3,?4)
+                 ON CONFLICT(code) DO UPDATE SET parent_code=excluded.parent_code, name=excluded.name, body=excluded.body",
+                params![o.code, o.parent_code, o.name, body],
+            )?;
+            Ok(())
+        })
+    }
+
+    /// Drops one outlet the server deleted.
+    pub fn remove_outlet(&self, code: &str) -> Result<(), StoreError> {
+        self.with(|c| {
+            c.execute("DELETE FROM outlets WHERE code = ?1", [code])?;
+            Ok(())
+        })
+    }
+
+    /// The cached network. Rows that no longer parse are skipped and logged
+    /// rather than failing the whole list.
+    pub fn outlets(&self) -> Result<Vec<Outlet>, StoreError> {
+        self.with(|c| {
+            let mut st = c.prepare("SELECT code, body FROM outlets ORDER BY code")?;
+            let rows = st.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?;
+            let mut out = Vec::new();
+            for row in rows {
+                let (code, body) = row?;
+                match serde_json::from_str(&body) {
+                    Ok(o) => out.push(o),
+                    Err(e) => tracing::warn!("cached outlet {code} unreadable: {e}"),
+                }
+            }
+            Ok(out)
+        })
+    }
+
+    /// The revision of the cached network (0 = never fetched).
+    pub fn outlet_revision(&self) -> Result<i64, StoreError> {
+        self.with(|c| Ok(get_meta(c, "outlet_revision")?.and_then(|v| v.parse().ok()).unwrap_or(0)))
+    }
+
+    /// Stores staff rows the server returned.
+    pub fn put_staff(&self, rows: &[Staff]) -> Result<(), StoreError> {
+        self.with(|c| {
+            let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            {
+                let mut st = tx.prepare(
+                    "INSERT INTO staff(login, outlet_code, name, body) VALUES (?1,?2,?3,?4)
+                     ON CONFLICT(login) DO UPDATE SET outlet_code=excluded.outlet_code, name=excluded.name, body=excluded.body",
+                )?;
+                for s in rows {
+                    let body = serde_json::to_string(s).map_err(|e| StoreError::Db(e.to_string()))?;
+                    st.execute(params![s.login, s.outlet_code, s.name, body])?;
+                }
+            }
+            tx.commit()?;
+            Ok(())
+        })
+    }
+
+    /// Cached staff matching the same filters as the server's query, for
+    /// offline use.
+    pub fn staff(&self, outlets: Option<&[String]>, name: &str, limit: i64) -> Result<Vec<Staff>, StoreError> {
+        self.with(|c| {
+            let mut st = c.prepare(
+                "SELECT body FROM staff WHERE (?1 = '' OR instr(name, ?1) > 0) ORDER BY outlet_code, login",
+            )?;
+            let rows = st.query_map([name], |r| r.get::<_, String>(0))?;
+            let mut out = Vec::new();
+            for body in rows {
+                let Ok(s) = serde_json::from_str::<Staff>(&body?) else {
+                    continue;
+                };
+                if outlets.is_none_or(|codes| codes.contains(&s.outlet_code)) {
+                    out.push(s);
+                }
+                if out.len() as i64 >= limit {
+                    break;
+                }
+            }
+            Ok(out)
+        })
+    }
+
+    /// Remembers who last logged in here, for offline viewing.
+    pub fn set_last_user(&self, user: &SessionUser) -> Result<(), StoreError> {
+        self.with(|c| {
+            let v = serde_json::to_string(user).map_err(|e| StoreError::Db(e.to_string()))?;
+            set_meta(c, "last_user", &v)
+        })
+    }
+
+    /// Who last logged in here, if anyone.
+    pub fn last_user(&self) -> Result<Option<SessionUser>, StoreError> {
+        self.with(|c| Ok(get_meta(c, "last_user")?.and_then(|v| serde_json::from_str(&v).ok())))
+    }
+}
+
+fn set_meta(c: &Connection, key: &str, value: &str) -> Result<(), StoreError> {
+    c.execute(
+        "INSERT INTO meta(key, value) VALUES (?1, ?2) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+        params![key, value],
+    )?;
+    Ok(())
+}
+
+fn get_meta(c: &Connection, key: &str) -> Result<Option<String>, StoreError> {
+    Ok(c.query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0))
+        .optional()?)
+}

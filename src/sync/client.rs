@@ -1,0 +1,300 @@
+//! A reqwest client for API.md. Every call returns either the decoded
+//! answer or a [`ClientError`] that says whether the server was reached.
+
+use std::time::Duration;
+
+use reqwest::{Method, StatusCode};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+
+use crate::api::{
+    etag, ErrorBody, ErrorDetail, LoginRequest, Outlet, OutletList, Parameter, ParameterUpdate,
+    SessionResponse, Staff, StaffWrite,
+};
+use crate::i18n::Lang;
+
+/// Why a call failed.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum ClientError {
+    /// No answer: connection refused, DNS, timeout, TLS.
+    #[error("server unreachable: {0}")]
+    Unreachable(String),
+    /// The server answered with an error status.
+    #[error("{status}: {}", detail.message)]
+    Http {
+        status: u16,
+        detail: ErrorDetail,
+    },
+    /// A 2xx answer that did not parse.
+    #[error("unreadable answer: {0}")]
+    Decode(String),
+}
+
+impl ClientError {
+    /// The HTTP status, when the server answered.
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            ClientError::Http { status, .. } => Some(*status),
+            _ => None,
+        }
+    }
+
+    /// The error code, when the server answered.
+    pub fn code(&self) -> Option<&str> {
+        match self {
+            ClientError::Http { detail, .. } => Some(&detail.code),
+            _ => None,
+        }
+    }
+
+    /// The server's error detail, when it answered.
+    pub fn detail(&self) -> Option<&ErrorDetail> {
+        match self {
+            ClientError::Http { detail, .. } => Some(detail),
+            _ => None,
+        }
+    }
+
+    /// Whether the server could not be reached at all.
+    pub fn is_unreachable(&self) -> bool {
+        matches!(self, ClientError::Unreachable(_))
+    }
+}
+
+/// A client of one order-hub, optionally logged in.
+#[derive(Debug, Clone)]
+pub struct HubClient {
+    base: String,
+    http: reqwest::Client,
+    token: Option<String>,
+    lang: Lang,
+}
+
+impl HubClient {
+    /// A client for `base` (e.g. `http://127.0.0.1:8080`).
+    pub fn new(base: &str, lang: Lang) -> Result<HubClient, ClientError> {
+        let http = reqwest::Client::builder()
+            .connect_timeout(Duration::from_secs(5))
+            .timeout(Duration::from_secs(30))
+            .build()
+            .map_err(|e| ClientError::Unreachable(e.to_string()))?;
+        Ok(HubClient {
+            base: base.trim_end_matches('/').to_owned(),
+            http,
+            token: None,
+            lang,
+        })
+    }
+
+    /// The server's base URL.
+    pub fn base(&self) -> &str {
+        &self.base
+    }
+
+    /// A copy using `token` for every call.
+    pub fn with_token(&self, token: Option<String>) -> HubClient {
+        HubClient {
+            token,
+            ..self.clone()
+        }
+    }
+
+    /// A copy asking for messages in `lang`.
+    pub fn with_lang(&self, lang: Lang) -> HubClient {
+        HubClient { lang, ..self.clone() }
+    }
+
+    /// The bearer token, if logged in.
+    pub fn token(&self) -> Option<&str> {
+        self.token.as_deref()
+    }
+
+    async fn call<B: Serialize + ?Sized, T: DeserializeOwned>(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<&B>,
+        if_match: Option<i64>,
+    ) -> Result<T, ClientError> {
+        let text = self.call_raw(method, path, body, if_match).await?;
+        let text = if text.is_empty() { "null".to_owned() } else { text };
+        serde_json::from_str(&text).map_err(|e| ClientError::Decode(e.to_string()))
+    }
+
+    async fn call_raw<B: Serialize + ?Sized>(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<&B>,
+        if_match: Option<i64>,
+    ) -> Result<String, ClientError> {
+        let mut req = self
+            .http
+            .request(method, format!("{}{path}", self.base))
+            .header(reqwest::header::ACCEPT_LANGUAGE, self.lang.tag());
+        if let Some(t) = &self.token {
+            req = req.bearer_auth(t);
+        }
+        if let Some(v) = if_match {
+            req = req.header(reqwest::header::IF_MATCH, etag(v));
+        }
+        if let Some(b) = body {
+            req = req.json(b);
+        }
+        let resp = req
+            .send()
+            .await
+            .map_err(|e| ClientError::Unreachable(e.to_string()))?;
+        let status = resp.status();
+        let text = resp
+            .text()
+            .await
+            .map_err(|e| ClientError::Unreachable(e.to_string()))?;
+        if status.is_success() {
+            return Ok(text);
+        }
+        let detail = serde_json::from_str::<ErrorBody>(&text)
+            .map(|b| b.error)
+            .unwrap_or_else(|_| ErrorDetail {
+                code: format!("http_{}", status.as_u16()),
+                message: format!("HTTP {status}"),
+                ..ErrorDetail::default()
+            });
+        Err(ClientError::Http {
+            status: status.as_u16(),
+            detail,
+        })
+    }
+
+    /// `GET /healthz`.
+    pub async fn health(&self) -> Result<(), ClientError> {
+        self.call_raw::<()>(Method::GET, "/healthz", None, None).await.map(|_| ())
+    }
+
+    /// Logs in; the answer carries the token to use with [`with_token`].
+    ///
+    /// [`with_token`]: HubClient::with_token
+    pub async fn login(&self, login: &str, password: &str) -> Result<SessionResponse, ClientError> {
+        let body = LoginRequest {
+            login: login.to_owned(),
+            password: password.to_owned(),
+        };
+        self.call(Method::POST, "/api/v1/session", Some(&body), None).await
+    }
+
+    /// Ends the session.
+    pub async fn logout(&self) -> Result<(), ClientError> {
+        self.call_raw::<()>(Method::DELETE, "/api/v1/session", None, None)
+            .await
+            .map(|_| ())
+    }
+
+    /// The whole network.
+    pub async fn outlets(&self) -> Result<OutletList, ClientError> {
+        self.call::<(), _>(Method::GET, "/api/v1/outlets", None, None).await
+    }
+
+    /// Creates an outlet.
+    pub async fn create_outlet(&self, o: &Outlet) -> Result<Outlet, ClientError> {
+        self.call(Method::POST, "/api/v1/outlets", Some(o), None).await
+    }
+
+    /// Updates an outlet the user saw at `version`.
+    pub async fn update_outlet(&self, o: &Outlet, version: i64) -> Result<Outlet, ClientError> {
+        self.call(Method::PUT, &format!("/api/v1/outlets/{}", enc(&o.code)), Some(o), Some(version))
+            .await
+    }
+
+    /// Deletes an outlet.
+    pub async fn delete_outlet(&self, code: &str) -> Result<(), ClientError> {
+        self.call_raw::<()>(Method::DELETE, &format!("/api/v1/outlets/{}", enc(code)), None, None)
+            .await
+            .map(|_| ())
+    }
+
+    /// Staff by outlet (optionally with its subtree) and name substring.
+    pub async fn staff(
+        &self,
+        outlet_code: Option<&str>,
+        include_sub: bool,
+        name: &str,
+    ) -> Result<Vec<Staff>, ClientError> {
+        let mut q = vec![format!("name={}", enc(name))];
+        if let Some(code) = outlet_code {
+            q.push(format!("outlet_code={}", enc(code)));
+            if include_sub {
+                q.push("include_sub=true".into());
+            }
+        }
+        self.call::<(), _>(Method::GET, &format!("/api/v1/staff?{}", q.join("&")), None, None)
+            .await
+    }
+
+    /// Creates a staff member.
+    pub async fn create_staff(&self, w: &StaffWrite) -> Result<Staff, ClientError> {
+        self.call(Method::POST, "/api/v1/staff", Some(w), None).await
+    }
+
+    /// Updates a staff member seen at `version`.
+    pub async fn update_staff(&self, w: &StaffWrite, version: i64) -> Result<Staff, ClientError> {
+        self.call(
+            Method::PUT,
+            &format!("/api/v1/staff/{}", enc(&w.staff.login)),
+            Some(w),
+            Some(version),
+        )
+        .await
+    }
+
+    /// Every server parameter.
+    pub async fn parameters(&self) -> Result<Vec<Parameter>, ClientError> {
+        self.call::<(), _>(Method::GET, "/api/v1/parameters", None, None).await
+    }
+
+    /// Changes one parameter.
+    pub async fn set_parameter(&self, key: &str, value: serde_json::Value) -> Result<Parameter, ClientError> {
+        self.call(
+            Method::PUT,
+            &format!("/api/v1/parameters/{}", enc(key)),
+            Some(&ParameterUpdate { value }),
+            None,
+        )
+        .await
+    }
+}
+
+/// Percent-encodes a path segment or query value.
+fn enc(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// Whether `status` means "try again later" rather than a verdict.
+pub fn is_transient(status: u16) -> bool {
+    StatusCode::from_u16(status).is_ok_and(|s| s.is_server_error() || s == StatusCode::REQUEST_TIMEOUT || s == StatusCode::TOO_MANY_REQUESTS)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn encoding() {
+        assert_eq!(enc("JS-YZ_01"), "JS-YZ_01");
+        assert_eq!(enc("系统"), "%E7%B3%BB%E7%BB%9F");
+        assert_eq!(enc("a b&c"), "a%20b%26c");
+    }
+
+    #[test]
+    fn transient_statuses() {
+        assert!(is_transient(500) && is_transient(503) && is_transient(429) && is_transient(408));
+        assert!(!is_transient(409) && !is_transient(422) && !is_transient(401));
+    }
+}
