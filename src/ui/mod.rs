@@ -1,1 +1,10 @@
-//! placeholder
+//! All iced code: the application, its screens, shared widgets and theme.
+//! The only module that imports iced.
+
+pub mod app;
+pub mod font;
+pub mod screen;
+pub mod theme;
+pub mod widget;
+
+pub use app::{application, App, Boot, Message, ServerChoice};

@@ -1,0 +1,664 @@
+//! The application: login, then the main window with the left navigation,
+//! the top bar (user and outlet) and the status bar (server connection).
+
+use std::time::Duration;
+
+use chrono::{DateTime, Local};
+use iced::keyboard::{self, key::Named, Key};
+use iced::widget::{button, column, container, row, space, text};
+use iced::{Element, Length, Subscription, Task, Theme};
+
+use super::screen::{self, login, outlets, staff, system, Ctx, Event};
+use super::widget::{self, Tone};
+use super::{font, theme};
+use crate::api::{OutletList, SessionResponse, SessionUser};
+use crate::config::{Paths, Settings};
+use crate::domain::{Outlet, OutletTree, Role};
+use crate::i18n::{self, Lang};
+use crate::store::{Store, StoreError};
+use crate::sync::{ClientError, HubClient};
+
+pub use screen::login::DemoAccount;
+
+/// Which server the client talks to.
+#[derive(Debug, Clone)]
+pub enum ServerChoice {
+    /// A company order-hub at this URL.
+    Remote(String),
+    /// The in-process demo hub, with the accounts to show on the login
+    /// screen.
+    Embedded {
+        url: String,
+        accounts: Vec<DemoAccount>,
+    },
+}
+
+impl ServerChoice {
+    /// The server's base URL.
+    pub fn url(&self) -> &str {
+        match self {
+            ServerChoice::Remote(u) => u,
+            ServerChoice::Embedded { url, .. } => url,
+        }
+    }
+}
+
+/// Everything the app needs to start; made by `main` or by a test.
+#[derive(Debug, Clone)]
+pub struct Boot {
+    pub paths: Paths,
+    pub settings: Settings,
+    pub server: ServerChoice,
+    pub store: Store,
+    /// Problems met while starting (bad settings file, cache kept aside),
+    /// shown once on the login screen.
+    pub notices: Vec<String>,
+}
+
+/// A page of the main window.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Page {
+    /// 网点管理.
+    Outlets,
+    /// 员工管理.
+    Staff,
+    /// 系统管理.
+    System,
+}
+
+/// Top-level messages.
+#[derive(Debug, Clone)]
+pub enum Message {
+    /// A login screen message.
+    Login(login::Message),
+    /// A 网点管理 message.
+    Outlets(outlets::Message),
+    /// A 员工管理 message.
+    Staff(staff::Message),
+    /// A 系统管理 message.
+    System(system::Message),
+    /// A navigation entry was clicked.
+    Nav(Page),
+    /// 退出登录.
+    Logout,
+    /// The server's network list arrived (or failed).
+    NetworkFetched(Result<OutletList, ClientError>),
+    /// The cached network was read.
+    NetworkCached(Result<(i64, Vec<Outlet>), StoreError>),
+    /// Periodic connection check.
+    Tick,
+    /// The connection check answered.
+    Health(bool),
+    /// 重试 on the offline banner.
+    Retry,
+    /// A key nobody else handled.
+    Key(Key, keyboard::Modifiers),
+    /// A background write finished; errors are logged.
+    Done,
+}
+
+/// The logged-in (or offline-viewing) user.
+struct Session {
+    user: SessionUser,
+    client: HubClient,
+}
+
+enum Screen {
+    Login(login::State),
+    Main,
+}
+
+/// The whole client.
+pub struct App {
+    paths: Paths,
+    settings: Settings,
+    server: ServerChoice,
+    store: Store,
+    client: HubClient,
+    session: Option<Session>,
+    screen: Screen,
+    page: Page,
+    tree: OutletTree,
+    revision: i64,
+    online: bool,
+    last_refresh: Option<DateTime<Local>>,
+    last_error: Option<String>,
+    notices: Vec<String>,
+    outlets: outlets::State,
+    staff: staff::State,
+    system: system::State,
+}
+
+/// The screens' context, borrowing only the fields it needs so the screen
+/// states can be updated beside it.
+macro_rules! ctx {
+    ($app:ident) => {
+        $app.session.as_ref().map(|s| Ctx {
+            lang: $app.settings.language,
+            client: &s.client,
+            store: &$app.store,
+            tree: &$app.tree,
+            user: &s.user,
+            online: $app.online,
+        })
+    };
+}
+
+/// Builds the iced application around `boot`.
+pub fn application(
+    boot: Boot,
+) -> iced::Application<impl iced::Program<State = App, Message = Message, Theme = Theme>> {
+    iced::application(move || App::new(boot.clone()), App::update, App::view)
+        .title(App::title)
+        .theme(App::theme)
+        .subscription(App::subscription)
+        .font(font::CJK_BYTES)
+        .default_font(font::DEFAULT)
+        .window_size((1280.0, 820.0))
+}
+
+impl App {
+    /// The starting state: the login screen.
+    pub fn new(boot: Boot) -> (App, Task<Message>) {
+        let lang = boot.settings.language;
+        let client = match HubClient::new(boot.server.url(), lang) {
+            Ok(c) => c,
+            Err(e) => {
+                tracing::error!("http client: {e}");
+                // reqwest only fails here without a TLS backend; keep going
+                // so the user sees the login screen and its error.
+                HubClient::new("http://127.0.0.1:9", lang).unwrap_or_else(|_| unreachable_client())
+            }
+        };
+        let app = App {
+            system: system::State::new(&boot.settings),
+            screen: Screen::Login(login::State::new(&boot.settings.last_login)),
+            paths: boot.paths,
+            settings: boot.settings,
+            server: boot.server,
+            store: boot.store,
+            client,
+            session: None,
+            page: Page::Outlets,
+            tree: OutletTree::default(),
+            revision: 0,
+            online: true,
+            last_refresh: None,
+            last_error: None,
+            notices: boot.notices,
+            outlets: outlets::State::default(),
+            staff: staff::State::default(),
+        };
+        let focus = if app.settings.last_login.is_empty() { "login" } else { "password" };
+        (app, iced::widget::operation::focus(focus))
+    }
+
+    fn lang(&self) -> Lang {
+        self.settings.language
+    }
+
+    fn t(&self, key: &str) -> String {
+        i18n::t(self.lang(), key)
+    }
+
+    /// The window title.
+    pub fn title(&self) -> String {
+        self.t("app.window_title")
+    }
+
+    /// The theme of the chosen display style.
+    pub fn theme(&self) -> Theme {
+        theme::theme(theme::Style::parse(&self.settings.theme))
+    }
+
+    /// Periodic connection checks and keyboard shortcuts.
+    pub fn subscription(&self) -> Subscription<Message> {
+        let keys = keyboard::listen().filter_map(|e| match e {
+            keyboard::Event::KeyPressed { key, modifiers, .. } => Some(Message::Key(key, modifiers)),
+            _ => None,
+        });
+        let mut subs = vec![keys];
+        if self.session.is_some() {
+            subs.push(iced::time::every(Duration::from_secs(5)).map(|_| Message::Tick));
+        }
+        Subscription::batch(subs)
+    }
+
+    fn ctx(&self) -> Option<Ctx<'_>> {
+        ctx!(self)
+    }
+
+    /// Handles one message.
+    pub fn update(&mut self, message: Message) -> Task<Message> {
+        match message {
+            Message::Login(m) => {
+                let Screen::Login(state) = &mut self.screen else {
+                    return Task::none();
+                };
+                let (task, event) = state.update(m, &self.client);
+                let task = task.map(Message::Login);
+                match event {
+                    Some(login::Event::LoggedIn(s)) => Task::batch([task, self.logged_in(s)]),
+                    Some(login::Event::Offline) => Task::batch([task, self.offline_view()]),
+                    None => task,
+                }
+            }
+            Message::Outlets(m) => {
+                let Some(ctx) = ctx!(self) else { return Task::none() };
+                let (task, event) = self.outlets.update(m, &ctx);
+                Task::batch([task.map(Message::Outlets), self.on_event(event)])
+            }
+            Message::Staff(m) => {
+                let Some(ctx) = ctx!(self) else { return Task::none() };
+                let (task, event) = self.staff.update(m, &ctx);
+                Task::batch([task.map(Message::Staff), self.on_event(event)])
+            }
+            Message::System(m) => {
+                let (task, event) = self.system.update(m, &self.settings, self.lang());
+                Task::batch([task.map(Message::System), self.on_event(event)])
+            }
+            Message::Nav(p) => {
+                self.page = p;
+                if p == Page::Staff {
+                    return self.update(Message::Staff(staff::Message::Query));
+                }
+                Task::none()
+            }
+            Message::Logout => {
+                let client = self.session.take().map(|s| s.client);
+                self.screen = Screen::Login(login::State::new(&self.settings.last_login));
+                self.outlets = outlets::State::default();
+                self.staff = staff::State::default();
+                self.page = Page::Outlets;
+                match client.filter(|c| c.token().is_some()) {
+                    Some(c) => Task::perform(async move { c.logout().await }, |_| Message::Done),
+                    None => Task::none(),
+                }
+            }
+            Message::NetworkFetched(Ok(list)) => {
+                self.online = true;
+                self.last_error = None;
+                self.last_refresh = Some(Local::now());
+                let store = self.store.clone();
+                let (rev, outlets) = (list.revision, list.outlets.clone());
+                self.set_network(list.revision, list.outlets);
+                Task::perform(async move { store.run(move |s| s.replace_outlets(rev, &outlets)).await }, |r| {
+                    if let Err(e) = r {
+                        tracing::warn!("caching outlets failed: {e}");
+                    }
+                    Message::Done
+                })
+            }
+            Message::NetworkFetched(Err(e)) => self.client_failed(&e),
+            Message::NetworkCached(Ok((rev, outlets))) => {
+                // The server's answer may already have arrived; never let
+                // the older cache replace it.
+                if self.last_refresh.is_none() && !outlets.is_empty() {
+                    self.set_network(rev, outlets);
+                }
+                Task::none()
+            }
+            Message::NetworkCached(Err(e)) => {
+                self.last_error = Some(e.to_string());
+                Task::none()
+            }
+            Message::Tick => {
+                let client = self.client.clone();
+                Task::perform(async move { client.health().await.is_ok() }, Message::Health)
+            }
+            Message::Health(up) => {
+                let was = self.online;
+                self.online = up;
+                if up && !was {
+                    return self.fetch_network();
+                }
+                Task::none()
+            }
+            Message::Retry => self.fetch_network(),
+            Message::Key(key, mods) => self.key(key, mods),
+            Message::Done => Task::none(),
+        }
+    }
+
+    fn logged_in(&mut self, s: SessionResponse) -> Task<Message> {
+        let client = self.client.with_token(Some(s.token.clone()));
+        self.settings.last_login = s.user.login.clone();
+        let settings = self.settings.clone();
+        let path = self.paths.settings_file();
+        self.session = Some(Session {
+            user: s.user.clone(),
+            client,
+        });
+        self.screen = Screen::Main;
+        self.online = true;
+        self.page = Page::Outlets;
+        self.notices.clear();
+        let store = self.store.clone();
+        let user = s.user;
+        Task::batch([
+            self.load_cached_network(),
+            self.fetch_network(),
+            Task::perform(
+                async move {
+                    let _ = store.run(move |st| st.set_last_user(&user)).await;
+                    save_settings(settings, path).await
+                },
+                |_| Message::Done,
+            ),
+        ])
+    }
+
+    /// Opens the main window on cached data only, read-only.
+    fn offline_view(&mut self) -> Task<Message> {
+        let Ok(Some(user)) = self.store.last_user() else {
+            return Task::none();
+        };
+        self.session = Some(Session {
+            user,
+            client: self.client.clone(),
+        });
+        self.online = false;
+        self.screen = Screen::Main;
+        self.load_cached_network()
+    }
+
+    fn load_cached_network(&self) -> Task<Message> {
+        let store = self.store.clone();
+        Task::perform(
+            async move { store.run(|s| Ok((s.outlet_revision()?, s.outlets()?))).await },
+            Message::NetworkCached,
+        )
+    }
+
+    fn fetch_network(&self) -> Task<Message> {
+        let Some(s) = &self.session else { return Task::none() };
+        let client = s.client.clone();
+        Task::perform(async move { client.outlets().await }, Message::NetworkFetched)
+    }
+
+    fn set_network(&mut self, revision: i64, outlets: Vec<Outlet>) {
+        self.revision = revision;
+        self.tree = OutletTree::new(outlets);
+        let Some(ctx) = ctx!(self) else { return };
+        self.outlets.network_changed(&ctx);
+        self.staff.network_changed(&ctx);
+    }
+
+    fn client_failed(&mut self, e: &ClientError) -> Task<Message> {
+        match e {
+            ClientError::Unreachable(_) => self.on_event(Some(Event::Unreachable)),
+            ClientError::Http { status: 401, .. } => self.on_event(Some(Event::SessionExpired)),
+            other => {
+                self.last_error = Some(other.to_string());
+                Task::none()
+            }
+        }
+    }
+
+    fn on_event(&mut self, event: Option<Event>) -> Task<Message> {
+        let Some(event) = event else { return Task::none() };
+        match event {
+            Event::OutletSaved(o) => {
+                let mut all: Vec<Outlet> = self.all_outlets();
+                match all.iter_mut().find(|x| x.code == o.code) {
+                    Some(x) => *x = o.clone(),
+                    None => all.push(o.clone()),
+                }
+                self.set_network(self.revision, all);
+                let store = self.store.clone();
+                Task::perform(async move { store.run(move |s| s.put_outlet(&o)).await }, |_| Message::Done)
+            }
+            Event::OutletDeleted(code) => {
+                let all: Vec<Outlet> = self.all_outlets().into_iter().filter(|o| o.code != code).collect();
+                self.set_network(self.revision, all);
+                let store = self.store.clone();
+                Task::perform(async move { store.run(move |s| s.remove_outlet(&code)).await }, |_| Message::Done)
+            }
+            Event::RefreshNetwork => self.fetch_network(),
+            Event::Unreachable => {
+                self.online = false;
+                self.last_error = Some(self.t("net.offline"));
+                Task::none()
+            }
+            Event::SessionExpired => {
+                self.session = None;
+                let mut st = login::State::new(&self.settings.last_login);
+                st.notice = Some(self.t("login.session_expired"));
+                self.screen = Screen::Login(st);
+                iced::widget::operation::focus("password")
+            }
+            Event::SettingsChanged(s) => {
+                let lang_changed = s.language != self.settings.language;
+                self.settings = s;
+                if lang_changed {
+                    let lang = self.settings.language;
+                    self.client = self.client.with_lang(lang);
+                    if let Some(sess) = self.session.as_mut() {
+                        sess.client = sess.client.with_lang(lang);
+                    }
+                    let tree = std::mem::take(&mut self.tree);
+                    let all: Vec<Outlet> = outlets_of(&tree);
+                    self.set_network(self.revision, all);
+                }
+                let (settings, path) = (self.settings.clone(), self.paths.settings_file());
+                Task::perform(save_settings(settings, path), |_| Message::Done)
+            }
+        }
+    }
+
+    fn all_outlets(&self) -> Vec<Outlet> {
+        outlets_of(&self.tree)
+    }
+
+    fn key(&mut self, key: Key, mods: keyboard::Modifiers) -> Task<Message> {
+        use outlets::Shortcut as S;
+        if let Key::Named(Named::Tab) = key {
+            return if mods.shift() {
+                iced::widget::operation::focus_previous()
+            } else {
+                iced::widget::operation::focus_next()
+            };
+        }
+        if !matches!(self.screen, Screen::Main) {
+            return Task::none();
+        }
+        let shortcut = match (key.as_ref(), mods.command()) {
+            (Key::Character("n"), true) => Some(S::New),
+            (Key::Character("e"), true) => Some(S::Edit),
+            (Key::Character("s"), true) => Some(S::Save),
+            (Key::Character("y"), false) => Some(S::Yes),
+            (Key::Character("n"), false) => Some(S::No),
+            (Key::Named(Named::Escape), _) => Some(S::Escape),
+            (Key::Named(Named::Delete), _) => Some(S::Delete),
+            (Key::Named(Named::F5), _) => Some(S::Refresh),
+            _ => None,
+        };
+        let Some(sc) = shortcut else { return Task::none() };
+        let message = match self.page {
+            Page::Outlets => self.outlets.shortcut(sc).map(Message::Outlets),
+            Page::Staff => self.staff.shortcut(sc).map(Message::Staff),
+            Page::System => None,
+        };
+        message.map_or_else(Task::none, |m| self.update(m))
+    }
+
+    /// Draws the window.
+    pub fn view(&self) -> Element<'_, Message> {
+        match &self.screen {
+            Screen::Login(state) => {
+                let (server, accounts) = match &self.server {
+                    ServerChoice::Remote(u) => (i18n::tf(self.lang(), "login.server", &[("url", u)]), &[][..]),
+                    ServerChoice::Embedded { url, accounts } => {
+                        (i18n::tf(self.lang(), "login.server_embedded", &[("url", url)]), accounts.as_slice())
+                    }
+                };
+                let can_offline = self.store.last_user().ok().flatten().is_some();
+                let login = state.view(self.lang(), server, accounts, can_offline).map(Message::Login);
+                if self.notices.is_empty() {
+                    login
+                } else {
+                    let mut col = column![].spacing(4).padding(8);
+                    for n in &self.notices {
+                        col = col.push(widget::banner(text(n.as_str()), Tone::Warning));
+                    }
+                    column![col, login].into()
+                }
+            }
+            Screen::Main => self.main_view(),
+        }
+    }
+
+    fn main_view(&self) -> Element<'_, Message> {
+        let Some(ctx) = self.ctx() else {
+            return text("").into();
+        };
+        let content: Element<'_, Message> = match self.page {
+            Page::Outlets => self.outlets.view(&ctx).map(Message::Outlets),
+            Page::Staff => self.staff.view(&ctx).map(Message::Staff),
+            Page::System => self.system.view(&ctx, &self.settings).map(Message::System),
+        };
+        let mut main = column![].width(Length::Fill).height(Length::Fill);
+        if !self.online {
+            main = main.push(
+                container(widget::banner(
+                    row![
+                        text(i18n::tf(self.lang(), "net.offline_banner", &[("url", self.server.url())]))
+                            .width(Length::Fill),
+                        widget::tool(self.t("login.retry"), Some(Message::Retry)),
+                    ]
+                    .spacing(10)
+                    .align_y(iced::Alignment::Center),
+                    Tone::Warning,
+                ))
+                .padding([6, 12]),
+            );
+        }
+        main = main.push(content);
+        column![
+            self.top_bar(&ctx),
+            row![self.nav(&ctx), main].height(Length::Fill),
+            self.status_bar(),
+        ]
+        .into()
+    }
+
+    fn top_bar(&self, ctx: &Ctx<'_>) -> Element<'_, Message> {
+        let on_chrome = |t: &Theme| text::Style {
+            color: Some(theme::on_chrome(t)),
+        };
+        let user = ctx.user;
+        let outlet = self.tree.get(&user.outlet_code).map_or(user.outlet_code.clone(), |o| o.name.clone());
+        let who = i18n::tf(
+            self.lang(),
+            "top.user",
+            &[
+                ("name", &user.name),
+                ("login", &user.login),
+                ("role", &self.t(&format!("role.{}", user.role.as_str()))),
+                ("outlet", &outlet),
+            ],
+        );
+        container(
+            row![
+                text(self.t("app.title")).size(18).font(font::BOLD).style(on_chrome),
+                text(self.t("app.subtitle")).size(13).style(on_chrome),
+                space::horizontal(),
+                text(who).size(13).style(on_chrome),
+                button(text(self.t("top.logout")).size(13))
+                    .style(button::secondary)
+                    .padding([3, 10])
+                    .on_press(Message::Logout),
+            ]
+            .spacing(14)
+            .align_y(iced::Alignment::Center),
+        )
+        .padding([8, 14])
+        .width(Length::Fill)
+        .style(|t: &Theme| container::Style {
+            background: Some(theme::chrome(t).into()),
+            ..container::Style::default()
+        })
+        .into()
+    }
+
+    fn nav(&self, ctx: &Ctx<'_>) -> Element<'_, Message> {
+        let item = |page: Page, key: &str| {
+            let active = self.page == page;
+            button(text(self.t(key)).size(14))
+                .width(Length::Fill)
+                .padding([6, 18])
+                .style(if active { button::primary } else { button::text })
+                .on_press(Message::Nav(page))
+        };
+        let group = |key: &str| widget::muted(self.t(key)).size(12);
+        let mut col = column![group("nav.base_data"), item(Page::Outlets, "nav.outlets")].spacing(4);
+        if ctx.user.role == Role::Admin {
+            col = col.push(item(Page::Staff, "nav.staff"));
+        }
+        col = col.push(space().height(10));
+        col = col.push(group("nav.system"));
+        col = col.push(item(Page::System, "nav.settings"));
+        container(col.padding(10))
+            .width(170)
+            .height(Length::Fill)
+            .style(container::bordered_box)
+            .into()
+    }
+
+    fn status_bar(&self) -> Element<'_, Message> {
+        let lang = self.lang();
+        let state = if self.online { self.t("status.online") } else { self.t("status.offline") };
+        let dot = text("●").style(move |t: &Theme| {
+            let p = t.extended_palette();
+            text::Style {
+                color: Some(if self.online { p.success.base.color } else { p.danger.base.color }),
+            }
+        });
+        let refreshed = self
+            .last_refresh
+            .map(|t| t.format("%H:%M:%S").to_string())
+            .unwrap_or_else(|| "—".into());
+        let mut bar = row![
+            dot,
+            text(format!("{state} · {}", self.server.url())).size(12),
+            text("|").size(12),
+            text(i18n::tf(
+                lang,
+                "status.network",
+                &[("n", &self.tree.len().to_string()), ("rev", &self.revision.to_string())]
+            ))
+            .size(12),
+            text("|").size(12),
+            text(i18n::tf(lang, "status.refreshed", &[("time", &refreshed)])).size(12),
+        ]
+        .spacing(8)
+        .align_y(iced::Alignment::Center);
+        if let Some(e) = &self.last_error {
+            bar = bar.push(text("|").size(12));
+            bar = bar.push(widget::error_line(e.as_str()));
+        }
+        container(bar).padding([4, 12]).width(Length::Fill).style(container::bordered_box).into()
+    }
+}
+
+fn outlets_of(tree: &OutletTree) -> Vec<Outlet> {
+    widget::outlet_choices(tree)
+        .into_iter()
+        .filter_map(|c| tree.get(&c.value).cloned())
+        .collect()
+}
+
+async fn save_settings(settings: Settings, path: std::path::PathBuf) {
+    let r = tokio::task::spawn_blocking(move || settings.save(&path)).await;
+    match r {
+        Ok(Ok(())) => {}
+        Ok(Err(e)) => tracing::warn!("saving settings failed: {e}"),
+        Err(e) => tracing::warn!("saving settings failed: {e}"),
+    }
+}
+
+fn unreachable_client() -> HubClient {
+    // Both constructors failed: nothing sensible is left; the process has
+    // no working HTTP stack at all.
+    panic!("no HTTP client can be built on this system")
+}

@@ -1,0 +1,203 @@
+//! 登录: login name and password; wrong login and wrong password read the
+//! same; an unreachable server says so and offers 重试.
+
+use iced::widget::{button, center, column, container, row, text, text_input};
+use iced::{Alignment, Element, Length, Task};
+
+use crate::api::SessionResponse;
+use crate::i18n::{self, Lang};
+use crate::sync::{ClientError, HubClient};
+use crate::ui::widget::{self, Tone};
+
+/// A demo account shown on the login screen in embedded mode.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DemoAccount {
+    pub login: String,
+    pub name: String,
+    pub role: String,
+    pub password: String,
+}
+
+/// The login screen.
+#[derive(Debug, Clone, Default)]
+pub struct State {
+    pub login: String,
+    pub password: String,
+    busy: bool,
+    error: Option<LoginError>,
+    /// A message carried over (e.g. "session expired").
+    pub notice: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+enum LoginError {
+    BadCredentials,
+    Unreachable,
+    Other(String),
+}
+
+/// Login screen messages.
+#[derive(Debug, Clone)]
+pub enum Message {
+    /// The login field changed.
+    LoginChanged(String),
+    /// The password field changed.
+    PasswordChanged(String),
+    /// 登录 pressed or Enter in a field.
+    Submit,
+    /// A demo account was picked: fill both fields.
+    UseAccount(String, String),
+    /// The server answered the login.
+    Answered(Result<SessionResponse, ClientError>),
+    /// 离线查看: open the cached data read-only.
+    OfflineView,
+}
+
+/// What the app must do after a login-screen update.
+#[derive(Debug, Clone)]
+pub enum Event {
+    LoggedIn(SessionResponse),
+    Offline,
+}
+
+impl State {
+    /// A login screen pre-filled with the last login.
+    pub fn new(last_login: &str) -> Self {
+        State {
+            login: last_login.to_owned(),
+            ..State::default()
+        }
+    }
+
+    /// Handles one message.
+    pub fn update(&mut self, message: Message, client: &HubClient) -> (Task<Message>, Option<Event>) {
+        match message {
+            Message::LoginChanged(v) => self.login = v,
+            Message::PasswordChanged(v) => self.password = v,
+            Message::UseAccount(l, p) => {
+                self.login = l;
+                self.password = p;
+                self.error = None;
+                return (iced::widget::operation::focus("password"), None);
+            }
+            Message::Submit => {
+                if self.busy || self.login.trim().is_empty() {
+                    return (Task::none(), None);
+                }
+                self.busy = true;
+                self.error = None;
+                self.notice = None;
+                let client = client.clone();
+                let (login, password) = (self.login.trim().to_owned(), self.password.clone());
+                return (
+                    Task::perform(async move { client.login(&login, &password).await }, Message::Answered),
+                    None,
+                );
+            }
+            Message::Answered(result) => {
+                self.busy = false;
+                match result {
+                    Ok(session) => {
+                        self.password.clear();
+                        return (Task::none(), Some(Event::LoggedIn(session)));
+                    }
+                    Err(e) if e.status() == Some(401) => self.error = Some(LoginError::BadCredentials),
+                    Err(e) if e.is_unreachable() => self.error = Some(LoginError::Unreachable),
+                    Err(e) => self.error = Some(LoginError::Other(e.to_string())),
+                }
+            }
+            Message::OfflineView => return (Task::none(), Some(Event::Offline)),
+        }
+        (Task::none(), None)
+    }
+
+    /// Draws the screen. `server` is the address line; `accounts` are the
+    /// demo accounts (embedded mode only); `can_offline` offers read-only
+    /// viewing of the cache.
+    pub fn view<'a>(
+        &'a self,
+        lang: Lang,
+        server: String,
+        accounts: &'a [DemoAccount],
+        can_offline: bool,
+    ) -> Element<'a, Message> {
+        let t = |k: &str| i18n::t(lang, k);
+        let submit = (!self.busy && !self.login.trim().is_empty()).then_some(Message::Submit);
+        let mut form = column![
+            text(t("app.title")).size(26).font(crate::ui::font::BOLD),
+            widget::muted(t("app.subtitle")).size(14),
+            widget::field(
+                t("login.login"),
+                text_input(&t("login.login_placeholder"), &self.login)
+                    .id("login")
+                    .on_input(Message::LoginChanged)
+                    .on_submit_maybe(submit.clone())
+                    .padding(8),
+                None,
+            ),
+            widget::field(
+                t("login.password"),
+                text_input(&t("login.password_placeholder"), &self.password)
+                    .id("password")
+                    .secure(true)
+                    .on_input(Message::PasswordChanged)
+                    .on_submit_maybe(submit.clone())
+                    .padding(8),
+                None,
+            ),
+        ]
+        .spacing(12)
+        .width(440);
+        if let Some(n) = &self.notice {
+            form = form.push(widget::banner(text(n.as_str()), Tone::Warning));
+        }
+        match &self.error {
+            Some(LoginError::BadCredentials) => {
+                form = form.push(widget::banner(text(t("login.bad_credentials")), Tone::Danger));
+            }
+            Some(LoginError::Unreachable) => {
+                let mut actions = row![widget::tool(t("login.retry"), Some(Message::Submit))].spacing(8);
+                if can_offline {
+                    actions = actions.push(widget::secondary(t("login.offline_view"), Some(Message::OfflineView)));
+                }
+                form = form.push(widget::banner(
+                    column![text(t("login.unreachable")), actions].spacing(8),
+                    Tone::Danger,
+                ));
+            }
+            Some(LoginError::Other(m)) => form = form.push(widget::banner(text(m.as_str()), Tone::Danger)),
+            None => {}
+        }
+        let label = if self.busy { t("login.busy") } else { t("login.submit") };
+        form = form.push(
+            button(text(label).width(Length::Fill).align_x(Alignment::Center))
+                .width(Length::Fill)
+                .padding(8)
+                .on_press_maybe(submit),
+        );
+        form = form.push(widget::muted(server).size(12));
+        if !accounts.is_empty() {
+            let mut list = column![text(t("login.demo_accounts")).size(14)].spacing(2);
+            for a in accounts {
+                list = list.push(
+                    button(
+                        row![
+                            text(a.login.as_str()).size(14).width(90),
+                            text(a.name.as_str()).size(14).width(Length::Fill),
+                            widget::muted(i18n::t(lang, &format!("role.{}", a.role))).size(13).width(100),
+                        ]
+                        .spacing(8),
+                    )
+                    .padding([2, 6])
+                    .style(button::text)
+                    .width(Length::Fill)
+                    .on_press(Message::UseAccount(a.login.clone(), a.password.clone())),
+                );
+            }
+            let pw = accounts.first().map(|a| a.password.as_str()).unwrap_or("");
+            list = list.push(widget::muted(i18n::tf(lang, "login.demo_hint", &[("password", pw)])).size(12));
+            form = form.push(container(list).padding(10).style(container::bordered_box));
+        }
+        center(container(form).padding(24).style(container::rounded_box)).into()
+    }
+}

@@ -1,0 +1,62 @@
+//! One module per screen; each owns its State, Message, update and view.
+
+pub mod form;
+pub mod login;
+pub mod outlets;
+pub mod staff;
+pub mod system;
+
+use crate::api::SessionUser;
+use crate::domain::OutletTree;
+use crate::i18n::Lang;
+use crate::store::Store;
+use crate::sync::HubClient;
+
+/// What every screen may read while updating or drawing.
+pub struct Ctx<'a> {
+    pub lang: Lang,
+    /// Logged-in client (carries the token).
+    pub client: &'a HubClient,
+    pub store: &'a Store,
+    /// The cached network.
+    pub tree: &'a OutletTree,
+    pub user: &'a SessionUser,
+    /// Whether the server answers; offline screens are read-only.
+    pub online: bool,
+}
+
+impl Ctx<'_> {
+    /// Text for `key` in the current language.
+    pub fn t(&self, key: &str) -> String {
+        crate::i18n::t(self.lang, key)
+    }
+
+    /// Whether the user may change base data right now.
+    pub fn can_write(&self) -> bool {
+        self.online && self.user.role.can_write_base_data()
+    }
+
+    /// "扬州办事处 (JS-YZ)", or the bare code when unknown.
+    pub fn outlet_label(&self, code: &str) -> String {
+        self.tree
+            .get(code)
+            .map_or_else(|| code.to_owned(), |o| format!("{} ({})", o.name, o.code))
+    }
+}
+
+/// What a screen tells the app after an update.
+#[derive(Debug, Clone)]
+pub enum Event {
+    /// The server confirmed a new or changed outlet.
+    OutletSaved(crate::domain::Outlet),
+    /// The server deleted an outlet.
+    OutletDeleted(String),
+    /// The user asked to reload the network from the server.
+    RefreshNetwork,
+    /// The server could not be reached.
+    Unreachable,
+    /// The session is no longer valid: log in again.
+    SessionExpired,
+    /// The user changed a local setting.
+    SettingsChanged(crate::config::Settings),
+}

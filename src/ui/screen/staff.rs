@@ -1,0 +1,756 @@
+//! 员工管理: query by 网络网点 and/or 姓名, the results list, the detail
+//! form below; 新增, 编辑, 保存, 停用/启用, 重置密码.
+
+use iced::widget::{
+    button, checkbox, column, combo_box, container, pick_list, row, scrollable, space, text,
+    text_input,
+};
+use iced::{Element, Length, Task};
+
+use super::form::FormErrors;
+use super::{Ctx, Event};
+use crate::api::StaffWrite;
+use crate::domain::{Role, Staff};
+use crate::i18n;
+use crate::store::StoreError;
+use crate::sync::ClientError;
+use crate::ui::widget::{self, Choice, Tone};
+
+#[derive(Debug, Clone, PartialEq)]
+enum Mode {
+    View,
+    Edit { version: i64 },
+    New,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+struct Draft {
+    login: String,
+    name: String,
+    outlet_code: Option<String>,
+    role: Role,
+    phone: String,
+    active: bool,
+    password: String,
+}
+
+impl Draft {
+    fn from_staff(s: &Staff) -> Draft {
+        Draft {
+            login: s.login.clone(),
+            name: s.name.clone(),
+            outlet_code: Some(s.outlet_code.clone()),
+            role: s.role,
+            phone: s.phone.clone(),
+            active: s.active,
+            password: String::new(),
+        }
+    }
+
+    fn to_staff(&self, version: i64) -> Staff {
+        Staff {
+            login: self.login.trim().to_owned(),
+            name: self.name.trim().to_owned(),
+            outlet_code: self.outlet_code.clone().unwrap_or_default(),
+            role: self.role,
+            phone: self.phone.trim().to_owned(),
+            active: self.active,
+            version,
+        }
+    }
+}
+
+/// The 重置密码 dialog.
+#[derive(Debug, Clone, Default)]
+struct ResetDialog {
+    login: String,
+    password: String,
+    confirm: String,
+    error: Option<String>,
+}
+
+/// One editable field of the form.
+#[derive(Debug, Clone)]
+pub enum FieldMsg {
+    Login(String),
+    Name(String),
+    Outlet(Choice<String>),
+    Role(Choice<Role>),
+    Phone(String),
+    Active(bool),
+    Password(String),
+}
+
+/// 员工管理 messages.
+#[derive(Debug, Clone)]
+pub enum Message {
+    /// An outlet was picked in the 网络网点 query field.
+    QueryOutlet(Choice<String>),
+    /// The outlet filter was cleared.
+    ClearOutlet,
+    /// 含下级网点 toggled.
+    IncludeSub(bool),
+    /// The 姓名 query field changed.
+    QueryName(String),
+    /// 查询.
+    Query,
+    /// The server answered the query.
+    Results(Result<Vec<Staff>, ClientError>),
+    /// The cache answered the query (server unreachable).
+    CachedResults(Result<Vec<Staff>, StoreError>),
+    /// A result row was clicked.
+    Select(String),
+    /// 新增.
+    New,
+    /// 编辑.
+    Edit,
+    /// 保存.
+    Save,
+    /// 取消.
+    Cancel,
+    /// A form field changed.
+    Field(FieldMsg),
+    /// The server answered a save.
+    Saved(Result<Staff, ClientError>),
+    /// 停用 / 启用 the selected member.
+    ToggleActive,
+    /// Open 重置密码.
+    ResetOpen,
+    /// The new password in the dialog changed.
+    ResetPassword(String),
+    /// The repeated password changed.
+    ResetConfirm(String),
+    /// 确定 in the dialog.
+    ResetSubmit,
+    /// 取消 in the dialog.
+    ResetCancel,
+    /// A cache write finished (errors only logged).
+    Cached,
+}
+
+/// The 员工管理 screen.
+pub struct State {
+    query_outlet: Option<Choice<String>>,
+    include_sub: bool,
+    query_name: String,
+    results: Vec<Staff>,
+    queried: bool,
+    from_cache: bool,
+    selected: Option<String>,
+    mode: Mode,
+    draft: Option<Draft>,
+    errors: FormErrors,
+    notice: Option<(String, Tone)>,
+    conflict: Option<Staff>,
+    reset: Option<ResetDialog>,
+    busy: bool,
+    query_outlets: combo_box::State<Choice<String>>,
+    form_outlets: combo_box::State<Choice<String>>,
+}
+
+impl Default for State {
+    fn default() -> Self {
+        State {
+            query_outlet: None,
+            include_sub: true,
+            query_name: String::new(),
+            results: Vec::new(),
+            queried: false,
+            from_cache: false,
+            selected: None,
+            mode: Mode::View,
+            draft: None,
+            errors: FormErrors::default(),
+            notice: None,
+            conflict: None,
+            reset: None,
+            busy: false,
+            query_outlets: combo_box::State::new(Vec::new()),
+            form_outlets: combo_box::State::new(Vec::new()),
+        }
+    }
+}
+
+fn role_choice(lang: i18n::Lang, r: Role) -> Choice<Role> {
+    Choice {
+        value: r,
+        label: i18n::t(lang, &format!("role.{}", r.as_str())),
+    }
+}
+
+impl State {
+    /// Called by the app whenever the cached network changed.
+    pub fn network_changed(&mut self, ctx: &Ctx<'_>) {
+        let choices = widget::outlet_choices(ctx.tree);
+        self.query_outlets = combo_box::State::new(choices.clone());
+        self.form_outlets = combo_box::State::new(choices);
+    }
+
+    /// Maps a key to a message, given what is on screen.
+    pub fn shortcut(&self, key: super::outlets::Shortcut) -> Option<Message> {
+        use super::outlets::Shortcut as S;
+        if self.reset.is_some() {
+            return (key == S::Escape).then_some(Message::ResetCancel);
+        }
+        match (key, &self.mode) {
+            (S::New, Mode::View) => Some(Message::New),
+            (S::Edit, Mode::View) if self.selected.is_some() => Some(Message::Edit),
+            (S::Save, Mode::Edit { .. } | Mode::New) => Some(Message::Save),
+            (S::Escape, Mode::Edit { .. } | Mode::New) => Some(Message::Cancel),
+            (S::Refresh, Mode::View) => Some(Message::Query),
+            _ => None,
+        }
+    }
+
+    fn selected_staff(&self) -> Option<&Staff> {
+        let login = self.selected.as_deref()?;
+        self.results.iter().find(|s| s.login == login)
+    }
+
+    /// Handles one message.
+    pub fn update(&mut self, message: Message, ctx: &Ctx<'_>) -> (Task<Message>, Option<Event>) {
+        let lang = ctx.lang;
+        match message {
+            Message::QueryOutlet(c) => self.query_outlet = Some(c),
+            Message::ClearOutlet => self.query_outlet = None,
+            Message::IncludeSub(b) => self.include_sub = b,
+            Message::QueryName(s) => self.query_name = s,
+            Message::Query => return (self.query(ctx), None),
+            Message::Results(Ok(rows)) => {
+                self.busy = false;
+                self.queried = true;
+                self.from_cache = false;
+                self.notice = None;
+                self.set_results(rows.clone());
+                let store = ctx.store.clone();
+                return (
+                    Task::perform(async move { store.run(move |s| s.put_staff(&rows)).await }, |r| {
+                        if let Err(e) = r {
+                            tracing::warn!("caching staff failed: {e}");
+                        }
+                        Message::Cached
+                    }),
+                    None,
+                );
+            }
+            Message::Results(Err(e)) => {
+                self.busy = false;
+                if e.is_unreachable() {
+                    return (self.query_cache(ctx), Some(Event::Unreachable));
+                }
+                let ev = self.failed(lang, &e);
+                return (Task::none(), ev);
+            }
+            Message::CachedResults(r) => {
+                self.busy = false;
+                self.queried = true;
+                self.from_cache = true;
+                match r {
+                    Ok(rows) => self.set_results(rows),
+                    Err(e) => self.notice = Some((e.to_string(), Tone::Danger)),
+                }
+            }
+            Message::Select(login) => {
+                if self.mode == Mode::View {
+                    self.selected = Some(login);
+                    self.errors = FormErrors::default();
+                }
+            }
+            Message::New if ctx.can_write() => {
+                let outlet = self
+                    .query_outlet
+                    .as_ref()
+                    .map(|c| c.value.clone())
+                    .or_else(|| Some(ctx.user.outlet_code.clone()));
+                self.draft = Some(Draft {
+                    login: String::new(),
+                    name: String::new(),
+                    outlet_code: outlet,
+                    role: Role::Clerk,
+                    phone: String::new(),
+                    active: true,
+                    password: String::new(),
+                });
+                self.mode = Mode::New;
+                self.clear_messages();
+                return (iced::widget::operation::focus("staff-login"), None);
+            }
+            Message::Edit if ctx.can_write() => {
+                if let Some(s) = self.selected_staff().cloned() {
+                    self.draft = Some(Draft::from_staff(&s));
+                    self.mode = Mode::Edit { version: s.version };
+                    self.clear_messages();
+                    return (iced::widget::operation::focus("staff-name"), None);
+                }
+            }
+            Message::Cancel => {
+                self.mode = Mode::View;
+                self.draft = None;
+                self.clear_messages();
+            }
+            Message::Field(f) => {
+                if let Some(d) = self.draft.as_mut() {
+                    match f {
+                        FieldMsg::Login(v) => d.login = v,
+                        FieldMsg::Name(v) => d.name = v,
+                        FieldMsg::Outlet(c) => d.outlet_code = Some(c.value),
+                        FieldMsg::Role(c) => d.role = c.value,
+                        FieldMsg::Phone(v) => d.phone = v,
+                        FieldMsg::Active(v) => d.active = v,
+                        FieldMsg::Password(v) => d.password = v,
+                    }
+                }
+            }
+            Message::Save => return (self.save(ctx), None),
+            Message::Saved(r) => return self.saved(r, ctx),
+            Message::ToggleActive if ctx.can_write() => {
+                if let Some(s) = self.selected_staff().cloned() {
+                    let mut s = s;
+                    s.active = !s.active;
+                    return (self.send(ctx, StaffWrite { staff: s.clone(), password: None }, Some(s.version)), None);
+                }
+            }
+            Message::ResetOpen if ctx.can_write() => {
+                if let Some(login) = self.selected.clone() {
+                    self.reset = Some(ResetDialog {
+                        login,
+                        ..ResetDialog::default()
+                    });
+                    return (iced::widget::operation::focus("reset-password"), None);
+                }
+            }
+            Message::ResetPassword(p) => {
+                if let Some(r) = self.reset.as_mut() {
+                    r.password = p;
+                }
+            }
+            Message::ResetConfirm(p) => {
+                if let Some(r) = self.reset.as_mut() {
+                    r.confirm = p;
+                }
+            }
+            Message::ResetCancel => self.reset = None,
+            Message::ResetSubmit => {
+                let Some(r) = self.reset.as_mut() else {
+                    return (Task::none(), None);
+                };
+                if r.password.chars().count() < crate::domain::staff::MIN_PASSWORD_LEN {
+                    r.error = Some(i18n::rule(lang, "password_too_short"));
+                    return (Task::none(), None);
+                }
+                if r.password != r.confirm {
+                    r.error = Some(ctx.t("staff.password_mismatch"));
+                    return (Task::none(), None);
+                }
+                let Some(s) = self.results.iter().find(|s| s.login == r.login).cloned() else {
+                    return (Task::none(), None);
+                };
+                let w = StaffWrite {
+                    staff: s.clone(),
+                    password: Some(r.password.clone()),
+                };
+                self.reset = None;
+                self.notice = None;
+                return (self.send(ctx, w, Some(s.version)), None);
+            }
+            Message::Cached => {}
+            Message::New | Message::Edit | Message::ToggleActive | Message::ResetOpen => {}
+        }
+        (Task::none(), None)
+    }
+
+    fn set_results(&mut self, rows: Vec<Staff>) {
+        if let Some(sel) = &self.selected {
+            if !rows.iter().any(|s| &s.login == sel) {
+                self.selected = None;
+            }
+        }
+        if self.selected.is_none() {
+            self.selected = rows.first().map(|s| s.login.clone());
+        }
+        self.results = rows;
+    }
+
+    fn clear_messages(&mut self) {
+        self.errors = FormErrors::default();
+        self.notice = None;
+        self.conflict = None;
+    }
+
+    fn query(&mut self, ctx: &Ctx<'_>) -> Task<Message> {
+        if !ctx.online {
+            return self.query_cache(ctx);
+        }
+        self.busy = true;
+        let client = ctx.client.clone();
+        let outlet = self.query_outlet.as_ref().map(|c| c.value.clone());
+        let include_sub = self.include_sub;
+        let name = self.query_name.trim().to_owned();
+        Task::perform(
+            async move { client.staff(outlet.as_deref(), include_sub, &name).await },
+            Message::Results,
+        )
+    }
+
+    fn query_cache(&mut self, ctx: &Ctx<'_>) -> Task<Message> {
+        self.busy = true;
+        let codes: Option<Vec<String>> = self.query_outlet.as_ref().map(|c| {
+            if self.include_sub {
+                let mut v: Vec<String> = ctx.tree.subtree(&c.value).into_iter().collect();
+                v.sort();
+                v
+            } else {
+                vec![c.value.clone()]
+            }
+        });
+        let name = self.query_name.trim().to_owned();
+        let store = ctx.store.clone();
+        Task::perform(
+            async move { store.run(move |s| s.staff(codes.as_deref(), &name, 500)).await },
+            Message::CachedResults,
+        )
+    }
+
+    fn save(&mut self, ctx: &Ctx<'_>) -> Task<Message> {
+        let lang = ctx.lang;
+        let Some(d) = self.draft.clone() else {
+            return Task::none();
+        };
+        let creating = self.mode == Mode::New;
+        let version = match self.mode {
+            Mode::Edit { version } => version,
+            _ => 0,
+        };
+        let staff = d.to_staff(version);
+        let password = (!d.password.is_empty()).then(|| d.password.clone());
+        if let Err(e) = staff.check_fields(password.as_deref(), creating) {
+            self.errors = FormErrors::from_rule(lang, &e);
+            return Task::none();
+        }
+        if ctx.tree.get(&staff.outlet_code).is_none() {
+            self.errors = FormErrors::default();
+            self.errors.add(lang, "outlet_code", "unknown_outlet");
+            return Task::none();
+        }
+        self.errors = FormErrors::default();
+        let w = StaffWrite { staff, password };
+        self.send(ctx, w, (!creating).then_some(version))
+    }
+
+    fn send(&mut self, ctx: &Ctx<'_>, w: StaffWrite, version: Option<i64>) -> Task<Message> {
+        if self.busy {
+            return Task::none();
+        }
+        self.busy = true;
+        let client = ctx.client.clone();
+        Task::perform(
+            async move {
+                match version {
+                    None => client.create_staff(&w).await,
+                    Some(v) => client.update_staff(&w, v).await,
+                }
+            },
+            Message::Saved,
+        )
+    }
+
+    fn saved(&mut self, r: Result<Staff, ClientError>, ctx: &Ctx<'_>) -> (Task<Message>, Option<Event>) {
+        let lang = ctx.lang;
+        self.busy = false;
+        match r {
+            Ok(s) => {
+                self.mode = Mode::View;
+                self.draft = None;
+                self.errors = FormErrors::default();
+                self.conflict = None;
+                self.selected = Some(s.login.clone());
+                match self.results.iter_mut().find(|x| x.login == s.login) {
+                    Some(x) => *x = s.clone(),
+                    None => self.results.insert(0, s.clone()),
+                }
+                self.notice = Some((i18n::tf(lang, "staff.saved", &[("name", &s.name)]), Tone::Success));
+                let store = ctx.store.clone();
+                (
+                    Task::perform(async move { store.run(move |st| st.put_staff(&[s])).await }, |_| Message::Cached),
+                    None,
+                )
+            }
+            Err(e) if e.status() == Some(412) => {
+                self.conflict = e
+                    .detail()
+                    .and_then(|d| d.current.clone())
+                    .and_then(|v| serde_json::from_value::<Staff>(v).ok());
+                if let Some(server) = &self.conflict {
+                    if let Some(x) = self.results.iter_mut().find(|x| x.login == server.login) {
+                        *x = server.clone();
+                    }
+                    if let Mode::Edit { .. } = self.mode {
+                        self.mode = Mode::Edit { version: server.version };
+                    }
+                }
+                self.errors = FormErrors::from_client(lang, &e);
+                (Task::none(), None)
+            }
+            Err(e) => {
+                let ev = self.failed(lang, &e);
+                (Task::none(), ev)
+            }
+        }
+    }
+
+    fn failed(&mut self, lang: i18n::Lang, e: &ClientError) -> Option<Event> {
+        self.errors = FormErrors::from_client(lang, e);
+        match e.status() {
+            None if e.is_unreachable() => Some(Event::Unreachable),
+            Some(401) => Some(Event::SessionExpired),
+            _ => None,
+        }
+    }
+
+    /// Draws the screen.
+    pub fn view<'a>(&'a self, ctx: &Ctx<'a>) -> Element<'a, Message> {
+        let lang = ctx.lang;
+        let t = |k: &str| ctx.t(k);
+        let viewing = self.mode == Mode::View && !self.busy;
+        let can = ctx.can_write() && viewing;
+        let editing = self.mode != Mode::View && !self.busy;
+        let query = row![
+            text(t("staff.query_outlet")),
+            combo_box(&self.query_outlets, &t("staff.any_outlet"), self.query_outlet.as_ref(), Message::QueryOutlet)
+                .padding(5)
+                .width(260),
+            widget::secondary(t("action.clear"), self.query_outlet.is_some().then_some(Message::ClearOutlet)),
+            checkbox(self.include_sub).label(t("staff.include_sub")).on_toggle(Message::IncludeSub),
+            text(t("staff.query_name")),
+            text_input(&t("staff.name_placeholder"), &self.query_name)
+                .id("staff-query-name")
+                .on_input(Message::QueryName)
+                .on_submit(Message::Query)
+                .padding(5)
+                .width(160),
+            widget::tool(t("action.query"), (!self.busy).then_some(Message::Query)),
+        ]
+        .spacing(8)
+        .align_y(iced::Alignment::Center);
+        let selected_active = self.selected_staff().map(|s| s.active);
+        let actions = row![
+            widget::tool(t("action.new"), can.then_some(Message::New)),
+            widget::tool(t("action.edit"), (can && self.selected.is_some()).then_some(Message::Edit)),
+            widget::tool(t("action.save"), editing.then_some(Message::Save)),
+            widget::secondary(t("action.cancel"), editing.then_some(Message::Cancel)),
+            widget::secondary(
+                t(if selected_active == Some(false) { "staff.activate" } else { "staff.deactivate" }),
+                (can && selected_active.is_some()).then_some(Message::ToggleActive)
+            ),
+            widget::secondary(t("staff.reset_password"), (can && self.selected.is_some()).then_some(Message::ResetOpen)),
+        ]
+        .spacing(8);
+        let mut body = column![query, actions].spacing(10);
+        if self.from_cache {
+            body = body.push(widget::banner(text(t("staff.from_cache")), Tone::Warning));
+        }
+        if let Some((n, tone)) = &self.notice {
+            body = body.push(widget::banner(text(n.as_str()), *tone));
+        }
+        if let Some(g) = &self.errors.general {
+            body = body.push(widget::banner(text(g.as_str()), Tone::Danger));
+        }
+        if let Some(server) = &self.conflict {
+            body = body.push(widget::banner(
+                text(i18n::tf(
+                    lang,
+                    "staff.conflict",
+                    &[("name", &server.name), ("version", &server.version.to_string())],
+                )),
+                Tone::Warning,
+            ));
+        }
+        body = body.push(
+            container(self.results_view(ctx))
+                .height(Length::FillPortion(5))
+                .width(Length::Fill)
+                .padding(6)
+                .style(container::bordered_box),
+        );
+        body = body.push(
+            container(scrollable(self.form_view(ctx)))
+                .height(Length::FillPortion(4))
+                .width(Length::Fill)
+                .padding(10)
+                .style(container::bordered_box),
+        );
+        let base: Element<'a, Message> = body.padding(12).into();
+        match &self.reset {
+            Some(r) => {
+                let name = self.results.iter().find(|s| s.login == r.login).map_or(r.login.as_str(), |s| s.name.as_str());
+                let mut dlg = column![
+                    text(i18n::tf(lang, "staff.reset_title", &[("name", name)])).size(18),
+                    widget::field(
+                        t("staff.new_password"),
+                        text_input("", &r.password)
+                            .id("reset-password")
+                            .secure(true)
+                            .on_input(Message::ResetPassword)
+                            .on_submit(Message::ResetSubmit)
+                            .padding(6),
+                        None
+                    ),
+                    widget::field(
+                        t("staff.confirm_password"),
+                        text_input("", &r.confirm)
+                            .secure(true)
+                            .on_input(Message::ResetConfirm)
+                            .on_submit(Message::ResetSubmit)
+                            .padding(6),
+                        None
+                    ),
+                ]
+                .spacing(12);
+                if let Some(e) = &r.error {
+                    dlg = dlg.push(widget::error_line(e.as_str()));
+                }
+                dlg = dlg.push(
+                    row![
+                        widget::tool(t("dialog.ok"), Some(Message::ResetSubmit)),
+                        widget::secondary(t("action.cancel"), Some(Message::ResetCancel)),
+                    ]
+                    .spacing(10),
+                );
+                widget::modal(base, dlg)
+            }
+            None => base,
+        }
+    }
+
+    fn results_view<'a>(&'a self, ctx: &Ctx<'a>) -> Element<'a, Message> {
+        let t = |k: &str| ctx.t(k);
+        let header = row![
+            text(t("field.login")).width(Length::FillPortion(2)),
+            text(t("field.name")).width(Length::FillPortion(2)),
+            text(t("field.outlet_code")).width(Length::FillPortion(3)),
+            text(t("field.role")).width(Length::FillPortion(1)),
+            text(t("field.phone")).width(Length::FillPortion(2)),
+            text(t("field.active")).width(Length::FillPortion(1)),
+        ]
+        .spacing(8)
+        .padding([2, 6]);
+        if self.results.is_empty() {
+            let hint = if self.queried { "staff.no_results" } else { "staff.query_hint" };
+            return column![header, widget::muted(t(hint))].spacing(6).into();
+        }
+        let mut list = column![].spacing(1);
+        for s in &self.results {
+            let selected = self.selected.as_deref() == Some(s.login.as_str());
+            let line = row![
+                text(s.login.as_str()).width(Length::FillPortion(2)),
+                text(s.name.as_str()).width(Length::FillPortion(2)),
+                text(ctx.outlet_label(&s.outlet_code)).width(Length::FillPortion(3)),
+                text(t(&format!("role.{}", s.role.as_str()))).width(Length::FillPortion(1)),
+                text(s.phone.as_str()).width(Length::FillPortion(2)),
+                text(t(if s.active { "staff.state_active" } else { "staff.state_inactive" })).width(Length::FillPortion(1)),
+            ]
+            .spacing(8);
+            list = list.push(
+                button(line)
+                    .width(Length::Fill)
+                    .padding([3, 6])
+                    .style(if selected { button::primary } else { button::text })
+                    .on_press(Message::Select(s.login.clone())),
+            );
+        }
+        column![
+            header,
+            scrollable(list).height(Length::Fill),
+            widget::muted(i18n::tf(ctx.lang, "staff.count", &[("n", &self.results.len().to_string())])).size(12)
+        ]
+        .spacing(4)
+        .into()
+    }
+
+    fn form_view<'a>(&'a self, ctx: &Ctx<'a>) -> Element<'a, Message> {
+        let lang = ctx.lang;
+        let t = |k: &str| ctx.t(k);
+        let shown = match (&self.draft, self.selected_staff()) {
+            (Some(d), _) => Some(d.clone()),
+            (None, Some(s)) => Some(Draft::from_staff(s)),
+            _ => None,
+        };
+        let Some(d) = shown else {
+            return widget::muted(t("staff.pick_hint")).into();
+        };
+        let editable = self.mode != Mode::View && !self.busy;
+        let err = |f: &str| self.errors.get(f);
+        let input = |id: &'static str, value: String, on: fn(String) -> FieldMsg, enabled: bool| {
+            text_input("", &value)
+                .id(id)
+                .padding(5)
+                .on_input_maybe(enabled.then_some(move |s| Message::Field(on(s))))
+        };
+        let outlet_label = d.outlet_code.as_deref().map(|c| ctx.outlet_label(c)).unwrap_or_default();
+        let outlet_pick: Element<'a, Message> = if editable {
+            let current = d.outlet_code.as_ref().map(|c| Choice {
+                value: c.clone(),
+                label: outlet_label.clone(),
+            });
+            combo_box(&self.form_outlets, &t("staff.outlet_placeholder"), current.as_ref(), |c| {
+                Message::Field(FieldMsg::Outlet(c))
+            })
+            .padding(5)
+            .width(Length::Fill)
+            .into()
+        } else {
+            text_input("", &outlet_label).padding(5).into()
+        };
+        let role_pick: Element<'a, Message> = if editable {
+            let roles: Vec<Choice<Role>> = Role::ALL.iter().map(|r| role_choice(lang, *r)).collect();
+            pick_list(roles, Some(role_choice(lang, d.role)), |c| Message::Field(FieldMsg::Role(c)))
+                .padding(5)
+                .width(Length::Fill)
+                .into()
+        } else {
+            text_input("", &role_choice(lang, d.role).label).padding(5).into()
+        };
+        let title = match self.mode {
+            Mode::New => t("staff.new_title"),
+            Mode::Edit { .. } => t("staff.edit_title"),
+            Mode::View => t("staff.detail_title"),
+        };
+        let mut grid = column![
+            text(title).size(16).font(crate::ui::font::BOLD),
+            row![
+                widget::field(t("field.login"), input("staff-login", d.login.clone(), FieldMsg::Login, editable && self.mode == Mode::New), err("login")),
+                widget::field(t("field.name"), input("staff-name", d.name.clone(), FieldMsg::Name, editable), err("name")),
+                widget::field(t("field.outlet_code"), outlet_pick, err("outlet_code")),
+            ]
+            .spacing(12),
+            row![
+                widget::field(t("field.role"), role_pick, err("role")),
+                widget::field(t("field.phone"), input("staff-phone", d.phone.clone(), FieldMsg::Phone, editable), err("phone")),
+                column![
+                    space().height(18),
+                    checkbox(d.active)
+                        .label(t("field.active"))
+                        .on_toggle_maybe(editable.then_some(|b| Message::Field(FieldMsg::Active(b)))),
+                ]
+                .width(Length::Fill),
+            ]
+            .spacing(12),
+        ]
+        .spacing(10);
+        if self.mode == Mode::New {
+            grid = grid.push(row![
+                widget::field(
+                    t("field.password"),
+                    text_input(&t("staff.password_placeholder"), &d.password)
+                        .id("staff-password")
+                        .secure(true)
+                        .padding(5)
+                        .on_input(|s| Message::Field(FieldMsg::Password(s))),
+                    err("password")
+                ),
+                space().width(Length::FillPortion(2)),
+            ]);
+        }
+        grid.into()
+    }
+}

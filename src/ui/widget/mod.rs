@@ -1,0 +1,166 @@
+//! Shared view pieces.
+
+pub mod tree;
+
+use iced::widget::{button, center, column, container, mouse_area, opaque, row, stack, text};
+use iced::{Color, Element, Length, Theme};
+
+use crate::ui::theme;
+
+/// A form field: label above, input, and the rule message below in red.
+pub fn field<'a, M: 'a>(
+    label: String,
+    input: impl Into<Element<'a, M>>,
+    error: Option<&'a String>,
+) -> Element<'a, M> {
+    let mut col = column![text(label).size(13), input.into()].spacing(3);
+    if let Some(e) = error {
+        col = col.push(text(e.as_str()).size(12).style(|t: &Theme| text::Style {
+            color: Some(theme::error_text(t)),
+        }));
+    }
+    col.width(Length::Fill).into()
+}
+
+/// A text in the theme's danger colour.
+pub fn error_line<'a, M: 'a>(s: impl text::IntoFragment<'a>) -> Element<'a, M> {
+    text(s)
+        .style(|t: &Theme| text::Style {
+            color: Some(theme::error_text(t)),
+        })
+        .into()
+}
+
+/// Muted text, for codes and hints.
+pub fn muted<'a>(s: impl text::IntoFragment<'a>) -> text::Text<'a, Theme> {
+    text(s).style(|t: &Theme| text::Style {
+        color: Some(theme::muted(t)),
+    })
+}
+
+/// What kind of banner to draw.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tone {
+    Info,
+    Success,
+    Warning,
+    Danger,
+}
+
+/// A coloured banner line.
+pub fn banner<'a, M: 'a>(content: impl Into<Element<'a, M>>, tone: Tone) -> Element<'a, M> {
+    container(content)
+        .padding([6, 10])
+        .width(Length::Fill)
+        .style(move |t: &Theme| {
+            let p = t.extended_palette();
+            let pair = match tone {
+                Tone::Info => p.primary.weak,
+                Tone::Success => p.success.weak,
+                Tone::Warning => p.warning.weak,
+                Tone::Danger => p.danger.weak,
+            };
+            container::Style {
+                background: Some(pair.color.into()),
+                text_color: Some(pair.text),
+                border: iced::Border {
+                    radius: 4.0.into(),
+                    ..Default::default()
+                },
+                ..container::Style::default()
+            }
+        })
+        .into()
+}
+
+/// A toolbar button, disabled when `on_press` is `None`.
+pub fn tool<'a, M: Clone + 'a>(label: String, on_press: Option<M>) -> Element<'a, M> {
+    button(text(label).size(14))
+        .padding([5, 14])
+        .on_press_maybe(on_press)
+        .into()
+}
+
+/// A secondary (less prominent) button.
+pub fn secondary<'a, M: Clone + 'a>(label: String, on_press: Option<M>) -> Element<'a, M> {
+    button(text(label).size(14))
+        .padding([5, 14])
+        .style(button::secondary)
+        .on_press_maybe(on_press)
+        .into()
+}
+
+/// Puts `dialog` over `base`, dimming it; clicks outside do nothing so a
+/// destructive choice is never made by accident.
+pub fn modal<'a, M: Clone + 'a>(
+    base: impl Into<Element<'a, M>>,
+    dialog: impl Into<Element<'a, M>>,
+) -> Element<'a, M> {
+    let dialog = container(dialog)
+        .padding(20)
+        .max_width(520)
+        .style(container::rounded_box);
+    stack![
+        base.into(),
+        opaque(mouse_area(center(opaque(dialog)).style(|_| container::Style {
+            background: Some(
+                Color {
+                    a: 0.55,
+                    ..Color::BLACK
+                }
+                .into()
+            ),
+            ..container::Style::default()
+        })))
+    ]
+    .into()
+}
+
+/// A yes/no confirmation: 是(Y) / 否(N), as in the manual.
+pub fn confirm<'a, M: Clone + 'a>(
+    title: String,
+    body: String,
+    yes: (String, M),
+    no: (String, M),
+) -> Element<'a, M> {
+    column![
+        text(title).size(18).font(crate::ui::font::BOLD),
+        text(body),
+        row![
+            button(text(yes.0)).padding([6, 18]).style(button::danger).on_press(yes.1),
+            button(text(no.0)).padding([6, 18]).style(button::secondary).on_press(no.1),
+        ]
+        .spacing(12)
+    ]
+    .spacing(16)
+    .into()
+}
+
+/// A value with the label a pick list or combo box shows for it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Choice<T> {
+    pub value: T,
+    pub label: String,
+}
+
+impl<T> std::fmt::Display for Choice<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.label)
+    }
+}
+
+/// Outlet choices "名称 (CODE)" in tree order, for pickers.
+pub fn outlet_choices(tree: &crate::domain::OutletTree) -> Vec<Choice<String>> {
+    let mut out = Vec::with_capacity(tree.len());
+    let mut stack: Vec<&String> = tree.roots().iter().rev().collect();
+    while let Some(code) = stack.pop() {
+        if let Some(o) = tree.get(code) {
+            out.push(Choice {
+                value: o.code.clone(),
+                label: format!("{} ({})", o.name, o.code),
+            });
+        }
+        stack.extend(tree.children(code).iter().rev());
+    }
+    out
+}
