@@ -112,7 +112,9 @@ fn shipped_client_defaults() -> Shipped {
         #[serde(default)]
         client: Shipped,
     }
-    toml::from_str::<Doc>(DEFAULT_TOML).map(|d| d.client).unwrap_or_default()
+    toml::from_str::<Doc>(DEFAULT_TOML)
+        .map(|d| d.client)
+        .unwrap_or_default()
 }
 
 impl Settings {
@@ -121,12 +123,14 @@ impl Settings {
     pub fn load(path: &Path) -> (Settings, Vec<String>) {
         let text = match std::fs::read_to_string(path) {
             Ok(t) => t,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return (Settings::default(), Vec::new()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return (Settings::default(), Vec::new());
+            }
             Err(e) => {
                 return (
                     Settings::default(),
                     vec![format!("{}: {e}; using defaults", path.display())],
-                )
+                );
             }
         };
         Settings::parse(&text, &path.display().to_string())
@@ -146,7 +150,10 @@ impl Settings {
         };
         for (key, value) in &table {
             let ok = match key.as_str() {
-                "server_url" => value.as_str().map(|v| s.server_url = v.trim().to_owned()).is_some(),
+                "server_url" => value
+                    .as_str()
+                    .map(|v| s.server_url = v.trim().to_owned())
+                    .is_some(),
                 "language" => value
                     .as_str()
                     .and_then(Lang::parse)
@@ -159,14 +166,19 @@ impl Settings {
                     .map(|v| s.font_size = v.to_owned())
                     .is_some(),
                 "sound" => value.as_bool().map(|v| s.sound = v).is_some(),
-                "last_login" => value.as_str().map(|v| s.last_login = v.to_owned()).is_some(),
+                "last_login" => value
+                    .as_str()
+                    .map(|v| s.last_login = v.to_owned())
+                    .is_some(),
                 _ => {
                     warnings.push(format!("{origin}: unknown setting `{key}` ignored"));
                     true
                 }
             };
             if !ok {
-                warnings.push(format!("{origin}: bad value for `{key}`; using the default"));
+                warnings.push(format!(
+                    "{origin}: bad value for `{key}`; using the default"
+                ));
             }
         }
         (s, warnings)

@@ -8,9 +8,9 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use outlet_desk::config::{Paths, Settings};
-use outlet_desk::hub::{demo, EmbeddedHub, HubConfig};
+use outlet_desk::hub::{EmbeddedHub, HubConfig, demo};
 use outlet_desk::store::Store;
-use outlet_desk::ui::{self, app::DemoAccount, Boot, ServerChoice};
+use outlet_desk::ui::{self, Boot, ServerChoice, app::DemoAccount};
 
 /// Password of every account in the embedded demo (loopback only).
 const DEMO_PASSWORD: &str = "demo1234";

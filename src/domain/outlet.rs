@@ -4,12 +4,10 @@ use std::collections::{HashMap, HashSet};
 
 use serde::{Deserialize, Serialize};
 
-use super::rule::{is_valid_code, is_valid_phone, Checker, RuleError};
+use super::rule::{Checker, RuleError, is_valid_code, is_valid_phone};
 
 /// What an outlet is in the company's structure.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum OutletKind {
     /// 总公司: the single root.
@@ -130,14 +128,19 @@ impl Outlet {
             "hq_has_no_parent",
         );
         c.check(!is_valid_phone(&self.phone), "phone", "invalid_phone");
-        c.check(self.kind == OutletKind::Hq && !self.active, "active", "hq_must_stay");
+        c.check(
+            self.kind == OutletKind::Hq && !self.active,
+            "active",
+            "hq_must_stay",
+        );
         c.check(
             self.latitude.is_some_and(|v| !(-90.0..=90.0).contains(&v)),
             "latitude",
             "out_of_range",
         );
         c.check(
-            self.longitude.is_some_and(|v| !(-180.0..=180.0).contains(&v)),
+            self.longitude
+                .is_some_and(|v| !(-180.0..=180.0).contains(&v)),
             "longitude",
             "out_of_range",
         );
@@ -290,10 +293,10 @@ impl OutletTree {
         if old.kind == OutletKind::Hq && new.kind != OutletKind::Hq {
             return Err(RuleError::field("kind", "hq_must_stay"));
         }
-        if let Some(parent) = new.parent_code.as_deref() {
-            if self.is_within(parent, &new.code) {
-                return Err(RuleError::field("parent_code", "cycle"));
-            }
+        if let Some(parent) = new.parent_code.as_deref()
+            && self.is_within(parent, &new.code)
+        {
+            return Err(RuleError::field("parent_code", "cycle"));
         }
         self.check_parent_and_name(new)
     }
@@ -354,7 +357,12 @@ mod tests {
             o("HQ", OutletKind::Hq, None, "总公司"),
             o("JS", OutletKind::Branch, Some("HQ"), "江苏分公司"),
             o("JS-YZ", OutletKind::Office, Some("JS"), "扬州办事处"),
-            o("JS-YZ-01", OutletKind::Outlet, Some("JS-YZ"), "扬州邗江营业部"),
+            o(
+                "JS-YZ-01",
+                OutletKind::Outlet,
+                Some("JS-YZ"),
+                "扬州邗江营业部",
+            ),
             o("ZJ", OutletKind::Branch, Some("HQ"), "浙江分公司"),
         ])
     }
@@ -386,10 +394,15 @@ mod tests {
         let dup = o("JS", OutletKind::Office, Some("HQ"), "x");
         assert_eq!(
             t.check_create(&dup),
-            Err(RuleError::Duplicate { field: "code".into() })
+            Err(RuleError::Duplicate {
+                field: "code".into()
+            })
         );
         let second_hq = o("HQ2", OutletKind::Hq, None, "总部二");
-        assert_eq!(t.check_create(&second_hq), Err(RuleError::field("kind", "hq_exists")));
+        assert_eq!(
+            t.check_create(&second_hq),
+            Err(RuleError::field("kind", "hq_exists"))
+        );
         let orphan = o("X1", OutletKind::Office, Some("NOPE"), "x");
         assert_eq!(
             t.check_create(&orphan),
@@ -412,8 +425,14 @@ mod tests {
         let Err(RuleError::Fields(errs)) = t.check_create(&blank) else {
             panic!("blank form must fail");
         };
-        assert!(errs.iter().any(|e| e.field == "code" && e.code == "required"));
-        assert!(errs.iter().any(|e| e.field == "name" && e.code == "required"));
+        assert!(
+            errs.iter()
+                .any(|e| e.field == "code" && e.code == "required")
+        );
+        assert!(
+            errs.iter()
+                .any(|e| e.field == "name" && e.code == "required")
+        );
     }
 
     #[test]
@@ -421,9 +440,15 @@ mod tests {
         let t = net();
         let mut js = t.get("JS").cloned().unwrap();
         js.parent_code = Some("JS-YZ-01".into());
-        assert_eq!(t.check_update(&js), Err(RuleError::field("parent_code", "cycle")));
+        assert_eq!(
+            t.check_update(&js),
+            Err(RuleError::field("parent_code", "cycle"))
+        );
         js.parent_code = Some("JS".into());
-        assert_eq!(t.check_update(&js), Err(RuleError::field("parent_code", "cycle")));
+        assert_eq!(
+            t.check_update(&js),
+            Err(RuleError::field("parent_code", "cycle"))
+        );
         js.parent_code = Some("ZJ".into());
         assert_eq!(t.check_update(&js), Ok(()));
     }
@@ -434,7 +459,10 @@ mod tests {
         let mut js = t.get("JS").cloned().unwrap();
         js.kind = OutletKind::Hq;
         js.parent_code = None;
-        assert_eq!(t.check_update(&js), Err(RuleError::field("kind", "hq_exists")));
+        assert_eq!(
+            t.check_update(&js),
+            Err(RuleError::field("kind", "hq_exists"))
+        );
         let mut hq = t.get("HQ").cloned().unwrap();
         hq.kind = OutletKind::Branch;
         hq.parent_code = Some("JS".into());

@@ -65,7 +65,13 @@ pub struct ParamDef {
     pub choices: &'static [&'static str],
 }
 
-const fn int(key: &'static str, category: &'static str, ty: ParamType, min: i64, max: i64) -> ParamDef {
+const fn int(
+    key: &'static str,
+    category: &'static str,
+    ty: ParamType,
+    min: i64,
+    max: i64,
+) -> ParamDef {
     ParamDef {
         key,
         category,
@@ -83,12 +89,48 @@ pub const CATEGORIES: [&str; 5] = ["sla", "discount", "reasons", "sync", "print"
 pub const DEFS: &[ParamDef] = &[
     int("sla.call_window_minutes", "sla", ParamType::Minutes, 1, 240),
     int("sla.overdue_minutes", "sla", ParamType::Minutes, 10, 2880),
-    int("sla.alert_repeat_minutes", "sla", ParamType::Minutes, 0, 120),
-    int("discount.service_fee_fen", "discount", ParamType::Fen, 0, 100_000),
-    int("discount.free_pickup_min_weight_g", "discount", ParamType::Grams, 1, 100_000_000),
-    int("discount.free_pickup_min_volume_cm3", "discount", ParamType::Cm3, 1, 1_000_000_000),
-    int("discount.free_pickup_max_distance_m", "discount", ParamType::Metres, 0, 1_000_000),
-    int("discount.partner_line_transfer_fee_fen", "discount", ParamType::Fen, 0, 1_000_000),
+    int(
+        "sla.alert_repeat_minutes",
+        "sla",
+        ParamType::Minutes,
+        0,
+        120,
+    ),
+    int(
+        "discount.service_fee_fen",
+        "discount",
+        ParamType::Fen,
+        0,
+        100_000,
+    ),
+    int(
+        "discount.free_pickup_min_weight_g",
+        "discount",
+        ParamType::Grams,
+        1,
+        100_000_000,
+    ),
+    int(
+        "discount.free_pickup_min_volume_cm3",
+        "discount",
+        ParamType::Cm3,
+        1,
+        1_000_000_000,
+    ),
+    int(
+        "discount.free_pickup_max_distance_m",
+        "discount",
+        ParamType::Metres,
+        0,
+        1_000_000,
+    ),
+    int(
+        "discount.partner_line_transfer_fee_fen",
+        "discount",
+        ParamType::Fen,
+        0,
+        1_000_000,
+    ),
     ParamDef {
         key: "reasons.return",
         category: "reasons",
@@ -107,7 +149,13 @@ pub const DEFS: &[ParamDef] = &[
     },
     int("sync.interval_seconds", "sync", ParamType::Seconds, 1, 300),
     int("sync.page_size", "sync", ParamType::Int, 50, 1000),
-    int("sync.outlet_publish_delay_minutes", "sync", ParamType::Minutes, 0, 1440),
+    int(
+        "sync.outlet_publish_delay_minutes",
+        "sync",
+        ParamType::Minutes,
+        0,
+        1440,
+    ),
     ParamDef {
         key: "sync.public_base_url",
         category: "sync",
@@ -175,7 +223,10 @@ impl ParamDef {
                 let Ok(new) = serde_json::from_value::<Vec<Reason>>(value.clone()) else {
                     return bad("invalid_reasons");
                 };
-                check_reasons(&new, old.and_then(|o| serde_json::from_value(o.clone()).ok()))
+                check_reasons(
+                    &new,
+                    old.and_then(|o| serde_json::from_value(o.clone()).ok()),
+                )
             }
             _ => bad("invalid_value"),
         }
@@ -199,7 +250,9 @@ fn check_reasons(new: &[Reason], old: Option<Vec<Reason>>) -> Result<(), RuleErr
     }
     for (i, r) in new.iter().enumerate() {
         let code_ok = (1..=40).contains(&r.code.len())
-            && r.code.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+            && r.code
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
         if !code_ok {
             return bad("invalid_code");
         }
@@ -212,10 +265,10 @@ fn check_reasons(new: &[Reason], old: Option<Vec<Reason>>) -> Result<(), RuleErr
     }
     // A code once used must keep existing (retire it instead) so history
     // that refers to it still reads right.
-    if let Some(old) = old {
-        if old.iter().any(|o| !new.iter().any(|n| n.code == o.code)) {
-            return bad("reason_code_removed");
-        }
+    if let Some(old) = old
+        && old.iter().any(|o| !new.iter().any(|n| n.code == o.code))
+    {
+        return bad("reason_code_removed");
     }
     Ok(())
 }
@@ -255,7 +308,10 @@ mod tests {
         assert_eq!(get("sla.call_window_minutes"), Some(json!(15)));
         assert_eq!(get("sla.overdue_minutes"), Some(json!(120)));
         assert_eq!(get("discount.service_fee_fen"), Some(json!(200)));
-        assert_eq!(get("discount.free_pickup_min_weight_g"), Some(json!(500_000)));
+        assert_eq!(
+            get("discount.free_pickup_min_weight_g"),
+            Some(json!(500_000))
+        );
     }
 
     #[test]
@@ -285,9 +341,24 @@ mod tests {
             (paper, json!("letter"), None, Some("invalid_choice")),
             (reasons, json!([r("a")]), None, None),
             (reasons, json!([]), None, Some("reasons_empty")),
-            (reasons, json!([r("a"), r("a")]), None, Some("duplicate_reason_code")),
-            (reasons, json!([{"code": "a", "label": " "}]), None, Some("label_required")),
-            (reasons, json!([r("b")]), Some(json!([r("a")])), Some("reason_code_removed")),
+            (
+                reasons,
+                json!([r("a"), r("a")]),
+                None,
+                Some("duplicate_reason_code"),
+            ),
+            (
+                reasons,
+                json!([{"code": "a", "label": " "}]),
+                None,
+                Some("label_required"),
+            ),
+            (
+                reasons,
+                json!([r("b")]),
+                Some(json!([r("a")])),
+                Some("reason_code_removed"),
+            ),
             (
                 reasons,
                 json!([{"code": "a", "label": "x", "retired": true}, r("b")]),
@@ -300,7 +371,9 @@ mod tests {
             let got = d.validate(&v, old.as_ref());
             match want {
                 None => assert_eq!(got, Ok(()), "{} {v}", d.key),
-                Some(code) => assert_eq!(got, Err(RuleError::field("value", code)), "{} {v}", d.key),
+                Some(code) => {
+                    assert_eq!(got, Err(RuleError::field("value", code)), "{} {v}", d.key)
+                }
             }
         }
     }

@@ -3,9 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 /// A staff member's role (SPEC 2.2).
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
     /// 系统管理员: manages outlets, staff and parameters.

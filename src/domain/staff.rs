@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::role::Role;
-use super::rule::{is_valid_phone, Checker, RuleError};
+use super::rule::{Checker, RuleError, is_valid_phone};
 
 /// A staff member as the API carries it; the password never leaves the hub.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
@@ -47,7 +47,11 @@ impl Staff {
         );
         c.check(self.name.trim().is_empty(), "name", "required");
         c.check(self.name.chars().count() > 30, "name", "too_long");
-        c.check(self.outlet_code.trim().is_empty(), "outlet_code", "required");
+        c.check(
+            self.outlet_code.trim().is_empty(),
+            "outlet_code",
+            "required",
+        );
         c.check(!is_valid_phone(&self.phone), "phone", "invalid_phone");
         c.check(creating && password.is_none(), "password", "required");
         c.check(
@@ -84,11 +88,56 @@ mod tests {
     #[test]
     fn each_rule() {
         let cases: Vec<(Staff, Option<&str>, bool, &str, &str)> = vec![
-            (Staff { login: "".into(), ..s() }, Some("longenough"), true, "login", "required"),
-            (Staff { login: "张三".into(), ..s() }, Some("longenough"), true, "login", "invalid_login"),
-            (Staff { name: " ".into(), ..s() }, None, false, "name", "required"),
-            (Staff { outlet_code: "".into(), ..s() }, None, false, "outlet_code", "required"),
-            (Staff { phone: "x".into(), ..s() }, None, false, "phone", "invalid_phone"),
+            (
+                Staff {
+                    login: "".into(),
+                    ..s()
+                },
+                Some("longenough"),
+                true,
+                "login",
+                "required",
+            ),
+            (
+                Staff {
+                    login: "张三".into(),
+                    ..s()
+                },
+                Some("longenough"),
+                true,
+                "login",
+                "invalid_login",
+            ),
+            (
+                Staff {
+                    name: " ".into(),
+                    ..s()
+                },
+                None,
+                false,
+                "name",
+                "required",
+            ),
+            (
+                Staff {
+                    outlet_code: "".into(),
+                    ..s()
+                },
+                None,
+                false,
+                "outlet_code",
+                "required",
+            ),
+            (
+                Staff {
+                    phone: "x".into(),
+                    ..s()
+                },
+                None,
+                false,
+                "phone",
+                "invalid_phone",
+            ),
             (s(), None, true, "password", "required"),
             (s(), Some("short"), false, "password", "password_too_short"),
         ];

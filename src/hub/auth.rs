@@ -1,7 +1,7 @@
 //! Passwords (Argon2id) and session tokens.
 
-use argon2::password_hash::{PasswordHasher, PasswordVerifier};
 use argon2::Argon2;
+use argon2::password_hash::{PasswordHasher, PasswordVerifier};
 
 /// Hashes a password with Argon2id and a random salt.
 pub fn hash_password(password: &str) -> Result<String, String> {

@@ -3,8 +3,8 @@
 use std::path::Path;
 
 use chrono::{DateTime, Utc};
-use rusqlite::{params, Connection, OptionalExtension};
-use rusqlite_migration::{Migrations, M};
+use rusqlite::{Connection, OptionalExtension, params};
+use rusqlite_migration::{M, Migrations};
 
 use crate::domain::{Outlet, OutletKind, Role, Staff};
 
@@ -196,8 +196,7 @@ pub fn delete_outlet(c: &Connection, code: &str) -> rusqlite::Result<()> {
 pub fn attached(c: &Connection, code: &str) -> rusqlite::Result<crate::domain::outlet::Attached> {
     let list = |sql: &str| -> rusqlite::Result<Vec<String>> {
         let mut st = c.prepare(sql)?;
-        let v = st.query_map([code], |r| r.get(0))?.collect();
-        v
+        st.query_map([code], |r| r.get(0))?.collect()
     };
     Ok(crate::domain::outlet::Attached {
         sub_outlets: list("SELECT code FROM outlets WHERE parent_code = ?1 ORDER BY code")?,
@@ -310,7 +309,12 @@ pub fn other_active_admins(c: &Connection, except: &str) -> rusqlite::Result<i64
 }
 
 /// Stores a session token.
-pub fn insert_session(c: &Connection, token: &str, login: &str, expires: DateTime<Utc>) -> rusqlite::Result<()> {
+pub fn insert_session(
+    c: &Connection,
+    token: &str,
+    login: &str,
+    expires: DateTime<Utc>,
+) -> rusqlite::Result<()> {
     c.execute(
         "INSERT INTO sessions(token, login, expires_at) VALUES (?1, ?2, ?3)",
         params![token, login, expires.to_rfc3339()],
@@ -319,7 +323,10 @@ pub fn insert_session(c: &Connection, token: &str, login: &str, expires: DateTim
 }
 
 /// The staff member behind a live token.
-pub fn session_user(c: &Connection, token: &str) -> rusqlite::Result<Option<(Staff, DateTime<Utc>)>> {
+pub fn session_user(
+    c: &Connection,
+    token: &str,
+) -> rusqlite::Result<Option<(Staff, DateTime<Utc>)>> {
     let row: Option<(String, String)> = c
         .query_row(
             "SELECT login, expires_at FROM sessions WHERE token = ?1",
@@ -353,15 +360,23 @@ pub fn delete_sessions_of(c: &Connection, login: &str) -> rusqlite::Result<()> {
     Ok(())
 }
 
-/// Stored parameter rows: key → (value JSON, updated_by, updated_at).
-pub fn parameters(c: &Connection) -> rusqlite::Result<Vec<(String, String, Option<String>, Option<String>)>> {
+/// A stored parameter: key, value JSON, updated_by, updated_at.
+pub type StoredParam = (String, String, Option<String>, Option<String>);
+
+/// Every stored parameter row.
+pub fn parameters(c: &Connection) -> rusqlite::Result<Vec<StoredParam>> {
     let mut st = c.prepare("SELECT key, value, updated_by, updated_at FROM parameters")?;
     let rows = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?;
     rows.collect()
 }
 
 /// Writes a parameter value; `by` is None when seeding defaults.
-pub fn set_parameter(c: &Connection, key: &str, value: &str, by: Option<&str>) -> rusqlite::Result<()> {
+pub fn set_parameter(
+    c: &Connection,
+    key: &str,
+    value: &str,
+    by: Option<&str>,
+) -> rusqlite::Result<()> {
     let at = by.map(|_| now());
     c.execute(
         "INSERT INTO parameters(key, value, updated_by, updated_at) VALUES (?1,?2,?3,?4)

@@ -2,7 +2,7 @@
 
 use rusqlite::Connection;
 
-use super::{auth, db, FirstStart, HubConfig};
+use super::{FirstStart, HubConfig, auth, db};
 use crate::domain::{Outlet, OutletKind, Role, Staff};
 
 /// Seeds an empty database; returns the secrets to print once.
@@ -40,7 +40,9 @@ pub fn first_start(conn: &mut Connection, cfg: &HubConfig) -> Result<FirstStart,
         };
         db::insert_staff(&tx, &admin, &auth::hash_password(&password)?).map_err(err)?;
         if generated {
-            first.notices.push(format!("admin password (shown once): {password}"));
+            first
+                .notices
+                .push(format!("admin password (shown once): {password}"));
         }
         let (upstream, generated) = match &cfg.upstream_token {
             Some(t) if !t.is_empty() => (t.clone(), false),
@@ -48,7 +50,9 @@ pub fn first_start(conn: &mut Connection, cfg: &HubConfig) -> Result<FirstStart,
         };
         db::meta_set(&tx, "upstream_token", &upstream).map_err(err)?;
         if generated {
-            first.notices.push(format!("upstream token (shown once): {upstream}"));
+            first
+                .notices
+                .push(format!("upstream token (shown once): {upstream}"));
         }
         if cfg.demo {
             let pw = cfg
@@ -59,9 +63,10 @@ pub fn first_start(conn: &mut Connection, cfg: &HubConfig) -> Result<FirstStart,
             seed_network(&tx)?;
             for s in demo_staff() {
                 db::insert_staff(&tx, &s, &auth::hash_password(&pw)?).map_err(err)?;
-                first
-                    .notices
-                    .push(format!("demo account {} ({}) password: {pw}", s.login, s.name));
+                first.notices.push(format!(
+                    "demo account {} ({}) password: {pw}",
+                    s.login, s.name
+                ));
             }
         }
         db::meta_set(&tx, "initialized", "1").map_err(err)?;
@@ -99,7 +104,18 @@ const fn n(
     lat: f64,
     lon: f64,
 ) -> Node {
-    Node { code, name, kind, parent, province, city, district, urban, lat, lon }
+    Node {
+        code,
+        name,
+        kind,
+        parent,
+        province,
+        city,
+        district,
+        urban,
+        lat,
+        lon,
+    }
 }
 
 use OutletKind::{Branch, Office, Outlet as Sales};
@@ -107,21 +123,186 @@ use OutletKind::{Branch, Office, Outlet as Sales};
 /// The demo network: three-plus branches, offices and outlets in the
 /// manual's cities.
 const NETWORK: &[Node] = &[
-    n("JS", "江苏分公司", Branch, "HQ", "江苏省", "南京", "建邺区", true, 32.00, 118.73),
-    n("JS-NJ", "南京办事处", Office, "JS", "江苏省", "南京", "江宁区", true, 31.95, 118.84),
-    n("JS-YZ", "扬州办事处", Office, "JS", "江苏省", "扬州", "邗江区", true, 32.39, 119.42),
-    n("JS-YZ-01", "扬州邗江营业部", Sales, "JS-YZ", "江苏省", "扬州", "邗江区", true, 32.38, 119.40),
-    n("JS-YZ-02", "扬州江都营业部", Sales, "JS-YZ", "江苏省", "扬州", "江都区", false, 32.43, 119.57),
-    n("ZJ", "浙江分公司", Branch, "HQ", "浙江省", "杭州", "上城区", true, 30.24, 120.17),
-    n("ZJ-HZ", "杭州办事处", Office, "ZJ", "浙江省", "杭州", "余杭区", true, 30.42, 120.30),
-    n("ZJ-HZ-01", "杭州萧山营业部", Sales, "ZJ-HZ", "浙江省", "杭州", "萧山区", true, 30.18, 120.26),
-    n("BJ", "北京分公司", Branch, "HQ", "北京市", "北京", "朝阳区", true, 39.92, 116.44),
-    n("BJ-CY", "北京朝阳营业部", Sales, "BJ", "北京市", "北京", "朝阳区", true, 39.95, 116.48),
-    n("BJ-HD", "北京海淀营业部", Sales, "BJ", "北京市", "北京", "海淀区", true, 39.96, 116.30),
-    n("FJ", "福建分公司", Branch, "HQ", "福建省", "福州", "鼓楼区", true, 26.08, 119.30),
-    n("FJ-XM", "厦门办事处", Office, "FJ", "福建省", "厦门", "思明区", true, 24.48, 118.09),
-    n("FJ-QZ", "泉州办事处", Office, "FJ", "福建省", "泉州", "丰泽区", true, 24.90, 118.59),
-    n("FJ-QZ-01", "泉州晋江营业部", Sales, "FJ-QZ", "福建省", "泉州", "晋江市", false, 24.78, 118.55),
+    n(
+        "JS",
+        "江苏分公司",
+        Branch,
+        "HQ",
+        "江苏省",
+        "南京",
+        "建邺区",
+        true,
+        32.00,
+        118.73,
+    ),
+    n(
+        "JS-NJ",
+        "南京办事处",
+        Office,
+        "JS",
+        "江苏省",
+        "南京",
+        "江宁区",
+        true,
+        31.95,
+        118.84,
+    ),
+    n(
+        "JS-YZ",
+        "扬州办事处",
+        Office,
+        "JS",
+        "江苏省",
+        "扬州",
+        "邗江区",
+        true,
+        32.39,
+        119.42,
+    ),
+    n(
+        "JS-YZ-01",
+        "扬州邗江营业部",
+        Sales,
+        "JS-YZ",
+        "江苏省",
+        "扬州",
+        "邗江区",
+        true,
+        32.38,
+        119.40,
+    ),
+    n(
+        "JS-YZ-02",
+        "扬州江都营业部",
+        Sales,
+        "JS-YZ",
+        "江苏省",
+        "扬州",
+        "江都区",
+        false,
+        32.43,
+        119.57,
+    ),
+    n(
+        "ZJ",
+        "浙江分公司",
+        Branch,
+        "HQ",
+        "浙江省",
+        "杭州",
+        "上城区",
+        true,
+        30.24,
+        120.17,
+    ),
+    n(
+        "ZJ-HZ",
+        "杭州办事处",
+        Office,
+        "ZJ",
+        "浙江省",
+        "杭州",
+        "余杭区",
+        true,
+        30.42,
+        120.30,
+    ),
+    n(
+        "ZJ-HZ-01",
+        "杭州萧山营业部",
+        Sales,
+        "ZJ-HZ",
+        "浙江省",
+        "杭州",
+        "萧山区",
+        true,
+        30.18,
+        120.26,
+    ),
+    n(
+        "BJ",
+        "北京分公司",
+        Branch,
+        "HQ",
+        "北京市",
+        "北京",
+        "朝阳区",
+        true,
+        39.92,
+        116.44,
+    ),
+    n(
+        "BJ-CY",
+        "北京朝阳营业部",
+        Sales,
+        "BJ",
+        "北京市",
+        "北京",
+        "朝阳区",
+        true,
+        39.95,
+        116.48,
+    ),
+    n(
+        "BJ-HD",
+        "北京海淀营业部",
+        Sales,
+        "BJ",
+        "北京市",
+        "北京",
+        "海淀区",
+        true,
+        39.96,
+        116.30,
+    ),
+    n(
+        "FJ",
+        "福建分公司",
+        Branch,
+        "HQ",
+        "福建省",
+        "福州",
+        "鼓楼区",
+        true,
+        26.08,
+        119.30,
+    ),
+    n(
+        "FJ-XM",
+        "厦门办事处",
+        Office,
+        "FJ",
+        "福建省",
+        "厦门",
+        "思明区",
+        true,
+        24.48,
+        118.09,
+    ),
+    n(
+        "FJ-QZ",
+        "泉州办事处",
+        Office,
+        "FJ",
+        "福建省",
+        "泉州",
+        "丰泽区",
+        true,
+        24.90,
+        118.59,
+    ),
+    n(
+        "FJ-QZ-01",
+        "泉州晋江营业部",
+        Sales,
+        "FJ-QZ",
+        "福建省",
+        "泉州",
+        "晋江市",
+        false,
+        24.78,
+        118.55,
+    ),
 ];
 
 fn seed_network(c: &Connection) -> Result<(), String> {
@@ -157,12 +338,54 @@ pub fn demo_staff() -> Vec<Staff> {
         version: 0,
     };
     vec![
-        s("dispatch", "调度员王芳", "HQ", Role::Dispatcher, "13900000001"),
-        s("js.clerk", "江苏分公司周敏", "JS", Role::Clerk, "13900000002"),
-        s("yz.clerk", "扬州办事处李明", "JS-YZ", Role::Clerk, "13900000003"),
-        s("hz.clerk", "杭州办事处陈静", "ZJ-HZ", Role::Clerk, "13900000004"),
-        s("bj.clerk", "北京朝阳赵强", "BJ-CY", Role::Clerk, "13900000005"),
-        s("xm.clerk", "厦门办事处林小红", "FJ-XM", Role::Clerk, "13900000006"),
-        s("qz.clerk", "泉州办事处黄伟", "FJ-QZ", Role::Clerk, "13900000007"),
+        s(
+            "dispatch",
+            "调度员王芳",
+            "HQ",
+            Role::Dispatcher,
+            "13900000001",
+        ),
+        s(
+            "js.clerk",
+            "江苏分公司周敏",
+            "JS",
+            Role::Clerk,
+            "13900000002",
+        ),
+        s(
+            "yz.clerk",
+            "扬州办事处李明",
+            "JS-YZ",
+            Role::Clerk,
+            "13900000003",
+        ),
+        s(
+            "hz.clerk",
+            "杭州办事处陈静",
+            "ZJ-HZ",
+            Role::Clerk,
+            "13900000004",
+        ),
+        s(
+            "bj.clerk",
+            "北京朝阳赵强",
+            "BJ-CY",
+            Role::Clerk,
+            "13900000005",
+        ),
+        s(
+            "xm.clerk",
+            "厦门办事处林小红",
+            "FJ-XM",
+            Role::Clerk,
+            "13900000006",
+        ),
+        s(
+            "qz.clerk",
+            "泉州办事处黄伟",
+            "FJ-QZ",
+            Role::Clerk,
+            "13900000007",
+        ),
     ]
 }

@@ -1,18 +1,35 @@
 //! The one error type of every route, rendered as API.md's error body in
 //! the request's language.
 
+use axum::Json;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::Json;
 
 use crate::api::{Attached, ErrorBody, ErrorDetail, FieldError};
 use crate::domain::RuleError;
 use crate::i18n::{self, Lang};
 
 /// An error answer. The message is rendered late, by [`localize`], once
-/// the request's language is known.
+/// the request's language is known. Boxed: it rides in every `Result`.
 #[derive(Debug, Clone)]
-pub struct ApiError {
+pub struct ApiError(Box<ErrorInner>);
+
+impl std::ops::Deref for ApiError {
+    type Target = ErrorInner;
+    fn deref(&self) -> &ErrorInner {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for ApiError {
+    fn deref_mut(&mut self) -> &mut ErrorInner {
+        &mut self.0
+    }
+}
+
+/// What an [`ApiError`] carries.
+#[derive(Debug, Clone)]
+pub struct ErrorInner {
     pub status: StatusCode,
     pub code: String,
     /// `{name}` fillers for the message.
@@ -27,7 +44,7 @@ pub struct ApiError {
 impl ApiError {
     /// An error with a status and a code whose text is `err.<code>`.
     pub fn new(status: StatusCode, code: &str) -> Self {
-        ApiError {
+        ApiError(Box::new(ErrorInner {
             status,
             code: code.to_owned(),
             args: Vec::new(),
@@ -35,7 +52,7 @@ impl ApiError {
             attached: None,
             current: None,
             detail: None,
-        }
+        }))
     }
 
     /// Adds a `{name}` filler.
@@ -75,11 +92,19 @@ impl ApiError {
             .as_ref()
             .map(|a| i18n::describe_attached(lang, a))
             .unwrap_or_default();
-        let mut args: Vec<(&str, &str)> = self.args.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
+        let mut args: Vec<(&str, &str)> = self
+            .args
+            .iter()
+            .map(|(a, b)| (a.as_str(), b.as_str()))
+            .collect();
         args.push(("what", &what));
         let mut message = i18n::tf(lang, &format!("err.{}", self.code), &args);
         if let Some(first) = self.fields.first() {
-            message = format!("{message}: {} — {}", field_label(lang, &first.field), i18n::rule(lang, &first.code));
+            message = format!(
+                "{message}: {} — {}",
+                field_label(lang, &first.field),
+                i18n::rule(lang, &first.code)
+            );
         }
         if let Some(d) = &self.detail {
             message = format!("{message} ({d})");

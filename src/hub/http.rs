@@ -3,15 +3,15 @@
 
 use std::sync::Arc;
 
+use axum::Json;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
-use axum::http::{header, StatusCode};
-use axum::Json;
+use axum::http::{StatusCode, header};
 use serde::de::DeserializeOwned;
 
-use super::error::ApiError;
 use super::HubState;
+use super::error::ApiError;
 use crate::api::parse_etag;
 use crate::domain::{Role, Staff};
 use crate::i18n::Lang;
@@ -31,7 +31,9 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Body<T> {
             Err(JsonRejection::MissingJsonContentType(_)) => {
                 Err(ApiError::new(StatusCode::BAD_REQUEST, "json_required"))
             }
-            Err(e) => Err(ApiError::new(StatusCode::BAD_REQUEST, "malformed_json").detail(e.body_text())),
+            Err(e) => {
+                Err(ApiError::new(StatusCode::BAD_REQUEST, "malformed_json").detail(e.body_text()))
+            }
         }
     }
 }
@@ -57,17 +59,24 @@ impl AuthUser {
 /// The token from `Authorization: Bearer …`.
 pub fn bearer(parts: &Parts) -> Option<String> {
     let v = parts.headers.get(header::AUTHORIZATION)?.to_str().ok()?;
-    let token = v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer "))?;
+    let token = v
+        .strip_prefix("Bearer ")
+        .or_else(|| v.strip_prefix("bearer "))?;
     Some(token.trim().to_owned()).filter(|t| !t.is_empty())
 }
 
 impl FromRequestParts<Arc<HubState>> for AuthUser {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &Arc<HubState>) -> Result<Self, ApiError> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &Arc<HubState>,
+    ) -> Result<Self, ApiError> {
         let token = bearer(parts).ok_or_else(ApiError::unauthorized)?;
         let t = token.clone();
-        let found = state.db(move |c| Ok(super::db::session_user(c, &t)?)).await?;
+        let found = state
+            .db(move |c| Ok(super::db::session_user(c, &t)?))
+            .await?;
         match found {
             Some((staff, _)) => Ok(AuthUser { staff, token }),
             None => Err(ApiError::unauthorized()),

@@ -40,7 +40,12 @@ impl Lang {
     /// or `zh*` wins; anything else is zh-CN.
     pub fn from_accept_language(header: Option<&str>) -> Lang {
         for part in header.unwrap_or("").split(',') {
-            let tag = part.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+            let tag = part
+                .split(';')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_ascii_lowercase();
             if tag.starts_with("en") {
                 return Lang::En;
             }
@@ -53,7 +58,9 @@ impl Lang {
 
     /// Parses a settings-file value.
     pub fn parse(s: &str) -> Option<Lang> {
-        Lang::ALL.into_iter().find(|l| l.tag().eq_ignore_ascii_case(s))
+        Lang::ALL
+            .into_iter()
+            .find(|l| l.tag().eq_ignore_ascii_case(s))
     }
 }
 
@@ -68,7 +75,9 @@ fn table(lang: Lang) -> &'static HashMap<&'static str, &'static str> {
 
 /// The text for `key`, or the key itself when it is missing.
 pub fn t(lang: Lang, key: &str) -> String {
-    table(lang).get(key).map_or_else(|| key.to_owned(), |s| (*s).to_owned())
+    table(lang)
+        .get(key)
+        .map_or_else(|| key.to_owned(), |s| (*s).to_owned())
 }
 
 /// Whether `key` exists (in zh-CN, the reference table).
@@ -100,11 +109,19 @@ pub fn describe_attached(lang: Lang, a: &crate::domain::outlet::Attached) -> Str
     let mut parts = Vec::new();
     if !a.sub_outlets.is_empty() {
         let n = a.sub_outlets.len().to_string();
-        parts.push(tf(lang, "attached.sub_outlets", &[("n", &n), ("list", &list(&a.sub_outlets))]));
+        parts.push(tf(
+            lang,
+            "attached.sub_outlets",
+            &[("n", &n), ("list", &list(&a.sub_outlets))],
+        ));
     }
     if !a.staff.is_empty() {
         let n = a.staff.len().to_string();
-        parts.push(tf(lang, "attached.staff", &[("n", &n), ("list", &list(&a.staff))]));
+        parts.push(tf(
+            lang,
+            "attached.staff",
+            &[("n", &n), ("list", &list(&a.staff))],
+        ));
     }
     if a.open_orders > 0 {
         let n = a.open_orders.to_string();
@@ -112,6 +129,39 @@ pub fn describe_attached(lang: Lang, a: &crate::domain::outlet::Attached) -> Str
     }
     parts.join(&t(lang, "list.separator"))
 }
+
+/// Every rule code the domain and the hub emit on a field.
+pub const RULE_CODES: &[&str] = &[
+    "required",
+    "too_long",
+    "invalid_code",
+    "invalid_phone",
+    "invalid_login",
+    "out_of_range",
+    "parent_required",
+    "parent_missing",
+    "hq_has_no_parent",
+    "hq_exists",
+    "hq_must_stay",
+    "cycle",
+    "duplicate_sibling_name",
+    "duplicate_code",
+    "duplicate_login",
+    "not_found",
+    "password_too_short",
+    "unknown_outlet",
+    "last_admin",
+    "not_integer",
+    "invalid_url",
+    "invalid_choice",
+    "invalid_reasons",
+    "reasons_empty",
+    "label_required",
+    "duplicate_reason_code",
+    "reason_code_removed",
+    "invalid_value",
+    "not_a_number",
+];
 
 #[cfg(test)]
 mod tests {
@@ -164,36 +214,3 @@ mod tests {
         }
     }
 }
-
-/// Every rule code the domain and the hub emit on a field.
-pub const RULE_CODES: &[&str] = &[
-    "required",
-    "too_long",
-    "invalid_code",
-    "invalid_phone",
-    "invalid_login",
-    "out_of_range",
-    "parent_required",
-    "parent_missing",
-    "hq_has_no_parent",
-    "hq_exists",
-    "hq_must_stay",
-    "cycle",
-    "duplicate_sibling_name",
-    "duplicate_code",
-    "duplicate_login",
-    "not_found",
-    "password_too_short",
-    "unknown_outlet",
-    "last_admin",
-    "not_integer",
-    "invalid_url",
-    "invalid_choice",
-    "invalid_reasons",
-    "reasons_empty",
-    "label_required",
-    "duplicate_reason_code",
-    "reason_code_removed",
-    "invalid_value",
-    "not_a_number",
-];

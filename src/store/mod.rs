@@ -8,8 +8,8 @@
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
-use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
-use rusqlite_migration::{Migrations, M};
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
+use rusqlite_migration::{M, Migrations};
 
 use crate::api::SessionUser;
 use crate::domain::{Outlet, Staff};
@@ -99,7 +99,10 @@ fn open_checked(path: &Path) -> Result<Connection, OpenFail> {
         .query_row("PRAGMA quick_check", [], |r| r.get(0))
         .map_err(classify)?;
     if ok != "ok" {
-        return Err(OpenFail { bad_file: true, why: ok });
+        return Err(OpenFail {
+            bad_file: true,
+            why: ok,
+        });
     }
     migrations().to_latest(&mut conn).map_err(|e| OpenFail {
         bad_file: true,
@@ -114,7 +117,8 @@ impl Store {
     /// value so it can tell the user.
     pub fn open(path: &Path) -> Result<(Store, Option<StoreError>), StoreError> {
         if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir).map_err(|e| StoreError::Db(format!("{}: {e}", dir.display())))?;
+            std::fs::create_dir_all(dir)
+                .map_err(|e| StoreError::Db(format!("{}: {e}", dir.display())))?;
         }
         let store = |conn| Store {
             conn: Arc::new(Mutex::new(conn)),
@@ -122,7 +126,10 @@ impl Store {
         };
         match open_checked(path) {
             Ok(conn) => Ok((store(conn), None)),
-            Err(OpenFail { bad_file: false, why }) => Err(StoreError::Db(format!("{}: {why}", path.display()))),
+            Err(OpenFail {
+                bad_file: false,
+                why,
+            }) => Err(StoreError::Db(format!("{}: {why}", path.display()))),
             Err(OpenFail { why, .. }) => {
                 tracing::warn!("cache {} unusable: {why}", path.display());
                 let stamp = chrono::Utc::now().format("%Y%m%d%H%M%S");
@@ -149,7 +156,10 @@ impl Store {
         &self.path
     }
 
-    fn with<T>(&self, f: impl FnOnce(&mut Connection) -> Result<T, StoreError>) -> Result<T, StoreError> {
+    fn with<T>(
+        &self,
+        f: impl FnOnce(&mut Connection) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
         let mut guard = self
             .conn
             .lock()
@@ -174,9 +184,12 @@ impl Store {
             let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
             tx.execute("DELETE FROM outlets", [])?;
             {
-                let mut ins = tx.prepare("INSERT INTO outlets(code, parent_code, name, body) VALUES (?1,?2,?3,?4)")?;
+                let mut ins = tx.prepare(
+                    "INSERT INTO outlets(code, parent_code, name, body) VALUES (?1,?2,?3,?4)",
+                )?;
                 for o in outlets {
-                    let body = serde_json::to_string(o).map_err(|e| StoreError::Db(e.to_string()))?;
+                    let body =
+                        serde_json::to_string(o).map_err(|e| StoreError::Db(e.to_string()))?;
                     ins.execute(params![o.code, o.parent_code, o.name, body])?;
                 }
             }
@@ -212,7 +225,8 @@ impl Store {
     pub fn outlets(&self) -> Result<Vec<Outlet>, StoreError> {
         self.with(|c| {
             let mut st = c.prepare("SELECT code, body FROM outlets ORDER BY code")?;
-            let rows = st.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?;
+            let rows =
+                st.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?;
             let mut out = Vec::new();
             for row in rows {
                 let (code, body) = row?;
@@ -227,7 +241,11 @@ impl Store {
 
     /// The revision of the cached network (0 = never fetched).
     pub fn outlet_revision(&self) -> Result<i64, StoreError> {
-        self.with(|c| Ok(get_meta(c, "outlet_revision")?.and_then(|v| v.parse().ok()).unwrap_or(0)))
+        self.with(|c| {
+            Ok(get_meta(c, "outlet_revision")?
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(0))
+        })
     }
 
     /// Stores staff rows the server returned.
@@ -251,7 +269,12 @@ impl Store {
 
     /// Cached staff matching the same filters as the server's query, for
     /// offline use.
-    pub fn staff(&self, outlets: Option<&[String]>, name: &str, limit: i64) -> Result<Vec<Staff>, StoreError> {
+    pub fn staff(
+        &self,
+        outlets: Option<&[String]>,
+        name: &str,
+        limit: i64,
+    ) -> Result<Vec<Staff>, StoreError> {
         self.with(|c| {
             let mut st = c.prepare(
                 "SELECT body FROM staff WHERE (?1 = '' OR instr(name, ?1) > 0) ORDER BY outlet_code, login",
@@ -296,6 +319,8 @@ fn set_meta(c: &Connection, key: &str, value: &str) -> Result<(), StoreError> {
 }
 
 fn get_meta(c: &Connection, key: &str) -> Result<Option<String>, StoreError> {
-    Ok(c.query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0))
-        .optional()?)
+    Ok(
+        c.query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0))
+            .optional()?,
+    )
 }

@@ -4,12 +4,12 @@
 use std::time::Duration;
 
 use reqwest::{Method, StatusCode};
-use serde::de::DeserializeOwned;
 use serde::Serialize;
+use serde::de::DeserializeOwned;
 
 use crate::api::{
-    etag, ErrorBody, ErrorDetail, LoginRequest, Outlet, OutletList, Parameter, ParameterUpdate,
-    SessionResponse, Staff, StaffWrite,
+    ErrorBody, ErrorDetail, LoginRequest, Outlet, OutletList, Parameter, ParameterUpdate,
+    SessionResponse, Staff, StaffWrite, etag,
 };
 use crate::i18n::Lang;
 
@@ -23,7 +23,7 @@ pub enum ClientError {
     #[error("{status}: {}", detail.message)]
     Http {
         status: u16,
-        detail: ErrorDetail,
+        detail: Box<ErrorDetail>,
     },
     /// A 2xx answer that did not parse.
     #[error("unreadable answer: {0}")]
@@ -101,7 +101,10 @@ impl HubClient {
 
     /// A copy asking for messages in `lang`.
     pub fn with_lang(&self, lang: Lang) -> HubClient {
-        HubClient { lang, ..self.clone() }
+        HubClient {
+            lang,
+            ..self.clone()
+        }
     }
 
     /// The bearer token, if logged in.
@@ -117,7 +120,11 @@ impl HubClient {
         if_match: Option<i64>,
     ) -> Result<T, ClientError> {
         let text = self.call_raw(method, path, body, if_match).await?;
-        let text = if text.is_empty() { "null".to_owned() } else { text };
+        let text = if text.is_empty() {
+            "null".to_owned()
+        } else {
+            text
+        };
         serde_json::from_str(&text).map_err(|e| ClientError::Decode(e.to_string()))
     }
 
@@ -162,13 +169,15 @@ impl HubClient {
             });
         Err(ClientError::Http {
             status: status.as_u16(),
-            detail,
+            detail: Box::new(detail),
         })
     }
 
     /// `GET /healthz`.
     pub async fn health(&self) -> Result<(), ClientError> {
-        self.call_raw::<()>(Method::GET, "/healthz", None, None).await.map(|_| ())
+        self.call_raw::<()>(Method::GET, "/healthz", None, None)
+            .await
+            .map(|_| ())
     }
 
     /// Logs in; the answer carries the token to use with [`with_token`].
@@ -179,7 +188,8 @@ impl HubClient {
             login: login.to_owned(),
             password: password.to_owned(),
         };
-        self.call(Method::POST, "/api/v1/session", Some(&body), None).await
+        self.call(Method::POST, "/api/v1/session", Some(&body), None)
+            .await
     }
 
     /// Ends the session.
@@ -191,25 +201,37 @@ impl HubClient {
 
     /// The whole network.
     pub async fn outlets(&self) -> Result<OutletList, ClientError> {
-        self.call::<(), _>(Method::GET, "/api/v1/outlets", None, None).await
+        self.call::<(), _>(Method::GET, "/api/v1/outlets", None, None)
+            .await
     }
 
     /// Creates an outlet.
     pub async fn create_outlet(&self, o: &Outlet) -> Result<Outlet, ClientError> {
-        self.call(Method::POST, "/api/v1/outlets", Some(o), None).await
+        self.call(Method::POST, "/api/v1/outlets", Some(o), None)
+            .await
     }
 
     /// Updates an outlet the user saw at `version`.
     pub async fn update_outlet(&self, o: &Outlet, version: i64) -> Result<Outlet, ClientError> {
-        self.call(Method::PUT, &format!("/api/v1/outlets/{}", enc(&o.code)), Some(o), Some(version))
-            .await
+        self.call(
+            Method::PUT,
+            &format!("/api/v1/outlets/{}", enc(&o.code)),
+            Some(o),
+            Some(version),
+        )
+        .await
     }
 
     /// Deletes an outlet.
     pub async fn delete_outlet(&self, code: &str) -> Result<(), ClientError> {
-        self.call_raw::<()>(Method::DELETE, &format!("/api/v1/outlets/{}", enc(code)), None, None)
-            .await
-            .map(|_| ())
+        self.call_raw::<()>(
+            Method::DELETE,
+            &format!("/api/v1/outlets/{}", enc(code)),
+            None,
+            None,
+        )
+        .await
+        .map(|_| ())
     }
 
     /// Staff by outlet (optionally with its subtree) and name substring.
@@ -226,13 +248,19 @@ impl HubClient {
                 q.push("include_sub=true".into());
             }
         }
-        self.call::<(), _>(Method::GET, &format!("/api/v1/staff?{}", q.join("&")), None, None)
-            .await
+        self.call::<(), _>(
+            Method::GET,
+            &format!("/api/v1/staff?{}", q.join("&")),
+            None,
+            None,
+        )
+        .await
     }
 
     /// Creates a staff member.
     pub async fn create_staff(&self, w: &StaffWrite) -> Result<Staff, ClientError> {
-        self.call(Method::POST, "/api/v1/staff", Some(w), None).await
+        self.call(Method::POST, "/api/v1/staff", Some(w), None)
+            .await
     }
 
     /// Updates a staff member seen at `version`.
@@ -248,11 +276,16 @@ impl HubClient {
 
     /// Every server parameter.
     pub async fn parameters(&self) -> Result<Vec<Parameter>, ClientError> {
-        self.call::<(), _>(Method::GET, "/api/v1/parameters", None, None).await
+        self.call::<(), _>(Method::GET, "/api/v1/parameters", None, None)
+            .await
     }
 
     /// Changes one parameter.
-    pub async fn set_parameter(&self, key: &str, value: serde_json::Value) -> Result<Parameter, ClientError> {
+    pub async fn set_parameter(
+        &self,
+        key: &str,
+        value: serde_json::Value,
+    ) -> Result<Parameter, ClientError> {
         self.call(
             Method::PUT,
             &format!("/api/v1/parameters/{}", enc(key)),
@@ -278,7 +311,11 @@ fn enc(s: &str) -> String {
 
 /// Whether `status` means "try again later" rather than a verdict.
 pub fn is_transient(status: u16) -> bool {
-    StatusCode::from_u16(status).is_ok_and(|s| s.is_server_error() || s == StatusCode::REQUEST_TIMEOUT || s == StatusCode::TOO_MANY_REQUESTS)
+    StatusCode::from_u16(status).is_ok_and(|s| {
+        s.is_server_error()
+            || s == StatusCode::REQUEST_TIMEOUT
+            || s == StatusCode::TOO_MANY_REQUESTS
+    })
 }
 
 #[cfg(test)]

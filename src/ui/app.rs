@@ -4,11 +4,11 @@
 use std::time::Duration;
 
 use chrono::{DateTime, Local};
-use iced::keyboard::{self, key::Named, Key};
+use iced::keyboard::{self, Key, key::Named};
 use iced::widget::{button, column, container, row, space, text};
 use iced::{Element, Length, Subscription, Task, Theme};
 
-use super::screen::{self, login, outlets, staff, system, Ctx, Event};
+use super::screen::{self, Ctx, Event, login, outlets, staff, system};
 use super::widget::{self, Tone};
 use super::{font, theme};
 use crate::api::{OutletList, SessionResponse, SessionUser};
@@ -189,7 +189,11 @@ impl App {
             outlets: outlets::State::default(),
             staff: staff::State::default(),
         };
-        let focus = if app.settings.last_login.is_empty() { "login" } else { "password" };
+        let focus = if app.settings.last_login.is_empty() {
+            "login"
+        } else {
+            "password"
+        };
         (app, iced::widget::operation::focus(focus))
     }
 
@@ -214,7 +218,9 @@ impl App {
     /// Periodic connection checks and keyboard shortcuts.
     pub fn subscription(&self) -> Subscription<Message> {
         let keys = keyboard::listen().filter_map(|e| match e {
-            keyboard::Event::KeyPressed { key, modifiers, .. } => Some(Message::Key(key, modifiers)),
+            keyboard::Event::KeyPressed { key, modifiers, .. } => {
+                Some(Message::Key(key, modifiers))
+            }
             _ => None,
         });
         let mut subs = vec![keys];
@@ -244,12 +250,16 @@ impl App {
                 }
             }
             Message::Outlets(m) => {
-                let Some(ctx) = ctx!(self) else { return Task::none() };
+                let Some(ctx) = ctx!(self) else {
+                    return Task::none();
+                };
                 let (task, event) = self.outlets.update(m, &ctx);
                 Task::batch([task.map(Message::Outlets), self.on_event(event)])
             }
             Message::Staff(m) => {
-                let Some(ctx) = ctx!(self) else { return Task::none() };
+                let Some(ctx) = ctx!(self) else {
+                    return Task::none();
+                };
                 let (task, event) = self.staff.update(m, &ctx);
                 Task::batch([task.map(Message::Staff), self.on_event(event)])
             }
@@ -282,12 +292,15 @@ impl App {
                 let store = self.store.clone();
                 let (rev, outlets) = (list.revision, list.outlets.clone());
                 self.set_network(list.revision, list.outlets);
-                Task::perform(async move { store.run(move |s| s.replace_outlets(rev, &outlets)).await }, |r| {
-                    if let Err(e) = r {
-                        tracing::warn!("caching outlets failed: {e}");
-                    }
-                    Message::Done
-                })
+                Task::perform(
+                    async move { store.run(move |s| s.replace_outlets(rev, &outlets)).await },
+                    |r| {
+                        if let Err(e) = r {
+                            tracing::warn!("caching outlets failed: {e}");
+                        }
+                        Message::Done
+                    },
+                )
             }
             Message::NetworkFetched(Err(e)) => self.client_failed(&e),
             Message::NetworkCached(Ok((rev, outlets))) => {
@@ -304,7 +317,10 @@ impl App {
             }
             Message::Tick => {
                 let client = self.client.clone();
-                Task::perform(async move { client.health().await.is_ok() }, Message::Health)
+                Task::perform(
+                    async move { client.health().await.is_ok() },
+                    Message::Health,
+                )
             }
             Message::Health(up) => {
                 let was = self.online;
@@ -365,15 +381,24 @@ impl App {
     fn load_cached_network(&self) -> Task<Message> {
         let store = self.store.clone();
         Task::perform(
-            async move { store.run(|s| Ok((s.outlet_revision()?, s.outlets()?))).await },
+            async move {
+                store
+                    .run(|s| Ok((s.outlet_revision()?, s.outlets()?)))
+                    .await
+            },
             Message::NetworkCached,
         )
     }
 
     fn fetch_network(&self) -> Task<Message> {
-        let Some(s) = &self.session else { return Task::none() };
+        let Some(s) = &self.session else {
+            return Task::none();
+        };
         let client = s.client.clone();
-        Task::perform(async move { client.outlets().await }, Message::NetworkFetched)
+        Task::perform(
+            async move { client.outlets().await },
+            Message::NetworkFetched,
+        )
     }
 
     fn set_network(&mut self, revision: i64, outlets: Vec<Outlet>) {
@@ -396,7 +421,9 @@ impl App {
     }
 
     fn on_event(&mut self, event: Option<Event>) -> Task<Message> {
-        let Some(event) = event else { return Task::none() };
+        let Some(event) = event else {
+            return Task::none();
+        };
         match event {
             Event::OutletSaved(o) => {
                 let mut all: Vec<Outlet> = self.all_outlets();
@@ -406,13 +433,23 @@ impl App {
                 }
                 self.set_network(self.revision, all);
                 let store = self.store.clone();
-                Task::perform(async move { store.run(move |s| s.put_outlet(&o)).await }, |_| Message::Done)
+                Task::perform(
+                    async move { store.run(move |s| s.put_outlet(&o)).await },
+                    |_| Message::Done,
+                )
             }
             Event::OutletDeleted(code) => {
-                let all: Vec<Outlet> = self.all_outlets().into_iter().filter(|o| o.code != code).collect();
+                let all: Vec<Outlet> = self
+                    .all_outlets()
+                    .into_iter()
+                    .filter(|o| o.code != code)
+                    .collect();
                 self.set_network(self.revision, all);
                 let store = self.store.clone();
-                Task::perform(async move { store.run(move |s| s.remove_outlet(&code)).await }, |_| Message::Done)
+                Task::perform(
+                    async move { store.run(move |s| s.remove_outlet(&code)).await },
+                    |_| Message::Done,
+                )
             }
             Event::RefreshNetwork => self.fetch_network(),
             Event::Unreachable => {
@@ -473,7 +510,9 @@ impl App {
             (Key::Named(Named::F5), _) => Some(S::Refresh),
             _ => None,
         };
-        let Some(sc) = shortcut else { return Task::none() };
+        let Some(sc) = shortcut else {
+            return Task::none();
+        };
         let message = match self.page {
             Page::Outlets => self.outlets.shortcut(sc).map(Message::Outlets),
             Page::Staff => self.staff.shortcut(sc).map(Message::Staff),
@@ -487,13 +526,19 @@ impl App {
         match &self.screen {
             Screen::Login(state) => {
                 let (server, accounts) = match &self.server {
-                    ServerChoice::Remote(u) => (i18n::tf(self.lang(), "login.server", &[("url", u)]), &[][..]),
-                    ServerChoice::Embedded { url, accounts } => {
-                        (i18n::tf(self.lang(), "login.server_embedded", &[("url", url)]), accounts.as_slice())
-                    }
+                    ServerChoice::Remote(u) => (
+                        i18n::tf(self.lang(), "login.server", &[("url", u)]),
+                        &[][..],
+                    ),
+                    ServerChoice::Embedded { url, accounts } => (
+                        i18n::tf(self.lang(), "login.server_embedded", &[("url", url)]),
+                        accounts.as_slice(),
+                    ),
                 };
                 let can_offline = self.store.last_user().ok().flatten().is_some();
-                let login = state.view(self.lang(), server, accounts, can_offline).map(Message::Login);
+                let login = state
+                    .view(self.lang(), server, accounts, can_offline)
+                    .map(Message::Login);
                 if self.notices.is_empty() {
                     login
                 } else {
@@ -522,8 +567,12 @@ impl App {
             main = main.push(
                 container(widget::banner(
                     row![
-                        text(i18n::tf(self.lang(), "net.offline_banner", &[("url", self.server.url())]))
-                            .width(Length::Fill),
+                        text(i18n::tf(
+                            self.lang(),
+                            "net.offline_banner",
+                            &[("url", self.server.url())]
+                        ))
+                        .width(Length::Fill),
                         widget::tool(self.t("login.retry"), Some(Message::Retry)),
                     ]
                     .spacing(10)
@@ -547,7 +596,10 @@ impl App {
             color: Some(theme::on_chrome(t)),
         };
         let user = ctx.user;
-        let outlet = self.tree.get(&user.outlet_code).map_or(user.outlet_code.clone(), |o| o.name.clone());
+        let outlet = self
+            .tree
+            .get(&user.outlet_code)
+            .map_or(user.outlet_code.clone(), |o| o.name.clone());
         let who = i18n::tf(
             self.lang(),
             "top.user",
@@ -560,7 +612,10 @@ impl App {
         );
         container(
             row![
-                text(self.t("app.title")).size(18).font(font::BOLD).style(on_chrome),
+                text(self.t("app.title"))
+                    .size(18)
+                    .font(font::BOLD)
+                    .style(on_chrome),
                 text(self.t("app.subtitle")).size(13).style(on_chrome),
                 space::horizontal(),
                 text(who).size(13).style(on_chrome),
@@ -587,11 +642,16 @@ impl App {
             button(text(self.t(key)).size(14))
                 .width(Length::Fill)
                 .padding([6, 18])
-                .style(if active { button::primary } else { button::text })
+                .style(if active {
+                    button::primary
+                } else {
+                    button::text
+                })
                 .on_press(Message::Nav(page))
         };
         let group = |key: &str| widget::muted(self.t(key)).size(12);
-        let mut col = column![group("nav.base_data"), item(Page::Outlets, "nav.outlets")].spacing(4);
+        let mut col =
+            column![group("nav.base_data"), item(Page::Outlets, "nav.outlets")].spacing(4);
         if ctx.user.role == Role::Admin {
             col = col.push(item(Page::Staff, "nav.staff"));
         }
@@ -607,11 +667,19 @@ impl App {
 
     fn status_bar(&self) -> Element<'_, Message> {
         let lang = self.lang();
-        let state = if self.online { self.t("status.online") } else { self.t("status.offline") };
+        let state = if self.online {
+            self.t("status.online")
+        } else {
+            self.t("status.offline")
+        };
         let dot = text("●").style(move |t: &Theme| {
             let p = t.extended_palette();
             text::Style {
-                color: Some(if self.online { p.success.base.color } else { p.danger.base.color }),
+                color: Some(if self.online {
+                    p.success.base.color
+                } else {
+                    p.danger.base.color
+                }),
             }
         });
         let refreshed = self
@@ -625,7 +693,10 @@ impl App {
             text(i18n::tf(
                 lang,
                 "status.network",
-                &[("n", &self.tree.len().to_string()), ("rev", &self.revision.to_string())]
+                &[
+                    ("n", &self.tree.len().to_string()),
+                    ("rev", &self.revision.to_string())
+                ]
             ))
             .size(12),
             text("|").size(12),
@@ -637,7 +708,11 @@ impl App {
             bar = bar.push(text("|").size(12));
             bar = bar.push(widget::error_line(e.as_str()));
         }
-        container(bar).padding([4, 12]).width(Length::Fill).style(container::bordered_box).into()
+        container(bar)
+            .padding([4, 12])
+            .width(Length::Fill)
+            .style(container::bordered_box)
+            .into()
     }
 }
 

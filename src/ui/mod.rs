@@ -7,4 +7,4 @@ pub mod screen;
 pub mod theme;
 pub mod widget;
 
-pub use app::{application, App, Boot, Message, ServerChoice};
+pub use app::{App, Boot, Message, ServerChoice, application};

@@ -8,15 +8,15 @@ mod staff;
 
 use std::sync::Arc;
 
-use axum::http::StatusCode;
 use axum::Router;
-use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use axum::http::StatusCode;
 use utoipa::OpenApi;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::error::{localize, ApiError};
 use super::HubState;
+use super::error::{ApiError, localize};
 
 #[derive(OpenApi)]
 #[openapi(

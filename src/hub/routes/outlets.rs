@@ -1,14 +1,14 @@
 use std::sync::Arc;
 
-use axum::extract::{Path, State};
-use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 
-use crate::api::{etag, ErrorBody, Outlet, OutletList};
+use crate::api::{ErrorBody, Outlet, OutletList, etag};
 use crate::domain::{OutletKind, OutletTree, RuleError};
 use crate::hub::error::ApiError;
 use crate::hub::http::{AuthUser, Body, IfMatch};
-use crate::hub::{db, HubState};
+use crate::hub::{HubState, db};
 
 fn with_etag(o: &Outlet) -> HeaderMap {
     let mut h = HeaderMap::new();
@@ -21,7 +21,10 @@ fn with_etag(o: &Outlet) -> HeaderMap {
 /// The whole network with its revision. Every logged-in user may read it.
 #[utoipa::path(get, path = "/api/v1/outlets", security(("bearer" = [])),
     responses((status = 200, body = OutletList), (status = 401, body = ErrorBody)))]
-pub async fn list(State(state): State<Arc<HubState>>, _user: AuthUser) -> Result<Json<OutletList>, ApiError> {
+pub async fn list(
+    State(state): State<Arc<HubState>>,
+    _user: AuthUser,
+) -> Result<Json<OutletList>, ApiError> {
     let list = state
         .db(|c| {
             Ok(OutletList {

@@ -1,7 +1,7 @@
 use std::sync::Arc;
 
-use axum::extract::{Path, State};
 use axum::Json;
+use axum::extract::{Path, State};
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 
@@ -9,12 +9,17 @@ use crate::api::{ErrorBody, Parameter, ParameterUpdate};
 use crate::domain::params::{self, ParamDef};
 use crate::hub::error::ApiError;
 use crate::hub::http::{AuthUser, Body, ReqLang};
-use crate::hub::{db, HubState};
+use crate::hub::{HubState, db};
 use crate::i18n::{self, Lang};
 
-type Stored = (String, String, Option<String>, Option<String>);
+use crate::hub::db::StoredParam as Stored;
 
-fn build(lang: Lang, d: &ParamDef, stored: Option<&Stored>, defaults: &[(&str, Value)]) -> Parameter {
+fn build(
+    lang: Lang,
+    d: &ParamDef,
+    stored: Option<&Stored>,
+    defaults: &[(&str, Value)],
+) -> Parameter {
     let default = defaults
         .iter()
         .find(|(k, _)| *k == d.key)
@@ -89,5 +94,10 @@ pub async fn update(
         })
         .await?;
     let defaults = params::defaults().map_err(ApiError::internal)?;
-    Ok(Json(build(lang, def, stored.iter().find(|s| s.0 == def.key), &defaults)))
+    Ok(Json(build(
+        lang,
+        def,
+        stored.iter().find(|s| s.0 == def.key),
+        &defaults,
+    )))
 }

@@ -1,14 +1,14 @@
 use std::sync::Arc;
 
+use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::Json;
 use chrono::Utc;
 
 use crate::api::{ErrorBody, LoginRequest, SessionResponse, SessionUser};
 use crate::hub::error::ApiError;
 use crate::hub::http::{AuthUser, Body};
-use crate::hub::{auth, db, HubState};
+use crate::hub::{HubState, auth, db};
 
 /// Logs in; wrong login and wrong password give the same 401.
 #[utoipa::path(post, path = "/api/v1/session", request_body = LoginRequest,

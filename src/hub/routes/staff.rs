@@ -1,15 +1,15 @@
 use std::sync::Arc;
 
-use axum::extract::{Path, Query, State};
-use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::Json;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use serde::Deserialize;
 
-use crate::api::{etag, ErrorBody, Staff, StaffWrite};
+use crate::api::{ErrorBody, Staff, StaffWrite, etag};
 use crate::domain::{OutletTree, Role, RuleError};
 use crate::hub::error::ApiError;
 use crate::hub::http::{AuthUser, Body, IfMatch};
-use crate::hub::{auth, db, HubState};
+use crate::hub::{HubState, auth, db};
 
 /// Filters of `GET /api/v1/staff`.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -56,13 +56,21 @@ pub async fn list(
             let codes = match q.outlet_code.as_deref().filter(|s| !s.is_empty()) {
                 None => None,
                 Some(code) if q.include_sub => {
-                    let mut v: Vec<String> = OutletTree::new(db::outlets(c)?).subtree(code).into_iter().collect();
+                    let mut v: Vec<String> = OutletTree::new(db::outlets(c)?)
+                        .subtree(code)
+                        .into_iter()
+                        .collect();
                     v.sort();
                     Some(v)
                 }
                 Some(code) => Some(vec![code.to_owned()]),
             };
-            Ok(db::staff_query(c, codes.as_deref(), q.name.as_deref(), limit)?)
+            Ok(db::staff_query(
+                c,
+                codes.as_deref(),
+                q.name.as_deref(),
+                limit,
+            )?)
         })
         .await?;
     Ok(Json(rows))
@@ -87,7 +95,10 @@ pub async fn create(
                 return Err(RuleError::field("outlet_code", "unknown_outlet").into());
             }
             if db::staff(&tx, &staff.login)?.is_some() {
-                return Err(RuleError::Duplicate { field: "login".into() }.into());
+                return Err(RuleError::Duplicate {
+                    field: "login".into(),
+                }
+                .into());
             }
             db::insert_staff(&tx, &staff, hash.as_deref().unwrap_or_default())?;
             let saved = db::staff(&tx, &staff.login)?.ok_or_else(ApiError::not_found)?;
@@ -141,11 +152,17 @@ pub async fn update(
                 return Err(RuleError::field("outlet_code", "unknown_outlet").into());
             }
             let stays_admin = staff.role == Role::Admin && staff.active;
-            if current.role == Role::Admin && !stays_admin && db::other_active_admins(&tx, &staff.login)? == 0 {
+            if current.role == Role::Admin
+                && !stays_admin
+                && db::other_active_admins(&tx, &staff.login)? == 0
+            {
                 return Err(RuleError::field("role", "last_admin").into());
             }
             if !db::update_staff(&tx, &staff, hash.as_deref(), expected)? {
-                return Err(ApiError::new(StatusCode::PRECONDITION_FAILED, "version_moved"));
+                return Err(ApiError::new(
+                    StatusCode::PRECONDITION_FAILED,
+                    "version_moved",
+                ));
             }
             // A deactivated user, a changed role or a reset password ends
             // that person's sessions elsewhere.

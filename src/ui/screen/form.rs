@@ -30,12 +30,15 @@ impl FormErrors {
         match e {
             RuleError::Fields(list) => {
                 for f in list {
-                    out.fields.insert(f.field.clone(), i18n::rule(lang, &f.code));
+                    out.fields
+                        .insert(f.field.clone(), i18n::rule(lang, &f.code));
                 }
             }
             RuleError::Duplicate { field } => {
-                out.fields
-                    .insert(field.clone(), i18n::rule(lang, &format!("duplicate_{field}")));
+                out.fields.insert(
+                    field.clone(),
+                    i18n::rule(lang, &format!("duplicate_{field}")),
+                );
             }
         }
         out.general = Some(i18n::t(lang, "form.fix_fields"));
@@ -47,11 +50,16 @@ impl FormErrors {
     pub fn from_client(lang: Lang, e: &ClientError) -> FormErrors {
         let mut out = FormErrors::default();
         match e {
-            ClientError::Unreachable(_) => out.general = Some(i18n::t(lang, "net.unreachable_action")),
-            ClientError::Decode(d) => out.general = Some(format!("{} ({d})", i18n::t(lang, "net.bad_answer"))),
+            ClientError::Unreachable(_) => {
+                out.general = Some(i18n::t(lang, "net.unreachable_action"))
+            }
+            ClientError::Decode(d) => {
+                out.general = Some(format!("{} ({d})", i18n::t(lang, "net.bad_answer")))
+            }
             ClientError::Http { detail, .. } => {
                 for f in &detail.fields {
-                    out.fields.insert(f.field.clone(), i18n::rule(lang, &f.code));
+                    out.fields
+                        .insert(f.field.clone(), i18n::rule(lang, &f.code));
                 }
                 out.general = Some(detail.message.clone());
             }

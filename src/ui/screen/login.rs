@@ -70,7 +70,11 @@ impl State {
     }
 
     /// Handles one message.
-    pub fn update(&mut self, message: Message, client: &HubClient) -> (Task<Message>, Option<Event>) {
+    pub fn update(
+        &mut self,
+        message: Message,
+        client: &HubClient,
+    ) -> (Task<Message>, Option<Event>) {
         match message {
             Message::LoginChanged(v) => self.login = v,
             Message::PasswordChanged(v) => self.password = v,
@@ -90,7 +94,10 @@ impl State {
                 let client = client.clone();
                 let (login, password) = (self.login.trim().to_owned(), self.password.clone());
                 return (
-                    Task::perform(async move { client.login(&login, &password).await }, Message::Answered),
+                    Task::perform(
+                        async move { client.login(&login, &password).await },
+                        Message::Answered,
+                    ),
                     None,
                 );
             }
@@ -101,7 +108,9 @@ impl State {
                         self.password.clear();
                         return (Task::none(), Some(Event::LoggedIn(session)));
                     }
-                    Err(e) if e.status() == Some(401) => self.error = Some(LoginError::BadCredentials),
+                    Err(e) if e.status() == Some(401) => {
+                        self.error = Some(LoginError::BadCredentials)
+                    }
                     Err(e) if e.is_unreachable() => self.error = Some(LoginError::Unreachable),
                     Err(e) => self.error = Some(LoginError::Other(e.to_string())),
                 }
@@ -153,22 +162,35 @@ impl State {
         }
         match &self.error {
             Some(LoginError::BadCredentials) => {
-                form = form.push(widget::banner(text(t("login.bad_credentials")), Tone::Danger));
+                form = form.push(widget::banner(
+                    text(t("login.bad_credentials")),
+                    Tone::Danger,
+                ));
             }
             Some(LoginError::Unreachable) => {
-                let mut actions = row![widget::tool(t("login.retry"), Some(Message::Submit))].spacing(8);
+                let mut actions =
+                    row![widget::tool(t("login.retry"), Some(Message::Submit))].spacing(8);
                 if can_offline {
-                    actions = actions.push(widget::secondary(t("login.offline_view"), Some(Message::OfflineView)));
+                    actions = actions.push(widget::secondary(
+                        t("login.offline_view"),
+                        Some(Message::OfflineView),
+                    ));
                 }
                 form = form.push(widget::banner(
                     column![text(t("login.unreachable")), actions].spacing(8),
                     Tone::Danger,
                 ));
             }
-            Some(LoginError::Other(m)) => form = form.push(widget::banner(text(m.as_str()), Tone::Danger)),
+            Some(LoginError::Other(m)) => {
+                form = form.push(widget::banner(text(m.as_str()), Tone::Danger))
+            }
             None => {}
         }
-        let label = if self.busy { t("login.busy") } else { t("login.submit") };
+        let label = if self.busy {
+            t("login.busy")
+        } else {
+            t("login.submit")
+        };
         form = form.push(
             button(text(label).width(Length::Fill).align_x(Alignment::Center))
                 .width(Length::Fill)
@@ -184,7 +206,9 @@ impl State {
                         row![
                             text(a.login.as_str()).size(14).width(90),
                             text(a.name.as_str()).size(14).width(Length::Fill),
-                            widget::muted(i18n::t(lang, &format!("role.{}", a.role))).size(13).width(100),
+                            widget::muted(i18n::t(lang, &format!("role.{}", a.role)))
+                                .size(13)
+                                .width(100),
                         ]
                         .spacing(8),
                     )
@@ -195,7 +219,9 @@ impl State {
                 );
             }
             let pw = accounts.first().map(|a| a.password.as_str()).unwrap_or("");
-            list = list.push(widget::muted(i18n::tf(lang, "login.demo_hint", &[("password", pw)])).size(12));
+            list = list.push(
+                widget::muted(i18n::tf(lang, "login.demo_hint", &[("password", pw)])).size(12),
+            );
             form = form.push(container(list).padding(10).style(container::bordered_box));
         }
         center(container(form).padding(24).style(container::rounded_box)).into()

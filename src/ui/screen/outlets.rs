@@ -14,7 +14,7 @@ use super::{Ctx, Event};
 use crate::domain::{Outlet, OutletKind, RuleError};
 use crate::i18n;
 use crate::sync::ClientError;
-use crate::ui::widget::{self, tree, Choice, Tone};
+use crate::ui::widget::{self, Choice, Tone, tree};
 
 /// Editing state of the form.
 #[derive(Debug, Clone, PartialEq)]
@@ -237,10 +237,11 @@ impl State {
                 self.open.insert(r.clone());
             }
         }
-        if let Some(sel) = &self.selected {
-            if ctx.tree.get(sel).is_none() && self.mode != Mode::New {
-                self.selected = None;
-            }
+        if let Some(sel) = &self.selected
+            && ctx.tree.get(sel).is_none()
+            && self.mode != Mode::New
+        {
+            self.selected = None;
         }
     }
 
@@ -275,7 +276,10 @@ impl State {
                 }
             }
             Message::ExpandAll => {
-                self.open = widget::outlet_choices(ctx.tree).into_iter().map(|c| c.value).collect();
+                self.open = widget::outlet_choices(ctx.tree)
+                    .into_iter()
+                    .map(|c| c.value)
+                    .collect();
             }
             Message::CollapseAll => self.open.clear(),
             Message::Select(code) => {
@@ -286,7 +290,10 @@ impl State {
                 }
             }
             Message::New if ctx.can_write() => {
-                let parent = self.selected.clone().or_else(|| ctx.tree.hq().map(|h| h.code.clone()));
+                let parent = self
+                    .selected
+                    .clone()
+                    .or_else(|| ctx.tree.hq().map(|h| h.code.clone()));
                 let mut o = Outlet::blank(OutletKind::Office, parent.as_deref());
                 if let Some(p) = parent.as_deref().and_then(|p| ctx.tree.get(p)) {
                     o.province = p.province.clone();
@@ -337,9 +344,16 @@ impl State {
                 self.busy = false;
                 match result {
                     Ok(()) => {
-                        let name = ctx.tree.get(&code).map(|o| o.name.clone()).unwrap_or(code.clone());
+                        let name = ctx
+                            .tree
+                            .get(&code)
+                            .map(|o| o.name.clone())
+                            .unwrap_or(code.clone());
                         self.selected = ctx.tree.get(&code).and_then(|o| o.parent_code.clone());
-                        self.notice = Some((i18n::tf(lang, "outlets.deleted", &[("name", &name)]), Tone::Success));
+                        self.notice = Some((
+                            i18n::tf(lang, "outlets.deleted", &[("name", &name)]),
+                            Tone::Success,
+                        ));
                         return (Task::none(), Some(Event::OutletDeleted(code)));
                     }
                     Err(e) if e.code() == Some("outlet_in_use") => {
@@ -358,7 +372,10 @@ impl State {
                     let version = o.version;
                     let client = ctx.client.clone();
                     return (
-                        Task::perform(async move { client.update_outlet(&o, version).await }, Message::Saved),
+                        Task::perform(
+                            async move { client.update_outlet(&o, version).await },
+                            Message::Saved,
+                        ),
                         None,
                     );
                 }
@@ -375,7 +392,9 @@ impl State {
             }
             Message::RedoOnServer => {
                 if let Some(server) = self.conflict.take() {
-                    self.mode = Mode::Edit { version: server.version };
+                    self.mode = Mode::Edit {
+                        version: server.version,
+                    };
                     self.errors = FormErrors::default();
                     self.notice = Some((i18n::t(lang, "outlets.redo_hint"), Tone::Info));
                     return (Task::none(), Some(Event::OutletSaved(server)));
@@ -457,7 +476,11 @@ impl State {
         )
     }
 
-    fn saved(&mut self, result: Result<Outlet, ClientError>, ctx: &Ctx<'_>) -> (Task<Message>, Option<Event>) {
+    fn saved(
+        &mut self,
+        result: Result<Outlet, ClientError>,
+        ctx: &Ctx<'_>,
+    ) -> (Task<Message>, Option<Event>) {
         let lang = ctx.lang;
         self.busy = false;
         match result {
@@ -472,7 +495,10 @@ impl State {
                         self.open.insert(a.code.clone());
                     }
                 }
-                self.notice = Some((i18n::tf(lang, "outlets.saved", &[("name", &o.name)]), Tone::Success));
+                self.notice = Some((
+                    i18n::tf(lang, "outlets.saved", &[("name", &o.name)]),
+                    Tone::Success,
+                ));
                 (Task::none(), Some(Event::OutletSaved(o)))
             }
             Err(e) if e.status() == Some(412) => {
@@ -520,10 +546,16 @@ impl State {
                 .padding(6)
                 .width(260),
             widget::tool(t("action.new"), can.then_some(Message::New)),
-            widget::tool(t("action.edit"), (can && self.selected.is_some()).then_some(Message::Edit)),
+            widget::tool(
+                t("action.edit"),
+                (can && self.selected.is_some()).then_some(Message::Edit)
+            ),
             widget::tool(t("action.save"), editing.then_some(Message::Save)),
             widget::secondary(t("action.cancel"), editing.then_some(Message::Cancel)),
-            widget::tool(t("action.delete"), (can && self.selected.is_some()).then_some(Message::Delete)),
+            widget::tool(
+                t("action.delete"),
+                (can && self.selected.is_some()).then_some(Message::Delete)
+            ),
             space::horizontal(),
             widget::secondary(t("outlets.expand_all"), Some(Message::ExpandAll)),
             widget::secondary(t("outlets.collapse_all"), Some(Message::CollapseAll)),
@@ -572,7 +604,10 @@ impl State {
         let base: Element<'a, Message> = body.padding(12).into();
         match &self.confirm_delete {
             Some(code) => {
-                let name = ctx.tree.get(code).map_or(code.as_str(), |o| o.name.as_str());
+                let name = ctx
+                    .tree
+                    .get(code)
+                    .map_or(code.as_str(), |o| o.name.as_str());
                 widget::modal(
                     base,
                     widget::confirm(
@@ -590,11 +625,18 @@ impl State {
     fn tree_view<'a>(&'a self, ctx: &Ctx<'a>) -> Element<'a, Message> {
         let rows = tree::visible_rows(ctx.tree, &self.open, &self.search);
         if rows.is_empty() {
-            return widget::muted(ctx.t(if ctx.tree.is_empty() { "outlets.empty" } else { "outlets.no_match" })).into();
+            return widget::muted(ctx.t(if ctx.tree.is_empty() {
+                "outlets.empty"
+            } else {
+                "outlets.no_match"
+            }))
+            .into();
         }
         let mut col = column![].spacing(1);
         for r in rows {
-            let Some(o) = ctx.tree.get(&r.code) else { continue };
+            let Some(o) = ctx.tree.get(&r.code) else {
+                continue;
+            };
             let toggle: Element<'a, Message> = if r.has_children {
                 button(text(if r.open { "▼" } else { "▶" }).size(12))
                     .style(button::text)
@@ -608,7 +650,12 @@ impl State {
             let selected = self.selected.as_deref() == Some(o.code.as_str());
             let mut label = row![
                 text(o.name.as_str()),
-                widget::muted(format!("{} · {}", o.code, ctx.t(&format!("kind.{}", o.kind.as_str())))).size(12),
+                widget::muted(format!(
+                    "{} · {}",
+                    o.code,
+                    ctx.t(&format!("kind.{}", o.kind.as_str()))
+                ))
+                .size(12),
             ]
             .spacing(8)
             .align_y(iced::Alignment::Center);
@@ -617,14 +664,21 @@ impl State {
             }
             let line = button(label)
                 .padding([3, 6])
-                .style(if selected { button::primary } else { button::text })
+                .style(if selected {
+                    button::primary
+                } else {
+                    button::text
+                })
                 .on_press(Message::Select(o.code.clone()));
             col = col.push(
                 row![space().width((r.depth * 18) as f32), toggle, line]
                     .align_y(iced::Alignment::Center),
             );
         }
-        scrollable(col).width(Length::Fill).height(Length::Fill).into()
+        scrollable(col)
+            .width(Length::Fill)
+            .height(Length::Fill)
+            .into()
     }
 
     fn form_view<'a>(&'a self, ctx: &Ctx<'a>) -> Element<'a, Message> {
@@ -651,24 +705,38 @@ impl State {
             Mode::Edit { .. } => t("outlets.edit_title"),
             Mode::View => t("outlets.detail_title"),
         };
-        let kinds: Vec<Choice<OutletKind>> = OutletKind::ALL.iter().map(|k| kind_choice(lang, *k)).collect();
+        let kinds: Vec<Choice<OutletKind>> = OutletKind::ALL
+            .iter()
+            .map(|k| kind_choice(lang, *k))
+            .collect();
         let kind_pick: Element<'a, Message> = if editable {
-            pick_list(kinds, Some(kind_choice(lang, d.kind)), |c| Message::Field(FieldMsg::Kind(c)))
-                .padding(5)
-                .width(Length::Fill)
-                .into()
+            pick_list(kinds, Some(kind_choice(lang, d.kind)), |c| {
+                Message::Field(FieldMsg::Kind(c))
+            })
+            .padding(5)
+            .width(Length::Fill)
+            .into()
         } else {
-            text_input("", &kind_choice(lang, d.kind).label).padding(5).into()
+            text_input("", &kind_choice(lang, d.kind).label)
+                .padding(5)
+                .into()
         };
-        let parent_label = d.parent_code.as_deref().map(|p| ctx.outlet_label(p)).unwrap_or_default();
+        let parent_label = d
+            .parent_code
+            .as_deref()
+            .map(|p| ctx.outlet_label(p))
+            .unwrap_or_default();
         let parent_pick: Element<'a, Message> = if editable && d.kind != OutletKind::Hq {
             let current = d.parent_code.as_ref().map(|p| Choice {
                 value: p.clone(),
                 label: parent_label.clone(),
             });
-            combo_box(&self.parents, &t("outlets.parent_placeholder"), current.as_ref(), |c| {
-                Message::Field(FieldMsg::Parent(c))
-            })
+            combo_box(
+                &self.parents,
+                &t("outlets.parent_placeholder"),
+                current.as_ref(),
+                |c| Message::Field(FieldMsg::Parent(c)),
+            )
             .padding(5)
             .width(Length::Fill)
             .into()
@@ -679,36 +747,99 @@ impl State {
         let grid = column![
             text(title).size(16).font(crate::ui::font::BOLD),
             row![
-                widget::field(t("field.code"), input("outlet-code", d.code.clone(), FieldMsg::Code, code_editable), err("code")),
-                widget::field(t("field.name"), input("outlet-name", d.name.clone(), FieldMsg::Name, editable), err("name")),
+                widget::field(
+                    t("field.code"),
+                    input("outlet-code", d.code.clone(), FieldMsg::Code, code_editable),
+                    err("code")
+                ),
+                widget::field(
+                    t("field.name"),
+                    input("outlet-name", d.name.clone(), FieldMsg::Name, editable),
+                    err("name")
+                ),
                 widget::field(t("field.kind"), kind_pick, err("kind")),
             ]
             .spacing(12),
             row![
                 widget::field(t("field.parent_code"), parent_pick, err("parent_code")),
-                widget::field(t("field.phone"), input("outlet-phone", d.phone.clone(), FieldMsg::Phone, editable), err("phone")),
-                widget::field(t("field.province"), input("outlet-province", d.province.clone(), FieldMsg::Province, editable), err("province")),
+                widget::field(
+                    t("field.phone"),
+                    input("outlet-phone", d.phone.clone(), FieldMsg::Phone, editable),
+                    err("phone")
+                ),
+                widget::field(
+                    t("field.province"),
+                    input(
+                        "outlet-province",
+                        d.province.clone(),
+                        FieldMsg::Province,
+                        editable
+                    ),
+                    err("province")
+                ),
             ]
             .spacing(12),
             row![
-                widget::field(t("field.city"), input("outlet-city", d.city.clone(), FieldMsg::City, editable), err("city")),
-                widget::field(t("field.district"), input("outlet-district", d.district.clone(), FieldMsg::District, editable), err("district")),
-                widget::field(t("field.address"), input("outlet-address", d.address.clone(), FieldMsg::Address, editable), err("address")),
+                widget::field(
+                    t("field.city"),
+                    input("outlet-city", d.city.clone(), FieldMsg::City, editable),
+                    err("city")
+                ),
+                widget::field(
+                    t("field.district"),
+                    input(
+                        "outlet-district",
+                        d.district.clone(),
+                        FieldMsg::District,
+                        editable
+                    ),
+                    err("district")
+                ),
+                widget::field(
+                    t("field.address"),
+                    input(
+                        "outlet-address",
+                        d.address.clone(),
+                        FieldMsg::Address,
+                        editable
+                    ),
+                    err("address")
+                ),
             ]
             .spacing(12),
             row![
-                widget::field(t("field.latitude"), input("outlet-lat", d.latitude.clone(), FieldMsg::Latitude, editable), err("latitude")),
-                widget::field(t("field.longitude"), input("outlet-lon", d.longitude.clone(), FieldMsg::Longitude, editable), err("longitude")),
+                widget::field(
+                    t("field.latitude"),
+                    input(
+                        "outlet-lat",
+                        d.latitude.clone(),
+                        FieldMsg::Latitude,
+                        editable
+                    ),
+                    err("latitude")
+                ),
+                widget::field(
+                    t("field.longitude"),
+                    input(
+                        "outlet-lon",
+                        d.longitude.clone(),
+                        FieldMsg::Longitude,
+                        editable
+                    ),
+                    err("longitude")
+                ),
                 column![
-                    checkbox(d.urban)
-                        .label(t("field.urban"))
-                        .on_toggle_maybe(editable.then_some(|b| Message::Field(FieldMsg::Urban(b)))),
+                    checkbox(d.urban).label(t("field.urban")).on_toggle_maybe(
+                        editable.then_some(|b| Message::Field(FieldMsg::Urban(b)))
+                    ),
                     checkbox(d.accepts_ali_orders)
                         .label(t("field.accepts_ali_orders"))
-                        .on_toggle_maybe(editable.then_some(|b| Message::Field(FieldMsg::AcceptsAli(b)))),
-                    checkbox(d.active)
-                        .label(t("field.active"))
-                        .on_toggle_maybe(editable.then_some(|b| Message::Field(FieldMsg::Active(b)))),
+                        .on_toggle_maybe(
+                            editable.then_some(|b| Message::Field(FieldMsg::AcceptsAli(b)))
+                        ),
+                    checkbox(d.active).label(t("field.active")).on_toggle_maybe(
+                        editable.then_some(|b| Message::Field(FieldMsg::Active(b)))
+                    ),
                 ]
                 .spacing(4)
                 .width(Length::Fill),
@@ -723,40 +854,88 @@ impl State {
         col.into()
     }
 
-    fn conflict_view<'a>(&'a self, ctx: &Ctx<'a>, server: &Outlet, draft: &Draft) -> Element<'a, Message> {
+    fn conflict_view<'a>(
+        &'a self,
+        ctx: &Ctx<'a>,
+        server: &Outlet,
+        draft: &Draft,
+    ) -> Element<'a, Message> {
         let t = |k: &str| ctx.t(k);
         let theirs = Draft::from_outlet(server);
         let yes_no = |b: bool| t(if b { "common.yes" } else { "common.no" });
         let pairs: Vec<(&str, String, String)> = vec![
             ("field.name", draft.name.clone(), theirs.name.clone()),
-            ("field.kind", t(&format!("kind.{}", draft.kind.as_str())), t(&format!("kind.{}", theirs.kind.as_str()))),
-            ("field.parent_code", draft.parent_code.clone().unwrap_or_default(), theirs.parent_code.clone().unwrap_or_default()),
-            ("field.province", draft.province.clone(), theirs.province.clone()),
+            (
+                "field.kind",
+                t(&format!("kind.{}", draft.kind.as_str())),
+                t(&format!("kind.{}", theirs.kind.as_str())),
+            ),
+            (
+                "field.parent_code",
+                draft.parent_code.clone().unwrap_or_default(),
+                theirs.parent_code.clone().unwrap_or_default(),
+            ),
+            (
+                "field.province",
+                draft.province.clone(),
+                theirs.province.clone(),
+            ),
             ("field.city", draft.city.clone(), theirs.city.clone()),
-            ("field.district", draft.district.clone(), theirs.district.clone()),
-            ("field.address", draft.address.clone(), theirs.address.clone()),
+            (
+                "field.district",
+                draft.district.clone(),
+                theirs.district.clone(),
+            ),
+            (
+                "field.address",
+                draft.address.clone(),
+                theirs.address.clone(),
+            ),
             ("field.phone", draft.phone.clone(), theirs.phone.clone()),
             ("field.urban", yes_no(draft.urban), yes_no(theirs.urban)),
-            ("field.latitude", draft.latitude.clone(), theirs.latitude.clone()),
-            ("field.longitude", draft.longitude.clone(), theirs.longitude.clone()),
-            ("field.accepts_ali_orders", yes_no(draft.accepts_ali_orders), yes_no(theirs.accepts_ali_orders)),
+            (
+                "field.latitude",
+                draft.latitude.clone(),
+                theirs.latitude.clone(),
+            ),
+            (
+                "field.longitude",
+                draft.longitude.clone(),
+                theirs.longitude.clone(),
+            ),
+            (
+                "field.accepts_ali_orders",
+                yes_no(draft.accepts_ali_orders),
+                yes_no(theirs.accepts_ali_orders),
+            ),
             ("field.active", yes_no(draft.active), yes_no(theirs.active)),
         ];
-        let mut table = column![row![
-            text(t("conflict.field")).width(140),
-            text(t("conflict.yours")).width(Length::Fill),
-            text(t("conflict.server")).width(Length::Fill),
+        let mut table = column![
+            row![
+                text(t("conflict.field")).width(140),
+                text(t("conflict.yours")).width(Length::Fill),
+                text(t("conflict.server")).width(Length::Fill),
+            ]
+            .spacing(8)
         ]
-        .spacing(8)]
         .spacing(2);
         for (k, mine, theirs) in pairs.into_iter().filter(|(_, a, b)| a != b) {
             table = table.push(
-                row![text(t(k)).width(140), text(mine).width(Length::Fill), text(theirs).width(Length::Fill)].spacing(8),
+                row![
+                    text(t(k)).width(140),
+                    text(mine).width(Length::Fill),
+                    text(theirs).width(Length::Fill)
+                ]
+                .spacing(8),
             );
         }
         widget::banner(
             column![
-                text(i18n::tf(ctx.lang, "conflict.title", &[("version", &server.version.to_string())])),
+                text(i18n::tf(
+                    ctx.lang,
+                    "conflict.title",
+                    &[("version", &server.version.to_string())]
+                )),
                 table,
                 row![
                     widget::tool(t("conflict.redo"), Some(Message::RedoOnServer)),

@@ -224,12 +224,15 @@ impl State {
                 self.set_results(rows.clone());
                 let store = ctx.store.clone();
                 return (
-                    Task::perform(async move { store.run(move |s| s.put_staff(&rows)).await }, |r| {
-                        if let Err(e) = r {
-                            tracing::warn!("caching staff failed: {e}");
-                        }
-                        Message::Cached
-                    }),
+                    Task::perform(
+                        async move { store.run(move |s| s.put_staff(&rows)).await },
+                        |r| {
+                            if let Err(e) = r {
+                                tracing::warn!("caching staff failed: {e}");
+                            }
+                            Message::Cached
+                        },
+                    ),
                     None,
                 );
             }
@@ -307,7 +310,17 @@ impl State {
                 if let Some(s) = self.selected_staff().cloned() {
                     let mut s = s;
                     s.active = !s.active;
-                    return (self.send(ctx, StaffWrite { staff: s.clone(), password: None }, Some(s.version)), None);
+                    return (
+                        self.send(
+                            ctx,
+                            StaffWrite {
+                                staff: s.clone(),
+                                password: None,
+                            },
+                            Some(s.version),
+                        ),
+                        None,
+                    );
                 }
             }
             Message::ResetOpen if ctx.can_write() => {
@@ -360,10 +373,10 @@ impl State {
     }
 
     fn set_results(&mut self, rows: Vec<Staff>) {
-        if let Some(sel) = &self.selected {
-            if !rows.iter().any(|s| &s.login == sel) {
-                self.selected = None;
-            }
+        if let Some(sel) = &self.selected
+            && !rows.iter().any(|s| &s.login == sel)
+        {
+            self.selected = None;
         }
         if self.selected.is_none() {
             self.selected = rows.first().map(|s| s.login.clone());
@@ -406,7 +419,11 @@ impl State {
         let name = self.query_name.trim().to_owned();
         let store = ctx.store.clone();
         Task::perform(
-            async move { store.run(move |s| s.staff(codes.as_deref(), &name, 500)).await },
+            async move {
+                store
+                    .run(move |s| s.staff(codes.as_deref(), &name, 500))
+                    .await
+            },
             Message::CachedResults,
         )
     }
@@ -454,7 +471,11 @@ impl State {
         )
     }
 
-    fn saved(&mut self, r: Result<Staff, ClientError>, ctx: &Ctx<'_>) -> (Task<Message>, Option<Event>) {
+    fn saved(
+        &mut self,
+        r: Result<Staff, ClientError>,
+        ctx: &Ctx<'_>,
+    ) -> (Task<Message>, Option<Event>) {
         let lang = ctx.lang;
         self.busy = false;
         match r {
@@ -468,10 +489,16 @@ impl State {
                     Some(x) => *x = s.clone(),
                     None => self.results.insert(0, s.clone()),
                 }
-                self.notice = Some((i18n::tf(lang, "staff.saved", &[("name", &s.name)]), Tone::Success));
+                self.notice = Some((
+                    i18n::tf(lang, "staff.saved", &[("name", &s.name)]),
+                    Tone::Success,
+                ));
                 let store = ctx.store.clone();
                 (
-                    Task::perform(async move { store.run(move |st| st.put_staff(&[s])).await }, |_| Message::Cached),
+                    Task::perform(
+                        async move { store.run(move |st| st.put_staff(&[s])).await },
+                        |_| Message::Cached,
+                    ),
                     None,
                 )
             }
@@ -485,7 +512,9 @@ impl State {
                         *x = server.clone();
                     }
                     if let Mode::Edit { .. } = self.mode {
-                        self.mode = Mode::Edit { version: server.version };
+                        self.mode = Mode::Edit {
+                            version: server.version,
+                        };
                     }
                 }
                 self.errors = FormErrors::from_client(lang, &e);
@@ -516,11 +545,21 @@ impl State {
         let editing = self.mode != Mode::View && !self.busy;
         let query = row![
             text(t("staff.query_outlet")),
-            combo_box(&self.query_outlets, &t("staff.any_outlet"), self.query_outlet.as_ref(), Message::QueryOutlet)
-                .padding(5)
-                .width(260),
-            widget::secondary(t("action.clear"), self.query_outlet.is_some().then_some(Message::ClearOutlet)),
-            checkbox(self.include_sub).label(t("staff.include_sub")).on_toggle(Message::IncludeSub),
+            combo_box(
+                &self.query_outlets,
+                &t("staff.any_outlet"),
+                self.query_outlet.as_ref(),
+                Message::QueryOutlet
+            )
+            .padding(5)
+            .width(260),
+            widget::secondary(
+                t("action.clear"),
+                self.query_outlet.is_some().then_some(Message::ClearOutlet)
+            ),
+            checkbox(self.include_sub)
+                .label(t("staff.include_sub"))
+                .on_toggle(Message::IncludeSub),
             text(t("staff.query_name")),
             text_input(&t("staff.name_placeholder"), &self.query_name)
                 .id("staff-query-name")
@@ -535,14 +574,24 @@ impl State {
         let selected_active = self.selected_staff().map(|s| s.active);
         let actions = row![
             widget::tool(t("action.new"), can.then_some(Message::New)),
-            widget::tool(t("action.edit"), (can && self.selected.is_some()).then_some(Message::Edit)),
+            widget::tool(
+                t("action.edit"),
+                (can && self.selected.is_some()).then_some(Message::Edit)
+            ),
             widget::tool(t("action.save"), editing.then_some(Message::Save)),
             widget::secondary(t("action.cancel"), editing.then_some(Message::Cancel)),
             widget::secondary(
-                t(if selected_active == Some(false) { "staff.activate" } else { "staff.deactivate" }),
+                t(if selected_active == Some(false) {
+                    "staff.activate"
+                } else {
+                    "staff.deactivate"
+                }),
                 (can && selected_active.is_some()).then_some(Message::ToggleActive)
             ),
-            widget::secondary(t("staff.reset_password"), (can && self.selected.is_some()).then_some(Message::ResetOpen)),
+            widget::secondary(
+                t("staff.reset_password"),
+                (can && self.selected.is_some()).then_some(Message::ResetOpen)
+            ),
         ]
         .spacing(8);
         let mut body = column![query, actions].spacing(10);
@@ -560,7 +609,10 @@ impl State {
                 text(i18n::tf(
                     lang,
                     "staff.conflict",
-                    &[("name", &server.name), ("version", &server.version.to_string())],
+                    &[
+                        ("name", &server.name),
+                        ("version", &server.version.to_string()),
+                    ],
                 )),
                 Tone::Warning,
             ));
@@ -582,7 +634,11 @@ impl State {
         let base: Element<'a, Message> = body.padding(12).into();
         match &self.reset {
             Some(r) => {
-                let name = self.results.iter().find(|s| s.login == r.login).map_or(r.login.as_str(), |s| s.name.as_str());
+                let name = self
+                    .results
+                    .iter()
+                    .find(|s| s.login == r.login)
+                    .map_or(r.login.as_str(), |s| s.name.as_str());
                 let mut dlg = column![
                     text(i18n::tf(lang, "staff.reset_title", &[("name", name)])).size(18),
                     widget::field(
@@ -635,7 +691,11 @@ impl State {
         .spacing(8)
         .padding([2, 6]);
         if self.results.is_empty() {
-            let hint = if self.queried { "staff.no_results" } else { "staff.query_hint" };
+            let hint = if self.queried {
+                "staff.no_results"
+            } else {
+                "staff.query_hint"
+            };
             return column![header, widget::muted(t(hint))].spacing(6).into();
         }
         let mut list = column![].spacing(1);
@@ -647,21 +707,35 @@ impl State {
                 text(ctx.outlet_label(&s.outlet_code)).width(Length::FillPortion(3)),
                 text(t(&format!("role.{}", s.role.as_str()))).width(Length::FillPortion(1)),
                 text(s.phone.as_str()).width(Length::FillPortion(2)),
-                text(t(if s.active { "staff.state_active" } else { "staff.state_inactive" })).width(Length::FillPortion(1)),
+                text(t(if s.active {
+                    "staff.state_active"
+                } else {
+                    "staff.state_inactive"
+                }))
+                .width(Length::FillPortion(1)),
             ]
             .spacing(8);
             list = list.push(
                 button(line)
                     .width(Length::Fill)
                     .padding([3, 6])
-                    .style(if selected { button::primary } else { button::text })
+                    .style(if selected {
+                        button::primary
+                    } else {
+                        button::text
+                    })
                     .on_press(Message::Select(s.login.clone())),
             );
         }
         column![
             header,
             scrollable(list).height(Length::Fill),
-            widget::muted(i18n::tf(ctx.lang, "staff.count", &[("n", &self.results.len().to_string())])).size(12)
+            widget::muted(i18n::tf(
+                ctx.lang,
+                "staff.count",
+                &[("n", &self.results.len().to_string())]
+            ))
+            .size(12)
         ]
         .spacing(4)
         .into()
@@ -686,15 +760,22 @@ impl State {
                 .padding(5)
                 .on_input_maybe(enabled.then_some(move |s| Message::Field(on(s))))
         };
-        let outlet_label = d.outlet_code.as_deref().map(|c| ctx.outlet_label(c)).unwrap_or_default();
+        let outlet_label = d
+            .outlet_code
+            .as_deref()
+            .map(|c| ctx.outlet_label(c))
+            .unwrap_or_default();
         let outlet_pick: Element<'a, Message> = if editable {
             let current = d.outlet_code.as_ref().map(|c| Choice {
                 value: c.clone(),
                 label: outlet_label.clone(),
             });
-            combo_box(&self.form_outlets, &t("staff.outlet_placeholder"), current.as_ref(), |c| {
-                Message::Field(FieldMsg::Outlet(c))
-            })
+            combo_box(
+                &self.form_outlets,
+                &t("staff.outlet_placeholder"),
+                current.as_ref(),
+                |c| Message::Field(FieldMsg::Outlet(c)),
+            )
             .padding(5)
             .width(Length::Fill)
             .into()
@@ -702,13 +783,18 @@ impl State {
             text_input("", &outlet_label).padding(5).into()
         };
         let role_pick: Element<'a, Message> = if editable {
-            let roles: Vec<Choice<Role>> = Role::ALL.iter().map(|r| role_choice(lang, *r)).collect();
-            pick_list(roles, Some(role_choice(lang, d.role)), |c| Message::Field(FieldMsg::Role(c)))
-                .padding(5)
-                .width(Length::Fill)
-                .into()
+            let roles: Vec<Choice<Role>> =
+                Role::ALL.iter().map(|r| role_choice(lang, *r)).collect();
+            pick_list(roles, Some(role_choice(lang, d.role)), |c| {
+                Message::Field(FieldMsg::Role(c))
+            })
+            .padding(5)
+            .width(Length::Fill)
+            .into()
         } else {
-            text_input("", &role_choice(lang, d.role).label).padding(5).into()
+            text_input("", &role_choice(lang, d.role).label)
+                .padding(5)
+                .into()
         };
         let title = match self.mode {
             Mode::New => t("staff.new_title"),
@@ -718,19 +804,36 @@ impl State {
         let mut grid = column![
             text(title).size(16).font(crate::ui::font::BOLD),
             row![
-                widget::field(t("field.login"), input("staff-login", d.login.clone(), FieldMsg::Login, editable && self.mode == Mode::New), err("login")),
-                widget::field(t("field.name"), input("staff-name", d.name.clone(), FieldMsg::Name, editable), err("name")),
+                widget::field(
+                    t("field.login"),
+                    input(
+                        "staff-login",
+                        d.login.clone(),
+                        FieldMsg::Login,
+                        editable && self.mode == Mode::New
+                    ),
+                    err("login")
+                ),
+                widget::field(
+                    t("field.name"),
+                    input("staff-name", d.name.clone(), FieldMsg::Name, editable),
+                    err("name")
+                ),
                 widget::field(t("field.outlet_code"), outlet_pick, err("outlet_code")),
             ]
             .spacing(12),
             row![
                 widget::field(t("field.role"), role_pick, err("role")),
-                widget::field(t("field.phone"), input("staff-phone", d.phone.clone(), FieldMsg::Phone, editable), err("phone")),
+                widget::field(
+                    t("field.phone"),
+                    input("staff-phone", d.phone.clone(), FieldMsg::Phone, editable),
+                    err("phone")
+                ),
                 column![
                     space().height(18),
-                    checkbox(d.active)
-                        .label(t("field.active"))
-                        .on_toggle_maybe(editable.then_some(|b| Message::Field(FieldMsg::Active(b)))),
+                    checkbox(d.active).label(t("field.active")).on_toggle_maybe(
+                        editable.then_some(|b| Message::Field(FieldMsg::Active(b)))
+                    ),
                 ]
                 .width(Length::Fill),
             ]

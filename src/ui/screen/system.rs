@@ -44,7 +44,12 @@ impl State {
     }
 
     /// Handles one message; settings changes go to the app as events.
-    pub fn update(&mut self, message: Message, settings: &Settings, lang: Lang) -> (Task<Message>, Option<Event>) {
+    pub fn update(
+        &mut self,
+        message: Message,
+        settings: &Settings,
+        lang: Lang,
+    ) -> (Task<Message>, Option<Event>) {
         match message {
             Message::Language(c) => {
                 let s = Settings {
@@ -60,7 +65,8 @@ impl State {
             }
             Message::SaveServer => {
                 let url = self.server_url.trim().to_owned();
-                let ok = url.is_empty() || url.starts_with("http://") || url.starts_with("https://");
+                let ok =
+                    url.is_empty() || url.starts_with("http://") || url.starts_with("https://");
                 if !ok {
                     self.notice = Some((i18n::rule(lang, "invalid_url"), Tone::Danger));
                     return (Task::none(), None);
@@ -83,7 +89,12 @@ impl State {
             text(t("system.title")).size(18).font(crate::ui::font::BOLD),
             widget::field(
                 t("system.language"),
-                pick_list(langs, Some(lang_choice(settings.language)), Message::Language).width(240),
+                pick_list(
+                    langs,
+                    Some(lang_choice(settings.language)),
+                    Message::Language
+                )
+                .width(240),
                 None
             ),
             widget::field(

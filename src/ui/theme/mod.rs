@@ -14,10 +14,8 @@ pub enum Style {
 
 impl Style {
     /// Parses a settings value, falling back to the default.
-    pub fn parse(s: &str) -> Style {
-        match s {
-            _ => Style::ClassicBlue,
-        }
+    pub fn parse(_s: &str) -> Style {
+        Style::ClassicBlue
     }
 }
 

@@ -102,15 +102,17 @@ pub fn modal<'a, M: Clone + 'a>(
         .style(container::rounded_box);
     stack![
         base.into(),
-        opaque(mouse_area(center(opaque(dialog)).style(|_| container::Style {
-            background: Some(
-                Color {
-                    a: 0.55,
-                    ..Color::BLACK
-                }
-                .into()
-            ),
-            ..container::Style::default()
+        opaque(mouse_area(center(opaque(dialog)).style(|_| {
+            container::Style {
+                background: Some(
+                    Color {
+                        a: 0.55,
+                        ..Color::BLACK
+                    }
+                    .into(),
+                ),
+                ..container::Style::default()
+            }
         })))
     ]
     .into()
@@ -127,8 +129,14 @@ pub fn confirm<'a, M: Clone + 'a>(
         text(title).size(18).font(crate::ui::font::BOLD),
         text(body),
         row![
-            button(text(yes.0)).padding([6, 18]).style(button::danger).on_press(yes.1),
-            button(text(no.0)).padding([6, 18]).style(button::secondary).on_press(no.1),
+            button(text(yes.0))
+                .padding([6, 18])
+                .style(button::danger)
+                .on_press(yes.1),
+            button(text(no.0))
+                .padding([6, 18])
+                .style(button::secondary)
+                .on_press(no.1),
         ]
         .spacing(12)
     ]

@@ -35,7 +35,8 @@ pub fn visible_rows(tree: &OutletTree, open: &HashSet<String>, search: &str) -> 
         keep
     });
     let mut rows = Vec::new();
-    let mut stack: Vec<(String, usize)> = tree.roots().iter().rev().map(|c| (c.clone(), 0)).collect();
+    let mut stack: Vec<(String, usize)> =
+        tree.roots().iter().rev().map(|c| (c.clone(), 0)).collect();
     while let Some((code, depth)) = stack.pop() {
         if keep.as_ref().is_some_and(|k| !k.contains(&code)) {
             continue;
