@@ -1,0 +1,142 @@
+//! Shared test helpers: a real order-hub on 127.0.0.1:0 with its database
+//! in a temp dir, and a plain HTTP client to talk to it.
+#![allow(dead_code)]
+
+use outlet_desk::hub::{self, EmbeddedHub, HubConfig, RunningHub};
+use serde_json::{Value, json};
+
+/// The admin password every test hub gets.
+pub const ADMIN_PW: &str = "admin-pass-1";
+/// The password of every demo account in test hubs.
+pub const DEMO_PW: &str = "demo-pass-1";
+/// The upstream token of test hubs.
+pub const UPSTREAM: &str = "upstream-token-1";
+
+/// A config for a test hub in `dir`.
+pub fn config(dir: &std::path::Path, demo: bool) -> HubConfig {
+    let mut cfg = HubConfig::new(([127, 0, 0, 1], 0).into(), dir.to_path_buf());
+    cfg.demo = demo;
+    cfg.demo_rate = 0;
+    cfg.admin_password = Some(ADMIN_PW.into());
+    cfg.demo_password = Some(DEMO_PW.into());
+    cfg.upstream_token = Some(UPSTREAM.into());
+    cfg
+}
+
+/// A hub running on the test's tokio runtime.
+pub struct TestHub {
+    pub hub: RunningHub,
+    pub dir: tempfile::TempDir,
+    pub http: reqwest::Client,
+}
+
+impl TestHub {
+    /// Starts a hub with (or without) the demo network.
+    pub async fn start(demo: bool) -> TestHub {
+        Self::start_with(demo, |_| {}).await
+    }
+
+    /// Starts a hub after letting `tweak` change the config.
+    pub async fn start_with(demo: bool, tweak: impl FnOnce(&mut HubConfig)) -> TestHub {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let mut cfg = config(dir.path(), demo);
+        tweak(&mut cfg);
+        let hub = hub::start(cfg).await.expect("hub starts");
+        TestHub {
+            hub,
+            dir,
+            http: reqwest::Client::new(),
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.hub.url())
+    }
+
+    /// Logs in and returns the token.
+    pub async fn login(&self, login: &str, password: &str) -> String {
+        let r = self
+            .http
+            .post(self.url("/api/v1/session"))
+            .json(&json!({"login": login, "password": password}))
+            .send()
+            .await
+            .expect("send");
+        assert_eq!(r.status(), 200, "login {login}");
+        let v: Value = r.json().await.expect("json");
+        v["token"].as_str().expect("token").to_owned()
+    }
+
+    pub async fn admin(&self) -> String {
+        self.login("admin", ADMIN_PW).await
+    }
+
+    /// Sends a request and returns (status, JSON body or Null).
+    pub async fn call(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+        headers: &[(&str, &str)],
+    ) -> (u16, Value) {
+        let mut req = self.http.request(method, self.url(path));
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        for (k, v) in headers {
+            req = req.header(*k, *v);
+        }
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        let r = req.send().await.expect("send");
+        let status = r.status().as_u16();
+        let text = r.text().await.expect("body");
+        let v = if text.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_str(&text).unwrap_or(Value::String(text))
+        };
+        (status, v)
+    }
+
+    pub async fn get(&self, path: &str, token: &str) -> (u16, Value) {
+        self.call(reqwest::Method::GET, path, Some(token), None, &[]).await
+    }
+
+    pub async fn post(&self, path: &str, token: &str, body: Value) -> (u16, Value) {
+        self.call(reqwest::Method::POST, path, Some(token), Some(body), &[])
+            .await
+    }
+
+    pub async fn put(&self, path: &str, token: &str, version: i64, body: Value) -> (u16, Value) {
+        let tag = format!("\"{version}\"");
+        self.call(
+            reqwest::Method::PUT,
+            path,
+            Some(token),
+            Some(body),
+            &[("If-Match", &tag)],
+        )
+        .await
+    }
+
+    pub async fn delete(&self, path: &str, token: &str) -> (u16, Value) {
+        self.call(reqwest::Method::DELETE, path, Some(token), None, &[])
+            .await
+    }
+}
+
+/// A hub on its own thread and runtime, for tests whose own executor is
+/// not tokio (iced's emulator).
+pub fn embedded(demo: bool) -> (EmbeddedHub, tempfile::TempDir) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let hub = EmbeddedHub::spawn(config(&dir.path().join("hub"), demo)).expect("hub starts");
+    (hub, dir)
+}
+
+/// The error code of an error body.
+pub fn code(v: &Value) -> &str {
+    v["error"]["code"].as_str().unwrap_or("")
+}
