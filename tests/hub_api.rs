@@ -155,7 +155,10 @@ async fn error_messages_follow_accept_language() {
         .await;
     assert_eq!(code(&zh), code(&en));
     assert_eq!(zh["error"]["message"], "未登录或登录已过期");
-    assert_eq!(en["error"]["message"], "Not logged in, or the session expired");
+    assert_eq!(
+        en["error"]["message"],
+        "Not logged in, or the session expired"
+    );
     let (s, v) = h
         .call(Method::GET, "/api/v1/nowhere", None, None, &[])
         .await;
@@ -210,7 +213,11 @@ async fn outlet_create_update_delete() {
 
     // Create (the manual's example).
     let (s, v) = h
-        .post("/api/v1/outlets", &t, outlet("JS-YZ-T", "扬州测试办事处", "JS"))
+        .post(
+            "/api/v1/outlets",
+            &t,
+            outlet("JS-YZ-T", "扬州测试办事处", "JS"),
+        )
         .await;
     assert_eq!(s, 201, "{v}");
     assert_eq!(v["version"], 1);
@@ -309,7 +316,10 @@ async fn deleting_an_outlet_in_use_says_what_is_attached() {
     assert_eq!(a["sub_outlets"], json!(["JS-YZ-01", "JS-YZ-02"]));
     assert_eq!(a["staff"], json!(["yz.clerk"]));
     let msg = v["error"]["message"].as_str().unwrap();
-    assert!(msg.contains("JS-YZ-01") && msg.contains("yz.clerk"), "{msg}");
+    assert!(
+        msg.contains("JS-YZ-01") && msg.contains("yz.clerk"),
+        "{msg}"
+    );
     // It can still be deactivated instead.
     let (_, list) = h.get("/api/v1/outlets", &t).await;
     let mut o = list["outlets"]
@@ -364,7 +374,10 @@ async fn staff_query_create_update() {
     let t = h.admin().await;
     // Query by name (the manual's example) and by outlet.
     let (s, v) = h
-        .get("/api/v1/staff?name=%E7%B3%BB%E7%BB%9F%E7%AE%A1%E7%90%86%E5%91%98", &t)
+        .get(
+            "/api/v1/staff?name=%E7%B3%BB%E7%BB%9F%E7%AE%A1%E7%90%86%E5%91%98",
+            &t,
+        )
         .await;
     assert_eq!(s, 200);
     let rows = v.as_array().unwrap();
@@ -378,7 +391,12 @@ async fn staff_query_create_update() {
         .await;
     assert_eq!(v.as_array().unwrap().len(), 2);
     let (_, v) = h.get("/api/v1/staff?name=%E6%9D%8E", &t).await; // 李
-    assert!(v.as_array().unwrap().iter().all(|s| s["name"].as_str().unwrap().contains('李')));
+    assert!(
+        v.as_array()
+            .unwrap()
+            .iter()
+            .all(|s| s["name"].as_str().unwrap().contains('李'))
+    );
 
     // Create; the password is never returned; the new user logs in.
     let new = json!({"login": "zhang.san", "name": "张三", "outlet_code": "JS-YZ-01",
@@ -488,7 +506,10 @@ async fn parameters_are_typed_and_checked() {
     assert!(!overdue["description"].as_str().unwrap().is_empty());
     assert_eq!(get("sla.call_window_minutes")["value"], 15);
     assert_eq!(get("discount.service_fee_fen")["value"], 200);
-    assert_eq!(get("reasons.return")["value"][0]["code"], "customer_not_shipping");
+    assert_eq!(
+        get("reasons.return")["value"][0]["code"],
+        "customer_not_shipping"
+    );
 
     let (s, v) = h
         .call(

@@ -102,7 +102,8 @@ impl TestHub {
     }
 
     pub async fn get(&self, path: &str, token: &str) -> (u16, Value) {
-        self.call(reqwest::Method::GET, path, Some(token), None, &[]).await
+        self.call(reqwest::Method::GET, path, Some(token), None, &[])
+            .await
     }
 
     pub async fn post(&self, path: &str, token: &str, body: Value) -> (u16, Value) {

@@ -755,7 +755,12 @@ impl State {
         let editable = self.mode != Mode::View && !self.busy;
         let err = |f: &str| self.errors.get(f);
         let input = |id: &'static str, value: String, on: fn(String) -> FieldMsg, enabled: bool| {
-            text_input("", &value)
+            let hint = if enabled {
+                ctx.t(&format!("hint.{id}"))
+            } else {
+                String::new()
+            };
+            text_input(&hint, &value)
                 .id(id)
                 .padding(5)
                 .on_input_maybe(enabled.then_some(move |s| Message::Field(on(s))))

@@ -1,0 +1,124 @@
+//! Drives the real application in iced_test's emulator: its tasks run for
+//! real (HTTP to a real order-hub, SQLite), and the test clicks and types by
+//! visible text, like a user.
+#![allow(dead_code)]
+
+use std::time::{Duration, Instant};
+
+use iced_test::emulator::{self, Emulator};
+use iced_test::futures::futures::channel::mpsc;
+use iced_test::program::Program;
+use iced_test::{Instruction, core::Size};
+
+/// The running app and its emulator.
+pub struct Ui<P: Program + 'static> {
+    program: P,
+    emulator: Emulator<P>,
+    events: mpsc::Receiver<emulator::Event<P>>,
+}
+
+/// How long one step may take before the test fails.
+const STEP_LIMIT: Duration = Duration::from_secs(60);
+
+impl<P: Program + 'static> Ui<P> {
+    /// Boots `program` in a 1280×820 window and waits until it is ready.
+    pub fn start(program: P) -> Self {
+        let (tx, rx) = mpsc::channel(64);
+        let emulator = Emulator::new(tx, &program, emulator::Mode::Zen, Size::new(1280.0, 820.0));
+        let mut ui = Ui {
+            program,
+            emulator,
+            events: rx,
+        };
+        ui.settle().expect("app boots");
+        ui
+    }
+
+    /// Runs emulator events until it reports ready (or failure).
+    fn settle(&mut self) -> Result<(), String> {
+        let deadline = Instant::now() + STEP_LIMIT;
+        loop {
+            match self.events.try_recv() {
+                Ok(emulator::Event::Action(a)) => self.emulator.perform(&self.program, a),
+                Ok(emulator::Event::Ready) => return Ok(()),
+                Ok(emulator::Event::Failed(i)) => return Err(format!("failed: {i}")),
+                Err(_) => {
+                    if Instant::now() > deadline {
+                        return Err("timed out waiting for the app".into());
+                    }
+                    std::thread::sleep(Duration::from_millis(2));
+                }
+            }
+        }
+    }
+
+    /// Runs one `.ice` instruction line, e.g. `click "登录"`.
+    pub fn try_run(&mut self, line: &str) -> Result<(), String> {
+        let instruction = Instruction::parse(line).map_err(|e| format!("{line}: {e:?}"))?;
+        self.emulator.run(&self.program, instruction);
+        self.settle().map_err(|e| format!("{line}: {e}"))
+    }
+
+    /// Runs a line and panics if it fails.
+    pub fn run(&mut self, line: &str) {
+        if let Err(e) = self.try_run(line) {
+            panic!("{e}");
+        }
+    }
+
+    /// Clicks the widget showing `text`.
+    pub fn click(&mut self, text: &str) {
+        self.run(&format!("click {text:?}"));
+    }
+
+    /// Types `text` into the focused field.
+    pub fn type_text(&mut self, text: &str) {
+        self.run(&format!("type {text:?}"));
+    }
+
+    /// Presses Enter.
+    pub fn enter(&mut self) {
+        self.run("type enter");
+    }
+
+    /// Whether some widget shows exactly `text` now.
+    pub fn sees(&mut self, text: &str) -> bool {
+        self.try_run(&format!("expect {text:?}")).is_ok()
+    }
+
+    /// Waits (up to `limit`) until `text` shows, letting background work
+    /// (timers, subscriptions) run meanwhile.
+    pub fn wait_for(&mut self, text: &str, limit: Duration) -> bool {
+        let deadline = Instant::now() + limit;
+        loop {
+            if self.sees(text) {
+                return true;
+            }
+            if Instant::now() > deadline {
+                return false;
+            }
+            while let Ok(ev) = self.events.try_recv() {
+                if let emulator::Event::Action(a) = ev {
+                    self.emulator.perform(&self.program, a);
+                }
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// Panics unless `text` shows.
+    pub fn expect(&mut self, text: &str) {
+        assert!(self.sees(text), "expected to see {text:?}");
+    }
+
+    /// Renders the current window into a PNG file (for looking at it).
+    pub fn screenshot(&mut self, theme: &P::Theme, path: &std::path::Path) {
+        let shot = self.emulator.screenshot(&self.program, theme, 1.0);
+        let file = std::fs::File::create(path).expect("create png");
+        let mut enc = png::Encoder::new(file, shot.size.width, shot.size.height);
+        enc.set_color(png::ColorType::Rgba);
+        enc.set_depth(png::BitDepth::Eight);
+        let mut w = enc.write_header().expect("png header");
+        w.write_image_data(&shot.rgba).expect("png data");
+    }
+}

@@ -1,0 +1,229 @@
+//! The real client, driven by visible text in iced_test's emulator, against
+//! a real order-hub on loopback: log in, 网点管理 (the manual's
+//! 扬州测试办事处 example), 员工管理, form validation.
+
+mod common;
+#[path = "common/ui.rs"]
+mod ui;
+
+use std::time::Duration;
+
+use outlet_desk::config::{Paths, Settings};
+use outlet_desk::store::Store;
+use outlet_desk::ui::{Boot, ServerChoice, application};
+use ui::Ui;
+
+struct Env {
+    hub: outlet_desk::hub::EmbeddedHub,
+    dir: tempfile::TempDir,
+}
+
+fn boot(env: &Env) -> Boot {
+    let data = env.dir.path().join("client");
+    let paths = Paths::resolve(Some(data)).expect("paths");
+    let (store, problem) = Store::open(&paths.cache_db()).expect("cache");
+    assert!(problem.is_none());
+    Boot {
+        paths,
+        settings: Settings::default(),
+        server: ServerChoice::Remote(env.hub.url.clone()),
+        store,
+        notices: Vec::new(),
+    }
+}
+
+fn env() -> Env {
+    let (hub, dir) = common::embedded(true);
+    Env { hub, dir }
+}
+
+fn log_in_as_admin(ui: &mut Ui<impl iced_test::program::Program + 'static>) {
+    ui.click("请输入登录名");
+    ui.type_text("admin");
+    ui.click("请输入密码");
+    ui.type_text(common::ADMIN_PW);
+    ui.click("登录");
+    assert!(
+        ui.wait_for("网点管理", Duration::from_secs(20)),
+        "main window after login"
+    );
+}
+
+/// Whether the hub still has an outlet named `name`.
+fn hub_has_outlet(env: &Env, name: &str) -> bool {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let c = outlet_desk::sync::HubClient::new(&env.hub.url, Default::default()).unwrap();
+        let s = c.login("admin", common::ADMIN_PW).await.unwrap();
+        let list = c.with_token(Some(s.token)).outlets().await.unwrap();
+        list.outlets.iter().any(|o| o.name == name)
+    })
+}
+
+#[test]
+fn wrong_password_and_unknown_user_read_the_same() {
+    let env = env();
+    let mut ui = Ui::start(application(boot(&env)));
+    ui.click("请输入登录名");
+    ui.type_text("admin");
+    ui.click("请输入密码");
+    ui.type_text("wrong-password");
+    ui.enter();
+    ui.expect("登录名或密码不正确");
+    assert!(!ui.sees("网点管理"));
+}
+
+#[test]
+fn unreachable_server_says_so_and_offers_retry() {
+    let dir = tempfile::tempdir().unwrap();
+    let paths = Paths::resolve(Some(dir.path().to_path_buf())).unwrap();
+    let (store, _) = Store::open(&paths.cache_db()).unwrap();
+    // Port 9 (discard) on loopback: nothing listens there.
+    let boot = Boot {
+        paths,
+        settings: Settings::default(),
+        server: ServerChoice::Remote("http://127.0.0.1:9".into()),
+        store,
+        notices: Vec::new(),
+    };
+    let mut ui = Ui::start(application(boot));
+    ui.click("请输入登录名");
+    ui.type_text("admin");
+    ui.click("登录");
+    ui.expect("无法连接服务器，请检查网络后重试。");
+    ui.expect("重试");
+}
+
+#[test]
+fn admin_creates_finds_and_deletes_an_outlet() {
+    let env = env();
+    let mut ui = Ui::start(application(boot(&env)));
+    log_in_as_admin(&mut ui);
+    ui.expect("员工管理");
+    ui.expect("系统管理员（admin）· 系统管理员 · 总公司");
+
+    // 新增 under the Jiangsu branch.
+    ui.click("江苏分公司");
+    ui.click("新增");
+    ui.expect("新增网点");
+    ui.type_text("JS-YZ-T"); // the code field has focus
+    ui.click("网点名称");
+    ui.type_text("扬州测试办事处");
+    ui.click("保存");
+    ui.expect("网点“扬州测试办事处”已保存。");
+    assert!(hub_has_outlet(&env, "扬州测试办事处"));
+
+    // Find it by search.
+    ui.click("按网点名称或编码查找");
+    ui.type_text("测试");
+    ui.expect("扬州测试办事处");
+    ui.expect("江苏分公司");
+    assert!(!ui.sees("浙江分公司"), "search hides other branches");
+    ui.click("扬州测试办事处");
+
+    // 删除 through the confirmation dialog: 否 first, then 是.
+    ui.click("删除");
+    ui.expect("确定要删除网点“扬州测试办事处”吗？删除后不可恢复。");
+    ui.click("否(N)");
+    assert!(hub_has_outlet(&env, "扬州测试办事处"));
+    ui.click("删除");
+    ui.click("是(Y)");
+    ui.expect("网点“扬州测试办事处”已删除。");
+    assert!(!hub_has_outlet(&env, "扬州测试办事处"));
+}
+
+#[test]
+fn deleting_an_outlet_in_use_offers_deactivation() {
+    let env = env();
+    let mut ui = Ui::start(application(boot(&env)));
+    log_in_as_admin(&mut ui);
+    ui.click("按网点名称或编码查找");
+    ui.type_text("扬州办");
+    ui.click("扬州办事处");
+    ui.click("删除");
+    ui.click("是(Y)");
+    ui.expect("该网点不能删除：仍有2 个下级网点（JS-YZ-01, JS-YZ-02）、1 名员工（yz.clerk）。可以改为停用该网点。");
+    ui.click("改为停用该网点");
+    ui.expect("网点“扬州办事处”已保存。");
+    ui.expect("（已停用）");
+}
+
+#[test]
+fn an_invalid_outlet_form_shows_its_messages() {
+    let env = env();
+    let mut ui = Ui::start(application(boot(&env)));
+    log_in_as_admin(&mut ui);
+    ui.click("江苏分公司");
+    ui.click("新增");
+    ui.type_text("bad code!");
+    ui.click("保存");
+    ui.expect("请更正标出的字段后再保存。");
+    ui.expect("编码只能由 1–20 位字母、数字、- 或 _ 组成");
+    ui.expect("必填"); // the empty name
+    // A duplicate sibling name is caught too.
+    ui.click("取消");
+    ui.click("江苏分公司");
+    ui.click("新增");
+    ui.type_text("JS-X");
+    ui.click("网点名称");
+    ui.type_text("扬州办事处");
+    ui.click("保存");
+    ui.expect("同一上级网点下已有同名网点");
+}
+
+#[test]
+fn staff_query_by_name_and_an_invalid_staff_form() {
+    let env = env();
+    let mut ui = Ui::start(application(boot(&env)));
+    log_in_as_admin(&mut ui);
+    ui.click("员工管理");
+    ui.click("姓名（可部分匹配）");
+    ui.type_text("系统管理员");
+    ui.enter();
+    ui.expect("admin");
+    ui.expect("共 1 人");
+    assert!(!ui.sees("dispatch"));
+
+    ui.click("新增");
+    ui.expect("新增员工");
+    ui.type_text("张三"); // the login field has focus: not ASCII
+    ui.click("保存");
+    ui.expect("登录名只能由 1–32 位字母、数字、. _ - 组成");
+    ui.expect("必填"); // name and password
+    ui.click("至少 8 位");
+    ui.type_text("short");
+    ui.click("保存");
+    ui.expect("密码至少 8 位");
+}
+
+#[test]
+fn staff_create_then_the_new_clerk_logs_in() {
+    let env = env();
+    let mut ui = Ui::start(application(boot(&env)));
+    log_in_as_admin(&mut ui);
+    ui.click("员工管理");
+    ui.click("新增");
+    ui.type_text("zhang.san");
+    ui.click("员工姓名");
+    ui.type_text("张三");
+    ui.click("至少 8 位");
+    ui.type_text("zhang-pass-1");
+    ui.click("保存");
+    ui.expect("员工“张三”已保存。");
+    ui.click("退出登录");
+    // The login field keeps the last login; clear it by retyping.
+    ui.click("admin");
+    for _ in 0..5 {
+        ui.run("type backspace");
+    }
+    ui.type_text("zhang.san");
+    ui.click("请输入密码");
+    ui.type_text("zhang-pass-1");
+    ui.enter();
+    assert!(ui.wait_for(
+        "张三（zhang.san）· 网点受理员 · 总公司",
+        Duration::from_secs(20)
+    ));
+    // Clerks get no 员工管理.
+    assert!(!ui.sees("员工管理"));
+}
