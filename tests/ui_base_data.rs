@@ -142,7 +142,7 @@ fn deleting_an_outlet_in_use_offers_deactivation() {
     ui.click("扬州办事处");
     ui.click("删除");
     ui.click("是(Y)");
-    ui.expect("该网点不能删除：仍有2 个下级网点（JS-YZ-01, JS-YZ-02）、1 名员工（yz.clerk）。可以改为停用该网点。");
+    ui.expect("该网点不能删除：仍有 2 个下级网点（JS-YZ-01, JS-YZ-02）、1 名员工（yz.clerk）。可以改为停用该网点。");
     ui.click("改为停用该网点");
     ui.expect("网点“扬州办事处”已保存。");
     ui.expect("（已停用）");

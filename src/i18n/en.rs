@@ -343,4 +343,6 @@ pub const TABLE: &[(&str, &str)] = &[
     ("hint.staff-login", "e.g. zhang.san"),
     ("hint.staff-name", "Full name"),
     ("hint.staff-phone", "e.g. 13800000000"),
+    ("field.person_name", "Name"),
+    ("staff.col_state", "State"),
 ];

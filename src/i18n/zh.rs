@@ -185,7 +185,7 @@ pub const TABLE: &[(&str, &str)] = &[
     ),
     (
         "err.outlet_in_use",
-        "该网点不能删除：仍有{what}。可以改为停用该网点。",
+        "该网点不能删除：仍有 {what}。可以改为停用该网点。",
     ),
     ("err.invalid_body", "请求内容的格式不正确"),
     ("err.json_required", "请求内容必须是 JSON"),
@@ -291,4 +291,6 @@ pub const TABLE: &[(&str, &str)] = &[
     ("hint.staff-login", "如 zhang.san"),
     ("hint.staff-name", "员工姓名"),
     ("hint.staff-phone", "如 13800000000"),
+    ("field.person_name", "姓名"),
+    ("staff.col_state", "状态"),
 ];

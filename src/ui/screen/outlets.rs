@@ -589,17 +589,22 @@ impl State {
         }
         body = body.push(
             container(self.tree_view(ctx))
-                .height(Length::FillPortion(5))
+                .height(Length::FillPortion(4))
                 .width(Length::Fill)
                 .padding(6)
                 .style(container::bordered_box),
         );
         body = body.push(
-            container(scrollable(self.form_view(ctx)))
-                .height(Length::FillPortion(4))
-                .width(Length::Fill)
-                .padding(10)
-                .style(container::bordered_box),
+            container(scrollable(container(self.form_view(ctx)).padding(
+                iced::Padding {
+                    right: 16.0,
+                    ..iced::Padding::ZERO
+                },
+            )))
+            .height(Length::FillPortion(5))
+            .width(Length::Fill)
+            .padding(10)
+            .style(container::bordered_box),
         );
         let base: Element<'a, Message> = body.padding(12).into();
         match &self.confirm_delete {

@@ -619,17 +619,22 @@ impl State {
         }
         body = body.push(
             container(self.results_view(ctx))
-                .height(Length::FillPortion(5))
+                .height(Length::FillPortion(4))
                 .width(Length::Fill)
                 .padding(6)
                 .style(container::bordered_box),
         );
         body = body.push(
-            container(scrollable(self.form_view(ctx)))
-                .height(Length::FillPortion(4))
-                .width(Length::Fill)
-                .padding(10)
-                .style(container::bordered_box),
+            container(scrollable(container(self.form_view(ctx)).padding(
+                iced::Padding {
+                    right: 16.0,
+                    ..iced::Padding::ZERO
+                },
+            )))
+            .height(Length::FillPortion(5))
+            .width(Length::Fill)
+            .padding(10)
+            .style(container::bordered_box),
         );
         let base: Element<'a, Message> = body.padding(12).into();
         match &self.reset {
@@ -682,11 +687,11 @@ impl State {
         let t = |k: &str| ctx.t(k);
         let header = row![
             text(t("field.login")).width(Length::FillPortion(2)),
-            text(t("field.name")).width(Length::FillPortion(2)),
+            text(t("field.person_name")).width(Length::FillPortion(2)),
             text(t("field.outlet_code")).width(Length::FillPortion(3)),
             text(t("field.role")).width(Length::FillPortion(1)),
             text(t("field.phone")).width(Length::FillPortion(2)),
-            text(t("field.active")).width(Length::FillPortion(1)),
+            text(t("staff.col_state")).width(Length::FillPortion(1)),
         ]
         .spacing(8)
         .padding([2, 6]);
