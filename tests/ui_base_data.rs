@@ -18,6 +18,20 @@ struct Env {
     dir: tempfile::TempDir,
 }
 
+fn boot_at(dir: &std::path::Path, url: &str) -> Boot {
+    let paths = Paths::resolve(Some(dir.join("client"))).expect("paths");
+    let (store, _) = Store::open(&paths.cache_db()).expect("cache");
+    // As `main` does: the user's settings file, if any.
+    let (settings, _) = Settings::load(&paths.settings_file());
+    Boot {
+        paths,
+        settings,
+        server: ServerChoice::Remote(url.to_owned()),
+        store,
+        notices: Vec::new(),
+    }
+}
+
 fn boot(env: &Env) -> Boot {
     let data = env.dir.path().join("client");
     let paths = Paths::resolve(Some(data)).expect("paths");
@@ -226,4 +240,81 @@ fn staff_create_then_the_new_clerk_logs_in() {
     ));
     // Clerks get no 员工管理.
     assert!(!ui.sees("员工管理"));
+}
+
+#[test]
+fn without_the_server_cached_data_shows_read_only() {
+    let Env { hub, dir } = env();
+    let url = hub.url.clone();
+    let mut ui = Ui::start(application(boot_at(dir.path(), &url)));
+    log_in_as_admin(&mut ui);
+    ui.expect("江苏分公司");
+
+    // The server goes away: a banner, the cached tree, no writes.
+    drop(hub);
+    let banner = format!("无法连接服务器 {url}：正在显示本地缓存的数据（只读）。");
+    assert!(
+        ui.wait_for(&banner, Duration::from_secs(20)),
+        "offline banner"
+    );
+    ui.expect("江苏分公司");
+    ui.click("江苏分公司");
+    ui.click("新增");
+    assert!(!ui.sees("新增网点"), "no writes while offline");
+
+    // A fresh start while the server is still away: offer the cache.
+    drop(ui);
+    let mut ui = Ui::start(application(boot_at(dir.path(), &url)));
+    ui.click("admin"); // pre-filled with the last login
+    ui.click("请输入密码");
+    ui.type_text("anything");
+    ui.enter();
+    ui.expect("无法连接服务器，请检查网络后重试。");
+    ui.click("离线查看本地数据");
+    ui.expect(&banner);
+    ui.expect("江苏分公司");
+}
+
+#[test]
+fn an_edit_that_lost_a_race_shows_both_versions_to_redo() {
+    let env = env();
+    let mut ui = Ui::start(application(boot(&env)));
+    log_in_as_admin(&mut ui);
+    ui.click("江苏分公司");
+    ui.click("编辑");
+    ui.expect("编辑网点");
+
+    // Meanwhile another administrator renames the branch.
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let c = outlet_desk::sync::HubClient::new(&env.hub.url, Default::default()).unwrap();
+        let s = c.login("admin", common::ADMIN_PW).await.unwrap();
+        let c = c.with_token(Some(s.token));
+        let mut js = c
+            .outlets()
+            .await
+            .unwrap()
+            .outlets
+            .into_iter()
+            .find(|o| o.code == "JS")
+            .unwrap();
+        js.phone = "025-11112222".into();
+        let v = js.version;
+        c.update_outlet(&js, v).await.unwrap();
+    });
+
+    ui.click("400-800-1000"); // our phone field, still the old value
+    for _ in 0..4 {
+        ui.run("type backspace");
+    }
+    ui.type_text("9999");
+    ui.click("保存");
+    ui.expect(
+        "保存失败：该记录已被他人修改（服务器版本 2）。下面是您的修改与服务器当前内容的不同之处：",
+    );
+    ui.expect("400-800-9999"); // ours
+    ui.expect("025-11112222"); // theirs
+    ui.click("保留我的修改，基于最新版本重做");
+    ui.click("保存");
+    ui.expect("网点“江苏分公司”已保存。");
 }
