@@ -139,3 +139,42 @@ mod tests {
         assert_eq!(parse_etag("*"), None);
     }
 }
+
+/// `GET /api/v1/orders/changes` answer.
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct ChangesPage {
+    /// Orders new or changed in the user's view, oldest change first.
+    pub orders: Vec<crate::domain::Order>,
+    /// Orders that left the user's view since the cursor.
+    pub removed: Vec<String>,
+    /// Pass back to continue; opaque.
+    pub cursor: String,
+    /// Another page is waiting.
+    pub more: bool,
+    /// The server's clock: overdue and countdowns are measured on it.
+    pub server_time: DateTime<Utc>,
+}
+
+/// `GET /api/v1/orders/{order_no}` for an order outside the user's view.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct OrderSummary {
+    pub order_no: String,
+    pub status: crate::domain::Status,
+    pub current_outlet_code: Option<String>,
+    pub accepting_outlet_code: Option<String>,
+}
+
+pub use crate::domain::order::{Action, InboundOrder};
+/// One entry of an order's history, as `GET …/events` serves it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct OrderEvent {
+    pub seq: i64,
+    pub at: DateTime<Utc>,
+    pub actor_login: String,
+    pub outlet_code: Option<String>,
+    pub action: String,
+    pub from_status: Option<String>,
+    pub to_status: String,
+    pub reason_code: Option<String>,
+    pub note: Option<String>,
+}

@@ -10,8 +10,9 @@ use crate::domain::{Outlet, OutletKind, Role, Staff};
 
 /// Schema history; append only.
 fn migrations() -> Migrations<'static> {
-    Migrations::new(vec![M::up(
-        r#"
+    Migrations::new(vec![
+        M::up(
+            r#"
         CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
         CREATE TABLE outlets (
             code TEXT PRIMARY KEY,
@@ -71,7 +72,45 @@ fn migrations() -> Migrations<'static> {
         CREATE INDEX orders_accepting ON orders(accepting_outlet_code, status);
         CREATE UNIQUE INDEX orders_seq ON orders(seq);
         "#,
-    )])
+        ),
+        M::up(
+            r#"
+        CREATE INDEX orders_status_created ON orders(status, created_at);
+        CREATE TABLE order_outlets (
+            order_no TEXT NOT NULL,
+            outlet_code TEXT NOT NULL,
+            PRIMARY KEY (order_no, outlet_code)
+        ) WITHOUT ROWID;
+        CREATE INDEX order_outlets_outlet ON order_outlets(outlet_code, order_no);
+        CREATE TABLE order_events (
+            seq INTEGER PRIMARY KEY AUTOINCREMENT,
+            order_no TEXT NOT NULL,
+            at TEXT NOT NULL,
+            actor_login TEXT NOT NULL,
+            outlet_code TEXT,
+            action TEXT NOT NULL,
+            from_status TEXT,
+            to_status TEXT NOT NULL,
+            reason_code TEXT,
+            note TEXT
+        );
+        CREATE INDEX order_events_order ON order_events(order_no, seq);
+        CREATE TABLE idempotency (
+            key TEXT PRIMARY KEY,
+            login TEXT NOT NULL,
+            request TEXT NOT NULL,
+            status INTEGER NOT NULL,
+            response TEXT NOT NULL,
+            created_at TEXT NOT NULL
+        );
+        CREATE TABLE dispatch_memory (
+            ali_account TEXT PRIMARY KEY,
+            outlet_code TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        );
+        "#,
+        ),
+    ])
 }
 
 /// Opens (creating if needed) and migrates the hub database.

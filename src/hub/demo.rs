@@ -11,6 +11,7 @@ pub fn first_start(conn: &mut Connection, cfg: &HubConfig) -> Result<FirstStart,
     let tx = conn.transaction().map_err(err)?;
     db::seed_parameters(&tx)?;
     let mut first = FirstStart::default();
+    let mut seed_demo_orders = false;
     if db::meta_get(&tx, "initialized").map_err(err)?.is_none() {
         let hq = Outlet {
             code: "HQ".into(),
@@ -61,6 +62,7 @@ pub fn first_start(conn: &mut Connection, cfg: &HubConfig) -> Result<FirstStart,
                 .filter(|p| !p.is_empty())
                 .unwrap_or_else(auth::generate_secret);
             seed_network(&tx)?;
+            seed_demo_orders = cfg.demo_rate > 0;
             for s in demo_staff() {
                 db::insert_staff(&tx, &s, &auth::hash_password(&pw)?).map_err(err)?;
                 first.notices.push(format!(
@@ -75,6 +77,10 @@ pub fn first_start(conn: &mut Connection, cfg: &HubConfig) -> Result<FirstStart,
         db::meta_set(&tx, "upstream_token", t).map_err(err)?;
     }
     tx.commit().map_err(err)?;
+    if seed_demo_orders {
+        let tree = crate::domain::OutletTree::new(db::outlets(conn).map_err(err)?);
+        seed_orders(conn, &tree)?;
+    }
     Ok(first)
 }
 
@@ -388,4 +394,250 @@ pub fn demo_staff() -> Vec<Staff> {
             "13900000007",
         ),
     ]
+}
+
+/// A small random source for demo data (not for secrets).
+pub struct Dice(u64);
+
+impl Dice {
+    /// Seeded from the system's randomness.
+    pub fn new() -> Dice {
+        Dice((uuid::Uuid::new_v4().as_u128() as u64) | 1)
+    }
+
+    /// A fixed seed, for reproducible data.
+    pub fn seeded(seed: u64) -> Dice {
+        Dice(seed | 1)
+    }
+
+    /// The next number (xorshift64*).
+    pub fn next(&mut self) -> u64 {
+        let mut x = self.0;
+        x ^= x >> 12;
+        x ^= x << 25;
+        x ^= x >> 27;
+        self.0 = x;
+        x.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+
+    /// A number in `lo..hi`.
+    pub fn range(&mut self, lo: i64, hi: i64) -> i64 {
+        lo + (self.next() % (hi - lo).max(1) as u64) as i64
+    }
+
+    /// One of `items`.
+    pub fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
+        &items[(self.next() % items.len() as u64) as usize]
+    }
+
+    /// True with probability `percent`/100.
+    pub fn chance(&mut self, percent: u64) -> bool {
+        self.next() % 100 < percent
+    }
+}
+
+impl Default for Dice {
+    fn default() -> Self {
+        Dice::new()
+    }
+}
+
+use crate::domain::order::{Cargo, InboundOrder, Party, Payment, Snapshot, TransportMode};
+
+/// A plausible inbound order placed at `at`.
+pub fn demo_order(d: &mut Dice, at: chrono::DateTime<chrono::Utc>) -> InboundOrder {
+    const CITIES: &[(&str, &str, &str)] = &[
+        ("江苏省", "扬州", "邗江区"),
+        ("江苏省", "扬州", "江都区"),
+        ("江苏省", "南京", "江宁区"),
+        ("浙江省", "杭州", "萧山区"),
+        ("浙江省", "杭州", "余杭区"),
+        ("北京市", "北京", "朝阳区"),
+        ("北京市", "北京", "海淀区"),
+        ("福建省", "厦门", "思明区"),
+        ("福建省", "泉州", "晋江市"),
+        ("上海市", "上海", "松江区"),
+        ("四川省", "成都", "武侯区"),
+    ];
+    const ACCOUNTS: &[(&str, &str, &str)] = &[
+        ("zhangsan_trade", "张三", "张三服饰商行"),
+        ("lisi_tools", "李四", "李四五金工具厂"),
+        ("wangwu_tea", "王五", "王五茶叶"),
+        ("zhaoliu_led", "赵六", "赵六照明"),
+        ("sunqi_toys", "孙七", "孙七玩具"),
+        ("zhouba_paper", "周八", "周八纸业"),
+        ("wujiu_shoes", "吴九", "吴九鞋业"),
+        ("zhengshi_fab", "郑十", "郑十布艺"),
+        ("chen_bearing", "陈晓燕", "晓燕轴承"),
+        ("lin_ceramic", "林建国", "建国陶瓷"),
+        ("huang_pump", "黄志强", "志强水泵"),
+        ("guo_printing", "郭美玲", "美玲印务"),
+    ];
+    const GOODS: &[(&str, &str, i64)] = &[
+        ("服装", "夏季纯棉T恤 批发 100件", 1_580_00),
+        ("五金工具", "不锈钢扳手套装 20套", 960_00),
+        ("茶叶", "明前龙井 礼盒装 30盒", 4_200_00),
+        ("LED灯具", "LED吸顶灯 36W 50只", 2_350_00),
+        ("玩具", "益智积木 儿童玩具 80盒", 1_120_00),
+        ("纸制品", "A4复印纸 80g 100箱", 2_600_00),
+        ("鞋", "男士休闲鞋 60双", 3_300_00),
+        ("布料", "涤纶面料 500米", 1_750_00),
+        ("机械配件", "深沟球轴承 6204 2000个", 5_600_00),
+        ("陶瓷", "釉面地砖 800x800 120片", 6_480_00),
+    ];
+    const DESTS: &[(&str, &str)] = &[
+        ("广东省", "广州"),
+        ("四川省", "成都"),
+        ("湖北省", "武汉"),
+        ("山东省", "青岛"),
+        ("陕西省", "西安"),
+        ("辽宁省", "沈阳"),
+        ("云南省", "昆明"),
+    ];
+    let (province, city, district) = *d.pick(CITIES);
+    let (account, name, company) = *d.pick(ACCOUNTS);
+    let (cargo, title, price) = *d.pick(GOODS);
+    let (dprov, dcity) = *d.pick(DESTS);
+    let heavy = d.chance(12);
+    let bulky = d.chance(10);
+    let mode = match d.range(0, 20) {
+        0 => TransportMode::Air,
+        1 => TransportMode::PartnerLine,
+        2 => TransportMode::FullTruck,
+        3..=6 => TransportMode::Express,
+        _ => TransportMode::Standard,
+    };
+    let n = d.next() % 1_000_000_000;
+    InboundOrder {
+        order_no: format!("{}{:09}", at.format("%y%m%d"), n),
+        logistics_no: format!("WL{:010}", d.next() % 10_000_000_000),
+        ali_account: account.into(),
+        shipper: Party {
+            name: name.into(),
+            phone: format!("1{}{:09}", d.range(3, 9), d.next() % 1_000_000_000),
+            company: company.into(),
+            province: province.into(),
+            city: city.into(),
+            district: district.into(),
+            address: format!("{district}工业园{}号", d.range(1, 300)),
+        },
+        consignee: Party {
+            name: format!("{}先生", d.pick(&["刘", "杨", "何", "高", "罗", "宋"])),
+            phone: format!("13{:09}", d.next() % 1_000_000_000),
+            company: String::new(),
+            province: dprov.into(),
+            city: dcity.into(),
+            district: String::new(),
+            address: format!("{dcity}市中心路{}号", d.range(1, 999)),
+        },
+        cargo: Cargo {
+            name: cargo.into(),
+            pieces: d.range(1, 40),
+            weight_g: if heavy {
+                d.range(520_000, 1_600_000)
+            } else {
+                d.range(1_000, 80_000)
+            },
+            volume_cm3: if bulky {
+                d.range(3_100_000, 6_500_000)
+            } else {
+                d.range(10_000, 500_000)
+            },
+            packaging: d.pick(&["纸箱", "木箱", "编织袋", "托盘"]).to_string(),
+        },
+        transport_mode: mode,
+        pickup_required: d.chance(60),
+        pickup_time: None,
+        declared_value: price * d.range(1, 3),
+        cod_amount: if d.chance(20) { price } else { 0 },
+        payment: *d.pick(&[
+            Payment::Sender,
+            Payment::Sender,
+            Payment::Receiver,
+            Payment::Monthly,
+        ]),
+        remark: if d.chance(25) {
+            "请提前电话联系".into()
+        } else {
+            String::new()
+        },
+        snapshot: Snapshot {
+            goods_title: title.into(),
+            price,
+            description: format!("{company} 1688 店铺商品：{title}"),
+        },
+        trade_status: d.chance(6).then(|| "refunding".to_owned()),
+        created_at: Some(at),
+        current_outlet_code: None,
+    }
+}
+
+/// Seeds the first demo orders, spread over the last five hours so a new
+/// user sees red, amber and fresh rows at once.
+pub fn seed_orders(c: &mut Connection, tree: &crate::domain::OutletTree) -> Result<(), String> {
+    let mut d = Dice::seeded(20_261_126);
+    let now = chrono::Utc::now();
+    for i in 0..36 {
+        let at = now - chrono::Duration::minutes(300 - i * 8 - d.range(0, 6));
+        let o = demo_order(&mut d, at);
+        super::intake::create(c, tree, o, now).map_err(|e| e.code.clone())?;
+    }
+    Ok(())
+}
+
+/// Keeps demo orders arriving: `rate` a minute, and now and then a
+/// customer cancels one that is still pending.
+pub fn spawn_generator(state: std::sync::Arc<super::HubState>, rate: u32) {
+    let every = std::time::Duration::from_millis(60_000 / u64::from(rate.max(1)));
+    tokio::spawn(async move {
+        let mut d = Dice::new();
+        let mut ticker = tokio::time::interval(every);
+        ticker.tick().await;
+        loop {
+            ticker.tick().await;
+            let o = demo_order(&mut d, chrono::Utc::now());
+            let cancel_later = d.chance(5).then(|| o.order_no.clone());
+            let st = state.clone();
+            let created = state
+                .db(move |c| {
+                    let tree = st.tree(c)?;
+                    super::intake::create(c, &tree, o, chrono::Utc::now())
+                })
+                .await;
+            if let Err(e) = created {
+                tracing::warn!("demo order failed: {}", e.code);
+            }
+            if let Some(no) = cancel_later {
+                let st = state.clone();
+                tokio::spawn(async move {
+                    tokio::time::sleep(std::time::Duration::from_secs(90)).await;
+                    let _ = st
+                        .db(move |c| {
+                            let tx = c.transaction()?;
+                            if let Some(o) = super::orders::get(&tx, &no)?
+                                && let Ok(next) =
+                                    crate::domain::order::cancel(&o, chrono::Utc::now())
+                            {
+                                super::orders::put(&tx, &next)?;
+                                super::orders::add_event(
+                                    &tx,
+                                    &no,
+                                    next.updated_at,
+                                    "upstream",
+                                    o.current_outlet_code.as_deref(),
+                                    "cancel",
+                                    Some("pending"),
+                                    "cancelled",
+                                    None,
+                                    None,
+                                )?;
+                            }
+                            tx.commit()?;
+                            Ok(())
+                        })
+                        .await;
+                });
+            }
+        }
+    });
 }

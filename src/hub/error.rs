@@ -37,6 +37,8 @@ pub struct ErrorInner {
     pub fields: Vec<FieldError>,
     pub attached: Option<Attached>,
     pub current: Option<serde_json::Value>,
+    /// The current order (409 `state_conflict`).
+    pub order: Option<serde_json::Value>,
     /// Extra detail for logs and 400s (not translated).
     pub detail: Option<String>,
 }
@@ -51,6 +53,7 @@ impl ApiError {
             fields: Vec::new(),
             attached: None,
             current: None,
+            order: None,
             detail: None,
         }))
     }
@@ -92,8 +95,16 @@ impl ApiError {
             .as_ref()
             .map(|a| i18n::describe_attached(lang, a))
             .unwrap_or_default();
-        let mut args: Vec<(&str, &str)> = self
+        // An argument written `@key` is itself a text to translate.
+        let translated: Vec<(String, String)> = self
             .args
+            .iter()
+            .map(|(a, b)| match b.strip_prefix('@') {
+                Some(key) => (a.clone(), i18n::t(lang, key)),
+                None => (a.clone(), b.clone()),
+            })
+            .collect();
+        let mut args: Vec<(&str, &str)> = translated
             .iter()
             .map(|(a, b)| (a.as_str(), b.as_str()))
             .collect();
@@ -116,7 +127,7 @@ impl ApiError {
                 fields: self.fields.clone(),
                 attached: self.attached.clone(),
                 current: self.current.clone(),
-                order: None,
+                order: self.order.clone(),
             },
         }
     }

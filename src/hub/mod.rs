@@ -8,6 +8,8 @@ pub mod db;
 pub mod demo;
 pub mod error;
 pub mod http;
+pub mod intake;
+pub mod orders;
 pub mod routes;
 
 use std::net::SocketAddr;
@@ -62,9 +64,28 @@ pub struct HubState {
     conn: Arc<Mutex<Connection>>,
     /// Session lifetime.
     pub token_ttl: Duration,
+    /// The network, rebuilt only when its revision moves.
+    tree: Mutex<Option<(i64, Arc<crate::domain::OutletTree>)>>,
 }
 
 impl HubState {
+    /// The current network; cheap unless an outlet changed.
+    pub fn tree(&self, c: &Connection) -> Result<Arc<crate::domain::OutletTree>, ApiError> {
+        let rev = db::outlet_revision(c)?;
+        let mut cache = self
+            .tree
+            .lock()
+            .map_err(|_| ApiError::internal("tree cache poisoned"))?;
+        if let Some((r, t)) = cache.as_ref()
+            && *r == rev
+        {
+            return Ok(t.clone());
+        }
+        let t = Arc::new(crate::domain::OutletTree::new(db::outlets(c)?));
+        *cache = Some((rev, t.clone()));
+        Ok(t)
+    }
+
     /// Runs `f` on the database connection on a blocking thread.
     pub async fn db<T, F>(&self, f: F) -> Result<T, ApiError>
     where
@@ -132,7 +153,11 @@ pub async fn start(config: HubConfig) -> Result<RunningHub, String> {
     let state = Arc::new(HubState {
         conn: Arc::new(Mutex::new(conn)),
         token_ttl: config.token_ttl,
+        tree: Mutex::new(None),
     });
+    if config.demo && config.demo_rate > 0 {
+        demo::spawn_generator(state.clone(), config.demo_rate);
+    }
     let (router, _api) = routes::router(state.clone());
     let listener = TcpListener::bind(config.listen)
         .await

@@ -161,6 +161,8 @@ pub const RULE_CODES: &[&str] = &[
     "reason_code_removed",
     "invalid_value",
     "not_a_number",
+    "unknown_reason",
+    "note_required",
 ];
 
 #[cfg(test)]

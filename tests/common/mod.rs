@@ -141,3 +141,85 @@ pub fn embedded(demo: bool) -> (EmbeddedHub, tempfile::TempDir) {
 pub fn code(v: &Value) -> &str {
     v["error"]["code"].as_str().unwrap_or("")
 }
+
+/// An inbound order body from `city`, optionally pre-dispatched by
+/// Alibaba to `outlet`.
+pub fn inbound(order_no: &str, account: &str, city: &str, outlet: Option<&str>) -> Value {
+    json!({
+        "order_no": order_no,
+        "logistics_no": format!("WL{order_no}"),
+        "ali_account": account,
+        "shipper": {"name": "张三", "phone": "13800000000", "company": "张三服饰", "province": "", "city": city,
+                    "district": "", "address": "工业园 1 号"},
+        "consignee": {"name": "李四", "phone": "13900000000", "company": "", "province": "广东省", "city": "广州",
+                      "district": "", "address": "中山路 2 号"},
+        "cargo": {"name": "服装", "pieces": 3, "weight_g": 12000, "volume_cm3": 60000, "packaging": "纸箱"},
+        "transport_mode": "standard",
+        "pickup_required": true,
+        "pickup_time": null,
+        "declared_value": 150000,
+        "cod_amount": 0,
+        "payment": "sender",
+        "remark": "",
+        "snapshot": {"goods_title": "纯棉T恤", "price": 158000, "description": "1688 商品"},
+        "trade_status": null,
+        "current_outlet_code": outlet
+    })
+}
+
+impl TestHub {
+    /// Sends an inbound order as upstream.
+    pub async fn inbound(&self, body: Value) -> (u16, Value) {
+        self.call(
+            reqwest::Method::POST,
+            "/api/v1/inbound/orders",
+            Some(UPSTREAM),
+            Some(body),
+            &[],
+        )
+        .await
+    }
+
+    /// Sends an order action with an idempotency key.
+    pub async fn act(&self, token: &str, order_no: &str, key: &str, body: Value) -> (u16, Value) {
+        self.call(
+            reqwest::Method::POST,
+            &format!("/api/v1/orders/{order_no}/actions"),
+            Some(token),
+            Some(body),
+            &[("Idempotency-Key", key)],
+        )
+        .await
+    }
+
+    /// Pulls the whole change feed: (orders by number, removed numbers).
+    pub async fn feed(
+        &self,
+        token: &str,
+        cursor: Option<&str>,
+    ) -> (Vec<Value>, Vec<String>, String) {
+        let mut cursor = cursor.map(str::to_owned);
+        let (mut orders, mut removed) = (Vec::new(), Vec::new());
+        loop {
+            let path = match &cursor {
+                Some(c) => format!("/api/v1/orders/changes?limit=2&cursor={c}"),
+                None => "/api/v1/orders/changes?limit=2".to_owned(),
+            };
+            let (s, v) = self.get(&path, token).await;
+            assert_eq!(s, 200, "{v}");
+            orders.extend(v["orders"].as_array().unwrap().iter().cloned());
+            removed.extend(
+                v["removed"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|x| x.as_str().unwrap().to_owned()),
+            );
+            cursor = Some(v["cursor"].as_str().unwrap().to_owned());
+            if !v["more"].as_bool().unwrap() {
+                break;
+            }
+        }
+        (orders, removed, cursor.unwrap())
+    }
+}

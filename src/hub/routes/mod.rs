@@ -1,6 +1,8 @@
 //! The routes of API.md; the OpenAPI document is generated from them.
 
 mod health;
+mod inbound;
+mod orders;
 mod outlets;
 mod parameters;
 mod session;
@@ -48,6 +50,13 @@ pub fn router(state: Arc<HubState>) -> (Router, utoipa::openapi::OpenApi) {
         .routes(routes!(staff::update))
         .routes(routes!(parameters::list))
         .routes(routes!(parameters::update))
+        .routes(routes!(orders::changes))
+        .routes(routes!(orders::list))
+        .routes(routes!(orders::get))
+        .routes(routes!(orders::events))
+        .routes(routes!(orders::action))
+        .routes(routes!(inbound::create))
+        .routes(routes!(inbound::cancel))
         .with_state(state)
         .split_for_parts();
     let doc = api.clone();

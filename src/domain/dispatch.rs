@@ -1,0 +1,103 @@
+//! Dispatch (调度, SPEC 3.4): which outlet a new order goes to.
+
+use super::outlet::{OutletKind, OutletTree};
+
+/// Whether dispatch and HQ may send orders to `code`: an active outlet,
+/// not HQ, that accepts Ali orders.
+pub fn can_receive(code: &str, tree: &OutletTree) -> bool {
+    tree.get(code)
+        .is_some_and(|o| o.active && o.accepts_ali_orders && o.kind != OutletKind::Hq)
+}
+
+/// The outlet for a new order of `account` shipping from `city`.
+///
+/// The account's remembered outlet wins, even for another city (the
+/// manual's 张三: 北京 then 杭州 still goes to 北京), while it can still
+/// receive orders. Otherwise an outlet in the shipper's city, the most
+/// local kind first; otherwise `None`: the HQ pool.
+pub fn dispatch(remembered: Option<&str>, city: &str, tree: &OutletTree) -> Option<String> {
+    if let Some(code) = remembered.filter(|c| can_receive(c, tree)) {
+        return Some(code.to_owned());
+    }
+    let city = city.trim().trim_end_matches('市');
+    if city.is_empty() {
+        return None;
+    }
+    let rank = |k: OutletKind| match k {
+        OutletKind::Outlet => 0,
+        OutletKind::Office => 1,
+        OutletKind::Branch => 2,
+        OutletKind::Hq => 3,
+    };
+    let mut candidates: Vec<_> = tree
+        .roots()
+        .iter()
+        .flat_map(|r| tree.subtree(r))
+        .filter_map(|c| tree.get(&c))
+        .filter(|o| o.city.trim().trim_end_matches('市') == city && can_receive(&o.code, tree))
+        .collect();
+    candidates.sort_by(|a, b| rank(a.kind).cmp(&rank(b.kind)).then(a.code.cmp(&b.code)));
+    candidates.first().map(|o| o.code.clone())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::Outlet;
+
+    fn tree() -> OutletTree {
+        let o = |c: &str, k, p: Option<&str>, city: &str| Outlet {
+            code: c.into(),
+            name: c.into(),
+            city: city.into(),
+            ..Outlet::blank(k, p)
+        };
+        let mut closed = o("HZ-OLD", OutletKind::Outlet, Some("ZJ"), "杭州");
+        closed.active = false;
+        let mut no_ali = o("SH-1", OutletKind::Outlet, Some("HQ"), "上海");
+        no_ali.accepts_ali_orders = false;
+        OutletTree::new([
+            o("HQ", OutletKind::Hq, None, "上海"),
+            o("BJ", OutletKind::Branch, Some("HQ"), "北京"),
+            o("BJ-1", OutletKind::Outlet, Some("BJ"), "北京"),
+            o("ZJ", OutletKind::Branch, Some("HQ"), "杭州"),
+            o("ZJ-HZ", OutletKind::Office, Some("ZJ"), "杭州"),
+            closed,
+            no_ali,
+        ])
+    }
+
+    #[test]
+    fn memory_wins_even_for_another_city() {
+        let t = tree();
+        // 张三 first ships from 北京: no memory yet, the city decides.
+        assert_eq!(dispatch(None, "北京", &t).as_deref(), Some("BJ-1"));
+        // Then from 杭州: the remembered 北京 outlet still gets it.
+        assert_eq!(dispatch(Some("BJ-1"), "杭州", &t).as_deref(), Some("BJ-1"));
+    }
+
+    #[test]
+    fn city_then_pool() {
+        let t = tree();
+        assert_eq!(
+            dispatch(None, "杭州市", &t).as_deref(),
+            Some("ZJ-HZ"),
+            "inactive outlets skipped"
+        );
+        assert_eq!(
+            dispatch(None, "上海", &t),
+            None,
+            "HQ and non-Ali outlets never get orders"
+        );
+        assert_eq!(
+            dispatch(None, "拉萨", &t),
+            None,
+            "no outlet in the city: pool"
+        );
+        assert_eq!(
+            dispatch(Some("HZ-OLD"), "拉萨", &t),
+            None,
+            "a closed remembered outlet is skipped"
+        );
+    }
+}

@@ -1,0 +1,51 @@
+//! New orders from upstream: checked, dispatched (SPEC 3.4), stored.
+
+use chrono::{DateTime, Utc};
+use rusqlite::Connection;
+
+use super::error::ApiError;
+use super::orders;
+use crate::domain::dispatch;
+use crate::domain::order::InboundOrder;
+use crate::domain::{Order, OutletTree};
+
+/// Stores a new order, or returns the existing one with the same number
+/// (`false`): upstream may resend.
+pub fn create(
+    c: &mut Connection,
+    tree: &OutletTree,
+    inbound: InboundOrder,
+    now: DateTime<Utc>,
+) -> Result<(Order, bool), ApiError> {
+    inbound.check()?;
+    let tx = c.transaction()?;
+    if let Some(existing) = orders::get(&tx, inbound.order_no.trim())? {
+        return Ok((existing, false));
+    }
+    let outlet = match inbound.current_outlet_code.clone() {
+        Some(given) => Some(given),
+        None => {
+            let remembered = orders::memory(&tx, &inbound.ali_account)?;
+            dispatch::dispatch(remembered.as_deref(), &inbound.shipper.city, tree)
+        }
+    };
+    let order = inbound.into_order(outlet.clone(), now);
+    orders::put(&tx, &order)?;
+    if let Some(o) = outlet.as_deref().filter(|o| dispatch::can_receive(o, tree)) {
+        orders::remember_outlet(&tx, &order.ali_account, o)?;
+    }
+    orders::add_event(
+        &tx,
+        &order.order_no,
+        now,
+        "upstream",
+        outlet.as_deref(),
+        "created",
+        None,
+        order.status.as_str(),
+        None,
+        None,
+    )?;
+    tx.commit()?;
+    Ok((order, true))
+}

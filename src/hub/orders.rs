@@ -1,0 +1,220 @@
+//! order-hub's order storage: orders with a global change sequence, every
+//! outlet an order was ever at (for the feed's `removed`), events,
+//! idempotency keys and the dispatch memory.
+
+use chrono::{DateTime, Utc};
+use rusqlite::{Connection, OptionalExtension, params};
+
+use super::db;
+use crate::api::OrderEvent;
+use crate::domain::Order;
+
+fn next_seq(c: &Connection) -> rusqlite::Result<i64> {
+    let next = db::meta_get(c, "order_seq")?
+        .and_then(|v| v.parse::<i64>().ok())
+        .unwrap_or(0)
+        + 1;
+    db::meta_set(c, "order_seq", &next.to_string())?;
+    Ok(next)
+}
+
+/// The newest change sequence number.
+pub fn last_seq(c: &Connection) -> rusqlite::Result<i64> {
+    Ok(db::meta_get(c, "order_seq")?
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0))
+}
+
+fn to_json(o: &Order) -> rusqlite::Result<String> {
+    serde_json::to_string(o).map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))
+}
+
+/// Writes `o` (new or changed) with a fresh change sequence number.
+pub fn put(c: &Connection, o: &Order) -> rusqlite::Result<i64> {
+    let seq = next_seq(c)?;
+    c.execute(
+        "INSERT INTO orders(order_no, seq, status, current_outlet_code, accepting_outlet_code, billing_outlet_code, created_at, body)
+         VALUES (?1,?2,?3,?4,?5,?6,?7,?8)
+         ON CONFLICT(order_no) DO UPDATE SET seq=excluded.seq, status=excluded.status,
+           current_outlet_code=excluded.current_outlet_code, accepting_outlet_code=excluded.accepting_outlet_code,
+           billing_outlet_code=excluded.billing_outlet_code, body=excluded.body",
+        params![
+            o.order_no,
+            seq,
+            o.status.as_str(),
+            o.current_outlet_code,
+            o.accepting_outlet_code,
+            o.billing_outlet_code,
+            o.created_at.to_rfc3339(),
+            to_json(o)?
+        ],
+    )?;
+    c.execute(
+        "INSERT OR IGNORE INTO order_outlets(order_no, outlet_code) VALUES (?1, ?2)",
+        params![
+            o.order_no,
+            o.current_outlet_code.clone().unwrap_or_default()
+        ],
+    )?;
+    Ok(seq)
+}
+
+fn parse(body: &str) -> rusqlite::Result<Order> {
+    serde_json::from_str(body).map_err(|e| {
+        rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(e))
+    })
+}
+
+/// One order.
+pub fn get(c: &Connection, order_no: &str) -> rusqlite::Result<Option<Order>> {
+    let body: Option<String> = c
+        .query_row(
+            "SELECT body FROM orders WHERE order_no = ?1",
+            [order_no],
+            |r| r.get(0),
+        )
+        .optional()?;
+    body.map(|b| parse(&b)).transpose()
+}
+
+/// Orders changed after `seq`, oldest change first, at most `limit`.
+/// With `outlets`, only orders that were ever at one of them (the caller
+/// splits them into still-visible and removed).
+pub fn changed_since(
+    c: &Connection,
+    seq: i64,
+    outlets: Option<&[String]>,
+    limit: i64,
+) -> rusqlite::Result<Vec<(i64, Order)>> {
+    let rows: Vec<(i64, String)> = match outlets {
+        None => {
+            let mut st = c.prepare_cached(
+                "SELECT seq, body FROM orders WHERE seq > ?1 ORDER BY seq LIMIT ?2",
+            )?;
+            st.query_map(params![seq, limit], |r| Ok((r.get(0)?, r.get(1)?)))?
+                .collect::<rusqlite::Result<_>>()?
+        }
+        Some(codes) => {
+            let codes = serde_json::to_string(codes)
+                .map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?;
+            let mut st = c.prepare_cached(
+                "SELECT seq, body FROM orders WHERE seq > ?1 AND order_no IN
+                   (SELECT order_no FROM order_outlets WHERE outlet_code IN (SELECT value FROM json_each(?2)))
+                 ORDER BY seq LIMIT ?3",
+            )?;
+            st.query_map(params![seq, codes, limit], |r| Ok((r.get(0)?, r.get(1)?)))?
+                .collect::<rusqlite::Result<_>>()?
+        }
+    };
+    rows.into_iter().map(|(s, b)| Ok((s, parse(&b)?))).collect()
+}
+
+/// Appends an event.
+#[allow(clippy::too_many_arguments)]
+pub fn add_event(
+    c: &Connection,
+    order_no: &str,
+    at: DateTime<Utc>,
+    actor: &str,
+    outlet: Option<&str>,
+    action: &str,
+    from: Option<&str>,
+    to: &str,
+    reason: Option<&str>,
+    note: Option<&str>,
+) -> rusqlite::Result<()> {
+    c.execute(
+        "INSERT INTO order_events(order_no, at, actor_login, outlet_code, action, from_status, to_status, reason_code, note)
+         VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9)",
+        params![order_no, at.to_rfc3339(), actor, outlet, action, from, to, reason, note],
+    )?;
+    Ok(())
+}
+
+/// An order's history, oldest first.
+pub fn events(c: &Connection, order_no: &str) -> rusqlite::Result<Vec<OrderEvent>> {
+    let mut st = c.prepare_cached(
+        "SELECT seq, at, actor_login, outlet_code, action, from_status, to_status, reason_code, note
+         FROM order_events WHERE order_no = ?1 ORDER BY seq",
+    )?;
+    let rows = st.query_map([order_no], |r| {
+        let at: String = r.get(1)?;
+        Ok(OrderEvent {
+            seq: r.get(0)?,
+            at: DateTime::parse_from_rfc3339(&at)
+                .map(|t| t.with_timezone(&Utc))
+                .unwrap_or_default(),
+            actor_login: r.get(2)?,
+            outlet_code: r.get(3)?,
+            action: r.get(4)?,
+            from_status: r.get(5)?,
+            to_status: r.get(6)?,
+            reason_code: r.get(7)?,
+            note: r.get(8)?,
+        })
+    })?;
+    rows.collect()
+}
+
+/// A stored answer for an idempotency key: (login, request, status, body).
+pub fn idempotent(
+    c: &Connection,
+    key: &str,
+) -> rusqlite::Result<Option<(String, String, u16, String)>> {
+    c.query_row(
+        "SELECT login, request, status, response FROM idempotency WHERE key = ?1",
+        [key],
+        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+    )
+    .optional()
+}
+
+/// Remembers the answer to a key, for good: a clerk may be offline for a
+/// weekend and resend on Monday.
+pub fn remember(
+    c: &Connection,
+    key: &str,
+    login: &str,
+    request: &str,
+    status: u16,
+    response: &str,
+) -> rusqlite::Result<()> {
+    c.execute(
+        "INSERT INTO idempotency(key, login, request, status, response, created_at) VALUES (?1,?2,?3,?4,?5,?6)",
+        params![key, login, request, status, response, Utc::now().to_rfc3339()],
+    )?;
+    Ok(())
+}
+
+/// The outlet remembered for an Ali account.
+pub fn memory(c: &Connection, account: &str) -> rusqlite::Result<Option<String>> {
+    c.query_row(
+        "SELECT outlet_code FROM dispatch_memory WHERE ali_account = ?1",
+        [account],
+        |r| r.get(0),
+    )
+    .optional()
+}
+
+/// Remembers `outlet` as the account's outlet.
+pub fn remember_outlet(c: &Connection, account: &str, outlet: &str) -> rusqlite::Result<()> {
+    if account.trim().is_empty() {
+        return Ok(());
+    }
+    c.execute(
+        "INSERT INTO dispatch_memory(ali_account, outlet_code, updated_at) VALUES (?1,?2,?3)
+         ON CONFLICT(ali_account) DO UPDATE SET outlet_code=excluded.outlet_code, updated_at=excluded.updated_at",
+        params![account, outlet, Utc::now().to_rfc3339()],
+    )?;
+    Ok(())
+}
+
+/// Every order with `status`, oldest first. For the selector list; the
+/// client pages its own cache for the big lists.
+pub fn by_status(c: &Connection, status: crate::domain::Status) -> rusqlite::Result<Vec<Order>> {
+    let mut st = c.prepare_cached(
+        "SELECT body FROM orders WHERE status = ?1 ORDER BY created_at, order_no",
+    )?;
+    let rows = st.query_map([status.as_str()], |r| r.get::<_, String>(0))?;
+    rows.map(|b| parse(&b?)).collect()
+}

@@ -1,0 +1,401 @@
+use std::sync::Arc;
+
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use chrono::Utc;
+use serde::Deserialize;
+use serde_json::Value;
+
+use crate::api::{ChangesPage, ErrorBody, OrderEvent, OrderSummary};
+use crate::domain::order::{self, Action, ActionContext, ActionError};
+use crate::domain::params::Reason;
+use crate::domain::visibility::{self, Scope};
+use crate::domain::{Order, OutletTree, Staff};
+use crate::hub::error::ApiError;
+use crate::hub::http::{AuthUser, Body, ReqLang};
+use crate::hub::{HubState, db, orders};
+
+/// Paging of the change feed.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct ChangesQuery {
+    /// Opaque cursor from the previous page; none = from the beginning.
+    pub cursor: Option<String>,
+    /// 1..=1000, default 500.
+    pub limit: Option<i64>,
+}
+
+/// A short stable fingerprint of what a user may see, kept in cursors so a
+/// user moved to another outlet starts over instead of missing orders.
+fn scope_tag(user: &Staff) -> String {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in format!("{}|{}|{}", user.login, user.outlet_code, user.role.as_str()).bytes() {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    format!("{:08x}", h as u32)
+}
+
+fn parse_cursor(cursor: &str, tag: &str) -> Result<i64, ApiError> {
+    let (seq, t) = cursor
+        .split_once('.')
+        .ok_or_else(|| ApiError::new(StatusCode::BAD_REQUEST, "invalid_cursor"))?;
+    let seq: i64 = seq
+        .parse()
+        .map_err(|_| ApiError::new(StatusCode::BAD_REQUEST, "invalid_cursor"))?;
+    if t != tag {
+        return Err(ApiError::new(StatusCode::GONE, "cursor_expired"));
+    }
+    Ok(seq)
+}
+
+/// The codes a scope covers, for the feed's SQL filter (None = all).
+fn scope_codes(scope: &Scope, tree: &OutletTree) -> Option<Vec<String>> {
+    match scope {
+        Scope::Subtree(root) => {
+            let mut v: Vec<String> = tree.subtree(root).into_iter().collect();
+            v.sort();
+            Some(v)
+        }
+        _ => None,
+    }
+}
+
+/// The change feed: orders new or changed in the user's view since the
+/// cursor, and those that left it.
+#[utoipa::path(get, path = "/api/v1/orders/changes", security(("bearer" = [])), params(ChangesQuery),
+    responses((status = 200, body = ChangesPage), (status = 400, body = ErrorBody),
+        (status = 410, body = ErrorBody, description = "cursor from another view: resync")))]
+pub async fn changes(
+    State(state): State<Arc<HubState>>,
+    user: AuthUser,
+    Query(q): Query<ChangesQuery>,
+) -> Result<Json<ChangesPage>, ApiError> {
+    let limit = q.limit.unwrap_or(500).clamp(1, 1000);
+    let tag = scope_tag(&user.staff);
+    let since = match q.cursor.as_deref().filter(|c| !c.is_empty()) {
+        None => 0,
+        Some(c) => parse_cursor(c, &tag)?,
+    };
+    let st = state.clone();
+    let page = state
+        .db(move |c| {
+            let tree = st.tree(c)?;
+            let scope = visibility::user_scope(&user.staff.outlet_code, &tree);
+            let codes = scope_codes(&scope, &tree);
+            let rows = orders::changed_since(c, since, codes.as_deref(), limit)?;
+            let more = rows.len() as i64 == limit;
+            let last = rows.last().map_or(since, |(s, _)| *s);
+            // Nothing in view changed: still move the cursor to the newest
+            // sequence so the next poll starts there.
+            let last = if rows.is_empty() {
+                orders::last_seq(c)?.max(since)
+            } else {
+                last
+            };
+            let mut page = ChangesPage {
+                orders: Vec::new(),
+                removed: Vec::new(),
+                cursor: format!("{last}.{tag}"),
+                more,
+                server_time: Utc::now(),
+            };
+            for (_, o) in rows {
+                if scope.contains(o.current_outlet_code.as_deref(), &tree) {
+                    page.orders.push(o);
+                } else {
+                    page.removed.push(o.order_no);
+                }
+            }
+            Ok(page)
+        })
+        .await?;
+    Ok(Json(page))
+}
+
+/// Filters of `GET /api/v1/orders`.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct ListQuery {
+    /// The outlet selector (网点选项): absent = empty selector.
+    pub outlet: Option<String>,
+    /// Only this status (default: pending).
+    pub status: Option<String>,
+    /// 1..=500, default 100.
+    pub limit: Option<i64>,
+    /// Rows to skip.
+    pub offset: Option<i64>,
+}
+
+/// One page of `GET /api/v1/orders`.
+#[derive(Debug, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+pub struct OrderList {
+    pub orders: Vec<Order>,
+    pub total: i64,
+}
+
+/// Orders under the outlet selector's rules (SPEC 3.1), oldest first: the
+/// server's side of the selector, so a clerk can never fetch another
+/// branch's orders. 403 for an outlet outside the user's subtree.
+#[utoipa::path(get, path = "/api/v1/orders", security(("bearer" = [])), params(ListQuery),
+    responses((status = 200, body = OrderList), (status = 403, body = ErrorBody)))]
+pub async fn list(
+    State(state): State<Arc<HubState>>,
+    user: AuthUser,
+    Query(q): Query<ListQuery>,
+) -> Result<Json<OrderList>, ApiError> {
+    let status = match q.status.as_deref() {
+        None | Some("") => crate::domain::Status::Pending,
+        Some(s) => crate::domain::Status::parse(s).ok_or_else(|| {
+            ApiError::new(StatusCode::BAD_REQUEST, "invalid_body").detail("status")
+        })?,
+    };
+    let limit = q.limit.unwrap_or(100).clamp(1, 500);
+    let offset = q.offset.unwrap_or(0).max(0);
+    let st = state.clone();
+    let list = state
+        .db(move |c| {
+            let tree = st.tree(c)?;
+            let scope =
+                visibility::selector_scope(&user.staff.outlet_code, q.outlet.as_deref(), &tree)
+                    .map_err(|_| ApiError::forbidden())?;
+            let all = orders::by_status(c, status)?;
+            let matching: Vec<Order> = all
+                .into_iter()
+                .filter(|o| scope.contains(o.current_outlet_code.as_deref(), &tree))
+                .collect();
+            let total = matching.len() as i64;
+            Ok(OrderList {
+                orders: matching
+                    .into_iter()
+                    .skip(offset as usize)
+                    .take(limit as usize)
+                    .collect(),
+                total,
+            })
+        })
+        .await?;
+    Ok(Json(list))
+}
+
+/// An order: in full inside the user's view, else only its status and
+/// outlets (so nobody tells a customer "no such order" without looking).
+#[utoipa::path(get, path = "/api/v1/orders/{order_no}", security(("bearer" = [])),
+    params(("order_no" = String, Path)),
+    responses((status = 200, body = Order, description = "full, or OrderSummary outside the user's view"),
+        (status = 404, body = ErrorBody)))]
+pub async fn get(
+    State(state): State<Arc<HubState>>,
+    user: AuthUser,
+    Path(order_no): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    let st = state.clone();
+    let v = state
+        .db(move |c| {
+            let tree = st.tree(c)?;
+            let o = orders::get(c, &order_no)?.ok_or_else(ApiError::not_found)?;
+            let scope = visibility::user_scope(&user.staff.outlet_code, &tree);
+            let v = if scope.contains(o.current_outlet_code.as_deref(), &tree) {
+                serde_json::to_value(&o)
+            } else {
+                serde_json::to_value(OrderSummary {
+                    order_no: o.order_no,
+                    status: o.status,
+                    current_outlet_code: o.current_outlet_code,
+                    accepting_outlet_code: o.accepting_outlet_code,
+                })
+            };
+            v.map_err(ApiError::internal)
+        })
+        .await?;
+    Ok(Json(v))
+}
+
+/// An order's history (same visibility as the full order).
+#[utoipa::path(get, path = "/api/v1/orders/{order_no}/events", security(("bearer" = [])),
+    params(("order_no" = String, Path)),
+    responses((status = 200, body = [OrderEvent]), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn events(
+    State(state): State<Arc<HubState>>,
+    user: AuthUser,
+    Path(order_no): Path<String>,
+) -> Result<Json<Vec<OrderEvent>>, ApiError> {
+    let st = state.clone();
+    let v = state
+        .db(move |c| {
+            let tree = st.tree(c)?;
+            let o = orders::get(c, &order_no)?.ok_or_else(ApiError::not_found)?;
+            let scope = visibility::user_scope(&user.staff.outlet_code, &tree);
+            if !scope.contains(o.current_outlet_code.as_deref(), &tree) {
+                return Err(ApiError::forbidden());
+            }
+            Ok(orders::events(c, &order_no)?)
+        })
+        .await?;
+    Ok(Json(v))
+}
+
+fn reasons(c: &rusqlite::Connection, key: &str) -> Result<Vec<Reason>, ApiError> {
+    let stored = db::parameters(c)?
+        .into_iter()
+        .find(|p| p.0 == key)
+        .and_then(|p| serde_json::from_str::<Vec<Reason>>(&p.1).ok());
+    match stored {
+        Some(r) => Ok(r),
+        None => crate::domain::params::defaults()
+            .map_err(ApiError::internal)?
+            .into_iter()
+            .find(|(k, _)| *k == key)
+            .and_then(|(_, v)| serde_json::from_value(v).ok())
+            .ok_or_else(|| ApiError::internal(format!("no {key}"))),
+    }
+}
+
+/// 409 `state_conflict`: says who did what when, with the current order.
+fn conflict(c: &rusqlite::Connection, o: &Order) -> Result<ApiError, ApiError> {
+    let last = orders::events(c, &o.order_no)?.pop();
+    let mut e = ApiError::new(StatusCode::CONFLICT, "state_conflict");
+    if let Some(ev) = last {
+        let at = (ev.at + chrono::Duration::hours(8))
+            .format("%m-%d %H:%M")
+            .to_string();
+        e = e
+            .arg("actor", ev.actor_login)
+            .arg("outlet", ev.outlet_code.unwrap_or_default())
+            .arg("at", at)
+            .arg("action", format!("@event.{}", ev.action));
+    }
+    e = e.arg("status", format!("@status.{}", o.status.as_str()));
+    e.order = serde_json::to_value(o).ok();
+    Ok(e)
+}
+
+/// Runs one action under the state machine, with its events and memory.
+fn act(
+    c: &mut rusqlite::Connection,
+    tree: &OutletTree,
+    user: &Staff,
+    order_no: &str,
+    action: &Action,
+) -> Result<Order, ApiError> {
+    let tx = c.transaction()?;
+    let o = orders::get(&tx, order_no)?.ok_or_else(ApiError::not_found)?;
+    let scope = visibility::user_scope(&user.outlet_code, tree);
+    if !scope.contains(o.current_outlet_code.as_deref(), tree) {
+        return Err(ApiError::forbidden());
+    }
+    let return_reasons = reasons(&tx, "reasons.return")?;
+    let failed_reasons = reasons(&tx, "reasons.pickup_failed")?;
+    let assignable = |code: &str| crate::domain::dispatch::can_receive(code, tree);
+    let now = Utc::now();
+    let ctx = ActionContext {
+        role: user.role,
+        in_pool: visibility::is_pool(o.current_outlet_code.as_deref(), tree),
+        assignable: &assignable,
+        return_reasons: &return_reasons,
+        pickup_failed_reasons: &failed_reasons,
+        now,
+    };
+    let t = match order::apply(&o, action, &ctx) {
+        Ok(t) => t,
+        Err(ActionError::State(_)) => return Err(conflict(&tx, &o)?),
+        Err(ActionError::Role) => return Err(ApiError::forbidden()),
+        Err(ActionError::Rule(r)) => return Err(r.into()),
+    };
+    orders::put(&tx, &t.order)?;
+    let outlet = match action {
+        Action::Assign { outlet_code } => Some(outlet_code.clone()),
+        _ => o.current_outlet_code.clone(),
+    };
+    orders::add_event(
+        &tx,
+        order_no,
+        now,
+        &user.login,
+        outlet.as_deref(),
+        action.name(),
+        Some(t.from.as_str()),
+        t.to.as_str(),
+        t.reason_code.as_deref(),
+        t.note.as_deref().filter(|n| !n.is_empty()),
+    )?;
+    if let (Action::Accept { .. } | Action::Assign { .. }, Some(code)) = (action, outlet.as_deref())
+    {
+        orders::remember_outlet(&tx, &t.order.ali_account, code)?;
+    }
+    tx.commit()?;
+    Ok(t.order)
+}
+
+/// Applies an action once per `Idempotency-Key`; the same key with the same
+/// body replays the first answer, with another body it is 422.
+#[utoipa::path(post, path = "/api/v1/orders/{order_no}/actions", security(("bearer" = [])),
+    params(("order_no" = String, Path), ("Idempotency-Key" = String, Header, description = "a UUID made by the client")),
+    request_body = Action,
+    responses((status = 200, body = Order), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn action(
+    State(state): State<Arc<HubState>>,
+    user: AuthUser,
+    ReqLang(lang): ReqLang,
+    Path(order_no): Path<String>,
+    headers: HeaderMap,
+    Body(body): Body<Value>,
+) -> Result<Response, ApiError> {
+    let key = headers
+        .get("idempotency-key")
+        .and_then(|v| v.to_str().ok())
+        .map(str::trim)
+        .filter(|k| !k.is_empty() && k.len() <= 128)
+        .ok_or_else(|| ApiError::new(StatusCode::BAD_REQUEST, "idempotency_key_required"))?
+        .to_owned();
+    // `expected_version` is for logs only; the state machine decides.
+    let mut canonical = body.clone();
+    if let Some(m) = canonical.as_object_mut() {
+        m.remove("expected_version");
+    }
+    let request = format!(
+        "{order_no}\n{}",
+        serde_json::to_string(&canonical).map_err(ApiError::internal)?
+    );
+    let st = state.clone();
+    let (status, text) = state
+        .db(move |c| {
+            if let Some((login, req, status, resp)) = orders::idempotent(c, &key)? {
+                if login == user.staff.login && req == request {
+                    return Ok((status, resp));
+                }
+                return Err(ApiError::new(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "idempotency_key_reused",
+                ));
+            }
+            let tree = st.tree(c)?;
+            let outcome = match serde_json::from_value::<Action>(canonical) {
+                Ok(a) => act(c, &tree, &user.staff, &order_no, &a),
+                Err(e) => Err(
+                    ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_action")
+                        .detail(e.to_string()),
+                ),
+            };
+            let (status, text) = match outcome {
+                Ok(o) => (200, serde_json::to_string(&o).map_err(ApiError::internal)?),
+                // Server faults are not answers: the client retries them.
+                Err(e) if e.status.is_server_error() => return Err(e),
+                Err(e) => (
+                    e.status.as_u16(),
+                    serde_json::to_string(&e.body(lang)).map_err(ApiError::internal)?,
+                ),
+            };
+            orders::remember(c, &key, &user.staff.login, &request, status, &text)?;
+            Ok((status, text))
+        })
+        .await?;
+    let status = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
+    Ok((
+        status,
+        [(axum::http::header::CONTENT_TYPE, "application/json")],
+        text,
+    )
+        .into_response())
+}

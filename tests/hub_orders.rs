@@ -1,0 +1,551 @@
+//! Orders through order-hub's API with real tokens: visibility, the state
+//! machine, idempotency, races, dispatch memory, customer cancel, the
+//! change feed.
+
+mod common;
+
+use common::{ADMIN_PW, TestHub, code, inbound};
+use serde_json::{Value, json};
+
+/// HQ; branches A and B; offices A1, A2 under A and B1 under B; a clerk at
+/// A (branch), A1 (office) and a dispatcher at HQ. Each outlet has its own
+/// city so city dispatch is predictable.
+async fn network() -> (TestHub, String) {
+    let h = TestHub::start(false).await;
+    let t = h.admin().await;
+    for (code, kind, parent) in [
+        ("A", "branch", "HQ"),
+        ("A1", "office", "A"),
+        ("A2", "office", "A"),
+        ("B", "branch", "HQ"),
+        ("B1", "office", "B"),
+    ] {
+        let body = json!({"code": code, "name": format!("网点{code}"), "kind": kind, "parent_code": parent,
+            "city": format!("城{code}"), "accepts_ali_orders": true, "active": true});
+        let (s, v) = h.post("/api/v1/outlets", &t, body).await;
+        assert_eq!(s, 201, "{v}");
+    }
+    for (login, outlet, role) in [
+        ("clerk.a", "A", "clerk"),
+        ("clerk.a1", "A1", "clerk"),
+        ("disp", "HQ", "dispatcher"),
+    ] {
+        let body = json!({"login": login, "name": login, "outlet_code": outlet, "role": role,
+            "phone": "", "active": true, "password": "pass-word-1"});
+        let (s, v) = h.post("/api/v1/staff", &t, body).await;
+        assert_eq!(s, 201, "{v}");
+    }
+    (h, t)
+}
+
+/// Orders at every place the visibility rules distinguish.
+async fn place_orders(h: &TestHub) {
+    for (no, at) in [
+        ("o-HQ", Some("HQ")),
+        ("o-A", Some("A")),
+        ("o-A1", Some("A1")),
+        ("o-A2", Some("A2")),
+        ("o-B", Some("B")),
+        ("o-B1", Some("B1")),
+        ("o-none", None),
+        ("o-empty", Some("")),
+        ("o-unknown", Some("ZZ9")),
+    ] {
+        let mut body = inbound(no, &format!("acct-{no}"), "无网点之城", at);
+        if at.is_none() {
+            body.as_object_mut().unwrap().remove("current_outlet_code");
+        }
+        let (s, v) = h.inbound(body).await;
+        assert_eq!(s, 201, "{v}");
+    }
+}
+
+fn numbers(list: &[Value]) -> Vec<String> {
+    let mut v: Vec<String> = list
+        .iter()
+        .map(|o| o["order_no"].as_str().unwrap().to_owned())
+        .collect();
+    v.sort();
+    v
+}
+
+#[tokio::test]
+async fn visibility_table_through_the_api() {
+    let (h, _) = network().await;
+    place_orders(&h).await;
+    let hq = h.login("disp", "pass-word-1").await;
+    let a = h.login("clerk.a", "pass-word-1").await;
+    let a1 = h.login("clerk.a1", "pass-word-1").await;
+    let token = |u: &str| match u {
+        "HQ" => hq.clone(),
+        "A" => a.clone(),
+        _ => a1.clone(),
+    };
+    // The same table the domain test runs.
+    let table: Vec<(&str, Option<&str>, Option<Vec<&str>>)> = vec![
+        (
+            "HQ",
+            Some("HQ"),
+            Some(vec!["o-HQ", "o-none", "o-empty", "o-unknown"]),
+        ),
+        (
+            "HQ",
+            None,
+            Some(vec![
+                "o-HQ",
+                "o-A",
+                "o-A1",
+                "o-A2",
+                "o-B",
+                "o-B1",
+                "o-none",
+                "o-empty",
+                "o-unknown",
+            ]),
+        ),
+        ("HQ", Some("A1"), Some(vec!["o-A1"])),
+        ("HQ", Some("A"), Some(vec!["o-A", "o-A1", "o-A2"])),
+        ("A", None, Some(vec!["o-A", "o-A1", "o-A2"])),
+        ("A", Some("A2"), Some(vec!["o-A2"])),
+        ("A", Some("B1"), None),
+        ("A", Some("HQ"), None),
+        ("A1", None, Some(vec!["o-A1"])),
+        ("A1", Some("A"), None),
+    ];
+    for (user, selector, want) in table {
+        let path = match selector {
+            Some(s) => format!("/api/v1/orders?outlet={s}"),
+            None => "/api/v1/orders".to_owned(),
+        };
+        let (s, v) = h.get(&path, &token(user)).await;
+        match want {
+            None => assert_eq!((s, code(&v)), (403, "forbidden"), "{user} {selector:?}"),
+            Some(mut want) => {
+                assert_eq!(s, 200, "{user} {selector:?}: {v}");
+                want.sort();
+                assert_eq!(
+                    numbers(v["orders"].as_array().unwrap()),
+                    want,
+                    "{user} {selector:?}"
+                );
+                assert_eq!(v["total"].as_i64().unwrap() as usize, want.len());
+            }
+        }
+    }
+    // The change feed gives each user their whole view and nothing else.
+    let (orders, _, _) = h.feed(&a, None).await;
+    assert_eq!(numbers(&orders), ["o-A", "o-A1", "o-A2"]);
+    let (orders, _, _) = h.feed(&a1, None).await;
+    assert_eq!(numbers(&orders), ["o-A1"]);
+    let (orders, _, _) = h.feed(&hq, None).await;
+    assert_eq!(orders.len(), 9);
+}
+
+#[tokio::test]
+async fn query_outside_the_subtree_shows_status_only() {
+    let (h, _) = network().await;
+    place_orders(&h).await;
+    let a1 = h.login("clerk.a1", "pass-word-1").await;
+    let (s, v) = h.get("/api/v1/orders/o-B1", &a1).await;
+    assert_eq!(s, 200);
+    assert_eq!(v["order_no"], "o-B1");
+    assert_eq!(v["status"], "pending");
+    assert_eq!(v["current_outlet_code"], "B1");
+    assert!(
+        v.get("shipper").is_none(),
+        "no customer data outside the subtree: {v}"
+    );
+    let (s, v) = h.get("/api/v1/orders/o-A1", &a1).await;
+    assert_eq!(s, 200);
+    assert_eq!(v["shipper"]["name"], "张三");
+    assert_eq!(h.get("/api/v1/orders/no-such", &a1).await.0, 404);
+    assert_eq!(h.get("/api/v1/orders/o-B1/events", &a1).await.0, 403);
+}
+
+#[tokio::test]
+async fn actions_follow_the_state_machine_and_log_events() {
+    let (h, _) = network().await;
+    place_orders(&h).await;
+    let a1 = h.login("clerk.a1", "pass-word-1").await;
+    let disp = h.login("disp", "pass-word-1").await;
+    let (s, v) = h
+        .act(&a1, "o-A1", "k1", json!({"action": "contacted"}))
+        .await;
+    assert_eq!(s, 200, "{v}");
+    assert!(v["contacted_at"].is_string());
+    let accept = json!({"action": "accept", "weight_g": 15000, "volume_cm3": 70000,
+        "pickup_required": true, "pickup_time": "2026-11-27T02:00:00Z", "expected_version": 2});
+    let (s, v) = h.act(&a1, "o-A1", "k2", accept.clone()).await;
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(v["status"], "accepted");
+    assert_eq!(v["accepting_outlet_code"], "A1");
+    assert_eq!(v["cargo"]["weight_g"], 15000);
+    // A reason that does not exist: 422; then a real one.
+    let (s, v) = h
+        .act(
+            &a1,
+            "o-A1",
+            "k3",
+            json!({"action": "pickup_failed", "reason_code": "nope", "note": ""}),
+        )
+        .await;
+    assert_eq!(s, 422);
+    assert_eq!(v["error"]["fields"][0]["code"], "unknown_reason");
+    let (s, v) = h
+        .act(
+            &a1,
+            "o-A1",
+            "k4",
+            json!({"action": "pickup_failed", "reason_code": "customer_cancelled", "note": "改天"}),
+        )
+        .await;
+    assert_eq!(s, 200);
+    assert_eq!(v["status"], "pickup_failed");
+    let (s, ev) = h.get("/api/v1/orders/o-A1/events", &a1).await;
+    assert_eq!(s, 200);
+    let actions: Vec<_> = ev
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(actions, ["created", "contacted", "accept", "pickup_failed"]);
+    let last = ev.as_array().unwrap().last().unwrap();
+    assert_eq!(last["actor_login"], "clerk.a1");
+    assert_eq!(last["outlet_code"], "A1");
+    assert_eq!(last["from_status"], "accepted");
+    assert_eq!(last["to_status"], "pickup_failed");
+    assert_eq!(last["reason_code"], "customer_cancelled");
+    assert_eq!(last["note"], "改天");
+
+    // Return (打回) needs a reason; `other` needs a note.
+    let (s, v) = h
+        .act(
+            &a1,
+            "o-A2",
+            "k5",
+            json!({"action": "return", "reason_code": "other", "note": ""}),
+        )
+        .await;
+    assert_eq!(s, 403, "A2 is outside A1's subtree: {v}");
+    let a = h.login("clerk.a", "pass-word-1").await;
+    let (s, v) = h
+        .act(
+            &a,
+            "o-A2",
+            "k6",
+            json!({"action": "return", "reason_code": "other", "note": ""}),
+        )
+        .await;
+    assert_eq!(s, 422);
+    assert_eq!(v["error"]["fields"][0]["code"], "note_required");
+    let (s, v) = h
+        .act(
+            &a,
+            "o-A2",
+            "k7",
+            json!({"action": "return", "reason_code": "wrong_outlet", "note": "不是本网点"}),
+        )
+        .await;
+    assert_eq!(s, 200);
+    assert!(v["current_outlet_code"].is_null(), "back in the pool");
+    // Clerks may not assign; the dispatcher may, to a real outlet only.
+    let (s, _) = h
+        .act(
+            &a,
+            "o-none",
+            "k8",
+            json!({"action": "assign", "outlet_code": "A1"}),
+        )
+        .await;
+    assert_eq!(s, 403);
+    let (s, v) = h
+        .act(
+            &disp,
+            "o-A2",
+            "k9",
+            json!({"action": "assign", "outlet_code": "HQ"}),
+        )
+        .await;
+    assert_eq!(
+        (s, v["error"]["fields"][0]["code"].as_str()),
+        (422, Some("unknown_outlet"))
+    );
+    let (s, v) = h
+        .act(
+            &disp,
+            "o-A2",
+            "k10",
+            json!({"action": "assign", "outlet_code": "B1"}),
+        )
+        .await;
+    assert_eq!(s, 200);
+    assert_eq!(v["current_outlet_code"], "B1");
+    let (s, v) = h
+        .act(
+            &disp,
+            "o-none",
+            "k11",
+            json!({"action": "close", "reason_code": "duplicate", "note": ""}),
+        )
+        .await;
+    assert_eq!(s, 200);
+    assert_eq!(v["status"], "closed");
+    // Bad requests.
+    let (s, v) = h
+        .call(
+            reqwest::Method::POST,
+            "/api/v1/orders/o-A/actions",
+            Some(&a),
+            Some(json!({"action": "contacted"})),
+            &[],
+        )
+        .await;
+    assert_eq!((s, code(&v)), (400, "idempotency_key_required"));
+    let (s, v) = h.act(&a, "o-A", "k12", json!({"action": "teleport"})).await;
+    assert_eq!((s, code(&v)), (422, "invalid_action"));
+    let (s, _) = h
+        .act(&a, "no-such", "k13", json!({"action": "contacted"}))
+        .await;
+    assert_eq!(s, 404);
+}
+
+#[tokio::test]
+async fn the_same_key_replays_and_another_body_is_refused() {
+    let (h, _) = network().await;
+    place_orders(&h).await;
+    let a = h.login("clerk.a", "pass-word-1").await;
+    let body =
+        json!({"action": "accept", "weight_g": 1000, "volume_cm3": 0, "pickup_required": false});
+    let first = h.act(&a, "o-A", "same-key", body.clone()).await;
+    let again = h.act(&a, "o-A", "same-key", body.clone()).await;
+    assert_eq!(first.0, 200);
+    assert_eq!(first, again, "the first answer, replayed");
+    // Days later (a new session), the key still replays.
+    let a_later = h.login("clerk.a", "pass-word-1").await;
+    assert_eq!(
+        h.act(&a_later, "o-A", "same-key", body.clone()).await,
+        first
+    );
+    let (_, ev) = h.get("/api/v1/orders/o-A/events", &a).await;
+    assert_eq!(
+        ev.as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| e["action"] == "accept")
+            .count(),
+        1
+    );
+    let other =
+        json!({"action": "accept", "weight_g": 2000, "volume_cm3": 0, "pickup_required": false});
+    let (s, v) = h.act(&a, "o-A", "same-key", other).await;
+    assert_eq!((s, code(&v)), (422, "idempotency_key_reused"));
+}
+
+#[tokio::test]
+async fn two_clerks_race_and_the_loser_sees_who_won() {
+    let (h, _) = network().await;
+    place_orders(&h).await;
+    let a = h.login("clerk.a", "pass-word-1").await;
+    let a1 = h.login("clerk.a1", "pass-word-1").await;
+    let accept =
+        json!({"action": "accept", "weight_g": 1000, "volume_cm3": 0, "pickup_required": false});
+    let (s1, _) = h.act(&a1, "o-A1", "win", accept.clone()).await;
+    let (s2, v) = h.act(&a, "o-A1", "lose", accept.clone()).await;
+    assert_eq!((s1, s2), (200, 409));
+    assert_eq!(code(&v), "state_conflict");
+    assert_eq!(v["error"]["order"]["status"], "accepted");
+    assert_eq!(v["error"]["order"]["accepting_outlet_code"], "A1");
+    let msg = v["error"]["message"].as_str().unwrap();
+    assert!(msg.contains("clerk.a1") && msg.contains("受理"), "{msg}");
+    // An unrelated change in between does not reject a valid action.
+    let (s, _) = h
+        .act(&a, "o-A2", "c1", json!({"action": "contacted"}))
+        .await;
+    assert_eq!(s, 200);
+    let (s, _) = h
+        .act(&a, "o-A2", "c2", json!({"action": "accept", "weight_g": 5, "volume_cm3": 0, "pickup_required": false, "expected_version": 1}))
+        .await;
+    assert_eq!(s, 200, "a stale expected_version is only logged");
+}
+
+#[tokio::test]
+async fn the_same_action_sent_twice_at_once_has_one_effect() {
+    let (h, _) = network().await;
+    place_orders(&h).await;
+    let a = h.login("clerk.a", "pass-word-1").await;
+    let body =
+        json!({"action": "accept", "weight_g": 1000, "volume_cm3": 0, "pickup_required": false});
+    let (r1, r2) = tokio::join!(
+        h.act(&a, "o-A", "twin", body.clone()),
+        h.act(&a, "o-A", "twin", body.clone())
+    );
+    assert_eq!(r1, r2);
+    assert_eq!(r1.0, 200);
+    let (_, ev) = h.get("/api/v1/orders/o-A/events", &a).await;
+    assert_eq!(ev.as_array().unwrap().len(), 2, "created + one accept");
+}
+
+#[tokio::test]
+async fn dispatch_remembers_the_account_outlet() {
+    let h = TestHub::start(true).await;
+    // 张三 ships from 北京 first: a Beijing outlet gets it.
+    let (s, first) = h.inbound(inbound("m-1", "zhangsan", "北京", None)).await;
+    assert_eq!(s, 201);
+    let bj = first["current_outlet_code"].as_str().unwrap().to_owned();
+    assert!(bj.starts_with("BJ-"), "{bj}");
+    // Then from 杭州: still the Beijing outlet.
+    let (_, second) = h.inbound(inbound("m-2", "zhangsan", "杭州", None)).await;
+    assert_eq!(second["current_outlet_code"], bj.as_str());
+    // Another account from 杭州 goes to Hangzhou.
+    let (_, other) = h.inbound(inbound("m-3", "lisi", "杭州", None)).await;
+    assert!(
+        other["current_outlet_code"]
+            .as_str()
+            .unwrap()
+            .starts_with("ZJ-"),
+        "{other}"
+    );
+    // No outlet in the city: the pool.
+    let (_, pool) = h.inbound(inbound("m-4", "wangwu", "拉萨", None)).await;
+    assert!(pool["current_outlet_code"].is_null());
+    // The same number again: 200 with the stored order, nothing new.
+    let (s, again) = h.inbound(inbound("m-1", "someone", "厦门", None)).await;
+    assert_eq!(s, 200);
+    assert_eq!(again["current_outlet_code"], bj.as_str());
+    // Bad bodies and bad tokens.
+    let mut bad = inbound("m-5", "x", "北京", None);
+    bad["declared_value"] = json!(0);
+    let (s, v) = h.inbound(bad).await;
+    assert_eq!(s, 422, "{v}");
+    let (s, _) = h
+        .call(
+            reqwest::Method::POST,
+            "/api/v1/inbound/orders",
+            Some("wrong"),
+            Some(inbound("m-6", "x", "北京", None)),
+            &[],
+        )
+        .await;
+    assert_eq!(s, 401);
+    let t = h.admin().await;
+    let (s, _) = h
+        .call(
+            reqwest::Method::POST,
+            "/api/v1/inbound/orders",
+            Some(&t),
+            Some(inbound("m-7", "x", "北京", None)),
+            &[],
+        )
+        .await;
+    assert_eq!(s, 401, "a staff token is not an upstream token");
+    let _ = ADMIN_PW;
+}
+
+#[tokio::test]
+async fn customer_cancel_before_and_after_acceptance() {
+    let (h, _) = network().await;
+    place_orders(&h).await;
+    let a = h.login("clerk.a", "pass-word-1").await;
+    let cancel = |no: &str| format!("/api/v1/inbound/orders/{no}/cancel");
+    let (s, v) = h
+        .call(
+            reqwest::Method::POST,
+            &cancel("o-A"),
+            Some(common::UPSTREAM),
+            None,
+            &[],
+        )
+        .await;
+    assert_eq!(s, 200);
+    assert_eq!(v["status"], "cancelled");
+    // Cancelled orders take no action.
+    let (s, v) = h.act(&a, "o-A", "x1", json!({"action": "contacted"})).await;
+    assert_eq!((s, code(&v)), (409, "state_conflict"));
+    // Once accepted, the customer can no longer cancel.
+    let (s, _) = h
+        .act(
+            &a,
+            "o-A2",
+            "x2",
+            json!({"action": "accept", "weight_g": 1, "volume_cm3": 0, "pickup_required": false}),
+        )
+        .await;
+    assert_eq!(s, 200);
+    let (s, v) = h
+        .call(
+            reqwest::Method::POST,
+            &cancel("o-A2"),
+            Some(common::UPSTREAM),
+            None,
+            &[],
+        )
+        .await;
+    assert_eq!((s, code(&v)), (409, "cancel_too_late"));
+    assert_eq!(
+        h.call(
+            reqwest::Method::POST,
+            &cancel("zzz"),
+            Some(common::UPSTREAM),
+            None,
+            &[]
+        )
+        .await
+        .0,
+        404
+    );
+}
+
+#[tokio::test]
+async fn the_feed_reports_orders_that_left_the_view() {
+    let (h, _) = network().await;
+    place_orders(&h).await;
+    let a1 = h.login("clerk.a1", "pass-word-1").await;
+    let disp = h.login("disp", "pass-word-1").await;
+    let (orders, removed, cursor) = h.feed(&a1, None).await;
+    assert_eq!(numbers(&orders), ["o-A1"]);
+    assert!(removed.is_empty());
+    // Nothing changed: an empty page, same place.
+    let (orders, removed, cursor2) = h.feed(&a1, Some(&cursor)).await;
+    assert!(orders.is_empty() && removed.is_empty());
+    // The clerk returns it: it leaves their view.
+    let (s, _) = h
+        .act(
+            &a1,
+            "o-A1",
+            "r1",
+            json!({"action": "return", "reason_code": "unreachable", "note": ""}),
+        )
+        .await;
+    assert_eq!(s, 200);
+    let (orders, removed, cursor3) = h.feed(&a1, Some(&cursor2)).await;
+    assert!(orders.is_empty());
+    assert_eq!(removed, ["o-A1"]);
+    // HQ reassigns it back: it returns.
+    let (s, _) = h
+        .act(
+            &disp,
+            "o-A1",
+            "r2",
+            json!({"action": "assign", "outlet_code": "A1"}),
+        )
+        .await;
+    assert_eq!(s, 200);
+    let (orders, _, _) = h.feed(&a1, Some(&cursor3)).await;
+    assert_eq!(numbers(&orders), ["o-A1"]);
+    // Cursors are checked.
+    let (s, v) = h.get("/api/v1/orders/changes?cursor=garbage", &a1).await;
+    assert_eq!((s, code(&v)), (400, "invalid_cursor"));
+    let a = h.login("clerk.a", "pass-word-1").await;
+    let (s, v) = h
+        .get(&format!("/api/v1/orders/changes?cursor={cursor3}"), &a)
+        .await;
+    assert_eq!(
+        (s, code(&v)),
+        (410, "cursor_expired"),
+        "another user's cursor"
+    );
+    let (s, v) = h.get("/api/v1/orders/changes", &a1).await;
+    assert_eq!(s, 200);
+    assert!(v["server_time"].is_string());
+}
