@@ -82,7 +82,8 @@ async fn visibility_table_through_the_api() {
         _ => a1.clone(),
     };
     // The same table the domain test runs.
-    let table: Vec<(&str, Option<&str>, Option<Vec<&str>>)> = vec![
+    type Row<'a> = (&'a str, Option<&'a str>, Option<Vec<&'a str>>);
+    let table: Vec<Row> = vec![
         (
             "HQ",
             Some("HQ"),

@@ -125,11 +125,14 @@ pub(crate) mod tests {
 
     /// The visibility table of the orders issue: (user outlet, selector)
     /// → the orders seen, or refused.
-    pub fn table() -> Vec<(
+    /// (user outlet, selector, the orders seen or None for refused).
+    pub type Row = (
         &'static str,
         Option<&'static str>,
         Option<Vec<&'static str>>,
-    )> {
+    );
+
+    pub fn table() -> Vec<Row> {
         vec![
             // HQ: selector HQ = the pool.
             (

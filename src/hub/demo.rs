@@ -411,7 +411,7 @@ impl Dice {
     }
 
     /// The next number (xorshift64*).
-    pub fn next(&mut self) -> u64 {
+    pub fn roll(&mut self) -> u64 {
         let mut x = self.0;
         x ^= x >> 12;
         x ^= x << 25;
@@ -422,17 +422,17 @@ impl Dice {
 
     /// A number in `lo..hi`.
     pub fn range(&mut self, lo: i64, hi: i64) -> i64 {
-        lo + (self.next() % (hi - lo).max(1) as u64) as i64
+        lo + (self.roll() % (hi - lo).max(1) as u64) as i64
     }
 
     /// One of `items`.
     pub fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
-        &items[(self.next() % items.len() as u64) as usize]
+        &items[(self.roll() % items.len() as u64) as usize]
     }
 
     /// True with probability `percent`/100.
     pub fn chance(&mut self, percent: u64) -> bool {
-        self.next() % 100 < percent
+        self.roll() % 100 < percent
     }
 }
 
@@ -474,16 +474,16 @@ pub fn demo_order(d: &mut Dice, at: chrono::DateTime<chrono::Utc>) -> InboundOrd
         ("guo_printing", "郭美玲", "美玲印务"),
     ];
     const GOODS: &[(&str, &str, i64)] = &[
-        ("服装", "夏季纯棉T恤 批发 100件", 1_580_00),
-        ("五金工具", "不锈钢扳手套装 20套", 960_00),
-        ("茶叶", "明前龙井 礼盒装 30盒", 4_200_00),
-        ("LED灯具", "LED吸顶灯 36W 50只", 2_350_00),
-        ("玩具", "益智积木 儿童玩具 80盒", 1_120_00),
-        ("纸制品", "A4复印纸 80g 100箱", 2_600_00),
-        ("鞋", "男士休闲鞋 60双", 3_300_00),
-        ("布料", "涤纶面料 500米", 1_750_00),
-        ("机械配件", "深沟球轴承 6204 2000个", 5_600_00),
-        ("陶瓷", "釉面地砖 800x800 120片", 6_480_00),
+        ("服装", "夏季纯棉T恤 批发 100件", 158_000),
+        ("五金工具", "不锈钢扳手套装 20套", 96_000),
+        ("茶叶", "明前龙井 礼盒装 30盒", 420_000),
+        ("LED灯具", "LED吸顶灯 36W 50只", 235_000),
+        ("玩具", "益智积木 儿童玩具 80盒", 112_000),
+        ("纸制品", "A4复印纸 80g 100箱", 260_000),
+        ("鞋", "男士休闲鞋 60双", 330_000),
+        ("布料", "涤纶面料 500米", 175_000),
+        ("机械配件", "深沟球轴承 6204 2000个", 560_000),
+        ("陶瓷", "釉面地砖 800x800 120片", 648_000),
     ];
     const DESTS: &[(&str, &str)] = &[
         ("广东省", "广州"),
@@ -507,14 +507,14 @@ pub fn demo_order(d: &mut Dice, at: chrono::DateTime<chrono::Utc>) -> InboundOrd
         3..=6 => TransportMode::Express,
         _ => TransportMode::Standard,
     };
-    let n = d.next() % 1_000_000_000;
+    let n = d.roll() % 1_000_000_000;
     InboundOrder {
         order_no: format!("{}{:09}", at.format("%y%m%d"), n),
-        logistics_no: format!("WL{:010}", d.next() % 10_000_000_000),
+        logistics_no: format!("WL{:010}", d.roll() % 10_000_000_000),
         ali_account: account.into(),
         shipper: Party {
             name: name.into(),
-            phone: format!("1{}{:09}", d.range(3, 9), d.next() % 1_000_000_000),
+            phone: format!("1{}{:09}", d.range(3, 9), d.roll() % 1_000_000_000),
             company: company.into(),
             province: province.into(),
             city: city.into(),
@@ -523,7 +523,7 @@ pub fn demo_order(d: &mut Dice, at: chrono::DateTime<chrono::Utc>) -> InboundOrd
         },
         consignee: Party {
             name: format!("{}先生", d.pick(&["刘", "杨", "何", "高", "罗", "宋"])),
-            phone: format!("13{:09}", d.next() % 1_000_000_000),
+            phone: format!("13{:09}", d.roll() % 1_000_000_000),
             company: String::new(),
             province: dprov.into(),
             city: dcity.into(),
