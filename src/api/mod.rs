@@ -6,7 +6,7 @@ use serde_json::Value;
 
 pub use crate::domain::outlet::Attached;
 pub use crate::domain::params::{ParamType, Reason};
-pub use crate::domain::{FieldError, Outlet, OutletKind, Role, Staff};
+pub use crate::domain::{FieldError, Order, Outlet, OutletKind, Role, Staff, Status};
 
 /// `POST /api/v1/session` body.
 #[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]

@@ -378,3 +378,77 @@ mod tests {
         }
     }
 }
+
+/// The parameters the client acts on, with defaults until the server's
+/// values arrive.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ClientParams {
+    pub call_window: chrono::Duration,
+    pub overdue_after: chrono::Duration,
+    pub alert_repeat: chrono::Duration,
+    pub sync_interval: std::time::Duration,
+    pub page_size: i64,
+    pub return_reasons: Vec<Reason>,
+    pub pickup_failed_reasons: Vec<Reason>,
+}
+
+impl ClientParams {
+    /// From `(key, value)` pairs; a missing or bad value keeps the default.
+    pub fn from_values<'a>(values: impl IntoIterator<Item = (&'a str, &'a Value)>) -> ClientParams {
+        Self::overlay(ClientParams::default(), values)
+    }
+
+    fn overlay<'a>(
+        mut p: ClientParams,
+        values: impl IntoIterator<Item = (&'a str, &'a Value)>,
+    ) -> ClientParams {
+        for (key, v) in values {
+            let int = v.as_i64();
+            match (key, int) {
+                ("sla.call_window_minutes", Some(n)) if n > 0 => {
+                    p.call_window = chrono::Duration::minutes(n)
+                }
+                ("sla.overdue_minutes", Some(n)) if n > 0 => {
+                    p.overdue_after = chrono::Duration::minutes(n)
+                }
+                ("sla.alert_repeat_minutes", Some(n)) if n >= 0 => {
+                    p.alert_repeat = chrono::Duration::minutes(n)
+                }
+                ("sync.interval_seconds", Some(n)) if n > 0 => {
+                    p.sync_interval = std::time::Duration::from_secs(n as u64)
+                }
+                ("sync.page_size", Some(n)) if n > 0 => p.page_size = n,
+                ("reasons.return", _) => {
+                    if let Ok(r) = serde_json::from_value(v.clone()) {
+                        p.return_reasons = r;
+                    }
+                }
+                ("reasons.pickup_failed", _) => {
+                    if let Ok(r) = serde_json::from_value(v.clone()) {
+                        p.pickup_failed_reasons = r;
+                    }
+                }
+                _ => {}
+            }
+        }
+        p
+    }
+}
+
+impl Default for ClientParams {
+    fn default() -> Self {
+        let base = ClientParams {
+            call_window: chrono::Duration::minutes(15),
+            overdue_after: chrono::Duration::hours(2),
+            alert_repeat: chrono::Duration::minutes(5),
+            sync_interval: std::time::Duration::from_secs(5),
+            page_size: 500,
+            return_reasons: Vec::new(),
+            pickup_failed_reasons: Vec::new(),
+        };
+        match defaults() {
+            Ok(d) => ClientParams::overlay(base, d.iter().map(|(k, v)| (*k, v))),
+            Err(_) => base,
+        }
+    }
+}

@@ -11,6 +11,9 @@ use std::sync::{Arc, Mutex};
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use rusqlite_migration::{M, Migrations};
 
+mod orders;
+pub use orders::{ListFilter, OrderRow, OutboxItem, OutboxState, PageQuery, SortOrder};
+
 use crate::api::SessionUser;
 use crate::domain::{Outlet, Staff};
 
@@ -35,8 +38,9 @@ impl From<rusqlite::Error> for StoreError {
 }
 
 fn migrations() -> Migrations<'static> {
-    Migrations::new(vec![M::up(
-        r#"
+    Migrations::new(vec![
+        M::up(
+            r#"
         CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
         CREATE TABLE outlets (
             code TEXT PRIMARY KEY,
@@ -53,7 +57,36 @@ fn migrations() -> Migrations<'static> {
         );
         CREATE INDEX staff_outlet ON staff(outlet_code);
         "#,
-    )])
+        ),
+        M::up(
+            r#"
+        CREATE TABLE orders (
+            order_no TEXT PRIMARY KEY,
+            version INTEGER NOT NULL,
+            status TEXT NOT NULL,
+            current_outlet_code TEXT NOT NULL,
+            created_at INTEGER NOT NULL,
+            contacted INTEGER NOT NULL,
+            body TEXT NOT NULL
+        );
+        CREATE INDEX orders_status_created ON orders(status, created_at, order_no);
+        CREATE INDEX orders_outlet_status ON orders(current_outlet_code, status, created_at);
+        CREATE TABLE outbox (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            key TEXT NOT NULL UNIQUE,
+            order_no TEXT NOT NULL,
+            body TEXT NOT NULL,
+            state TEXT NOT NULL,
+            attempts INTEGER NOT NULL DEFAULT 0,
+            error TEXT,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        );
+        CREATE INDEX outbox_order ON outbox(order_no, id);
+        CREATE INDEX outbox_state ON outbox(state, id);
+        "#,
+        ),
+    ])
 }
 
 /// A handle to the cache; clones share one connection.
@@ -151,12 +184,23 @@ impl Store {
         }
     }
 
+    /// Another connection to the same file, for a second thread (the sync
+    /// task): WAL lets it write while the GUI's connection reads.
+    pub fn second_connection(&self) -> Result<Store, StoreError> {
+        let conn = Connection::open(&self.path)?;
+        configure(&conn)?;
+        Ok(Store {
+            conn: Arc::new(Mutex::new(conn)),
+            path: self.path.clone(),
+        })
+    }
+
     /// The file behind this cache.
     pub fn path(&self) -> &Path {
         &self.path
     }
 
-    fn with<T>(
+    pub(crate) fn with<T>(
         &self,
         f: impl FnOnce(&mut Connection) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {
@@ -310,7 +354,7 @@ impl Store {
     }
 }
 
-fn set_meta(c: &Connection, key: &str, value: &str) -> Result<(), StoreError> {
+pub(crate) fn set_meta(c: &Connection, key: &str, value: &str) -> Result<(), StoreError> {
     c.execute(
         "INSERT INTO meta(key, value) VALUES (?1, ?2) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
         params![key, value],
@@ -318,7 +362,7 @@ fn set_meta(c: &Connection, key: &str, value: &str) -> Result<(), StoreError> {
     Ok(())
 }
 
-fn get_meta(c: &Connection, key: &str) -> Result<Option<String>, StoreError> {
+pub(crate) fn get_meta(c: &Connection, key: &str) -> Result<Option<String>, StoreError> {
     Ok(
         c.query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0))
             .optional()?,

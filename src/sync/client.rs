@@ -8,8 +8,8 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use crate::api::{
-    ErrorBody, ErrorDetail, LoginRequest, Outlet, OutletList, Parameter, ParameterUpdate,
-    SessionResponse, Staff, StaffWrite, etag,
+    Action, ChangesPage, ErrorBody, ErrorDetail, LoginRequest, Order, OrderEvent, Outlet,
+    OutletList, Parameter, ParameterUpdate, SessionResponse, Staff, StaffWrite, etag,
 };
 use crate::i18n::Lang;
 
@@ -24,6 +24,8 @@ pub enum ClientError {
     Http {
         status: u16,
         detail: Box<ErrorDetail>,
+        /// Seconds from a `Retry-After` header.
+        retry_after: Option<u64>,
     },
     /// A 2xx answer that did not parse.
     #[error("unreadable answer: {0}")]
@@ -51,6 +53,14 @@ impl ClientError {
     pub fn detail(&self) -> Option<&ErrorDetail> {
         match self {
             ClientError::Http { detail, .. } => Some(detail),
+            _ => None,
+        }
+    }
+
+    /// The server's `Retry-After`, if it sent one.
+    pub fn retry_after(&self) -> Option<u64> {
+        match self {
+            ClientError::Http { retry_after, .. } => *retry_after,
             _ => None,
         }
     }
@@ -135,6 +145,17 @@ impl HubClient {
         body: Option<&B>,
         if_match: Option<i64>,
     ) -> Result<String, ClientError> {
+        self.call_with(method, path, body, if_match, None).await
+    }
+
+    async fn call_with<B: Serialize + ?Sized>(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<&B>,
+        if_match: Option<i64>,
+        idempotency_key: Option<&str>,
+    ) -> Result<String, ClientError> {
         let mut req = self
             .http
             .request(method, format!("{}{path}", self.base))
@@ -145,6 +166,9 @@ impl HubClient {
         if let Some(v) = if_match {
             req = req.header(reqwest::header::IF_MATCH, etag(v));
         }
+        if let Some(k) = idempotency_key {
+            req = req.header("Idempotency-Key", k);
+        }
         if let Some(b) = body {
             req = req.json(b);
         }
@@ -153,6 +177,11 @@ impl HubClient {
             .await
             .map_err(|e| ClientError::Unreachable(e.to_string()))?;
         let status = resp.status();
+        let retry_after = resp
+            .headers()
+            .get(reqwest::header::RETRY_AFTER)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().parse::<u64>().ok());
         let text = resp
             .text()
             .await
@@ -170,6 +199,7 @@ impl HubClient {
         Err(ClientError::Http {
             status: status.as_u16(),
             detail: Box::new(detail),
+            retry_after,
         })
     }
 
@@ -290,6 +320,62 @@ impl HubClient {
             Method::PUT,
             &format!("/api/v1/parameters/{}", enc(key)),
             Some(&ParameterUpdate { value }),
+            None,
+        )
+        .await
+    }
+}
+
+impl HubClient {
+    /// One page of the change feed after `cursor`.
+    pub async fn changes(
+        &self,
+        cursor: Option<&str>,
+        limit: i64,
+    ) -> Result<ChangesPage, ClientError> {
+        let mut path = format!("/api/v1/orders/changes?limit={limit}");
+        if let Some(c) = cursor {
+            path.push_str(&format!("&cursor={}", enc(c)));
+        }
+        self.call::<(), _>(Method::GET, &path, None, None).await
+    }
+
+    /// Sends one action with its idempotency key.
+    pub async fn act(
+        &self,
+        order_no: &str,
+        key: &str,
+        action: &Action,
+    ) -> Result<Order, ClientError> {
+        let text = self
+            .call_with(
+                Method::POST,
+                &format!("/api/v1/orders/{}/actions", enc(order_no)),
+                Some(action),
+                None,
+                Some(key),
+            )
+            .await?;
+        serde_json::from_str(&text).map_err(|e| ClientError::Decode(e.to_string()))
+    }
+
+    /// An order by number: full inside the user's view, else a summary.
+    pub async fn order(&self, order_no: &str) -> Result<serde_json::Value, ClientError> {
+        self.call::<(), _>(
+            Method::GET,
+            &format!("/api/v1/orders/{}", enc(order_no)),
+            None,
+            None,
+        )
+        .await
+    }
+
+    /// An order's history.
+    pub async fn events(&self, order_no: &str) -> Result<Vec<OrderEvent>, ClientError> {
+        self.call::<(), _>(
+            Method::GET,
+            &format!("/api/v1/orders/{}/events", enc(order_no)),
+            None,
             None,
         )
         .await

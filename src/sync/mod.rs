@@ -2,5 +2,6 @@
 //! loop and the outbox push).
 
 pub mod client;
+pub mod engine;
 
 pub use client::{ClientError, HubClient};

@@ -8,7 +8,8 @@ use iced::keyboard::{self, Key, key::Named};
 use iced::widget::{button, column, container, row, space, text};
 use iced::{Element, Length, Subscription, Task, Theme};
 
-use super::screen::{self, Ctx, Event, login, outlets, staff, system};
+use super::screen::{self, Ctx, Event, login, orders, outlets, staff, system};
+use super::sync_sub;
 use super::widget::{self, Tone};
 use super::{font, theme};
 use crate::api::{OutletList, SessionResponse, SessionUser};
@@ -58,6 +59,8 @@ pub struct Boot {
 /// A page of the main window.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Page {
+    /// 阿里订单受理.
+    Orders,
     /// 网点管理.
     Outlets,
     /// 员工管理.
@@ -77,6 +80,14 @@ pub enum Message {
     Staff(staff::Message),
     /// A 系统管理 message.
     System(system::Message),
+    /// A 阿里订单受理 message.
+    Orders(orders::Message),
+    /// The sync engine said something.
+    Sync(sync_sub::Event),
+    /// The server's parameters arrived.
+    Params(Result<Vec<crate::api::Parameter>, ClientError>),
+    /// A second passed: countdowns move.
+    Clock,
     /// A navigation entry was clicked.
     Nav(Page),
     /// 退出登录.
@@ -101,6 +112,20 @@ pub enum Message {
 struct Session {
     user: SessionUser,
     client: HubClient,
+    /// Distinguishes logins, so each gets its own sync engine.
+    id: u64,
+    /// Viewing the cache without a login: no sync.
+    offline_only: bool,
+}
+
+/// What the status bar says about sync.
+#[derive(Debug, Clone, Default)]
+struct SyncStatus {
+    commands: Option<tokio::sync::mpsc::UnboundedSender<sync_sub::Command>>,
+    pending: i64,
+    last: Option<DateTime<Local>>,
+    error: Option<String>,
+    offset_ms: i64,
 }
 
 enum Screen {
@@ -127,6 +152,12 @@ pub struct App {
     outlets: outlets::State,
     staff: staff::State,
     system: system::State,
+    orders: orders::State,
+    params: crate::domain::params::ClientParams,
+    sync: SyncStatus,
+    sessions: u64,
+    /// Ticks since the parameters were last fetched.
+    params_age: u32,
 }
 
 /// The screens' context, borrowing only the fields it needs so the screen
@@ -140,6 +171,8 @@ macro_rules! ctx {
             tree: &$app.tree,
             user: &s.user,
             online: $app.online,
+            now: chrono::Utc::now() + chrono::Duration::milliseconds($app.sync.offset_ms),
+            params: &$app.params,
         })
     };
 }
@@ -188,6 +221,11 @@ impl App {
             notices: boot.notices,
             outlets: outlets::State::default(),
             staff: staff::State::default(),
+            orders: orders::State::default(),
+            params: crate::domain::params::ClientParams::default(),
+            sync: SyncStatus::default(),
+            sessions: 0,
+            params_age: 0,
         };
         let focus = if app.settings.last_login.is_empty() {
             "login"
@@ -217,15 +255,24 @@ impl App {
 
     /// Periodic connection checks and keyboard shortcuts.
     pub fn subscription(&self) -> Subscription<Message> {
-        let keys = keyboard::listen().filter_map(|e| match e {
-            keyboard::Event::KeyPressed { key, modifiers, .. } => {
-                Some(Message::Key(key, modifiers))
-            }
-            _ => None,
-        });
-        let mut subs = vec![keys];
-        if self.session.is_some() {
+        let mut subs = Vec::new();
+        if let Some(s) = &self.session {
             subs.push(iced::time::every(Duration::from_secs(5)).map(|_| Message::Tick));
+            if !s.offline_only {
+                subs.push(
+                    sync_sub::subscription(sync_sub::Key {
+                        session: s.id,
+                        client: s.client.clone(),
+                        store: self.store.clone(),
+                        interval: self.params.sync_interval,
+                        page_size: self.params.page_size,
+                    })
+                    .map(Message::Sync),
+                );
+            }
+            if self.page == Page::Orders {
+                subs.push(iced::time::every(Duration::from_secs(1)).map(|_| Message::Clock));
+            }
         }
         Subscription::batch(subs)
     }
@@ -263,23 +310,58 @@ impl App {
                 let (task, event) = self.staff.update(m, &ctx);
                 Task::batch([task.map(Message::Staff), self.on_event(event)])
             }
+            Message::Orders(m) => {
+                let Some(ctx) = ctx!(self) else {
+                    return Task::none();
+                };
+                let (task, event) = self.orders.update(m, &ctx);
+                Task::batch([task.map(Message::Orders), self.on_event(event)])
+            }
+            Message::Sync(sync_sub::Event::Ready(tx)) => {
+                self.sync.commands = Some(tx);
+                Task::none()
+            }
+            Message::Sync(sync_sub::Event::Report(r)) => self.sync_report(r),
+            Message::Params(Ok(list)) => {
+                let before = (self.params.sync_interval, self.params.page_size);
+                self.params = crate::domain::params::ClientParams::from_values(
+                    list.iter().map(|p| (p.key.as_str(), &p.value)),
+                );
+                if before != (self.params.sync_interval, self.params.page_size)
+                    && let Some(tx) = &self.sync.commands
+                {
+                    let _ = tx.send(sync_sub::Command::Tune(
+                        self.params.sync_interval,
+                        self.params.page_size,
+                    ));
+                }
+                Task::none()
+            }
+            Message::Params(Err(e)) => {
+                tracing::warn!("parameters: {e}");
+                Task::none()
+            }
+            Message::Clock => Task::none(),
             Message::System(m) => {
                 let (task, event) = self.system.update(m, &self.settings, self.lang());
                 Task::batch([task.map(Message::System), self.on_event(event)])
             }
             Message::Nav(p) => {
                 self.page = p;
-                if p == Page::Staff {
-                    return self.update(Message::Staff(staff::Message::Query));
+                match p {
+                    Page::Staff => self.update(Message::Staff(staff::Message::Query)),
+                    Page::Orders => self.update(Message::Orders(orders::Message::Reload)),
+                    _ => Task::none(),
                 }
-                Task::none()
             }
             Message::Logout => {
                 let client = self.session.take().map(|s| s.client);
                 self.screen = Screen::Login(login::State::new(&self.settings.last_login));
                 self.outlets = outlets::State::default();
                 self.staff = staff::State::default();
-                self.page = Page::Outlets;
+                self.orders = orders::State::default();
+                self.sync = SyncStatus::default();
+                self.page = Page::Orders;
                 match client.filter(|c| c.token().is_some()) {
                     Some(c) => Task::perform(async move { c.logout().await }, |_| Message::Done),
                     None => Task::none(),
@@ -291,23 +373,26 @@ impl App {
                 self.last_refresh = Some(Local::now());
                 let store = self.store.clone();
                 let (rev, outlets) = (list.revision, list.outlets.clone());
-                self.set_network(list.revision, list.outlets);
-                Task::perform(
-                    async move { store.run(move |s| s.replace_outlets(rev, &outlets)).await },
-                    |r| {
-                        if let Err(e) = r {
-                            tracing::warn!("caching outlets failed: {e}");
-                        }
-                        Message::Done
-                    },
-                )
+                let reload = self.set_network(list.revision, list.outlets);
+                Task::batch([
+                    reload,
+                    Task::perform(
+                        async move { store.run(move |s| s.replace_outlets(rev, &outlets)).await },
+                        |r| {
+                            if let Err(e) = r {
+                                tracing::warn!("caching outlets failed: {e}");
+                            }
+                            Message::Done
+                        },
+                    ),
+                ])
             }
             Message::NetworkFetched(Err(e)) => self.client_failed(&e),
             Message::NetworkCached(Ok((rev, outlets))) => {
                 // The server's answer may already have arrived; never let
                 // the older cache replace it.
                 if self.last_refresh.is_none() && !outlets.is_empty() {
-                    self.set_network(rev, outlets);
+                    return self.set_network(rev, outlets);
                 }
                 Task::none()
             }
@@ -317,10 +402,18 @@ impl App {
             }
             Message::Tick => {
                 let client = self.client.clone();
-                Task::perform(
+                let health = Task::perform(
                     async move { client.health().await.is_ok() },
                     Message::Health,
-                )
+                );
+                // Parameters change rarely; every 30 s is "at once" for a
+                // clerk, and cheap.
+                self.params_age += 1;
+                if self.params_age >= 6 {
+                    self.params_age = 0;
+                    return Task::batch([health, self.fetch_params()]);
+                }
+                health
             }
             Message::Health(up) => {
                 let was = self.online;
@@ -341,19 +434,40 @@ impl App {
         self.settings.last_login = s.user.login.clone();
         let settings = self.settings.clone();
         let path = self.paths.settings_file();
+        // The same user logging in again (expired token) keeps the running
+        // engine and hands it the new token; anyone else starts afresh.
+        let same_user = self
+            .session
+            .as_ref()
+            .is_some_and(|old| old.user.login == s.user.login && !old.offline_only);
+        if same_user {
+            if let Some(tx) = &self.sync.commands {
+                let _ = tx.send(sync_sub::Command::Client(client.clone()));
+            }
+        } else {
+            self.sessions += 1;
+            self.sync = SyncStatus {
+                offset_ms: self.store.server_offset_ms().unwrap_or(0),
+                ..SyncStatus::default()
+            };
+            self.orders = orders::State::default();
+            self.page = Page::Orders;
+        }
         self.session = Some(Session {
             user: s.user.clone(),
             client,
+            id: self.sessions,
+            offline_only: false,
         });
         self.screen = Screen::Main;
         self.online = true;
-        self.page = Page::Outlets;
         self.notices.clear();
         let store = self.store.clone();
         let user = s.user;
         Task::batch([
             self.load_cached_network(),
             self.fetch_network(),
+            self.fetch_params(),
             Task::perform(
                 async move {
                     let _ = store.run(move |st| st.set_last_user(&user)).await;
@@ -369,12 +483,16 @@ impl App {
         let Ok(Some(user)) = self.store.last_user() else {
             return Task::none();
         };
+        self.sessions += 1;
         self.session = Some(Session {
             user,
             client: self.client.clone(),
+            id: self.sessions,
+            offline_only: true,
         });
         self.online = false;
         self.screen = Screen::Main;
+        self.sync.offset_ms = self.store.server_offset_ms().unwrap_or(0);
         self.load_cached_network()
     }
 
@@ -390,6 +508,43 @@ impl App {
         )
     }
 
+    fn fetch_params(&self) -> Task<Message> {
+        let Some(s) = &self.session else {
+            return Task::none();
+        };
+        let client = s.client.clone();
+        Task::perform(async move { client.parameters().await }, Message::Params)
+    }
+
+    fn sync_report(&mut self, r: crate::sync::engine::Report) -> Task<Message> {
+        self.sync.pending = r.pending;
+        if let Some(ms) = r.server_offset_ms {
+            self.sync.offset_ms = ms;
+        }
+        if r.need_login {
+            return self.on_event(Some(Event::SessionExpired));
+        }
+        let was = self.online;
+        self.online = r.online;
+        if r.online && r.error.is_none() {
+            self.sync.last = Some(Local::now());
+        }
+        self.sync.error = r.error.clone();
+        self.orders
+            .synced(self.settings.language, r.pushed, r.rejected);
+        let mut tasks = Vec::new();
+        if r.online && !was {
+            tasks.push(self.fetch_network());
+        }
+        if r.changed() || r.online != was {
+            let Some(ctx) = ctx!(self) else {
+                return Task::none();
+            };
+            tasks.push(self.orders.reload(&ctx).map(Message::Orders));
+        }
+        Task::batch(tasks)
+    }
+
     fn fetch_network(&self) -> Task<Message> {
         let Some(s) = &self.session else {
             return Task::none();
@@ -401,12 +556,16 @@ impl App {
         )
     }
 
-    fn set_network(&mut self, revision: i64, outlets: Vec<Outlet>) {
+    fn set_network(&mut self, revision: i64, outlets: Vec<Outlet>) -> Task<Message> {
         self.revision = revision;
         self.tree = OutletTree::new(outlets);
-        let Some(ctx) = ctx!(self) else { return };
+        let Some(ctx) = ctx!(self) else {
+            return Task::none();
+        };
         self.outlets.network_changed(&ctx);
         self.staff.network_changed(&ctx);
+        self.orders.network_changed(&ctx);
+        self.orders.reload(&ctx).map(Message::Orders)
     }
 
     fn client_failed(&mut self, e: &ClientError) -> Task<Message> {
@@ -431,12 +590,15 @@ impl App {
                     Some(x) => *x = o.clone(),
                     None => all.push(o.clone()),
                 }
-                self.set_network(self.revision, all);
+                let reload = self.set_network(self.revision, all);
                 let store = self.store.clone();
-                Task::perform(
-                    async move { store.run(move |s| s.put_outlet(&o)).await },
-                    |_| Message::Done,
-                )
+                Task::batch([
+                    reload,
+                    Task::perform(
+                        async move { store.run(move |s| s.put_outlet(&o)).await },
+                        |_| Message::Done,
+                    ),
+                ])
             }
             Event::OutletDeleted(code) => {
                 let all: Vec<Outlet> = self
@@ -444,21 +606,31 @@ impl App {
                     .into_iter()
                     .filter(|o| o.code != code)
                     .collect();
-                self.set_network(self.revision, all);
+                let reload = self.set_network(self.revision, all);
                 let store = self.store.clone();
-                Task::perform(
-                    async move { store.run(move |s| s.remove_outlet(&code)).await },
-                    |_| Message::Done,
-                )
+                Task::batch([
+                    reload,
+                    Task::perform(
+                        async move { store.run(move |s| s.remove_outlet(&code)).await },
+                        |_| Message::Done,
+                    ),
+                ])
             }
             Event::RefreshNetwork => self.fetch_network(),
+            Event::ActionQueued | Event::SyncNow => {
+                if let Some(tx) = &self.sync.commands {
+                    let _ = tx.send(sync_sub::Command::SyncNow);
+                }
+                Task::none()
+            }
             Event::Unreachable => {
                 self.online = false;
                 self.last_error = Some(self.t("net.offline"));
                 Task::none()
             }
             Event::SessionExpired => {
-                self.session = None;
+                // The session (and its sync engine and outbox) stays until
+                // someone logs in; the same user resumes where it stopped.
                 let mut st = login::State::new(&self.settings.last_login);
                 st.notice = Some(self.t("login.session_expired"));
                 self.screen = Screen::Login(st);
@@ -475,7 +647,12 @@ impl App {
                     }
                     let tree = std::mem::take(&mut self.tree);
                     let all: Vec<Outlet> = outlets_of(&tree);
-                    self.set_network(self.revision, all);
+                    let reload = self.set_network(self.revision, all);
+                    let (settings, path) = (self.settings.clone(), self.paths.settings_file());
+                    return Task::batch([
+                        reload,
+                        Task::perform(save_settings(settings, path), |_| Message::Done),
+                    ]);
                 }
                 let (settings, path) = (self.settings.clone(), self.paths.settings_file());
                 Task::perform(save_settings(settings, path), |_| Message::Done)
@@ -499,6 +676,12 @@ impl App {
         if !matches!(self.screen, Screen::Main) {
             return Task::none();
         }
+        if self.page == Page::Orders {
+            return match self.orders.key(&key, mods) {
+                Some(m) => self.update(Message::Orders(m)),
+                None => Task::none(),
+            };
+        }
         let shortcut = match (key.as_ref(), mods.command()) {
             (Key::Character("n"), true) => Some(S::New),
             (Key::Character("e"), true) => Some(S::Edit),
@@ -516,13 +699,19 @@ impl App {
         let message = match self.page {
             Page::Outlets => self.outlets.shortcut(sc).map(Message::Outlets),
             Page::Staff => self.staff.shortcut(sc).map(Message::Staff),
-            Page::System => None,
+            Page::System | Page::Orders => None,
         };
         message.map_or_else(Task::none, |m| self.update(m))
     }
 
-    /// Draws the window.
+    /// Draws the window; keys no widget took become shortcuts.
     pub fn view(&self) -> Element<'_, Message> {
+        super::widget::shortcuts::shortcuts(self.screen_view(), |k, m| {
+            Some(Message::Key(k.clone(), m))
+        })
+    }
+
+    fn screen_view(&self) -> Element<'_, Message> {
         match &self.screen {
             Screen::Login(state) => {
                 let (server, accounts) = match &self.server {
@@ -558,6 +747,7 @@ impl App {
             return text("").into();
         };
         let content: Element<'_, Message> = match self.page {
+            Page::Orders => self.orders.view(&ctx).map(Message::Orders),
             Page::Outlets => self.outlets.view(&ctx).map(Message::Outlets),
             Page::Staff => self.staff.view(&ctx).map(Message::Staff),
             Page::System => self.system.view(&ctx, &self.settings).map(Message::System),
@@ -650,8 +840,35 @@ impl App {
                 .on_press(Message::Nav(page))
         };
         let group = |key: &str| widget::muted(self.t(key)).size(12);
-        let mut col =
-            column![group("nav.base_data"), item(Page::Outlets, "nav.outlets")].spacing(4);
+        let waiting = self.orders.uncontacted();
+        let orders_label = if waiting > 0 {
+            i18n::tf(
+                self.lang(),
+                "nav.orders_badge",
+                &[("n", &waiting.to_string())],
+            )
+        } else {
+            self.t("nav.orders")
+        };
+        let orders_item = button(text(orders_label).size(14))
+            .width(Length::Fill)
+            .padding([6, 18])
+            .style(if self.page == Page::Orders {
+                button::primary
+            } else if waiting > 0 {
+                button::warning
+            } else {
+                button::text
+            })
+            .on_press(Message::Nav(Page::Orders));
+        let mut col = column![
+            group("nav.ali"),
+            orders_item,
+            space().height(10),
+            group("nav.base_data"),
+            item(Page::Outlets, "nav.outlets")
+        ]
+        .spacing(4);
         if ctx.user.role == Role::Admin {
             col = col.push(item(Page::Staff, "nav.staff"));
         }
@@ -659,7 +876,7 @@ impl App {
         col = col.push(group("nav.system"));
         col = col.push(item(Page::System, "nav.settings"));
         container(col.padding(10))
-            .width(170)
+            .width(196)
             .height(Length::Fill)
             .style(container::bordered_box)
             .into()
@@ -704,6 +921,26 @@ impl App {
         ]
         .spacing(8)
         .align_y(iced::Alignment::Center);
+        bar = bar.push(text("|").size(12));
+        bar = bar.push(
+            text(i18n::tf(
+                lang,
+                "status.pending_actions",
+                &[("n", &self.sync.pending.to_string())],
+            ))
+            .size(12),
+        );
+        let synced = self
+            .sync
+            .last
+            .map(|t| t.format("%H:%M:%S").to_string())
+            .unwrap_or_else(|| "—".into());
+        bar = bar.push(text("|").size(12));
+        bar = bar.push(text(i18n::tf(lang, "status.synced", &[("time", &synced)])).size(12));
+        if let Some(e) = &self.sync.error {
+            bar = bar.push(text("|").size(12));
+            bar = bar.push(widget::error_line(e.as_str()));
+        }
         if let Some(e) = &self.last_error {
             bar = bar.push(text("|").size(12));
             bar = bar.push(widget::error_line(e.as_str()));

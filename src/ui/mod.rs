@@ -4,6 +4,7 @@
 pub mod app;
 pub mod font;
 pub mod screen;
+pub mod sync_sub;
 pub mod theme;
 pub mod widget;
 

@@ -2,6 +2,7 @@
 
 pub mod form;
 pub mod login;
+pub mod orders;
 pub mod outlets;
 pub mod staff;
 pub mod system;
@@ -23,6 +24,10 @@ pub struct Ctx<'a> {
     pub user: &'a SessionUser,
     /// Whether the server answers; offline screens are read-only.
     pub online: bool,
+    /// The server's clock now (this PC's clock plus the learned offset).
+    pub now: chrono::DateTime<chrono::Utc>,
+    /// The server's parameters the client acts on.
+    pub params: &'a crate::domain::params::ClientParams,
 }
 
 impl Ctx<'_> {
@@ -59,4 +64,8 @@ pub enum Event {
     SessionExpired,
     /// The user changed a local setting.
     SettingsChanged(crate::config::Settings),
+    /// An action was saved in the outbox: send it now.
+    ActionQueued,
+    /// The user asked for a sync now.
+    SyncNow,
 }

@@ -65,3 +65,50 @@ pub fn muted(theme: &Theme) -> Color {
         ..p.background.base.text
     }
 }
+
+/// Text colour for a banner tone used inline (countdowns, sync states).
+pub fn tone_text(theme: &Theme, tone: crate::ui::widget::Tone) -> Color {
+    use crate::ui::widget::Tone;
+    let p = theme.extended_palette();
+    match tone {
+        Tone::Info => p.primary.strong.color,
+        Tone::Success => p.success.strong.color,
+        Tone::Warning => p.warning.strong.color,
+        Tone::Danger => p.danger.strong.color,
+    }
+}
+
+/// An order row: red when overdue, highlighted when selected.
+pub fn order_row(
+    theme: &Theme,
+    status: iced::widget::button::Status,
+    selected: bool,
+    overdue: bool,
+) -> iced::widget::button::Style {
+    use iced::widget::button::{Status, Style};
+    let p = theme.extended_palette();
+    let (bg, fg) = match (overdue, selected) {
+        (true, true) => (p.danger.base.color, p.danger.base.text),
+        (true, false) => (p.danger.weak.color, p.danger.weak.text),
+        (false, true) => (p.primary.weak.color, p.primary.weak.text),
+        (false, false) => (p.background.base.color, p.background.base.text),
+    };
+    let bg = match status {
+        Status::Hovered if !selected => Color { a: 0.85, ..bg },
+        _ => bg,
+    };
+    Style {
+        background: Some(bg.into()),
+        text_color: fg,
+        border: iced::Border {
+            color: if selected {
+                p.primary.strong.color
+            } else {
+                p.background.strong.color
+            },
+            width: if selected { 2.0 } else { 0.5 },
+            radius: 3.0.into(),
+        },
+        ..Style::default()
+    }
+}

@@ -1,5 +1,6 @@
 //! Shared view pieces.
 
+pub mod shortcuts;
 pub mod tree;
 
 use iced::widget::{button, center, column, container, mouse_area, opaque, row, stack, text};

@@ -1,0 +1,424 @@
+//! Cached orders (the server's rows) and the outbox (what the clerk did and
+//! the server has not answered yet). The two stay apart: a full resync
+//! rebuilds the first and never touches the second.
+
+use chrono::{DateTime, Utc};
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
+
+use super::{Store, StoreError, get_meta, set_meta};
+use crate::api::ChangesPage;
+use crate::domain::{Action, Order, Status};
+
+fn json_err(e: serde_json::Error) -> StoreError {
+    StoreError::Db(e.to_string())
+}
+
+/// Where the clerk's latest action on an order stands.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OutboxState {
+    /// No action of this clerk on it.
+    None,
+    /// Saved here, waiting to be sent (or for the server to come back).
+    Queued,
+    /// On its way to the server.
+    Sending,
+    /// The server applied it.
+    Synced,
+    /// The server refused it, with its reason (e.g. who accepted first).
+    Rejected(String),
+}
+
+/// One row of the order list: the server's order with the outbox on top.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OrderRow {
+    pub order: Order,
+    pub outbox: OutboxState,
+    /// The action waiting in the outbox, if any (shown as "受理 待发送").
+    pub pending_action: Option<Action>,
+}
+
+/// One outbox entry to send.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OutboxItem {
+    pub id: i64,
+    /// The `Idempotency-Key`: the same on every retry.
+    pub key: String,
+    pub order_no: String,
+    pub action: Action,
+    pub attempts: i64,
+}
+
+/// Which orders a list shows, by place.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ListFilter {
+    /// Everything cached (the user's whole view).
+    All,
+    /// The HQ pool: no outlet, the HQ code, or a code not in the network.
+    Pool { hq_code: String },
+    /// Orders at any of these outlets.
+    Outlets(Vec<String>),
+}
+
+/// Oldest or newest first, by placed time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SortOrder {
+    #[default]
+    OldestFirst,
+    NewestFirst,
+}
+
+/// A page request for the order list.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PageQuery {
+    pub filter: ListFilter,
+    /// `None` = every status.
+    pub status: Option<Status>,
+    pub sort: SortOrder,
+    pub offset: i64,
+    pub limit: i64,
+}
+
+fn upsert(c: &Connection, o: &Order) -> Result<(), StoreError> {
+    let body = serde_json::to_string(o).map_err(json_err)?;
+    // An older or equal version never replaces a newer row.
+    c.execute(
+        "INSERT INTO orders(order_no, version, status, current_outlet_code, created_at, contacted, body)
+         VALUES (?1,?2,?3,?4,?5,?6,?7)
+         ON CONFLICT(order_no) DO UPDATE SET version=excluded.version, status=excluded.status,
+           current_outlet_code=excluded.current_outlet_code, created_at=excluded.created_at,
+           contacted=excluded.contacted, body=excluded.body
+         WHERE excluded.version > orders.version",
+        params![
+            o.order_no,
+            o.version,
+            o.status.as_str(),
+            o.current_outlet_code.clone().unwrap_or_default(),
+            o.created_at.timestamp_millis(),
+            o.contacted_at.is_some(),
+            body
+        ],
+    )?;
+    Ok(())
+}
+
+fn parse_order(body: &str) -> Result<Order, StoreError> {
+    serde_json::from_str(body).map_err(json_err)
+}
+
+impl Store {
+    /// Writes one pulled page and its cursor in one transaction: both are
+    /// there or neither.
+    pub fn apply_page(&self, page: &ChangesPage) -> Result<(), StoreError> {
+        self.with(|c| {
+            let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            for o in &page.orders {
+                upsert(&tx, o)?;
+            }
+            for no in &page.removed {
+                tx.execute("DELETE FROM orders WHERE order_no = ?1", [no])?;
+            }
+            set_meta(&tx, "cursor", &page.cursor)?;
+            set_meta(&tx, "last_pull", &Utc::now().to_rfc3339())?;
+            tx.commit()?;
+            Ok(())
+        })
+    }
+
+    /// The saved feed cursor.
+    pub fn cursor(&self) -> Result<Option<String>, StoreError> {
+        self.with(|c| get_meta(c, "cursor"))
+    }
+
+    /// Forgets the server's rows and the cursor, for a full resync. The
+    /// outbox stays.
+    pub fn reset_orders(&self) -> Result<(), StoreError> {
+        self.with(|c| {
+            let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            tx.execute("DELETE FROM orders", [])?;
+            tx.execute("DELETE FROM meta WHERE key = 'cursor'", [])?;
+            tx.commit()?;
+            Ok(())
+        })
+    }
+
+    /// The last known server-minus-PC clock offset in milliseconds.
+    pub fn server_offset_ms(&self) -> Result<i64, StoreError> {
+        self.with(|c| {
+            Ok(get_meta(c, "server_offset_ms")?
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(0))
+        })
+    }
+
+    /// Records the server clock offset.
+    pub fn set_server_offset_ms(&self, ms: i64) -> Result<(), StoreError> {
+        self.with(|c| set_meta(c, "server_offset_ms", &ms.to_string()))
+    }
+
+    /// Saves a clerk's action in the outbox, durably, before anything is
+    /// sent; returns its idempotency key.
+    pub fn enqueue(&self, order_no: &str, action: &Action) -> Result<String, StoreError> {
+        let key = uuid::Uuid::new_v4().to_string();
+        let body = serde_json::to_string(action).map_err(json_err)?;
+        let now = Utc::now().to_rfc3339();
+        self.with(|c| {
+            let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            tx.execute(
+                "INSERT INTO outbox(key, order_no, body, state, created_at, updated_at) VALUES (?1,?2,?3,'queued',?4,?4)",
+                params![key, order_no, body, now],
+            )?;
+            tx.commit()?;
+            Ok(())
+        })?;
+        Ok(key)
+    }
+
+    /// The next action to send: the oldest queued or interrupted one whose
+    /// order has no refused action before it (those wait for the clerk).
+    /// It is marked `sending` first, so a crash mid-request resends it with
+    /// the same key.
+    pub fn next_outbox(&self) -> Result<Option<OutboxItem>, StoreError> {
+        self.with(|c| {
+            let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let row: Option<(i64, String, String, String, i64)> = tx
+                .query_row(
+                    "SELECT o.id, o.key, o.order_no, o.body, o.attempts FROM outbox o
+                     WHERE o.state IN ('queued','sending')
+                       AND NOT EXISTS (SELECT 1 FROM outbox r WHERE r.order_no = o.order_no
+                                       AND r.id < o.id AND r.state = 'rejected')
+                     ORDER BY o.id LIMIT 1",
+                    [],
+                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
+                )
+                .optional()?;
+            let Some((id, key, order_no, body, attempts)) = row else {
+                return Ok(None);
+            };
+            tx.execute(
+                "UPDATE outbox SET state='sending', attempts=attempts+1, updated_at=?2 WHERE id=?1",
+                params![id, Utc::now().to_rfc3339()],
+            )?;
+            tx.commit()?;
+            let action: Action = serde_json::from_str(&body).map_err(json_err)?;
+            Ok(Some(OutboxItem {
+                id,
+                key,
+                order_no,
+                action,
+                attempts: attempts + 1,
+            }))
+        })
+    }
+
+    /// The server applied item `id`: store its answer with it, atomically.
+    pub fn outbox_applied(&self, id: i64, order: &Order) -> Result<(), StoreError> {
+        self.with(|c| {
+            let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            tx.execute(
+                "UPDATE outbox SET state='applied', error=NULL, updated_at=?2 WHERE id=?1",
+                params![id, Utc::now().to_rfc3339()],
+            )?;
+            upsert(&tx, order)?;
+            tx.commit()?;
+            Ok(())
+        })
+    }
+
+    /// The server refused item `id` for good; keep why, and the order as
+    /// the server has it now.
+    pub fn outbox_rejected(
+        &self,
+        id: i64,
+        why: &str,
+        current: Option<&Order>,
+    ) -> Result<(), StoreError> {
+        self.with(|c| {
+            let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            tx.execute(
+                "UPDATE outbox SET state='rejected', error=?2, updated_at=?3 WHERE id=?1",
+                params![id, why, Utc::now().to_rfc3339()],
+            )?;
+            if let Some(o) = current {
+                upsert(&tx, o)?;
+            }
+            tx.commit()?;
+            Ok(())
+        })
+    }
+
+    /// Puts item `id` back in the queue after a failed try (same key).
+    pub fn outbox_retry(&self, id: i64, why: &str) -> Result<(), StoreError> {
+        self.with(|c| {
+            c.execute(
+                "UPDATE outbox SET state='queued', error=?2, updated_at=?3 WHERE id=?1",
+                params![id, why, Utc::now().to_rfc3339()],
+            )?;
+            Ok(())
+        })
+    }
+
+    /// The clerk has read a refusal: close it, and drop the actions that
+    /// were queued after it on the same order (they assumed a state that
+    /// never came).
+    pub fn dismiss_rejection(&self, order_no: &str) -> Result<(), StoreError> {
+        self.with(|c| {
+            let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let first: Option<i64> = tx
+                .query_row(
+                    "SELECT min(id) FROM outbox WHERE order_no = ?1 AND state = 'rejected'",
+                    [order_no],
+                    |r| r.get(0),
+                )
+                .optional()?
+                .flatten();
+            if let Some(id) = first {
+                let now = Utc::now().to_rfc3339();
+                tx.execute(
+                    "UPDATE outbox SET state='dismissed', updated_at=?3 WHERE order_no=?1 AND id=?2",
+                    params![order_no, id, now],
+                )?;
+                tx.execute(
+                    "UPDATE outbox SET state='discarded', updated_at=?3 WHERE order_no=?1 AND id>?2 AND state IN ('queued','sending')",
+                    params![order_no, id, now],
+                )?;
+            }
+            tx.commit()?;
+            Ok(())
+        })
+    }
+
+    /// Actions not yet answered by the server.
+    pub fn pending_count(&self) -> Result<i64, StoreError> {
+        self.with(|c| {
+            Ok(c.query_row(
+                "SELECT count(*) FROM outbox WHERE state IN ('queued','sending')",
+                [],
+                |r| r.get(0),
+            )?)
+        })
+    }
+
+    /// Every outbox entry's state, oldest first (for tests and support).
+    pub fn outbox_states(&self) -> Result<Vec<(String, String, Option<String>)>, StoreError> {
+        self.with(|c| {
+            let mut st = c.prepare("SELECT order_no, state, error FROM outbox ORDER BY id")?;
+            let rows = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+            Ok(rows.collect::<rusqlite::Result<_>>()?)
+        })
+    }
+
+    fn row_for(c: &Connection, order: Order) -> Result<OrderRow, StoreError> {
+        let last: Option<(String, String, Option<String>)> = c
+            .query_row(
+                "SELECT state, body, error FROM outbox WHERE order_no = ?1
+                 AND state IN ('queued','sending','rejected','applied') ORDER BY id DESC LIMIT 1",
+                [&order.order_no],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .optional()?;
+        let (outbox, pending_action) = match last {
+            None => (OutboxState::None, None),
+            Some((state, body, error)) => {
+                let action = serde_json::from_str::<Action>(&body).ok();
+                match state.as_str() {
+                    "queued" => (OutboxState::Queued, action),
+                    "sending" => (OutboxState::Sending, action),
+                    "rejected" => (OutboxState::Rejected(error.unwrap_or_default()), None),
+                    _ => (OutboxState::Synced, None),
+                }
+            }
+        };
+        Ok(OrderRow {
+            order,
+            outbox,
+            pending_action,
+        })
+    }
+
+    /// One cached order with its outbox state.
+    pub fn order(&self, order_no: &str) -> Result<Option<OrderRow>, StoreError> {
+        self.with(|c| {
+            let body: Option<String> = c
+                .query_row(
+                    "SELECT body FROM orders WHERE order_no = ?1",
+                    [order_no],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            match body {
+                None => Ok(None),
+                Some(b) => Ok(Some(Self::row_for(c, parse_order(&b)?)?)),
+            }
+        })
+    }
+
+    /// One page of the order list and the total count, straight from the
+    /// indexes: the list never loads every order.
+    pub fn page(&self, q: &PageQuery) -> Result<(Vec<OrderRow>, i64), StoreError> {
+        let mut sql_where = String::from(" WHERE (?1 IS NULL OR status = ?1)");
+        let mut arg2: Option<String> = None;
+        match &q.filter {
+            ListFilter::All => {}
+            ListFilter::Pool { hq_code } => {
+                sql_where.push_str(
+                    " AND (current_outlet_code = '' OR current_outlet_code = ?2
+                       OR current_outlet_code NOT IN (SELECT code FROM outlets))",
+                );
+                arg2 = Some(hq_code.clone());
+            }
+            ListFilter::Outlets(codes) => {
+                sql_where.push_str(" AND current_outlet_code IN (SELECT value FROM json_each(?2))");
+                arg2 = Some(serde_json::to_string(codes).map_err(json_err)?);
+            }
+        }
+        let order = match q.sort {
+            SortOrder::OldestFirst => "created_at ASC, order_no ASC",
+            SortOrder::NewestFirst => "created_at DESC, order_no DESC",
+        };
+        let status = q.status.map(|s| s.as_str().to_owned());
+        self.with(|c| {
+            let total: i64 = c.query_row(
+                &format!("SELECT count(*) FROM orders{sql_where}"),
+                params![status, arg2],
+                |r| r.get(0),
+            )?;
+            let mut st = c.prepare_cached(&format!(
+                "SELECT body FROM orders{sql_where} ORDER BY {order} LIMIT ?3 OFFSET ?4"
+            ))?;
+            let bodies: Vec<String> = st
+                .query_map(params![status, arg2, q.limit, q.offset], |r| r.get(0))?
+                .collect::<rusqlite::Result<_>>()?;
+            let mut rows = Vec::with_capacity(bodies.len());
+            for b in bodies {
+                match parse_order(&b) {
+                    Ok(o) => rows.push(Self::row_for(c, o)?),
+                    Err(e) => tracing::warn!("cached order unreadable: {e}"),
+                }
+            }
+            Ok((rows, total))
+        })
+    }
+
+    /// Pending orders nobody has phoned yet and nobody has acted on here,
+    /// for the new-order alert and the navigation badge.
+    pub fn uncontacted(&self) -> Result<i64, StoreError> {
+        self.with(|c| {
+            Ok(c.query_row(
+                "SELECT count(*) FROM orders o WHERE o.status = 'pending' AND o.contacted = 0
+                   AND NOT EXISTS (SELECT 1 FROM outbox b WHERE b.order_no = o.order_no
+                                   AND b.state IN ('queued','sending'))",
+                [],
+                |r| r.get(0),
+            )?)
+        })
+    }
+
+    /// When the last page was pulled.
+    pub fn last_pull(&self) -> Result<Option<DateTime<Utc>>, StoreError> {
+        self.with(|c| {
+            Ok(get_meta(c, "last_pull")?
+                .and_then(|v| DateTime::parse_from_rfc3339(&v).ok())
+                .map(|t| t.with_timezone(&Utc)))
+        })
+    }
+}

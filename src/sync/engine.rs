@@ -1,0 +1,334 @@
+//! The sync engine (RELIABILITY.md): pushes the outbox with the same key on
+//! every retry, pulls the change feed page by page, and says what happened.
+//! It holds its own cache connection and never touches the GUI thread.
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+
+use super::client::{ClientError, HubClient, is_transient};
+use crate::store::{Store, StoreError};
+
+/// Capped exponential backoff with full jitter.
+#[derive(Debug, Clone)]
+pub struct Backoff {
+    attempt: u32,
+    base: Duration,
+    cap: Duration,
+}
+
+impl Backoff {
+    /// From `base` doubling up to `cap`.
+    pub fn new(base: Duration, cap: Duration) -> Self {
+        Backoff {
+            attempt: 0,
+            base,
+            cap,
+        }
+    }
+
+    /// The next wait: a random time up to the current ceiling, but never
+    /// before the server's `Retry-After`.
+    pub fn next(&mut self, retry_after: Option<Duration>) -> Duration {
+        let ceiling = self
+            .base
+            .saturating_mul(1u32.checked_shl(self.attempt.min(16)).unwrap_or(u32::MAX))
+            .min(self.cap);
+        self.attempt = self.attempt.saturating_add(1);
+        let jitter = (uuid::Uuid::new_v4().as_u128() as u64) % (ceiling.as_millis() as u64 + 1);
+        let wait = Duration::from_millis(jitter);
+        retry_after.map_or(wait, |r| wait.max(r))
+    }
+
+    /// After a success.
+    pub fn reset(&mut self) {
+        self.attempt = 0;
+    }
+}
+
+/// What one sync round did.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Report {
+    /// The server answered something.
+    pub online: bool,
+    /// Actions the server applied this round.
+    pub pushed: usize,
+    /// Actions the server refused this round.
+    pub rejected: usize,
+    /// Orders written from the feed.
+    pub pulled: usize,
+    /// Orders dropped because they left the view.
+    pub removed: usize,
+    /// Actions still waiting.
+    pub pending: i64,
+    /// Server clock minus this PC's clock.
+    pub server_offset_ms: Option<i64>,
+    /// The last problem, for the status bar.
+    pub error: Option<String>,
+    /// The token is no longer accepted: log in again.
+    pub need_login: bool,
+    /// Wait this long before the next round (backoff).
+    pub retry_in: Option<Duration>,
+    /// When the round ended (this PC's clock, for display only).
+    pub at: Option<DateTime<Utc>>,
+}
+
+impl Report {
+    /// Whether the cache changed, so lists should reload.
+    pub fn changed(&self) -> bool {
+        self.pushed + self.rejected + self.pulled + self.removed > 0
+    }
+}
+
+enum Stop {
+    Offline(String),
+    Login,
+    Retry(Duration, String),
+    Store(StoreError),
+}
+
+/// Pushes and pulls for one logged-in user.
+pub struct Engine {
+    client: HubClient,
+    store: Store,
+    page_size: i64,
+    backoff: Backoff,
+}
+
+impl Engine {
+    /// An engine using `client` (with its token) and its own `store`.
+    pub fn new(client: HubClient, store: Store, page_size: i64) -> Self {
+        Engine {
+            client,
+            store,
+            page_size: page_size.clamp(1, 1000),
+            backoff: Backoff::new(Duration::from_millis(500), Duration::from_secs(60)),
+        }
+    }
+
+    /// Replaces the client (a new token after logging in again).
+    pub fn set_client(&mut self, client: HubClient) {
+        self.client = client;
+    }
+
+    /// Changes the feed page size.
+    pub fn set_page_size(&mut self, n: i64) {
+        self.page_size = n.clamp(1, 1000);
+    }
+
+    /// One round: push the outbox, then pull the feed.
+    pub async fn sync_once(&mut self) -> Report {
+        let mut r = Report::default();
+        let outcome = match self.push(&mut r).await {
+            Ok(()) => self.pull(&mut r).await,
+            Err(s) => Err(s),
+        };
+        match outcome {
+            Ok(()) => {
+                self.backoff.reset();
+                r.online = true;
+            }
+            Err(Stop::Offline(e)) => {
+                r.online = false;
+                r.error = Some(e);
+                r.retry_in = Some(self.backoff.next(None));
+            }
+            Err(Stop::Login) => {
+                r.online = true;
+                r.need_login = true;
+            }
+            Err(Stop::Retry(d, e)) => {
+                r.error = Some(e);
+                r.retry_in = Some(d);
+            }
+            Err(Stop::Store(e)) => {
+                r.online = true;
+                r.error = Some(e.to_string());
+                r.retry_in = Some(self.backoff.next(None));
+            }
+        }
+        r.pending = self
+            .blocking(|s| s.pending_count())
+            .await
+            .unwrap_or(r.pending);
+        r.at = Some(Utc::now());
+        r
+    }
+
+    async fn blocking<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&Store) -> Result<T, StoreError> + Send + 'static,
+    ) -> Result<T, StoreError> {
+        self.store.run(f).await
+    }
+
+    /// Sends queued actions in order until the queue is empty or something
+    /// stops it.
+    async fn push(&mut self, r: &mut Report) -> Result<(), Stop> {
+        loop {
+            let Some(item) = self
+                .blocking(|s| s.next_outbox())
+                .await
+                .map_err(Stop::Store)?
+            else {
+                return Ok(());
+            };
+            let answer = self
+                .client
+                .act(&item.order_no, &item.key, &item.action)
+                .await;
+            let id = item.id;
+            match answer {
+                Ok(order) => {
+                    r.online = true;
+                    r.pushed += 1;
+                    self.backoff.reset();
+                    self.blocking(move |s| s.outbox_applied(id, &order))
+                        .await
+                        .map_err(Stop::Store)?;
+                }
+                Err(e) => {
+                    let why = describe(&e);
+                    match classify(&e) {
+                        Verdict::Final => {
+                            r.online = true;
+                            r.rejected += 1;
+                            let current = e
+                                .detail()
+                                .and_then(|d| d.order.clone())
+                                .and_then(|v| serde_json::from_value(v).ok());
+                            let w = why.clone();
+                            self.blocking(move |s| s.outbox_rejected(id, &w, current.as_ref()))
+                                .await
+                                .map_err(Stop::Store)?;
+                        }
+                        Verdict::Login => {
+                            self.requeue(id, &why).await?;
+                            return Err(Stop::Login);
+                        }
+                        Verdict::Offline => {
+                            self.requeue(id, &why).await?;
+                            return Err(Stop::Offline(why));
+                        }
+                        Verdict::Later => {
+                            self.requeue(id, &why).await?;
+                            let wait = self.backoff.next(e.retry_after().map(Duration::from_secs));
+                            return Err(Stop::Retry(wait, why));
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    async fn requeue(&self, id: i64, why: &str) -> Result<(), Stop> {
+        let w = why.to_owned();
+        self.blocking(move |s| s.outbox_retry(id, &w))
+            .await
+            .map_err(Stop::Store)
+    }
+
+    /// Pulls pages until the server says there is no more. Each page and
+    /// its cursor are written in one transaction.
+    async fn pull(&mut self, r: &mut Report) -> Result<(), Stop> {
+        let mut cursor = self.blocking(|s| s.cursor()).await.map_err(Stop::Store)?;
+        let mut resynced = false;
+        loop {
+            let sent = Utc::now();
+            match self.client.changes(cursor.as_deref(), self.page_size).await {
+                Ok(page) => {
+                    r.online = true;
+                    let received = Utc::now();
+                    // Half the round trip is the best guess of when the
+                    // server read its clock.
+                    let mid = sent + (received - sent) / 2;
+                    let offset = (page.server_time - mid).num_milliseconds();
+                    r.server_offset_ms = Some(offset);
+                    r.pulled += page.orders.len();
+                    r.removed += page.removed.len();
+                    let more = page.more;
+                    let next = page.cursor.clone();
+                    self.blocking(move |s| {
+                        s.apply_page(&page)?;
+                        s.set_server_offset_ms(offset)
+                    })
+                    .await
+                    .map_err(Stop::Store)?;
+                    if !more {
+                        return Ok(());
+                    }
+                    cursor = Some(next);
+                }
+                Err(e)
+                    if matches!(e.code(), Some("cursor_expired" | "invalid_cursor"))
+                        && !resynced =>
+                {
+                    // The server no longer knows our place: start over. The
+                    // outbox is untouched.
+                    resynced = true;
+                    self.blocking(|s| s.reset_orders())
+                        .await
+                        .map_err(Stop::Store)?;
+                    cursor = None;
+                }
+                Err(e) => {
+                    let why = describe(&e);
+                    return Err(match classify(&e) {
+                        Verdict::Login => Stop::Login,
+                        Verdict::Offline => Stop::Offline(why),
+                        _ => Stop::Retry(
+                            self.backoff.next(e.retry_after().map(Duration::from_secs)),
+                            why,
+                        ),
+                    });
+                }
+            }
+        }
+    }
+}
+
+enum Verdict {
+    /// The server decided: show it, never resend.
+    Final,
+    /// Log in again, then resume.
+    Login,
+    /// No answer at all.
+    Offline,
+    /// Outcome unknown or server busy: resend later with the same key.
+    Later,
+}
+
+fn classify(e: &ClientError) -> Verdict {
+    match e {
+        ClientError::Unreachable(_) => Verdict::Offline,
+        // A 2xx we could not read: it may have been applied; only the same
+        // key can tell.
+        ClientError::Decode(_) => Verdict::Later,
+        ClientError::Http { status: 401, .. } => Verdict::Login,
+        ClientError::Http { status, .. } if is_transient(*status) => Verdict::Later,
+        ClientError::Http { .. } => Verdict::Final,
+    }
+}
+
+fn describe(e: &ClientError) -> String {
+    match e.detail() {
+        Some(d) => d.message.clone(),
+        None => e.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_grows_to_its_cap_and_honours_retry_after() {
+        let mut b = Backoff::new(Duration::from_millis(100), Duration::from_secs(2));
+        for _ in 0..20 {
+            assert!(b.next(None) <= Duration::from_secs(2));
+        }
+        assert!(b.next(Some(Duration::from_secs(5))) >= Duration::from_secs(5));
+        b.reset();
+        assert!(b.next(None) <= Duration::from_millis(100));
+    }
+}
