@@ -61,6 +61,7 @@ fn log_in_as_admin(ui: &mut Ui<impl iced_test::program::Program + 'static>) {
         ui.wait_for("网点管理", Duration::from_secs(20)),
         "main window after login"
     );
+    ui.click("网点管理");
 }
 
 /// Whether the hub still has an outlet named `name`.

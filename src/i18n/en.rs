@@ -432,7 +432,6 @@ pub const TABLE: &[(&str, &str)] = &[
     ("orders.call_overdue", "Late {t}"),
     ("orders.refunding", "refunding"),
     ("orders.waiting", "waiting {t}"),
-    ("orders.overdue", "OVERDUE"),
     ("orders.pickup_yes", "Pickup"),
     ("orders.pickup_no", "Drop-off"),
     ("orders.pick_hint", "Pick an order in the list."),
@@ -525,4 +524,7 @@ pub const TABLE: &[(&str, &str)] = &[
         "{n} action(s) were refused by the server; see the orders marked Rejected.",
     ),
     ("orders.sent", "{n} action(s) confirmed by the server."),
+    ("orders.overdue_mark", "⚠ OVERDUE"),
+    ("orders.selector_hits", "Pick an outlet:"),
+    ("orders.selector_now", "Outlet selector: {outlet}"),
 ];

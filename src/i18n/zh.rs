@@ -374,7 +374,6 @@ pub const TABLE: &[(&str, &str)] = &[
     ("orders.call_overdue", "已超时 {t}"),
     ("orders.refunding", "退款中"),
     ("orders.waiting", "等待 {t}"),
-    ("orders.overdue", "超时"),
     ("orders.pickup_yes", "需上门"),
     ("orders.pickup_no", "自送网点"),
     ("orders.pick_hint", "在左侧列表中选择一张订单。"),
@@ -461,4 +460,7 @@ pub const TABLE: &[(&str, &str)] = &[
         "有 {n} 个操作被服务器拒绝，请查看标为“被拒绝”的订单。",
     ),
     ("orders.sent", "{n} 个操作已被服务器确认。"),
+    ("orders.overdue_mark", "⚠ 超时"),
+    ("orders.selector_hits", "选择网点："),
+    ("orders.selector_now", "当前网点选项：{outlet}"),
 ];

@@ -308,10 +308,13 @@ impl Store {
     }
 
     fn row_for(c: &Connection, order: Order) -> Result<OrderRow, StoreError> {
+        // A refusal the clerk has not dismissed shows before the actions
+        // queued after it: those wait for the clerk to read it.
         let last: Option<(String, String, Option<String>)> = c
             .query_row(
                 "SELECT state, body, error FROM outbox WHERE order_no = ?1
-                 AND state IN ('queued','sending','rejected','applied') ORDER BY id DESC LIMIT 1",
+                 AND state IN ('queued','sending','rejected','applied')
+                 ORDER BY state = 'rejected' DESC, id DESC LIMIT 1",
                 [&order.order_no],
                 |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
             )
@@ -358,7 +361,8 @@ impl Store {
         let mut sql_where = String::from(" WHERE (?1 IS NULL OR status = ?1)");
         let mut arg2: Option<String> = None;
         match &q.filter {
-            ListFilter::All => {}
+            // Both queries bind ?2; it must appear in the SQL (NULL here).
+            ListFilter::All => sql_where.push_str(" AND ?2 IS NULL"),
             ListFilter::Pool { hq_code } => {
                 sql_where.push_str(
                     " AND (current_outlet_code = '' OR current_outlet_code = ?2

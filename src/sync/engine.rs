@@ -2,7 +2,7 @@
 //! every retry, pulls the change feed page by page, and says what happened.
 //! It holds its own cache connection and never touches the GUI thread.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 
@@ -93,6 +93,9 @@ pub struct Engine {
     store: Store,
     page_size: i64,
     backoff: Backoff,
+    /// The server's `Retry-After`: no request before this (monotonic
+    /// clock), even when a round is started early ("sync now").
+    not_before: Option<(Instant, String)>,
 }
 
 impl Engine {
@@ -103,6 +106,7 @@ impl Engine {
             store,
             page_size: page_size.clamp(1, 1000),
             backoff: Backoff::new(Duration::from_millis(500), Duration::from_secs(60)),
+            not_before: None,
         }
     }
 
@@ -119,6 +123,18 @@ impl Engine {
     /// One round: push the outbox, then pull the feed.
     pub async fn sync_once(&mut self) -> Report {
         let mut r = Report::default();
+        if let Some((until, why)) = self.not_before.clone() {
+            let now = Instant::now();
+            if now < until {
+                r.online = true;
+                r.error = Some(why);
+                r.retry_in = Some(until - now);
+                r.pending = self.blocking(|s| s.pending_count()).await.unwrap_or(0);
+                r.at = Some(Utc::now());
+                return r;
+            }
+            self.not_before = None;
+        }
         let outcome = match self.push(&mut r).await {
             Ok(()) => self.pull(&mut r).await,
             Err(s) => Err(s),
@@ -212,13 +228,23 @@ impl Engine {
                         }
                         Verdict::Later => {
                             self.requeue(id, &why).await?;
-                            let wait = self.backoff.next(e.retry_after().map(Duration::from_secs));
+                            let wait = self.later(&e, &why);
                             return Err(Stop::Retry(wait, why));
                         }
                     }
                 }
             }
         }
+    }
+
+    /// The wait after a "try later" answer; the server's `Retry-After`
+    /// is also kept so no round sends anything before it.
+    fn later(&mut self, e: &ClientError, why: &str) -> Duration {
+        let after = e.retry_after().map(Duration::from_secs);
+        if let Some(a) = after {
+            self.not_before = Some((Instant::now() + a, why.to_owned()));
+        }
+        self.backoff.next(after)
     }
 
     async fn requeue(&self, id: i64, why: &str) -> Result<(), Stop> {
@@ -276,10 +302,7 @@ impl Engine {
                     return Err(match classify(&e) {
                         Verdict::Login => Stop::Login,
                         Verdict::Offline => Stop::Offline(why),
-                        _ => Stop::Retry(
-                            self.backoff.next(e.retry_after().map(Duration::from_secs)),
-                            why,
-                        ),
+                        _ => Stop::Retry(self.later(&e, &why), why),
                     });
                 }
             }

@@ -119,6 +119,10 @@ pub enum ReasonKind {
 pub enum Message {
     /// An outlet was picked in 网点选项.
     Selector(Choice<String>),
+    /// Typing in 网点选项.
+    SelectorQuery(String),
+    /// Enter in 网点选项: take the first match.
+    SelectorSubmit,
     /// 网点选项 cleared (empty selector).
     ClearSelector,
     /// The status filter changed.
@@ -185,7 +189,10 @@ pub enum Message {
 pub struct State {
     selector: Option<Choice<String>>,
     selector_set: bool,
-    choices: combo_box::State<Choice<String>>,
+    /// The outlets this user may pick in 网点选项 (their subtree).
+    mine: Vec<Choice<String>>,
+    /// What is typed in 网点选项 to find an outlet.
+    selector_query: String,
     assign_choices: combo_box::State<Choice<String>>,
     status: Option<Status>,
     sort: SortOrder,
@@ -205,7 +212,8 @@ impl Default for State {
         State {
             selector: None,
             selector_set: false,
-            choices: combo_box::State::new(Vec::new()),
+            mine: Vec::new(),
+            selector_query: String::new(),
             assign_choices: combo_box::State::new(Vec::new()),
             status: Some(Status::Pending),
             sort: SortOrder::OldestFirst,
@@ -241,7 +249,7 @@ impl State {
             .into_iter()
             .filter(|c| ctx.tree.is_within(&c.value, user))
             .collect();
-        self.choices = combo_box::State::new(mine);
+        self.mine = mine;
         let targets: Vec<Choice<String>> = widget::outlet_choices(ctx.tree)
             .into_iter()
             .filter(|c| crate::domain::dispatch::can_receive(&c.value, ctx.tree))
@@ -255,6 +263,20 @@ impl State {
             });
             self.selector_set = ctx.tree.get(user).is_some();
         }
+    }
+
+    /// Outlets matching what is typed in 网点选项 (at most eight).
+    fn matches(&self) -> Vec<Choice<String>> {
+        let q = self.selector_query.trim().to_lowercase();
+        if q.is_empty() {
+            return Vec::new();
+        }
+        self.mine
+            .iter()
+            .filter(|c| c.label.to_lowercase().contains(&q))
+            .take(8)
+            .cloned()
+            .collect()
     }
 
     /// The list filter for the current selector.
@@ -384,7 +406,14 @@ impl State {
     pub fn update(&mut self, message: Message, ctx: &Ctx<'_>) -> (Task<Message>, Option<Event>) {
         let lang = ctx.lang;
         match message {
+            Message::SelectorQuery(q) => self.selector_query = q,
+            Message::SelectorSubmit => {
+                if let Some(c) = self.matches().into_iter().next() {
+                    return self.update(Message::Selector(c), ctx);
+                }
+            }
             Message::Selector(c) => {
+                self.selector_query.clear();
                 self.selector = Some(c);
                 self.selector_set = true;
                 self.page = 0;
@@ -808,12 +837,16 @@ impl State {
         };
         let top = row![
             text(t("orders.selector")),
-            combo_box(
-                &self.choices,
-                &t("orders.selector_empty"),
-                self.selector.as_ref(),
-                Message::Selector
+            text_input(
+                &self
+                    .selector
+                    .as_ref()
+                    .map_or_else(|| t("orders.selector_empty"), |c| c.label.clone()),
+                &self.selector_query
             )
+            .id("order-selector")
+            .on_input(Message::SelectorQuery)
+            .on_submit(Message::SelectorSubmit)
             .padding(5)
             .width(240),
             widget::secondary(
@@ -844,6 +877,32 @@ impl State {
         .spacing(8)
         .align_y(Alignment::Center);
         let mut body = column![top].spacing(8);
+        let found = self.matches();
+        if !self.selector_query.trim().is_empty() {
+            let mut hits = row![widget::muted(t("orders.selector_hits")).size(12)].spacing(6);
+            if found.is_empty() {
+                hits = hits.push(widget::muted(t("outlets.no_match")).size(12));
+            }
+            for c in found {
+                hits = hits.push(
+                    button(text(c.label.clone()).size(12))
+                        .padding([2, 8])
+                        .style(button::secondary)
+                        .on_press(Message::Selector(c)),
+                );
+            }
+            body = body.push(hits.wrap().vertical_spacing(4));
+        }
+        if let Some(c) = &self.selector {
+            body = body.push(
+                widget::muted(i18n::tf(
+                    lang,
+                    "orders.selector_now",
+                    &[("outlet", &c.label)],
+                ))
+                .size(12),
+            );
+        }
         if self.uncontacted > 0 {
             body = body.push(widget::banner(
                 text(i18n::tf(
@@ -966,12 +1025,6 @@ impl State {
             "orders.waiting",
             &[("t", &sla::clock(timing.waiting))],
         );
-        let placed = if overdue {
-            // Not colour alone: the word says it too.
-            format!("⚠ {} {}", i18n::t(lang, "orders.overdue"), waiting)
-        } else {
-            waiting
-        };
         let content = row![
             column![
                 small(o.order_no.clone()),
@@ -1002,8 +1055,21 @@ impl State {
                 }
             ))
             .width(Length::FillPortion(7)),
-            column![small(short_time(o.created_at)), text(placed).size(11)]
-                .width(Length::FillPortion(14)),
+            column![
+                small(short_time(o.created_at)),
+                // Not colour alone: overdue rows say so in words too.
+                row![
+                    text(if overdue {
+                        i18n::t(lang, "orders.overdue_mark")
+                    } else {
+                        String::new()
+                    })
+                    .size(11),
+                    text(waiting).size(11)
+                ]
+                .spacing(4)
+            ]
+            .width(Length::FillPortion(14)),
             call,
             column![
                 small(status_line),

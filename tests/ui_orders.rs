@@ -1,0 +1,226 @@
+//! 阿里订单受理 driven by visible text and keys in iced_test's emulator,
+//! against a real order-hub: keyboard accept, return with a reason, red
+//! rows on server time, the outlet selector, 查询 across branches.
+
+mod common;
+#[path = "common/ui.rs"]
+mod ui;
+
+use std::time::Duration;
+
+use outlet_desk::config::{Paths, Settings};
+use outlet_desk::store::Store;
+use outlet_desk::ui::{Boot, ServerChoice, application};
+use serde_json::{Value, json};
+use ui::Ui;
+
+struct Env {
+    hub: outlet_desk::hub::EmbeddedHub,
+    dir: tempfile::TempDir,
+    rt: tokio::runtime::Runtime,
+}
+
+impl Env {
+    fn new() -> Env {
+        let (hub, dir) = common::embedded(true);
+        let rt = tokio::runtime::Runtime::new().unwrap();
+        Env { hub, dir, rt }
+    }
+
+    fn boot(&self, who: &str) -> Boot {
+        let paths = Paths::resolve(Some(self.dir.path().join(who))).unwrap();
+        let (store, _) = Store::open(&paths.cache_db()).unwrap();
+        Boot {
+            paths,
+            settings: Settings::default(),
+            server: ServerChoice::Remote(self.hub.url.clone()),
+            store,
+            notices: Vec::new(),
+        }
+    }
+
+    /// Places an order at `outlet`, placed `minutes_ago` by the server's
+    /// clock.
+    fn order(&self, no: &str, outlet: &str, minutes_ago: i64) {
+        let mut body = common::inbound(no, &format!("acct-{no}"), "扬州", Some(outlet));
+        body["created_at"] =
+            json!((chrono::Utc::now() - chrono::Duration::minutes(minutes_ago)).to_rfc3339());
+        body["shipper"]["name"] = json!(format!("客户{no}"));
+        let url = format!("{}/api/v1/inbound/orders", self.hub.url);
+        self.rt.block_on(async {
+            let r = reqwest::Client::new()
+                .post(url)
+                .bearer_auth(common::UPSTREAM)
+                .json(&body)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status(), 201);
+        });
+    }
+
+    /// The hub's view of an order (as admin).
+    fn server_order(&self, no: &str) -> Value {
+        self.rt.block_on(async {
+            let c = outlet_desk::sync::HubClient::new(&self.hub.url, Default::default()).unwrap();
+            let s = c.login("admin", common::ADMIN_PW).await.unwrap();
+            c.with_token(Some(s.token)).order(no).await.unwrap()
+        })
+    }
+
+    fn wait_status(&self, no: &str, status: &str) -> Value {
+        for _ in 0..100 {
+            let o = self.server_order(no);
+            if o["status"] == status {
+                return o;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        panic!("{no} never became {status}: {}", self.server_order(no));
+    }
+}
+
+fn log_in(ui: &mut Ui<impl iced_test::program::Program + 'static>, login: &str) {
+    ui.click("请输入登录名");
+    ui.type_text(login);
+    ui.click("请输入密码");
+    ui.type_text(common::DEMO_PW);
+    ui.enter();
+    assert!(
+        ui.wait_for("网点选项", Duration::from_secs(20)),
+        "orders screen after login"
+    );
+}
+
+#[test]
+fn a_clerk_accepts_an_order_with_the_keyboard() {
+    let env = Env::new();
+    env.order("K-1", "JS-YZ-01", 5);
+    let mut ui = Ui::start(application(env.boot("yz")));
+    log_in(&mut ui, "yz.clerk");
+    assert!(
+        ui.wait_for("K-1", Duration::from_secs(15)),
+        "the order arrives"
+    );
+    // The first row is selected; A opens 受理, Enter confirms.
+    ui.type_text("a");
+    ui.expect("受理订单 K-1");
+    ui.expect("确认重量（公斤）");
+    // The customer wants pickup: Tab to the time, type it, Enter.
+    ui.run("type tab");
+    ui.run("type tab");
+    ui.type_text("2026-11-27 09:30");
+    ui.enter();
+    let o = env.wait_status("K-1", "accepted");
+    assert_eq!(o["accepting_outlet_code"], "JS-YZ-01");
+    assert_eq!(o["pickup_time"], "2026-11-27T01:30:00Z", "09:30 China time");
+    assert_eq!(
+        o["cargo"]["weight_g"], 12000,
+        "the weight the clerk confirmed"
+    );
+    assert!(ui.wait_for("1 个操作已被服务器确认。", Duration::from_secs(15)));
+    assert!(!ui.sees("K-1"), "no longer pending");
+}
+
+#[test]
+fn a_clerk_returns_an_order_with_a_reason() {
+    let env = Env::new();
+    env.order("R-1", "JS-YZ-01", 5);
+    let mut ui = Ui::start(application(env.boot("yz")));
+    log_in(&mut ui, "yz.clerk");
+    assert!(ui.wait_for("R-1", Duration::from_secs(15)));
+    ui.click("打回 (R)");
+    ui.expect("打回订单 R-1");
+    // Without a reason: refused locally with a message.
+    ui.click("确定打回 (Enter)");
+    ui.expect("请选择有效的反馈原因");
+    ui.type_text("2"); // 联系不上客户
+    ui.click("确定打回 (Enter)");
+    let o = env.wait_status("R-1", "pending");
+    let o = if o["current_outlet_code"].is_null() {
+        o
+    } else {
+        std::thread::sleep(Duration::from_secs(2));
+        env.server_order("R-1")
+    };
+    assert!(
+        o["current_outlet_code"].is_null(),
+        "back to the HQ pool: {o}"
+    );
+    assert_eq!(o["last_reason_code"], "unreachable");
+}
+
+#[test]
+fn an_order_placed_three_hours_ago_is_red_and_a_fresh_one_is_not() {
+    let env = Env::new();
+    env.order("OLD-1", "JS-YZ-01", 180);
+    env.order("NEW-1", "JS-YZ-01", 12);
+    let mut ui = Ui::start(application(env.boot("yz")));
+    log_in(&mut ui, "yz.clerk");
+    assert!(ui.wait_for("OLD-1", Duration::from_secs(15)));
+    ui.expect("NEW-1");
+    // One overdue mark: the old order's. The fresh one counts down (amber
+    // under five minutes).
+    ui.expect("⚠ 超时");
+    let shot = env.dir.path().join("orders.png");
+    let theme = outlet_desk::ui::theme::theme(outlet_desk::ui::theme::Style::ClassicBlue);
+    ui.screenshot(&theme, &shot);
+    if let Ok(dir) = std::env::var("OUTLET_DESK_SHOTS") {
+        let _ = std::fs::copy(
+            &shot,
+            std::path::Path::new(&dir).join("orders-red-amber.png"),
+        );
+    }
+}
+
+#[test]
+fn the_selector_narrows_the_list_within_the_users_subtree() {
+    let env = Env::new();
+    env.order("S-YZ", "JS-YZ-01", 5);
+    env.order("S-NJ", "JS-NJ", 5);
+    env.order("S-HZ", "ZJ-HZ", 5);
+    let mut ui = Ui::start(application(env.boot("js")));
+    log_in(&mut ui, "js.clerk");
+    assert!(ui.wait_for("S-YZ", Duration::from_secs(15)));
+    ui.expect("S-NJ");
+    assert!(
+        !ui.sees("S-HZ"),
+        "another branch's order never reaches a Jiangsu clerk"
+    );
+    ui.click("（空）全部网点");
+    ui.type_text("JS-NJ");
+    ui.enter();
+    ui.expect("当前网点选项：南京办事处 (JS-NJ)");
+    assert!(ui.wait_for("S-NJ", Duration::from_secs(5)));
+    assert!(
+        !ui.sees("S-YZ"),
+        "the selector narrowed the list to 南京办事处"
+    );
+    ui.click("清除");
+    assert!(ui.wait_for("S-YZ", Duration::from_secs(5)));
+}
+
+#[test]
+fn query_finds_another_branchs_order_with_limited_data() {
+    let env = Env::new();
+    env.order("Q-BJ", "BJ-CY", 5);
+    let mut ui = Ui::start(application(env.boot("yz")));
+    log_in(&mut ui, "yz.clerk");
+    ui.click("输入订单号查询");
+    ui.type_text("Q-BJ");
+    ui.enter();
+    ui.expect("订单查询");
+    ui.expect("状态：待受理");
+    ui.expect("当前网点：北京朝阳营业部 (BJ-CY)");
+    ui.expect("该订单不在您的管辖范围内，仅显示状态和网点。");
+    assert!(!ui.sees("客户Q-BJ"), "no customer data outside the subtree");
+    ui.click("确定");
+    // A number that does not exist says so, rather than "no such order".
+    ui.click("Q-BJ");
+    for _ in 0..4 {
+        ui.run("type backspace");
+    }
+    ui.type_text("NOPE-1");
+    ui.enter();
+    ui.expect("服务器上没有这个订单号，请核对后再查。");
+}
