@@ -68,6 +68,9 @@ pub struct Settings {
     pub sound: bool,
     /// Last login name, pre-filled on the login screen.
     pub last_login: String,
+    /// `auto` (GPU, falling back to software) or `software`: set by the
+    /// client itself after the GPU renderer failed to start on this PC.
+    pub renderer: String,
 }
 
 impl Default for Settings {
@@ -80,6 +83,7 @@ impl Default for Settings {
             font_size: shipped.font_size,
             sound: shipped.sound,
             last_login: String::new(),
+            renderer: "auto".into(),
         }
     }
 }
@@ -169,6 +173,11 @@ impl Settings {
                 "last_login" => value
                     .as_str()
                     .map(|v| s.last_login = v.to_owned())
+                    .is_some(),
+                "renderer" => value
+                    .as_str()
+                    .filter(|v| matches!(*v, "auto" | "software"))
+                    .map(|v| s.renderer = v.to_owned())
                     .is_some(),
                 _ => {
                     warnings.push(format!("{origin}: unknown setting `{key}` ignored"));

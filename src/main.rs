@@ -5,6 +5,7 @@
 
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::{Duration, Instant};
 
 use clap::Parser;
 use outlet_desk::config::{Paths, Settings};
@@ -14,6 +15,10 @@ use outlet_desk::ui::{self, Boot, ServerChoice, app::DemoAccount};
 
 /// Password of every account in the embedded demo (loopback only).
 const DEMO_PASSWORD: &str = "demo1234";
+
+/// Set on the copy of the client relaunched with the software renderer,
+/// so it never relaunches again.
+const RELAUNCHED: &str = "OUTLET_DESK_SOFTWARE_RELAUNCH";
 
 /// The outlet-desk client.
 #[derive(Debug, Parser)]
@@ -28,16 +33,40 @@ struct Args {
     server: Option<String>,
 }
 
+/// Logs to stderr and to `outlet-desk.log` in the data dir: on Windows the
+/// client has no console, so the file is where a failure can be read.
+fn init_logging(paths: &Paths) {
+    use tracing_subscriber::fmt::writer::MakeWriterExt;
+    let filter = || {
+        tracing_subscriber::EnvFilter::try_from_default_env()
+            .unwrap_or_else(|_| "info,wgpu=warn,wgpu_hal=error,naga=warn,iced_wgpu=warn".into())
+    };
+    let _ = std::fs::create_dir_all(&paths.data_dir);
+    let path = paths.data_dir.join("outlet-desk.log");
+    // Keep one old log; a log never grows past a few MB.
+    if std::fs::metadata(&path).is_ok_and(|m| m.len() > 4 * 1024 * 1024) {
+        let _ = std::fs::rename(&path, paths.data_dir.join("outlet-desk.log.1"));
+    }
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&path);
+    match file {
+        Ok(f) => tracing_subscriber::fmt()
+            .with_env_filter(filter())
+            .with_ansi(false)
+            .with_writer(std::io::stderr.and(std::sync::Mutex::new(f)))
+            .init(),
+        Err(_) => tracing_subscriber::fmt()
+            .with_env_filter(filter())
+            .with_writer(std::io::stderr)
+            .init(),
+    }
+}
+
 fn main() -> ExitCode {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| "info,wgpu=warn,naga=warn,iced_wgpu=warn".into()),
-        )
-        .with_writer(std::io::stderr)
-        .init();
     let args = Args::parse();
-    let paths = match Paths::resolve(args.data_dir) {
+    let paths = match Paths::resolve(args.data_dir.clone()) {
         Ok(p) => p,
         Err(e) => {
             eprintln!("outlet-desk: {e}");
@@ -45,12 +74,29 @@ fn main() -> ExitCode {
         }
     };
     let (settings, mut notices) = Settings::load(&paths.settings_file());
+    let software = settings.renderer == "software"
+        || std::env::var("ICED_BACKEND").is_ok_and(|v| v == "tiny-skia");
+    if settings.renderer == "software" && std::env::var_os("ICED_BACKEND").is_none() {
+        // SAFETY: no other thread exists yet; iced reads this when it
+        // creates its renderer.
+        unsafe { std::env::set_var("ICED_BACKEND", "tiny-skia") };
+    }
+    init_logging(&paths);
     for w in &notices {
         tracing::warn!("{w}");
     }
+    tracing::info!(
+        "renderer: {}",
+        if software {
+            "software (tiny-skia)"
+        } else {
+            "GPU (wgpu), software fallback"
+        }
+    );
     let (store, problem) = match Store::open(&paths.cache_db()) {
         Ok(s) => s,
         Err(e) => {
+            tracing::error!("{e}");
             eprintln!("outlet-desk: {e}");
             return ExitCode::FAILURE;
         }
@@ -65,7 +111,7 @@ fn main() -> ExitCode {
         .filter(|s| !s.trim().is_empty())
         .or_else(|| Some(settings.server_url.clone()).filter(|s| !s.trim().is_empty()));
     // Held until the window closes: dropping it stops the embedded hub.
-    let mut _embedded = None;
+    let mut embedded = None;
     let server = match url {
         Some(u) => ServerChoice::Remote(u.trim().to_owned()),
         None => {
@@ -76,6 +122,7 @@ fn main() -> ExitCode {
             let hub = match EmbeddedHub::spawn(cfg) {
                 Ok(h) => h,
                 Err(e) => {
+                    tracing::error!("{e}");
                     eprintln!("outlet-desk: {e}");
                     return ExitCode::FAILURE;
                 }
@@ -93,23 +140,56 @@ fn main() -> ExitCode {
                 password: DEMO_PASSWORD.into(),
             }));
             let url = hub.url.clone();
-            _embedded = Some(hub);
+            embedded = Some(hub);
             ServerChoice::Embedded { url, accounts }
         }
     };
     tracing::info!("server: {}", server.url());
+    let settings_path = paths.settings_file();
     let boot = Boot {
         paths,
-        settings,
+        settings: settings.clone(),
         server,
         store,
         notices,
     };
-    match ui::application(boot).run() {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("outlet-desk: {e}");
-            ExitCode::FAILURE
+    let started = Instant::now();
+    let outcome = std::panic::catch_unwind(move || ui::application(boot).run());
+    let failure = match outcome {
+        Ok(Ok(())) => return ExitCode::SUCCESS,
+        Ok(Err(e)) => e.to_string(),
+        Err(_) => "the renderer panicked".to_owned(),
+    };
+    tracing::error!("outlet-desk stopped: {failure}");
+    // Old graphics drivers are common on outlet PCs: when the GPU path dies
+    // while starting, come back up on the software renderer and remember it.
+    let early = started.elapsed() < Duration::from_secs(30);
+    if early && !software && std::env::var_os(RELAUNCHED).is_none() {
+        drop(embedded);
+        let remembered = Settings {
+            renderer: "software".into(),
+            ..settings
+        };
+        if let Err(e) = remembered.save(&settings_path) {
+            tracing::warn!("could not remember the software renderer: {e}");
         }
+        tracing::warn!("relaunching with the software renderer (tiny-skia)");
+        let status = std::env::current_exe().and_then(|exe| {
+            std::process::Command::new(exe)
+                .args(std::env::args_os().skip(1))
+                .env("ICED_BACKEND", "tiny-skia")
+                .env(RELAUNCHED, "1")
+                .status()
+        });
+        return match status {
+            Ok(s) if s.success() => ExitCode::SUCCESS,
+            Ok(_) => ExitCode::FAILURE,
+            Err(e) => {
+                tracing::error!("relaunch failed: {e}");
+                ExitCode::FAILURE
+            }
+        };
     }
+    eprintln!("outlet-desk: {failure}");
+    ExitCode::FAILURE
 }

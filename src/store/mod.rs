@@ -12,7 +12,7 @@ use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use rusqlite_migration::{M, Migrations};
 
 mod orders;
-pub use orders::{ListFilter, OrderRow, OutboxItem, OutboxState, PageQuery, SortOrder};
+pub use orders::{COUNT_CAP, ListFilter, OrderRow, OutboxItem, OutboxState, PageQuery, SortOrder};
 
 use crate::api::SessionUser;
 use crate::domain::{Outlet, Staff};
@@ -74,6 +74,7 @@ fn migrations() -> Migrations<'static> {
         CREATE TABLE outbox (
             id INTEGER PRIMARY KEY AUTOINCREMENT,
             key TEXT NOT NULL UNIQUE,
+            login TEXT NOT NULL DEFAULT '',
             order_no TEXT NOT NULL,
             body TEXT NOT NULL,
             state TEXT NOT NULL,

@@ -13,6 +13,9 @@ fn json_err(e: serde_json::Error) -> StoreError {
     StoreError::Db(e.to_string())
 }
 
+/// The list counts at most this many (and one more, to say "more").
+pub const COUNT_CAP: i64 = 10_000;
+
 /// Where the clerk's latest action on an order stands.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum OutboxState {
@@ -155,17 +158,42 @@ impl Store {
         self.with(|c| set_meta(c, "server_offset_ms", &ms.to_string()))
     }
 
+    /// Makes the cache `login`'s: when someone else used this PC last, their
+    /// orders (another branch's customers) are dropped before anything is
+    /// shown. Their unsent actions stay, and are only ever sent as theirs.
+    pub fn claim(&self, login: &str) -> Result<bool, StoreError> {
+        self.with(|c| {
+            let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let owner = get_meta(&tx, "owner")?;
+            let changed = owner.as_deref() != Some(login);
+            if changed {
+                tx.execute("DELETE FROM orders", [])?;
+                tx.execute("DELETE FROM meta WHERE key = 'cursor'", [])?;
+                set_meta(&tx, "owner", login)?;
+            }
+            tx.commit()?;
+            Ok(changed)
+        })
+    }
+
+    /// Who the cached orders belong to.
+    pub fn owner(&self) -> Result<Option<String>, StoreError> {
+        self.with(|c| get_meta(c, "owner"))
+    }
+
     /// Saves a clerk's action in the outbox, durably, before anything is
-    /// sent; returns its idempotency key.
+    /// sent; returns its idempotency key. The action belongs to the cache's
+    /// owner (see [`Store::claim`]).
     pub fn enqueue(&self, order_no: &str, action: &Action) -> Result<String, StoreError> {
         let key = uuid::Uuid::new_v4().to_string();
         let body = serde_json::to_string(action).map_err(json_err)?;
         let now = Utc::now().to_rfc3339();
         self.with(|c| {
             let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let owner = get_meta(&tx, "owner")?.unwrap_or_default();
             tx.execute(
-                "INSERT INTO outbox(key, order_no, body, state, created_at, updated_at) VALUES (?1,?2,?3,'queued',?4,?4)",
-                params![key, order_no, body, now],
+                "INSERT INTO outbox(key, login, order_no, body, state, created_at, updated_at) VALUES (?1,?2,?3,?4,'queued',?5,?5)",
+                params![key, owner, order_no, body, now],
             )?;
             tx.commit()?;
             Ok(())
@@ -184,6 +212,7 @@ impl Store {
                 .query_row(
                     "SELECT o.id, o.key, o.order_no, o.body, o.attempts FROM outbox o
                      WHERE o.state IN ('queued','sending')
+                       AND o.login = coalesce((SELECT value FROM meta WHERE key = 'owner'), '')
                        AND NOT EXISTS (SELECT 1 FROM outbox r WHERE r.order_no = o.order_no
                                        AND r.id < o.id AND r.state = 'rejected')
                      ORDER BY o.id LIMIT 1",
@@ -291,7 +320,8 @@ impl Store {
     pub fn pending_count(&self) -> Result<i64, StoreError> {
         self.with(|c| {
             Ok(c.query_row(
-                "SELECT count(*) FROM outbox WHERE state IN ('queued','sending')",
+                "SELECT count(*) FROM outbox WHERE state IN ('queued','sending')
+                   AND login = coalesce((SELECT value FROM meta WHERE key = 'owner'), '')",
                 [],
                 |r| r.get(0),
             )?)
@@ -358,39 +388,57 @@ impl Store {
     /// One page of the order list and the total count, straight from the
     /// indexes: the list never loads every order.
     pub fn page(&self, q: &PageQuery) -> Result<(Vec<OrderRow>, i64), StoreError> {
-        let mut sql_where = String::from(" WHERE (?1 IS NULL OR status = ?1)");
-        let mut arg2: Option<String> = None;
+        // Built per filter so SQLite can use the (status, created_at) and
+        // (current_outlet_code, status, created_at) indexes.
+        let mut conds: Vec<String> = Vec::new();
+        let mut args: Vec<rusqlite::types::Value> = Vec::new();
+        if let Some(st) = q.status {
+            conds.push("status = ?".into());
+            args.push(st.as_str().to_owned().into());
+        }
         match &q.filter {
-            // Both queries bind ?2; it must appear in the SQL (NULL here).
-            ListFilter::All => sql_where.push_str(" AND ?2 IS NULL"),
+            ListFilter::All => {}
             ListFilter::Pool { hq_code } => {
-                sql_where.push_str(
-                    " AND (current_outlet_code = '' OR current_outlet_code = ?2
-                       OR current_outlet_code NOT IN (SELECT code FROM outlets))",
+                conds.push(
+                    "(current_outlet_code = '' OR current_outlet_code = ?
+                      OR current_outlet_code NOT IN (SELECT code FROM outlets))"
+                        .into(),
                 );
-                arg2 = Some(hq_code.clone());
+                args.push(hq_code.clone().into());
             }
             ListFilter::Outlets(codes) => {
-                sql_where.push_str(" AND current_outlet_code IN (SELECT value FROM json_each(?2))");
-                arg2 = Some(serde_json::to_string(codes).map_err(json_err)?);
+                conds.push("current_outlet_code IN (SELECT value FROM json_each(?))".into());
+                args.push(serde_json::to_string(codes).map_err(json_err)?.into());
             }
         }
+        let sql_where = if conds.is_empty() {
+            String::new()
+        } else {
+            format!(" WHERE {}", conds.join(" AND "))
+        };
         let order = match q.sort {
             SortOrder::OldestFirst => "created_at ASC, order_no ASC",
             SortOrder::NewestFirst => "created_at DESC, order_no DESC",
         };
-        let status = q.status.map(|s| s.as_str().to_owned());
         self.with(|c| {
+            // Counting stops at COUNT_CAP: the pager says "10000+" rather
+            // than walking a national backlog on every refresh.
             let total: i64 = c.query_row(
-                &format!("SELECT count(*) FROM orders{sql_where}"),
-                params![status, arg2],
+                &format!(
+                    "SELECT count(*) FROM (SELECT 1 FROM orders{sql_where} LIMIT {})",
+                    COUNT_CAP + 1
+                ),
+                rusqlite::params_from_iter(args.iter()),
                 |r| r.get(0),
             )?;
+            let mut page_args = args.clone();
+            page_args.push(q.limit.into());
+            page_args.push(q.offset.into());
             let mut st = c.prepare_cached(&format!(
-                "SELECT body FROM orders{sql_where} ORDER BY {order} LIMIT ?3 OFFSET ?4"
+                "SELECT body FROM orders{sql_where} ORDER BY {order} LIMIT ? OFFSET ?"
             ))?;
             let bodies: Vec<String> = st
-                .query_map(params![status, arg2, q.limit, q.offset], |r| r.get(0))?
+                .query_map(rusqlite::params_from_iter(page_args.iter()), |r| r.get(0))?
                 .collect::<rusqlite::Result<_>>()?;
             let mut rows = Vec::with_capacity(bodies.len());
             for b in bodies {

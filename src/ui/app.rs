@@ -187,7 +187,7 @@ pub fn application(
         .subscription(App::subscription)
         .font(font::CJK_BYTES)
         .default_font(font::DEFAULT)
-        .window_size((1280.0, 820.0))
+        .window_size((1280.0, 700.0))
 }
 
 impl App {
@@ -434,6 +434,10 @@ impl App {
         self.settings.last_login = s.user.login.clone();
         let settings = self.settings.clone();
         let path = self.paths.settings_file();
+        // Another user's cached orders must never show: drop them first.
+        if let Err(e) = self.store.claim(&s.user.login) {
+            tracing::warn!("claiming the cache: {e}");
+        }
         // The same user logging in again (expired token) keeps the running
         // engine and hands it the new token; anyone else starts afresh.
         let same_user = self

@@ -965,7 +965,14 @@ impl State {
                 &[
                     ("page", &(self.page + 1).to_string()),
                     ("pages", &pages.to_string()),
-                    ("total", &self.total.to_string())
+                    (
+                        "total",
+                        &if self.total > crate::store::COUNT_CAP {
+                            format!("{}+", crate::store::COUNT_CAP)
+                        } else {
+                            self.total.to_string()
+                        }
+                    )
                 ]
             ))
             .size(12),
