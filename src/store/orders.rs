@@ -393,7 +393,11 @@ impl Store {
         let mut conds: Vec<String> = Vec::new();
         let mut args: Vec<rusqlite::types::Value> = Vec::new();
         if let Some(st) = q.status {
-            conds.push("status = ?".into());
+            // A refused action stays in sight until the clerk has read who
+            // won, whatever the order's status now is.
+            conds.push(
+                "(status = ? OR order_no IN (SELECT order_no FROM outbox WHERE state = 'rejected'))".into(),
+            );
             args.push(st.as_str().to_owned().into());
         }
         match &q.filter {

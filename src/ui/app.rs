@@ -533,7 +533,15 @@ impl App {
         if r.online && r.error.is_none() {
             self.sync.last = Some(Local::now());
         }
-        self.sync.error = r.error.clone();
+        self.sync.error = match &r.error {
+            // The banner already says the server is away; the details go
+            // to the log.
+            Some(e) if !r.online => {
+                tracing::info!("sync: {e}");
+                Some(self.t("net.offline"))
+            }
+            other => other.clone(),
+        };
         self.orders
             .synced(self.settings.language, r.pushed, r.rejected);
         let mut tasks = Vec::new();
