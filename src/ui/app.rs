@@ -154,6 +154,8 @@ pub struct App {
     system: system::State,
     orders: orders::State,
     params: crate::domain::params::ClientParams,
+    /// The server's parameters as listed (for 参数配置).
+    param_list: Vec<crate::api::Parameter>,
     sync: SyncStatus,
     sessions: u64,
     /// Ticks since the parameters were last fetched.
@@ -188,6 +190,7 @@ pub fn application(
         .font(font::CJK_BYTES)
         .default_font(font::DEFAULT)
         .window_size((1280.0, 700.0))
+        .scale_factor(App::scale)
 }
 
 impl App {
@@ -223,6 +226,7 @@ impl App {
             staff: staff::State::default(),
             orders: orders::State::default(),
             params: crate::domain::params::ClientParams::default(),
+            param_list: Vec::new(),
             sync: SyncStatus::default(),
             sessions: 0,
             params_age: 0,
@@ -246,6 +250,15 @@ impl App {
     /// The window title.
     pub fn title(&self) -> String {
         self.t("app.window_title")
+    }
+
+    /// 1.0, or larger for the "large" font size (older clerks' eyes).
+    pub fn scale(&self) -> f32 {
+        if self.settings.font_size == "large" {
+            1.15
+        } else {
+            1.0
+        }
     }
 
     /// The theme of the chosen display style.
@@ -323,6 +336,7 @@ impl App {
             }
             Message::Sync(sync_sub::Event::Report(r)) => self.sync_report(r),
             Message::Params(Ok(list)) => {
+                self.param_list = list.clone();
                 let before = (self.params.sync_interval, self.params.page_size);
                 self.params = crate::domain::params::ClientParams::from_values(
                     list.iter().map(|p| (p.key.as_str(), &p.value)),
@@ -343,7 +357,12 @@ impl App {
             }
             Message::Clock => Task::none(),
             Message::System(m) => {
-                let (task, event) = self.system.update(m, &self.settings, self.lang());
+                let Some(ctx) = ctx!(self) else {
+                    return Task::none();
+                };
+                let (task, event) = self
+                    .system
+                    .update(m, &ctx, &self.settings, &self.param_list);
                 Task::batch([task.map(Message::System), self.on_event(event)])
             }
             Message::Nav(p) => {
@@ -629,6 +648,13 @@ impl App {
                 ])
             }
             Event::RefreshNetwork => self.fetch_network(),
+            Event::ParameterSaved(p) => {
+                match self.param_list.iter_mut().find(|x| x.key == p.key) {
+                    Some(x) => *x = p,
+                    None => self.param_list.push(p),
+                }
+                self.update(Message::Params(Ok(self.param_list.clone())))
+            }
             Event::ActionQueued | Event::SyncNow => {
                 if let Some(tx) = &self.sync.commands {
                     let _ = tx.send(sync_sub::Command::SyncNow);
@@ -762,7 +788,10 @@ impl App {
             Page::Orders => self.orders.view(&ctx).map(Message::Orders),
             Page::Outlets => self.outlets.view(&ctx).map(Message::Outlets),
             Page::Staff => self.staff.view(&ctx).map(Message::Staff),
-            Page::System => self.system.view(&ctx, &self.settings).map(Message::System),
+            Page::System => self
+                .system
+                .view(&ctx, &self.settings, &self.param_list)
+                .map(Message::System),
         };
         let mut main = column![].width(Length::Fill).height(Length::Fill);
         if !self.online {
@@ -886,7 +915,7 @@ impl App {
         }
         col = col.push(space().height(10));
         col = col.push(group("nav.system"));
-        col = col.push(item(Page::System, "nav.settings"));
+        col = col.push(item(Page::System, "nav.system_settings"));
         container(col.padding(10))
             .width(196)
             .height(Length::Fill)

@@ -64,6 +64,8 @@ pub enum Event {
     SessionExpired,
     /// The user changed a local setting.
     SettingsChanged(crate::config::Settings),
+    /// An administrator changed a server parameter.
+    ParameterSaved(crate::api::Parameter),
     /// An action was saved in the outbox: send it now.
     ActionQueued,
     /// The user asked for a sync now.

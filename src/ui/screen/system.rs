@@ -1,29 +1,90 @@
-//! 系统管理: local settings of this PC (language, server address). Display
-//! styles and parameters grow here.
+//! 系统管理: 系统显示风格 (styles chosen from the options on the left),
+//! 参数配置 (the manual's layout: categories left, buttons in the middle,
+//! the category's parameters right, details below) and 本机设置.
 
-use iced::widget::{column, container, pick_list, row, text, text_input};
-use iced::{Element, Length, Task};
+use iced::widget::{
+    button, checkbox, column, container, pick_list, row, scrollable, space, text, text_input,
+};
+use iced::{Alignment, Element, Length, Task, Theme};
+use serde_json::Value;
 
 use super::{Ctx, Event};
+use crate::api::Parameter;
 use crate::config::Settings;
+use crate::domain::params::{ParamType, Reason};
 use crate::i18n::{self, Lang};
+use crate::sync::ClientError;
+use crate::ui::theme::{self, Style};
 use crate::ui::widget::{self, Choice, Tone};
+
+/// What the left column shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Category {
+    /// 系统显示风格.
+    Display,
+    /// A server parameter category (`sla`, `discount`, …).
+    Server(&'static str),
+    /// 本机设置.
+    Local,
+}
 
 /// 系统管理 messages.
 #[derive(Debug, Clone)]
 pub enum Message {
-    /// A language was picked: applied at once and remembered.
+    /// A category on the left was picked.
+    Category(Category),
+    /// A display style was picked: applied at once, remembered.
+    Style(Style),
+    /// Normal or large text.
+    LargeText(bool),
+    /// A language was picked.
     Language(Choice<Lang>),
+    /// New-order sound on or off.
+    Sound(bool),
     /// The server address field changed.
     ServerUrl(String),
     /// 保存 the server address.
     SaveServer,
+    /// A parameter row was clicked.
+    Select(String),
+    /// 修改.
+    Modify,
+    /// The value being typed.
+    Value(String),
+    /// A reason's label changed.
+    ReasonLabel(usize, String),
+    /// A reason retired or back.
+    ReasonRetired(usize, bool),
+    /// A reason needs a note or not.
+    ReasonNote(usize, bool),
+    /// The new reason's code.
+    NewCode(String),
+    /// The new reason's label.
+    NewLabel(String),
+    /// 添加 the new reason.
+    AddReason,
+    /// 保存.
+    Save,
+    /// 恢复默认: put the shipped default in the editor.
+    Restore,
+    /// 取消.
+    Cancel,
+    /// The server answered a save.
+    Saved(Result<Parameter, ClientError>),
 }
 
 /// The 系统管理 screen.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct State {
+    category: Category,
+    selected: Option<String>,
+    editing: bool,
+    value: String,
+    reasons: Vec<Reason>,
+    new_code: String,
+    new_label: String,
     server_url: String,
+    busy: bool,
     notice: Option<(String, Tone)>,
 }
 
@@ -34,35 +95,88 @@ fn lang_choice(l: Lang) -> Choice<Lang> {
     }
 }
 
+/// A value as the editor shows it.
+fn value_text(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
 impl State {
     /// A screen showing `settings`.
     pub fn new(settings: &Settings) -> Self {
         State {
+            category: Category::Display,
+            selected: None,
+            editing: false,
+            value: String::new(),
+            reasons: Vec::new(),
+            new_code: String::new(),
+            new_label: String::new(),
             server_url: settings.server_url.clone(),
+            busy: false,
             notice: None,
         }
     }
 
-    /// Handles one message; settings changes go to the app as events.
+    fn load_editor(&mut self, p: &Parameter, v: &Value) {
+        self.value = value_text(v);
+        self.reasons = if p.ty == ParamType::Reasons {
+            serde_json::from_value(v.clone()).unwrap_or_default()
+        } else {
+            Vec::new()
+        };
+    }
+
+    /// Handles one message; changes go to the app as events.
     pub fn update(
         &mut self,
         message: Message,
+        ctx: &Ctx<'_>,
         settings: &Settings,
-        lang: Lang,
+        params: &[Parameter],
     ) -> (Task<Message>, Option<Event>) {
+        let lang = ctx.lang;
+        let set = |s: Settings| (Task::none(), Some(Event::SettingsChanged(s)));
         match message {
+            Message::Category(c) => {
+                self.category = c;
+                self.editing = false;
+                self.notice = None;
+                self.selected = match c {
+                    Category::Server(cat) => params
+                        .iter()
+                        .find(|p| p.category == cat)
+                        .map(|p| p.key.clone()),
+                    _ => None,
+                };
+            }
+            Message::Style(s) => {
+                return set(Settings {
+                    theme: s.key().into(),
+                    ..settings.clone()
+                });
+            }
+            Message::LargeText(b) => {
+                return set(Settings {
+                    font_size: if b { "large" } else { "normal" }.into(),
+                    ..settings.clone()
+                });
+            }
             Message::Language(c) => {
-                let s = Settings {
+                return set(Settings {
                     language: c.value,
                     ..settings.clone()
-                };
-                self.notice = None;
-                (Task::none(), Some(Event::SettingsChanged(s)))
+                });
             }
-            Message::ServerUrl(u) => {
-                self.server_url = u;
-                (Task::none(), None)
+            Message::Sound(b) => {
+                return set(Settings {
+                    sound: b,
+                    ..settings.clone()
+                });
             }
+            Message::ServerUrl(u) => self.server_url = u,
             Message::SaveServer => {
                 let url = self.server_url.trim().to_owned();
                 let ok =
@@ -72,21 +186,276 @@ impl State {
                     return (Task::none(), None);
                 }
                 self.notice = Some((i18n::t(lang, "system.server_saved"), Tone::Success));
-                let s = Settings {
+                return set(Settings {
                     server_url: url,
                     ..settings.clone()
+                });
+            }
+            Message::Select(k) => {
+                if !self.editing {
+                    self.selected = Some(k);
+                    self.notice = None;
+                }
+            }
+            Message::Modify => {
+                if let Some(p) = self.current(params)
+                    && ctx.can_write()
+                {
+                    let p = p.clone();
+                    self.load_editor(&p, &p.value);
+                    self.editing = true;
+                    self.notice = None;
+                    return (iced::widget::operation::focus("param-value"), None);
+                }
+            }
+            Message::Value(v) => self.value = v,
+            Message::ReasonLabel(i, v) => {
+                if let Some(r) = self.reasons.get_mut(i) {
+                    r.label = v;
+                }
+            }
+            Message::ReasonRetired(i, b) => {
+                if let Some(r) = self.reasons.get_mut(i) {
+                    r.retired = b;
+                }
+            }
+            Message::ReasonNote(i, b) => {
+                if let Some(r) = self.reasons.get_mut(i) {
+                    r.note_required = b;
+                }
+            }
+            Message::NewCode(v) => self.new_code = v,
+            Message::NewLabel(v) => self.new_label = v,
+            Message::AddReason => {
+                if !self.new_code.trim().is_empty() {
+                    self.reasons.push(Reason {
+                        code: self.new_code.trim().to_owned(),
+                        label: self.new_label.trim().to_owned(),
+                        retired: false,
+                        note_required: false,
+                    });
+                    self.new_code.clear();
+                    self.new_label.clear();
+                }
+            }
+            Message::Restore => {
+                if let Some(p) = self.current(params) {
+                    let p = p.clone();
+                    self.load_editor(&p, &p.default);
+                }
+            }
+            Message::Cancel => {
+                self.editing = false;
+                self.notice = None;
+            }
+            Message::Save => {
+                let Some(p) = self.current(params).cloned() else {
+                    return (Task::none(), None);
                 };
-                (Task::none(), Some(Event::SettingsChanged(s)))
+                let value = match p.ty {
+                    ParamType::Reasons => {
+                        serde_json::to_value(&self.reasons).unwrap_or(Value::Null)
+                    }
+                    t if t.is_integer() => match self.value.trim().parse::<i64>() {
+                        Ok(n) => Value::from(n),
+                        Err(_) => {
+                            self.notice = Some((i18n::rule(lang, "not_integer"), Tone::Danger));
+                            return (Task::none(), None);
+                        }
+                    },
+                    _ => Value::String(self.value.trim().to_owned()),
+                };
+                self.busy = true;
+                let client = ctx.client.clone();
+                let key = p.key.clone();
+                return (
+                    Task::perform(
+                        async move { client.set_parameter(&key, value).await },
+                        Message::Saved,
+                    ),
+                    None,
+                );
+            }
+            Message::Saved(Ok(p)) => {
+                self.busy = false;
+                self.editing = false;
+                self.notice = Some((
+                    i18n::tf(lang, "params.saved", &[("what", &p.description)]),
+                    Tone::Success,
+                ));
+                return (Task::none(), Some(Event::ParameterSaved(p)));
+            }
+            Message::Saved(Err(e)) => {
+                // The old value stays; the editor keeps what was typed.
+                self.busy = false;
+                let why = e
+                    .detail()
+                    .map_or_else(|| e.to_string(), |d| d.message.clone());
+                self.notice = Some((
+                    i18n::tf(lang, "params.refused", &[("why", &why)]),
+                    Tone::Danger,
+                ));
             }
         }
+        (Task::none(), None)
+    }
+
+    fn current<'p>(&self, params: &'p [Parameter]) -> Option<&'p Parameter> {
+        let k = self.selected.as_deref()?;
+        params.iter().find(|p| p.key == k)
     }
 
     /// Draws the screen.
-    pub fn view<'a>(&'a self, ctx: &Ctx<'a>, settings: &Settings) -> Element<'a, Message> {
+    pub fn view<'a>(
+        &'a self,
+        ctx: &Ctx<'a>,
+        settings: &'a Settings,
+        params: &'a [Parameter],
+    ) -> Element<'a, Message> {
+        let t = |k: &str| ctx.t(k);
+        let cat_button = |c: Category, label: String| {
+            button(text(label).size(14))
+                .width(Length::Fill)
+                .padding([6, 12])
+                .style(if self.category == c {
+                    button::primary
+                } else {
+                    button::text
+                })
+                .on_press(Message::Category(c))
+        };
+        let mut cats = column![
+            widget::muted(t("system.options")).size(12),
+            cat_button(Category::Display, t("system.display")),
+            space().height(6),
+            widget::muted(t("system.parameters")).size(12),
+        ]
+        .spacing(4);
+        for c in crate::domain::params::CATEGORIES {
+            cats = cats.push(cat_button(
+                Category::Server(c),
+                t(&format!("params.cat.{c}")),
+            ));
+        }
+        cats = cats.push(space().height(6));
+        cats = cats.push(cat_button(Category::Local, t("system.local")));
+        let left = container(cats)
+            .width(170)
+            .padding(8)
+            .style(container::bordered_box);
+        let body: Element<'a, Message> = match self.category {
+            Category::Display => self.display_view(ctx, settings),
+            Category::Local => self.local_view(ctx, settings),
+            Category::Server(cat) => self.params_view(ctx, cat, params),
+        };
+        let mut right = column![].spacing(10).width(Length::Fill);
+        if let Some((n, tone)) = &self.notice {
+            right = right.push(widget::banner(text(n.as_str()), *tone));
+        }
+        right = right.push(body);
+        row![left, right].spacing(12).padding(12).into()
+    }
+
+    fn display_view<'a>(&'a self, ctx: &Ctx<'a>, settings: &'a Settings) -> Element<'a, Message> {
+        let t = |k: &str| ctx.t(k);
+        let current = Style::parse(&settings.theme);
+        let mut styles = column![
+            text(t("system.display"))
+                .size(18)
+                .font(crate::ui::font::BOLD)
+        ]
+        .spacing(8);
+        for s in Style::ALL {
+            let p = theme::palette(s);
+            let swatch = |c: iced::Color| {
+                container(space().width(22).height(16)).style(move |_: &Theme| container::Style {
+                    background: Some(c.into()),
+                    border: iced::Border {
+                        color: iced::Color::from_rgb(0.5, 0.5, 0.5),
+                        width: 1.0,
+                        radius: 2.0.into(),
+                    },
+                    ..container::Style::default()
+                })
+            };
+            let label = format!(
+                "{}{}",
+                t(&format!("style.{}", s.key())),
+                if s == current {
+                    t("system.current")
+                } else {
+                    String::new()
+                }
+            );
+            styles = styles.push(
+                button(
+                    row![
+                        swatch(p.background),
+                        swatch(p.primary),
+                        swatch(p.danger),
+                        swatch(p.warning),
+                        text(label)
+                    ]
+                    .spacing(6)
+                    .align_y(Alignment::Center),
+                )
+                .style(if s == current {
+                    button::primary
+                } else {
+                    button::secondary
+                })
+                .padding([6, 10])
+                .on_press(Message::Style(s)),
+            );
+        }
+        styles = styles.push(
+            checkbox(settings.font_size == "large")
+                .label(t("system.large_text"))
+                .on_toggle(Message::LargeText),
+        );
+        styles = styles.push(widget::muted(t("system.display_hint")).size(12));
+        // A preview of the rows clerks read all day, in this style.
+        let sample = |label: String, overdue: bool, amber: bool| {
+            let tone = amber.then_some(Tone::Warning);
+            button(
+                row![
+                    text(label).width(Length::Fill),
+                    text(if amber {
+                        "! 03:12".to_owned()
+                    } else {
+                        String::new()
+                    })
+                    .style(move |th: &Theme| text::Style {
+                        color: tone.filter(|_| !overdue).map(|tn| theme::tone_text(th, tn)),
+                    }),
+                ]
+                .spacing(8),
+            )
+            .width(Length::Fill)
+            .padding([4, 8])
+            .style(move |th: &Theme, st| theme::order_row(th, st, false, overdue))
+            .on_press(Message::Style(current))
+        };
+        let preview = column![
+            text(t("system.preview")).size(14),
+            sample(t("system.preview_normal"), false, false),
+            sample(
+                format!("{} {}", t("orders.overdue_mark"), t("system.preview_red")),
+                true,
+                false
+            ),
+            sample(t("system.preview_amber"), false, true),
+        ]
+        .spacing(4)
+        .width(420);
+        row![styles, preview].spacing(24).into()
+    }
+
+    fn local_view<'a>(&'a self, ctx: &Ctx<'a>, settings: &'a Settings) -> Element<'a, Message> {
         let t = |k: &str| ctx.t(k);
         let langs: Vec<Choice<Lang>> = Lang::ALL.iter().map(|l| lang_choice(*l)).collect();
-        let mut col = column![
-            text(t("system.title")).size(18).font(crate::ui::font::BOLD),
+        column![
+            text(t("system.local")).size(18).font(crate::ui::font::BOLD),
             widget::field(
                 t("system.language"),
                 pick_list(
@@ -97,6 +466,9 @@ impl State {
                 .width(240),
                 None
             ),
+            checkbox(settings.sound)
+                .label(t("system.sound"))
+                .on_toggle(Message::Sound),
             widget::field(
                 t("system.server_url"),
                 row![
@@ -113,10 +485,216 @@ impl State {
             widget::muted(t("system.server_hint")).size(12),
         ]
         .spacing(14)
-        .max_width(720);
-        if let Some((n, tone)) = &self.notice {
-            col = col.push(widget::banner(text(n.as_str()), *tone));
+        .max_width(720)
+        .into()
+    }
+
+    fn params_view<'a>(
+        &'a self,
+        ctx: &Ctx<'a>,
+        cat: &'static str,
+        params: &'a [Parameter],
+    ) -> Element<'a, Message> {
+        let lang = ctx.lang;
+        let t = |k: &str| ctx.t(k);
+        let can = ctx.can_write() && !self.busy;
+        let in_cat: Vec<&Parameter> = params.iter().filter(|p| p.category == cat).collect();
+        // The operation buttons sit in the middle, as in the manual.
+        let buttons = column![
+            widget::tool(
+                t("params.modify"),
+                (can && !self.editing && self.selected.is_some()).then_some(Message::Modify)
+            ),
+            widget::tool(
+                t("action.save"),
+                (can && self.editing).then_some(Message::Save)
+            ),
+            widget::secondary(
+                t("params.restore"),
+                (can && self.editing).then_some(Message::Restore)
+            ),
+            widget::secondary(t("action.cancel"), self.editing.then_some(Message::Cancel)),
+        ]
+        .spacing(8)
+        .width(110);
+        let mut list = column![
+            text(t(&format!("params.cat.{cat}")))
+                .size(16)
+                .font(crate::ui::font::BOLD)
+        ]
+        .spacing(2);
+        if in_cat.is_empty() {
+            list = list.push(widget::muted(t("params.loading")).size(12));
         }
-        container(col).padding(16).width(Length::Fill).into()
+        for p in &in_cat {
+            let selected = self.selected.as_deref() == Some(p.key.as_str());
+            let shown = match p.ty {
+                ParamType::Reasons => {
+                    let r: Vec<Reason> =
+                        serde_json::from_value(p.value.clone()).unwrap_or_default();
+                    r.iter()
+                        .filter(|x| !x.retired)
+                        .map(|x| x.label.clone())
+                        .collect::<Vec<_>>()
+                        .join("、")
+                }
+                ty => {
+                    let u = t(&format!("unit.{}", unit(ty)));
+                    if u == "—" {
+                        value_text(&p.value)
+                    } else {
+                        format!("{} {u}", value_text(&p.value))
+                    }
+                }
+            };
+            list = list.push(
+                button(
+                    row![
+                        text(p.description.clone())
+                            .size(13)
+                            .width(Length::FillPortion(3)),
+                        text(shown).size(13).width(Length::FillPortion(2))
+                    ]
+                    .spacing(8),
+                )
+                .width(Length::Fill)
+                .padding([4, 8])
+                .style(if selected {
+                    button::primary
+                } else {
+                    button::text
+                })
+                .on_press(Message::Select(p.key.clone())),
+            );
+        }
+        if !ctx.can_write() {
+            list = list.push(widget::muted(t("params.read_only")).size(12));
+        }
+        let top = row![
+            buttons,
+            container(scrollable(list))
+                .width(Length::Fill)
+                .height(Length::FillPortion(3))
+                .padding(6)
+                .style(container::bordered_box)
+        ]
+        .spacing(12);
+        let details: Element<'a, Message> = match self.current(params) {
+            None => widget::muted(t("params.pick_hint")).into(),
+            Some(p) => {
+                let range = match (p.min, p.max) {
+                    (Some(a), Some(b)) => format!("{a} – {b}"),
+                    _ if !p.choices.is_empty() => p.choices.join(" / "),
+                    _ => "—".into(),
+                };
+                let who = match (&p.updated_by, p.updated_at) {
+                    (Some(w), Some(at)) => format!("{w} · {}", super::orders::short_time(at)),
+                    _ => t("params.never_changed"),
+                };
+                let kv = |k: &str, v: String| {
+                    row![text(ctx.t(k)).size(13).width(110), text(v).size(13)].spacing(8)
+                };
+                let mut col = column![
+                    kv("params.key", p.key.clone()),
+                    kv("params.description", p.description.clone()),
+                    kv("params.type", t(&format!("params.type.{}", unit(p.ty)))),
+                    kv("params.range", range),
+                    kv("params.default", value_text(&p.default)),
+                    kv("params.changed", who),
+                ]
+                .spacing(4);
+                if self.editing {
+                    col = col.push(self.editor(ctx, p));
+                }
+                let _ = lang;
+                col.into()
+            }
+        };
+        column![
+            top,
+            container(scrollable(details))
+                .width(Length::Fill)
+                .height(Length::FillPortion(2))
+                .padding(8)
+                .style(container::bordered_box)
+        ]
+        .spacing(10)
+        .height(Length::Fill)
+        .into()
+    }
+
+    fn editor<'a>(&'a self, ctx: &Ctx<'a>, p: &'a Parameter) -> Element<'a, Message> {
+        let t = |k: &str| ctx.t(k);
+        match p.ty {
+            ParamType::Reasons => {
+                let mut col = column![text(t("params.edit_reasons")).size(14)].spacing(4);
+                for (i, r) in self.reasons.iter().enumerate() {
+                    col = col.push(
+                        row![
+                            text(r.code.clone()).size(12).width(160),
+                            text_input("", &r.label)
+                                .on_input(move |v| Message::ReasonLabel(i, v))
+                                .padding(4)
+                                .width(180),
+                            checkbox(r.note_required)
+                                .label(t("params.note_required"))
+                                .on_toggle(move |b| Message::ReasonNote(i, b)),
+                            checkbox(r.retired)
+                                .label(t("params.retired"))
+                                .on_toggle(move |b| Message::ReasonRetired(i, b)),
+                        ]
+                        .spacing(8)
+                        .align_y(Alignment::Center),
+                    );
+                }
+                col.push(
+                    row![
+                        text_input(&t("params.new_code"), &self.new_code)
+                            .on_input(Message::NewCode)
+                            .padding(4)
+                            .width(160),
+                        text_input(&t("params.new_label"), &self.new_label)
+                            .on_input(Message::NewLabel)
+                            .padding(4)
+                            .width(180),
+                        widget::secondary(t("params.add_reason"), Some(Message::AddReason)),
+                    ]
+                    .spacing(8),
+                )
+                .into()
+            }
+            ParamType::Choice => {
+                let current = Some(self.value.clone());
+                pick_list(p.choices.clone(), current, Message::Value).into()
+            }
+            ty => row![
+                text(t("params.new_value")).size(13),
+                text_input("", &self.value)
+                    .id("param-value")
+                    .on_input(Message::Value)
+                    .on_submit(Message::Save)
+                    .padding(6)
+                    .width(240),
+                text(t(&format!("unit.{}", unit(ty)))).size(13),
+            ]
+            .spacing(8)
+            .align_y(Alignment::Center)
+            .into(),
+        }
+    }
+}
+
+fn unit(ty: ParamType) -> &'static str {
+    match ty {
+        ParamType::Int => "int",
+        ParamType::Minutes => "minutes",
+        ParamType::Seconds => "seconds",
+        ParamType::Fen => "fen",
+        ParamType::Grams => "grams",
+        ParamType::Cm3 => "cm3",
+        ParamType::Metres => "metres",
+        ParamType::Url => "url",
+        ParamType::Choice => "choice",
+        ParamType::Reasons => "reasons",
     }
 }

@@ -4,18 +4,45 @@
 use iced::theme::Palette;
 use iced::{Color, Theme};
 
-/// A display style the user can pick.
+/// A display style the user can pick (系统显示风格).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Style {
     /// 经典蓝: office blue, the default.
     #[default]
     ClassicBlue,
+    /// 浅色.
+    Light,
+    /// 深色.
+    Dark,
+    /// 高对比度.
+    HighContrast,
 }
 
 impl Style {
+    /// Every style, in menu order.
+    pub const ALL: [Style; 4] = [
+        Style::ClassicBlue,
+        Style::Light,
+        Style::Dark,
+        Style::HighContrast,
+    ];
+
+    /// The settings-file name.
+    pub fn key(self) -> &'static str {
+        match self {
+            Style::ClassicBlue => "classic_blue",
+            Style::Light => "light",
+            Style::Dark => "dark",
+            Style::HighContrast => "high_contrast",
+        }
+    }
+
     /// Parses a settings value, falling back to the default.
-    pub fn parse(_s: &str) -> Style {
-        Style::ClassicBlue
+    pub fn parse(s: &str) -> Style {
+        Style::ALL
+            .into_iter()
+            .find(|x| x.key() == s)
+            .unwrap_or_default()
     }
 }
 
@@ -23,21 +50,55 @@ const fn rgb(r: u8, g: u8, b: u8) -> Color {
     Color::from_rgb8(r, g, b)
 }
 
+/// The palette of a style. Danger (overdue red) and warning (countdown
+/// amber) are picked to stay apart from each other and from the
+/// background in every style; rows also say it in words.
+pub fn palette(style: Style) -> Palette {
+    match style {
+        Style::ClassicBlue => Palette {
+            background: rgb(0xF3, 0xF6, 0xFA),
+            text: rgb(0x1F, 0x29, 0x37),
+            primary: rgb(0x1E, 0x5E, 0xB8),
+            success: rgb(0x1B, 0x7F, 0x3B),
+            warning: rgb(0xB4, 0x6A, 0x00),
+            danger: rgb(0xC6, 0x28, 0x28),
+        },
+        Style::Light => Palette {
+            background: rgb(0xFF, 0xFF, 0xFF),
+            text: rgb(0x20, 0x20, 0x20),
+            primary: rgb(0x3A, 0x6E, 0xA5),
+            success: rgb(0x2E, 0x7D, 0x32),
+            warning: rgb(0xAD, 0x5E, 0x00),
+            danger: rgb(0xB7, 0x1C, 0x1C),
+        },
+        Style::Dark => Palette {
+            background: rgb(0x1E, 0x22, 0x28),
+            text: rgb(0xE6, 0xE8, 0xEB),
+            primary: rgb(0x5B, 0x9B, 0xE8),
+            success: rgb(0x4C, 0xAF, 0x50),
+            warning: rgb(0xF0, 0xA8, 0x30),
+            danger: rgb(0xEF, 0x53, 0x50),
+        },
+        Style::HighContrast => Palette {
+            background: rgb(0x00, 0x00, 0x00),
+            text: rgb(0xFF, 0xFF, 0xFF),
+            primary: rgb(0x00, 0xB7, 0xFF),
+            success: rgb(0x00, 0xE0, 0x6A),
+            warning: rgb(0xFF, 0xD6, 0x00),
+            danger: rgb(0xFF, 0x3B, 0x3B),
+        },
+    }
+}
+
 /// The iced theme for `style`.
 pub fn theme(style: Style) -> Theme {
-    match style {
-        Style::ClassicBlue => Theme::custom(
-            "经典蓝",
-            Palette {
-                background: rgb(0xF3, 0xF6, 0xFA),
-                text: rgb(0x1F, 0x29, 0x37),
-                primary: rgb(0x1E, 0x5E, 0xB8),
-                success: rgb(0x1B, 0x7F, 0x3B),
-                warning: rgb(0xB4, 0x6A, 0x00),
-                danger: rgb(0xC6, 0x28, 0x28),
-            },
-        ),
-    }
+    let name = match style {
+        Style::ClassicBlue => "经典蓝",
+        Style::Light => "浅色",
+        Style::Dark => "深色",
+        Style::HighContrast => "高对比度",
+    };
+    Theme::custom(name, palette(style))
 }
 
 /// Colour of the top bar: the primary colour, darkened so white text on
