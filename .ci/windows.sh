@@ -7,8 +7,12 @@
 #      file) and puts it into a fresh WINEPREFIX under target/
 #   3. cross-builds the release binaries for x86_64-pc-windows-gnu
 #   4. runs the whole test suite under Wine
-#   5. starts outlet-desk.exe under Xvfb + Wine, checks it is still up after
-#      15 s, screenshots it into target/windows-shot.png, then stops it
+#   5. starts outlet-desk.exe under Xvfb + Wine in a fresh data dir, with
+#      no ICED_BACKEND: wgpu picks DX12 there and panics in Wine's shader
+#      compiler, so the client must save renderer = "software", relaunch
+#      itself on tiny-skia and log that. Checks the relaunch (log line +
+#      config.toml), that it is still up after 15 s with a visible window,
+#      screenshots it into target/windows-shot.png, then stops it
 #
 # Knobs (environment): WINCHECK_DISPLAY (default :77), WINCHECK_WAIT
 # (seconds before the screenshot, default 15), WINCHECK_SKIP_APT=1 (skip
@@ -25,6 +29,8 @@ DISPLAY_NUM=${WINCHECK_DISPLAY:-:77}
 WAIT_SECS=${WINCHECK_WAIT:-15}
 SHOT=$TARGET_DIR/windows-shot.png
 APP_LOG=$TARGET_DIR/windows-app.log
+# What src/main.rs logs when the GPU renderer failed at start.
+RELAUNCH_LINE='relaunching with the software renderer (tiny-skia)'
 
 export WINEPREFIX=$TARGET_DIR/wineprefix
 export WINEARCH=win64
@@ -217,9 +223,11 @@ gui_smoke() {
     DATA_DIR=$(mktemp -d /tmp/outlet-desk-wine.XXXXXX)
     local win_data
     win_data=$(winepath -w "$DATA_DIR" 2>/dev/null) || die "winepath failed"
-    log "starting outlet-desk.exe on $DISPLAY_NUM, --data-dir $win_data"
+    log "starting outlet-desk.exe on $DISPLAY_NUM, --data-dir $win_data, no ICED_BACKEND (GPU first)"
     rm -f "$SHOT"
-    ICED_BACKEND=tiny-skia RUST_LOG=${RUST_LOG:-info} \
+    # No ICED_BACKEND: this step checks the fall back to the software
+    # renderer, so the caller's environment must not pick one either.
+    env -u ICED_BACKEND -u OUTLET_DESK_SOFTWARE_RELAUNCH RUST_LOG="${RUST_LOG:-info}" \
         wine "$OUT/outlet-desk.exe" --data-dir "$win_data" >"$APP_LOG" 2>&1 &
     APP_PID=$!
     sleep "$WAIT_SECS"
@@ -231,7 +239,25 @@ gui_smoke() {
         tail -n 40 "$APP_LOG" >&2
         die "outlet-desk.exe exited within ${WAIT_SECS}s (exit status $rc)"
     fi
-    log "still running after ${WAIT_SECS}s; windows on $DISPLAY_NUM:"
+    log "still running after ${WAIT_SECS}s"
+
+    # The GPU start failed and the client came back up on tiny-skia.
+    local app_file_log=$DATA_DIR/outlet-desk.log
+    [[ -f $app_file_log ]] || die "no outlet-desk.log in the data dir $DATA_DIR"
+    if ! grep -qF "$RELAUNCH_LINE" "$app_file_log"; then
+        echo "---- outlet-desk lines of $app_file_log" >&2
+        grep -E 'outlet_desk|panicked|wgpu_core' "$app_file_log" | tail -n 20 >&2
+        die "no '$RELAUNCH_LINE' in outlet-desk.log: the GPU start did not fail over" \
+            "to tiny-skia (did wgpu not fail on this machine, or did the panic abort the process?)"
+    fi
+    log "log has: $(grep -F "$RELAUNCH_LINE" "$app_file_log" | head -1)"
+    grep -qF 'renderer: software (tiny-skia)' "$app_file_log" ||
+        die "relaunch logged, but no relaunched client logged 'renderer: software (tiny-skia)'"
+    grep -Eq '^renderer *= *"software"' "$DATA_DIR/config.toml" 2>/dev/null ||
+        die "config.toml in the data dir does not say renderer = \"software\" after the relaunch"
+    log "config.toml: $(grep -E '^renderer' "$DATA_DIR/config.toml")"
+
+    log "windows on $DISPLAY_NUM:"
     local wins
     wins=$(xwininfo -root -children | grep '^ *0x.*"' || true)
     printf '%s\n' "$wins" | head -20
@@ -241,8 +267,16 @@ gui_smoke() {
     log "screenshot: $SHOT ($(identify -format '%wx%h' "$SHOT"), $colours colours)"
     # A bare Xvfb root is one colour; a drawn login screen has many.
     ((colours > 8)) || die "screenshot is (nearly) blank: nothing was drawn"
-    grep -q '("outlet-desk.exe" "outlet-desk.exe") *[0-9][0-9][0-9]*x[0-9][0-9][0-9]*+' <<<"$wins" ||
-        die "no outlet-desk.exe window of at least 100x100 on $DISPLAY_NUM"
+    # The process whose GPU start panicked leaves its window behind,
+    # unmapped, while it waits for the relaunched one: only a viewable
+    # window counts.
+    local id shown=""
+    for id in $(grep '("outlet-desk.exe" "outlet-desk.exe") *[0-9][0-9][0-9]*x[0-9][0-9][0-9]*+' <<<"$wins" |
+        awk '{ print $1 }'); do
+        if xwininfo -id "$id" 2>/dev/null | grep -q 'Map State: *IsViewable'; then shown=$id; break; fi
+    done
+    [[ -n $shown ]] || die "no viewable outlet-desk.exe window of at least 100x100 on $DISPLAY_NUM"
+    log "outlet-desk.exe window $shown is viewable"
     log "stopping outlet-desk.exe"
     kill "$APP_PID" 2>/dev/null || true
     timeout 20 wineserver -k 2>/dev/null || true

@@ -153,6 +153,10 @@ pub struct ChangesPage {
     pub more: bool,
     /// The server's clock: overdue and countdowns are measured on it.
     pub server_time: DateTime<Utc>,
+    /// Extension: grows whenever an administrator changes a parameter, so
+    /// clients refetch them at their next poll.
+    #[serde(default)]
+    pub params_revision: i64,
 }
 
 /// `GET /api/v1/orders/{order_no}` for an order outside the user's view.

@@ -422,7 +422,18 @@ pub fn set_parameter(
          ON CONFLICT(key) DO UPDATE SET value=excluded.value, updated_by=excluded.updated_by, updated_at=excluded.updated_at",
         params![key, value, by, at],
     )?;
+    if by.is_some() {
+        let next = params_revision(c)? + 1;
+        meta_set(c, "params_revision", &next.to_string())?;
+    }
     Ok(())
+}
+
+/// Grows with every administrator's parameter change.
+pub fn params_revision(c: &Connection) -> rusqlite::Result<i64> {
+    Ok(meta_get(c, "params_revision")?
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0))
 }
 
 /// Seeds any parameter that has no stored value yet.

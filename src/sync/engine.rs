@@ -63,6 +63,8 @@ pub struct Report {
     pub pending: i64,
     /// Server clock minus this PC's clock.
     pub server_offset_ms: Option<i64>,
+    /// The server's parameter revision, when a page said it.
+    pub params_revision: Option<i64>,
     /// The last problem, for the status bar.
     pub error: Option<String>,
     /// The token is no longer accepted: log in again.
@@ -270,6 +272,7 @@ impl Engine {
                     let mid = sent + (received - sent) / 2;
                     let offset = (page.server_time - mid).num_milliseconds();
                     r.server_offset_ms = Some(offset);
+                    r.params_revision = Some(page.params_revision);
                     r.pulled += page.orders.len();
                     r.removed += page.removed.len();
                     let more = page.more;

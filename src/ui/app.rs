@@ -160,6 +160,8 @@ pub struct App {
     sessions: u64,
     /// Ticks since the parameters were last fetched.
     params_age: u32,
+    /// The parameter revision the feed last reported.
+    params_revision: Option<i64>,
 }
 
 /// The screens' context, borrowing only the fields it needs so the screen
@@ -230,6 +232,7 @@ impl App {
             sync: SyncStatus::default(),
             sessions: 0,
             params_age: 0,
+            params_revision: None,
         };
         let focus = if app.settings.last_login.is_empty() {
             "login"
@@ -564,6 +567,14 @@ impl App {
         self.orders
             .synced(self.settings.language, r.pushed, r.rejected);
         let mut tasks = Vec::new();
+        // An administrator changed a parameter: fetch them now, so e.g. a
+        // new overdue threshold re-colours the list within one poll.
+        if r.params_revision.is_some() && r.params_revision != self.params_revision {
+            if self.params_revision.is_some() {
+                tasks.push(self.fetch_params());
+            }
+            self.params_revision = r.params_revision;
+        }
         if r.online && !was {
             tasks.push(self.fetch_network());
         }

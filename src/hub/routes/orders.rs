@@ -100,6 +100,7 @@ pub async fn changes(
                 cursor: format!("{last}.{tag}"),
                 more,
                 server_time: Utc::now(),
+                params_revision: db::params_revision(c)?,
             };
             for (_, o) in rows {
                 if scope.contains(o.current_outlet_code.as_deref(), &tree) {
