@@ -259,8 +259,14 @@ impl State {
                     t if t.is_integer() => match self.value.trim().parse::<i64>() {
                         Ok(n) => Value::from(n),
                         Err(_) => {
-                            self.notice = Some((i18n::rule(lang, "not_integer"), Tone::Danger));
-                            return (Task::none(), None);
+                            let why = i18n::rule(lang, "not_integer");
+                            self.notice = Some((
+                                i18n::tf(lang, "params.refused", &[("why", &why)]),
+                                Tone::Danger,
+                            ));
+                            // The banner shifts the layout; keep the
+                            // cursor where the user was typing.
+                            return (iced::widget::operation::focus("param-value"), None);
                         }
                     },
                     _ => Value::String(self.value.trim().to_owned()),
@@ -295,6 +301,7 @@ impl State {
                     i18n::tf(lang, "params.refused", &[("why", &why)]),
                     Tone::Danger,
                 ));
+                return (iced::widget::operation::focus("param-value"), None);
             }
         }
         (Task::none(), None)
@@ -453,19 +460,22 @@ impl State {
 
     fn local_view<'a>(&'a self, ctx: &Ctx<'a>, settings: &'a Settings) -> Element<'a, Message> {
         let t = |k: &str| ctx.t(k);
-        let langs: Vec<Choice<Lang>> = Lang::ALL.iter().map(|l| lang_choice(*l)).collect();
+        let mut langs = row![].spacing(8);
+        for l in Lang::ALL {
+            langs = langs.push(
+                button(text(i18n::t(l, "lang.name")))
+                    .padding([5, 14])
+                    .style(if l == settings.language {
+                        button::primary
+                    } else {
+                        button::secondary
+                    })
+                    .on_press(Message::Language(lang_choice(l))),
+            );
+        }
         column![
             text(t("system.local")).size(18).font(crate::ui::font::BOLD),
-            widget::field(
-                t("system.language"),
-                pick_list(
-                    langs,
-                    Some(lang_choice(settings.language)),
-                    Message::Language
-                )
-                .width(240),
-                None
-            ),
+            widget::field(t("system.language"), langs, None),
             checkbox(settings.sound)
                 .label(t("system.sound"))
                 .on_toggle(Message::Sound),
