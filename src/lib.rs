@@ -9,6 +9,7 @@ pub mod config;
 pub mod domain;
 pub mod hub;
 pub mod i18n;
+pub mod instance;
 pub mod store;
 pub mod sync;
 pub mod ui;

@@ -73,6 +73,13 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    if outlet_desk::instance::claim(&paths.data_dir) == outlet_desk::instance::Start::AlreadyRunning
+    {
+        // The running client came to the front; a second cache writer
+        // would only fight it.
+        eprintln!("outlet-desk: already running on this data dir; brought it to the front");
+        return ExitCode::SUCCESS;
+    }
     let (settings, mut notices) = Settings::load(&paths.settings_file());
     let software = settings.renderer == "software"
         || std::env::var("ICED_BACKEND").is_ok_and(|v| v == "tiny-skia");

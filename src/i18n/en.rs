@@ -605,4 +605,8 @@ pub const TABLE: &[(&str, &str)] = &[
     ("params.type.url", "web address"),
     ("params.type.choice", "choice"),
     ("params.type.reasons", "reason list"),
+    (
+        "app.window_title_waiting",
+        "({n} to call) outlet-desk — Ali pickup orders",
+    ),
 ];

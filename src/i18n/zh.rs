@@ -538,4 +538,8 @@ pub const TABLE: &[(&str, &str)] = &[
     ("params.type.url", "网址"),
     ("params.type.choice", "选项"),
     ("params.type.reasons", "原因列表"),
+    (
+        "app.window_title_waiting",
+        "（{n} 张待联系）outlet-desk — 网点阿里订单受理系统",
+    ),
 ];

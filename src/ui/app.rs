@@ -98,6 +98,8 @@ pub enum Message {
     NetworkCached(Result<(i64, Vec<Outlet>), StoreError>),
     /// Periodic connection check.
     Tick,
+    /// A second start on this data dir asked us to come to the front.
+    ShowWindow,
     /// The connection check answered.
     Health(bool),
     /// 重试 on the offline banner.
@@ -251,8 +253,19 @@ impl App {
     }
 
     /// The window title.
+    /// The window title; it carries the count of orders waiting for a
+    /// first call, so the taskbar shows it while the window is behind.
     pub fn title(&self) -> String {
-        self.t("app.window_title")
+        let waiting = self.orders.uncontacted();
+        if self.session.is_some() && waiting > 0 {
+            i18n::tf(
+                self.lang(),
+                "app.window_title_waiting",
+                &[("n", &waiting.to_string())],
+            )
+        } else {
+            self.t("app.window_title")
+        }
     }
 
     /// 1.0, or larger for the "large" font size (older clerks' eyes).
@@ -271,7 +284,7 @@ impl App {
 
     /// Periodic connection checks and keyboard shortcuts.
     pub fn subscription(&self) -> Subscription<Message> {
-        let mut subs = Vec::new();
+        let mut subs = vec![Subscription::run(show_requests)];
         if let Some(s) = &self.session {
             subs.push(iced::time::every(Duration::from_secs(5)).map(|_| Message::Tick));
             if !s.offline_only {
@@ -359,6 +372,13 @@ impl App {
                 Task::none()
             }
             Message::Clock => Task::none(),
+            Message::ShowWindow => iced::window::latest().then(|id| match id {
+                Some(id) => Task::batch([
+                    iced::window::minimize(id, false),
+                    iced::window::gain_focus(id),
+                ]),
+                None => Task::none(),
+            }),
             Message::System(m) => {
                 let Some(ctx) = ctx!(self) else {
                     return Task::none();
@@ -1003,6 +1023,22 @@ impl App {
             .style(container::bordered_box)
             .into()
     }
+}
+
+/// "Come to the front" requests from a second start (see `instance`).
+fn show_requests() -> impl iced::futures::Stream<Item = Message> {
+    iced::stream::channel(4, async |mut out| {
+        use iced::futures::SinkExt;
+        let Some(mut rx) = crate::instance::show_requests() else {
+            std::future::pending::<()>().await;
+            return;
+        };
+        while rx.recv().await.is_some() {
+            if out.send(Message::ShowWindow).await.is_err() {
+                return;
+            }
+        }
+    })
 }
 
 fn outlets_of(tree: &OutletTree) -> Vec<Outlet> {
