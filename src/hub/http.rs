@@ -84,6 +84,15 @@ impl FromRequestParts<Arc<HubState>> for AuthUser {
     }
 }
 
+/// An `ETag` header carrying `version`, for answers to writes.
+pub fn etag_header(version: i64) -> axum::http::HeaderMap {
+    let mut h = axum::http::HeaderMap::new();
+    if let Ok(v) = axum::http::HeaderValue::from_str(&crate::api::etag(version)) {
+        h.insert(header::ETAG, v);
+    }
+    h
+}
+
 /// The version in `If-Match`, required on PUT.
 pub struct IfMatch(pub i64);
 

@@ -2,21 +2,13 @@ use std::sync::Arc;
 
 use axum::Json;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode};
 
-use crate::api::{ErrorBody, Outlet, OutletList, etag};
+use crate::api::{ErrorBody, Outlet, OutletList};
 use crate::domain::{OutletKind, OutletTree, RuleError};
 use crate::hub::error::ApiError;
-use crate::hub::http::{AuthUser, Body, IfMatch};
+use crate::hub::http::{AuthUser, Body, IfMatch, etag_header};
 use crate::hub::{HubState, db};
-
-fn with_etag(o: &Outlet) -> HeaderMap {
-    let mut h = HeaderMap::new();
-    if let Ok(v) = HeaderValue::from_str(&etag(o.version)) {
-        h.insert(header::ETAG, v);
-    }
-    h
-}
 
 /// The whole network with its revision. Every logged-in user may read it.
 #[utoipa::path(get, path = "/api/v1/outlets", security(("bearer" = [])),
@@ -57,7 +49,11 @@ pub async fn create(
             Ok(saved)
         })
         .await?;
-    Ok((StatusCode::CREATED, with_etag(&created), Json(created)))
+    Ok((
+        StatusCode::CREATED,
+        etag_header(created.version),
+        Json(created),
+    ))
 }
 
 /// Replaces an outlet if `If-Match` still names its version (admin).
@@ -91,7 +87,7 @@ pub async fn update(
             Ok(saved)
         })
         .await?;
-    Ok((with_etag(&saved), Json(saved)))
+    Ok((etag_header(saved.version), Json(saved)))
 }
 
 fn stale(current: &Outlet) -> ApiError {

@@ -2,13 +2,13 @@ use std::sync::Arc;
 
 use axum::Json;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode};
 use serde::Deserialize;
 
-use crate::api::{ErrorBody, Staff, StaffWrite, etag};
+use crate::api::{ErrorBody, Staff, StaffWrite};
 use crate::domain::{OutletTree, Role, RuleError};
 use crate::hub::error::ApiError;
-use crate::hub::http::{AuthUser, Body, IfMatch};
+use crate::hub::http::{AuthUser, Body, IfMatch, etag_header};
 use crate::hub::{HubState, auth, db};
 
 /// Filters of `GET /api/v1/staff`.
@@ -23,14 +23,6 @@ pub struct StaffQuery {
     pub name: Option<String>,
     /// At most this many rows (default 500, max 5000).
     pub limit: Option<i64>,
-}
-
-fn with_etag(s: &Staff) -> HeaderMap {
-    let mut h = HeaderMap::new();
-    if let Ok(v) = HeaderValue::from_str(&etag(s.version)) {
-        h.insert(header::ETAG, v);
-    }
-    h
 }
 
 fn require_staff_reader(user: &AuthUser) -> Result<(), ApiError> {
@@ -106,7 +98,7 @@ pub async fn create(
             Ok(saved)
         })
         .await?;
-    Ok((StatusCode::CREATED, with_etag(&saved), Json(saved)))
+    Ok((StatusCode::CREATED, etag_header(saved.version), Json(saved)))
 }
 
 async fn hash_off_thread(password: Option<String>) -> Result<Option<String>, ApiError> {
@@ -175,5 +167,5 @@ pub async fn update(
             Ok(saved)
         })
         .await?;
-    Ok((with_etag(&saved), Json(saved)))
+    Ok((etag_header(saved.version), Json(saved)))
 }
