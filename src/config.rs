@@ -71,6 +71,8 @@ pub struct Settings {
     /// `auto` (GPU, falling back to software) or `software`: set by the
     /// client itself after the GPU renderer failed to start on this PC.
     pub renderer: String,
+    /// The one-line "still running in the tray" notice was shown.
+    pub tray_notice_seen: bool,
 }
 
 impl Default for Settings {
@@ -84,6 +86,7 @@ impl Default for Settings {
             sound: shipped.sound,
             last_login: String::new(),
             renderer: "auto".into(),
+            tray_notice_seen: false,
         }
     }
 }
@@ -174,6 +177,7 @@ impl Settings {
                     .as_str()
                     .map(|v| s.last_login = v.to_owned())
                     .is_some(),
+                "tray_notice_seen" => value.as_bool().map(|v| s.tray_notice_seen = v).is_some(),
                 "renderer" => value
                     .as_str()
                     .filter(|v| matches!(*v, "auto" | "software"))

@@ -160,6 +160,8 @@ fn main() -> ExitCode {
         store,
         notices,
     };
+    // The tray belongs to the GUI thread (Windows requires it there).
+    ui::tray::install(settings.language);
     let started = Instant::now();
     let outcome = std::panic::catch_unwind(move || ui::application(boot).run());
     let failure = match outcome {

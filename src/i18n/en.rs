@@ -609,4 +609,20 @@ pub const TABLE: &[(&str, &str)] = &[
         "app.window_title_waiting",
         "({n} to call) outlet-desk — Ali pickup orders",
     ),
+    ("tray.show", "Show the window"),
+    ("tray.sync", "Sync now"),
+    ("tray.quit", "Quit"),
+    ("tray.notice_title", "Still running"),
+    (
+        "tray.notice",
+        "After the window closes, outlet-desk keeps taking in new orders in the tray. Right-click the tray icon to show the window or quit.",
+    ),
+    ("orders.dismiss_ok", "OK"),
+    ("quit.title", "Actions not sent yet"),
+    (
+        "quit.pending",
+        "{n} action(s) have not reached the server. You can quit once they are sent; quitting now loses nothing — they stay saved here and go out at the next start.",
+    ),
+    ("quit.after_sending", "Quit after sending"),
+    ("quit.now", "Quit now"),
 ];

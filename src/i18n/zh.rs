@@ -542,4 +542,20 @@ pub const TABLE: &[(&str, &str)] = &[
         "app.window_title_waiting",
         "（{n} 张待联系）outlet-desk — 网点阿里订单受理系统",
     ),
+    ("tray.show", "显示主窗口"),
+    ("tray.sync", "立即同步"),
+    ("tray.quit", "退出"),
+    ("tray.notice_title", "客户端仍在运行"),
+    (
+        "tray.notice",
+        "关闭窗口后，outlet-desk 会在托盘（屏幕右下角）继续接收新订单。右键托盘图标可显示主窗口或退出。",
+    ),
+    ("orders.dismiss_ok", "知道了"),
+    ("quit.title", "还有操作未发送"),
+    (
+        "quit.pending",
+        "还有 {n} 个操作未发送到服务器。可以等它们发送后再退出；现在退出也不会丢失，它们保存在本机，下次启动后发送。",
+    ),
+    ("quit.after_sending", "发送后退出"),
+    ("quit.now", "仍然退出"),
 ];

@@ -100,6 +100,14 @@ pub enum Message {
     Tick,
     /// A second start on this data dir asked us to come to the front.
     ShowWindow,
+    /// The tray menu was used.
+    Tray(super::tray::Command),
+    /// The window's close button.
+    CloseRequested(iced::window::Id),
+    /// 知道了 on the first close-to-tray notice: hide now.
+    HideToTray,
+    /// Quit: at once, or after the outbox is sent.
+    Quit(QuitChoice),
     /// The connection check answered.
     Health(bool),
     /// 重试 on the offline banner.
@@ -108,6 +116,28 @@ pub enum Message {
     Key(Key, keyboard::Modifiers),
     /// A background write finished; errors are logged.
     Done,
+}
+
+/// How the user chose to quit while actions were still waiting.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum QuitChoice {
+    /// 退出 was asked for: check the outbox first.
+    Ask,
+    /// 发送后退出: sync, then quit when nothing waits.
+    AfterSending,
+    /// 仍然退出: the actions stay saved here and go out next start.
+    Now,
+    /// 取消.
+    Cancel,
+}
+
+/// A window-wide dialog.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum AppDialog {
+    /// The first close to the tray explains itself.
+    TrayNotice,
+    /// Quitting with unsent actions.
+    QuitWithPending,
 }
 
 /// The logged-in (or offline-viewing) user.
@@ -164,6 +194,9 @@ pub struct App {
     params_age: u32,
     /// The parameter revision the feed last reported.
     params_revision: Option<i64>,
+    dialog: Option<AppDialog>,
+    /// Quit as soon as the outbox is empty.
+    quit_when_sent: bool,
 }
 
 /// The screens' context, borrowing only the fields it needs so the screen
@@ -195,6 +228,8 @@ pub fn application(
         .default_font(font::DEFAULT)
         .window_size((1280.0, 700.0))
         .scale_factor(App::scale)
+        // Closing may mean "to the tray"; the app decides.
+        .exit_on_close_request(false)
 }
 
 impl App {
@@ -235,6 +270,8 @@ impl App {
             sessions: 0,
             params_age: 0,
             params_revision: None,
+            dialog: None,
+            quit_when_sent: false,
         };
         let focus = if app.settings.last_login.is_empty() {
             "login"
@@ -284,7 +321,11 @@ impl App {
 
     /// Periodic connection checks and keyboard shortcuts.
     pub fn subscription(&self) -> Subscription<Message> {
-        let mut subs = vec![Subscription::run(show_requests)];
+        let mut subs = vec![
+            Subscription::run(show_requests),
+            Subscription::run(tray_commands),
+            iced::window::close_requests().map(Message::CloseRequested),
+        ];
         if let Some(s) = &self.session {
             subs.push(iced::time::every(Duration::from_secs(5)).map(|_| Message::Tick));
             if !s.offline_only {
@@ -340,6 +381,11 @@ impl App {
                 Task::batch([task.map(Message::Staff), self.on_event(event)])
             }
             Message::Orders(m) => {
+                if let orders::Message::Uncontacted(n) = &m
+                    && *n != self.orders.uncontacted()
+                {
+                    super::tray::set_waiting(self.lang(), *n);
+                }
                 let Some(ctx) = ctx!(self) else {
                     return Task::none();
                 };
@@ -372,8 +418,53 @@ impl App {
                 Task::none()
             }
             Message::Clock => Task::none(),
+            Message::Tray(super::tray::Command::Show) => self.update(Message::ShowWindow),
+            Message::Tray(super::tray::Command::SyncNow) => self.on_event(Some(Event::SyncNow)),
+            Message::Tray(super::tray::Command::Quit) => {
+                self.update(Message::Quit(QuitChoice::Ask))
+            }
+            Message::CloseRequested(id) => {
+                if !super::tray::closes_to_tray() {
+                    return self.update(Message::Quit(QuitChoice::Ask));
+                }
+                if !self.settings.tray_notice_seen {
+                    self.dialog = Some(AppDialog::TrayNotice);
+                    return iced::window::gain_focus(id);
+                }
+                iced::window::set_mode(id, iced::window::Mode::Hidden)
+            }
+            Message::HideToTray => {
+                self.dialog = None;
+                self.settings.tray_notice_seen = true;
+                let (settings, path) = (self.settings.clone(), self.paths.settings_file());
+                Task::batch([
+                    Task::perform(save_settings(settings, path), |_| Message::Done),
+                    iced::window::latest().then(|id| match id {
+                        Some(id) => iced::window::set_mode(id, iced::window::Mode::Hidden),
+                        None => Task::none(),
+                    }),
+                ])
+            }
+            Message::Quit(choice) => match choice {
+                QuitChoice::Ask if self.sync.pending > 0 => {
+                    self.dialog = Some(AppDialog::QuitWithPending);
+                    self.update(Message::ShowWindow)
+                }
+                QuitChoice::Ask | QuitChoice::Now => iced::exit(),
+                QuitChoice::AfterSending => {
+                    self.dialog = None;
+                    self.quit_when_sent = true;
+                    self.on_event(Some(Event::SyncNow))
+                }
+                QuitChoice::Cancel => {
+                    self.dialog = None;
+                    self.quit_when_sent = false;
+                    Task::none()
+                }
+            },
             Message::ShowWindow => iced::window::latest().then(|id| match id {
                 Some(id) => Task::batch([
+                    iced::window::set_mode(id, iced::window::Mode::Windowed),
                     iced::window::minimize(id, false),
                     iced::window::gain_focus(id),
                 ]),
@@ -564,6 +655,9 @@ impl App {
 
     fn sync_report(&mut self, r: crate::sync::engine::Report) -> Task<Message> {
         self.sync.pending = r.pending;
+        if self.quit_when_sent && r.pending == 0 {
+            return iced::exit();
+        }
         if let Some(ms) = r.server_offset_ms {
             self.sync.offset_ms = ms;
         }
@@ -807,7 +901,46 @@ impl App {
                     column![col, login].into()
                 }
             }
-            Screen::Main => self.main_view(),
+            Screen::Main => match self.dialog {
+                None => self.main_view(),
+                Some(d) => widget::modal(self.main_view(), self.dialog_view(d)),
+            },
+        }
+    }
+
+    fn dialog_view(&self, d: AppDialog) -> Element<'_, Message> {
+        match d {
+            AppDialog::TrayNotice => column![
+                text(self.t("tray.notice_title")).size(18),
+                text(self.t("tray.notice")),
+                widget::tool(self.t("orders.dismiss_ok"), Some(Message::HideToTray)),
+            ]
+            .spacing(14)
+            .width(440)
+            .into(),
+            AppDialog::QuitWithPending => column![
+                text(self.t("quit.title")).size(18),
+                text(i18n::tf(
+                    self.lang(),
+                    "quit.pending",
+                    &[("n", &self.sync.pending.to_string())]
+                )),
+                row![
+                    widget::tool(
+                        self.t("quit.after_sending"),
+                        Some(Message::Quit(QuitChoice::AfterSending))
+                    ),
+                    widget::secondary(self.t("quit.now"), Some(Message::Quit(QuitChoice::Now))),
+                    widget::secondary(
+                        self.t("action.cancel"),
+                        Some(Message::Quit(QuitChoice::Cancel))
+                    ),
+                ]
+                .spacing(10),
+            ]
+            .spacing(14)
+            .width(480)
+            .into(),
         }
     }
 
@@ -1023,6 +1156,22 @@ impl App {
             .style(container::bordered_box)
             .into()
     }
+}
+
+/// Tray menu clicks (see `tray`).
+fn tray_commands() -> impl iced::futures::Stream<Item = Message> {
+    iced::stream::channel(4, async |mut out| {
+        use iced::futures::SinkExt;
+        let Some(mut rx) = super::tray::commands() else {
+            std::future::pending::<()>().await;
+            return;
+        };
+        while let Some(c) = rx.recv().await {
+            if out.send(Message::Tray(c)).await.is_err() {
+                return;
+            }
+        }
+    })
 }
 
 /// "Come to the front" requests from a second start (see `instance`).

@@ -6,6 +6,7 @@ pub mod font;
 pub mod screen;
 pub mod sync_sub;
 pub mod theme;
+pub mod tray;
 pub mod widget;
 
 pub use app::{App, Boot, Message, ServerChoice, application};
