@@ -625,4 +625,5 @@ pub const TABLE: &[(&str, &str)] = &[
     ),
     ("quit.after_sending", "Quit after sending"),
     ("quit.now", "Quit now"),
+    ("alert.title", "outlet-desk: new Ali orders"),
 ];

@@ -558,4 +558,5 @@ pub const TABLE: &[(&str, &str)] = &[
     ),
     ("quit.after_sending", "发送后退出"),
     ("quit.now", "仍然退出"),
+    ("alert.title", "outlet-desk：新的阿里订单"),
 ];

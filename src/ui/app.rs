@@ -195,6 +195,7 @@ pub struct App {
     /// The parameter revision the feed last reported.
     params_revision: Option<i64>,
     dialog: Option<AppDialog>,
+    alerter: super::alert::Alerter,
     /// Quit as soon as the outbox is empty.
     quit_when_sent: bool,
 }
@@ -271,6 +272,7 @@ impl App {
             params_age: 0,
             params_revision: None,
             dialog: None,
+            alerter: super::alert::Alerter::default(),
             quit_when_sent: false,
         };
         let focus = if app.settings.last_login.is_empty() {
@@ -381,16 +383,19 @@ impl App {
                 Task::batch([task.map(Message::Staff), self.on_event(event)])
             }
             Message::Orders(m) => {
-                if let orders::Message::Uncontacted(n) = &m
-                    && *n != self.orders.uncontacted()
-                {
-                    super::tray::set_waiting(self.lang(), *n);
-                }
+                let alert = if let orders::Message::Uncontacted(n) = &m {
+                    if *n != self.orders.uncontacted() {
+                        super::tray::set_waiting(self.lang(), *n);
+                    }
+                    self.alert(*n)
+                } else {
+                    Task::none()
+                };
                 let Some(ctx) = ctx!(self) else {
                     return Task::none();
                 };
                 let (task, event) = self.orders.update(m, &ctx);
-                Task::batch([task.map(Message::Orders), self.on_event(event)])
+                Task::batch([task.map(Message::Orders), self.on_event(event), alert])
             }
             Message::Sync(sync_sub::Event::Ready(tx)) => {
                 self.sync.commands = Some(tx);
@@ -643,6 +648,39 @@ impl App {
             },
             Message::NetworkCached,
         )
+    }
+
+    /// A notification and the chime when orders arrive, and again every
+    /// few minutes while any still waits for a first call.
+    fn alert(&mut self, waiting: i64) -> Task<Message> {
+        let repeat = self.params.alert_repeat.to_std().unwrap_or_default();
+        if !self
+            .alerter
+            .should_alert(waiting, repeat, std::time::Instant::now())
+        {
+            return Task::none();
+        }
+        let title = i18n::t(self.lang(), "alert.title");
+        let body = i18n::tf(
+            self.lang(),
+            "orders.new_alert",
+            &[("n", &waiting.to_string())],
+        );
+        let sound = self.settings.sound.then(|| self.paths.data_dir.clone());
+        // Fire and forget on its own thread: a slow notification service
+        // must never hold up the window (or a test waiting for tasks).
+        let spawned = std::thread::Builder::new()
+            .name("alert".into())
+            .spawn(move || {
+                super::alert::notify(&title, &body);
+                if let Some(dir) = sound {
+                    super::alert::play_chime(&dir);
+                }
+            });
+        if let Err(e) = spawned {
+            tracing::warn!("alert thread: {e}");
+        }
+        Task::none()
     }
 
     fn fetch_params(&self) -> Task<Message> {

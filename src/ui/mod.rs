@@ -1,6 +1,7 @@
 //! All iced code: the application, its screens, shared widgets and theme.
 //! The only module that imports iced.
 
+pub mod alert;
 pub mod app;
 pub mod font;
 pub mod screen;
