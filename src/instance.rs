@@ -37,6 +37,9 @@ fn key(dir: &Path) -> String {
 }
 
 static SHOW: OnceLock<Mutex<Option<tokio::sync::mpsc::UnboundedReceiver<()>>>> = OnceLock::new();
+/// The port this process holds, and whether to let it go.
+static HELD: OnceLock<SocketAddr> = OnceLock::new();
+static RELEASE: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
 
 /// Claims `data_dir` for this process, or wakes the client that has it.
 pub fn claim(data_dir: &Path) -> Start {
@@ -47,10 +50,15 @@ pub fn claim(data_dir: &Path) -> Start {
             let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
             let _ = SHOW.set(Mutex::new(Some(rx)));
             let dir = me.clone();
+            let _ = HELD.set(addr);
             let spawned = std::thread::Builder::new()
                 .name("single-instance".into())
                 .spawn(move || {
                     for conn in listener.incoming().flatten() {
+                        if RELEASE.load(std::sync::atomic::Ordering::SeqCst) {
+                            // Dropping the listener frees the port.
+                            return;
+                        }
                         let _ = conn.set_read_timeout(Some(Duration::from_secs(2)));
                         let mut line = String::new();
                         let mut reader = BufReader::new(&conn);
@@ -96,6 +104,21 @@ pub fn claim(data_dir: &Path) -> Start {
     }
 }
 
+/// Lets the data dir go, e.g. before relaunching with another renderer,
+/// so the new process can claim it.
+pub fn release() {
+    let Some(addr) = HELD.get() else { return };
+    RELEASE.store(true, std::sync::atomic::Ordering::SeqCst);
+    // Wake the listener so it sees the flag and closes.
+    let _ = TcpStream::connect_timeout(addr, Duration::from_secs(1));
+    for _ in 0..50 {
+        if TcpListener::bind(addr).is_ok() {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
 /// Requests to come to the front, for the app's subscription (taken once).
 pub fn show_requests() -> Option<tokio::sync::mpsc::UnboundedReceiver<()>> {
     SHOW.get()
@@ -107,7 +130,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_second_start_on_the_same_dir_wakes_the_first() {
+    fn a_second_start_on_the_same_dir_wakes_the_first_until_released() {
         let dir = tempfile::tempdir().unwrap();
         assert_eq!(claim(dir.path()), Start::First);
         let mut rx = show_requests().expect("receiver");

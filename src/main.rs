@@ -175,6 +175,8 @@ fn main() -> ExitCode {
     let early = started.elapsed() < Duration::from_secs(30);
     if early && !software && std::env::var_os(RELAUNCHED).is_none() {
         drop(embedded);
+        // The relaunched client must be able to claim the data dir.
+        outlet_desk::instance::release();
         let remembered = Settings {
             renderer: "software".into(),
             ..settings
