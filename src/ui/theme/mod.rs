@@ -173,3 +173,50 @@ pub fn order_row(
         ..Style::default()
     }
 }
+
+/// Black or white, whichever reads better on `bg` (relative luminance).
+pub fn readable_on(bg: Color) -> Color {
+    let lin = |c: f32| {
+        if c <= 0.040_45 {
+            c / 12.92
+        } else {
+            ((c + 0.055) / 1.055).powf(2.4)
+        }
+    };
+    let l = 0.2126 * lin(bg.r) + 0.7152 * lin(bg.g) + 0.0722 * lin(bg.b);
+    if l > 0.4 { Color::BLACK } else { Color::WHITE }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn banner_text_reads_on_every_tone_of_every_style() {
+        for style in Style::ALL {
+            let t = theme(style);
+            let p = t.extended_palette();
+            for pair in [
+                p.primary.weak,
+                p.success.weak,
+                p.warning.weak,
+                p.danger.weak,
+            ] {
+                let fg = readable_on(pair.color);
+                let lum = |c: Color| 0.2126 * c.r + 0.7152 * c.g + 0.0722 * c.b;
+                assert!(
+                    (lum(fg) - lum(pair.color)).abs() > 0.3,
+                    "{style:?}: {pair:?}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn styles_round_trip_through_settings() {
+        for s in Style::ALL {
+            assert_eq!(Style::parse(s.key()), s);
+        }
+        assert_eq!(Style::parse("nonsense"), Style::ClassicBlue);
+    }
+}

@@ -63,7 +63,7 @@ pub fn banner<'a, M: 'a>(content: impl Into<Element<'a, M>>, tone: Tone) -> Elem
             };
             container::Style {
                 background: Some(pair.color.into()),
-                text_color: Some(pair.text),
+                text_color: Some(crate::ui::theme::readable_on(pair.color)),
                 border: iced::Border {
                     radius: 4.0.into(),
                     ..Default::default()
