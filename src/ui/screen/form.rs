@@ -73,3 +73,23 @@ impl FormErrors {
         self.general = Some(i18n::t(lang, "form.fix_fields"));
     }
 }
+
+/// Where a record form stands.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Mode {
+    /// Showing the selected record read-only.
+    View,
+    /// Editing the selected record, last seen at `version`.
+    Edit { version: i64 },
+    /// Filling in a new record.
+    New,
+}
+
+/// What a failed call means for the app: offline, or log in again.
+pub fn event_for(e: &ClientError) -> Option<super::Event> {
+    match e.status() {
+        None if e.is_unreachable() => Some(super::Event::Unreachable),
+        Some(401) => Some(super::Event::SessionExpired),
+        _ => None,
+    }
+}

@@ -9,23 +9,12 @@ use iced::widget::{
 };
 use iced::{Element, Length, Task};
 
-use super::form::FormErrors;
+use super::form::{FormErrors, Mode, event_for};
 use super::{Ctx, Event};
 use crate::domain::{Outlet, OutletKind, RuleError};
 use crate::i18n;
 use crate::sync::ClientError;
 use crate::ui::widget::{self, Choice, Tone, tree};
-
-/// Editing state of the form.
-#[derive(Debug, Clone, PartialEq)]
-enum Mode {
-    /// Showing the selected outlet read-only.
-    View,
-    /// Editing the selected outlet, last seen at `version`.
-    Edit { version: i64 },
-    /// Filling in a new outlet.
-    New,
-}
 
 /// The form's fields as typed (numbers stay text until saved).
 #[derive(Debug, Clone, PartialEq)]
@@ -526,11 +515,7 @@ impl State {
 
     fn failed(&mut self, lang: i18n::Lang, e: &ClientError) -> Option<Event> {
         self.errors = FormErrors::from_client(lang, e);
-        match e.status() {
-            None if e.is_unreachable() => Some(Event::Unreachable),
-            Some(401) => Some(Event::SessionExpired),
-            _ => None,
-        }
+        event_for(e)
     }
 
     /// Draws the screen.

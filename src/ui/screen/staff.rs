@@ -7,7 +7,7 @@ use iced::widget::{
 };
 use iced::{Element, Length, Task};
 
-use super::form::FormErrors;
+use super::form::{FormErrors, Mode, event_for};
 use super::{Ctx, Event};
 use crate::api::StaffWrite;
 use crate::domain::{Role, Staff};
@@ -15,13 +15,6 @@ use crate::i18n;
 use crate::store::StoreError;
 use crate::sync::ClientError;
 use crate::ui::widget::{self, Choice, Tone};
-
-#[derive(Debug, Clone, PartialEq)]
-enum Mode {
-    View,
-    Edit { version: i64 },
-    New,
-}
 
 #[derive(Debug, Clone, PartialEq)]
 struct Draft {
@@ -529,11 +522,7 @@ impl State {
 
     fn failed(&mut self, lang: i18n::Lang, e: &ClientError) -> Option<Event> {
         self.errors = FormErrors::from_client(lang, e);
-        match e.status() {
-            None if e.is_unreachable() => Some(Event::Unreachable),
-            Some(401) => Some(Event::SessionExpired),
-            _ => None,
-        }
+        event_for(e)
     }
 
     /// Draws the screen.
