@@ -3,10 +3,12 @@
 
 use std::time::Duration;
 
+use crate::ui::Element;
+use crate::ui::theme::AppTheme as Theme;
 use chrono::{DateTime, Local};
 use iced::keyboard::{self, Key, key::Named};
 use iced::widget::{button, column, container, row, space, text};
-use iced::{Element, Length, Subscription, Task, Theme};
+use iced::{Length, Subscription, Task};
 
 use super::screen::{self, Ctx, Event, login, orders, outlets, staff, system};
 use super::sync_sub;
@@ -1053,7 +1055,7 @@ impl App {
                 space::horizontal(),
                 text(who).size(13).style(on_chrome),
                 button(text(self.t("top.logout")).size(13))
-                    .style(button::secondary)
+                    .style(crate::ui::theme::button::secondary)
                     .padding([3, 10])
                     .on_press(Message::Logout),
             ]
@@ -1076,9 +1078,9 @@ impl App {
                 .width(Length::Fill)
                 .padding([6, 18])
                 .style(if active {
-                    button::primary
+                    crate::ui::theme::button::primary
                 } else {
-                    button::text
+                    crate::ui::theme::button::text
                 })
                 .on_press(Message::Nav(page))
         };
@@ -1097,11 +1099,11 @@ impl App {
             .width(Length::Fill)
             .padding([6, 18])
             .style(if self.page == Page::Orders {
-                button::primary
+                crate::ui::theme::button::primary
             } else if waiting > 0 {
-                button::warning
+                crate::ui::theme::button::warning
             } else {
-                button::text
+                crate::ui::theme::button::text
             })
             .on_press(Message::Nav(Page::Orders));
         let mut col = column![
@@ -1121,7 +1123,7 @@ impl App {
         container(col.padding(10))
             .width(196)
             .height(Length::Fill)
-            .style(container::bordered_box)
+            .style(crate::ui::theme::container::bordered_box)
             .into()
     }
 
@@ -1191,7 +1193,7 @@ impl App {
         container(bar)
             .padding([4, 12])
             .width(Length::Fill)
-            .style(container::bordered_box)
+            .style(crate::ui::theme::container::bordered_box)
             .into()
     }
 }

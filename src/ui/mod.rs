@@ -11,3 +11,6 @@ pub mod tray;
 pub mod widget;
 
 pub use app::{App, Boot, Message, ServerChoice, application};
+
+/// An element drawn with the client's own theme.
+pub type Element<'a, M> = iced::Element<'a, M, theme::AppTheme>;

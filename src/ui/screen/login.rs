@@ -1,8 +1,9 @@
 //! 登录: login name and password; wrong login and wrong password read the
 //! same; an unreachable server says so and offers 重试.
 
+use crate::ui::Element;
 use iced::widget::{button, center, column, container, row, text, text_input};
-use iced::{Alignment, Element, Length, Task};
+use iced::{Alignment, Length, Task};
 
 use crate::api::SessionResponse;
 use crate::i18n::{self, Lang};
@@ -213,7 +214,7 @@ impl State {
                         .spacing(8),
                     )
                     .padding([2, 6])
-                    .style(button::text)
+                    .style(crate::ui::theme::button::text)
                     .width(Length::Fill)
                     .on_press(Message::UseAccount(a.login.clone(), a.password.clone())),
                 );
@@ -222,8 +223,17 @@ impl State {
             list = list.push(
                 widget::muted(i18n::tf(lang, "login.demo_hint", &[("password", pw)])).size(12),
             );
-            form = form.push(container(list).padding(10).style(container::bordered_box));
+            form = form.push(
+                container(list)
+                    .padding(10)
+                    .style(crate::ui::theme::container::bordered_box),
+            );
         }
-        center(container(form).padding(24).style(container::rounded_box)).into()
+        center(
+            container(form)
+                .padding(24)
+                .style(crate::ui::theme::container::rounded_box),
+        )
+        .into()
     }
 }

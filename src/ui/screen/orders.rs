@@ -1,12 +1,14 @@
 //! 阿里订单受理: the outlet selector, the paged pending list with red rows
 //! and the call countdown, the detail panel, the clerk's actions, 查询.
 
+use crate::ui::Element;
+use crate::ui::theme::AppTheme as Theme;
 use chrono::{DateTime, Duration, FixedOffset, NaiveDateTime, TimeZone, Utc};
 use iced::widget::{
     button, checkbox, column, combo_box, container, pick_list, radio, row, scrollable, space, text,
     text_input,
 };
-use iced::{Alignment, Element, Length, Task, Theme};
+use iced::{Alignment, Length, Task};
 use serde_json::Value;
 
 use super::{Ctx, Event};
@@ -887,7 +889,7 @@ impl State {
                 hits = hits.push(
                     button(text(c.label.clone()).size(12))
                         .padding([2, 8])
-                        .style(button::secondary)
+                        .style(crate::ui::theme::button::secondary)
                         .on_press(Message::Selector(c)),
                 );
             }
@@ -920,12 +922,12 @@ impl State {
             .width(Length::FillPortion(7))
             .height(Length::Fill)
             .padding(4)
-            .style(container::bordered_box);
+            .style(crate::ui::theme::container::bordered_box);
         let detail = container(scrollable(self.detail_view(ctx)).height(Length::Fill))
             .width(Length::FillPortion(3))
             .height(Length::Fill)
             .padding(8)
-            .style(container::bordered_box);
+            .style(crate::ui::theme::container::bordered_box);
         body = body.push(row![list, detail].spacing(8).height(Length::Fill));
         let base: Element<'a, Message> = body.padding(10).into();
         match &self.dialog {

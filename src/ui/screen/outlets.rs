@@ -3,11 +3,12 @@
 
 use std::collections::HashSet;
 
+use crate::ui::Element;
 use iced::widget::{
     button, checkbox, column, combo_box, container, pick_list, row, scrollable, space, text,
     text_input,
 };
-use iced::{Element, Length, Task};
+use iced::{Length, Task};
 
 use super::form::{FormErrors, Mode, event_for};
 use super::{Ctx, Event};
@@ -577,7 +578,7 @@ impl State {
                 .height(Length::FillPortion(4))
                 .width(Length::Fill)
                 .padding(6)
-                .style(container::bordered_box),
+                .style(crate::ui::theme::container::bordered_box),
         );
         body = body.push(
             container(scrollable(container(self.form_view(ctx)).padding(
@@ -589,7 +590,7 @@ impl State {
             .height(Length::FillPortion(5))
             .width(Length::Fill)
             .padding(10)
-            .style(container::bordered_box),
+            .style(crate::ui::theme::container::bordered_box),
         );
         let base: Element<'a, Message> = body.padding(12).into();
         match &self.confirm_delete {
@@ -629,7 +630,7 @@ impl State {
             };
             let toggle: Element<'a, Message> = if r.has_children {
                 button(text(if r.open { "▼" } else { "▶" }).size(12))
-                    .style(button::text)
+                    .style(crate::ui::theme::button::text)
                     .padding([2, 4])
                     .width(22)
                     .on_press(Message::Toggle(r.code.clone()))
@@ -655,9 +656,9 @@ impl State {
             let line = button(label)
                 .padding([3, 6])
                 .style(if selected {
-                    button::primary
+                    crate::ui::theme::button::primary
                 } else {
-                    button::text
+                    crate::ui::theme::button::text
                 })
                 .on_press(Message::Select(o.code.clone()));
             col = col.push(

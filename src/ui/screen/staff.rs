@@ -1,11 +1,12 @@
 //! 员工管理: query by 网络网点 and/or 姓名, the results list, the detail
 //! form below; 新增, 编辑, 保存, 停用/启用, 重置密码.
 
+use crate::ui::Element;
 use iced::widget::{
     button, checkbox, column, combo_box, container, pick_list, row, scrollable, space, text,
     text_input,
 };
-use iced::{Element, Length, Task};
+use iced::{Length, Task};
 
 use super::form::{FormErrors, Mode, event_for};
 use super::{Ctx, Event};
@@ -611,7 +612,7 @@ impl State {
                 .height(Length::FillPortion(4))
                 .width(Length::Fill)
                 .padding(6)
-                .style(container::bordered_box),
+                .style(crate::ui::theme::container::bordered_box),
         );
         body = body.push(
             container(scrollable(container(self.form_view(ctx)).padding(
@@ -623,7 +624,7 @@ impl State {
             .height(Length::FillPortion(5))
             .width(Length::Fill)
             .padding(10)
-            .style(container::bordered_box),
+            .style(crate::ui::theme::container::bordered_box),
         );
         let base: Element<'a, Message> = body.padding(12).into();
         match &self.reset {
@@ -714,9 +715,9 @@ impl State {
                     .width(Length::Fill)
                     .padding([3, 6])
                     .style(if selected {
-                        button::primary
+                        crate::ui::theme::button::primary
                     } else {
-                        button::text
+                        crate::ui::theme::button::text
                     })
                     .on_press(Message::Select(s.login.clone())),
             );

@@ -2,10 +2,12 @@
 //! 参数配置 (the manual's layout: categories left, buttons in the middle,
 //! the category's parameters right, details below) and 本机设置.
 
+use crate::ui::Element;
+use crate::ui::theme::AppTheme as Theme;
 use iced::widget::{
     button, checkbox, column, container, pick_list, row, scrollable, space, text, text_input,
 };
-use iced::{Alignment, Element, Length, Task, Theme};
+use iced::{Alignment, Length, Task};
 use serde_json::Value;
 
 use super::{Ctx, Event};
@@ -325,9 +327,9 @@ impl State {
                 .width(Length::Fill)
                 .padding([6, 12])
                 .style(if self.category == c {
-                    button::primary
+                    crate::ui::theme::button::primary
                 } else {
-                    button::text
+                    crate::ui::theme::button::text
                 })
                 .on_press(Message::Category(c))
         };
@@ -349,7 +351,7 @@ impl State {
         let left = container(cats)
             .width(170)
             .padding(8)
-            .style(container::bordered_box);
+            .style(crate::ui::theme::container::bordered_box);
         let body: Element<'a, Message> = match self.category {
             Category::Display => self.display_view(ctx, settings),
             Category::Local => self.local_view(ctx, settings),
@@ -407,9 +409,9 @@ impl State {
                     .align_y(Alignment::Center),
                 )
                 .style(if s == current {
-                    button::primary
+                    crate::ui::theme::button::primary
                 } else {
-                    button::secondary
+                    crate::ui::theme::button::secondary
                 })
                 .padding([6, 10])
                 .on_press(Message::Style(s)),
@@ -466,9 +468,9 @@ impl State {
                 button(text(i18n::t(l, "lang.name")))
                     .padding([5, 14])
                     .style(if l == settings.language {
-                        button::primary
+                        crate::ui::theme::button::primary
                     } else {
-                        button::secondary
+                        crate::ui::theme::button::secondary
                     })
                     .on_press(Message::Language(lang_choice(l))),
             );
@@ -570,9 +572,9 @@ impl State {
                 .width(Length::Fill)
                 .padding([4, 8])
                 .style(if selected {
-                    button::primary
+                    crate::ui::theme::button::primary
                 } else {
-                    button::text
+                    crate::ui::theme::button::text
                 })
                 .on_press(Message::Select(p.key.clone())),
             );
@@ -586,7 +588,7 @@ impl State {
                 .width(Length::Fill)
                 .height(Length::FillPortion(3))
                 .padding(6)
-                .style(container::bordered_box)
+                .style(crate::ui::theme::container::bordered_box)
         ]
         .spacing(12);
         let details: Element<'a, Message> = match self.current(params) {
@@ -626,7 +628,7 @@ impl State {
                 .width(Length::Fill)
                 .height(Length::FillPortion(2))
                 .padding(8)
-                .style(container::bordered_box)
+                .style(crate::ui::theme::container::bordered_box)
         ]
         .spacing(10)
         .height(Length::Fill)

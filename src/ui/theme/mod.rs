@@ -2,7 +2,11 @@
 //! for orders come from here, never from a view.
 
 use iced::theme::Palette;
-use iced::{Color, Theme};
+use iced::theme::palette::Extended;
+use iced::{Color, Theme as IcedTheme};
+
+mod catalogs;
+pub use catalogs::{button, container};
 
 /// A display style the user can pick (系统显示风格).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -90,36 +94,103 @@ pub fn palette(style: Style) -> Palette {
     }
 }
 
-/// The iced theme for `style`.
-pub fn theme(style: Style) -> Theme {
-    let name = match style {
-        Style::ClassicBlue => "经典蓝",
-        Style::Light => "浅色",
-        Style::Dark => "深色",
-        Style::HighContrast => "高对比度",
-    };
-    Theme::custom(name, palette(style))
+/// The client's theme: a display style, carried through every widget by
+/// the catalogs in `catalogs.rs`, so picking a style changes the whole
+/// client and views never hard-code a colour.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AppTheme {
+    /// The style the user picked.
+    pub style: Style,
+    inner: IcedTheme,
+}
+
+impl AppTheme {
+    /// The theme of `style`.
+    pub fn new(style: Style) -> Self {
+        let name = match style {
+            Style::ClassicBlue => "经典蓝",
+            Style::Light => "浅色",
+            Style::Dark => "深色",
+            Style::HighContrast => "高对比度",
+        };
+        AppTheme {
+            style,
+            inner: IcedTheme::custom(name, palette(style)),
+        }
+    }
+
+    /// The palette and its generated shades.
+    pub fn extended_palette(&self) -> &Extended {
+        self.inner.extended_palette()
+    }
+
+    /// The base palette.
+    pub fn palette(&self) -> Palette {
+        self.inner.palette()
+    }
+
+    /// iced's built-in theme built from the same palette, for the
+    /// built-in widget styles the catalogs start from.
+    pub fn iced(&self) -> &IcedTheme {
+        &self.inner
+    }
+}
+
+impl Default for AppTheme {
+    fn default() -> Self {
+        AppTheme::new(Style::default())
+    }
+}
+
+impl iced::theme::Base for AppTheme {
+    fn default(preference: iced::theme::Mode) -> Self {
+        match preference {
+            iced::theme::Mode::Dark => AppTheme::new(Style::Dark),
+            _ => AppTheme::new(Style::ClassicBlue),
+        }
+    }
+
+    fn mode(&self) -> iced::theme::Mode {
+        self.inner.mode()
+    }
+
+    fn base(&self) -> iced::theme::Style {
+        self.inner.base()
+    }
+
+    fn palette(&self) -> Option<iced::theme::Palette> {
+        Some(self.inner.palette())
+    }
+
+    fn name(&self) -> &str {
+        self.inner.name()
+    }
+}
+
+/// The theme for `style`.
+pub fn theme(style: Style) -> AppTheme {
+    AppTheme::new(style)
 }
 
 /// Colour of the top bar: the primary colour, darkened so white text on
 /// it stays readable.
-pub fn chrome(theme: &Theme) -> Color {
+pub fn chrome(theme: &AppTheme) -> Color {
     let c = theme.palette().primary;
     Color::from_rgb(c.r * 0.75, c.g * 0.75, c.b * 0.75)
 }
 
 /// Text on the top bar.
-pub fn on_chrome(_theme: &Theme) -> Color {
+pub fn on_chrome(_theme: &AppTheme) -> Color {
     Color::WHITE
 }
 
 /// Error text under a field.
-pub fn error_text(theme: &Theme) -> Color {
+pub fn error_text(theme: &AppTheme) -> Color {
     theme.extended_palette().danger.base.color
 }
 
 /// Muted secondary text (codes, hints).
-pub fn muted(theme: &Theme) -> Color {
+pub fn muted(theme: &AppTheme) -> Color {
     let p = theme.extended_palette();
     Color {
         a: 0.65,
@@ -128,7 +199,7 @@ pub fn muted(theme: &Theme) -> Color {
 }
 
 /// Text colour for a banner tone used inline (countdowns, sync states).
-pub fn tone_text(theme: &Theme, tone: crate::ui::widget::Tone) -> Color {
+pub fn tone_text(theme: &AppTheme, tone: crate::ui::widget::Tone) -> Color {
     use crate::ui::widget::Tone;
     let p = theme.extended_palette();
     match tone {
@@ -141,7 +212,7 @@ pub fn tone_text(theme: &Theme, tone: crate::ui::widget::Tone) -> Color {
 
 /// An order row: red when overdue, highlighted when selected.
 pub fn order_row(
-    theme: &Theme,
+    theme: &AppTheme,
     status: iced::widget::button::Status,
     selected: bool,
     overdue: bool,

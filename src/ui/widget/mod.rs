@@ -3,8 +3,10 @@
 pub mod shortcuts;
 pub mod tree;
 
+use crate::ui::Element;
+use crate::ui::theme::AppTheme as Theme;
 use iced::widget::{button, center, column, container, mouse_area, opaque, row, stack, text};
-use iced::{Color, Element, Length, Theme};
+use iced::{Color, Length};
 
 use crate::ui::theme;
 
@@ -86,7 +88,7 @@ pub fn tool<'a, M: Clone + 'a>(label: String, on_press: Option<M>) -> Element<'a
 pub fn secondary<'a, M: Clone + 'a>(label: String, on_press: Option<M>) -> Element<'a, M> {
     button(text(label).size(14))
         .padding([5, 14])
-        .style(button::secondary)
+        .style(crate::ui::theme::button::secondary)
         .on_press_maybe(on_press)
         .into()
 }
@@ -100,7 +102,7 @@ pub fn modal<'a, M: Clone + 'a>(
     let dialog = container(dialog)
         .padding(20)
         .max_width(520)
-        .style(container::rounded_box);
+        .style(crate::ui::theme::container::rounded_box);
     stack![
         base.into(),
         opaque(mouse_area(center(opaque(dialog)).style(|_| {
@@ -132,11 +134,11 @@ pub fn confirm<'a, M: Clone + 'a>(
         row![
             button(text(yes.0))
                 .padding([6, 18])
-                .style(button::danger)
+                .style(crate::ui::theme::button::danger)
                 .on_press(yes.1),
             button(text(no.0))
                 .padding([6, 18])
-                .style(button::secondary)
+                .style(crate::ui::theme::button::secondary)
                 .on_press(no.1),
         ]
         .spacing(12)

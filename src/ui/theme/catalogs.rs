@@ -1,0 +1,124 @@
+//! One `Catalog` per widget for [`AppTheme`]: each widget's default look
+//! comes from iced's built-in styles over the chosen style's palette, and
+//! views pass our own style functions (`theme::button::secondary`, …).
+
+use iced::widget::{
+    button as b, checkbox as cb, combo_box, container as c, overlay::menu, pick_list as pl,
+    radio as r, scrollable as sc, text as t, text_input as ti,
+};
+
+use super::AppTheme;
+
+macro_rules! with_status {
+    ($module:ident, $default:path) => {
+        impl $module::Catalog for AppTheme {
+            type Class<'a> = $module::StyleFn<'a, Self>;
+
+            fn default<'a>() -> <Self as $module::Catalog>::Class<'a> {
+                Box::new(|th: &AppTheme, status| $default(th.iced(), status))
+            }
+
+            fn style(
+                &self,
+                class: &<Self as $module::Catalog>::Class<'_>,
+                status: $module::Status,
+            ) -> $module::Style {
+                class(self, status)
+            }
+        }
+    };
+}
+
+with_status!(b, b::primary);
+with_status!(ti, ti::default);
+with_status!(cb, cb::primary);
+with_status!(r, r::default);
+with_status!(sc, sc::default);
+with_status!(pl, pl::default);
+
+impl c::Catalog for AppTheme {
+    type Class<'a> = c::StyleFn<'a, Self>;
+
+    fn default<'a>() -> Self::Class<'a> {
+        Box::new(|th: &AppTheme| c::transparent(th.iced()))
+    }
+
+    fn style(&self, class: &Self::Class<'_>) -> c::Style {
+        class(self)
+    }
+}
+
+impl t::Catalog for AppTheme {
+    type Class<'a> = t::StyleFn<'a, Self>;
+
+    fn default<'a>() -> Self::Class<'a> {
+        Box::new(|_| t::Style::default())
+    }
+
+    fn style(&self, class: &Self::Class<'_>) -> t::Style {
+        class(self)
+    }
+}
+
+impl menu::Catalog for AppTheme {
+    type Class<'a> = menu::StyleFn<'a, Self>;
+
+    fn default<'a>() -> <Self as menu::Catalog>::Class<'a> {
+        Box::new(|th: &AppTheme| menu::default(th.iced()))
+    }
+
+    fn style(&self, class: &<Self as menu::Catalog>::Class<'_>) -> menu::Style {
+        class(self)
+    }
+}
+
+impl combo_box::Catalog for AppTheme {}
+
+/// Button styles for views.
+pub mod button {
+    use iced::widget::button::{self as b, Status, Style};
+
+    use crate::ui::theme::AppTheme;
+
+    /// The main action.
+    pub fn primary(t: &AppTheme, s: Status) -> Style {
+        b::primary(t.iced(), s)
+    }
+
+    /// A less prominent action.
+    pub fn secondary(t: &AppTheme, s: Status) -> Style {
+        b::secondary(t.iced(), s)
+    }
+
+    /// A destructive action (是 in a delete confirmation).
+    pub fn danger(t: &AppTheme, s: Status) -> Style {
+        b::danger(t.iced(), s)
+    }
+
+    /// Something waiting for attention (the orders badge).
+    pub fn warning(t: &AppTheme, s: Status) -> Style {
+        b::warning(t.iced(), s)
+    }
+
+    /// A button that looks like text (rows, navigation).
+    pub fn text(t: &AppTheme, s: Status) -> Style {
+        b::text(t.iced(), s)
+    }
+}
+
+/// Container styles for views.
+pub mod container {
+    use iced::widget::container::{self as c, Style};
+
+    use crate::ui::theme::AppTheme;
+
+    /// A panel with rounded corners (dialogs, the login box).
+    pub fn rounded_box(t: &AppTheme) -> Style {
+        c::rounded_box(t.iced())
+    }
+
+    /// A panel with a border (lists, forms).
+    pub fn bordered_box(t: &AppTheme) -> Style {
+        c::bordered_box(t.iced())
+    }
+}
