@@ -915,6 +915,14 @@ impl App {
     }
 
     fn screen_view(&self) -> Element<'_, Message> {
+        // Window-wide dialogs (tray notice, quit) show over any screen.
+        match self.dialog {
+            None => self.screen_body(),
+            Some(d) => widget::modal(self.screen_body(), self.dialog_view(d)),
+        }
+    }
+
+    fn screen_body(&self) -> Element<'_, Message> {
         match &self.screen {
             Screen::Login(state) => {
                 let (server, accounts) = match &self.server {
@@ -941,10 +949,7 @@ impl App {
                     column![col, login].into()
                 }
             }
-            Screen::Main => match self.dialog {
-                None => self.main_view(),
-                Some(d) => widget::modal(self.main_view(), self.dialog_view(d)),
-            },
+            Screen::Main => self.main_view(),
         }
     }
 
