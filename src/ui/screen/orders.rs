@@ -137,8 +137,8 @@ pub enum Message {
     NextPage,
     /// Reload the current page from the cache.
     Reload,
-    /// A page arrived from the cache.
-    Loaded(Result<(Vec<OrderRow>, i64), StoreError>),
+    /// A page arrived from the cache (for the numbered request).
+    Loaded(u64, Result<(Vec<OrderRow>, i64), StoreError>),
     /// The uncontacted count arrived.
     Uncontacted(i64),
     /// A row was clicked.
@@ -207,6 +207,8 @@ pub struct State {
     dialog: Option<Dialog>,
     query: String,
     notice: Option<(String, Tone)>,
+    /// Number of the newest page request.
+    load_seq: u64,
 }
 
 impl Default for State {
@@ -228,6 +230,7 @@ impl Default for State {
             dialog: None,
             query: String::new(),
             notice: None,
+            load_seq: 0,
         }
     }
 }
@@ -320,10 +323,14 @@ impl State {
         };
         let store = ctx.store.clone();
         let store2 = ctx.store.clone();
+        // Loads can finish out of order; only the newest request's page
+        // may land, or an empty early page could hide a pulled order.
+        self.load_seq += 1;
+        let seq = self.load_seq;
         Task::batch([
             Task::perform(
                 async move { store.run(move |s| s.page(&q)).await },
-                Message::Loaded,
+                move |r| Message::Loaded(seq, r),
             ),
             Task::perform(async move { store2.run(|s| s.uncontacted()).await }, |r| {
                 Message::Uncontacted(r.unwrap_or(0))
@@ -450,7 +457,8 @@ impl State {
             }
             Message::PrevPage | Message::NextPage => {}
             Message::Reload => return (self.reload(ctx), None),
-            Message::Loaded(Ok((rows, total))) => {
+            Message::Loaded(seq, _) if seq != self.load_seq => {}
+            Message::Loaded(_, Ok((rows, total))) => {
                 self.rows = rows;
                 self.total = total;
                 if self.page > 0 && self.page * PAGE >= total {
@@ -466,7 +474,7 @@ impl State {
                     return (self.load_events(ctx), None);
                 }
             }
-            Message::Loaded(Err(e)) => self.notice = Some((e.to_string(), Tone::Danger)),
+            Message::Loaded(_, Err(e)) => self.notice = Some((e.to_string(), Tone::Danger)),
             Message::Uncontacted(n) => self.uncontacted = n,
             Message::Select(no) => {
                 self.selected = Some(no);
