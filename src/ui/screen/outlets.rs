@@ -5,8 +5,7 @@ use std::collections::HashSet;
 
 use crate::ui::Element;
 use iced::widget::{
-    button, checkbox, column, combo_box, container, pick_list, row, scrollable, space, text,
-    text_input,
+    button, checkbox, column, combo_box, pick_list, row, scrollable, space, text, text_input,
 };
 use iced::{Length, Task};
 
@@ -573,25 +572,10 @@ impl State {
         if let (Some(server), Some(draft)) = (&self.conflict, &self.draft) {
             body = body.push(self.conflict_view(ctx, server, draft));
         }
-        body = body.push(
-            container(self.tree_view(ctx))
-                .height(Length::FillPortion(4))
-                .width(Length::Fill)
-                .padding(6)
-                .style(crate::ui::theme::container::bordered_box),
-        );
-        body = body.push(
-            container(scrollable(container(self.form_view(ctx)).padding(
-                iced::Padding {
-                    right: 16.0,
-                    ..iced::Padding::ZERO
-                },
-            )))
-            .height(Length::FillPortion(5))
-            .width(Length::Fill)
-            .padding(10)
-            .style(crate::ui::theme::container::bordered_box),
-        );
+        body = body.push(widget::list_over_form(
+            self.tree_view(ctx),
+            self.form_view(ctx),
+        ));
         let base: Element<'a, Message> = body.padding(12).into();
         match &self.confirm_delete {
             Some(code) => {

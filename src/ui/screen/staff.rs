@@ -3,8 +3,7 @@
 
 use crate::ui::Element;
 use iced::widget::{
-    button, checkbox, column, combo_box, container, pick_list, row, scrollable, space, text,
-    text_input,
+    button, checkbox, column, combo_box, pick_list, row, scrollable, space, text, text_input,
 };
 use iced::{Length, Task};
 
@@ -607,25 +606,10 @@ impl State {
                 Tone::Warning,
             ));
         }
-        body = body.push(
-            container(self.results_view(ctx))
-                .height(Length::FillPortion(4))
-                .width(Length::Fill)
-                .padding(6)
-                .style(crate::ui::theme::container::bordered_box),
-        );
-        body = body.push(
-            container(scrollable(container(self.form_view(ctx)).padding(
-                iced::Padding {
-                    right: 16.0,
-                    ..iced::Padding::ZERO
-                },
-            )))
-            .height(Length::FillPortion(5))
-            .width(Length::Fill)
-            .padding(10)
-            .style(crate::ui::theme::container::bordered_box),
-        );
+        body = body.push(widget::list_over_form(
+            self.results_view(ctx),
+            self.form_view(ctx),
+        ));
         let base: Element<'a, Message> = body.padding(12).into();
         match &self.reset {
             Some(r) => {

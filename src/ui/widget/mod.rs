@@ -147,6 +147,32 @@ pub fn confirm<'a, M: Clone + 'a>(
     .into()
 }
 
+/// The manual's base-data layout: a list panel above, the detail form
+/// below it (scrolling when the window is small).
+pub fn list_over_form<'a, M: 'a>(
+    list: impl Into<Element<'a, M>>,
+    form: impl Into<Element<'a, M>>,
+) -> Element<'a, M> {
+    let form = iced::widget::scrollable(container(form).padding(iced::Padding {
+        right: 16.0,
+        ..iced::Padding::ZERO
+    }));
+    column![
+        container(list)
+            .height(Length::FillPortion(4))
+            .width(Length::Fill)
+            .padding(6)
+            .style(crate::ui::theme::container::bordered_box),
+        container(form)
+            .height(Length::FillPortion(5))
+            .width(Length::Fill)
+            .padding(10)
+            .style(crate::ui::theme::container::bordered_box),
+    ]
+    .spacing(10)
+    .into()
+}
+
 /// A value with the label a pick list or combo box shows for it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Choice<T> {
