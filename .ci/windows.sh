@@ -127,7 +127,7 @@ install_tools() {
         sudo=sudo
     fi
     for p in "${APT_PACKAGES[@]}"; do
-        dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+        [[ $(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true) == *'install ok installed'* ]] || missing+=("$p")
     done
     if ((${#missing[@]} == 0)) && [[ ${WINCHECK_SKIP_APT:-0} == 1 ]]; then
         log "all apt packages present, WINCHECK_SKIP_APT=1: skipping apt-get"
@@ -154,7 +154,12 @@ make_wineprefix() {
         -o "$shim_dir/bcryptprimitives.dll" \
         .ci/wine/bcryptprimitives.c .ci/wine/bcryptprimitives.def -ladvapi32 ||
         die "could not build the wine shim DLL"
-    x86_64-w64-mingw32-objdump -p "$shim_dir/bcryptprimitives.dll" | grep -qw ProcessPrng ||
+    # Read the whole dump first: `objdump | grep -q` under pipefail fails at
+    # random when grep exits early and objdump dies of SIGPIPE.
+    local dump
+    dump=$(x86_64-w64-mingw32-objdump -p "$shim_dir/bcryptprimitives.dll") ||
+        die "objdump could not read the shim DLL"
+    grep -qw ProcessPrng <<<"$dump" ||
         die "shim DLL does not export ProcessPrng"
 
     log "creating a fresh WINEPREFIX at $WINEPREFIX"
@@ -260,7 +265,7 @@ gui_smoke() {
     log "windows on $DISPLAY_NUM:"
     local wins
     wins=$(xwininfo -root -children | grep '^ *0x.*"' || true)
-    printf '%s\n' "$wins" | head -20
+    head -20 <<<"$wins"
     import -window root "$SHOT" || die "screenshot failed"
     local colours
     colours=$(identify -format '%k' "$SHOT") || die "cannot read $SHOT"
@@ -273,7 +278,7 @@ gui_smoke() {
     local id shown=""
     for id in $(grep '("outlet-desk.exe" "outlet-desk.exe") *[0-9][0-9][0-9]*x[0-9][0-9][0-9]*+' <<<"$wins" |
         awk '{ print $1 }'); do
-        if xwininfo -id "$id" 2>/dev/null | grep -q 'Map State: *IsViewable'; then shown=$id; break; fi
+        if [[ $(xwininfo -id "$id" 2>/dev/null || true) =~ Map\ State:\ *IsViewable ]]; then shown=$id; break; fi
     done
     [[ -n $shown ]] || die "no viewable outlet-desk.exe window of at least 100x100 on $DISPLAY_NUM"
     log "outlet-desk.exe window $shown is viewable"
