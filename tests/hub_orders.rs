@@ -133,6 +133,28 @@ async fn visibility_table_through_the_api() {
             }
         }
     }
+    // Paged by the server: pages of 4 cover all 9 once, oldest first.
+    let mut seen = Vec::new();
+    for offset in [0, 4, 8] {
+        let (s, v) = h
+            .get(&format!("/api/v1/orders?limit=4&offset={offset}"), &hq)
+            .await;
+        assert_eq!(s, 200, "{v}");
+        assert_eq!(v["total"], 9);
+        let page = v["orders"].as_array().unwrap();
+        assert_eq!(page.len(), if offset == 8 { 1 } else { 4 });
+        seen.extend(page.iter().cloned());
+    }
+    let placed: Vec<&str> = seen
+        .iter()
+        .map(|o| o["created_at"].as_str().unwrap())
+        .collect();
+    assert!(
+        placed.windows(2).all(|w| w[0] <= w[1]),
+        "oldest first: {placed:?}"
+    );
+    assert_eq!(numbers(&seen).len(), 9);
+    assert_eq!(numbers(&seen), numbers(&h.feed(&hq, None).await.0));
     // The change feed gives each user their whole view and nothing else.
     let (orders, _, _) = h.feed(&a, None).await;
     assert_eq!(numbers(&orders), ["o-A", "o-A1", "o-A2"]);

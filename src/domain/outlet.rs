@@ -196,6 +196,11 @@ impl OutletTree {
         self.by_code.get(code)
     }
 
+    /// Every outlet, in no particular order.
+    pub fn outlets(&self) -> impl Iterator<Item = &Outlet> {
+        self.by_code.values()
+    }
+
     /// Number of outlets.
     pub fn len(&self) -> usize {
         self.by_code.len()

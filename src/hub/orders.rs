@@ -209,12 +209,56 @@ pub fn remember_outlet(c: &Connection, account: &str, outlet: &str) -> rusqlite:
     Ok(())
 }
 
-/// Every order with `status`, oldest first. For the selector list; the
-/// client pages its own cache for the big lists.
-pub fn by_status(c: &Connection, status: crate::domain::Status) -> rusqlite::Result<Vec<Order>> {
-    let mut st = c.prepare_cached(
-        "SELECT body FROM orders WHERE status = ?1 ORDER BY created_at, order_no",
+/// Which current outlets a list covers, in SQL terms.
+#[derive(Debug, Clone, Copy)]
+pub enum AtOutlets<'a> {
+    /// Any outlet, none, or an unknown one.
+    Any,
+    /// Exactly these codes.
+    In(&'a [String]),
+    /// No outlet, or one not among these codes (after trimming): the HQ
+    /// pool when given every non-HQ outlet.
+    NotIn(&'a [String]),
+}
+
+/// One page of orders with `status` at `at`, oldest first, and how many
+/// there are in all. Filtered and paged by SQLite on indexed columns, so a
+/// list never reads the whole table.
+pub fn page(
+    c: &Connection,
+    status: crate::domain::Status,
+    at: AtOutlets<'_>,
+    limit: i64,
+    offset: i64,
+) -> rusqlite::Result<(Vec<Order>, i64)> {
+    let json = |codes: &[String]| {
+        serde_json::to_string(codes)
+            .map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))
+    };
+    let (filter, codes) = match at {
+        AtOutlets::Any => ("?2 IS NULL", None),
+        AtOutlets::In(codes) => (
+            "current_outlet_code IN (SELECT value FROM json_each(?2))",
+            Some(json(codes)?),
+        ),
+        AtOutlets::NotIn(codes) => (
+            "(current_outlet_code IS NULL
+              OR trim(current_outlet_code) NOT IN (SELECT value FROM json_each(?2)))",
+            Some(json(codes)?),
+        ),
+    };
+    let total: i64 = c.query_row(
+        &format!("SELECT COUNT(*) FROM orders WHERE status = ?1 AND {filter}"),
+        params![status.as_str(), codes],
+        |r| r.get(0),
     )?;
-    let rows = st.query_map([status.as_str()], |r| r.get::<_, String>(0))?;
-    rows.map(|b| parse(&b?)).collect()
+    let mut st = c.prepare_cached(&format!(
+        "SELECT body FROM orders WHERE status = ?1 AND {filter}
+         ORDER BY created_at, order_no LIMIT ?3 OFFSET ?4"
+    ))?;
+    let rows = st.query_map(params![status.as_str(), codes, limit, offset], |r| {
+        r.get::<_, String>(0)
+    })?;
+    let orders = rows.map(|b| parse(&b?)).collect::<rusqlite::Result<_>>()?;
+    Ok((orders, total))
 }

@@ -12,7 +12,7 @@ use crate::api::{ChangesPage, ErrorBody, OrderEvent, OrderSummary};
 use crate::domain::order::{self, Action, ActionContext, ActionError};
 use crate::domain::params::Reason;
 use crate::domain::visibility::{self, Scope};
-use crate::domain::{Order, OutletTree, Staff};
+use crate::domain::{Order, OutletKind, OutletTree, Staff};
 use crate::hub::error::ApiError;
 use crate::hub::http::{AuthUser, Body, ReqLang};
 use crate::hub::{HubState, db, orders};
@@ -50,14 +50,16 @@ fn parse_cursor(cursor: &str, tag: &str) -> Result<i64, ApiError> {
     Ok(seq)
 }
 
+fn sorted(codes: std::collections::HashSet<String>) -> Vec<String> {
+    let mut v: Vec<String> = codes.into_iter().collect();
+    v.sort();
+    v
+}
+
 /// The codes a scope covers, for the feed's SQL filter (None = all).
 fn scope_codes(scope: &Scope, tree: &OutletTree) -> Option<Vec<String>> {
     match scope {
-        Scope::Subtree(root) => {
-            let mut v: Vec<String> = tree.subtree(root).into_iter().collect();
-            v.sort();
-            Some(v)
-        }
+        Scope::Subtree(root) => Some(sorted(tree.subtree(root))),
         _ => None,
     }
 }
@@ -160,20 +162,25 @@ pub async fn list(
             let scope =
                 visibility::selector_scope(&user.staff.outlet_code, q.outlet.as_deref(), &tree)
                     .map_err(|_| ApiError::forbidden())?;
-            let all = orders::by_status(c, status)?;
-            let matching: Vec<Order> = all
-                .into_iter()
-                .filter(|o| scope.contains(o.current_outlet_code.as_deref(), &tree))
-                .collect();
-            let total = matching.len() as i64;
-            Ok(OrderList {
-                orders: matching
-                    .into_iter()
-                    .skip(offset as usize)
-                    .take(limit as usize)
-                    .collect(),
-                total,
-            })
+            let codes: Vec<String>;
+            let at = match &scope {
+                Scope::All => orders::AtOutlets::Any,
+                Scope::Subtree(root) => {
+                    codes = sorted(tree.subtree(root));
+                    orders::AtOutlets::In(&codes)
+                }
+                Scope::Pool => {
+                    codes = sorted(
+                        tree.outlets()
+                            .filter(|o| o.kind != OutletKind::Hq)
+                            .map(|o| o.code.clone())
+                            .collect(),
+                    );
+                    orders::AtOutlets::NotIn(&codes)
+                }
+            };
+            let (orders, total) = orders::page(c, status, at, limit, offset)?;
+            Ok(OrderList { orders, total })
         })
         .await?;
     Ok(Json(list))
