@@ -200,6 +200,8 @@ pub struct App {
     alerter: super::alert::Alerter,
     /// Quit as soon as the outbox is empty.
     quit_when_sent: bool,
+    /// Who last logged in on this PC, for the offline (read-only) view.
+    last_user: Option<crate::api::SessionUser>,
 }
 
 /// The screens' context, borrowing only the fields it needs so the screen
@@ -248,7 +250,7 @@ impl App {
                 HubClient::new("http://127.0.0.1:9", lang).unwrap_or_else(|_| unreachable_client())
             }
         };
-        let app = App {
+        let mut app = App {
             system: system::State::new(&boot.settings),
             screen: Screen::Login(login::State::new(&boot.settings.last_login)),
             paths: boot.paths,
@@ -276,7 +278,12 @@ impl App {
             dialog: None,
             alerter: super::alert::Alerter::default(),
             quit_when_sent: false,
+            last_user: None,
         };
+        app.last_user = app.store.last_user().unwrap_or_else(|e| {
+            tracing::warn!("cache: last user unreadable: {e}");
+            None
+        });
         let focus = if app.settings.last_login.is_empty() {
             "login"
         } else {
@@ -608,6 +615,7 @@ impl App {
         self.notices.clear();
         let store = self.store.clone();
         let user = s.user;
+        self.last_user = Some(user.clone());
         Task::batch([
             self.load_cached_network(),
             self.fetch_network(),
@@ -624,7 +632,7 @@ impl App {
 
     /// Opens the main window on cached data only, read-only.
     fn offline_view(&mut self) -> Task<Message> {
-        let Ok(Some(user)) = self.store.last_user() else {
+        let Some(user) = self.last_user.clone() else {
             return Task::none();
         };
         self.sessions += 1;
@@ -935,7 +943,7 @@ impl App {
                         accounts.as_slice(),
                     ),
                 };
-                let can_offline = self.store.last_user().ok().flatten().is_some();
+                let can_offline = self.last_user.is_some();
                 let login = state
                     .view(self.lang(), server, accounts, can_offline)
                     .map(Message::Login);
