@@ -14,6 +14,7 @@ pub mod routes;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::sync::PoisonError;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -72,10 +73,9 @@ impl HubState {
     /// The current network; cheap unless an outlet changed.
     pub fn tree(&self, c: &Connection) -> Result<Arc<crate::domain::OutletTree>, ApiError> {
         let rev = db::outlet_revision(c)?;
-        let mut cache = self
-            .tree
-            .lock()
-            .map_err(|_| ApiError::internal("tree cache poisoned"))?;
+        // A panic elsewhere leaves at worst a stale tree, which the
+        // revision check below replaces.
+        let mut cache = self.tree.lock().unwrap_or_else(PoisonError::into_inner);
         if let Some((r, t)) = cache.as_ref()
             && *r == rev
         {
@@ -94,9 +94,13 @@ impl HubState {
     {
         let conn = self.conn.clone();
         tokio::task::spawn_blocking(move || {
-            let mut guard = conn
-                .lock()
-                .map_err(|_| ApiError::internal("database lock poisoned"))?;
+            // A request that panicked rolled its transaction back as it
+            // unwound, so the connection is sound: one bug must not take
+            // every later request down with it.
+            let mut guard = conn.lock().unwrap_or_else(|p| {
+                tracing::error!("a database task panicked earlier; carrying on");
+                p.into_inner()
+            });
             f(&mut guard)
         })
         .await

@@ -205,10 +205,13 @@ impl Store {
         &self,
         f: impl FnOnce(&mut Connection) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {
-        let mut guard = self
-            .conn
-            .lock()
-            .map_err(|_| StoreError::Db("cache lock poisoned".into()))?;
+        // Every write runs in a transaction that a panic rolls back, so
+        // the connection is sound after one: carry on rather than lose
+        // the cache for the rest of the session.
+        let mut guard = self.conn.lock().unwrap_or_else(|p| {
+            tracing::error!("a cache task panicked earlier; carrying on");
+            p.into_inner()
+        });
         f(&mut guard)
     }
 
@@ -368,4 +371,37 @@ pub(crate) fn get_meta(c: &Connection, key: &str) -> Result<Option<String>, Stor
         c.query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0))
             .optional()?,
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_panic_inside_one_task_does_not_lose_the_cache() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let (store, _) = Store::open(&dir.path().join("cache.db")).expect("open");
+        store.set_meta_for_test("k", "before");
+        let panicked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            let _ = store.with(|c| -> Result<(), StoreError> {
+                let tx = c.transaction()?;
+                set_meta(&tx, "k", "half-done")?;
+                panic!("a bug in the middle of a write");
+            });
+        }));
+        assert!(panicked.is_err());
+        // The half-done write was rolled back and the cache still works.
+        assert_eq!(store.meta_for_test("k").as_deref(), Some("before"));
+        store.set_meta_for_test("k", "after");
+        assert_eq!(store.meta_for_test("k").as_deref(), Some("after"));
+    }
+
+    impl Store {
+        fn set_meta_for_test(&self, k: &str, v: &str) {
+            self.with(|c| set_meta(c, k, v)).expect("set");
+        }
+        fn meta_for_test(&self, k: &str) -> Option<String> {
+            self.with(|c| get_meta(c, k)).expect("get")
+        }
+    }
 }
