@@ -931,11 +931,15 @@ impl State {
             .height(Length::Fill)
             .padding(4)
             .style(crate::ui::theme::container::bordered_box);
-        let detail = container(scrollable(self.detail_view(ctx)).height(Length::Fill))
-            .width(Length::FillPortion(3))
-            .height(Length::Fill)
-            .padding(8)
-            .style(crate::ui::theme::container::bordered_box);
+        let detail = container(
+            scrollable(self.detail_view(ctx))
+                .spacing(4)
+                .height(Length::Fill),
+        )
+        .width(Length::FillPortion(3))
+        .height(Length::Fill)
+        .padding(8)
+        .style(crate::ui::theme::container::bordered_box);
         body = body.push(row![list, detail].spacing(8).height(Length::Fill));
         let base: Element<'a, Message> = body.padding(10).into();
         match &self.dialog {

@@ -651,6 +651,7 @@ impl State {
             );
         }
         scrollable(col)
+            .spacing(4)
             .width(Length::Fill)
             .height(Length::Fill)
             .into()

@@ -584,7 +584,7 @@ impl State {
         }
         let top = row![
             buttons,
-            container(scrollable(list))
+            container(scrollable(list).spacing(4))
                 .width(Length::Fill)
                 .height(Length::FillPortion(3))
                 .padding(6)
@@ -624,7 +624,7 @@ impl State {
         };
         column![
             top,
-            container(scrollable(details))
+            container(scrollable(details).spacing(4))
                 .width(Length::Fill)
                 .height(Length::FillPortion(2))
                 .padding(8)
