@@ -126,6 +126,20 @@ pub fn open(path: &Path) -> Result<Connection, String> {
     Ok(conn)
 }
 
+/// A read-only connection to an opened (migrated) database, for the
+/// readers beside the writer.
+pub fn open_reader(path: &Path) -> Result<Connection, String> {
+    use rusqlite::OpenFlags;
+    let conn = Connection::open_with_flags(
+        path,
+        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )
+    .map_err(|e| format!("{}: {e}", path.display()))?;
+    conn.execute_batch("PRAGMA busy_timeout=5000; PRAGMA query_only=ON;")
+        .map_err(|e| format!("{}: {e}", path.display()))?;
+    Ok(conn)
+}
+
 fn now() -> String {
     Utc::now().to_rfc3339()
 }
@@ -354,6 +368,11 @@ pub fn insert_session(
     login: &str,
     expires: DateTime<Utc>,
 ) -> rusqlite::Result<()> {
+    // Sweep expired sessions here, so checking a token stays a pure read.
+    c.execute(
+        "DELETE FROM sessions WHERE expires_at <= ?1",
+        [Utc::now().to_rfc3339()],
+    )?;
     c.execute(
         "INSERT INTO sessions(token, login, expires_at) VALUES (?1, ?2, ?3)",
         params![token, login, expires.to_rfc3339()],
@@ -381,7 +400,7 @@ pub fn session_user(
     };
     let expires = expires.with_timezone(&Utc);
     if expires <= Utc::now() {
-        c.execute("DELETE FROM sessions WHERE token = ?1", [token])?;
+        // Expired rows are swept at the next login (`insert_session`).
         return Ok(None);
     }
     Ok(staff(c, &login)?.filter(|s| s.active).map(|s| (s, expires)))

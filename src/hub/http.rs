@@ -75,7 +75,7 @@ impl FromRequestParts<Arc<HubState>> for AuthUser {
         let token = bearer(parts).ok_or_else(ApiError::unauthorized)?;
         let t = token.clone();
         let found = state
-            .db(move |c| Ok(super::db::session_user(c, &t)?))
+            .read(move |c| Ok(super::db::session_user(c, &t)?))
             .await?;
         match found {
             Some((staff, _)) => Ok(AuthUser { staff, token }),

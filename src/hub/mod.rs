@@ -13,9 +13,10 @@ pub mod orders;
 pub mod routes;
 
 use std::net::SocketAddr;
+use std::path::Path;
 use std::path::PathBuf;
-use std::sync::PoisonError;
-use std::sync::{Arc, Mutex};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 use rusqlite::Connection;
@@ -60,16 +61,56 @@ impl HubConfig {
     }
 }
 
+/// Read-only connections beside the writer. WAL lets them read while the
+/// writer commits, so polling clients never queue behind an action.
+const READERS: usize = 4;
+
 /// Shared state of a running hub.
 pub struct HubState {
+    /// The one writer (SQLite allows one at a time anyway).
     conn: Arc<Mutex<Connection>>,
+    /// Read-only connections, handed out round-robin.
+    readers: Arc<Vec<Mutex<Connection>>>,
+    next_reader: AtomicUsize,
     /// Session lifetime.
     pub token_ttl: Duration,
     /// The network, rebuilt only when its revision moves.
     tree: Mutex<Option<(i64, Arc<crate::domain::OutletTree>)>>,
 }
 
+/// Locks a connection. A task that panicked rolled its transaction back as
+/// it unwound, so the connection is sound: one bug must not take every
+/// later request down with it.
+fn lock(conn: &Mutex<Connection>) -> MutexGuard<'_, Connection> {
+    conn.lock().unwrap_or_else(|p| {
+        tracing::error!("a database task panicked earlier; carrying on");
+        p.into_inner()
+    })
+}
+
 impl HubState {
+    /// Opens (creating and migrating) `path`, runs `seed` on the writer
+    /// (first start), then opens the readers.
+    pub fn open<T>(
+        path: &Path,
+        token_ttl: Duration,
+        seed: impl FnOnce(&mut Connection) -> Result<T, String>,
+    ) -> Result<(HubState, T), String> {
+        let mut writer = db::open(path)?;
+        let seeded = seed(&mut writer)?;
+        let readers = (0..READERS)
+            .map(|_| db::open_reader(path).map(Mutex::new))
+            .collect::<Result<Vec<_>, _>>()?;
+        let state = HubState {
+            conn: Arc::new(Mutex::new(writer)),
+            readers: Arc::new(readers),
+            next_reader: AtomicUsize::new(0),
+            token_ttl,
+            tree: Mutex::new(None),
+        };
+        Ok((state, seeded))
+    }
+
     /// The current network; cheap unless an outlet changed.
     pub fn tree(&self, c: &Connection) -> Result<Arc<crate::domain::OutletTree>, ApiError> {
         let rev = db::outlet_revision(c)?;
@@ -93,15 +134,39 @@ impl HubState {
         F: FnOnce(&mut Connection) -> Result<T, ApiError> + Send + 'static,
     {
         let conn = self.conn.clone();
+        tokio::task::spawn_blocking(move || f(&mut lock(&conn)))
+            .await
+            .map_err(ApiError::internal)?
+    }
+
+    /// Runs a read-only `f` on one of the reader connections, beside the
+    /// writer, in one transaction: it sees one snapshot, everything
+    /// committed before it started. A write through it fails (`query_only`).
+    pub async fn read<T, F>(&self, f: F) -> Result<T, ApiError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> Result<T, ApiError> + Send + 'static,
+    {
+        let readers = self.readers.clone();
+        let first = self.next_reader.fetch_add(1, Ordering::Relaxed);
         tokio::task::spawn_blocking(move || {
-            // A request that panicked rolled its transaction back as it
-            // unwound, so the connection is sound: one bug must not take
-            // every later request down with it.
-            let mut guard = conn.lock().unwrap_or_else(|p| {
-                tracing::error!("a database task panicked earlier; carrying on");
-                p.into_inner()
-            });
-            f(&mut guard)
+            let n = readers.len();
+            // All of `f`'s statements read one snapshot: the change feed
+            // must not pair rows from before a commit with a cursor from
+            // after it, or it would skip that commit's orders.
+            let snapshot = |c: &Connection| {
+                let tx = c.unchecked_transaction()?;
+                let out = f(&tx);
+                drop(tx); // a read-only transaction: rolling back just ends it
+                out
+            };
+            // A free reader if there is one, else wait for ours.
+            for i in 0..n {
+                if let Ok(c) = readers[(first + i) % n].try_lock() {
+                    return snapshot(&c);
+                }
+            }
+            snapshot(&lock(&readers[first % n]))
         })
         .await
         .map_err(ApiError::internal)?
@@ -146,19 +211,12 @@ pub async fn start(config: HubConfig) -> Result<RunningHub, String> {
         .map_err(|e| format!("{}: {e}", config.data_dir.display()))?;
     let path = config.data_dir.join("hub.db");
     let cfg = config.clone();
-    let (conn, first_start) = tokio::task::spawn_blocking(move || -> Result<_, String> {
-        let mut conn = db::open(&path)?;
-        let first = demo::first_start(&mut conn, &cfg)?;
-        Ok((conn, first))
+    let (state, first_start) = tokio::task::spawn_blocking(move || {
+        HubState::open(&path, cfg.token_ttl, |conn| demo::first_start(conn, &cfg))
     })
     .await
     .map_err(|e| e.to_string())??;
-
-    let state = Arc::new(HubState {
-        conn: Arc::new(Mutex::new(conn)),
-        token_ttl: config.token_ttl,
-        tree: Mutex::new(None),
-    });
+    let state = Arc::new(state);
     if config.demo && config.demo_rate > 0 {
         demo::spawn_generator(state.clone(), config.demo_rate);
     }
@@ -246,5 +304,83 @@ impl Drop for EmbeddedHub {
         if let Some(tx) = self.stop.take() {
             let _ = tx.send(());
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn reads_go_on_beside_an_open_write_and_see_only_committed_data() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("hub.db");
+        let (state, ()) = HubState::open(&path, Duration::from_secs(60), |_| Ok(())).expect("open");
+        let state = Arc::new(state);
+        let (read_done, wait_read) = std::sync::mpsc::channel::<()>();
+        let (writing, is_writing) = tokio::sync::oneshot::channel::<()>();
+        let w = state.clone();
+        let writer = tokio::spawn(async move {
+            w.db(move |c| {
+                let tx = c.transaction()?;
+                db::meta_set(&tx, "probe", "written")?;
+                let _ = writing.send(());
+                // Keep the write open until the read is done; a read queued
+                // behind the writer would make this time out.
+                let read_meanwhile = wait_read.recv_timeout(Duration::from_secs(10)).is_ok();
+                tx.commit()?;
+                Ok(read_meanwhile)
+            })
+            .await
+        });
+        is_writing.await.expect("writer started");
+        let seen = state.read(|c| Ok(db::meta_get(c, "probe")?)).await;
+        let _ = read_done.send(());
+        assert_eq!(seen.expect("read"), None, "uncommitted data is not seen");
+        assert!(
+            writer.await.expect("join").expect("write"),
+            "the read finished while the write was open"
+        );
+        let seen = state.read(|c| Ok(db::meta_get(c, "probe")?)).await;
+        assert_eq!(seen.expect("read").as_deref(), Some("written"));
+        let wrote = state.read(|c| Ok(db::meta_set(c, "x", "y")?)).await;
+        assert!(wrote.is_err(), "a reader cannot write");
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn one_read_sees_one_snapshot_even_if_a_write_commits_meanwhile() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let (state, ()) =
+            HubState::open(&dir.path().join("hub.db"), Duration::from_secs(60), |_| {
+                Ok(())
+            })
+            .expect("open");
+        let state = Arc::new(state);
+        let (go, wait_go) = std::sync::mpsc::channel::<()>();
+        let (committed, wait_commit) = std::sync::mpsc::channel::<()>();
+        let w = state.clone();
+        let writer = tokio::spawn(async move {
+            let _ = tokio::task::spawn_blocking(move || wait_go.recv()).await;
+            w.db(|c| Ok(db::meta_set(c, "probe", "written")?)).await?;
+            let _ = committed.send(());
+            Ok::<_, ApiError>(())
+        });
+        let (before, after) = state
+            .read(move |c| {
+                let before = db::meta_get(c, "probe")?;
+                let _ = go.send(());
+                let _ = wait_commit.recv_timeout(Duration::from_secs(10));
+                Ok((before, db::meta_get(c, "probe")?))
+            })
+            .await
+            .expect("read");
+        writer.await.expect("join").expect("write");
+        assert_eq!(
+            (before, after),
+            (None, None),
+            "the commit is not seen mid-read"
+        );
+        let now = state.read(|c| Ok(db::meta_get(c, "probe")?)).await;
+        assert_eq!(now.expect("read").as_deref(), Some("written"));
     }
 }

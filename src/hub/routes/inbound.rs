@@ -23,7 +23,9 @@ impl FromRequestParts<Arc<HubState>> for Upstream {
         state: &Arc<HubState>,
     ) -> Result<Self, ApiError> {
         let token = bearer(parts).ok_or_else(ApiError::unauthorized)?;
-        let stored = state.db(|c| Ok(db::meta_get(c, "upstream_token")?)).await?;
+        let stored = state
+            .read(|c| Ok(db::meta_get(c, "upstream_token")?))
+            .await?;
         match stored {
             Some(t) if !t.is_empty() && t == token => Ok(Upstream),
             _ => Err(ApiError::unauthorized()),

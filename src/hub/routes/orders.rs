@@ -82,7 +82,7 @@ pub async fn changes(
     };
     let st = state.clone();
     let page = state
-        .db(move |c| {
+        .read(move |c| {
             let tree = st.tree(c)?;
             let scope = visibility::user_scope(&user.staff.outlet_code, &tree);
             let codes = scope_codes(&scope, &tree);
@@ -157,7 +157,7 @@ pub async fn list(
     let offset = q.offset.unwrap_or(0).max(0);
     let st = state.clone();
     let list = state
-        .db(move |c| {
+        .read(move |c| {
             let tree = st.tree(c)?;
             let scope =
                 visibility::selector_scope(&user.staff.outlet_code, q.outlet.as_deref(), &tree)
@@ -199,7 +199,7 @@ pub async fn get(
 ) -> Result<Json<Value>, ApiError> {
     let st = state.clone();
     let v = state
-        .db(move |c| {
+        .read(move |c| {
             let tree = st.tree(c)?;
             let o = orders::get(c, &order_no)?.ok_or_else(ApiError::not_found)?;
             let scope = visibility::user_scope(&user.staff.outlet_code, &tree);
@@ -230,7 +230,7 @@ pub async fn events(
 ) -> Result<Json<Vec<OrderEvent>>, ApiError> {
     let st = state.clone();
     let v = state
-        .db(move |c| {
+        .read(move |c| {
             let tree = st.tree(c)?;
             let o = orders::get(c, &order_no)?.ok_or_else(ApiError::not_found)?;
             let scope = visibility::user_scope(&user.staff.outlet_code, &tree);

@@ -18,7 +18,7 @@ pub async fn list(
     _user: AuthUser,
 ) -> Result<Json<OutletList>, ApiError> {
     let list = state
-        .db(|c| {
+        .read(|c| {
             Ok(OutletList {
                 revision: db::outlet_revision(c)?,
                 outlets: db::outlets(c)?,

@@ -54,7 +54,7 @@ pub async fn list(
     _user: AuthUser,
     ReqLang(lang): ReqLang,
 ) -> Result<Json<Vec<Parameter>>, ApiError> {
-    let stored = state.db(|c| Ok(db::parameters(c)?)).await?;
+    let stored = state.read(|c| Ok(db::parameters(c)?)).await?;
     let defaults = params::defaults().map_err(ApiError::internal)?;
     Ok(Json(
         params::DEFS

@@ -18,18 +18,27 @@ pub async fn login(
     Body(req): Body<LoginRequest>,
 ) -> Result<Json<SessionResponse>, ApiError> {
     let ttl = chrono::Duration::from_std(state.token_ttl).map_err(ApiError::internal)?;
+    let login = req.login.clone();
+    let (stored, staff) = state
+        .read(move |c| Ok((db::password_hash(c, &login)?, db::staff(c, &login)?)))
+        .await?;
+    // Argon2 is slow on purpose: verify on a blocking thread holding no
+    // connection, so a morning of logins does not stall everyone's sync.
+    let ok = tokio::task::spawn_blocking(move || {
+        let (hash, active) = stored
+            .clone()
+            .unwrap_or_else(|| (auth::dummy_hash().to_owned(), false));
+        // Always verify, so an unknown login costs the same time.
+        auth::verify_password(&req.password, &hash) && active && stored.is_some()
+    })
+    .await
+    .map_err(ApiError::internal)?;
+    let staff = match staff {
+        Some(s) if ok => s,
+        _ => return Err(ApiError::new(StatusCode::UNAUTHORIZED, "bad_credentials")),
+    };
     let resp = state
         .db(move |c| {
-            let stored = db::password_hash(c, &req.login)?;
-            let (hash, active) = stored
-                .clone()
-                .unwrap_or_else(|| (auth::dummy_hash().to_owned(), false));
-            // Always verify, so an unknown login costs the same time.
-            let ok = auth::verify_password(&req.password, &hash);
-            if !(ok && active && stored.is_some()) {
-                return Err(ApiError::new(StatusCode::UNAUTHORIZED, "bad_credentials"));
-            }
-            let staff = db::staff(c, &req.login)?.ok_or_else(ApiError::unauthorized)?;
             let token = auth::new_token();
             let expires_at = Utc::now() + ttl;
             db::insert_session(c, &token, &staff.login, expires_at)?;

@@ -44,7 +44,7 @@ pub async fn list(
     require_staff_reader(&user)?;
     let limit = q.limit.unwrap_or(500).clamp(1, 5000);
     let rows = state
-        .db(move |c| {
+        .read(move |c| {
             let codes = match q.outlet_code.as_deref().filter(|s| !s.is_empty()) {
                 None => None,
                 Some(code) if q.include_sub => {
