@@ -540,6 +540,20 @@ async fn s10_later_accept_loses_and_its_follow_up_waits() {
     let events = history(&h, "o-1").await;
     assert_eq!(events, ["created", "accept"]);
     assert_eq!(hub_order(&h, "o-1").await["accepting_outlet_code"], "A1");
+    // The clerk's pending list still shows the order, now accepted by A1,
+    // until the refusal is read.
+    let pending = |offset| PageQuery {
+        status: Some(Status::Pending),
+        offset,
+        limit: 50,
+        ..all()
+    };
+    let listed = |q: PageQuery| -> Vec<String> {
+        let (rows, _) = store_a.page(&q).expect("page");
+        rows.into_iter().map(|r| r.order.order_no).collect()
+    };
+    assert_eq!(listed(pending(0)), ["o-1"], "pinned on page one");
+    assert!(listed(pending(50)).is_empty(), "and only there");
 
     // The clerk reads the refusal: the follow-up is dropped, never sent.
     store_a.dismiss_rejection("o-1").unwrap();
@@ -547,6 +561,7 @@ async fn s10_later_accept_loses_and_its_follow_up_waits() {
         states(&store_a),
         pairs(&[("o-1", "dismissed"), ("o-1", "discarded")])
     );
+    assert!(listed(pending(0)).is_empty(), "read, so gone from pending");
     let r = branch.sync_once().await;
     assert_eq!((r.pushed, r.pending, r.error.as_deref()), (0, 0, None));
     assert_eq!(p.count(ACTIONS), offline_tries + 1);

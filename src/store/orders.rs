@@ -386,20 +386,14 @@ impl Store {
     }
 
     /// One page of the order list and the total count, straight from the
-    /// indexes: the list never loads every order.
+    /// indexes: the list never loads every order. With a status filter,
+    /// orders whose action was refused (and not yet read) come first on
+    /// page one whatever their status.
     pub fn page(&self, q: &PageQuery) -> Result<(Vec<OrderRow>, i64), StoreError> {
         // Built per filter so SQLite can use the (status, created_at) and
         // (current_outlet_code, status, created_at) indexes.
         let mut conds: Vec<String> = Vec::new();
         let mut args: Vec<rusqlite::types::Value> = Vec::new();
-        if let Some(st) = q.status {
-            // A refused action stays in sight until the clerk has read who
-            // won, whatever the order's status now is.
-            conds.push(
-                "(status = ? OR order_no IN (SELECT order_no FROM outbox WHERE state = 'rejected'))".into(),
-            );
-            args.push(st.as_str().to_owned().into());
-        }
         match &q.filter {
             ListFilter::All => {}
             ListFilter::Pool { hq_code } => {
@@ -415,16 +409,49 @@ impl Store {
                 args.push(serde_json::to_string(codes).map_err(json_err)?.into());
             }
         }
-        let sql_where = if conds.is_empty() {
-            String::new()
-        } else {
-            format!(" WHERE {}", conds.join(" AND "))
+        // A refused action stays in sight until the clerk has read who won,
+        // whatever the order's status now is: such orders are pinned above
+        // the page. They are few, and kept out of the main query so that
+        // stays a plain indexed range (an OR there costs a full scan).
+        let mut pinned_conds = conds.clone();
+        let mut pinned_args = args.clone();
+        if let Some(st) = q.status {
+            conds.push("status = ?".into());
+            args.push(st.as_str().to_owned().into());
+            pinned_conds.push(
+                "status <> ? AND order_no IN (SELECT order_no FROM outbox WHERE state = 'rejected')"
+                    .into(),
+            );
+            pinned_args.push(st.as_str().to_owned().into());
+        }
+        let where_of = |conds: &[String]| {
+            if conds.is_empty() {
+                String::new()
+            } else {
+                format!(" WHERE {}", conds.join(" AND "))
+            }
         };
+        let sql_where = where_of(&conds);
         let order = match q.sort {
             SortOrder::OldestFirst => "created_at ASC, order_no ASC",
             SortOrder::NewestFirst => "created_at DESC, order_no DESC",
         };
         self.with(|c| {
+            let mut bodies: Vec<String> = Vec::new();
+            let mut pinned = 0;
+            if q.status.is_some() {
+                let mut st = c.prepare_cached(&format!(
+                    "SELECT body FROM orders{} ORDER BY {order}",
+                    where_of(&pinned_conds)
+                ))?;
+                let found: Vec<String> = st
+                    .query_map(rusqlite::params_from_iter(pinned_args.iter()), |r| r.get(0))?
+                    .collect::<rusqlite::Result<_>>()?;
+                pinned = found.len() as i64;
+                if q.offset == 0 {
+                    bodies = found;
+                }
+            }
             // Counting stops at COUNT_CAP: the pager says "10000+" rather
             // than walking a national backlog on every refresh.
             let total: i64 = c.query_row(
@@ -441,9 +468,9 @@ impl Store {
             let mut st = c.prepare_cached(&format!(
                 "SELECT body FROM orders{sql_where} ORDER BY {order} LIMIT ? OFFSET ?"
             ))?;
-            let bodies: Vec<String> = st
-                .query_map(rusqlite::params_from_iter(page_args.iter()), |r| r.get(0))?
-                .collect::<rusqlite::Result<_>>()?;
+            for b in st.query_map(rusqlite::params_from_iter(page_args.iter()), |r| r.get(0))? {
+                bodies.push(b?);
+            }
             let mut rows = Vec::with_capacity(bodies.len());
             for b in bodies {
                 match parse_order(&b) {
@@ -451,7 +478,7 @@ impl Store {
                     Err(e) => tracing::warn!("cached order unreadable: {e}"),
                 }
             }
-            Ok((rows, total))
+            Ok((rows, total + pinned))
         })
     }
 
