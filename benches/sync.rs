@@ -125,6 +125,14 @@ fn main() {
             times.push(t.elapsed());
         }
         println!("first page (whole network, with count): median {:.2} ms", median(times).as_secs_f64() * 1000.0);
+        let q_any = PageQuery { status: None, ..q_all.clone() };
+        let mut times = Vec::new();
+        for _ in 0..30 {
+            let t = Instant::now();
+            store.page(&q_any).unwrap();
+            times.push(t.elapsed());
+        }
+        println!("first page (whole network, any status, with count): median {:.2} ms", median(times).as_secs_f64() * 1000.0);
 
         // Inbound POST → row in the client's cache (one sync round after).
         let http = reqwest::Client::new();

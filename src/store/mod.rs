@@ -87,6 +87,8 @@ fn migrations() -> Migrations<'static> {
         CREATE INDEX outbox_state ON outbox(state, id);
         "#,
         ),
+        // The 全部 (any status) list walks this in order instead of sorting.
+        M::up("CREATE INDEX orders_created ON orders(created_at, order_no);"),
     ])
 }
 

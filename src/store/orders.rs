@@ -390,60 +390,12 @@ impl Store {
     /// orders whose action was refused (and not yet read) come first on
     /// page one whatever their status.
     pub fn page(&self, q: &PageQuery) -> Result<(Vec<OrderRow>, i64), StoreError> {
-        // Built per filter so SQLite can use the (status, created_at) and
-        // (current_outlet_code, status, created_at) indexes.
-        let mut conds: Vec<String> = Vec::new();
-        let mut args: Vec<rusqlite::types::Value> = Vec::new();
-        match &q.filter {
-            ListFilter::All => {}
-            ListFilter::Pool { hq_code } => {
-                conds.push(
-                    "(current_outlet_code = '' OR current_outlet_code = ?
-                      OR current_outlet_code NOT IN (SELECT code FROM outlets))"
-                        .into(),
-                );
-                args.push(hq_code.clone().into());
-            }
-            ListFilter::Outlets(codes) => {
-                conds.push("current_outlet_code IN (SELECT value FROM json_each(?))".into());
-                args.push(serde_json::to_string(codes).map_err(json_err)?.into());
-            }
-        }
-        // A refused action stays in sight until the clerk has read who won,
-        // whatever the order's status now is: such orders are pinned above
-        // the page. They are few, and kept out of the main query so that
-        // stays a plain indexed range (an OR there costs a full scan).
-        let mut pinned_conds = conds.clone();
-        let mut pinned_args = args.clone();
-        if let Some(st) = q.status {
-            conds.push("status = ?".into());
-            args.push(st.as_str().to_owned().into());
-            pinned_conds.push(
-                "status <> ? AND order_no IN (SELECT order_no FROM outbox WHERE state = 'rejected')"
-                    .into(),
-            );
-            pinned_args.push(st.as_str().to_owned().into());
-        }
-        let where_of = |conds: &[String]| {
-            if conds.is_empty() {
-                String::new()
-            } else {
-                format!(" WHERE {}", conds.join(" AND "))
-            }
-        };
-        let sql_where = where_of(&conds);
-        let order = match q.sort {
-            SortOrder::OldestFirst => "created_at ASC, order_no ASC",
-            SortOrder::NewestFirst => "created_at DESC, order_no DESC",
-        };
+        let sql = ListSql::of(q)?;
         self.with(|c| {
             let mut bodies: Vec<String> = Vec::new();
             let mut pinned = 0;
-            if q.status.is_some() {
-                let mut st = c.prepare_cached(&format!(
-                    "SELECT body FROM orders{} ORDER BY {order}",
-                    where_of(&pinned_conds)
-                ))?;
+            if let Some((pinned_sql, pinned_args)) = &sql.pinned {
+                let mut st = c.prepare_cached(pinned_sql)?;
                 let found: Vec<String> = st
                     .query_map(rusqlite::params_from_iter(pinned_args.iter()), |r| r.get(0))?
                     .collect::<rusqlite::Result<_>>()?;
@@ -452,22 +404,15 @@ impl Store {
                     bodies = found;
                 }
             }
-            // Counting stops at COUNT_CAP: the pager says "10000+" rather
-            // than walking a national backlog on every refresh.
             let total: i64 = c.query_row(
-                &format!(
-                    "SELECT count(*) FROM (SELECT 1 FROM orders{sql_where} LIMIT {})",
-                    COUNT_CAP + 1
-                ),
-                rusqlite::params_from_iter(args.iter()),
+                &sql.count,
+                rusqlite::params_from_iter(sql.args.iter()),
                 |r| r.get(0),
             )?;
-            let mut page_args = args.clone();
+            let mut page_args = sql.args.clone();
             page_args.push(q.limit.into());
             page_args.push(q.offset.into());
-            let mut st = c.prepare_cached(&format!(
-                "SELECT body FROM orders{sql_where} ORDER BY {order} LIMIT ? OFFSET ?"
-            ))?;
+            let mut st = c.prepare_cached(&sql.page)?;
             for b in st.query_map(rusqlite::params_from_iter(page_args.iter()), |r| r.get(0))? {
                 bodies.push(b?);
             }
@@ -503,5 +448,159 @@ impl Store {
                 .and_then(|v| DateTime::parse_from_rfc3339(&v).ok())
                 .map(|t| t.with_timezone(&Utc)))
         })
+    }
+}
+
+/// The SQL behind one list page, built per filter so SQLite can walk the
+/// (status, created_at), (current_outlet_code, status, created_at) and
+/// (created_at) indexes.
+struct ListSql {
+    /// The page: the arguments, then LIMIT and OFFSET.
+    page: String,
+    /// How many match, stopping at COUNT_CAP + 1: the pager says "10000+"
+    /// rather than walking a national backlog on every refresh.
+    count: String,
+    args: Vec<rusqlite::types::Value>,
+    /// Refused-and-unread orders of another status, to pin above page one.
+    pinned: Option<(String, Vec<rusqlite::types::Value>)>,
+}
+
+impl ListSql {
+    fn of(q: &PageQuery) -> Result<ListSql, StoreError> {
+        let mut conds: Vec<&str> = Vec::new();
+        let mut args: Vec<rusqlite::types::Value> = Vec::new();
+        match &q.filter {
+            ListFilter::All => {}
+            ListFilter::Pool { hq_code } => {
+                conds.push(
+                    "(current_outlet_code = '' OR current_outlet_code = ?
+                      OR current_outlet_code NOT IN (SELECT code FROM outlets))",
+                );
+                args.push(hq_code.clone().into());
+            }
+            ListFilter::Outlets(codes) => {
+                conds.push("current_outlet_code IN (SELECT value FROM json_each(?))");
+                args.push(serde_json::to_string(codes).map_err(json_err)?.into());
+            }
+        }
+        // A refused action stays in sight until the clerk has read who won,
+        // whatever the order's status now is. Such orders are few and get
+        // their own query: an OR in the main one costs a full scan.
+        let mut pinned = None;
+        if let Some(st) = q.status {
+            let mut pinned_conds = conds.clone();
+            let mut pinned_args = args.clone();
+            pinned_conds.push(
+                "status <> ? AND order_no IN (SELECT order_no FROM outbox WHERE state = 'rejected')",
+            );
+            pinned_args.push(st.as_str().to_owned().into());
+            conds.push("status = ?");
+            args.push(st.as_str().to_owned().into());
+            pinned = Some((pinned_conds, pinned_args));
+        }
+        let order = match q.sort {
+            SortOrder::OldestFirst => "created_at ASC, order_no ASC",
+            SortOrder::NewestFirst => "created_at DESC, order_no DESC",
+        };
+        let where_of = |conds: &[&str]| {
+            if conds.is_empty() {
+                String::new()
+            } else {
+                format!(" WHERE {}", conds.join(" AND "))
+            }
+        };
+        let w = where_of(&conds);
+        Ok(ListSql {
+            page: format!("SELECT body FROM orders{w} ORDER BY {order} LIMIT ? OFFSET ?"),
+            count: format!(
+                "SELECT count(*) FROM (SELECT 1 FROM orders{w} LIMIT {})",
+                COUNT_CAP + 1
+            ),
+            args,
+            pinned: pinned.map(|(c, a)| {
+                (
+                    format!("SELECT body FROM orders{} ORDER BY {order}", where_of(&c)),
+                    a,
+                )
+            }),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// What SQLite will do for `sql`: one line per plan step.
+    fn plan(store: &Store, sql: &str, args: &[rusqlite::types::Value]) -> Vec<String> {
+        store
+            .with(|c| {
+                let mut st = c.prepare(&format!("EXPLAIN QUERY PLAN {sql}"))?;
+                let rows = st
+                    .query_map(rusqlite::params_from_iter(args.iter()), |r| {
+                        r.get::<_, String>(3)
+                    })?
+                    .collect::<rusqlite::Result<Vec<_>>>()?;
+                Ok(rows)
+            })
+            .expect("plan")
+    }
+
+    /// Every list the screen can ask for reads the orders through an index
+    /// (a plain `SCAN orders` would read the whole cache per page), and the
+    /// busiest ones (one status, oldest or newest first) need no sort.
+    #[test]
+    fn every_list_page_is_an_indexed_query() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let (store, _) = Store::open(&dir.path().join("cache.db")).expect("open");
+        let filters = [
+            ListFilter::All,
+            ListFilter::Pool {
+                hq_code: "HQ".into(),
+            },
+            ListFilter::Outlets(vec!["A".into()]),
+            ListFilter::Outlets(vec!["A".into(), "A1".into()]),
+        ];
+        for filter in filters {
+            for status in [None, Some(Status::Pending), Some(Status::Accepted)] {
+                for sort in [SortOrder::OldestFirst, SortOrder::NewestFirst] {
+                    let q = PageQuery {
+                        filter: filter.clone(),
+                        status,
+                        sort,
+                        offset: 0,
+                        limit: 50,
+                    };
+                    let sql = ListSql::of(&q).expect("sql");
+                    let mut args = sql.args.clone();
+                    args.push(50.into());
+                    args.push(0.into());
+                    let steps = plan(&store, &sql.page, &args);
+                    let case = format!("{q:?}: {steps:?}");
+                    assert!(
+                        !steps.iter().any(|s| s == "SCAN orders"),
+                        "full scan: {case}"
+                    );
+                    if matches!(q.filter, ListFilter::All) && status.is_some() {
+                        assert!(
+                            !steps.iter().any(|s| s.contains("TEMP B-TREE")),
+                            "sorts: {case}"
+                        );
+                    }
+                    let count = plan(&store, &sql.count, &sql.args);
+                    assert!(
+                        !count.iter().any(|s| s == "SCAN orders"),
+                        "count scans: {q:?}: {count:?}"
+                    );
+                    if let Some((pinned, pinned_args)) = &sql.pinned {
+                        let steps = plan(&store, pinned, pinned_args);
+                        assert!(
+                            steps.iter().any(|s| s.contains("outbox_state")),
+                            "pinned rows start from the refused actions: {q:?}: {steps:?}"
+                        );
+                    }
+                }
+            }
+        }
     }
 }
