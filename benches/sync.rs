@@ -125,6 +125,13 @@ fn main() {
             times.push(t.elapsed());
         }
         println!("first page (whole network, with count): median {:.2} ms", median(times).as_secs_f64() * 1000.0);
+        // Start-up at this size: opening checks the file (quick_check) and
+        // its migrations before the first page can show.
+        let t = Instant::now();
+        let (reopened, problem) = Store::open(&cache_dir.path().join("cache.db")).unwrap();
+        assert!(problem.is_none());
+        println!("reopen the cache at {n} orders (quick_check + migrations): {:.0} ms", t.elapsed().as_secs_f64() * 1000.0);
+        drop(reopened);
         let q_any = PageQuery { status: None, ..q_all.clone() };
         let mut times = Vec::new();
         for _ in 0..30 {
