@@ -117,14 +117,20 @@ fn admin_creates_finds_and_deletes_an_outlet() {
     ui.expect("员工管理");
     ui.expect("系统管理员（admin）· 系统管理员 · 总公司");
 
-    // 新增 under the Jiangsu branch.
+    // 新增 under the Jiangsu branch; one Esc, even from inside a field,
+    // drops the form.
     ui.click("江苏分公司");
+    ui.click("新增");
+    ui.expect("新增网点");
+    ui.type_text("JS-YZ-X");
+    ui.run("type escape");
+    assert!(!ui.sees("新增网点"), "one Esc in a field cancels the form");
     ui.click("新增");
     ui.expect("新增网点");
     ui.type_text("JS-YZ-T"); // the code field has focus
     ui.click("网点名称");
     ui.type_text("扬州测试办事处");
-    ui.click("保存");
+    ui.enter(); // Enter in a field saves
     ui.expect("网点“扬州测试办事处”已保存。");
     assert!(hub_has_outlet(&env, "扬州测试办事处"));
 

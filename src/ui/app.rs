@@ -601,7 +601,12 @@ impl App {
                 offset_ms: self.store.server_offset_ms().unwrap_or(0),
                 ..SyncStatus::default()
             };
+            // Nothing of the previous user's screens (drafts, staff
+            // results with phone numbers) may show to this one.
             self.orders = orders::State::default();
+            self.outlets = outlets::State::default();
+            self.staff = staff::State::default();
+            self.system = system::State::new(&self.settings);
             self.page = Page::Orders;
         }
         self.session = Some(Session {
@@ -884,6 +889,22 @@ impl App {
                 iced::widget::operation::focus_next()
             };
         }
+        // A window-wide dialog owns the keyboard: nothing underneath (an
+        // order action, a delete) may fire behind it.
+        if let Some(d) = self.dialog {
+            let enter = matches!(key, Key::Named(Named::Enter));
+            let escape = matches!(key, Key::Named(Named::Escape));
+            return match d {
+                AppDialog::TrayNotice if enter || escape => self.update(Message::HideToTray),
+                AppDialog::QuitWithPending if escape => {
+                    self.update(Message::Quit(QuitChoice::Cancel))
+                }
+                AppDialog::QuitWithPending if enter => {
+                    self.update(Message::Quit(QuitChoice::AfterSending))
+                }
+                _ => Task::none(),
+            };
+        }
         if !matches!(self.screen, Screen::Main) {
             return Task::none();
         }
@@ -910,7 +931,8 @@ impl App {
         let message = match self.page {
             Page::Outlets => self.outlets.shortcut(sc).map(Message::Outlets),
             Page::Staff => self.staff.shortcut(sc).map(Message::Staff),
-            Page::System | Page::Orders => None,
+            Page::System => self.system.shortcut(sc).map(Message::System),
+            Page::Orders => None,
         };
         message.map_or_else(Task::none, |m| self.update(m))
     }

@@ -680,6 +680,8 @@ impl State {
                 .id(id)
                 .padding(5)
                 .on_input_maybe(enabled.then_some(move |s| Message::Field(on(s))))
+                // Enter in any field saves, like Ctrl+S.
+                .on_submit_maybe(enabled.then_some(Message::Save))
         };
         let title = match self.mode {
             Mode::New => t("outlets.new_title"),

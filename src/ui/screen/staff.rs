@@ -743,6 +743,8 @@ impl State {
                 .id(id)
                 .padding(5)
                 .on_input_maybe(enabled.then_some(move |s| Message::Field(on(s))))
+                // Enter in any field saves, like Ctrl+S.
+                .on_submit_maybe(enabled.then_some(Message::Save))
         };
         let outlet_label = d
             .outlet_code
@@ -832,7 +834,8 @@ impl State {
                         .id("staff-password")
                         .secure(true)
                         .padding(5)
-                        .on_input(|s| Message::Field(FieldMsg::Password(s))),
+                        .on_input(|s| Message::Field(FieldMsg::Password(s)))
+                        .on_submit(Message::Save),
                     err("password")
                 ),
                 space().width(Length::FillPortion(2)),

@@ -122,6 +122,18 @@ impl State {
         }
     }
 
+    /// The message a shortcut key means here: Ctrl+S saves and Esc
+    /// cancels the parameter being edited, Ctrl+E starts editing it.
+    pub fn shortcut(&self, key: super::outlets::Shortcut) -> Option<Message> {
+        use super::outlets::Shortcut as S;
+        match (key, self.editing) {
+            (S::Save, true) => Some(Message::Save),
+            (S::Escape, true) => Some(Message::Cancel),
+            (S::Edit, false) if self.selected.is_some() => Some(Message::Modify),
+            _ => None,
+        }
+    }
+
     fn load_editor(&mut self, p: &Parameter, v: &Value) {
         self.value = value_text(v);
         self.reasons = if p.ty == ParamType::Reasons {
@@ -663,10 +675,12 @@ impl State {
                     row![
                         text_input(&t("params.new_code"), &self.new_code)
                             .on_input(Message::NewCode)
+                            .on_submit(Message::AddReason)
                             .padding(4)
                             .width(160),
                         text_input(&t("params.new_label"), &self.new_label)
                             .on_input(Message::NewLabel)
+                            .on_submit(Message::AddReason)
                             .padding(4)
                             .width(180),
                         widget::secondary(t("params.add_reason"), Some(Message::AddReason)),

@@ -83,7 +83,16 @@ impl<M, Theme, R: renderer::Renderer> Widget<M, Theme, R> for Shortcuts<'_, M, T
             shell,
             viewport,
         );
-        if shell.is_event_captured() {
+        // A focused text field takes Escape just to drop its focus; in a
+        // dialog or form the user means "cancel", so Escape still goes on.
+        let escape = matches!(
+            event,
+            Event::Keyboard(keyboard::Event::KeyPressed {
+                key: keyboard::Key::Named(keyboard::key::Named::Escape),
+                ..
+            })
+        );
+        if shell.is_event_captured() && !escape {
             return;
         }
         if let Event::Keyboard(keyboard::Event::KeyPressed { key, modifiers, .. }) = event
