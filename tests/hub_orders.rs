@@ -572,3 +572,95 @@ async fn the_feed_reports_orders_that_left_the_view() {
     assert_eq!(s, 200);
     assert!(v["server_time"].is_string());
 }
+
+#[tokio::test]
+async fn an_outlet_moved_to_another_branch_makes_both_branches_resync() {
+    let (h, admin) = network().await;
+    place_orders(&h).await;
+    let a = h.login("clerk.a", "pass-word-1").await;
+    let (orders, _, cursor) = h.feed(&a, None).await;
+    assert_eq!(numbers(&orders), ["o-A", "o-A1", "o-A2"]);
+    // A2 moves from branch A to branch B: A's clerk must drop its orders,
+    // which an incremental page would never say.
+    let (s, list) = h.get("/api/v1/outlets", &admin).await;
+    assert_eq!(s, 200);
+    let mut a2 = list["outlets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| o["code"] == "A2")
+        .unwrap()
+        .clone();
+    let version = a2["version"].as_i64().unwrap();
+    a2["parent_code"] = json!("B");
+    let (s, v) = h.put("/api/v1/outlets/A2", &admin, version, a2).await;
+    assert_eq!(s, 200, "{v}");
+    let (s, v) = h
+        .get(&format!("/api/v1/orders/changes?cursor={cursor}"), &a)
+        .await;
+    assert_eq!(
+        (s, code(&v)),
+        (410, "cursor_expired"),
+        "the view changed: resync"
+    );
+    let (orders, _, fresh) = h.feed(&a, None).await;
+    assert_eq!(numbers(&orders), ["o-A", "o-A1"]);
+    let (s, _) = h
+        .get(&format!("/api/v1/orders/changes?cursor={fresh}"), &a)
+        .await;
+    assert_eq!(s, 200, "the new cursor works");
+    // A cursor from ahead of this database (a restored backup) is refused
+    // rather than skipping every order up to it.
+    let tag = fresh.split_once('.').unwrap().1;
+    let (s, v) = h
+        .get(&format!("/api/v1/orders/changes?cursor=999999.{tag}"), &a)
+        .await;
+    assert_eq!((s, code(&v)), (410, "cursor_expired"), "{v}");
+}
+
+#[tokio::test]
+async fn a_branch_dispatcher_assigns_only_inside_the_branch() {
+    let (h, admin) = network().await;
+    place_orders(&h).await;
+    let body = json!({"login": "disp.a", "name": "disp.a", "outlet_code": "A", "role": "dispatcher",
+        "phone": "", "active": true, "password": "pass-word-1"});
+    let (s, v) = h.post("/api/v1/staff", &admin, body).await;
+    assert_eq!(s, 201, "{v}");
+    let disp_a = h.login("disp.a", "pass-word-1").await;
+    let (s, v) = h
+        .act(
+            &disp_a,
+            "o-A",
+            "k1",
+            json!({"action": "assign", "outlet_code": "B1"}),
+        )
+        .await;
+    assert_eq!(
+        (s, code(&v)),
+        (422, "invalid_fields"),
+        "into another branch: {v}"
+    );
+    let (s, v) = h
+        .act(
+            &disp_a,
+            "o-A",
+            "k2",
+            json!({"action": "assign", "outlet_code": "A2"}),
+        )
+        .await;
+    assert_eq!(s, 200, "inside the branch: {v}");
+    assert_eq!(v["current_outlet_code"], "A2");
+}
+
+#[tokio::test]
+async fn an_upstream_outlet_code_with_spaces_still_reaches_that_outlet() {
+    let (h, _) = network().await;
+    let (s, v) = h
+        .inbound(inbound("o-sp", "acct-sp", "无网点之城", Some(" A1 ")))
+        .await;
+    assert_eq!(s, 201, "{v}");
+    assert_eq!(v["current_outlet_code"], "A1");
+    let a1 = h.login("clerk.a1", "pass-word-1").await;
+    let (orders, _, _) = h.feed(&a1, None).await;
+    assert_eq!(numbers(&orders), ["o-sp"]);
+}

@@ -23,7 +23,9 @@ pub fn create(
         return Ok((existing, false));
     }
     let outlet = match inbound.current_outlet_code.clone() {
-        Some(given) => Some(given),
+        // Stored trimmed: every visibility check and SQL filter compares
+        // codes exactly, so " A1" would be nobody's order.
+        Some(given) => Some(given.trim().to_owned()),
         None => {
             let remembered = orders::memory(&tx, &inbound.ali_account)?;
             dispatch::dispatch(remembered.as_deref(), &inbound.shipper.city, tree)

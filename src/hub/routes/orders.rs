@@ -26,13 +26,22 @@ pub struct ChangesQuery {
     pub limit: Option<i64>,
 }
 
-/// A short stable fingerprint of what a user may see, kept in cursors so a
-/// user moved to another outlet starts over instead of missing orders.
-fn scope_tag(user: &Staff) -> String {
+/// A short stable fingerprint of what a user may see, kept in cursors: a
+/// user moved to another outlet, or whose subtree gained or lost an outlet
+/// (one moved between branches), starts over instead of missing the
+/// orders that came into view or keeping those that left it.
+fn scope_tag(user: &Staff, codes: Option<&[String]>) -> String {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for b in format!("{}|{}|{}", user.login, user.outlet_code, user.role.as_str()).bytes() {
-        h ^= u64::from(b);
-        h = h.wrapping_mul(0x0100_0000_01b3);
+    let mut eat = |bytes: &[u8]| {
+        for b in bytes {
+            h ^= u64::from(*b);
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        }
+    };
+    eat(format!("{}|{}|{}", user.login, user.outlet_code, user.role.as_str()).as_bytes());
+    for code in codes.unwrap_or_default() {
+        eat(b"|");
+        eat(code.as_bytes());
     }
     format!("{:08x}", h as u32)
 }
@@ -75,17 +84,22 @@ pub async fn changes(
     Query(q): Query<ChangesQuery>,
 ) -> Result<Json<ChangesPage>, ApiError> {
     let limit = q.limit.unwrap_or(500).clamp(1, 1000);
-    let tag = scope_tag(&user.staff);
-    let since = match q.cursor.as_deref().filter(|c| !c.is_empty()) {
-        None => 0,
-        Some(c) => parse_cursor(c, &tag)?,
-    };
     let st = state.clone();
     let page = state
         .read(move |c| {
             let tree = st.tree(c)?;
             let scope = visibility::user_scope(&user.staff.outlet_code, &tree);
             let codes = scope_codes(&scope, &tree);
+            let tag = scope_tag(&user.staff, codes.as_deref());
+            let since = match q.cursor.as_deref().filter(|c| !c.is_empty()) {
+                None => 0,
+                Some(c) => parse_cursor(c, &tag)?,
+            };
+            // A cursor ahead of this database (restored from a backup, or
+            // rebuilt) would silently skip every order up to it: resync.
+            if since > orders::last_seq(c)? {
+                return Err(ApiError::new(StatusCode::GONE, "cursor_expired"));
+            }
             let rows = orders::changed_since(c, since, codes.as_deref(), limit)?;
             let more = rows.len() as i64 == limit;
             let last = rows.last().map_or(since, |(s, _)| *s);
@@ -278,23 +292,27 @@ fn conflict(c: &rusqlite::Connection, o: &Order) -> Result<ApiError, ApiError> {
     Ok(e)
 }
 
-/// Runs one action under the state machine, with its events and memory.
+/// Runs one action under the state machine, with its events and memory,
+/// inside the caller's transaction (which also records the key).
 fn act(
-    c: &mut rusqlite::Connection,
+    tx: &rusqlite::Connection,
     tree: &OutletTree,
     user: &Staff,
     order_no: &str,
     action: &Action,
 ) -> Result<Order, ApiError> {
-    let tx = c.transaction()?;
-    let o = orders::get(&tx, order_no)?.ok_or_else(ApiError::not_found)?;
+    let o = orders::get(tx, order_no)?.ok_or_else(ApiError::not_found)?;
     let scope = visibility::user_scope(&user.outlet_code, tree);
     if !scope.contains(o.current_outlet_code.as_deref(), tree) {
         return Err(ApiError::forbidden());
     }
-    let return_reasons = reasons(&tx, "reasons.return")?;
-    let failed_reasons = reasons(&tx, "reasons.pickup_failed")?;
-    let assignable = |code: &str| crate::domain::dispatch::can_receive(code, tree);
+    let return_reasons = reasons(tx, "reasons.return")?;
+    let failed_reasons = reasons(tx, "reasons.pickup_failed")?;
+    // A dispatcher below HQ may hand orders on only inside their own
+    // subtree, never into another branch's view.
+    let assignable = |code: &str| {
+        crate::domain::dispatch::can_receive(code, tree) && scope.contains(Some(code), tree)
+    };
     let now = Utc::now();
     let ctx = ActionContext {
         role: user.role,
@@ -306,17 +324,17 @@ fn act(
     };
     let t = match order::apply(&o, action, &ctx) {
         Ok(t) => t,
-        Err(ActionError::State(_)) => return Err(conflict(&tx, &o)?),
+        Err(ActionError::State(_)) => return Err(conflict(tx, &o)?),
         Err(ActionError::Role) => return Err(ApiError::forbidden()),
         Err(ActionError::Rule(r)) => return Err(r.into()),
     };
-    orders::put(&tx, &t.order)?;
+    orders::put(tx, &t.order)?;
     let outlet = match action {
         Action::Assign { outlet_code } => Some(outlet_code.clone()),
         _ => o.current_outlet_code.clone(),
     };
     orders::add_event(
-        &tx,
+        tx,
         order_no,
         now,
         &user.login,
@@ -329,9 +347,8 @@ fn act(
     )?;
     if let (Action::Accept { .. } | Action::Assign { .. }, Some(code)) = (action, outlet.as_deref())
     {
-        orders::remember_outlet(&tx, &t.order.ali_account, code)?;
+        orders::remember_outlet(tx, &t.order.ali_account, code)?;
     }
-    tx.commit()?;
     Ok(t.order)
 }
 
@@ -369,7 +386,10 @@ pub async fn action(
     let st = state.clone();
     let (status, text) = state
         .db(move |c| {
-            if let Some((login, req, status, resp)) = orders::idempotent(c, &key)? {
+            // The effect and its key commit together: a crash between them
+            // must not let a resend apply the action a second time.
+            let tx = c.transaction()?;
+            if let Some((login, req, status, resp)) = orders::idempotent(&tx, &key)? {
                 if login == user.staff.login && req == request {
                     return Ok((status, resp));
                 }
@@ -378,9 +398,9 @@ pub async fn action(
                     "idempotency_key_reused",
                 ));
             }
-            let tree = st.tree(c)?;
+            let tree = st.tree(&tx)?;
             let outcome = match serde_json::from_value::<Action>(canonical) {
-                Ok(a) => act(c, &tree, &user.staff, &order_no, &a),
+                Ok(a) => act(&tx, &tree, &user.staff, &order_no, &a),
                 Err(e) => Err(
                     ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_action")
                         .detail(e.to_string()),
@@ -395,7 +415,8 @@ pub async fn action(
                     serde_json::to_string(&e.body(lang)).map_err(ApiError::internal)?,
                 ),
             };
-            orders::remember(c, &key, &user.staff.login, &request, status, &text)?;
+            orders::remember(&tx, &key, &user.staff.login, &request, status, &text)?;
+            tx.commit()?;
             Ok((status, text))
         })
         .await?;
