@@ -568,6 +568,58 @@ async fn s10_later_accept_loses_and_its_follow_up_waits() {
     assert_eq!(history(&h, "o-1").await, ["created", "accept"]);
 }
 
+/// 10b. The order left the clerk's view (a colleague returned it to HQ)
+/// while the clerk's accept waited offline: the refusal says so, and the
+/// order stays on screen until the clerk has read it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn s10b_refusal_for_an_order_that_left_the_view_stays_until_read() {
+    let h = hub_with(&["o-1"]).await;
+    let p = Proxy::start(&h.hub.url()).await;
+    let (_d, store) = cache();
+    let mut office = Engine::new(
+        client(&h, &p.url(), "clerk.a1", PW).await,
+        store.clone(),
+        100,
+    );
+    assert_eq!(office.sync_once().await.pulled, 1);
+    p.set_offline(true);
+    store.enqueue("o-1", &accept(1000)).unwrap();
+    assert!(!office.sync_once().await.online);
+    // The branch clerk returns it to the HQ pool meanwhile.
+    let branch = h.login("clerk.a", PW).await;
+    let (s, v) = h
+        .act(
+            &branch,
+            "o-1",
+            "ret-1",
+            json!({"action": "return", "reason_code": "unreachable", "note": ""}),
+        )
+        .await;
+    assert_eq!(s, 200, "{v}");
+    p.set_offline(false);
+    let r = office.sync_once().await;
+    assert_eq!((r.pushed, r.rejected), (0, 1), "{r:?}");
+    // Another pull: the feed lists o-1 as removed from this view.
+    let r = office.sync_once().await;
+    assert!(r.online && r.error.is_none(), "{r:?}");
+    let row = store.order("o-1").unwrap().expect("kept while unread");
+    match &row.outbox {
+        OutboxState::Rejected(why) => assert!(why.contains("不在您的网点范围内"), "{why}"),
+        other => panic!("{other:?}"),
+    }
+    let pending = PageQuery {
+        status: Some(Status::Pending),
+        limit: 50,
+        ..all()
+    };
+    let (rows, _) = store.page(&pending).unwrap();
+    assert_eq!(rows.len(), 1, "still listed");
+    // Read: now it goes, as the feed said.
+    store.dismiss_rejection("o-1").unwrap();
+    assert!(store.order("o-1").unwrap().is_none());
+    assert!(store.page(&pending).unwrap().0.is_empty());
+}
+
 /// 11. A stale `If-Match` on an outlet edit: 412 with the server's record,
 /// so the user can redo the edit on top of it.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -200,6 +200,10 @@ pub const TABLE: &[(&str, &str)] = &[
     ("attached.open_orders", "{n} open order(s)"),
     ("err.unauthorized", "Not logged in, or the session expired"),
     ("err.forbidden", "You are not allowed to do this"),
+    (
+        "err.order_out_of_view",
+        "This order is no longer in your network (it may have been returned to HQ or assigned elsewhere)",
+    ),
     ("err.not_found", "No such record"),
     ("err.internal", "Internal server error; please retry later"),
     ("err.bad_credentials", "Wrong login or password"),

@@ -173,6 +173,10 @@ pub const TABLE: &[(&str, &str)] = &[
     // Server errors
     ("err.unauthorized", "未登录或登录已过期"),
     ("err.forbidden", "您没有执行此操作的权限"),
+    (
+        "err.order_out_of_view",
+        "该订单已不在您的网点范围内（可能已被打回总部或改派其他网点）",
+    ),
     ("err.not_found", "找不到该记录"),
     ("err.internal", "服务器内部错误，请稍后重试"),
     ("err.bad_credentials", "登录名或密码不正确"),

@@ -89,6 +89,9 @@ fn migrations() -> Migrations<'static> {
         ),
         // The 全部 (any status) list walks this in order instead of sorting.
         M::up("CREATE INDEX orders_created ON orders(created_at, order_no);"),
+        // Orders that left the user's view while a refusal on them was
+        // still unread: kept until the clerk has read it, then dropped.
+        M::up("CREATE TABLE left_view (order_no TEXT PRIMARY KEY);"),
     ])
 }
 

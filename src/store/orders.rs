@@ -117,8 +117,22 @@ impl Store {
             for o in &page.orders {
                 upsert(&tx, o)?;
             }
+            for o in &page.orders {
+                tx.execute("DELETE FROM left_view WHERE order_no = ?1", [&o.order_no])?;
+            }
             for no in &page.removed {
-                tx.execute("DELETE FROM orders WHERE order_no = ?1", [no])?;
+                // A refusal the clerk has not read keeps its order on screen
+                // (it says why the action failed); reading it drops both.
+                let unread: bool = tx.query_row(
+                    "SELECT EXISTS(SELECT 1 FROM outbox WHERE order_no = ?1 AND state = 'rejected')",
+                    [no],
+                    |r| r.get(0),
+                )?;
+                if unread {
+                    tx.execute("INSERT OR IGNORE INTO left_view(order_no) VALUES (?1)", [no])?;
+                } else {
+                    tx.execute("DELETE FROM orders WHERE order_no = ?1", [no])?;
+                }
             }
             set_meta(&tx, "cursor", &page.cursor)?;
             set_meta(&tx, "last_pull", &Utc::now().to_rfc3339())?;
@@ -138,6 +152,7 @@ impl Store {
         self.with(|c| {
             let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
             tx.execute("DELETE FROM orders", [])?;
+            tx.execute("DELETE FROM left_view", [])?;
             tx.execute("DELETE FROM meta WHERE key = 'cursor'", [])?;
             tx.commit()?;
             Ok(())
@@ -168,6 +183,7 @@ impl Store {
             let changed = owner.as_deref() != Some(login);
             if changed {
                 tx.execute("DELETE FROM orders", [])?;
+                tx.execute("DELETE FROM left_view", [])?;
                 tx.execute("DELETE FROM meta WHERE key = 'cursor'", [])?;
                 set_meta(&tx, "owner", login)?;
             }
@@ -310,6 +326,15 @@ impl Store {
                     "UPDATE outbox SET state='discarded', updated_at=?3 WHERE order_no=?1 AND id>?2 AND state IN ('queued','sending')",
                     params![order_no, id, now],
                 )?;
+            }
+            // Read, so an order that has left the user's view goes now.
+            let gone = tx.execute(
+                "DELETE FROM left_view WHERE order_no = ?1
+                   AND NOT EXISTS (SELECT 1 FROM outbox WHERE order_no = ?1 AND state = 'rejected')",
+                [order_no],
+            )?;
+            if gone > 0 {
+                tx.execute("DELETE FROM orders WHERE order_no = ?1", [order_no])?;
             }
             tx.commit()?;
             Ok(())

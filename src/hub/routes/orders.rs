@@ -304,7 +304,7 @@ fn act(
     let o = orders::get(tx, order_no)?.ok_or_else(ApiError::not_found)?;
     let scope = visibility::user_scope(&user.outlet_code, tree);
     if !scope.contains(o.current_outlet_code.as_deref(), tree) {
-        return Err(ApiError::forbidden());
+        return Err(ApiError::new(StatusCode::FORBIDDEN, "order_out_of_view"));
     }
     let return_reasons = reasons(tx, "reasons.return")?;
     let failed_reasons = reasons(tx, "reasons.pickup_failed")?;
