@@ -211,6 +211,10 @@ async fn s01_push_500_three_times_then_200_applies_once() {
         assert!(r.error.is_some() && r.retry_in.is_some(), "{r:?}");
         assert_eq!((r.pushed, r.pending), (0, 1));
     }
+    assert_eq!(
+        reports[0].pulled, 1,
+        "the list still fills while an action waits for the server"
+    );
     assert_eq!(reports[3].pushed, 1);
     let sent = p.seen_for(ACTIONS);
     assert_eq!(sent.len(), 4);

@@ -199,6 +199,10 @@ pub const TABLE: &[(&str, &str)] = &[
     ("attached.staff", "{n} staff member(s) ({list})"),
     ("attached.open_orders", "{n} open order(s)"),
     ("err.unauthorized", "Not logged in, or the session expired"),
+    (
+        "outbox.unreadable",
+        "This action saved on this PC is damaged and cannot be sent; please do it again",
+    ),
     ("err.forbidden", "You are not allowed to do this"),
     (
         "err.order_out_of_view",

@@ -172,6 +172,10 @@ pub const TABLE: &[(&str, &str)] = &[
     ("attached.open_orders", "{n} 张未完成的订单"),
     // Server errors
     ("err.unauthorized", "未登录或登录已过期"),
+    (
+        "outbox.unreadable",
+        "本机保存的这个操作已损坏，无法发送，请重新操作",
+    ),
     ("err.forbidden", "您没有执行此操作的权限"),
     (
         "err.order_out_of_view",

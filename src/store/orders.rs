@@ -223,35 +223,53 @@ impl Store {
     /// the same key.
     pub fn next_outbox(&self) -> Result<Option<OutboxItem>, StoreError> {
         self.with(|c| {
-            let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
-            let row: Option<(i64, String, String, String, i64)> = tx
-                .query_row(
-                    "SELECT o.id, o.key, o.order_no, o.body, o.attempts FROM outbox o
-                     WHERE o.state IN ('queued','sending')
-                       AND o.login = coalesce((SELECT value FROM meta WHERE key = 'owner'), '')
-                       AND NOT EXISTS (SELECT 1 FROM outbox r WHERE r.order_no = o.order_no
-                                       AND r.id < o.id AND r.state = 'rejected')
-                     ORDER BY o.id LIMIT 1",
-                    [],
-                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
-                )
-                .optional()?;
-            let Some((id, key, order_no, body, attempts)) = row else {
-                return Ok(None);
-            };
-            tx.execute(
-                "UPDATE outbox SET state='sending', attempts=attempts+1, updated_at=?2 WHERE id=?1",
-                params![id, Utc::now().to_rfc3339()],
-            )?;
-            tx.commit()?;
-            let action: Action = serde_json::from_str(&body).map_err(json_err)?;
-            Ok(Some(OutboxItem {
-                id,
-                key,
-                order_no,
-                action,
-                attempts: attempts + 1,
-            }))
+            loop {
+                let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
+                let row: Option<(i64, String, String, String, i64)> = tx
+                    .query_row(
+                        "SELECT o.id, o.key, o.order_no, o.body, o.attempts FROM outbox o
+                         WHERE o.state IN ('queued','sending')
+                           AND o.login = coalesce((SELECT value FROM meta WHERE key = 'owner'), '')
+                           AND NOT EXISTS (SELECT 1 FROM outbox r WHERE r.order_no = o.order_no
+                                           AND r.id < o.id AND r.state = 'rejected')
+                         ORDER BY o.id LIMIT 1",
+                        [],
+                        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
+                    )
+                    .optional()?;
+                let Some((id, key, order_no, body, attempts)) = row else {
+                    return Ok(None);
+                };
+                let action: Action = match serde_json::from_str(&body) {
+                    Ok(a) => a,
+                    Err(e) => {
+                        // A damaged entry can never be sent; refusing it
+                        // (shown on its order like any refusal) keeps it
+                        // from blocking every action queued after it.
+                        tracing::error!("outbox entry {id} unreadable: {e}");
+                        let why =
+                            crate::i18n::t(crate::i18n::Lang::default(), "outbox.unreadable");
+                        tx.execute(
+                            "UPDATE outbox SET state='rejected', error=?2, updated_at=?3 WHERE id=?1",
+                            params![id, why, Utc::now().to_rfc3339()],
+                        )?;
+                        tx.commit()?;
+                        continue;
+                    }
+                };
+                tx.execute(
+                    "UPDATE outbox SET state='sending', attempts=attempts+1, updated_at=?2 WHERE id=?1",
+                    params![id, Utc::now().to_rfc3339()],
+                )?;
+                tx.commit()?;
+                return Ok(Some(OutboxItem {
+                    id,
+                    key,
+                    order_no,
+                    action,
+                    attempts: attempts + 1,
+                }));
+            }
         })
     }
 
@@ -569,6 +587,33 @@ mod tests {
                 Ok(rows)
             })
             .expect("plan")
+    }
+
+    #[test]
+    fn a_damaged_outbox_entry_is_refused_and_does_not_block_the_rest() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let (store, _) = Store::open(&dir.path().join("cache.db")).expect("open");
+        store.claim("clerk").expect("claim");
+        store.enqueue("o-1", &Action::Contacted).expect("enqueue");
+        store.enqueue("o-2", &Action::Contacted).expect("enqueue");
+        store
+            .with(|c| {
+                c.execute(
+                    "UPDATE outbox SET body = '{garbage' WHERE order_no = 'o-1'",
+                    [],
+                )?;
+                Ok(())
+            })
+            .expect("damage");
+        let next = store.next_outbox().expect("next").expect("an item");
+        assert_eq!(next.order_no, "o-2");
+        let states = store.outbox_states().expect("states");
+        assert_eq!(states[0].0, "o-1");
+        assert_eq!(states[0].1, "rejected");
+        assert!(
+            states[0].2.as_deref().is_some_and(|w| w.contains("已损坏")),
+            "{states:?}"
+        );
     }
 
     /// Every list the screen can ask for reads the orders through an index

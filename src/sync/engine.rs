@@ -139,6 +139,14 @@ impl Engine {
         }
         let outcome = match self.push(&mut r).await {
             Ok(()) => self.pull(&mut r).await,
+            // One action the server cannot take yet (a 5xx on it, an
+            // answer we could not read) or a local hiccup must not freeze
+            // the list: still pull, unless the server asked for quiet
+            // (Retry-After). The action is resent next round.
+            Err(Stop::Retry(d, e)) if self.not_before.is_none() => {
+                self.pull(&mut r).await.and(Err(Stop::Retry(d, e)))
+            }
+            Err(Stop::Store(e)) => self.pull(&mut r).await.and(Err(Stop::Store(e))),
             Err(s) => Err(s),
         };
         match outcome {
