@@ -80,7 +80,7 @@ fn main() -> ExitCode {
         eprintln!("outlet-desk: already running on this data dir; brought it to the front");
         return ExitCode::SUCCESS;
     }
-    let (settings, mut notices) = Settings::load(&paths.settings_file());
+    let (settings, warnings) = Settings::load(&paths.settings_file());
     let software = settings.renderer == "software"
         || std::env::var("ICED_BACKEND").is_ok_and(|v| v == "tiny-skia");
     if settings.renderer == "software" && std::env::var_os("ICED_BACKEND").is_none() {
@@ -89,8 +89,19 @@ fn main() -> ExitCode {
         unsafe { std::env::set_var("ICED_BACKEND", "tiny-skia") };
     }
     init_logging(&paths);
-    for w in &notices {
+    for w in &warnings {
         tracing::warn!("{w}");
+    }
+    // The details are in the log; the user gets one line in their language.
+    let lang = settings.language;
+    let mut notices = Vec::new();
+    if !warnings.is_empty() {
+        let path = paths.settings_file().display().to_string();
+        notices.push(outlet_desk::i18n::tf(
+            lang,
+            "settings.problem",
+            &[("path", &path)],
+        ));
     }
     tracing::info!(
         "renderer: {}",
@@ -110,7 +121,12 @@ fn main() -> ExitCode {
     };
     if let Some(p) = problem {
         tracing::warn!("{p}");
-        notices.push(p.to_string());
+        notices.push(match &p {
+            outlet_desk::store::StoreError::Corrupt { kept } => {
+                outlet_desk::i18n::tf(lang, "cache.kept_aside", &[("kept", kept.as_str())])
+            }
+            other => other.user_message(lang),
+        });
     }
     let url = args
         .server
@@ -136,7 +152,7 @@ fn main() -> ExitCode {
             };
             let mut accounts = vec![DemoAccount {
                 login: "admin".into(),
-                name: "系统管理员".into(),
+                name: demo::ADMIN_NAME.into(),
                 role: "admin".into(),
                 password: DEMO_PASSWORD.into(),
             }];

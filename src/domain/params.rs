@@ -393,6 +393,16 @@ pub struct ClientParams {
 }
 
 impl ClientParams {
+    /// The label of a return or failed-pickup reason code (retired ones
+    /// included, for history); the code itself when it is unknown here.
+    pub fn reason_label(&self, code: &str) -> String {
+        self.return_reasons
+            .iter()
+            .chain(&self.pickup_failed_reasons)
+            .find(|r| r.code == code)
+            .map_or_else(|| code.to_owned(), |r| r.label.clone())
+    }
+
     /// From `(key, value)` pairs; a missing or bad value keeps the default.
     pub fn from_values<'a>(values: impl IntoIterator<Item = (&'a str, &'a Value)>) -> ClientParams {
         Self::overlay(ClientParams::default(), values)

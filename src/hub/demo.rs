@@ -5,6 +5,10 @@ use rusqlite::Connection;
 use super::{FirstStart, HubConfig, auth, db};
 use crate::domain::{Outlet, OutletKind, Role, Staff};
 
+/// The name of the `admin` account made at first start: the manual's
+/// 系统管理员 (a person's name in the data, not UI text).
+pub const ADMIN_NAME: &str = "系统管理员";
+
 /// Seeds an empty database; returns the secrets to print once.
 pub fn first_start(conn: &mut Connection, cfg: &HubConfig) -> Result<FirstStart, String> {
     let err = |e: rusqlite::Error| e.to_string();
@@ -32,7 +36,7 @@ pub fn first_start(conn: &mut Connection, cfg: &HubConfig) -> Result<FirstStart,
         };
         let admin = Staff {
             login: "admin".into(),
-            name: "系统管理员".into(),
+            name: ADMIN_NAME.into(),
             outlet_code: "HQ".into(),
             role: Role::Admin,
             phone: String::new(),

@@ -6,6 +6,7 @@ pub const TABLE: &[(&str, &str)] = &[
     ("app.subtitle", "Ali pickup orders for outlets"),
     ("app.window_title", "outlet-desk — Ali pickup orders"),
     ("lang.name", "English"),
+    ("fmt.labelled", "{label}: {value}"),
     ("list.separator", "; "),
     ("login.login", "Login"),
     ("login.login_placeholder", "Your login name"),
@@ -202,6 +203,26 @@ pub const TABLE: &[(&str, &str)] = &[
     (
         "outbox.unreadable",
         "This action saved on this PC is damaged and cannot be sent; please do it again",
+    ),
+    (
+        "cache.claim_failed",
+        "The local cache could not be switched to this account, so you are not logged in. Try again; if it keeps happening, restart the client.",
+    ),
+    (
+        "cache.error",
+        "The local cache could not be read or written; nothing saved is lost. Try again; if it keeps happening, restart the client.",
+    ),
+    (
+        "net.http_error",
+        "The server failed ({status}); please try again later",
+    ),
+    (
+        "settings.problem",
+        "The settings file {path} has content that could not be used; those settings are back to their defaults (details in the log).",
+    ),
+    (
+        "cache.kept_aside",
+        "The local cache file was damaged; it was kept as {kept} and a new one made. Orders will sync again from the server; redo any unsent action it held.",
     ),
     ("err.forbidden", "You are not allowed to do this"),
     (

@@ -6,6 +6,7 @@ pub const TABLE: &[(&str, &str)] = &[
     ("app.subtitle", "网点阿里订单受理系统"),
     ("app.window_title", "outlet-desk — 网点阿里订单受理系统"),
     ("lang.name", "简体中文"),
+    ("fmt.labelled", "{label}：{value}"),
     ("list.separator", "、"),
     // Login
     ("login.login", "登录名"),
@@ -175,6 +176,23 @@ pub const TABLE: &[(&str, &str)] = &[
     (
         "outbox.unreadable",
         "本机保存的这个操作已损坏，无法发送，请重新操作",
+    ),
+    (
+        "cache.claim_failed",
+        "本机缓存暂时无法切换到这个账号，未登录。请稍后重试；如果一直这样，请重启客户端。",
+    ),
+    (
+        "cache.error",
+        "本机缓存读写失败，已保存的数据不受影响。请重试；如果一直这样，请重启客户端。",
+    ),
+    ("net.http_error", "服务器出错（{status}），请稍后重试"),
+    (
+        "settings.problem",
+        "设置文件 {path} 中有无法识别的内容，相应项已改用默认值（详情见日志）。",
+    ),
+    (
+        "cache.kept_aside",
+        "本机缓存文件已损坏，已另存为 {kept} 并重新建立；订单会从服务器重新同步，未发送的操作如在其中请重新操作。",
     ),
     ("err.forbidden", "您没有执行此操作的权限"),
     (

@@ -31,6 +31,14 @@ pub enum StoreError {
     Db(String),
 }
 
+impl StoreError {
+    /// What to tell the user; the detail is for the log.
+    pub fn user_message(&self, lang: crate::i18n::Lang) -> String {
+        tracing::warn!("cache: {self}");
+        crate::i18n::t(lang, "cache.error")
+    }
+}
+
 impl From<rusqlite::Error> for StoreError {
     fn from(e: rusqlite::Error) -> Self {
         StoreError::Db(e.to_string())

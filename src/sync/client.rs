@@ -33,6 +33,21 @@ pub enum ClientError {
 }
 
 impl ClientError {
+    /// What to tell the user: the server's own message (already in the
+    /// user's language), or ours. The raw error is for the log.
+    pub fn user_message(&self, lang: Lang) -> String {
+        match self {
+            ClientError::Http { detail, .. } if !detail.message.trim().is_empty() => {
+                detail.message.clone()
+            }
+            ClientError::Http { status, .. } => {
+                crate::i18n::tf(lang, "net.http_error", &[("status", &status.to_string())])
+            }
+            ClientError::Unreachable(_) => crate::i18n::t(lang, "net.unreachable_action"),
+            ClientError::Decode(_) => crate::i18n::t(lang, "net.bad_answer"),
+        }
+    }
+
     /// The HTTP status, when the server answered.
     pub fn status(&self) -> Option<u16> {
         match self {
@@ -107,6 +122,11 @@ impl HubClient {
             token,
             ..self.clone()
         }
+    }
+
+    /// The language its requests ask messages in.
+    pub fn lang(&self) -> Lang {
+        self.lang
     }
 
     /// A copy asking for messages in `lang`.

@@ -169,7 +169,7 @@ impl Engine {
             }
             Err(Stop::Store(e)) => {
                 r.online = true;
-                r.error = Some(e.to_string());
+                r.error = Some(e.user_message(self.client.lang()));
                 r.retry_in = Some(self.backoff.next(None));
             }
         }
@@ -214,7 +214,7 @@ impl Engine {
                         .map_err(Stop::Store)?;
                 }
                 Err(e) => {
-                    let why = describe(&e);
+                    let why = describe(&e, self.client.lang());
                     match classify(&e) {
                         Verdict::Final => {
                             r.online = true;
@@ -309,7 +309,7 @@ impl Engine {
                     cursor = None;
                 }
                 Err(e) => {
-                    let why = describe(&e);
+                    let why = describe(&e, self.client.lang());
                     return Err(match classify(&e) {
                         Verdict::Login => Stop::Login,
                         Verdict::Offline => Stop::Offline(why),
@@ -344,11 +344,9 @@ fn classify(e: &ClientError) -> Verdict {
     }
 }
 
-fn describe(e: &ClientError) -> String {
-    match e.detail() {
-        Some(d) => d.message.clone(),
-        None => e.to_string(),
-    }
+fn describe(e: &ClientError, lang: crate::i18n::Lang) -> String {
+    tracing::debug!("sync: {e}");
+    e.user_message(lang)
 }
 
 #[cfg(test)]

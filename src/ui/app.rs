@@ -544,7 +544,7 @@ impl App {
                 Task::none()
             }
             Message::NetworkCached(Err(e)) => {
-                self.last_error = Some(e.to_string());
+                self.last_error = Some(e.user_message(self.lang()));
                 Task::none()
             }
             Message::Tick => {
@@ -581,9 +581,13 @@ impl App {
         self.settings.last_login = s.user.login.clone();
         let settings = self.settings.clone();
         let path = self.paths.settings_file();
-        // Another user's cached orders must never show: drop them first.
+        // Another user's cached orders must never show, nor their queued
+        // actions go out under this token: if the cache cannot be handed
+        // over, do not log in.
         if let Err(e) = self.store.claim(&s.user.login) {
-            tracing::warn!("claiming the cache: {e}");
+            tracing::error!("claiming the cache: {e}");
+            self.notices.push(self.t("cache.claim_failed"));
+            return Task::none();
         }
         // The same user logging in again (expired token) keeps the running
         // engine and hands it the new token; anyone else starts afresh.

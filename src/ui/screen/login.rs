@@ -113,7 +113,7 @@ impl State {
                         self.error = Some(LoginError::BadCredentials)
                     }
                     Err(e) if e.is_unreachable() => self.error = Some(LoginError::Unreachable),
-                    Err(e) => self.error = Some(LoginError::Other(e.to_string())),
+                    Err(e) => self.error = Some(LoginError::Other(e.user_message(client.lang()))),
                 }
             }
             Message::OfflineView => return (Task::none(), Some(Event::Offline)),

@@ -474,7 +474,9 @@ impl State {
                     return (self.load_events(ctx), None);
                 }
             }
-            Message::Loaded(_, Err(e)) => self.notice = Some((e.to_string(), Tone::Danger)),
+            Message::Loaded(_, Err(e)) => {
+                self.notice = Some((e.user_message(ctx.lang), Tone::Danger))
+            }
             Message::Uncontacted(n) => self.uncontacted = n,
             Message::Select(no) => {
                 self.selected = Some(no);
@@ -495,7 +497,7 @@ impl State {
                 }
             }
             Message::Events(no, r) => {
-                self.events = Some((no, r.map_err(|e| e.to_string())));
+                self.events = Some((no, r.map_err(|e| e.user_message(ctx.lang))));
             }
             Message::Contacted => {
                 if let Some(r) = self.selected_row() {
@@ -593,7 +595,7 @@ impl State {
                 self.notice = Some((ctx.t("orders.queued"), Tone::Info));
                 return (self.reload(ctx), Some(Event::ActionQueued));
             }
-            Message::Queued(Err(e)) => self.notice = Some((e.to_string(), Tone::Danger)),
+            Message::Queued(Err(e)) => self.notice = Some((e.user_message(ctx.lang), Tone::Danger)),
             Message::Dismiss(no) => {
                 let store = ctx.store.clone();
                 return (
@@ -623,7 +625,7 @@ impl State {
                                         serde_json::to_value(row.order).map_err(|e| e.to_string())
                                     }
                                     Ok(None) => Err(i18n::t(lang2, "orders.query_offline_unknown")),
-                                    Err(e) => Err(e.to_string()),
+                                    Err(e) => Err(e.user_message(lang2)),
                                 })
                             },
                         ),
@@ -635,7 +637,7 @@ impl State {
                     Task::perform(async move { client.order(&no).await }, move |r| {
                         Message::QueryAnswer(r.map_err(|e| match e.status() {
                             Some(404) => i18n::t(lang, "orders.query_not_found"),
-                            _ => e.to_string(),
+                            _ => e.user_message(lang),
                         }))
                     }),
                     None,
@@ -1191,7 +1193,16 @@ impl State {
                 "orders.f_trade",
                 o.trade_status
                     .as_deref()
-                    .map(|s| i18n::t(lang, &format!("trade.{s}")))
+                    // Alibaba may send a trade status we have no text for:
+                    // show it as sent rather than a table key.
+                    .map(|s| {
+                        let key = format!("trade.{s}");
+                        if i18n::has(&key) {
+                            i18n::t(lang, &key)
+                        } else {
+                            s.to_owned()
+                        }
+                    })
                     .unwrap_or_else(|| "—".into()),
             ))
             .push(kv("orders.f_logistics", o.logistics_no.clone()))
@@ -1269,8 +1280,14 @@ impl State {
             .push(kv(
                 "orders.f_reason",
                 o.last_reason_code
-                    .clone()
-                    .map(|c| format!("{c} {}", o.last_note.clone().unwrap_or_default()))
+                    .as_deref()
+                    .map(|c| {
+                        format!(
+                            "{} {}",
+                            ctx.params.reason_label(c),
+                            o.last_note.clone().unwrap_or_default()
+                        )
+                    })
                     .unwrap_or_else(|| "—".into()),
             ));
         col = col.push(
@@ -1301,7 +1318,7 @@ impl State {
                         i18n::t(lang, &format!("event.{}", e.action)),
                     );
                     if let Some(rc) = &e.reason_code {
-                        line.push_str(&format!(" · {rc}"));
+                        line.push_str(&format!(" · {}", ctx.params.reason_label(rc)));
                     }
                     if let Some(n) = &e.note {
                         line.push_str(&format!(" · {n}"));
@@ -1321,6 +1338,10 @@ impl State {
     fn dialog_view<'a>(&'a self, ctx: &Ctx<'a>, d: &'a Dialog) -> Element<'a, Message> {
         let lang = ctx.lang;
         let t = |k: &str| ctx.t(k);
+        // "状态：已受理" / "Status: accepted": the punctuation is the language's.
+        let labelled = |k: &str, value: String| {
+            i18n::tf(lang, "fmt.labelled", &[("label", &t(k)), ("value", &value)])
+        };
         let buttons = |ok: String| {
             row![
                 widget::tool(ok, Some(Message::Submit)),
@@ -1453,25 +1474,25 @@ impl State {
                                 t("orders.order"),
                                 s("order_no").unwrap_or_default()
                             )))
-                            .push(text(format!("{}：{}", t("orders.f_status"), status)))
-                            .push(text(format!(
-                                "{}：{}",
-                                t("orders.f_current"),
-                                label(s("current_outlet_code"))
+                            .push(text(labelled("orders.f_status", status)))
+                            .push(text(labelled(
+                                "orders.f_current",
+                                label(s("current_outlet_code")),
                             )))
-                            .push(text(format!(
-                                "{}：{}",
-                                t("orders.f_accepting"),
+                            .push(text(labelled(
+                                "orders.f_accepting",
                                 s("accepting_outlet_code")
                                     .map(|c| ctx.outlet_label(&c))
-                                    .unwrap_or_else(|| "—".into())
+                                    .unwrap_or_else(|| "—".into()),
                             )));
                         if v.get("shipper").is_some() {
-                            col = col.push(text(format!(
-                                "{}：{} {}",
-                                t("orders.f_shipper"),
-                                v["shipper"]["name"].as_str().unwrap_or(""),
-                                v["shipper"]["phone"].as_str().unwrap_or("")
+                            col = col.push(text(labelled(
+                                "orders.f_shipper",
+                                format!(
+                                    "{} {}",
+                                    v["shipper"]["name"].as_str().unwrap_or(""),
+                                    v["shipper"]["phone"].as_str().unwrap_or("")
+                                ),
                             )));
                         } else {
                             col = col.push(widget::muted(t("orders.query_limited")).size(12));

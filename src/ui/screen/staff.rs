@@ -243,7 +243,7 @@ impl State {
                 self.from_cache = true;
                 match r {
                     Ok(rows) => self.set_results(rows),
-                    Err(e) => self.notice = Some((e.to_string(), Tone::Danger)),
+                    Err(e) => self.notice = Some((e.user_message(ctx.lang), Tone::Danger)),
                 }
             }
             Message::Select(login) => {

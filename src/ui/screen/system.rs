@@ -310,7 +310,7 @@ impl State {
                 self.busy = false;
                 let why = e
                     .detail()
-                    .map_or_else(|| e.to_string(), |d| d.message.clone());
+                    .map_or_else(|| e.user_message(lang), |d| d.message.clone());
                 self.notice = Some((
                     i18n::tf(lang, "params.refused", &[("why", &why)]),
                     Tone::Danger,
@@ -560,7 +560,7 @@ impl State {
                         .filter(|x| !x.retired)
                         .map(|x| x.label.clone())
                         .collect::<Vec<_>>()
-                        .join("、")
+                        .join(&t("list.separator"))
                 }
                 ty => {
                     let u = t(&format!("unit.{}", unit(ty)));
