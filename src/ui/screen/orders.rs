@@ -195,6 +195,9 @@ pub struct State {
     mine: Vec<Choice<String>>,
     /// What is typed in 网点选项 to find an outlet.
     selector_query: String,
+    /// Outlets matching `selector_query`, found when either changes (not
+    /// per frame: the network may have 20,000 outlets).
+    found: Vec<Choice<String>>,
     assign_choices: combo_box::State<Choice<String>>,
     status: Option<Status>,
     sort: SortOrder,
@@ -218,6 +221,7 @@ impl Default for State {
             selector_set: false,
             mine: Vec::new(),
             selector_query: String::new(),
+            found: Vec::new(),
             assign_choices: combo_box::State::new(Vec::new()),
             status: Some(Status::Pending),
             sort: SortOrder::OldestFirst,
@@ -255,6 +259,7 @@ impl State {
             .filter(|c| ctx.tree.is_within(&c.value, user))
             .collect();
         self.mine = mine;
+        self.refresh_found();
         let targets: Vec<Choice<String>> = widget::outlet_choices(ctx.tree)
             .into_iter()
             .filter(|c| crate::domain::dispatch::can_receive(&c.value, ctx.tree))
@@ -270,18 +275,19 @@ impl State {
         }
     }
 
-    /// Outlets matching what is typed in 网点选项 (at most eight).
-    fn matches(&self) -> Vec<Choice<String>> {
+    /// Finds the outlets matching what is typed in 网点选项 (at most eight).
+    fn refresh_found(&mut self) {
         let q = self.selector_query.trim().to_lowercase();
-        if q.is_empty() {
-            return Vec::new();
-        }
-        self.mine
-            .iter()
-            .filter(|c| c.label.to_lowercase().contains(&q))
-            .take(8)
-            .cloned()
-            .collect()
+        self.found = if q.is_empty() {
+            Vec::new()
+        } else {
+            self.mine
+                .iter()
+                .filter(|c| c.label.to_lowercase().contains(&q))
+                .take(8)
+                .cloned()
+                .collect()
+        };
     }
 
     /// The list filter for the current selector.
@@ -415,14 +421,18 @@ impl State {
     pub fn update(&mut self, message: Message, ctx: &Ctx<'_>) -> (Task<Message>, Option<Event>) {
         let lang = ctx.lang;
         match message {
-            Message::SelectorQuery(q) => self.selector_query = q,
+            Message::SelectorQuery(q) => {
+                self.selector_query = q;
+                self.refresh_found();
+            }
             Message::SelectorSubmit => {
-                if let Some(c) = self.matches().into_iter().next() {
+                if let Some(c) = self.found.first().cloned() {
                     return self.update(Message::Selector(c), ctx);
                 }
             }
             Message::Selector(c) => {
                 self.selector_query.clear();
+                self.found.clear();
                 self.selector = Some(c);
                 self.selector_set = true;
                 self.page = 0;
@@ -889,7 +899,7 @@ impl State {
         .spacing(8)
         .align_y(Alignment::Center);
         let mut body = column![top].spacing(8);
-        let found = self.matches();
+        let found = &self.found;
         if !self.selector_query.trim().is_empty() {
             let mut hits = row![widget::muted(t("orders.selector_hits")).size(12)].spacing(6);
             if found.is_empty() {
@@ -900,7 +910,7 @@ impl State {
                     button(text(c.label.clone()).size(12))
                         .padding([2, 8])
                         .style(crate::ui::theme::button::secondary)
-                        .on_press(Message::Selector(c)),
+                        .on_press(Message::Selector(c.clone())),
                 );
             }
             body = body.push(hits.wrap().vertical_spacing(4));

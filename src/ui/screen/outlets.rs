@@ -176,6 +176,8 @@ pub enum Shortcut {
 pub struct State {
     open: HashSet<String>,
     search: String,
+    /// The tree rows to draw, from `refresh_rows`.
+    rows: Vec<tree::Row>,
     selected: Option<String>,
     mode: Mode,
     draft: Option<Draft>,
@@ -195,6 +197,7 @@ impl Default for State {
         State {
             open: HashSet::new(),
             search: String::new(),
+            rows: Vec::new(),
             selected: None,
             mode: Mode::View,
             draft: None,
@@ -226,6 +229,7 @@ impl State {
                 self.open.insert(r.clone());
             }
         }
+        self.refresh_rows(ctx.tree);
         if let Some(sel) = &self.selected
             && ctx.tree.get(sel).is_none()
             && self.mode != Mode::New
@@ -256,6 +260,23 @@ impl State {
 
     /// Handles one message.
     pub fn update(&mut self, message: Message, ctx: &Ctx<'_>) -> (Task<Message>, Option<Event>) {
+        let (search, open) = (self.search.clone(), self.open.len());
+        let out = self.handle(message, ctx);
+        // Every change to what is open or searched adds or removes open
+        // codes or edits the search text.
+        if self.search != search || self.open.len() != open {
+            self.refresh_rows(ctx.tree);
+        }
+        out
+    }
+
+    /// The tree's visible rows, worked out when the tree, the open set or
+    /// the search changes rather than on every frame.
+    fn refresh_rows(&mut self, tree: &crate::domain::OutletTree) {
+        self.rows = tree::visible_rows(tree, &self.open, &self.search);
+    }
+
+    fn handle(&mut self, message: Message, ctx: &Ctx<'_>) -> (Task<Message>, Option<Event>) {
         let lang = ctx.lang;
         match message {
             Message::Search(s) => self.search = s,
@@ -598,7 +619,7 @@ impl State {
     }
 
     fn tree_view<'a>(&'a self, ctx: &Ctx<'a>) -> Element<'a, Message> {
-        let rows = tree::visible_rows(ctx.tree, &self.open, &self.search);
+        let rows = &self.rows;
         if rows.is_empty() {
             return widget::muted(ctx.t(if ctx.tree.is_empty() {
                 "outlets.empty"
