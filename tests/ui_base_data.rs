@@ -231,6 +231,11 @@ fn staff_create_then_the_new_clerk_logs_in() {
     ui.type_text("zhang-pass-1");
     ui.click("保存");
     ui.expect("员工“张三”已保存。");
+    // 停用 locks a colleague out: it asks first, and 否 changes nothing.
+    ui.click("停用");
+    ui.expect("确定要停用员工“张三”吗？停用后该员工立即无法登录，可以随时再启用。");
+    ui.click("否(N)");
+    assert!(!ui.sees("停用员工"), "the dialog closed");
     ui.click("退出登录");
     // The login field keeps the last login; clear it by retyping.
     ui.click("admin");

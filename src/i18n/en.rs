@@ -224,6 +224,11 @@ pub const TABLE: &[(&str, &str)] = &[
         "cache.kept_aside",
         "The local cache file was damaged; it was kept as {kept} and a new one made. Orders will sync again from the server; redo any unsent action it held.",
     ),
+    ("staff.deactivate_title", "Deactivate staff member"),
+    (
+        "staff.confirm_deactivate",
+        "Deactivate “{name}”? They can no longer log in from now on; you can reactivate them at any time.",
+    ),
     ("err.forbidden", "You are not allowed to do this"),
     (
         "err.order_out_of_view",

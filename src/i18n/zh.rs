@@ -194,6 +194,11 @@ pub const TABLE: &[(&str, &str)] = &[
         "cache.kept_aside",
         "本机缓存文件已损坏，已另存为 {kept} 并重新建立；订单会从服务器重新同步，未发送的操作如在其中请重新操作。",
     ),
+    ("staff.deactivate_title", "停用员工"),
+    (
+        "staff.confirm_deactivate",
+        "确定要停用员工“{name}”吗？停用后该员工立即无法登录，可以随时再启用。",
+    ),
     ("err.forbidden", "您没有执行此操作的权限"),
     (
         "err.order_out_of_view",

@@ -105,8 +105,12 @@ pub enum Message {
     Field(FieldMsg),
     /// The server answered a save.
     Saved(Result<Staff, ClientError>),
-    /// 停用 / 启用 the selected member.
+    /// 停用 / 启用 the selected member (停用 asks first).
     ToggleActive,
+    /// 是(Y) in the 停用 confirmation.
+    ConfirmDeactivate,
+    /// 否(N) in the 停用 confirmation.
+    CancelDeactivate,
     /// Open 重置密码.
     ResetOpen,
     /// The new password in the dialog changed.
@@ -136,6 +140,8 @@ pub struct State {
     notice: Option<(String, Tone)>,
     conflict: Option<Staff>,
     reset: Option<ResetDialog>,
+    /// The login whose 停用 waits for 是(Y): it locks a colleague out.
+    confirm_deactivate: Option<String>,
     busy: bool,
     query_outlets: combo_box::State<Choice<String>>,
     form_outlets: combo_box::State<Choice<String>>,
@@ -157,6 +163,7 @@ impl Default for State {
             notice: None,
             conflict: None,
             reset: None,
+            confirm_deactivate: None,
             busy: false,
             query_outlets: combo_box::State::new(Vec::new()),
             form_outlets: combo_box::State::new(Vec::new()),
@@ -184,6 +191,13 @@ impl State {
         use super::outlets::Shortcut as S;
         if self.reset.is_some() {
             return (key == S::Escape).then_some(Message::ResetCancel);
+        }
+        if self.confirm_deactivate.is_some() {
+            return match key {
+                S::Yes => Some(Message::ConfirmDeactivate),
+                S::No | S::Escape => Some(Message::CancelDeactivate),
+                _ => None,
+            };
         }
         match (key, &self.mode) {
             (S::New, Mode::View) => Some(Message::New),
@@ -300,6 +314,17 @@ impl State {
             Message::Save => return (self.save(ctx), None),
             Message::Saved(r) => return self.saved(r, ctx),
             Message::ToggleActive if ctx.can_write() => {
+                if let Some(s) = self.selected_staff() {
+                    if s.active {
+                        self.confirm_deactivate = Some(s.login.clone());
+                    } else {
+                        return self.update(Message::ConfirmDeactivate, ctx);
+                    }
+                }
+            }
+            Message::CancelDeactivate => self.confirm_deactivate = None,
+            Message::ConfirmDeactivate if ctx.can_write() => {
+                self.confirm_deactivate = None;
                 if let Some(s) = self.selected_staff().cloned() {
                     let mut s = s;
                     s.active = !s.active;
@@ -360,7 +385,11 @@ impl State {
                 return (self.send(ctx, w, Some(s.version)), None);
             }
             Message::Cached => {}
-            Message::New | Message::Edit | Message::ToggleActive | Message::ResetOpen => {}
+            Message::New
+            | Message::Edit
+            | Message::ToggleActive
+            | Message::ConfirmDeactivate
+            | Message::ResetOpen => {}
         }
         (Task::none(), None)
     }
@@ -653,7 +682,25 @@ impl State {
                 );
                 widget::modal(base, dlg)
             }
-            None => base,
+            None => match &self.confirm_deactivate {
+                Some(login) => {
+                    let name = self
+                        .results
+                        .iter()
+                        .find(|s| &s.login == login)
+                        .map_or(login.as_str(), |s| s.name.as_str());
+                    widget::modal(
+                        base,
+                        widget::confirm(
+                            t("staff.deactivate_title"),
+                            i18n::tf(lang, "staff.confirm_deactivate", &[("name", name)]),
+                            (t("dialog.yes"), Message::ConfirmDeactivate),
+                            (t("dialog.no"), Message::CancelDeactivate),
+                        ),
+                    )
+                }
+                None => base,
+            },
         }
     }
 
