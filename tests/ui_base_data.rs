@@ -127,7 +127,14 @@ fn admin_creates_finds_and_deletes_an_outlet() {
     assert!(!ui.sees("新增网点"), "one Esc in a field cancels the form");
     ui.click("新增");
     ui.expect("新增网点");
-    ui.type_text("JS-YZ-T"); // the code field has focus
+    // 退出登录 with a form open asks first; Esc keeps working.
+    ui.click("退出登录");
+    ui.expect("正在编辑的表单还没有保存，退出后所做的修改会丢失。");
+    ui.run("type escape");
+    assert!(!ui.sees("退出登录？"));
+    ui.expect("新增网点");
+    ui.click("如 JS-YZ-03");
+    ui.type_text("JS-YZ-T");
     ui.click("网点名称");
     ui.type_text("扬州测试办事处");
     ui.enter(); // Enter in a field saves

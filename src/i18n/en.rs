@@ -229,6 +229,16 @@ pub const TABLE: &[(&str, &str)] = &[
         "staff.confirm_deactivate",
         "Deactivate “{name}”? They can no longer log in from now on; you can reactivate them at any time.",
     ),
+    ("logout.title", "Log out?"),
+    (
+        "logout.pending",
+        "{n} action(s) have not been sent yet. They stay saved on this PC and go out the next time this account logs in.",
+    ),
+    (
+        "logout.unsaved",
+        "A form you are editing is not saved; its changes will be lost.",
+    ),
+    ("logout.confirm", "Log out"),
     ("err.forbidden", "You are not allowed to do this"),
     (
         "err.order_out_of_view",

@@ -199,6 +199,16 @@ pub const TABLE: &[(&str, &str)] = &[
         "staff.confirm_deactivate",
         "确定要停用员工“{name}”吗？停用后该员工立即无法登录，可以随时再启用。",
     ),
+    ("logout.title", "退出登录？"),
+    (
+        "logout.pending",
+        "还有 {n} 个操作未发送。它们保存在本机，下次用这个账号登录后会继续发送。",
+    ),
+    (
+        "logout.unsaved",
+        "正在编辑的表单还没有保存，退出后所做的修改会丢失。",
+    ),
+    ("logout.confirm", "退出登录"),
     ("err.forbidden", "您没有执行此操作的权限"),
     (
         "err.order_out_of_view",

@@ -92,8 +92,12 @@ pub enum Message {
     Clock,
     /// A navigation entry was clicked.
     Nav(Page),
-    /// 退出登录.
+    /// 退出登录 pressed: asks first when work would be left behind.
     Logout,
+    /// 退出登录 confirmed (or nothing to lose).
+    LogoutNow,
+    /// 取消 in the logout confirmation.
+    LogoutCancel,
     /// The server's network list arrived (or failed).
     NetworkFetched(Result<OutletList, ClientError>),
     /// The cached network was read.
@@ -140,6 +144,8 @@ enum AppDialog {
     TrayNotice,
     /// Quitting with unsent actions.
     QuitWithPending,
+    /// Logging out with unsent actions or an unsaved form.
+    Logout,
 }
 
 /// The logged-in (or offline-viewing) user.
@@ -502,6 +508,18 @@ impl App {
                 }
             }
             Message::Logout => {
+                if self.sync.pending > 0 || self.outlets.is_editing() || self.staff.is_editing() {
+                    self.dialog = Some(AppDialog::Logout);
+                    return Task::none();
+                }
+                self.update(Message::LogoutNow)
+            }
+            Message::LogoutCancel => {
+                self.dialog = None;
+                Task::none()
+            }
+            Message::LogoutNow => {
+                self.dialog = None;
                 let client = self.session.take().map(|s| s.client);
                 self.screen = Screen::Login(login::State::new(&self.settings.last_login));
                 self.outlets = outlets::State::default();
@@ -906,6 +924,7 @@ impl App {
                 AppDialog::QuitWithPending if enter => {
                     self.update(Message::Quit(QuitChoice::AfterSending))
                 }
+                AppDialog::Logout if escape => self.update(Message::LogoutCancel),
                 _ => Task::none(),
             };
         }
@@ -997,6 +1016,31 @@ impl App {
             .spacing(14)
             .width(440)
             .into(),
+            AppDialog::Logout => {
+                let mut col = column![text(self.t("logout.title")).size(18)].spacing(14);
+                if self.sync.pending > 0 {
+                    col = col.push(text(i18n::tf(
+                        self.lang(),
+                        "logout.pending",
+                        &[("n", &self.sync.pending.to_string())],
+                    )));
+                }
+                if self.outlets.is_editing() || self.staff.is_editing() {
+                    col = col.push(text(self.t("logout.unsaved")));
+                }
+                col.push(
+                    row![
+                        button(text(self.t("logout.confirm")))
+                            .padding([6, 18])
+                            .style(super::theme::button::danger)
+                            .on_press(Message::LogoutNow),
+                        widget::secondary(self.t("action.cancel"), Some(Message::LogoutCancel)),
+                    ]
+                    .spacing(10),
+                )
+                .width(480)
+                .into()
+            }
             AppDialog::QuitWithPending => column![
                 text(self.t("quit.title")).size(18),
                 text(i18n::tf(

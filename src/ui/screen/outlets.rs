@@ -258,6 +258,11 @@ impl State {
         }
     }
 
+    /// Whether a form is open with changes not yet saved.
+    pub fn is_editing(&self) -> bool {
+        self.mode != Mode::View
+    }
+
     /// Handles one message.
     pub fn update(&mut self, message: Message, ctx: &Ctx<'_>) -> (Task<Message>, Option<Event>) {
         let (search, open) = (self.search.clone(), self.open.len());

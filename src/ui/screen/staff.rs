@@ -214,6 +214,11 @@ impl State {
         self.results.iter().find(|s| s.login == login)
     }
 
+    /// Whether a form is open with changes not yet saved.
+    pub fn is_editing(&self) -> bool {
+        self.mode != Mode::View
+    }
+
     /// Handles one message.
     pub fn update(&mut self, message: Message, ctx: &Ctx<'_>) -> (Task<Message>, Option<Event>) {
         let lang = ctx.lang;
