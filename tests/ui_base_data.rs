@@ -224,6 +224,37 @@ fn staff_query_by_name_and_an_invalid_staff_form() {
     ui.expect("密码至少 8 位");
 }
 
+fn can_log_in(env: &Env, login: &str, password: &str) -> bool {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let c = outlet_desk::sync::HubClient::new(&env.hub.url, Default::default()).unwrap();
+        c.login(login, password).await.is_ok()
+    })
+}
+
+#[test]
+fn reset_password_keeps_the_dialog_until_the_server_has_it() {
+    let env = env();
+    let mut ui = Ui::start(application(boot(&env)));
+    log_in_as_admin(&mut ui);
+    ui.click("员工管理");
+    ui.click("姓名（可部分匹配）");
+    ui.type_text("扬州办事处李明");
+    ui.enter();
+    ui.click("yz.clerk");
+    ui.click("重置密码");
+    ui.expect("重置“扬州办事处李明”的密码");
+    ui.type_text("new-pass-123"); // the first field has focus
+    ui.enter();
+    ui.expect("两次输入的密码不一致");
+    ui.run("type tab"); // on to the second field, by keyboard
+    ui.type_text("new-pass-123");
+    ui.enter();
+    ui.expect("员工“扬州办事处李明”已保存。");
+    assert!(!ui.sees("重置“扬州办事处李明”的密码"), "closed once saved");
+    assert!(can_log_in(&env, "yz.clerk", "new-pass-123"));
+}
+
 #[test]
 fn staff_create_then_the_new_clerk_logs_in() {
     let env = env();

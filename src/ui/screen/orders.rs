@@ -208,6 +208,9 @@ pub struct State {
     selected: Option<String>,
     events: Option<(String, Result<Vec<OrderEvent>, String>)>,
     dialog: Option<Dialog>,
+    /// The open dialog's action is being written to the outbox: the
+    /// dialog (and what the clerk typed) stays until that succeeded.
+    submitting: bool,
     query: String,
     notice: Option<(String, Tone)>,
     /// Number of the newest page request.
@@ -232,6 +235,7 @@ impl Default for State {
             selected: None,
             events: None,
             dialog: None,
+            submitting: false,
             query: String::new(),
             notice: None,
             load_seq: 0,
@@ -599,13 +603,24 @@ impl State {
                     *outlet = Some(c);
                 }
             }
+            Message::Submit if self.submitting => {}
             Message::Submit => return self.submit(ctx),
-            Message::CloseDialog => self.dialog = None,
+            Message::CloseDialog => {
+                self.dialog = None;
+                self.submitting = false;
+            }
             Message::Queued(Ok(_)) => {
+                if std::mem::take(&mut self.submitting) {
+                    self.dialog = None;
+                }
                 self.notice = Some((ctx.t("orders.queued"), Tone::Info));
                 return (self.reload(ctx), Some(Event::ActionQueued));
             }
-            Message::Queued(Err(e)) => self.notice = Some((e.user_message(ctx.lang), Tone::Danger)),
+            Message::Queued(Err(e)) => {
+                // The dialog stays open with what was typed; try again.
+                self.submitting = false;
+                self.notice = Some((e.user_message(ctx.lang), Tone::Danger));
+            }
             Message::Dismiss(no) => {
                 let store = ctx.store.clone();
                 return (
@@ -721,7 +736,7 @@ impl State {
                 }
             }
         }
-        self.dialog = None;
+        self.submitting = self.dialog.is_some();
         let store = ctx.store.clone();
         let no = order_no.to_owned();
         (

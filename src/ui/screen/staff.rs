@@ -381,12 +381,16 @@ impl State {
                 let Some(s) = self.results.iter().find(|s| s.login == r.login).cloned() else {
                     return (Task::none(), None);
                 };
+                if self.busy {
+                    return (Task::none(), None);
+                }
                 let w = StaffWrite {
                     staff: s.clone(),
                     password: Some(r.password.clone()),
                 };
-                self.reset = None;
+                r.error = None;
                 self.notice = None;
+                // The dialog stays until the server has the new password.
                 return (self.send(ctx, w, Some(s.version)), None);
             }
             Message::Cached => {}
@@ -505,6 +509,22 @@ impl State {
     ) -> (Task<Message>, Option<Event>) {
         let lang = ctx.lang;
         self.busy = false;
+        if let (Err(e), Some(reset)) = (&r, self.reset.as_mut()) {
+            // Keep the dialog and what was typed; say why, in it.
+            reset.error = Some(e.user_message(lang));
+            if e.status() == Some(412)
+                && let Some(server) = e
+                    .detail()
+                    .and_then(|d| d.current.clone())
+                    .and_then(|v| serde_json::from_value::<Staff>(v).ok())
+                && let Some(x) = self.results.iter_mut().find(|x| x.login == server.login)
+            {
+                // The next try goes against the server's version.
+                *x = server;
+            }
+            return (Task::none(), None);
+        }
+        self.reset = None;
         match r {
             Ok(s) => {
                 self.mode = Mode::View;
