@@ -879,6 +879,8 @@ impl App {
                 self.settings = s;
                 if lang_changed {
                     let lang = self.settings.language;
+                    super::tray::set_language(lang);
+                    super::tray::set_waiting(lang, self.orders.uncontacted());
                     self.client = self.client.with_lang(lang);
                     if let Some(sess) = self.session.as_mut() {
                         sess.client = sess.client.with_lang(lang);

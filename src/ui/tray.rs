@@ -25,6 +25,8 @@ pub enum Command {
 struct Tray {
     icon: TrayIcon,
     closes_to_tray: bool,
+    /// 显示主窗口, 立即同步, 退出: relabelled when the language changes.
+    items: [MenuItem; 3],
 }
 
 thread_local! {
@@ -121,6 +123,7 @@ pub fn install(lang: Lang) -> bool {
         *t.borrow_mut() = Some(Tray {
             icon,
             closes_to_tray,
+            items: [show, sync, quit],
         })
     });
     true
@@ -129,6 +132,17 @@ pub fn install(lang: Lang) -> bool {
 /// Whether closing the window should hide it to the tray.
 pub fn closes_to_tray() -> bool {
     TRAY.with(|t| t.borrow().as_ref().is_some_and(|t| t.closes_to_tray))
+}
+
+/// Relabels the menu in `lang` (the language was switched).
+pub fn set_language(lang: Lang) {
+    TRAY.with(|t| {
+        if let Some(t) = t.borrow().as_ref() {
+            for (item, key) in t.items.iter().zip(["tray.show", "tray.sync", "tray.quit"]) {
+                item.set_text(i18n::t(lang, key));
+            }
+        }
+    });
 }
 
 /// Shows the waiting count in the tray's tooltip and title.
