@@ -59,6 +59,7 @@ pub const TABLE: &[(&str, &str)] = &[
     ("action.new", "New"),
     ("action.edit", "Edit"),
     ("action.save", "Save"),
+    ("action.saving", "Saving…"),
     ("action.cancel", "Cancel"),
     ("action.delete", "Delete"),
     ("action.refresh", "Refresh"),
@@ -239,6 +240,12 @@ pub const TABLE: &[(&str, &str)] = &[
         "A form you are editing is not saved; its changes will be lost.",
     ),
     ("logout.confirm", "Log out"),
+    ("quit.sending_title", "Sending, then quitting"),
+    ("quit.sending", "{n} action(s) still being sent…"),
+    (
+        "quit.sending_offline",
+        "The server cannot be reached right now; sending goes on once it can. You can also quit now: the actions stay saved on this PC.",
+    ),
     ("err.forbidden", "You are not allowed to do this"),
     (
         "err.order_out_of_view",

@@ -50,6 +50,7 @@ pub const TABLE: &[(&str, &str)] = &[
     ("action.new", "新增"),
     ("action.edit", "编辑"),
     ("action.save", "保存"),
+    ("action.saving", "正在保存…"),
     ("action.cancel", "取消"),
     ("action.delete", "删除"),
     ("action.refresh", "刷新"),
@@ -209,6 +210,12 @@ pub const TABLE: &[(&str, &str)] = &[
         "正在编辑的表单还没有保存，退出后所做的修改会丢失。",
     ),
     ("logout.confirm", "退出登录"),
+    ("quit.sending_title", "正在发送，发送完成后退出"),
+    ("quit.sending", "还有 {n} 个操作正在发送……"),
+    (
+        "quit.sending_offline",
+        "暂时连不上服务器，连上后会继续发送；也可以现在退出，操作会保存在本机。",
+    ),
     ("err.forbidden", "您没有执行此操作的权限"),
     (
         "err.order_out_of_view",

@@ -146,6 +146,8 @@ enum AppDialog {
     QuitWithPending,
     /// Logging out with unsent actions or an unsaved form.
     Logout,
+    /// 发送后退出 chosen: sending, then quitting.
+    Sending,
 }
 
 /// The logged-in (or offline-viewing) user.
@@ -472,7 +474,9 @@ impl App {
                 }
                 QuitChoice::Ask | QuitChoice::Now => iced::exit(),
                 QuitChoice::AfterSending => {
-                    self.dialog = None;
+                    // Stays on screen with the count, so nobody wonders
+                    // whether the client is stuck (offline, it may wait).
+                    self.dialog = Some(AppDialog::Sending);
                     self.quit_when_sent = true;
                     self.on_event(Some(Event::SyncNow))
                 }
@@ -927,6 +931,7 @@ impl App {
                     self.update(Message::Quit(QuitChoice::AfterSending))
                 }
                 AppDialog::Logout if escape => self.update(Message::LogoutCancel),
+                AppDialog::Sending if escape => self.update(Message::Quit(QuitChoice::Cancel)),
                 _ => Task::none(),
             };
         }
@@ -1037,6 +1042,32 @@ impl App {
                             .style(super::theme::button::danger)
                             .on_press(Message::LogoutNow),
                         widget::secondary(self.t("action.cancel"), Some(Message::LogoutCancel)),
+                    ]
+                    .spacing(10),
+                )
+                .width(480)
+                .into()
+            }
+            AppDialog::Sending => {
+                let mut col = column![
+                    text(self.t("quit.sending_title")).size(18),
+                    text(i18n::tf(
+                        self.lang(),
+                        "quit.sending",
+                        &[("n", &self.sync.pending.to_string())]
+                    )),
+                ]
+                .spacing(14);
+                if !self.online {
+                    col = col.push(widget::muted(self.t("quit.sending_offline")));
+                }
+                col.push(
+                    row![
+                        widget::secondary(self.t("quit.now"), Some(Message::Quit(QuitChoice::Now))),
+                        widget::secondary(
+                            self.t("action.cancel"),
+                            Some(Message::Quit(QuitChoice::Cancel))
+                        ),
                     ]
                     .spacing(10),
                 )

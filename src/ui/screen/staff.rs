@@ -621,7 +621,15 @@ impl State {
                 t("action.edit"),
                 (can && self.selected.is_some()).then_some(Message::Edit)
             ),
-            widget::tool(t("action.save"), editing.then_some(Message::Save)),
+            // While the server works the button says so (and waits).
+            widget::tool(
+                t(if self.busy {
+                    "action.saving"
+                } else {
+                    "action.save"
+                }),
+                (editing && !self.busy).then_some(Message::Save)
+            ),
             widget::secondary(t("action.cancel"), editing.then_some(Message::Cancel)),
             widget::secondary(
                 t(if selected_active == Some(false) {

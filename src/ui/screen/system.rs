@@ -530,8 +530,12 @@ impl State {
                 (can && !self.editing && self.selected.is_some()).then_some(Message::Modify)
             ),
             widget::tool(
-                t("action.save"),
-                (can && self.editing).then_some(Message::Save)
+                t(if self.busy {
+                    "action.saving"
+                } else {
+                    "action.save"
+                }),
+                (can && self.editing && !self.busy).then_some(Message::Save)
             ),
             widget::secondary(
                 t("params.restore"),
