@@ -624,6 +624,57 @@ async fn s10b_refusal_for_an_order_that_left_the_view_stays_until_read() {
     assert!(store.page(&pending).unwrap().0.is_empty());
 }
 
+/// 9b. The clerk's view changed (an outlet moved to another branch): the
+/// feed says resync. The cached list stays until the resync has finished,
+/// even if the connection drops halfway; then only what is in view stays.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn s09b_a_resync_keeps_the_old_list_until_it_completes() {
+    let h = TestHub::start(false).await;
+    network(&h).await;
+    orders_at(&h, "A", &["o-a"]).await;
+    orders_at(&h, "A1", &["o-a1"]).await;
+    let p = Proxy::start(&h.hub.url()).await;
+    let (_d, store) = cache();
+    let mut branch = Engine::new(
+        client(&h, &p.url(), "clerk.a", PW).await,
+        store.clone(),
+        1, // one order per page, so the resync has a middle
+    );
+    until_idle(&mut branch, 4).await;
+    assert_eq!(cached(&store), ["o-a", "o-a1"]);
+
+    // A1 moves under branch B.
+    let admin = h.admin().await;
+    let (_, list) = h.get("/api/v1/outlets", &admin).await;
+    let mut a1 = list["outlets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| o["code"] == "A1")
+        .unwrap()
+        .clone();
+    let version = a1["version"].as_i64().unwrap();
+    a1["parent_code"] = json!("B");
+    let (s, v) = h.put("/api/v1/outlets/A1", &admin, version, a1).await;
+    assert_eq!(s, 200, "{v}");
+
+    // 410, then the first resync page, then the connection drops.
+    p.push_for(CHANGES, Fault::Pass);
+    p.push_for(CHANGES, Fault::Pass);
+    p.push_for(CHANGES, Fault::Refuse);
+    let r = branch.sync_once().await;
+    assert!(!r.online, "{r:?}");
+    assert_eq!(
+        cached(&store),
+        ["o-a", "o-a1"],
+        "the old list stays meanwhile"
+    );
+
+    let reports = until_idle(&mut branch, 4).await;
+    assert!(reports.last().unwrap().error.is_none(), "{reports:#?}");
+    assert_eq!(cached(&store), ["o-a"], "A1's order left the branch's view");
+}
+
 /// 11. A stale `If-Match` on an outlet edit: 412 with the server's record,
 /// so the user can redo the edit on top of it.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

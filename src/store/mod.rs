@@ -100,6 +100,8 @@ fn migrations() -> Migrations<'static> {
         // Orders that left the user's view while a refusal on them was
         // still unread: kept until the clerk has read it, then dropped.
         M::up("CREATE TABLE left_view (order_no TEXT PRIMARY KEY);"),
+        // Orders a full resync has pulled so far; the rest go when it ends.
+        M::up("CREATE TABLE resync_seen (order_no TEXT PRIMARY KEY);"),
     ])
 }
 

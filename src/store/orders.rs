@@ -114,8 +114,15 @@ impl Store {
     pub fn apply_page(&self, page: &ChangesPage) -> Result<(), StoreError> {
         self.with(|c| {
             let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let resyncing = get_meta(&tx, "resync")?.is_some();
             for o in &page.orders {
                 upsert(&tx, o)?;
+                if resyncing {
+                    tx.execute(
+                        "INSERT OR IGNORE INTO resync_seen(order_no) VALUES (?1)",
+                        [&o.order_no],
+                    )?;
+                }
             }
             for o in &page.orders {
                 tx.execute("DELETE FROM left_view WHERE order_no = ?1", [&o.order_no])?;
@@ -134,6 +141,17 @@ impl Store {
                     tx.execute("DELETE FROM orders WHERE order_no = ?1", [no])?;
                 }
             }
+            if resyncing && !page.more {
+                // The resync is complete: what it did not bring is no
+                // longer in view (an unread refusal still keeps its order).
+                tx.execute(
+                    "DELETE FROM orders WHERE order_no NOT IN (SELECT order_no FROM resync_seen)
+                       AND order_no NOT IN (SELECT order_no FROM outbox WHERE state = 'rejected')",
+                    [],
+                )?;
+                tx.execute("DELETE FROM resync_seen", [])?;
+                tx.execute("DELETE FROM meta WHERE key = 'resync'", [])?;
+            }
             set_meta(&tx, "cursor", &page.cursor)?;
             set_meta(&tx, "last_pull", &Utc::now().to_rfc3339())?;
             tx.commit()?;
@@ -146,14 +164,16 @@ impl Store {
         self.with(|c| get_meta(c, "cursor"))
     }
 
-    /// Forgets the server's rows and the cursor, for a full resync. The
-    /// outbox stays.
-    pub fn reset_orders(&self) -> Result<(), StoreError> {
+    /// Starts a full resync: the cursor goes, but the cached orders stay
+    /// on screen until the last page has come; then those it did not bring
+    /// go (`apply_page`). A connection lost halfway leaves the clerk with
+    /// the old list rather than an empty one. The outbox stays.
+    pub fn begin_resync(&self) -> Result<(), StoreError> {
         self.with(|c| {
             let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
-            tx.execute("DELETE FROM orders", [])?;
-            tx.execute("DELETE FROM left_view", [])?;
+            tx.execute("DELETE FROM resync_seen", [])?;
             tx.execute("DELETE FROM meta WHERE key = 'cursor'", [])?;
+            set_meta(&tx, "resync", "1")?;
             tx.commit()?;
             Ok(())
         })
@@ -184,7 +204,8 @@ impl Store {
             if changed {
                 tx.execute("DELETE FROM orders", [])?;
                 tx.execute("DELETE FROM left_view", [])?;
-                tx.execute("DELETE FROM meta WHERE key = 'cursor'", [])?;
+                tx.execute("DELETE FROM resync_seen", [])?;
+                tx.execute("DELETE FROM meta WHERE key IN ('cursor', 'resync')", [])?;
                 set_meta(&tx, "owner", login)?;
             }
             tx.commit()?;

@@ -303,7 +303,7 @@ impl Engine {
                     // The server no longer knows our place: start over. The
                     // outbox is untouched.
                     resynced = true;
-                    self.blocking(|s| s.reset_orders())
+                    self.blocking(|s| s.begin_resync())
                         .await
                         .map_err(Stop::Store)?;
                     cursor = None;
