@@ -168,6 +168,23 @@ struct SyncStatus {
     last: Option<DateTime<Local>>,
     error: Option<String>,
     offset_ms: i64,
+    /// Server time at the last pull, with the monotonic clock then: "now"
+    /// is that plus the time elapsed since, so a PC clock that jumps (a
+    /// time sync, a manual change while offline) cannot recolour the list.
+    anchor: Option<(DateTime<chrono::Utc>, std::time::Instant)>,
+}
+
+impl SyncStatus {
+    /// The server's clock now, as well as we know it.
+    fn server_now(&self) -> DateTime<chrono::Utc> {
+        match self.anchor {
+            Some((server, at)) => {
+                server + chrono::Duration::from_std(at.elapsed()).unwrap_or_default()
+            }
+            // Not pulled yet this session: the last known offset.
+            None => chrono::Utc::now() + chrono::Duration::milliseconds(self.offset_ms),
+        }
+    }
 }
 
 enum Screen {
@@ -223,7 +240,7 @@ macro_rules! ctx {
             tree: &$app.tree,
             user: &s.user,
             online: $app.online,
-            now: chrono::Utc::now() + chrono::Duration::milliseconds($app.sync.offset_ms),
+            now: $app.sync.server_now(),
             params: &$app.params,
         })
     };
@@ -739,6 +756,10 @@ impl App {
         }
         if let Some(ms) = r.server_offset_ms {
             self.sync.offset_ms = ms;
+            self.sync.anchor = Some((
+                chrono::Utc::now() + chrono::Duration::milliseconds(ms),
+                std::time::Instant::now(),
+            ));
         }
         if r.need_login {
             return self.on_event(Some(Event::SessionExpired));
