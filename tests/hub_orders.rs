@@ -582,19 +582,7 @@ async fn an_outlet_moved_to_another_branch_makes_both_branches_resync() {
     assert_eq!(numbers(&orders), ["o-A", "o-A1", "o-A2"]);
     // A2 moves from branch A to branch B: A's clerk must drop its orders,
     // which an incremental page would never say.
-    let (s, list) = h.get("/api/v1/outlets", &admin).await;
-    assert_eq!(s, 200);
-    let mut a2 = list["outlets"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|o| o["code"] == "A2")
-        .unwrap()
-        .clone();
-    let version = a2["version"].as_i64().unwrap();
-    a2["parent_code"] = json!("B");
-    let (s, v) = h.put("/api/v1/outlets/A2", &admin, version, a2).await;
-    assert_eq!(s, 200, "{v}");
+    h.move_outlet(&admin, "A2", "B").await;
     let (s, v) = h
         .get(&format!("/api/v1/orders/changes?cursor={cursor}"), &a)
         .await;

@@ -645,18 +645,7 @@ async fn s09b_a_resync_keeps_the_old_list_until_it_completes() {
 
     // A1 moves under branch B.
     let admin = h.admin().await;
-    let (_, list) = h.get("/api/v1/outlets", &admin).await;
-    let mut a1 = list["outlets"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|o| o["code"] == "A1")
-        .unwrap()
-        .clone();
-    let version = a1["version"].as_i64().unwrap();
-    a1["parent_code"] = json!("B");
-    let (s, v) = h.put("/api/v1/outlets/A1", &admin, version, a1).await;
-    assert_eq!(s, 200, "{v}");
+    h.move_outlet(&admin, "A1", "B").await;
 
     // 410, then the first resync page, then the connection drops.
     p.push_for(CHANGES, Fault::Pass);

@@ -111,6 +111,24 @@ impl TestHub {
             .await
     }
 
+    /// Moves outlet `code` under `parent` as the admin (token `admin`).
+    #[allow(dead_code)] // not every test binary moves outlets
+    pub async fn move_outlet(&self, admin: &str, code: &str, parent: &str) {
+        let (s, list) = self.get("/api/v1/outlets", admin).await;
+        assert_eq!(s, 200, "{list}");
+        let mut o = list["outlets"]
+            .as_array()
+            .and_then(|all| all.iter().find(|o| o["code"] == code))
+            .cloned()
+            .unwrap_or_else(|| panic!("no outlet {code}"));
+        let version = o["version"].as_i64().unwrap();
+        o["parent_code"] = serde_json::json!(parent);
+        let (s, v) = self
+            .put(&format!("/api/v1/outlets/{code}"), admin, version, o)
+            .await;
+        assert_eq!(s, 200, "{v}");
+    }
+
     pub async fn put(&self, path: &str, token: &str, version: i64, body: Value) -> (u16, Value) {
         let tag = format!("\"{version}\"");
         self.call(

@@ -561,15 +561,7 @@ impl State {
                 t("action.edit"),
                 (can && self.selected.is_some()).then_some(Message::Edit)
             ),
-            // While the server works the button says so (and waits).
-            widget::tool(
-                t(if self.busy {
-                    "action.saving"
-                } else {
-                    "action.save"
-                }),
-                (editing && !self.busy).then_some(Message::Save)
-            ),
+            widget::save_button(ctx.lang, editing.then_some(Message::Save), self.busy),
             widget::secondary(t("action.cancel"), editing.then_some(Message::Cancel)),
             widget::tool(
                 t("action.delete"),

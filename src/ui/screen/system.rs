@@ -529,13 +529,10 @@ impl State {
                 t("params.modify"),
                 (can && !self.editing && self.selected.is_some()).then_some(Message::Modify)
             ),
-            widget::tool(
-                t(if self.busy {
-                    "action.saving"
-                } else {
-                    "action.save"
-                }),
-                (can && self.editing && !self.busy).then_some(Message::Save)
+            widget::save_button(
+                ctx.lang,
+                (can && self.editing).then_some(Message::Save),
+                self.busy
             ),
             widget::secondary(
                 t("params.restore"),

@@ -84,6 +84,16 @@ pub fn tool<'a, M: Clone + 'a>(label: String, on_press: Option<M>) -> Element<'a
         .into()
 }
 
+/// 保存: it reads 正在保存… and waits while `busy` (the server works).
+pub fn save_button<'a, M: Clone + 'a>(
+    lang: crate::i18n::Lang,
+    on_press: Option<M>,
+    busy: bool,
+) -> Element<'a, M> {
+    let label = crate::i18n::t(lang, if busy { "action.saving" } else { "action.save" });
+    tool(label, on_press.filter(|_| !busy))
+}
+
 /// A secondary (less prominent) button.
 pub fn secondary<'a, M: Clone + 'a>(label: String, on_press: Option<M>) -> Element<'a, M> {
     button(text(label).size(14))
