@@ -611,13 +611,15 @@ async fn s10b_refusal_for_an_order_that_left_the_view_stays_until_read() {
         OutboxState::Rejected(why) => assert!(why.contains("不在您的网点范围内"), "{why}"),
         other => panic!("{other:?}"),
     }
+    // As the clerk's screen asks: their own outlet, pending orders.
     let pending = PageQuery {
+        filter: ListFilter::Outlets(vec!["A1".into()]),
         status: Some(Status::Pending),
         limit: 50,
         ..all()
     };
     let (rows, _) = store.page(&pending).unwrap();
-    assert_eq!(rows.len(), 1, "still listed");
+    assert_eq!(rows.len(), 1, "still listed, though now in the HQ pool");
     // Read: now it goes, as the feed said.
     store.dismiss_rejection("o-1").unwrap();
     assert!(store.order("o-1").unwrap().is_none());

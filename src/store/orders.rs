@@ -550,17 +550,24 @@ impl ListSql {
         // A refused action stays in sight until the clerk has read who won,
         // whatever the order's status now is. Such orders are few and get
         // their own query: an OR in the main one costs a full scan.
+        // An order that has left the user's view (returned to the pool,
+        // assigned elsewhere) is pinned whatever its outlet and status.
         let mut pinned = None;
         if let Some(st) = q.status {
-            let mut pinned_conds = conds.clone();
+            let mut here: Vec<&str> = conds.clone();
+            here.push("status <> ?");
             let mut pinned_args = args.clone();
-            pinned_conds.push(
-                "status <> ? AND order_no IN (SELECT order_no FROM outbox WHERE state = 'rejected')",
-            );
             pinned_args.push(st.as_str().to_owned().into());
+            let pinned_where = format!(
+                " WHERE order_no IN (SELECT order_no FROM outbox WHERE state = 'rejected')
+                   AND (({}) OR order_no IN (SELECT order_no FROM left_view))",
+                here.join(" AND ")
+            );
             conds.push("status = ?");
             args.push(st.as_str().to_owned().into());
-            pinned = Some((pinned_conds, pinned_args));
+            // …and only there, not a second time below.
+            conds.push("order_no NOT IN (SELECT order_no FROM left_view)");
+            pinned = Some((pinned_where, pinned_args));
         }
         let order = match q.sort {
             SortOrder::OldestFirst => "created_at ASC, order_no ASC",
@@ -581,12 +588,8 @@ impl ListSql {
                 COUNT_CAP + 1
             ),
             args,
-            pinned: pinned.map(|(c, a)| {
-                (
-                    format!("SELECT body FROM orders{} ORDER BY {order}", where_of(&c)),
-                    a,
-                )
-            }),
+            pinned: pinned
+                .map(|(w, a)| (format!("SELECT body FROM orders{w} ORDER BY {order}"), a)),
         })
     }
 }
