@@ -565,7 +565,7 @@ async fn the_feed_reports_orders_that_left_the_view() {
         .await;
     assert_eq!(
         (s, code(&v)),
-        (410, "cursor_expired"),
+        (410, "view_changed"),
         "another user's cursor"
     );
     let (s, v) = h.get("/api/v1/orders/changes", &a1).await;
@@ -588,7 +588,7 @@ async fn an_outlet_moved_to_another_branch_makes_both_branches_resync() {
         .await;
     assert_eq!(
         (s, code(&v)),
-        (410, "cursor_expired"),
+        (410, "view_changed"),
         "the view changed: resync"
     );
     let (orders, _, fresh) = h.feed(&a, None).await;

@@ -626,11 +626,52 @@ async fn s10b_refusal_for_an_order_that_left_the_view_stays_until_read() {
     assert!(store.page(&pending).unwrap().0.is_empty());
 }
 
-/// 9b. The clerk's view changed (an outlet moved to another branch): the
-/// feed says resync. The cached list stays until the resync has finished,
-/// even if the connection drops halfway; then only what is in view stays.
+/// 10c. As 10b, but the first resend meets a 500, so the pull that says
+/// the order left the view comes before the refusal: the queued action
+/// still keeps its order, and the refusal then shows on it.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn s09b_a_resync_keeps_the_old_list_until_it_completes() {
+async fn s10c_a_queued_action_keeps_its_order_until_its_answer_is_read() {
+    let h = hub_with(&["o-1"]).await;
+    let p = Proxy::start(&h.hub.url()).await;
+    let (_d, store) = cache();
+    let mut office = Engine::new(
+        client(&h, &p.url(), "clerk.a1", PW).await,
+        store.clone(),
+        100,
+    );
+    assert_eq!(office.sync_once().await.pulled, 1);
+    store.enqueue("o-1", &accept(1000)).unwrap();
+    let branch = h.login("clerk.a", PW).await;
+    let (s, v) = h
+        .act(
+            &branch,
+            "o-1",
+            "ret-1",
+            json!({"action": "return", "reason_code": "unreachable", "note": ""}),
+        )
+        .await;
+    assert_eq!(s, 200, "{v}");
+    p.push_for(ACTIONS, Fault::Status500);
+    let r = office.sync_once().await;
+    assert_eq!((r.pushed, r.rejected, r.removed), (0, 0, 1), "{r:?}");
+    assert!(
+        store.order("o-1").unwrap().is_some(),
+        "kept: an action waits on it"
+    );
+    pause(&r).await;
+    let r = office.sync_once().await;
+    assert_eq!(r.rejected, 1, "{r:?}");
+    let row = store.order("o-1").unwrap().expect("kept while unread");
+    assert!(matches!(row.outbox, OutboxState::Rejected(_)), "{row:?}");
+    store.dismiss_rejection("o-1").unwrap();
+    assert!(store.order("o-1").unwrap().is_none());
+}
+
+/// 9b. The clerk's view changed (an outlet moved to another branch): the
+/// feed says so, and the orders that left the view go from the cache at
+/// once, not after a resync that may be cut halfway.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn s09b_a_view_change_drops_what_left_the_view_at_once() {
     let h = TestHub::start(false).await;
     network(&h).await;
     orders_at(&h, "A", &["o-a"]).await;
@@ -649,21 +690,17 @@ async fn s09b_a_resync_keeps_the_old_list_until_it_completes() {
     let admin = h.admin().await;
     h.move_outlet(&admin, "A1", "B").await;
 
-    // 410, then the first resync page, then the connection drops.
+    // 410 view_changed, the first resync page, then the connection drops.
     p.push_for(CHANGES, Fault::Pass);
     p.push_for(CHANGES, Fault::Pass);
     p.push_for(CHANGES, Fault::Refuse);
     let r = branch.sync_once().await;
     assert!(!r.online, "{r:?}");
-    assert_eq!(
-        cached(&store),
-        ["o-a", "o-a1"],
-        "the old list stays meanwhile"
-    );
+    assert_eq!(cached(&store), ["o-a"], "B's customers are gone already");
 
     let reports = until_idle(&mut branch, 4).await;
     assert!(reports.last().unwrap().error.is_none(), "{reports:#?}");
-    assert_eq!(cached(&store), ["o-a"], "A1's order left the branch's view");
+    assert_eq!(cached(&store), ["o-a"]);
 }
 
 /// 11. A stale `If-Match` on an outlet edit: 412 with the server's record,

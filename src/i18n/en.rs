@@ -409,6 +409,10 @@ pub const TABLE: &[(&str, &str)] = &[
         "err.cursor_expired",
         "The sync cursor expired; sync again from the start",
     ),
+    (
+        "err.view_changed",
+        "The outlets you can see have changed; sync again from the start",
+    ),
     ("err.idempotency_key_required", "Idempotency-Key is missing"),
     (
         "err.idempotency_key_reused",

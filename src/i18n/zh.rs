@@ -348,6 +348,7 @@ pub const TABLE: &[(&str, &str)] = &[
     ("err.cancel_too_late", "订单已{status}，客户不能再撤销"),
     ("err.invalid_cursor", "同步位置无效"),
     ("err.cursor_expired", "同步位置已失效，请重新同步"),
+    ("err.view_changed", "您可见的网点范围已变化，请重新同步"),
     ("err.idempotency_key_required", "缺少 Idempotency-Key"),
     (
         "err.idempotency_key_reused",

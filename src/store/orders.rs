@@ -104,6 +104,10 @@ fn upsert(c: &Connection, o: &Order) -> Result<(), StoreError> {
     Ok(())
 }
 
+/// Outbox states that are the clerk's own unfinished business on an order:
+/// to be sent, being sent, or refused and not yet read.
+const OWN_WORK: &str = "state IN ('queued', 'sending', 'rejected')";
+
 fn parse_order(body: &str) -> Result<Order, StoreError> {
     serde_json::from_str(body).map_err(json_err)
 }
@@ -128,14 +132,15 @@ impl Store {
                 tx.execute("DELETE FROM left_view WHERE order_no = ?1", [&o.order_no])?;
             }
             for no in &page.removed {
-                // A refusal the clerk has not read keeps its order on screen
-                // (it says why the action failed); reading it drops both.
-                let unread: bool = tx.query_row(
-                    "SELECT EXISTS(SELECT 1 FROM outbox WHERE order_no = ?1 AND state = 'rejected')",
+                // The clerk's own work on it (an unread refusal, or an
+                // action still to send, which will be refused) keeps the
+                // order on screen until read; reading it drops both.
+                let own_work: bool = tx.query_row(
+                    &format!("SELECT EXISTS(SELECT 1 FROM outbox WHERE order_no = ?1 AND {OWN_WORK})"),
                     [no],
                     |r| r.get(0),
                 )?;
-                if unread {
+                if own_work {
                     tx.execute("INSERT OR IGNORE INTO left_view(order_no) VALUES (?1)", [no])?;
                 } else {
                     tx.execute("DELETE FROM orders WHERE order_no = ?1", [no])?;
@@ -145,8 +150,16 @@ impl Store {
                 // The resync is complete: what it did not bring is no
                 // longer in view (an unread refusal still keeps its order).
                 tx.execute(
+                    &format!(
+                        "INSERT OR IGNORE INTO left_view(order_no)
+                         SELECT order_no FROM orders WHERE order_no NOT IN (SELECT order_no FROM resync_seen)
+                           AND order_no IN (SELECT order_no FROM outbox WHERE {OWN_WORK})"
+                    ),
+                    [],
+                )?;
+                tx.execute(
                     "DELETE FROM orders WHERE order_no NOT IN (SELECT order_no FROM resync_seen)
-                       AND order_no NOT IN (SELECT order_no FROM outbox WHERE state = 'rejected')",
+                       AND order_no NOT IN (SELECT order_no FROM left_view)",
                     [],
                 )?;
                 tx.execute("DELETE FROM resync_seen", [])?;
@@ -162,6 +175,32 @@ impl Store {
     /// The saved feed cursor.
     pub fn cursor(&self) -> Result<Option<String>, StoreError> {
         self.with(|c| get_meta(c, "cursor"))
+    }
+
+    /// The user's view changed (moved to another outlet, or an outlet
+    /// moved out of their subtree): drop at once every cached order they
+    /// may no longer see, keeping only those with their own work on them
+    /// (shown until read), then resync from the start.
+    pub fn drop_view(&self) -> Result<(), StoreError> {
+        self.with(|c| {
+            let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            tx.execute(
+                &format!(
+                    "INSERT OR IGNORE INTO left_view(order_no)
+                     SELECT order_no FROM orders
+                     WHERE order_no IN (SELECT order_no FROM outbox WHERE {OWN_WORK})"
+                ),
+                [],
+            )?;
+            tx.execute(
+                "DELETE FROM orders WHERE order_no NOT IN (SELECT order_no FROM left_view)",
+                [],
+            )?;
+            tx.execute("DELETE FROM resync_seen", [])?;
+            tx.execute("DELETE FROM meta WHERE key IN ('cursor', 'resync')", [])?;
+            tx.commit()?;
+            Ok(())
+        })
     }
 
     /// Starts a full resync: the cursor goes, but the cached orders stay
@@ -459,13 +498,11 @@ impl Store {
                 c.query_row("SELECT EXISTS(SELECT 1 FROM left_view)", [], |r| r.get(0))?;
             let sql = ListSql::of(q, left_view)?;
             let mut bodies: Vec<String> = Vec::new();
-            let mut pinned = 0;
             if let Some((pinned_sql, pinned_args)) = &sql.pinned {
                 let mut st = c.prepare_cached(pinned_sql)?;
                 let found: Vec<String> = st
                     .query_map(rusqlite::params_from_iter(pinned_args.iter()), |r| r.get(0))?
                     .collect::<rusqlite::Result<_>>()?;
-                pinned = found.len() as i64;
                 if q.offset == 0 {
                     bodies = found;
                 }
@@ -489,7 +526,8 @@ impl Store {
                     Err(e) => tracing::warn!("cached order unreadable: {e}"),
                 }
             }
-            Ok((rows, total + pinned))
+            // Pinned rows are extras on page one: paging counts the list.
+            Ok((rows, total))
         })
     }
 
@@ -499,6 +537,7 @@ impl Store {
         self.with(|c| {
             Ok(c.query_row(
                 "SELECT count(*) FROM orders o WHERE o.status = 'pending' AND o.contacted = 0
+                   AND o.order_no NOT IN (SELECT order_no FROM left_view)
                    AND NOT EXISTS (SELECT 1 FROM outbox b WHERE b.order_no = o.order_no
                                    AND b.state IN ('queued','sending'))",
                 [],
@@ -643,6 +682,70 @@ mod tests {
         assert!(
             states[0].2.as_deref().is_some_and(|w| w.contains("已损坏")),
             "{states:?}"
+        );
+    }
+
+    fn page_of(orders: &[&str], cursor: &str, more: bool) -> ChangesPage {
+        ChangesPage {
+            orders: orders
+                .iter()
+                .map(|n| crate::domain::order::tests::sample(n, Some("A")))
+                .collect(),
+            removed: Vec::new(),
+            cursor: cursor.into(),
+            more,
+            server_time: Utc::now(),
+            params_revision: 0,
+        }
+    }
+
+    fn cached(store: &Store) -> Vec<String> {
+        let q = PageQuery {
+            filter: ListFilter::All,
+            status: None,
+            sort: SortOrder::OldestFirst,
+            offset: 0,
+            limit: 100,
+        };
+        let mut v: Vec<String> = store
+            .page(&q)
+            .expect("page")
+            .0
+            .into_iter()
+            .map(|r| r.order.order_no)
+            .collect();
+        v.sort();
+        v
+    }
+
+    #[test]
+    fn a_resync_keeps_the_old_rows_until_its_last_page() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let (store, _) = Store::open(&dir.path().join("cache.db")).expect("open");
+        store
+            .apply_page(&page_of(&["o-1", "o-2", "o-3"], "3.t", false))
+            .expect("pull");
+        store.begin_resync().expect("resync");
+        assert_eq!(
+            store.cursor().expect("cursor"),
+            None,
+            "starts from the beginning"
+        );
+        store
+            .apply_page(&page_of(&["o-1"], "1.t", true))
+            .expect("page 1");
+        assert_eq!(
+            cached(&store),
+            ["o-1", "o-2", "o-3"],
+            "halfway: the old list stays"
+        );
+        store
+            .apply_page(&page_of(&["o-3"], "4.t", false))
+            .expect("last page");
+        assert_eq!(
+            cached(&store),
+            ["o-1", "o-3"],
+            "what the resync did not bring went"
         );
     }
 

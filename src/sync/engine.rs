@@ -296,12 +296,22 @@ impl Engine {
                     }
                     cursor = Some(next);
                 }
+                Err(e) if e.code() == Some("view_changed") && !resynced => {
+                    // What this user may see changed: drop what they may
+                    // no longer see now, not after the resync. The outbox
+                    // is untouched.
+                    resynced = true;
+                    self.blocking(|s| s.drop_view())
+                        .await
+                        .map_err(Stop::Store)?;
+                    cursor = None;
+                }
                 Err(e)
                     if matches!(e.code(), Some("cursor_expired" | "invalid_cursor"))
                         && !resynced =>
                 {
-                    // The server no longer knows our place: start over. The
-                    // outbox is untouched.
+                    // The server no longer knows our place: start over,
+                    // keeping the list on screen until the resync is done.
                     resynced = true;
                     self.blocking(|s| s.begin_resync())
                         .await

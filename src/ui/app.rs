@@ -829,7 +829,7 @@ impl App {
             ClientError::Unreachable(_) => self.on_event(Some(Event::Unreachable)),
             ClientError::Http { status: 401, .. } => self.on_event(Some(Event::SessionExpired)),
             other => {
-                self.last_error = Some(other.to_string());
+                self.last_error = Some(other.user_message(self.lang()));
                 Task::none()
             }
         }

@@ -61,7 +61,7 @@ pub fn subscription(key: Key) -> Subscription<Event> {
                 Err(e) => {
                     let _ = out
                         .send(Event::Report(Report {
-                            error: Some(e.user_message(crate::i18n::Lang::default())),
+                            error: Some(e.user_message(key.client.lang())),
                             ..Report::default()
                         }))
                         .await;

@@ -54,7 +54,9 @@ fn parse_cursor(cursor: &str, tag: &str) -> Result<i64, ApiError> {
         .parse()
         .map_err(|_| ApiError::new(StatusCode::BAD_REQUEST, "invalid_cursor"))?;
     if t != tag {
-        return Err(ApiError::new(StatusCode::GONE, "cursor_expired"));
+        // The user's view is not what it was (moved, or the subtree
+        // changed): the client must drop what it may no longer see.
+        return Err(ApiError::new(StatusCode::GONE, "view_changed"));
     }
     Ok(seq)
 }
@@ -77,7 +79,7 @@ fn scope_codes(scope: &Scope, tree: &OutletTree) -> Option<Vec<String>> {
 /// cursor, and those that left it.
 #[utoipa::path(get, path = "/api/v1/orders/changes", security(("bearer" = [])), params(ChangesQuery),
     responses((status = 200, body = ChangesPage), (status = 400, body = ErrorBody),
-        (status = 410, body = ErrorBody, description = "cursor from another view: resync")))]
+        (status = 410, body = ErrorBody, description = "view_changed: the user's view changed, drop the cached orders and resync; cursor_expired: the cursor is ahead of the server, resync")))]
 pub async fn changes(
     State(state): State<Arc<HubState>>,
     user: AuthUser,

@@ -329,10 +329,18 @@ impl State {
             }
             Message::CancelDeactivate => self.confirm_deactivate = None,
             Message::ConfirmDeactivate if ctx.can_write() => {
-                self.confirm_deactivate = None;
-                if let Some(s) = self.selected_staff().cloned() {
+                // The member the question named (the selection may have
+                // moved since), and the way it asked.
+                let (login, active) = match self.confirm_deactivate.take() {
+                    Some(login) => (Some(login), false),
+                    None => (self.selected.clone(), true),
+                };
+                if let Some(s) = login
+                    .and_then(|l| self.results.iter().find(|s| s.login == l))
+                    .cloned()
+                {
                     let mut s = s;
-                    s.active = !s.active;
+                    s.active = active;
                     return (
                         self.send(
                             ctx,
@@ -510,8 +518,10 @@ impl State {
         let lang = ctx.lang;
         self.busy = false;
         if let (Err(e), Some(reset)) = (&r, self.reset.as_mut()) {
-            // Keep the dialog and what was typed; say why, in it.
+            // Keep the dialog and what was typed; say why, in it. A lost
+            // session or server still tells the app.
             reset.error = Some(e.user_message(lang));
+            let ev = event_for(e);
             if e.status() == Some(412)
                 && let Some(server) = e
                     .detail()
@@ -522,7 +532,7 @@ impl State {
                 // The next try goes against the server's version.
                 *x = server;
             }
-            return (Task::none(), None);
+            return (Task::none(), ev);
         }
         self.reset = None;
         match r {
