@@ -529,7 +529,7 @@ impl App {
                 }
             }
             Message::Logout => {
-                if self.sync.pending > 0 || self.outlets.is_editing() || self.staff.is_editing() {
+                if self.sync.pending > 0 || self.any_unsaved_form() {
                     self.dialog = Some(AppDialog::Logout);
                     return Task::none();
                 }
@@ -925,6 +925,11 @@ impl App {
         }
     }
 
+    /// A form with changes not yet saved, on any screen.
+    fn any_unsaved_form(&self) -> bool {
+        self.outlets.is_editing() || self.staff.is_editing() || self.system.is_editing()
+    }
+
     fn all_outlets(&self) -> Vec<Outlet> {
         outlets_of(&self.tree)
     }
@@ -1053,7 +1058,7 @@ impl App {
                         &[("n", &self.sync.pending.to_string())],
                     )));
                 }
-                if self.outlets.is_editing() || self.staff.is_editing() {
+                if self.any_unsaved_form() {
                     col = col.push(text(self.t("logout.unsaved")));
                 }
                 col.push(

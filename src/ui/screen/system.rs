@@ -122,6 +122,11 @@ impl State {
         }
     }
 
+    /// Whether a parameter is being edited and not yet saved.
+    pub fn is_editing(&self) -> bool {
+        self.editing
+    }
+
     /// The message a shortcut key means here: Ctrl+S saves and Esc
     /// cancels the parameter being edited, Ctrl+E starts editing it.
     pub fn shortcut(&self, key: super::outlets::Shortcut) -> Option<Message> {
