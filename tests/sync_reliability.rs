@@ -572,6 +572,21 @@ async fn s10_later_accept_loses_and_its_follow_up_waits() {
     assert_eq!(history(&h, "o-1").await, ["created", "accept"]);
 }
 
+/// The branch clerk returns `order_no` to the HQ pool: it leaves the
+/// office's view.
+async fn returned_to_the_pool(h: &TestHub, order_no: &str) {
+    let branch = h.login("clerk.a", PW).await;
+    let (s, v) = h
+        .act(
+            &branch,
+            order_no,
+            &format!("ret-{order_no}"),
+            json!({"action": "return", "reason_code": "unreachable", "note": ""}),
+        )
+        .await;
+    assert_eq!(s, 200, "{v}");
+}
+
 /// 10b. The order left the clerk's view (a colleague returned it to HQ)
 /// while the clerk's accept waited offline: the refusal says so, and the
 /// order stays on screen until the clerk has read it.
@@ -590,16 +605,7 @@ async fn s10b_refusal_for_an_order_that_left_the_view_stays_until_read() {
     store.enqueue("o-1", &accept(1000)).unwrap();
     assert!(!office.sync_once().await.online);
     // The branch clerk returns it to the HQ pool meanwhile.
-    let branch = h.login("clerk.a", PW).await;
-    let (s, v) = h
-        .act(
-            &branch,
-            "o-1",
-            "ret-1",
-            json!({"action": "return", "reason_code": "unreachable", "note": ""}),
-        )
-        .await;
-    assert_eq!(s, 200, "{v}");
+    returned_to_the_pool(&h, "o-1").await;
     p.set_offline(false);
     let r = office.sync_once().await;
     assert_eq!((r.pushed, r.rejected), (0, 1), "{r:?}");
@@ -641,16 +647,7 @@ async fn s10c_a_queued_action_keeps_its_order_until_its_answer_is_read() {
     );
     assert_eq!(office.sync_once().await.pulled, 1);
     store.enqueue("o-1", &accept(1000)).unwrap();
-    let branch = h.login("clerk.a", PW).await;
-    let (s, v) = h
-        .act(
-            &branch,
-            "o-1",
-            "ret-1",
-            json!({"action": "return", "reason_code": "unreachable", "note": ""}),
-        )
-        .await;
-    assert_eq!(s, 200, "{v}");
+    returned_to_the_pool(&h, "o-1").await;
     p.push_for(ACTIONS, Fault::Status500);
     let r = office.sync_once().await;
     assert_eq!((r.pushed, r.rejected, r.removed), (0, 0, 1), "{r:?}");
