@@ -587,20 +587,26 @@ async fn returned_to_the_pool(h: &TestHub, order_no: &str) {
     assert_eq!(s, 200, "{v}");
 }
 
-/// 10b. The order left the clerk's view (a colleague returned it to HQ)
-/// while the clerk's accept waited offline: the refusal says so, and the
-/// order stays on screen until the clerk has read it.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn s10b_refusal_for_an_order_that_left_the_view_stays_until_read() {
+/// Office A1's clerk, through a fault proxy, with order o-1 pulled.
+async fn office_holding_o1() -> (TestHub, Proxy, tempfile::TempDir, Store, Engine) {
     let h = hub_with(&["o-1"]).await;
     let p = Proxy::start(&h.hub.url()).await;
-    let (_d, store) = cache();
+    let (d, store) = cache();
     let mut office = Engine::new(
         client(&h, &p.url(), "clerk.a1", PW).await,
         store.clone(),
         100,
     );
     assert_eq!(office.sync_once().await.pulled, 1);
+    (h, p, d, store, office)
+}
+
+/// 10b. The order left the clerk's view (a colleague returned it to HQ)
+/// while the clerk's accept waited offline: the refusal says so, and the
+/// order stays on screen until the clerk has read it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn s10b_refusal_for_an_order_that_left_the_view_stays_until_read() {
+    let (h, p, _d, store, mut office) = office_holding_o1().await;
     p.set_offline(true);
     store.enqueue("o-1", &accept(1000)).unwrap();
     assert!(!office.sync_once().await.online);
@@ -637,15 +643,7 @@ async fn s10b_refusal_for_an_order_that_left_the_view_stays_until_read() {
 /// still keeps its order, and the refusal then shows on it.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn s10c_a_queued_action_keeps_its_order_until_its_answer_is_read() {
-    let h = hub_with(&["o-1"]).await;
-    let p = Proxy::start(&h.hub.url()).await;
-    let (_d, store) = cache();
-    let mut office = Engine::new(
-        client(&h, &p.url(), "clerk.a1", PW).await,
-        store.clone(),
-        100,
-    );
-    assert_eq!(office.sync_once().await.pulled, 1);
+    let (h, p, _d, store, mut office) = office_holding_o1().await;
     store.enqueue("o-1", &accept(1000)).unwrap();
     returned_to_the_pool(&h, "o-1").await;
     p.push_for(ACTIONS, Fault::Status500);

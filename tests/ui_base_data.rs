@@ -253,6 +253,11 @@ fn reset_password_keeps_the_dialog_until_the_server_has_it() {
     ui.expect("员工“扬州办事处李明”已保存。");
     assert!(!ui.sees("重置“扬州办事处李明”的密码"), "closed once saved");
     assert!(can_log_in(&env, "yz.clerk", "new-pass-123"));
+    // 停用 after 是(Y): the clerk is locked out.
+    ui.click("停用");
+    ui.click("是(Y)");
+    ui.expect("员工“扬州办事处李明”已保存。");
+    assert!(!can_log_in(&env, "yz.clerk", "new-pass-123"));
 }
 
 #[test]

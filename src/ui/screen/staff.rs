@@ -323,35 +323,17 @@ impl State {
                     if s.active {
                         self.confirm_deactivate = Some(s.login.clone());
                     } else {
-                        return self.update(Message::ConfirmDeactivate, ctx);
+                        let login = s.login.clone();
+                        return (self.set_active(ctx, &login, true), None);
                     }
                 }
             }
             Message::CancelDeactivate => self.confirm_deactivate = None,
             Message::ConfirmDeactivate if ctx.can_write() => {
-                // The member the question named (the selection may have
-                // moved since), and the way it asked.
-                let (login, active) = match self.confirm_deactivate.take() {
-                    Some(login) => (Some(login), false),
-                    None => (self.selected.clone(), true),
-                };
-                if let Some(s) = login
-                    .and_then(|l| self.results.iter().find(|s| s.login == l))
-                    .cloned()
-                {
-                    let mut s = s;
-                    s.active = active;
-                    return (
-                        self.send(
-                            ctx,
-                            StaffWrite {
-                                staff: s.clone(),
-                                password: None,
-                            },
-                            Some(s.version),
-                        ),
-                        None,
-                    );
+                // The member the question named: the selection may have
+                // moved since.
+                if let Some(login) = self.confirm_deactivate.take() {
+                    return (self.set_active(ctx, &login, false), None);
                 }
             }
             Message::ResetOpen if ctx.can_write() => {
@@ -491,6 +473,23 @@ impl State {
         self.errors = FormErrors::default();
         let w = StaffWrite { staff, password };
         self.send(ctx, w, (!creating).then_some(version))
+    }
+
+    /// Sends `login`'s record with `active` set.
+    fn set_active(&mut self, ctx: &Ctx<'_>, login: &str, active: bool) -> Task<Message> {
+        let Some(mut s) = self.results.iter().find(|s| s.login == login).cloned() else {
+            return Task::none();
+        };
+        s.active = active;
+        let version = s.version;
+        self.send(
+            ctx,
+            StaffWrite {
+                staff: s,
+                password: None,
+            },
+            Some(version),
+        )
     }
 
     fn send(&mut self, ctx: &Ctx<'_>, w: StaffWrite, version: Option<i64>) -> Task<Message> {
