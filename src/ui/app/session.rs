@@ -53,7 +53,7 @@ impl App {
                     })
                     .await
             },
-            move |r| Message::Claimed(Box::new(s.clone()), r),
+            move |r| Message::Claimed(Box::new(s), r),
         )
     }
 

@@ -118,11 +118,6 @@ type Panel<'a> = iced::widget::Column<'a, Message, crate::ui::theme::AppTheme>;
 fn order_fields<'a>(ctx: &Ctx<'a>, o: &'a Order, mut col: Panel<'a>) -> Panel<'a> {
     let lang = ctx.lang;
     let t = |k: &str| ctx.t(k);
-    let outlet = |c: &Option<String>| {
-        c.as_deref()
-            .map(|c| ctx.outlet_label(c))
-            .unwrap_or_else(|| t("orders.pool"))
-    };
     let kv =
         |k: &str, v: String| row![text(ctx.t(k)).size(13).width(90), text(v).size(13)].spacing(8);
     let mode = match o.transport_mode {
@@ -199,7 +194,23 @@ fn order_fields<'a>(ctx: &Ctx<'a>, o: &'a Order, mut col: Panel<'a>) -> Panel<'a
                 (true, None) => t("orders.pickup_yes"),
                 _ => t("orders.pickup_no"),
             },
-        ))
+        ));
+    money_and_places(ctx, o, col)
+}
+
+/// What the order is worth and pays, where it stands, why it last moved,
+/// and the Alibaba snapshot.
+fn money_and_places<'a>(ctx: &Ctx<'a>, o: &'a Order, mut col: Panel<'a>) -> Panel<'a> {
+    let lang = ctx.lang;
+    let t = |k: &str| ctx.t(k);
+    let outlet = |c: &Option<String>| {
+        c.as_deref()
+            .map(|c| ctx.outlet_label(c))
+            .unwrap_or_else(|| t("orders.pool"))
+    };
+    let kv =
+        |k: &str, v: String| row![text(ctx.t(k)).size(13).width(90), text(v).size(13)].spacing(8);
+    col = col
         .push(kv("orders.f_value", yuan(o.declared_value)))
         .push(kv("orders.f_cod", yuan(o.cod_amount)))
         .push(kv(

@@ -208,18 +208,7 @@ impl State {
         let timing = sla::timing(o, ctx.now, ctx.params.call_window, ctx.params.overdue_after);
         let selected = self.selected.as_deref() == Some(o.order_no.as_str());
         let small = |s: String| text(s).size(12);
-        let (call_text, call_tone): (String, Option<Tone>) = match timing.call {
-            Call::Done if o.contacted_at.is_some() && o.status == Status::Pending => {
-                (i18n::t(lang, "orders.contacted"), None)
-            }
-            Call::Done => (String::new(), None),
-            Call::Left(d) => (sla::clock(d), None),
-            Call::Urgent(d) => (format!("! {}", sla::clock(d)), Some(Tone::Warning)),
-            Call::Overdue(d) => (
-                i18n::tf(lang, "orders.call_overdue", &[("t", &sla::clock(d))]),
-                Some(Tone::Danger),
-            ),
-        };
+        let (call_text, call_tone) = call_label(lang, o, timing.call);
         let overdue = timing.overdue;
         let call = text(call_text)
             .size(12)
@@ -337,5 +326,22 @@ fn status_choice(lang: i18n::Lang, s: Option<Status>) -> Choice<Option<Status>> 
             Some(s) => i18n::t(lang, &format!("status.{}", s.as_str())),
             None => i18n::t(lang, "orders.all_statuses"),
         },
+    }
+}
+
+/// The 呼叫 column: the countdown to the first call, amber when urgent, red
+/// when late; 已联系 once called.
+fn call_label(lang: i18n::Lang, o: &crate::domain::Order, call: Call) -> (String, Option<Tone>) {
+    match call {
+        Call::Done if o.contacted_at.is_some() && o.status == Status::Pending => {
+            (i18n::t(lang, "orders.contacted"), None)
+        }
+        Call::Done => (String::new(), None),
+        Call::Left(d) => (sla::clock(d), None),
+        Call::Urgent(d) => (format!("! {}", sla::clock(d)), Some(Tone::Warning)),
+        Call::Overdue(d) => (
+            i18n::tf(lang, "orders.call_overdue", &[("t", &sla::clock(d))]),
+            Some(Tone::Danger),
+        ),
     }
 }
