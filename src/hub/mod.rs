@@ -7,6 +7,7 @@ pub mod auth;
 pub mod db;
 pub mod demo;
 pub mod error;
+pub mod generate;
 pub mod http;
 pub mod intake;
 pub mod orders;
