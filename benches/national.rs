@@ -1,0 +1,364 @@
+//! National-scale figures (issue 11): the generator's network (20,000
+//! outlets) and order history, the hub's feed, list and inbound costs, and
+//! the client's cold sync, list pages and start at that size — each printed
+//! with its goal and, where one exists, an anchor measured in the same run.
+//!
+//! `cargo bench --bench national` (1,000,000 orders);
+//! `BENCH_ORDERS=100000 cargo bench --bench national` for everyday use.
+//! CI does not run it.
+
+use std::time::{Duration, Instant};
+
+use outlet_desk::domain::{OutletKind, OutletTree, Status};
+use outlet_desk::hub::generate::{GenerateOptions, generate};
+use outlet_desk::hub::{self, HubConfig, demo};
+use outlet_desk::store::{ListFilter, PageQuery, SortOrder, Store};
+use outlet_desk::sync::HubClient;
+use outlet_desk::sync::engine::Engine;
+
+const PASSWORD: &str = "national-bench-1";
+const UPSTREAM: &str = "national-upstream";
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}
+
+fn percentile(v: &mut [Duration], p: f64) -> Duration {
+    v.sort();
+    v[((v.len() as f64 - 1.0) * p).round() as usize]
+}
+
+fn line(what: &str, goal: &str, measured: String) {
+    println!("{what:<58} goal {goal:<28} measured {measured}");
+}
+
+/// Times `f` `n` times: (p50, p99).
+fn time<T>(n: usize, mut f: impl FnMut() -> T) -> (Duration, Duration) {
+    let mut v: Vec<Duration> = (0..n)
+        .map(|_| {
+            let t = Instant::now();
+            std::hint::black_box(f());
+            t.elapsed()
+        })
+        .collect();
+    (percentile(&mut v, 0.5), percentile(&mut v, 0.99))
+}
+
+fn main() {
+    let orders: usize = std::env::var("BENCH_ORDERS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1_000_000);
+    let outlets: usize = std::env::var("BENCH_OUTLETS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(20_000);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let hub_dir = dir.path().join("hub");
+
+    let t = Instant::now();
+    let summary = generate(&GenerateOptions {
+        data_dir: hub_dir.clone(),
+        outlets,
+        orders,
+        seed: 11,
+        password: PASSWORD.into(),
+        upstream_token: Some(UPSTREAM.into()),
+    })
+    .expect("generate");
+    line(
+        &format!("generate {outlets} outlets, {orders} orders"),
+        "≤ 180 s at 1M",
+        format!("{:.1} s", t.elapsed().as_secs_f64()),
+    );
+    println!("  {}", serde_json::to_string(&summary).unwrap_or_default());
+
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime");
+    rt.block_on(async move {
+        let hub = hub::start(HubConfig::new(([127, 0, 0, 1], 0).into(), hub_dir.clone()))
+            .await
+            .expect("hub");
+        let url = hub.url();
+        let conn = hub::db::open(&hub_dir.join("hub.db")).expect("db");
+        let tree = OutletTree::new(hub::db::outlets(&conn).expect("outlets"));
+        drop(conn);
+
+        let login = |who: String| {
+            let url = url.clone();
+            async move {
+                let c = HubClient::new(&url, Default::default()).expect("client");
+                let s = c.login(&who, PASSWORD).await.expect("login");
+                c.with_token(Some(s.token))
+            }
+        };
+        let branch_clerk = format!("{}.clerk", summary.largest_branch.to_lowercase());
+        let disp = login("gen.disp".into()).await;
+        let branch = login(branch_clerk.clone()).await;
+
+        hub_figures(&url, &disp, &branch, &summary.tiniest_outlet_with_pending).await;
+        inbound_figure(&url, &tree).await;
+
+        // Client: cold sync as HQ and as the largest branch, each against
+        // raw SQLite inserts of the same rows in the same run.
+        for (who, client) in [("HQ dispatcher", disp), ("largest branch", branch)] {
+            client_figures(who, client, &tree, &summary).await;
+        }
+        hub.stop().await;
+    });
+}
+
+async fn hub_figures(url: &str, disp: &HubClient, branch: &HubClient, tiny: &str) {
+    let http = reqwest::Client::new();
+    let get = |c: &HubClient, path: String| {
+        let req = http
+            .get(format!("{url}{path}"))
+            .bearer_auth(c.token().unwrap_or_default());
+        async move {
+            let t = Instant::now();
+            let r = req.send().await.expect("send");
+            assert!(r.status().is_success(), "{path}: {}", r.status());
+            let body: serde_json::Value = r.json().await.expect("json");
+            (t.elapsed(), body)
+        }
+    };
+    // A branch feed page from the start, then at the head (an empty poll).
+    let mut pages = Vec::new();
+    let mut cursor = String::new();
+    for _ in 0..5 {
+        let (d, body) = get(
+            branch,
+            format!("/api/v1/orders/changes?limit=500&cursor={cursor}"),
+        )
+        .await;
+        pages.push(d);
+        cursor = body["cursor"].as_str().unwrap_or_default().to_owned();
+    }
+    let (p50, p99) = (percentile(&mut pages, 0.5), percentile(&mut pages, 0.99));
+    line(
+        "hub feed page (500), largest branch",
+        "cost of the page only",
+        format!("p50 {:.1} ms, p99 {:.1} ms", ms(p50), ms(p99)),
+    );
+    let mut head = cursor.clone();
+    loop {
+        let (_, body) = get(
+            branch,
+            format!("/api/v1/orders/changes?limit=1000&cursor={head}"),
+        )
+        .await;
+        head = body["cursor"].as_str().unwrap_or_default().to_owned();
+        if !body["more"].as_bool().unwrap_or(false) {
+            break;
+        }
+    }
+    let mut polls = Vec::new();
+    for _ in 0..20 {
+        polls.push(
+            get(branch, format!("/api/v1/orders/changes?cursor={head}"))
+                .await
+                .0,
+        );
+    }
+    line(
+        "hub empty poll at the head, largest branch",
+        "≤ 2 ms",
+        format!("p50 {:.1} ms", ms(percentile(&mut polls, 0.5))),
+    );
+    for (what, path) in [
+        (
+            "hub order list, HQ pool",
+            "/api/v1/orders?outlet=HQ&limit=50".to_owned(),
+        ),
+        (
+            "hub order list, tiniest outlet",
+            format!("/api/v1/orders?outlet={tiny}&limit=50"),
+        ),
+    ] {
+        let mut v = Vec::new();
+        for _ in 0..10 {
+            v.push(get(disp, path.clone()).await.0);
+        }
+        line(
+            what,
+            "≤ 5 ms",
+            format!("p50 {:.1} ms", ms(percentile(&mut v, 0.5))),
+        );
+    }
+}
+
+/// Inbound orders dispatched by the shipper's city, 8 at a time.
+async fn inbound_figure(url: &str, tree: &OutletTree) {
+    let cities: Vec<(String, String)> = tree
+        .outlets()
+        .filter(|o| o.kind == OutletKind::Outlet)
+        .take(500)
+        .map(|o| (o.province.clone(), o.city.clone()))
+        .collect();
+    let http = reqwest::Client::new();
+    let n = 2_000;
+    let t = Instant::now();
+    let mut d = demo::Dice::seeded(5);
+    let mut batch = Vec::new();
+    for i in 0..n {
+        let mut o = demo::demo_order(&mut d, chrono::Utc::now());
+        o.order_no = format!("NAT-IN-{i:06}");
+        o.ali_account = format!("bench-account-{i}");
+        let (p, c) = &cities[i % cities.len()];
+        o.shipper.province = p.clone();
+        o.shipper.city = c.clone();
+        let req = http
+            .post(format!("{url}/api/v1/inbound/orders"))
+            .bearer_auth(UPSTREAM)
+            .json(&o)
+            .send();
+        batch.push(tokio::spawn(req));
+        if batch.len() == 8 {
+            join_created(std::mem::take(&mut batch)).await;
+        }
+    }
+    join_created(batch).await;
+    line(
+        "inbound with dispatch by city (8 concurrent)",
+        "≥ 2,000/s",
+        format!("{:.0}/s", n as f64 / t.elapsed().as_secs_f64()),
+    );
+}
+
+async fn join_created(batch: Vec<tokio::task::JoinHandle<reqwest::Result<reqwest::Response>>>) {
+    for h in batch {
+        let r = h.await.expect("task").expect("send");
+        assert_eq!(r.status(), 201);
+    }
+}
+
+async fn client_figures(
+    who: &str,
+    client: HubClient,
+    tree: &OutletTree,
+    summary: &hub::generate::GenerateSummary,
+) {
+    let cache_dir = tempfile::tempdir().expect("tempdir");
+    let path = cache_dir.path().join("cache.db");
+    let (store, _) = Store::open(&path).expect("store");
+    store.claim(who).expect("claim");
+    let mut engine = Engine::new(client, store.second_connection().expect("conn"), 1000);
+    let t = Instant::now();
+    let r = engine.sync_once().await;
+    let cold = t.elapsed();
+    assert!(r.error.is_none(), "{:?}", r.error);
+    let rate = r.pulled as f64 / cold.as_secs_f64();
+    let raw = raw_insert_rate(&path, r.pulled.min(200_000));
+    line(
+        &format!("client cold sync, {who} ({} orders)", r.pulled),
+        "≥ 30k/s and ≥ 50 % of raw",
+        format!(
+            "{rate:.0}/s = {:.1} % of raw SQLite insert ({raw:.0}/s)",
+            100.0 * rate / raw
+        ),
+    );
+
+    let q = |filter: ListFilter| PageQuery {
+        filter,
+        status: Some(Status::Pending),
+        sort: SortOrder::OldestFirst,
+        offset: 0,
+        limit: 50,
+    };
+    let sub = |code: &str| {
+        let mut v: Vec<String> = tree.subtree(code).into_iter().collect();
+        v.sort();
+        v
+    };
+    let mut selectors = vec![("whole network", q(ListFilter::All))];
+    if who == "HQ dispatcher" {
+        selectors.push((
+            "HQ pool",
+            q(ListFilter::Pool {
+                hq_code: "HQ".into(),
+            }),
+        ));
+        selectors.push((
+            "tiniest outlet",
+            q(ListFilter::Outlets(vec![
+                summary.tiniest_outlet_with_pending.clone(),
+            ])),
+        ));
+    }
+    selectors.push((
+        "largest branch",
+        q(ListFilter::Outlets(sub(&summary.largest_branch))),
+    ));
+    selectors.push((
+        "busiest outlet, any status",
+        PageQuery {
+            status: None,
+            ..q(ListFilter::Outlets(vec![summary.busiest_outlet.clone()]))
+        },
+    ));
+    for (what, query) in selectors {
+        let (p50, p99) = time(20, || {
+            store.page(&query).map(|(rows, total)| (rows.len(), total))
+        });
+        line(
+            &format!("client first page + count, {who}: {what}"),
+            "≤ 2 ms",
+            format!("p50 {:.2} ms, p99 {:.2} ms", ms(p50), ms(p99)),
+        );
+    }
+    let (p50, _) = time(10, || store.uncontacted());
+    line(
+        &format!("client waiting count, {who}"),
+        "≤ 1 ms",
+        format!("p50 {:.2} ms", ms(p50)),
+    );
+    drop(engine);
+    drop(store);
+    let t = Instant::now();
+    let (reopened, problem) = Store::open(&path).expect("reopen");
+    assert!(problem.is_none());
+    line(
+        &format!("client cache open at start, {who}"),
+        "≤ 1.5× an empty iced app",
+        format!(
+            "{:.0} ms (the empty-app anchor needs a display: not measured here)",
+            ms(t.elapsed())
+        ),
+    );
+    drop(reopened);
+}
+
+/// Rows/s of plain SQLite inserts of order-sized rows on the same disk, the
+/// anchor for cold sync.
+fn raw_insert_rate(beside: &std::path::Path, n: usize) -> f64 {
+    let path = beside.with_file_name("raw.db");
+    let mut c = rusqlite::Connection::open(&path).expect("raw db");
+    c.execute_batch(
+        "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;
+         CREATE TABLE t (order_no TEXT PRIMARY KEY, status TEXT, outlet TEXT, created_at TEXT, body TEXT);",
+    )
+    .expect("schema");
+    let mut d = demo::Dice::seeded(3);
+    let body =
+        serde_json::to_string(&demo::demo_order(&mut d, chrono::Utc::now())).unwrap_or_default();
+    let t = Instant::now();
+    for chunk in 0..n.div_ceil(1000) {
+        let tx = c.transaction().expect("tx");
+        {
+            let mut st = tx
+                .prepare_cached(
+                    "INSERT INTO t VALUES (?1, 'pending', 'X', '2026-01-01T00:00:00Z', ?2)",
+                )
+                .expect("prepare");
+            for i in chunk * 1000..((chunk + 1) * 1000).min(n) {
+                st.execute(rusqlite::params![format!("R{i:09}"), body])
+                    .expect("insert");
+            }
+        }
+        tx.commit().expect("commit");
+    }
+    n as f64 / t.elapsed().as_secs_f64()
+}
