@@ -13,9 +13,6 @@ use outlet_desk::hub::{EmbeddedHub, HubConfig, demo};
 use outlet_desk::store::Store;
 use outlet_desk::ui::{self, Boot, ServerChoice, app::DemoAccount};
 
-/// Password of every account in the embedded demo (loopback only).
-const DEMO_PASSWORD: &str = "demo1234";
-
 /// Set on the copy of the client relaunched with the software renderer,
 /// so it never relaunches again.
 const RELAUNCHED: &str = "OUTLET_DESK_SOFTWARE_RELAUNCH";
@@ -41,12 +38,14 @@ fn init_logging(paths: &Paths) {
         tracing_subscriber::EnvFilter::try_from_default_env()
             .unwrap_or_else(|_| "info,wgpu=warn,wgpu_hal=error,naga=warn,iced_wgpu=warn".into())
     };
-    let _ = std::fs::create_dir_all(&paths.data_dir);
+    let _ = outlet_desk::private_files::private_dir(&paths.data_dir);
     let path = paths.data_dir.join("outlet-desk.log");
     // Keep one old log; a log never grows past a few MB.
     if std::fs::metadata(&path).is_ok_and(|m| m.len() > 4 * 1024 * 1024) {
         let _ = std::fs::rename(&path, paths.data_dir.join("outlet-desk.log.1"));
     }
+    // Logins and addresses are in it: owner-only.
+    let _ = outlet_desk::private_files::private_file(&path);
     let file = std::fs::OpenOptions::new()
         .create(true)
         .append(true)
@@ -138,10 +137,21 @@ fn main() -> ExitCode {
     let server = match url {
         Some(u) => ServerChoice::Remote(u.trim().to_owned()),
         None => {
+            // Random per data dir, readable by this PC's user only; the
+            // login screen shows it (loopback only).
+            let (password, new) = match demo::local_demo_password(&paths.hub_dir()) {
+                Ok(p) => p,
+                Err(e) => {
+                    tracing::error!("{e}");
+                    eprintln!("outlet-desk: {e}");
+                    return ExitCode::FAILURE;
+                }
+            };
             let mut cfg = HubConfig::new(([127, 0, 0, 1], 0).into(), paths.hub_dir());
             cfg.demo = true;
-            cfg.admin_password = Some(DEMO_PASSWORD.into());
-            cfg.demo_password = Some(DEMO_PASSWORD.into());
+            cfg.admin_password = Some(password.clone());
+            cfg.demo_password = Some(password.clone());
+            cfg.demo_reset_passwords = new;
             let hub = match EmbeddedHub::spawn(cfg) {
                 Ok(h) => h,
                 Err(e) => {
@@ -154,13 +164,13 @@ fn main() -> ExitCode {
                 login: "admin".into(),
                 name: demo::ADMIN_NAME.into(),
                 role: "admin".into(),
-                password: DEMO_PASSWORD.into(),
+                password: password.clone(),
             }];
             accounts.extend(demo::demo_staff().into_iter().map(|s| DemoAccount {
                 login: s.login,
                 name: s.name,
                 role: s.role.as_str().into(),
-                password: DEMO_PASSWORD.into(),
+                password: password.clone(),
             }));
             let url = hub.url.clone();
             embedded = Some(hub);
@@ -168,6 +178,29 @@ fn main() -> ExitCode {
         }
     };
     tracing::info!("server: {}", server.url());
+    // Say why the hub cannot be reached when the policy refuses it.
+    if let ServerChoice::Remote(u) = &server {
+        match settings.transport() {
+            Err(e) => {
+                tracing::error!("{e}");
+                notices.push(outlet_desk::i18n::tf(
+                    lang,
+                    "net.ca_file_bad",
+                    &[("path", &settings.ca_file)],
+                ));
+            }
+            Ok(t) => {
+                if let Err(e) = t.check(u) {
+                    tracing::error!("{e}");
+                    notices.push(outlet_desk::i18n::tf(
+                        lang,
+                        "net.insecure_http",
+                        &[("url", u)],
+                    ));
+                }
+            }
+        }
+    }
     let settings_path = paths.settings_file();
     let boot = Boot {
         paths,

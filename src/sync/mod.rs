@@ -4,4 +4,4 @@
 pub mod client;
 pub mod engine;
 
-pub use client::{ClientError, HubClient};
+pub use client::{ClientError, HubClient, Transport};

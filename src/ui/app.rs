@@ -266,7 +266,11 @@ impl App {
     /// The starting state: the login screen.
     pub fn new(boot: Boot) -> (App, Task<Message>) {
         let lang = boot.settings.language;
-        let client = match HubClient::new(boot.server.url(), lang) {
+        let transport = boot.settings.transport().unwrap_or_else(|e| {
+            tracing::error!("{e}");
+            crate::sync::Transport::default()
+        });
+        let client = match HubClient::with_transport(boot.server.url(), lang, &transport) {
             Ok(c) => c,
             Err(e) => {
                 tracing::error!("http client: {e}");
