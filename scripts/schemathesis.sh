@@ -36,12 +36,18 @@ token() {
 }
 ADMIN="$(token admin "$ADMIN_PW")"
 CLERK="$(token yz.clerk "$DEMO_PW")"
+# positive_data_acceptance is left out on purpose: the schema cannot say
+# every product rule (an outlet's parent must exist, HQ stays, a reason code
+# must be a configured one, the state machine), so schema-valid requests
+# are rightly refused with 4xx. Every other check runs, including
+# not_a_server_error, status_code_conformance, response_schema_conformance,
+# negative_data_rejection and ignored_auth.
 run() {
     local who="$1"; shift
     echo "== schemathesis as $who"
     "$VENV/bin/schemathesis" run "$BASE/api/v1/openapi.json" \
         --url "$BASE" --max-examples "$EXAMPLES" --checks all \
-        --exclude-checks ignored_auth \
+        --exclude-checks positive_data_acceptance \
         --suppress-health-check all --no-color "$@"
 }
 start=$(date +%s)

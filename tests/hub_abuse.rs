@@ -584,3 +584,101 @@ async fn overload_is_shed_with_503_instead_of_queueing_threads() {
         "with one database slot, some of 200 parallel polls are shed"
     );
 }
+
+#[tokio::test]
+async fn protocol_errors_come_in_the_json_error_format() {
+    let h = TestHub::start(true).await;
+    let admin = h.admin().await;
+    let send = |req: reqwest::RequestBuilder| async move {
+        let r = req.send().await.expect("send");
+        let s = r.status().as_u16();
+        let ct = r
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_owned();
+        let v: Value = r.json().await.unwrap_or(Value::Null);
+        assert!(ct.starts_with("application/json"), "{s}: {ct}");
+        assert!(
+            !v["error"]["message"].as_str().unwrap_or("").is_empty(),
+            "{s}: {v}"
+        );
+        (s, code(&v).to_owned())
+    };
+    let url = |p: &str| h.url(p);
+    assert_eq!(
+        send(h.http.delete(url("/api/v1/parameters")).bearer_auth(&admin)).await,
+        (405, "method_not_allowed".into())
+    );
+    assert_eq!(
+        send(
+            h.http
+                .get(url(&format!("/api/v1/outlets?x={}", "a".repeat(5000))))
+                .bearer_auth(&admin)
+        )
+        .await,
+        (414, "uri_too_long".into())
+    );
+    assert_eq!(
+        send(
+            h.http
+                .get(url("/api/v1/outlets"))
+                .bearer_auth(&admin)
+                .header("x-pad", "p".repeat(20_000))
+        )
+        .await,
+        (431, "headers_too_large".into())
+    );
+    assert_eq!(
+        send(
+            h.http
+                .get(url("/api/v1/orders/changes?limit=many"))
+                .bearer_auth(&admin)
+        )
+        .await,
+        (400, "invalid_query".into())
+    );
+    // A weak entity tag can never match in If-Match.
+    let (_, list) = h.get("/api/v1/outlets", &admin).await;
+    let hq = list["outlets"][0].clone();
+    let tag = format!("W/\"{}\"", hq["version"]);
+    assert_eq!(
+        send(
+            h.http
+                .put(url("/api/v1/outlets/HQ"))
+                .bearer_auth(&admin)
+                .header("If-Match", tag)
+                .json(&hq)
+        )
+        .await,
+        (400, "weak_etag_not_allowed".into())
+    );
+    // The OpenAPI document says what the routes do.
+    let (_, doc) = h
+        .call(Method::GET, "/api/v1/openapi.json", None, None, &[])
+        .await;
+    let action = &doc["paths"]["/api/v1/orders/{order_no}/actions"]["post"];
+    let key = action["parameters"]
+        .as_array()
+        .and_then(|p| p.iter().find(|p| p["name"] == "Idempotency-Key"))
+        .expect("Idempotency-Key documented");
+    assert_eq!(key["required"], true);
+    for (path, op) in [
+        ("/api/v1/outlets", "get"),
+        ("/api/v1/staff", "post"),
+        ("/api/v1/orders/changes", "get"),
+    ] {
+        let responses = &doc["paths"][path][op]["responses"];
+        assert!(
+            responses["400"].is_object() && responses["401"].is_object(),
+            "{op} {path}"
+        );
+    }
+    let note_max =
+        &doc["components"]["schemas"]["InboundOrder"]["properties"]["remark"]["maxLength"];
+    assert_eq!(
+        note_max.as_u64(),
+        Some(outlet_desk::domain::text::REMARK_MAX as u64)
+    );
+}

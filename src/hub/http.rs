@@ -172,11 +172,12 @@ impl<S: Send + Sync> FromRequestParts<S> for IfMatch {
             .get(header::IF_MATCH)
             .and_then(|v| v.to_str().ok())
             .map(str::trim);
-        // If-Match compares strongly (RFC 9110 §13.1.1): a weak tag never
-        // matches, so the edit cannot go through.
+        // If-Match compares strongly (RFC 9110 §13.1.1): a weak tag could
+        // never match, so it is refused as a malformed request rather than
+        // read as the version it names.
         if value.is_some_and(|v| v.starts_with("W/")) {
             return Err(ApiError::new(
-                StatusCode::PRECONDITION_FAILED,
+                StatusCode::BAD_REQUEST,
                 "weak_etag_not_allowed",
             ));
         }
