@@ -135,6 +135,12 @@ pub struct Settings {
     pub renderer: Renderer,
     /// The one-line "still running in the tray" notice was shown.
     pub tray_notice_seen: bool,
+    /// Allow plain `http://` to a hub on another machine (an
+    /// administrator's decision; passwords then cross the network
+    /// readable). Loopback is always allowed.
+    pub allow_insecure_http: bool,
+    /// A PEM file of extra trusted roots (the company's own CA).
+    pub ca_file: String,
 }
 
 impl Default for Settings {
@@ -149,6 +155,8 @@ impl Default for Settings {
             last_login: String::new(),
             renderer: Renderer::Auto,
             tray_notice_seen: false,
+            allow_insecure_http: false,
+            ca_file: String::new(),
         }
     }
 }
@@ -238,6 +246,13 @@ impl Settings {
                     .map(|v| s.last_login = v.to_owned())
                     .is_some(),
                 "tray_notice_seen" => value.as_bool().map(|v| s.tray_notice_seen = v).is_some(),
+                "allow_insecure_http" => {
+                    value.as_bool().map(|v| s.allow_insecure_http = v).is_some()
+                }
+                "ca_file" => value
+                    .as_str()
+                    .map(|v| s.ca_file = v.trim().to_owned())
+                    .is_some(),
                 "renderer" => typed(value).map(|v| s.renderer = v).is_some(),
                 _ => {
                     warnings.push(format!("{origin}: unknown setting `{key}` ignored"));
@@ -251,6 +266,20 @@ impl Settings {
             }
         }
         (s, warnings)
+    }
+
+    /// How the client may reach the hub; an unreadable CA file is an
+    /// error to show, not a silent fallback to fewer roots.
+    pub fn transport(&self) -> Result<crate::sync::Transport, String> {
+        let ca_pem = if self.ca_file.is_empty() {
+            None
+        } else {
+            Some(std::fs::read(&self.ca_file).map_err(|e| format!("{}: {e}", self.ca_file))?)
+        };
+        Ok(crate::sync::Transport {
+            allow_insecure_http: self.allow_insecure_http,
+            ca_pem,
+        })
     }
 
     /// Writes the settings atomically (temp file, then rename), so a crash

@@ -10,6 +10,7 @@ pub mod domain;
 pub mod hub;
 pub mod i18n;
 pub mod instance;
+pub mod private_files;
 pub mod store;
 pub mod sync;
 pub mod ui;

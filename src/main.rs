@@ -13,9 +13,6 @@ use outlet_desk::hub::{EmbeddedHub, HubConfig, demo};
 use outlet_desk::store::Store;
 use outlet_desk::ui::{self, Boot, ServerChoice, app::DemoAccount};
 
-/// Password of every account in the embedded demo (loopback only).
-const DEMO_PASSWORD: &str = "demo1234";
-
 /// Set on the copy of the client relaunched with the software renderer,
 /// so it never relaunches again.
 const RELAUNCHED: &str = "OUTLET_DESK_SOFTWARE_RELAUNCH";
@@ -41,12 +38,14 @@ fn init_logging(paths: &Paths) {
         tracing_subscriber::EnvFilter::try_from_default_env()
             .unwrap_or_else(|_| "info,wgpu=warn,wgpu_hal=error,naga=warn,iced_wgpu=warn".into())
     };
-    let _ = std::fs::create_dir_all(&paths.data_dir);
+    let _ = outlet_desk::private_files::private_dir(&paths.data_dir);
     let path = paths.data_dir.join("outlet-desk.log");
     // Keep one old log; a log never grows past a few MB.
     if std::fs::metadata(&path).is_ok_and(|m| m.len() > 4 * 1024 * 1024) {
         let _ = std::fs::rename(&path, paths.data_dir.join("outlet-desk.log.1"));
     }
+    // Logins and addresses are in it: owner-only.
+    let _ = outlet_desk::private_files::private_file(&path);
     let file = std::fs::OpenOptions::new()
         .create(true)
         .append(true)
@@ -91,6 +90,7 @@ fn main() -> ExitCode {
         Err(code) => return code,
     };
     tracing::info!("server: {}", server.url());
+    transport_notices(&server, &settings, &mut notices);
     let settings_path = paths.settings_file();
     let boot = Boot {
         paths,
@@ -123,6 +123,33 @@ fn main() -> ExitCode {
 /// Reads the settings, picks the renderer and starts the log. Returns the
 /// settings, the notices for the login screen, and whether the software
 /// renderer is in use.
+/// Says on the login screen why a remote hub will be refused: a plain
+/// `http://` address off this PC, or an unreadable company CA file.
+fn transport_notices(server: &ServerChoice, settings: &Settings, notices: &mut Vec<String>) {
+    if let ServerChoice::Remote(u) = &server {
+        match settings.transport() {
+            Err(e) => {
+                tracing::error!("{e}");
+                notices.push(outlet_desk::i18n::tf(
+                    settings.language,
+                    "net.ca_file_bad",
+                    &[("path", &settings.ca_file)],
+                ));
+            }
+            Ok(t) => {
+                if let Err(e) = t.check(u) {
+                    tracing::error!("{e}");
+                    notices.push(outlet_desk::i18n::tf(
+                        settings.language,
+                        "net.insecure_http",
+                        &[("url", u)],
+                    ));
+                }
+            }
+        }
+    }
+}
+
 fn load_settings(paths: &Paths) -> (Settings, Vec<String>, bool) {
     let (settings, warnings) = Settings::load(&paths.settings_file());
     let software = settings.renderer == Renderer::Software
@@ -196,10 +223,18 @@ fn choose_server(
     if let Some(u) = url {
         return Ok((ServerChoice::Remote(u.trim().to_owned()), None));
     }
+    // Random per data dir, readable by this PC's user only; the login
+    // screen shows it (loopback only).
+    let (password, new) = demo::local_demo_password(&paths.hub_dir()).map_err(|e| {
+        tracing::error!("{e}");
+        eprintln!("outlet-desk: {e}");
+        ExitCode::FAILURE
+    })?;
     let mut cfg = HubConfig::new(([127, 0, 0, 1], 0).into(), paths.hub_dir());
     cfg.demo = true;
-    cfg.admin_password = Some(DEMO_PASSWORD.into());
-    cfg.demo_password = Some(DEMO_PASSWORD.into());
+    cfg.admin_password = Some(password.clone());
+    cfg.demo_password = Some(password.clone());
+    cfg.demo_reset_passwords = new;
     let hub = EmbeddedHub::spawn(cfg).map_err(|e| {
         tracing::error!("{e}");
         eprintln!("outlet-desk: {e}");
@@ -209,13 +244,13 @@ fn choose_server(
         login: "admin".into(),
         name: demo::ADMIN_NAME.into(),
         role: "admin".into(),
-        password: DEMO_PASSWORD.into(),
+        password: password.clone(),
     }];
     accounts.extend(demo::demo_staff().into_iter().map(|s| DemoAccount {
         login: s.login,
         name: s.name,
         role: s.role.as_str().into(),
-        password: DEMO_PASSWORD.into(),
+        password: password.clone(),
     }));
     let url = hub.url.clone();
     Ok((ServerChoice::Embedded { url, accounts }, Some(hub)))

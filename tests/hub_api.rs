@@ -461,7 +461,8 @@ async fn staff_query_create_update() {
     assert_eq!(s, 200);
     assert_eq!(v["active"], false);
     assert_eq!(h.get("/api/v1/outlets", &zs2).await.0, 401);
-    let (s, _) = h
+    // The right password is told the account is deactivated (issue 14).
+    let (s, v) = h
         .call(
             Method::POST,
             "/api/v1/session",
@@ -470,7 +471,7 @@ async fn staff_query_create_update() {
             &[],
         )
         .await;
-    assert_eq!(s, 401);
+    assert_eq!((s, code(&v)), (403, "account_deactivated"));
     let (_, v) = h.get("/api/v1/staff?name=%E5%BC%A0%E4%B8%89", &t).await;
     assert_eq!(v.as_array().unwrap().len(), 1);
 }

@@ -25,6 +25,18 @@ struct Args {
     /// Session lifetime in seconds.
     #[arg(long, default_value_t = 12 * 3600)]
     token_ttl_seconds: u64,
+    /// Serve HTTPS with this certificate chain (PEM); needs --tls-key.
+    #[arg(long, requires = "tls_key")]
+    tls_cert: Option<PathBuf>,
+    /// The certificate's private key (PEM).
+    #[arg(long, requires = "tls_cert")]
+    tls_key: Option<PathBuf>,
+    /// Connections at once (default: the open-file limit less a reserve).
+    #[arg(long)]
+    max_connections: Option<usize>,
+    /// Cap on hub.db's size in MiB (writes then answer 503 storage_full).
+    #[arg(long)]
+    max_db_mib: Option<u64>,
     #[command(subcommand)]
     command: Option<Command>,
 }
@@ -87,8 +99,23 @@ fn generate(data_dir: PathBuf, outlets: usize, orders: usize, seed: u64) -> std:
     }
 }
 
-#[tokio::main]
-async fn main() -> std::process::ExitCode {
+fn main() -> std::process::ExitCode {
+    // Blocking work is capped by the hub itself (database and password
+    // slots); this bound only keeps a bug from growing threads without end.
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .max_blocking_threads(128)
+        .build();
+    match rt {
+        Ok(rt) => rt.block_on(run()),
+        Err(e) => {
+            eprintln!("order-hub: {e}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run() -> std::process::ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
@@ -115,6 +142,11 @@ async fn main() -> std::process::ExitCode {
     cfg.upstream_token = std::env::var("ORDER_HUB_UPSTREAM_TOKEN").ok();
     cfg.demo_password = std::env::var("ORDER_HUB_DEMO_PASSWORD").ok();
     cfg.token_ttl = std::time::Duration::from_secs(args.token_ttl_seconds.max(1));
+    cfg.net.max_connections = args.max_connections;
+    cfg.limits.max_db_bytes = args.max_db_mib.map(|m| m.saturating_mul(1 << 20));
+    if let (Some(cert), Some(key)) = (args.tls_cert, args.tls_key) {
+        cfg.net.tls = Some(hub::serve::TlsFiles { cert, key });
+    }
     let running = match hub::start(cfg).await {
         Ok(r) => r,
         Err(e) => {

@@ -9,6 +9,7 @@ pub mod role;
 pub mod rule;
 pub mod sla;
 pub mod staff;
+pub mod text;
 pub mod visibility;
 
 pub use order::{Action, Order, Status};

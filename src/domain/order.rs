@@ -11,39 +11,50 @@ use super::rule::{Checker, RuleError, is_valid_phone};
 /// A person or company at one end of the shipment.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Party {
+    #[schema(max_length = 50)]
     pub name: String,
     #[serde(default)]
+    #[schema(max_length = 50)]
     pub phone: String,
     #[serde(default)]
+    #[schema(max_length = 100)]
     pub company: String,
     #[serde(default)]
+    #[schema(max_length = 20)]
     pub province: String,
     #[serde(default)]
+    #[schema(max_length = 20)]
     pub city: String,
     #[serde(default)]
+    #[schema(max_length = 20)]
     pub district: String,
     #[serde(default)]
+    #[schema(max_length = 200)]
     pub address: String,
 }
 
 /// What is shipped.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Cargo {
+    #[schema(max_length = 200)]
     pub name: String,
     pub pieces: i64,
     pub weight_g: i64,
     pub volume_cm3: i64,
     #[serde(default)]
+    #[schema(max_length = 200)]
     pub packaging: String,
 }
 
 /// What the customer saw when ordering (订单快照).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Snapshot {
+    #[schema(max_length = 200)]
     pub goods_title: String,
     /// Price in fen.
     pub price: i64,
     #[serde(default)]
+    #[schema(max_length = 1000)]
     pub description: String,
 }
 
@@ -170,13 +181,25 @@ pub struct Order {
     pub updated_at: DateTime<Utc>,
 }
 
+/// Most pieces in one order.
+pub const MAX_PIECES: i64 = 100_000;
+/// Heaviest order: 100 t in grams.
+pub const MAX_WEIGHT_G: i64 = 100_000_000;
+/// Largest order: 1,000 m³ in cm³.
+pub const MAX_VOLUME_CM3: i64 = 1_000_000_000;
+/// Largest amount of money: 100 million yuan in fen.
+pub const MAX_FEN: i64 = 10_000_000_000;
+
 /// What upstream (Alibaba's side) sends: an order without server fields.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct InboundOrder {
+    #[schema(max_length = 64)]
     pub order_no: String,
     #[serde(default)]
+    #[schema(max_length = 64)]
     pub logistics_no: String,
     #[serde(default)]
+    #[schema(max_length = 64)]
     pub ali_account: String,
     pub shipper: Party,
     pub consignee: Party,
@@ -191,10 +214,12 @@ pub struct InboundOrder {
     pub cod_amount: i64,
     pub payment: Payment,
     #[serde(default)]
+    #[schema(max_length = 500)]
     pub remark: String,
     #[serde(default)]
     pub snapshot: Snapshot,
     #[serde(default)]
+    #[schema(max_length = 32)]
     pub trade_status: Option<String>,
     /// When the customer placed it; the server's clock when absent.
     #[serde(default)]
@@ -203,6 +228,7 @@ pub struct InboundOrder {
     /// HQ or an unknown code (both mean the HQ pool); absent, order-hub
     /// dispatches by account memory and city.
     #[serde(default)]
+    #[schema(max_length = 64)]
     pub current_outlet_code: Option<String>,
 }
 
@@ -241,7 +267,104 @@ impl InboundOrder {
         );
         c.check(self.declared_value <= 0, "declared_value", "required");
         c.check(self.cod_amount < 0, "cod_amount", "out_of_range");
+        // Upper bounds no real order reaches: an i64::MAX weight would
+        // overflow every sum a report or a price makes of it.
+        c.check(
+            self.cargo.pieces > MAX_PIECES,
+            "cargo.pieces",
+            "out_of_range",
+        );
+        c.check(
+            self.cargo.weight_g > MAX_WEIGHT_G,
+            "cargo.weight_g",
+            "out_of_range",
+        );
+        c.check(
+            self.cargo.volume_cm3 > MAX_VOLUME_CM3,
+            "cargo.volume_cm3",
+            "out_of_range",
+        );
+        c.check(
+            self.declared_value > MAX_FEN,
+            "declared_value",
+            "out_of_range",
+        );
+        c.check(self.cod_amount > MAX_FEN, "cod_amount", "out_of_range");
+        c.check(
+            !(0..=MAX_FEN).contains(&self.snapshot.price),
+            "snapshot.price",
+            "out_of_range",
+        );
+        self.check_text(&mut c);
         c.finish()
+    }
+
+    /// Like [`check`](Self::check), and refuses a `created_at` or
+    /// `pickup_time` more than a day ahead of `now` (a year-2999 order
+    /// would stay at the top of every list and never become overdue).
+    pub fn check_at(&self, now: DateTime<Utc>) -> Result<(), RuleError> {
+        let mut c = Checker::default();
+        if let Err(RuleError::Fields(f)) = self.check() {
+            for e in f {
+                c.check(true, &e.field, &e.code);
+            }
+        }
+        let limit = now + chrono::Duration::days(1);
+        c.check(
+            self.created_at.is_some_and(|t| t > limit),
+            "created_at",
+            "in_future",
+        );
+        c.check(
+            self.pickup_time
+                .is_some_and(|t| t > now + chrono::Duration::days(366)),
+            "pickup_time",
+            "out_of_range",
+        );
+        c.finish()
+    }
+
+    fn check_text(&self, c: &mut Checker) {
+        use super::text::*;
+        check_line(c, "order_no", &self.order_no, NUMBER_MAX);
+        check_line(c, "logistics_no", &self.logistics_no, NUMBER_MAX);
+        check_line(c, "ali_account", &self.ali_account, NUMBER_MAX);
+        for (prefix, p) in [("shipper", &self.shipper), ("consignee", &self.consignee)] {
+            check_line(c, &format!("{prefix}.name"), &p.name, NAME_MAX);
+            check_line(c, &format!("{prefix}.phone"), &p.phone, NAME_MAX);
+            check_line(c, &format!("{prefix}.company"), &p.company, COMPANY_MAX);
+            check_line(c, &format!("{prefix}.province"), &p.province, REGION_MAX);
+            check_line(c, &format!("{prefix}.city"), &p.city, REGION_MAX);
+            check_line(c, &format!("{prefix}.district"), &p.district, REGION_MAX);
+            check_line(c, &format!("{prefix}.address"), &p.address, ADDRESS_MAX);
+        }
+        check_line(c, "cargo.name", &self.cargo.name, TITLE_MAX);
+        check_line(c, "cargo.packaging", &self.cargo.packaging, TITLE_MAX);
+        check_text(c, "remark", &self.remark, REMARK_MAX);
+        check_line(
+            c,
+            "snapshot.goods_title",
+            &self.snapshot.goods_title,
+            TITLE_MAX,
+        );
+        check_text(
+            c,
+            "snapshot.description",
+            &self.snapshot.description,
+            DESCRIPTION_MAX,
+        );
+        check_line(
+            c,
+            "trade_status",
+            self.trade_status.as_deref().unwrap_or(""),
+            REASON_CODE_MAX,
+        );
+        check_line(
+            c,
+            "current_outlet_code",
+            self.current_outlet_code.as_deref().unwrap_or(""),
+            NUMBER_MAX,
+        );
     }
 
     /// The stored order: pending at `outlet` (None = pool).
@@ -293,27 +416,55 @@ pub enum Action {
     },
     /// 打回: back to the HQ pool.
     Return {
+        #[schema(max_length = 32)]
         reason_code: String,
         #[serde(default)]
+        #[schema(max_length = 500)]
         note: String,
     },
     /// 收货失败 after acceptance.
     PickupFailed {
+        #[schema(max_length = 32)]
         reason_code: String,
         #[serde(default)]
+        #[schema(max_length = 500)]
         note: String,
     },
     /// 分配 (dispatcher): give the order to an outlet.
-    Assign { outlet_code: String },
+    Assign {
+        #[schema(max_length = 64)]
+        outlet_code: String,
+    },
     /// 关闭 (dispatcher).
     Close {
+        #[schema(max_length = 32)]
         reason_code: String,
         #[serde(default)]
+        #[schema(max_length = 500)]
         note: String,
     },
 }
 
 impl Action {
+    /// Length and character limits of the free-text fields.
+    pub fn check_text(&self) -> Result<(), RuleError> {
+        use super::text::*;
+        let mut c = Checker::default();
+        match self {
+            Action::Return { reason_code, note }
+            | Action::PickupFailed { reason_code, note }
+            | Action::Close { reason_code, note } => {
+                check_line(&mut c, "reason_code", reason_code, REASON_CODE_MAX);
+                check_text(&mut c, "note", note, NOTE_MAX);
+            }
+            Action::Assign { outlet_code } => {
+                check_line(&mut c, "outlet_code", outlet_code, NUMBER_MAX);
+            }
+            Action::Contacted | Action::Accept { .. } => {}
+        }
+        c.finish()
+    }
+
     /// The wire name, for events and logs.
     pub fn name(&self) -> &'static str {
         match self {
@@ -387,6 +538,7 @@ pub fn apply(
     let mut reason = None;
     let mut note = None;
     let pending_at_outlet = from == Pending && !ctx.in_pool;
+    action.check_text()?;
     match action {
         Action::Contacted => {
             if !pending_at_outlet {
@@ -404,8 +556,16 @@ pub fn apply(
                 return Err(ActionError::State(from));
             }
             let mut c = Checker::default();
-            c.check(*weight_g <= 0, "weight_g", "out_of_range");
-            c.check(*volume_cm3 < 0, "volume_cm3", "out_of_range");
+            c.check(
+                !(1..=MAX_WEIGHT_G).contains(weight_g),
+                "weight_g",
+                "out_of_range",
+            );
+            c.check(
+                !(0..=MAX_VOLUME_CM3).contains(volume_cm3),
+                "volume_cm3",
+                "out_of_range",
+            );
             c.check(
                 *pickup_required && pickup_time.is_none(),
                 "pickup_time",
@@ -465,7 +625,12 @@ pub fn apply(
             if !ctx.role.can_dispatch() {
                 return Err(ActionError::Role);
             }
-            if from != Pending {
+            // SPEC 3.3: a returned order lies in the HQ pool, "HQ can
+            // reassign it or close it". An order sitting at an outlet is
+            // that outlet's work: a dispatcher reassigns it, or the outlet
+            // returns it first; closing it there would take it from under
+            // the clerk who may be on the phone with the customer.
+            if from != Pending || !ctx.in_pool {
                 return Err(ActionError::State(from));
             }
             check_reason(ctx.return_reasons, reason_code, n)?;
@@ -633,7 +798,7 @@ pub(crate) mod tests {
                 (4, _, _) if !dispatcher => Err(E::Role),
                 (4, Pending, _) => Ok(Pending),
                 (5, _, _) if !dispatcher => Err(E::Role),
-                (5, Pending, _) => Ok(Closed),
+                (5, Pending, true) => Ok(Closed),
                 (_, s, _) => Err(E::State(s)),
             }
         };

@@ -49,22 +49,29 @@ impl OutletKind {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Outlet {
     /// Unique, stable key.
+    #[schema(max_length = 20)]
     pub code: String,
     /// Display name, unique among siblings.
+    #[schema(max_length = 50)]
     pub name: String,
     /// Place in the structure.
     pub kind: OutletKind,
     /// `None` only for HQ.
     pub parent_code: Option<String>,
     #[serde(default)]
+    #[schema(max_length = 20)]
     pub province: String,
     #[serde(default)]
+    #[schema(max_length = 20)]
     pub city: String,
     #[serde(default)]
+    #[schema(max_length = 20)]
     pub district: String,
     #[serde(default)]
+    #[schema(max_length = 120)]
     pub address: String,
     #[serde(default)]
+    #[schema(max_length = 24)]
     pub phone: String,
     /// 市区网点: urban outlets can grant free pickup.
     #[serde(default)]
@@ -145,12 +152,13 @@ impl Outlet {
             "out_of_range",
         );
         for (field, value, max) in [
+            ("name", &self.name, 50),
             ("province", &self.province, 20),
             ("city", &self.city, 20),
             ("district", &self.district, 20),
             ("address", &self.address, 120),
         ] {
-            c.check(value.chars().count() > max, field, "too_long");
+            super::text::check_line(&mut c, field, value, max);
         }
         c.finish()
     }

@@ -9,13 +9,16 @@ use super::rule::{Checker, RuleError, is_valid_phone};
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Staff {
     /// Unique login name.
+    #[schema(max_length = 32)]
     pub login: String,
     /// Display name.
+    #[schema(max_length = 30)]
     pub name: String,
     /// The outlet the person works at.
     pub outlet_code: String,
     pub role: Role,
     #[serde(default)]
+    #[schema(max_length = 24)]
     pub phone: String,
     /// Staff are never deleted, only deactivated.
     #[serde(default = "yes")]
@@ -46,7 +49,7 @@ impl Staff {
             "invalid_login",
         );
         c.check(self.name.trim().is_empty(), "name", "required");
-        c.check(self.name.chars().count() > 30, "name", "too_long");
+        super::text::check_line(&mut c, "name", &self.name, 30);
         c.check(
             self.outlet_code.trim().is_empty(),
             "outlet_code",

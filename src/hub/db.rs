@@ -110,6 +110,15 @@ fn migrations() -> Migrations<'static> {
         );
         "#,
         ),
+        // Hardening (issue 14): session tokens are kept as SHA-256 digests
+        // from now on, so the raw ones stored before are dropped (their
+        // users log in again); refused idempotency answers expire.
+        M::up(
+            r#"
+        DELETE FROM sessions;
+        CREATE INDEX idempotency_refused ON idempotency(created_at) WHERE status <> 200;
+        "#,
+        ),
     ])
 }
 
@@ -123,7 +132,48 @@ pub fn open(path: &Path) -> Result<Connection, String> {
     migrations()
         .to_latest(&mut conn)
         .map_err(|e| format!("{}: migration failed: {e}", path.display()))?;
+    protect_secrets(&conn).map_err(|e| format!("{}: {e}", path.display()))?;
     Ok(conn)
+}
+
+/// Caps the database at `bytes` (SQLite then answers "database or disk
+/// is full", which the routes turn into 503 `storage_full`).
+pub fn set_max_bytes(c: &Connection, bytes: u64) -> rusqlite::Result<()> {
+    let page: i64 = c.query_row("PRAGMA page_size", [], |r| r.get(0))?;
+    let pages = (bytes / page.max(512) as u64).max(1);
+    c.query_row(&format!("PRAGMA max_page_count = {pages}"), [], |_| Ok(()))?;
+    Ok(())
+}
+
+/// Whether the database is within a few pages of its size cap (free
+/// pages inside the file count as room).
+pub fn nearly_full(c: &Connection) -> rusqlite::Result<bool> {
+    let pragma = |name: &str| c.query_row(&format!("PRAGMA {name}"), [], |r| r.get::<_, i64>(0));
+    let room = pragma("max_page_count")? - pragma("page_count")? + pragma("freelist_count")?;
+    Ok(room < 32)
+}
+
+/// Replaces secrets that older versions stored in the clear with their
+/// digests: the upstream token, and the request texts kept for
+/// idempotency (a digest is all a replay needs to compare).
+fn protect_secrets(c: &Connection) -> rusqlite::Result<()> {
+    if let Some(t) = meta_get(c, "upstream_token")? {
+        meta_set(c, "upstream_token_sha256", &super::auth::digest(&t))?;
+        c.execute("DELETE FROM meta WHERE key = 'upstream_token'", [])?;
+    }
+    let legacy: Vec<(String, String)> = {
+        let mut st =
+            c.prepare("SELECT key, request FROM idempotency WHERE request NOT LIKE 'sha256:%'")?;
+        st.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<rusqlite::Result<_>>()?
+    };
+    for (key, request) in legacy {
+        c.execute(
+            "UPDATE idempotency SET request = ?2 WHERE key = ?1",
+            params![key, super::auth::request_digest(&request)],
+        )?;
+    }
+    Ok(())
 }
 
 /// A read-only connection to an opened (migrated) database, for the
@@ -362,7 +412,8 @@ pub fn other_active_admins(c: &Connection, except: &str) -> rusqlite::Result<i64
     )
 }
 
-/// Stores a session token.
+/// Stores a session token (as its digest: a stolen copy of hub.db must not
+/// hand out live sessions).
 pub fn insert_session(
     c: &Connection,
     token: &str,
@@ -376,7 +427,7 @@ pub fn insert_session(
     )?;
     c.execute(
         "INSERT INTO sessions(token, login, expires_at) VALUES (?1, ?2, ?3)",
-        params![token, login, expires.to_rfc3339()],
+        params![super::auth::digest(token), login, expires.to_rfc3339()],
     )?;
     Ok(())
 }
@@ -389,7 +440,7 @@ pub fn session_user(
     let row: Option<(String, String)> = c
         .query_row(
             "SELECT login, expires_at FROM sessions WHERE token = ?1",
-            [token],
+            [super::auth::digest(token)],
             |r| Ok((r.get(0)?, r.get(1)?)),
         )
         .optional()?;
@@ -409,7 +460,10 @@ pub fn session_user(
 
 /// Ends one session.
 pub fn delete_session(c: &Connection, token: &str) -> rusqlite::Result<()> {
-    c.execute("DELETE FROM sessions WHERE token = ?1", [token])?;
+    c.execute(
+        "DELETE FROM sessions WHERE token = ?1",
+        [super::auth::digest(token)],
+    )?;
     Ok(())
 }
 

@@ -9,6 +9,28 @@ use crate::domain::{Outlet, OutletKind, Role, Staff};
 /// 系统管理员 (a person's name in the data, not UI text).
 pub const ADMIN_NAME: &str = "系统管理员";
 
+/// The file beside the embedded demo's hub.db holding its password.
+const DEMO_PASSWORD_FILE: &str = "demo-password.txt";
+
+/// The embedded demo's password for the hub in `dir`: made at random the
+/// first time and kept in an owner-only file there, so the login screen
+/// can show it to the PC's user and to nobody else (no fixed password any
+/// local user could try). `true` when it was just made.
+pub fn local_demo_password(dir: &std::path::Path) -> Result<(String, bool), String> {
+    let file = dir.join(DEMO_PASSWORD_FILE);
+    let shown = |e: std::io::Error| format!("{}: {e}", file.display());
+    if let Ok(text) = std::fs::read_to_string(&file)
+        && let Some(pw) = text.lines().next().map(str::trim).filter(|p| p.len() >= 8)
+    {
+        return Ok((pw.to_owned(), false));
+    }
+    crate::private_files::private_dir(dir).map_err(shown)?;
+    crate::private_files::private_file(&file).map_err(shown)?;
+    let pw = auth::generate_secret();
+    std::fs::write(&file, format!("{pw}\n")).map_err(shown)?;
+    Ok((pw, true))
+}
+
 /// Seeds an empty database; returns the secrets to print once.
 pub fn first_start(conn: &mut Connection, cfg: &HubConfig) -> Result<FirstStart, String> {
     let err = |e: rusqlite::Error| e.to_string();
@@ -53,7 +75,7 @@ pub fn first_start(conn: &mut Connection, cfg: &HubConfig) -> Result<FirstStart,
             Some(t) if !t.is_empty() => (t.clone(), false),
             _ => (auth::new_token(), true),
         };
-        db::meta_set(&tx, "upstream_token", &upstream).map_err(err)?;
+        db::meta_set(&tx, "upstream_token_sha256", &auth::digest(&upstream)).map_err(err)?;
         if generated {
             first
                 .notices
@@ -76,9 +98,27 @@ pub fn first_start(conn: &mut Connection, cfg: &HubConfig) -> Result<FirstStart,
             }
         }
         db::meta_set(&tx, "initialized", "1").map_err(err)?;
-    } else if let Some(t) = cfg.upstream_token.as_ref().filter(|t| !t.is_empty()) {
-        // An operator may rotate the upstream token through the environment.
-        db::meta_set(&tx, "upstream_token", t).map_err(err)?;
+    } else {
+        if let Some(t) = cfg.upstream_token.as_ref().filter(|t| !t.is_empty()) {
+            // An operator may rotate the upstream token through the environment.
+            db::meta_set(&tx, "upstream_token_sha256", &auth::digest(t)).map_err(err)?;
+        }
+        if cfg.demo_reset_passwords
+            && let Some(pw) = cfg.demo_password.as_ref().filter(|p| !p.is_empty())
+        {
+            // A demo made before passwords were per data dir still has the
+            // old fixed one: move every demo account to the new one.
+            let hash = auth::hash_password(pw)?;
+            let logins = std::iter::once("admin".to_owned())
+                .chain(demo_staff().into_iter().map(|s| s.login));
+            for login in logins {
+                tx.execute(
+                    "UPDATE staff SET password_hash = ?2 WHERE login = ?1",
+                    rusqlite::params![login, hash],
+                )
+                .map_err(err)?;
+            }
+        }
     }
     tx.commit().map_err(err)?;
     if seed_demo_orders {

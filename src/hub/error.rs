@@ -41,6 +41,8 @@ pub struct ErrorInner {
     pub order: Option<serde_json::Value>,
     /// Extra detail for logs and 400s (not translated).
     pub detail: Option<String>,
+    /// Seconds for a `Retry-After` header (429, 503).
+    pub retry_after: Option<u64>,
 }
 
 impl ApiError {
@@ -55,6 +57,7 @@ impl ApiError {
             current: None,
             order: None,
             detail: None,
+            retry_after: None,
         }))
     }
 
@@ -134,7 +137,12 @@ impl ApiError {
 
     /// The finished response in `lang`.
     pub fn render(&self, lang: Lang) -> Response {
-        (self.status, Json(self.body(lang))).into_response()
+        let mut resp = (self.status, Json(self.body(lang))).into_response();
+        if let Some(s) = self.retry_after {
+            resp.headers_mut()
+                .insert(axum::http::header::RETRY_AFTER, s.into());
+        }
+        resp
     }
 }
 
@@ -166,6 +174,14 @@ impl From<RuleError> for ApiError {
 
 impl From<rusqlite::Error> for ApiError {
     fn from(e: rusqlite::Error) -> Self {
+        if e.sqlite_error_code() == Some(rusqlite::ErrorCode::DiskFull) {
+            // Not a bug to retry blindly: the operator must make room. The
+            // client keeps the action queued and retries later.
+            tracing::error!("hub.db cannot grow: {e}");
+            let mut err = ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "storage_full");
+            err.retry_after = Some(60);
+            return err;
+        }
         ApiError::internal(e)
     }
 }

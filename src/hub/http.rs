@@ -38,6 +38,56 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Body<T> {
     }
 }
 
+/// The caller's address, when the server knows it (not behind a proxy
+/// that hides it).
+pub struct ClientAddr(pub Option<std::net::IpAddr>);
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientAddr {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(ClientAddr(client_ip(&parts.extensions)))
+    }
+}
+
+fn client_ip(ext: &axum::http::Extensions) -> Option<std::net::IpAddr> {
+    ext.get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .map(|c| c.0.ip())
+}
+
+/// Where the user extractor leaves the login, for the audit line.
+#[derive(Clone, Default)]
+struct AuditLogin(Arc<std::sync::Mutex<Option<String>>>);
+
+/// Middleware: every 403 is logged with who, from where, what and when
+/// (RELIABILITY G5: an abuser must leave a trace).
+pub async fn audit(
+    mut req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let slot = AuditLogin::default();
+    req.extensions_mut().insert(slot.clone());
+    let addr = client_ip(req.extensions());
+    let (method, path) = (req.method().clone(), req.uri().path().to_owned());
+    let resp = next.run(req).await;
+    if resp.status() == StatusCode::FORBIDDEN {
+        let login = slot
+            .0
+            .lock()
+            .ok()
+            .and_then(|l| l.clone())
+            .unwrap_or_default();
+        tracing::warn!(
+            target: "order_hub::audit",
+            login = %login,
+            addr = ?addr,
+            at = %chrono::Utc::now().to_rfc3339(),
+            "forbidden: {method} {path}"
+        );
+    }
+    resp
+}
+
 /// The logged-in staff member behind the bearer token.
 #[derive(Debug, Clone)]
 pub struct AuthUser {
@@ -59,9 +109,11 @@ impl AuthUser {
 /// The token from `Authorization: Bearer …`.
 pub fn bearer(parts: &Parts) -> Option<String> {
     let v = parts.headers.get(header::AUTHORIZATION)?.to_str().ok()?;
-    let token = v
-        .strip_prefix("Bearer ")
-        .or_else(|| v.strip_prefix("bearer "))?;
+    // The scheme name is case-insensitive (RFC 9110 §11.1).
+    let (scheme, token) = v.trim().split_once(' ')?;
+    if !scheme.eq_ignore_ascii_case("bearer") {
+        return None;
+    }
     Some(token.trim().to_owned()).filter(|t| !t.is_empty())
 }
 
@@ -78,7 +130,22 @@ impl FromRequestParts<Arc<HubState>> for AuthUser {
             .read(move |c| Ok(super::db::session_user(c, &t)?))
             .await?;
         match found {
-            Some((staff, _)) => Ok(AuthUser { staff, token }),
+            Some((staff, _)) => {
+                if let Some(slot) = parts.extensions.get::<AuditLogin>()
+                    && let Ok(mut l) = slot.0.lock()
+                {
+                    *l = Some(staff.login.clone());
+                }
+                // Writes are rationed per user, so one account cannot fill
+                // the disk or starve everyone else's actions.
+                if !matches!(
+                    parts.method,
+                    axum::http::Method::GET | axum::http::Method::HEAD
+                ) {
+                    state.guard.write_allowed(&staff.login)?;
+                }
+                Ok(AuthUser { staff, token })
+            }
             None => Err(ApiError::unauthorized()),
         }
     }
@@ -100,10 +167,21 @@ impl<S: Send + Sync> FromRequestParts<S> for IfMatch {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
-        parts
+        let value = parts
             .headers
             .get(header::IF_MATCH)
             .and_then(|v| v.to_str().ok())
+            .map(str::trim);
+        // If-Match compares strongly (RFC 9110 §13.1.1): a weak tag could
+        // never match, so it is refused as a malformed request rather than
+        // read as the version it names.
+        if value.is_some_and(|v| v.starts_with("W/")) {
+            return Err(ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "weak_etag_not_allowed",
+            ));
+        }
+        value
             .and_then(parse_etag)
             .map(IfMatch)
             .ok_or_else(|| ApiError::new(StatusCode::BAD_REQUEST, "if_match_required"))

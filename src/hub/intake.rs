@@ -17,7 +17,7 @@ pub fn create(
     inbound: InboundOrder,
     now: DateTime<Utc>,
 ) -> Result<(Order, bool), ApiError> {
-    inbound.check()?;
+    inbound.check_at(now)?;
     let tx = c.transaction()?;
     if let Some(existing) = orders::get(&tx, inbound.order_no.trim())? {
         return Ok((existing, false));

@@ -8,10 +8,13 @@ pub mod db;
 pub mod demo;
 pub mod error;
 pub mod generate;
+pub mod guard;
 pub mod http;
 pub mod intake;
 pub mod orders;
 pub mod routes;
+pub mod serve;
+pub mod shield;
 
 use std::net::SocketAddr;
 use std::path::Path;
@@ -42,8 +45,15 @@ pub struct HubConfig {
     pub upstream_token: Option<String>,
     /// Password of every demo account; generated when `None`.
     pub demo_password: Option<String>,
+    /// On an existing database, set `admin`'s and every demo account's
+    /// password to `demo_password` (the embedded demo's password changed).
+    pub demo_reset_passwords: bool,
     /// How long a session token lives.
     pub token_ttl: Duration,
+    /// Abuse and overload limits (RELIABILITY G5).
+    pub limits: guard::Limits,
+    /// Connection limits and TLS.
+    pub net: serve::NetLimits,
 }
 
 impl HubConfig {
@@ -57,7 +67,10 @@ impl HubConfig {
             admin_password: None,
             upstream_token: None,
             demo_password: None,
+            demo_reset_passwords: false,
             token_ttl: Duration::from_secs(12 * 3600),
+            limits: guard::Limits::default(),
+            net: serve::NetLimits::default(),
         }
     }
 }
@@ -77,6 +90,8 @@ pub struct HubState {
     pub token_ttl: Duration,
     /// The network, rebuilt only when its revision moves.
     tree: Mutex<Option<(i64, Arc<crate::domain::OutletTree>)>>,
+    /// Password work, login backoff, write rates, database task cap.
+    pub guard: guard::Guard,
 }
 
 /// Locks a connection. A task that panicked rolled its transaction back as
@@ -108,6 +123,7 @@ impl HubState {
             next_reader: AtomicUsize::new(0),
             token_ttl,
             tree: Mutex::new(None),
+            guard: guard::Guard::new(guard::Limits::default()),
         };
         Ok((state, seeded))
     }
@@ -135,9 +151,13 @@ impl HubState {
         F: FnOnce(&mut Connection) -> Result<T, ApiError> + Send + 'static,
     {
         let conn = self.conn.clone();
-        tokio::task::spawn_blocking(move || f(&mut lock(&conn)))
-            .await
-            .map_err(ApiError::internal)?
+        let slot = self.guard.db_slot().await?;
+        tokio::task::spawn_blocking(move || {
+            let _slot = slot;
+            f(&mut lock(&conn))
+        })
+        .await
+        .map_err(ApiError::internal)?
     }
 
     /// Runs a read-only `f` on one of the reader connections, beside the
@@ -150,7 +170,9 @@ impl HubState {
     {
         let readers = self.readers.clone();
         let first = self.next_reader.fetch_add(1, Ordering::Relaxed);
+        let slot = self.guard.db_slot().await?;
         tokio::task::spawn_blocking(move || {
+            let _slot = slot;
             let n = readers.len();
             // All of `f`'s statements read one snapshot: the change feed
             // must not pair rows from before a commit with a cursor from
@@ -187,14 +209,16 @@ pub struct RunningHub {
     pub addr: SocketAddr,
     /// What the first start generated.
     pub first_start: FirstStart,
+    /// `http` or `https`.
+    scheme: &'static str,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
     task: tokio::task::JoinHandle<()>,
 }
 
 impl RunningHub {
-    /// `http://addr`.
+    /// `http://addr`, or `https://addr` when serving TLS.
     pub fn url(&self) -> String {
-        format!("http://{}", self.addr)
+        format!("{}://{}", self.scheme, self.addr)
     }
 
     /// Stops accepting and waits for the server task.
@@ -208,38 +232,48 @@ impl RunningHub {
 
 /// Opens the database, seeds it on first start, binds and serves.
 pub async fn start(config: HubConfig) -> Result<RunningHub, String> {
-    std::fs::create_dir_all(&config.data_dir)
+    crate::private_files::private_dir(&config.data_dir)
         .map_err(|e| format!("{}: {e}", config.data_dir.display()))?;
     let path = config.data_dir.join("hub.db");
+    for side in ["", "-wal", "-shm"] {
+        let p = PathBuf::from(format!("{}{side}", path.display()));
+        if side.is_empty() || p.exists() {
+            crate::private_files::private_file(&p).map_err(|e| format!("{}: {e}", p.display()))?;
+        }
+    }
     let cfg = config.clone();
     let (state, first_start) = tokio::task::spawn_blocking(move || {
         HubState::open(&path, cfg.token_ttl, |conn| demo::first_start(conn, &cfg))
     })
     .await
     .map_err(|e| e.to_string())??;
+    let mut state = state;
+    state.guard = guard::Guard::new(config.limits.clone());
+    if let Some(bytes) = config.limits.max_db_bytes {
+        db::set_max_bytes(&lock(&state.conn), bytes).map_err(|e| e.to_string())?;
+    }
     let state = Arc::new(state);
     if config.demo && config.demo_rate > 0 {
         demo::spawn_generator(state.clone(), config.demo_rate);
     }
     let (router, _api) = routes::router(state.clone());
+    let tls = config
+        .net
+        .tls
+        .as_ref()
+        .map(serve::tls_acceptor)
+        .transpose()?;
+    let scheme = if tls.is_some() { "https" } else { "http" };
     let listener = TcpListener::bind(config.listen)
         .await
         .map_err(|e| format!("{}: {e}", config.listen))?;
     let addr = listener.local_addr().map_err(|e| e.to_string())?;
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-    let task = tokio::spawn(async move {
-        let served = axum::serve(listener, router)
-            .with_graceful_shutdown(async {
-                let _ = rx.await;
-            })
-            .await;
-        if let Err(e) = served {
-            tracing::error!("order-hub stopped: {e}");
-        }
-    });
-    tracing::info!("order-hub listening on http://{addr}");
+    let task = tokio::spawn(serve::serve(listener, router, config.net.clone(), tls, rx));
+    tracing::info!("order-hub listening on {scheme}://{addr}");
     Ok(RunningHub {
         addr,
+        scheme,
         first_start,
         shutdown: Some(tx),
         task,

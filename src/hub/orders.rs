@@ -169,8 +169,9 @@ pub fn idempotent(
     .optional()
 }
 
-/// Remembers the answer to a key, for good: a clerk may be offline for a
-/// weekend and resend on Monday.
+/// Remembers the answer to a key (`request` is the request's digest); an
+/// applied one for good: a clerk may be offline for a weekend and resend on
+/// Monday.
 pub fn remember(
     c: &Connection,
     key: &str,
@@ -184,6 +185,15 @@ pub fn remember(
         params![key, login, request, status, response, Utc::now().to_rfc3339()],
     )?;
     Ok(())
+}
+
+/// Forgets refused answers stored before `before`: a refusal is final and
+/// the client saw it long ago; only applied actions must replay forever.
+pub fn expire_refused(c: &Connection, before: DateTime<Utc>) -> rusqlite::Result<usize> {
+    c.execute(
+        "DELETE FROM idempotency WHERE status <> 200 AND created_at < ?1",
+        [before.to_rfc3339()],
+    )
 }
 
 /// The outlet remembered for an Ali account.

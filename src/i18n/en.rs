@@ -254,6 +254,56 @@ pub const TABLE: &[(&str, &str)] = &[
     ("err.not_found", "No such record"),
     ("err.internal", "Internal server error; please retry later"),
     ("err.bad_credentials", "Wrong login or password"),
+    ("err.not_ready", "The database cannot take writes right now"),
+    (
+        "net.insecure_http",
+        "The server address {url} uses unencrypted http://; to protect passwords it was refused. Use https://, or have an administrator add allow_insecure_http = true to the settings file",
+    ),
+    (
+        "net.ca_file_bad",
+        "Cannot read the certificate file {path} named in the settings file",
+    ),
+    (
+        "err.account_deactivated",
+        "This account is deactivated; ask your administrator",
+    ),
+    (
+        "err.login_throttled",
+        "Too many failed logins; please try again later",
+    ),
+    (
+        "err.login_busy",
+        "The server is busy with other logins; please try again shortly",
+    ),
+    (
+        "err.rate_limited",
+        "Too many changes in a short time; please try again shortly",
+    ),
+    (
+        "err.overloaded",
+        "The server is busy; please try again shortly",
+    ),
+    (
+        "err.storage_full",
+        "The server's storage is full and cannot save now; tell your administrator",
+    ),
+    ("err.body_too_large", "What was sent is too large"),
+    ("err.uri_too_long", "The request address is too long"),
+    ("err.headers_too_large", "The request headers are too large"),
+    (
+        "err.invalid_query",
+        "The request's query parameters are malformed",
+    ),
+    ("err.request_timeout", "The request timed out; please retry"),
+    (
+        "err.weak_etag_not_allowed",
+        "If-Match needs a strong entity tag (not W/…)",
+    ),
+    (
+        "rule.control_chars",
+        "must not contain control or text-direction characters",
+    ),
+    ("rule.in_future", "must not be in the future"),
     ("err.invalid_fields", "Some fields break the rules"),
     ("err.duplicate_code", "This code is already used"),
     ("err.duplicate_login", "This login is already used"),

@@ -181,9 +181,12 @@ impl Store {
     /// value so it can tell the user.
     pub fn open(path: &Path) -> Result<(Store, Option<StoreError>), StoreError> {
         if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir)
+            crate::private_files::private_dir(dir)
                 .map_err(|e| StoreError::Db(format!("{}: {e}", dir.display())))?;
         }
+        // Customers' names and phones: owner-only (RELIABILITY G6).
+        crate::private_files::private_file(path)
+            .map_err(|e| StoreError::Db(format!("{}: {e}", path.display())))?;
         let store = |conn| Store {
             conn: Arc::new(Mutex::new(conn)),
             path: path.to_path_buf(),
@@ -204,6 +207,8 @@ impl Store {
                     let side = PathBuf::from(format!("{}{suffix}", path.display()));
                     let _ = std::fs::remove_file(side);
                 }
+                crate::private_files::private_file(path)
+                    .map_err(|e| StoreError::Db(format!("{}: {e}", path.display())))?;
                 let conn = open_checked(path).map_err(|f| StoreError::Db(f.why))?;
                 Ok((
                     store(conn),

@@ -120,6 +120,57 @@ impl ClientError {
     }
 }
 
+/// How the client may reach a hub (RELIABILITY G6: no password over plain
+/// http to another machine unless an administrator said so).
+#[derive(Debug, Clone, Default)]
+pub struct Transport {
+    /// Allow `http://` to hosts other than loopback (the settings file's
+    /// `allow_insecure_http`).
+    pub allow_insecure_http: bool,
+    /// Extra trusted roots (PEM), e.g. the company's own CA.
+    pub ca_pem: Option<Vec<u8>>,
+}
+
+/// Why [`Transport::check`] refused an address.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TransportRefusal {
+    #[error(
+        "plain http:// to {0} is not allowed (use https://, or set allow_insecure_http = true)"
+    )]
+    InsecureHttp(String),
+    #[error("not an http:// or https:// address: {0}")]
+    BadAddress(String),
+}
+
+impl Transport {
+    /// Whether `base` may be used: https anywhere, http only to loopback
+    /// unless allowed.
+    pub fn check(&self, base: &str) -> Result<(), TransportRefusal> {
+        let url = reqwest::Url::parse(base.trim())
+            .map_err(|_| TransportRefusal::BadAddress(base.to_owned()))?;
+        let host = url.host_str().unwrap_or_default();
+        match url.scheme() {
+            "https" => Ok(()),
+            "http" if self.allow_insecure_http => Ok(()),
+            "http" => {
+                let bare = host.trim_start_matches('[').trim_end_matches(']');
+                let loopback = match bare.parse::<std::net::IpAddr>() {
+                    Ok(ip) => ip.is_loopback(),
+                    Err(_) => bare.eq_ignore_ascii_case("localhost"),
+                };
+                if loopback {
+                    Ok(())
+                } else {
+                    Err(TransportRefusal::InsecureHttp(
+                        url.host_str().unwrap_or_default().to_owned(),
+                    ))
+                }
+            }
+            _ => Err(TransportRefusal::BadAddress(base.to_owned())),
+        }
+    }
+}
+
 /// A client of one order-hub, optionally logged in.
 #[derive(Debug, Clone)]
 pub struct HubClient {
@@ -130,11 +181,33 @@ pub struct HubClient {
 }
 
 impl HubClient {
-    /// A client for `base` (e.g. `http://127.0.0.1:8080`).
+    /// A client for `base` (e.g. `http://127.0.0.1:8080`) under the
+    /// default transport policy (plain http to loopback only).
     pub fn new(base: &str, lang: Lang) -> Result<HubClient, ClientError> {
-        let http = reqwest::Client::builder()
+        Self::with_transport(base, lang, &Transport::default())
+    }
+
+    /// A client for `base` under `transport`: refused (before anything is
+    /// sent) when the policy forbids the address.
+    pub fn with_transport(
+        base: &str,
+        lang: Lang,
+        transport: &Transport,
+    ) -> Result<HubClient, ClientError> {
+        transport
+            .check(base)
+            .map_err(|e| ClientError::Unreachable(e.to_string()))?;
+        let mut builder = reqwest::Client::builder()
             .connect_timeout(Duration::from_secs(5))
             .timeout(Duration::from_secs(30))
+            // A redirect must not carry the password to another place.
+            .redirect(reqwest::redirect::Policy::none());
+        if let Some(pem) = &transport.ca_pem {
+            let certs = reqwest::Certificate::from_pem_bundle(pem)
+                .map_err(|e| ClientError::Unreachable(format!("CA file: {e}")))?;
+            builder = builder.tls_certs_merge(certs);
+        }
+        let http = builder
             .build()
             .map_err(|e| ClientError::Unreachable(e.to_string()))?;
         Ok(HubClient {
@@ -461,6 +534,40 @@ pub fn is_transient(status: u16) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn plain_http_only_to_loopback_unless_allowed() {
+        let strict = Transport::default();
+        for ok in [
+            "http://127.0.0.1:8080",
+            "http://127.0.0.9",
+            "http://[::1]:80",
+            "http://localhost:1",
+            "https://hub.example.cn",
+            "https://10.1.2.3:8443",
+        ] {
+            assert_eq!(strict.check(ok), Ok(()), "{ok}");
+        }
+        for bad in [
+            "http://10.1.2.3:8080",
+            "http://hub.example.cn",
+            "http://127.0.0.1.evil.cn",
+        ] {
+            assert!(
+                matches!(strict.check(bad), Err(TransportRefusal::InsecureHttp(_))),
+                "{bad}"
+            );
+        }
+        assert!(matches!(
+            strict.check("ftp://x"),
+            Err(TransportRefusal::BadAddress(_))
+        ));
+        let lax = Transport {
+            allow_insecure_http: true,
+            ..Transport::default()
+        };
+        assert_eq!(lax.check("http://10.1.2.3:8080"), Ok(()));
+    }
 
     #[test]
     fn encoding() {

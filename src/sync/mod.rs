@@ -5,4 +5,4 @@
 pub mod client;
 pub mod engine;
 
-pub use client::{ClientError, HubClient, OrderAnswer};
+pub use client::{ClientError, HubClient, OrderAnswer, Transport};

@@ -10,7 +10,7 @@ use crate::api::{ErrorBody, InboundOrder};
 use crate::domain::{Order, order};
 use crate::hub::error::ApiError;
 use crate::hub::http::{Body, bearer};
-use crate::hub::{HubState, db, intake, orders};
+use crate::hub::{HubState, auth, db, intake, orders};
 
 /// A caller holding the upstream (Alibaba side) token.
 pub struct Upstream;
@@ -24,10 +24,10 @@ impl FromRequestParts<Arc<HubState>> for Upstream {
     ) -> Result<Self, ApiError> {
         let token = bearer(parts).ok_or_else(ApiError::unauthorized)?;
         let stored = state
-            .read(|c| Ok(db::meta_get(c, "upstream_token")?))
+            .read(|c| Ok(db::meta_get(c, "upstream_token_sha256")?))
             .await?;
         match stored {
-            Some(t) if !t.is_empty() && t == token => Ok(Upstream),
+            Some(t) if auth::same_secret(&t, &auth::digest(&token)) => Ok(Upstream),
             _ => Err(ApiError::unauthorized()),
         }
     }

@@ -17,8 +17,8 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::HubState;
 use super::error::{ApiError, localize};
+use super::{HubState, shield};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -26,6 +26,73 @@ use super::error::{ApiError, localize};
     modifiers(&BearerAuth)
 )]
 struct ApiDoc;
+
+/// Adds the answers every operation can give whatever its handler says
+/// (the body limit, the throttles, overload, a missing or stale token,
+/// a malformed request), so a client reading the document meets no
+/// undocumented status; and marks `Idempotency-Key` required.
+struct CommonErrors;
+
+impl utoipa::Modify for CommonErrors {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::path::{Operation, ParameterIn};
+        use utoipa::openapi::{Content, Ref, RefOr, Required, ResponseBuilder};
+        let error = |text: &str| {
+            RefOr::T(
+                ResponseBuilder::new()
+                    .description(text)
+                    .content(
+                        "application/json",
+                        Content::new(Some(Ref::from_schema_name("ErrorBody"))),
+                    )
+                    .build(),
+            )
+        };
+        let add = |op: &mut Operation, code: &str, text: &str| {
+            op.responses
+                .responses
+                .entry(code.to_owned())
+                .or_insert_with(|| error(text));
+        };
+        for (path, item) in openapi.paths.paths.iter_mut() {
+            let ops = [
+                (&mut item.get, false),
+                (&mut item.put, true),
+                (&mut item.post, true),
+                (&mut item.delete, true),
+            ];
+            for (op, writes) in ops {
+                let Some(op) = op.as_mut() else { continue };
+                let secured = op.security.as_ref().is_some_and(|s| !s.is_empty());
+                add(op, "400", "malformed request (query, header or body)");
+                if secured {
+                    add(op, "401", "no token, or an expired one");
+                }
+                if writes {
+                    add(op, "413", "body_too_large");
+                }
+                if secured || path == "/api/v1/session" {
+                    add(op, "429", "rate_limited / login_throttled: see Retry-After");
+                }
+                if path != "/healthz" {
+                    add(
+                        op,
+                        "503",
+                        "overloaded, storage_full or request_timeout: see Retry-After",
+                    );
+                }
+                for p in op.parameters.iter_mut().flatten() {
+                    if let RefOr::T(p) = p
+                        && p.parameter_in == ParameterIn::Header
+                        && p.name.eq_ignore_ascii_case("Idempotency-Key")
+                    {
+                        p.required = Required::True;
+                    }
+                }
+            }
+        }
+    }
+}
 
 struct BearerAuth;
 
@@ -41,8 +108,10 @@ impl utoipa::Modify for BearerAuth {
 
 /// The full router and its OpenAPI document.
 pub fn router(state: Arc<HubState>) -> (Router, utoipa::openapi::OpenApi) {
+    let limits = state.guard.limits.request.clone();
     let (router, api) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(health::healthz))
+        .routes(routes!(health::readyz))
         .routes(routes!(session::login, session::logout))
         .routes(routes!(outlets::list, outlets::create))
         .routes(routes!(outlets::update, outlets::delete))
@@ -59,19 +128,26 @@ pub fn router(state: Arc<HubState>) -> (Router, utoipa::openapi::OpenApi) {
         .routes(routes!(inbound::cancel))
         .with_state(state)
         .split_for_parts();
+    // After the routes are in: modifiers of `ApiDoc` run before them.
+    let mut api = api;
+    utoipa::Modify::modify(&CommonErrors, &mut api);
     let doc = api.clone();
+    // Outermost last: `localize` renders every error in the caller's
+    // language, so all the others sit inside it.
     let router = router
         .route(
             "/api/v1/openapi.json",
             axum::routing::get(move || async move { axum::Json(doc) }),
         )
         .fallback(|| async { ApiError::not_found() })
+        .method_not_allowed_fallback(|| async {
+            ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed")
+        })
+        .layer(axum::middleware::from_fn(move |req, next| {
+            shield::limit(limits.clone(), req, next)
+        }))
+        .layer(axum::middleware::from_fn(shield::json_errors))
+        .layer(axum::middleware::from_fn(super::http::audit))
         .layer(axum::middleware::from_fn(localize));
     (router, api)
-}
-
-/// 405 in our error format (axum's default has an empty body).
-#[allow(dead_code)]
-fn method_not_allowed() -> ApiError {
-    ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed")
 }

@@ -15,7 +15,7 @@ use crate::domain::visibility::{self, Scope};
 use crate::domain::{Order, OutletKind, OutletTree, Staff};
 use crate::hub::error::ApiError;
 use crate::hub::http::{AuthUser, Body, ReqLang};
-use crate::hub::{HubState, db, orders};
+use crate::hub::{HubState, auth, db, orders};
 
 /// Paging of the change feed.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -381,10 +381,14 @@ pub async fn action(
     if let Some(m) = canonical.as_object_mut() {
         m.remove("expected_version");
     }
-    let request = format!(
+    // Only a digest is kept: enough to tell the same request from another,
+    // without storing what the clerk wrote a second time.
+    let request = auth::request_digest(&format!(
         "{order_no}\n{}",
         serde_json::to_string(&canonical).map_err(ApiError::internal)?
-    );
+    ));
+    let refused_ttl = chrono::Duration::from_std(state.guard.limits.refused_key_ttl)
+        .unwrap_or(chrono::Duration::days(7));
     let st = state.clone();
     let (status, text) = state
         .db(move |c| {
@@ -392,7 +396,7 @@ pub async fn action(
             // must not let a resend apply the action a second time.
             let tx = c.transaction()?;
             if let Some((login, req, status, resp)) = orders::idempotent(&tx, &key)? {
-                if login == user.staff.login && req == request {
+                if login == user.staff.login && auth::same_secret(&req, &request) {
                     return Ok((status, resp));
                 }
                 return Err(ApiError::new(
@@ -417,6 +421,9 @@ pub async fn action(
                     serde_json::to_string(&e.body(lang)).map_err(ApiError::internal)?,
                 ),
             };
+            if status != 200 {
+                orders::expire_refused(&tx, Utc::now() - refused_ttl)?;
+            }
             orders::remember(&tx, &key, &user.staff.login, &request, status, &text)?;
             tx.commit()?;
             Ok((status, text))

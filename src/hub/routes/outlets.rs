@@ -100,7 +100,8 @@ fn stale(current: &Outlet) -> ApiError {
 /// is (admin).
 #[utoipa::path(delete, path = "/api/v1/outlets/{code}", security(("bearer" = [])),
     params(("code" = String, Path)),
-    responses((status = 204), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+    responses((status = 204), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody),
+        (status = 422, body = ErrorBody, description = "hq_must_stay: HQ cannot be deleted")))]
 pub async fn delete(
     State(state): State<Arc<HubState>>,
     user: AuthUser,

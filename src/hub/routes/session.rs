@@ -7,36 +7,58 @@ use chrono::Utc;
 
 use crate::api::{ErrorBody, LoginRequest, SessionResponse, SessionUser};
 use crate::hub::error::ApiError;
-use crate::hub::http::{AuthUser, Body};
+use crate::hub::http::{AuthUser, Body, ClientAddr};
 use crate::hub::{HubState, auth, db};
 
-/// Logs in; wrong login and wrong password give the same 401.
+/// Logs in; wrong login and wrong password give the same 401. Repeated
+/// failures for one login or from one address wait longer each time
+/// (429); a deactivated account with the right password is told so (403).
 #[utoipa::path(post, path = "/api/v1/session", request_body = LoginRequest,
-    responses((status = 200, body = SessionResponse), (status = 401, body = ErrorBody)))]
+    responses((status = 200, body = SessionResponse), (status = 400, body = ErrorBody),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody, description = "account_deactivated"),
+        (status = 429, body = ErrorBody, description = "login_throttled: too many failures, see Retry-After"),
+        (status = 503, body = ErrorBody, description = "login_busy: every password worker is busy, see Retry-After")))]
 pub async fn login(
     State(state): State<Arc<HubState>>,
+    ClientAddr(addr): ClientAddr,
     Body(req): Body<LoginRequest>,
 ) -> Result<Json<SessionResponse>, ApiError> {
     let ttl = chrono::Duration::from_std(state.token_ttl).map_err(ApiError::internal)?;
+    state.guard.login_allowed(&req.login, addr)?;
     let login = req.login.clone();
     let (stored, staff) = state
         .read(move |c| Ok((db::password_hash(c, &login)?, db::staff(c, &login)?)))
         .await?;
-    // Argon2 is slow on purpose: verify on a blocking thread holding no
-    // connection, so a morning of logins does not stall everyone's sync.
-    let ok = tokio::task::spawn_blocking(move || {
-        let (hash, active) = stored
-            .clone()
-            .unwrap_or_else(|| (auth::dummy_hash().to_owned(), false));
+    // Argon2 is slow and memory-hungry on purpose: at most one check per
+    // worker slot, on a blocking thread holding no connection, so a storm
+    // of logins neither exhausts memory nor stalls everyone's sync.
+    let slot = state.guard.password_slot().await?;
+    let password = req.password;
+    let verified = tokio::task::spawn_blocking(move || {
+        let _slot = slot;
+        let hash = stored
+            .as_ref()
+            .map_or_else(|| auth::dummy_hash().to_owned(), |(h, _)| h.clone());
         // Always verify, so an unknown login costs the same time.
-        auth::verify_password(&req.password, &hash) && active && stored.is_some()
+        auth::verify_password(&password, &hash) && stored.is_some()
     })
     .await
     .map_err(ApiError::internal)?;
     let staff = match staff {
-        Some(s) if ok => s,
-        _ => return Err(ApiError::new(StatusCode::UNAUTHORIZED, "bad_credentials")),
+        Some(s) if verified && s.active => s,
+        Some(s) if verified => {
+            tracing::warn!(target: "order_hub::audit", login = %s.login, addr = ?addr,
+                at = %Utc::now().to_rfc3339(), "login refused: account deactivated");
+            return Err(ApiError::new(StatusCode::FORBIDDEN, "account_deactivated"));
+        }
+        _ => {
+            state.guard.login_failed(&req.login, addr);
+            tracing::warn!(target: "order_hub::audit", login = %req.login, addr = ?addr,
+                at = %Utc::now().to_rfc3339(), "login failed");
+            return Err(ApiError::new(StatusCode::UNAUTHORIZED, "bad_credentials"));
+        }
     };
+    state.guard.login_succeeded(&staff.login);
     let resp = state
         .db(move |c| {
             let token = auth::new_token();

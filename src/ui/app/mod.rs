@@ -275,7 +275,11 @@ impl App {
         // through tasks from now on.
         crate::store::mark_gui_thread();
         let lang = boot.settings.language;
-        let client = match HubClient::new(boot.server.url(), lang) {
+        let transport = boot.settings.transport().unwrap_or_else(|e| {
+            tracing::error!("{e}");
+            crate::sync::Transport::default()
+        });
+        let client = match HubClient::with_transport(boot.server.url(), lang, &transport) {
             Ok(c) => c,
             Err(e) => {
                 tracing::error!("http client: {e}");
