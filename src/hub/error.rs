@@ -41,6 +41,8 @@ pub struct ErrorInner {
     pub order: Option<serde_json::Value>,
     /// Extra detail for logs and 400s (not translated).
     pub detail: Option<String>,
+    /// Bad cells of an import: (row, column, i18n key of the message).
+    pub rows: Vec<(usize, String, String)>,
 }
 
 impl ApiError {
@@ -55,6 +57,7 @@ impl ApiError {
             current: None,
             order: None,
             detail: None,
+            rows: Vec::new(),
         }))
     }
 
@@ -128,6 +131,15 @@ impl ApiError {
                 attached: self.attached.clone(),
                 current: self.current.clone(),
                 order: self.order.clone(),
+                rows: self
+                    .rows
+                    .iter()
+                    .map(|(row, column, key)| crate::api::RowError {
+                        row: *row,
+                        column: column.clone(),
+                        message: i18n::t(lang, key),
+                    })
+                    .collect(),
             },
         }
     }

@@ -6,10 +6,13 @@
 pub mod auth;
 pub mod db;
 pub mod demo;
+pub mod demo_rates;
 pub mod error;
 pub mod http;
 pub mod intake;
 pub mod orders;
+pub mod pricing_store;
+pub mod rate_sheet;
 pub mod routes;
 
 use std::net::SocketAddr;

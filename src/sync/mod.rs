@@ -3,5 +3,7 @@
 
 pub mod client;
 pub mod engine;
+pub mod waybill_client;
 
 pub use client::{ClientError, HubClient};
+pub use waybill_client::SheetFormat;
