@@ -184,7 +184,10 @@ async fn an_accepted_order_is_billed_with_the_ali_discounts() {
     assert_eq!(stored["order_no"], "w-1");
     assert_eq!(stored["billed_by"], "yz.clerk");
     assert_eq!(stored["charges"], w["charges"]);
-    assert_eq!(events(&h, &yz, "w-1").await, ["created", "accept", "import_waybill"]);
+    assert_eq!(
+        events(&h, &yz, "w-1").await,
+        ["created", "accept", "import_waybill"]
+    );
 }
 
 #[tokio::test]
@@ -205,7 +208,10 @@ async fn a_pending_order_in_the_subtree_is_accepted_and_billed_in_one_step() {
         o["cargo"]["weight_g"], 20_000,
         "accepted with the draft's weight"
     );
-    assert_eq!(events(&h, &yz, "w-2").await, ["created", "accept", "import_waybill"]);
+    assert_eq!(
+        events(&h, &yz, "w-2").await,
+        ["created", "accept", "import_waybill"]
+    );
 }
 
 #[tokio::test]
@@ -260,7 +266,10 @@ async fn an_import_is_idempotent() {
     let (s2, b) = h.act(&yz, "w-4", &key, body.clone()).await;
     assert_eq!((s1, s2), (200, 200));
     assert_eq!(a, b);
-    assert_eq!(events(&h, &yz, "w-4").await, ["created", "accept", "import_waybill"]);
+    assert_eq!(
+        events(&h, &yz, "w-4").await,
+        ["created", "accept", "import_waybill"]
+    );
     let mut other = body;
     other["waybill"]["waybill_no"] = json!("32345679");
     let (s, v) = h.act(&yz, "w-4", &key, other).await;

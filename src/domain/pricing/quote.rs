@@ -349,10 +349,10 @@ struct Priced {
     chargeable_g: i64,
 }
 
-fn tier_for<'a>(
-    line: &'a RateLine,
+fn tier_for(
+    line: &RateLine,
     pick: impl Fn(&super::card::Tier) -> bool,
-) -> Option<&'a super::card::Tier> {
+) -> Option<&super::card::Tier> {
     line.tiers.iter().rev().find(|t| pick(t))
 }
 

@@ -571,7 +571,8 @@ fn effective_dates_and_retired_lines() {
 fn bad_drafts_name_the_field() {
     let products = standard_products();
     let p = PriceParams::default();
-    let cases: Vec<(Box<dyn Fn(&mut WaybillDraft)>, &str, &str)> = vec![
+    type Change = Box<dyn Fn(&mut WaybillDraft)>;
+    let cases: Vec<(Change, &str, &str)> = vec![
         (
             Box::new(|d| d.declared_value_fen = 0),
             "declared_value_fen",

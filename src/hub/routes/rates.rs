@@ -192,6 +192,9 @@ fn read_sheet(headers: &HeaderMap, body: &[u8]) -> Result<Vec<SheetLine>, ApiErr
     rate_sheet::parse_rows(&rows, first).map_err(sheet_error)
 }
 
+/// (product, destination province key): the lines that may overlap.
+type RouteKey = (String, String);
+
 /// Checks every line of a sheet against the rules and against the card
 /// as it will be after the import; every problem is reported.
 fn check_sheet(
@@ -220,7 +223,7 @@ fn check_sheet(
     // The card after the import: existing lines not replaced, plus the
     // file's (new ones under a provisional id of their own).
     let replaced: std::collections::HashSet<i64> = lines.iter().map(|s| s.line.id).collect();
-    let mut after: HashMap<(String, String), Vec<(Option<usize>, RateLine)>> = HashMap::new();
+    let mut after: HashMap<RouteKey, Vec<(Option<usize>, RateLine)>> = HashMap::new();
     for l in existing.iter().filter(|l| !replaced.contains(&l.id)) {
         after
             .entry((
