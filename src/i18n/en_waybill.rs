@@ -246,7 +246,7 @@ pub const TABLE: &[(&str, &str)] = &[
     ),
     ("wb.fix_fields", "Please fix the marked fields first"),
     ("wb.discount_line", "{reason}"),
-    ("orders.act_waybill", "Waybill"),
+    ("orders.act_waybill", "Waybill (B)"),
     ("orders.f_waybill", "Waybill"),
     ("orders.f_billing", "Billing outlet"),
     ("orders.f_charges", "Charges"),
@@ -294,4 +294,5 @@ pub const TABLE: &[(&str, &str)] = &[
     ("rates.saved", "Saved"),
     ("rates.count", "{n} lines"),
     ("rates.any", "any"),
+    ("wb.waybill_no_hint", "Type the waybill number"),
 ];

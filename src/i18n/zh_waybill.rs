@@ -186,7 +186,7 @@ pub const TABLE: &[(&str, &str)] = &[
     ("wb.no_card", "尚未取得价格方案，暂不能本地报价"),
     ("wb.fix_fields", "请先修正标出的内容"),
     ("wb.discount_line", "{reason}"),
-    ("orders.act_waybill", "开单"),
+    ("orders.act_waybill", "开单 (B)"),
     ("orders.f_waybill", "运单"),
     ("orders.f_billing", "开单部门"),
     ("orders.f_charges", "费用"),
@@ -231,4 +231,5 @@ pub const TABLE: &[(&str, &str)] = &[
     ("rates.saved", "已保存"),
     ("rates.count", "共 {n} 条"),
     ("rates.any", "任意"),
+    ("wb.waybill_no_hint", "请输入运单号"),
 ];
