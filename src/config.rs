@@ -53,6 +53,71 @@ impl Paths {
     }
 }
 
+/// The text size (系统显示风格: 大字体).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FontSize {
+    #[default]
+    Normal,
+    /// For older clerks' eyes: everything 15% larger.
+    Large,
+}
+
+/// How the window is drawn.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Renderer {
+    /// The GPU, falling back to software.
+    #[default]
+    Auto,
+    /// Software only: set by the client itself after the GPU renderer
+    /// failed to start on this PC.
+    Software,
+}
+
+/// A display style the user can pick (系统显示风格).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Style {
+    /// 经典蓝: office blue, the default.
+    #[default]
+    ClassicBlue,
+    /// 浅色.
+    Light,
+    /// 深色.
+    Dark,
+    /// 高对比度.
+    HighContrast,
+}
+
+impl Style {
+    /// Every style, in menu order.
+    pub const ALL: [Style; 4] = [
+        Style::ClassicBlue,
+        Style::Light,
+        Style::Dark,
+        Style::HighContrast,
+    ];
+
+    /// The settings-file name.
+    pub fn key(self) -> &'static str {
+        match self {
+            Style::ClassicBlue => "classic_blue",
+            Style::Light => "light",
+            Style::Dark => "dark",
+            Style::HighContrast => "high_contrast",
+        }
+    }
+
+    /// Parses a settings value, falling back to the default.
+    pub fn parse(s: &str) -> Style {
+        Style::ALL
+            .into_iter()
+            .find(|x| x.key() == s)
+            .unwrap_or_default()
+    }
+}
+
 /// The user's own settings (SPEC 4: remembered per user on this PC).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
@@ -60,17 +125,14 @@ pub struct Settings {
     /// order-hub address; empty means the embedded demo hub.
     pub server_url: String,
     pub language: Lang,
-    /// Display style name.
-    pub theme: String,
-    /// `normal` or `large`.
-    pub font_size: String,
+    /// Display style.
+    pub theme: Style,
+    pub font_size: FontSize,
     /// New-order sound.
     pub sound: bool,
     /// Last login name, pre-filled on the login screen.
     pub last_login: String,
-    /// `auto` (GPU, falling back to software) or `software`: set by the
-    /// client itself after the GPU renderer failed to start on this PC.
-    pub renderer: String,
+    pub renderer: Renderer,
     /// The one-line "still running in the tray" notice was shown.
     pub tray_notice_seen: bool,
 }
@@ -85,7 +147,7 @@ impl Default for Settings {
             font_size: shipped.font_size,
             sound: shipped.sound,
             last_login: String::new(),
-            renderer: "auto".into(),
+            renderer: Renderer::Auto,
             tray_notice_seen: false,
         }
     }
@@ -96,8 +158,8 @@ impl Default for Settings {
 struct Shipped {
     server_url: String,
     language: Lang,
-    theme: String,
-    font_size: String,
+    theme: Style,
+    font_size: FontSize,
     sound: bool,
 }
 
@@ -106,8 +168,8 @@ impl Default for Shipped {
         Shipped {
             server_url: String::new(),
             language: Lang::ZhCn,
-            theme: "classic_blue".into(),
-            font_size: "normal".into(),
+            theme: Style::ClassicBlue,
+            font_size: FontSize::Normal,
             sound: true,
         }
     }
@@ -166,23 +228,17 @@ impl Settings {
                     .and_then(Lang::parse)
                     .map(|l| s.language = l)
                     .is_some(),
-                "theme" => value.as_str().map(|v| s.theme = v.to_owned()).is_some(),
-                "font_size" => value
-                    .as_str()
-                    .filter(|v| matches!(*v, "normal" | "large"))
-                    .map(|v| s.font_size = v.to_owned())
-                    .is_some(),
+                // An unknown style reads as the default, quietly: a newer
+                // client may have written a style this one lacks.
+                "theme" => value.as_str().map(|v| s.theme = Style::parse(v)).is_some(),
+                "font_size" => typed(value).map(|v| s.font_size = v).is_some(),
                 "sound" => value.as_bool().map(|v| s.sound = v).is_some(),
                 "last_login" => value
                     .as_str()
                     .map(|v| s.last_login = v.to_owned())
                     .is_some(),
                 "tray_notice_seen" => value.as_bool().map(|v| s.tray_notice_seen = v).is_some(),
-                "renderer" => value
-                    .as_str()
-                    .filter(|v| matches!(*v, "auto" | "software"))
-                    .map(|v| s.renderer = v.to_owned())
-                    .is_some(),
+                "renderer" => typed(value).map(|v| s.renderer = v).is_some(),
                 _ => {
                     warnings.push(format!("{origin}: unknown setting `{key}` ignored"));
                     true
@@ -208,6 +264,11 @@ impl Settings {
         std::fs::write(&tmp, text).map_err(|e| format!("{}: {e}", tmp.display()))?;
         std::fs::rename(&tmp, path).map_err(|e| format!("{}: {e}", path.display()))
     }
+}
+
+/// One settings value as its type, or `None` when it is not one.
+fn typed<T: serde::de::DeserializeOwned>(value: &toml::Value) -> Option<T> {
+    value.clone().try_into().ok()
 }
 
 #[cfg(test)]
@@ -238,7 +299,7 @@ mod tests {
             "x",
         );
         assert_eq!(s.language, Lang::En);
-        assert_eq!(s.font_size, "normal");
+        assert_eq!(s.font_size, FontSize::Normal);
         assert!(s.sound);
         assert_eq!(w.len(), 3, "{w:?}");
     }

@@ -8,7 +8,7 @@ use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use clap::Parser;
-use outlet_desk::config::{Paths, Settings};
+use outlet_desk::config::{Paths, Renderer, Settings};
 use outlet_desk::hub::{EmbeddedHub, HubConfig, demo};
 use outlet_desk::store::Store;
 use outlet_desk::ui::{self, Boot, ServerChoice, app::DemoAccount};
@@ -80,92 +80,15 @@ fn main() -> ExitCode {
         eprintln!("outlet-desk: already running on this data dir; brought it to the front");
         return ExitCode::SUCCESS;
     }
-    let (settings, warnings) = Settings::load(&paths.settings_file());
-    let software = settings.renderer == "software"
-        || std::env::var("ICED_BACKEND").is_ok_and(|v| v == "tiny-skia");
-    if settings.renderer == "software" && std::env::var_os("ICED_BACKEND").is_none() {
-        // SAFETY: no other thread exists yet; iced reads this when it
-        // creates its renderer.
-        unsafe { std::env::set_var("ICED_BACKEND", "tiny-skia") };
-    }
-    init_logging(&paths);
-    for w in &warnings {
-        tracing::warn!("{w}");
-    }
-    // The details are in the log; the user gets one line in their language.
-    let lang = settings.language;
-    let mut notices = Vec::new();
-    if !warnings.is_empty() {
-        let path = paths.settings_file().display().to_string();
-        notices.push(outlet_desk::i18n::tf(
-            lang,
-            "settings.problem",
-            &[("path", &path)],
-        ));
-    }
-    tracing::info!(
-        "renderer: {}",
-        if software {
-            "software (tiny-skia)"
-        } else {
-            "GPU (wgpu), software fallback"
-        }
-    );
-    let (store, problem) = match Store::open(&paths.cache_db()) {
+    let (settings, mut notices, software) = load_settings(&paths);
+    let store = match open_cache(&paths, &settings, &mut notices) {
         Ok(s) => s,
-        Err(e) => {
-            tracing::error!("{e}");
-            eprintln!("outlet-desk: {e}");
-            return ExitCode::FAILURE;
-        }
+        Err(code) => return code,
     };
-    if let Some(p) = problem {
-        tracing::warn!("{p}");
-        notices.push(match &p {
-            outlet_desk::store::StoreError::Corrupt { kept } => {
-                outlet_desk::i18n::tf(lang, "cache.kept_aside", &[("kept", kept.as_str())])
-            }
-            other => other.user_message(lang),
-        });
-    }
-    let url = args
-        .server
-        .clone()
-        .filter(|s| !s.trim().is_empty())
-        .or_else(|| Some(settings.server_url.clone()).filter(|s| !s.trim().is_empty()));
     // Held until the window closes: dropping it stops the embedded hub.
-    let mut embedded = None;
-    let server = match url {
-        Some(u) => ServerChoice::Remote(u.trim().to_owned()),
-        None => {
-            let mut cfg = HubConfig::new(([127, 0, 0, 1], 0).into(), paths.hub_dir());
-            cfg.demo = true;
-            cfg.admin_password = Some(DEMO_PASSWORD.into());
-            cfg.demo_password = Some(DEMO_PASSWORD.into());
-            let hub = match EmbeddedHub::spawn(cfg) {
-                Ok(h) => h,
-                Err(e) => {
-                    tracing::error!("{e}");
-                    eprintln!("outlet-desk: {e}");
-                    return ExitCode::FAILURE;
-                }
-            };
-            let mut accounts = vec![DemoAccount {
-                login: "admin".into(),
-                name: demo::ADMIN_NAME.into(),
-                role: "admin".into(),
-                password: DEMO_PASSWORD.into(),
-            }];
-            accounts.extend(demo::demo_staff().into_iter().map(|s| DemoAccount {
-                login: s.login,
-                name: s.name,
-                role: s.role.as_str().into(),
-                password: DEMO_PASSWORD.into(),
-            }));
-            let url = hub.url.clone();
-            embedded = Some(hub);
-            ServerChoice::Embedded { url, accounts }
-        }
+    let (server, embedded) = match choose_server(&args, &settings, &paths) {
+        Ok(s) => s,
+        Err(code) => return code,
     };
     tracing::info!("server: {}", server.url());
     let settings_path = paths.settings_file();
@@ -191,32 +114,138 @@ fn main() -> ExitCode {
     let early = started.elapsed() < Duration::from_secs(30);
     if early && !software && std::env::var_os(RELAUNCHED).is_none() {
         drop(embedded);
-        // The relaunched client must be able to claim the data dir.
-        outlet_desk::instance::release();
-        let remembered = Settings {
-            renderer: "software".into(),
-            ..settings
-        };
-        if let Err(e) = remembered.save(&settings_path) {
-            tracing::warn!("could not remember the software renderer: {e}");
-        }
-        tracing::warn!("relaunching with the software renderer (tiny-skia)");
-        let status = std::env::current_exe().and_then(|exe| {
-            std::process::Command::new(exe)
-                .args(std::env::args_os().skip(1))
-                .env("ICED_BACKEND", "tiny-skia")
-                .env(RELAUNCHED, "1")
-                .status()
-        });
-        return match status {
-            Ok(s) if s.success() => ExitCode::SUCCESS,
-            Ok(_) => ExitCode::FAILURE,
-            Err(e) => {
-                tracing::error!("relaunch failed: {e}");
-                ExitCode::FAILURE
-            }
-        };
+        return relaunch_in_software(settings, &settings_path);
     }
     eprintln!("outlet-desk: {failure}");
     ExitCode::FAILURE
+}
+
+/// Reads the settings, picks the renderer and starts the log. Returns the
+/// settings, the notices for the login screen, and whether the software
+/// renderer is in use.
+fn load_settings(paths: &Paths) -> (Settings, Vec<String>, bool) {
+    let (settings, warnings) = Settings::load(&paths.settings_file());
+    let software = settings.renderer == Renderer::Software
+        || std::env::var("ICED_BACKEND").is_ok_and(|v| v == "tiny-skia");
+    if settings.renderer == Renderer::Software && std::env::var_os("ICED_BACKEND").is_none() {
+        // SAFETY: no other thread exists yet; iced reads this when it
+        // creates its renderer.
+        unsafe { std::env::set_var("ICED_BACKEND", "tiny-skia") };
+    }
+    init_logging(paths);
+    for w in &warnings {
+        tracing::warn!("{w}");
+    }
+    // The details are in the log; the user gets one line in their language.
+    let mut notices = Vec::new();
+    if !warnings.is_empty() {
+        let path = paths.settings_file().display().to_string();
+        notices.push(outlet_desk::i18n::tf(
+            settings.language,
+            "settings.problem",
+            &[("path", &path)],
+        ));
+    }
+    tracing::info!(
+        "renderer: {}",
+        if software {
+            "software (tiny-skia)"
+        } else {
+            "GPU (wgpu), software fallback"
+        }
+    );
+    (settings, notices, software)
+}
+
+/// Opens the local cache; a corrupt one is kept aside and the user told.
+fn open_cache(
+    paths: &Paths,
+    settings: &Settings,
+    notices: &mut Vec<String>,
+) -> Result<Store, ExitCode> {
+    let (store, problem) = Store::open(&paths.cache_db()).map_err(|e| {
+        tracing::error!("{e}");
+        eprintln!("outlet-desk: {e}");
+        ExitCode::FAILURE
+    })?;
+    if let Some(p) = problem {
+        tracing::warn!("{p}");
+        let lang = settings.language;
+        notices.push(match &p {
+            outlet_desk::store::StoreError::Corrupt { kept } => {
+                outlet_desk::i18n::tf(lang, "cache.kept_aside", &[("kept", kept.as_str())])
+            }
+            other => other.user_message(lang),
+        });
+    }
+    Ok(store)
+}
+
+/// `--server`, else the settings' server, else an embedded demo hub
+/// (returned too: it runs while it is held).
+fn choose_server(
+    args: &Args,
+    settings: &Settings,
+    paths: &Paths,
+) -> Result<(ServerChoice, Option<EmbeddedHub>), ExitCode> {
+    let url = args
+        .server
+        .clone()
+        .filter(|s| !s.trim().is_empty())
+        .or_else(|| Some(settings.server_url.clone()).filter(|s| !s.trim().is_empty()));
+    if let Some(u) = url {
+        return Ok((ServerChoice::Remote(u.trim().to_owned()), None));
+    }
+    let mut cfg = HubConfig::new(([127, 0, 0, 1], 0).into(), paths.hub_dir());
+    cfg.demo = true;
+    cfg.admin_password = Some(DEMO_PASSWORD.into());
+    cfg.demo_password = Some(DEMO_PASSWORD.into());
+    let hub = EmbeddedHub::spawn(cfg).map_err(|e| {
+        tracing::error!("{e}");
+        eprintln!("outlet-desk: {e}");
+        ExitCode::FAILURE
+    })?;
+    let mut accounts = vec![DemoAccount {
+        login: "admin".into(),
+        name: demo::ADMIN_NAME.into(),
+        role: "admin".into(),
+        password: DEMO_PASSWORD.into(),
+    }];
+    accounts.extend(demo::demo_staff().into_iter().map(|s| DemoAccount {
+        login: s.login,
+        name: s.name,
+        role: s.role.as_str().into(),
+        password: DEMO_PASSWORD.into(),
+    }));
+    let url = hub.url.clone();
+    Ok((ServerChoice::Embedded { url, accounts }, Some(hub)))
+}
+
+/// Remembers the software renderer and starts this client again with it.
+fn relaunch_in_software(settings: Settings, settings_path: &std::path::Path) -> ExitCode {
+    // The relaunched client must be able to claim the data dir.
+    outlet_desk::instance::release();
+    let remembered = Settings {
+        renderer: Renderer::Software,
+        ..settings
+    };
+    if let Err(e) = remembered.save(settings_path) {
+        tracing::warn!("could not remember the software renderer: {e}");
+    }
+    tracing::warn!("relaunching with the software renderer (tiny-skia)");
+    let status = std::env::current_exe().and_then(|exe| {
+        std::process::Command::new(exe)
+            .args(std::env::args_os().skip(1))
+            .env("ICED_BACKEND", "tiny-skia")
+            .env(RELAUNCHED, "1")
+            .status()
+    });
+    match status {
+        Ok(s) if s.success() => ExitCode::SUCCESS,
+        Ok(_) => ExitCode::FAILURE,
+        Err(e) => {
+            tracing::error!("relaunch failed: {e}");
+            ExitCode::FAILURE
+        }
+    }
 }

@@ -8,9 +8,7 @@ mod ui;
 
 use std::time::Duration;
 
-use outlet_desk::config::{Paths, Settings};
-use outlet_desk::store::Store;
-use outlet_desk::ui::{Boot, ServerChoice, application};
+use outlet_desk::ui::{Boot, application};
 use ui::Ui;
 
 struct Env {
@@ -19,31 +17,11 @@ struct Env {
 }
 
 fn boot_at(dir: &std::path::Path, url: &str) -> Boot {
-    let paths = Paths::resolve(Some(dir.join("client"))).expect("paths");
-    let (store, _) = Store::open(&paths.cache_db()).expect("cache");
-    // As `main` does: the user's settings file, if any.
-    let (settings, _) = Settings::load(&paths.settings_file());
-    Boot {
-        paths,
-        settings,
-        server: ServerChoice::Remote(url.to_owned()),
-        store,
-        notices: Vec::new(),
-    }
+    ui::boot(&dir.join("client"), url)
 }
 
 fn boot(env: &Env) -> Boot {
-    let data = env.dir.path().join("client");
-    let paths = Paths::resolve(Some(data)).expect("paths");
-    let (store, problem) = Store::open(&paths.cache_db()).expect("cache");
-    assert!(problem.is_none());
-    Boot {
-        paths,
-        settings: Settings::default(),
-        server: ServerChoice::Remote(env.hub.url.clone()),
-        store,
-        notices: Vec::new(),
-    }
+    boot_at(env.dir.path(), &env.hub.url)
 }
 
 fn env() -> Env {
@@ -52,10 +30,7 @@ fn env() -> Env {
 }
 
 fn log_in_as_admin(ui: &mut Ui<impl iced_test::program::Program + 'static>) {
-    ui.click("请输入登录名");
-    ui.type_text("admin");
-    ui.click("请输入密码");
-    ui.type_text(common::ADMIN_PW);
+    ui.fill_login("admin", common::ADMIN_PW);
     ui.click("登录");
     assert!(
         ui.wait_for("网点管理", Duration::from_secs(20)),
@@ -91,16 +66,8 @@ fn wrong_password_and_unknown_user_read_the_same() {
 #[test]
 fn unreachable_server_says_so_and_offers_retry() {
     let dir = tempfile::tempdir().unwrap();
-    let paths = Paths::resolve(Some(dir.path().to_path_buf())).unwrap();
-    let (store, _) = Store::open(&paths.cache_db()).unwrap();
     // Port 9 (discard) on loopback: nothing listens there.
-    let boot = Boot {
-        paths,
-        settings: Settings::default(),
-        server: ServerChoice::Remote("http://127.0.0.1:9".into()),
-        store,
-        notices: Vec::new(),
-    };
+    let boot = ui::boot(dir.path(), "http://127.0.0.1:9");
     let mut ui = Ui::start(application(boot));
     ui.click("请输入登录名");
     ui.type_text("admin");

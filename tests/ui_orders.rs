@@ -8,9 +8,7 @@ mod ui;
 
 use std::time::Duration;
 
-use outlet_desk::config::{Paths, Settings};
-use outlet_desk::store::Store;
-use outlet_desk::ui::{Boot, ServerChoice, application};
+use outlet_desk::ui::{Boot, application};
 use serde_json::{Value, json};
 use ui::Ui;
 
@@ -28,15 +26,7 @@ impl Env {
     }
 
     fn boot(&self, who: &str) -> Boot {
-        let paths = Paths::resolve(Some(self.dir.path().join(who))).unwrap();
-        let (store, _) = Store::open(&paths.cache_db()).unwrap();
-        Boot {
-            paths,
-            settings: Settings::default(),
-            server: ServerChoice::Remote(self.hub.url.clone()),
-            store,
-            notices: Vec::new(),
-        }
+        ui::boot(&self.dir.path().join(who), &self.hub.url)
     }
 
     /// Places an order at `outlet`, placed `minutes_ago` by the server's
@@ -46,17 +36,7 @@ impl Env {
         body["created_at"] =
             json!((chrono::Utc::now() - chrono::Duration::minutes(minutes_ago)).to_rfc3339());
         body["shipper"]["name"] = json!(format!("客户{no}"));
-        let url = format!("{}/api/v1/inbound/orders", self.hub.url);
-        self.rt.block_on(async {
-            let r = reqwest::Client::new()
-                .post(url)
-                .bearer_auth(common::UPSTREAM)
-                .json(&body)
-                .send()
-                .await
-                .unwrap();
-            assert_eq!(r.status(), 201);
-        });
+        common::place_order(&self.rt, &self.hub.url, &body);
     }
 
     /// The hub's view of an order (as admin).
@@ -64,7 +44,8 @@ impl Env {
         self.rt.block_on(async {
             let c = outlet_desk::sync::HubClient::new(&self.hub.url, Default::default()).unwrap();
             let s = c.login("admin", common::ADMIN_PW).await.unwrap();
-            c.with_token(Some(s.token)).order(no).await.unwrap()
+            let answer = c.with_token(Some(s.token)).order(no).await.unwrap();
+            serde_json::to_value(answer).unwrap()
         })
     }
 
@@ -81,15 +62,7 @@ impl Env {
 }
 
 fn log_in(ui: &mut Ui<impl iced_test::program::Program + 'static>, login: &str) {
-    ui.click("请输入登录名");
-    ui.type_text(login);
-    ui.click("请输入密码");
-    ui.type_text(common::DEMO_PW);
-    ui.enter();
-    assert!(
-        ui.wait_for("网点选项", Duration::from_secs(20)),
-        "orders screen after login"
-    );
+    ui.log_in(login, common::DEMO_PW, "网点选项");
 }
 
 #[test]

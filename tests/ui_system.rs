@@ -9,32 +9,16 @@ mod ui;
 
 use std::time::Duration;
 
-use outlet_desk::config::{Paths, Settings};
-use outlet_desk::store::Store;
-use outlet_desk::ui::{Boot, ServerChoice, application};
+use outlet_desk::ui::{Boot, application};
 use serde_json::json;
 use ui::Ui;
 
 fn boot(dir: &std::path::Path, who: &str, url: &str) -> Boot {
-    let paths = Paths::resolve(Some(dir.join(who))).unwrap();
-    let (store, _) = Store::open(&paths.cache_db()).unwrap();
-    let (settings, _) = Settings::load(&paths.settings_file());
-    Boot {
-        paths,
-        settings,
-        server: ServerChoice::Remote(url.to_owned()),
-        store,
-        notices: Vec::new(),
-    }
+    ui::boot(&dir.join(who), url)
 }
 
 fn log_in(ui: &mut Ui<impl iced_test::program::Program + 'static>, login: &str, pw: &str) {
-    ui.click("请输入登录名");
-    ui.type_text(login);
-    ui.click("请输入密码");
-    ui.type_text(pw);
-    ui.enter();
-    assert!(ui.wait_for("网点选项", Duration::from_secs(20)));
+    ui.log_in(login, pw, "网点选项");
 }
 
 #[test]
@@ -59,7 +43,7 @@ fn language_and_style_switch_at_once_and_are_remembered() {
     // A fresh start comes back in English and dark.
     drop(ui);
     let b = boot(dir.path(), "admin", &hub.url);
-    assert_eq!(b.settings.theme, "dark");
+    assert_eq!(b.settings.theme, outlet_desk::config::Style::Dark);
     let mut ui = Ui::start(application(b));
     ui.expect("Log in");
 }
@@ -71,16 +55,7 @@ fn an_admin_parameter_change_recolours_a_clerks_list() {
     // An order waiting 90 minutes: not red under the 2 h default.
     let mut body = common::inbound("P-90", "acct-p", "扬州", Some("JS-YZ-01"));
     body["created_at"] = json!((chrono::Utc::now() - chrono::Duration::minutes(90)).to_rfc3339());
-    rt.block_on(async {
-        let r = reqwest::Client::new()
-            .post(format!("{}/api/v1/inbound/orders", hub.url))
-            .bearer_auth(common::UPSTREAM)
-            .json(&body)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(r.status(), 201);
-    });
+    common::place_order(&rt, &hub.url, &body);
     let mut clerk = Ui::start(application(boot(dir.path(), "clerk", &hub.url)));
     log_in(&mut clerk, "yz.clerk", common::DEMO_PW);
     assert!(clerk.wait_for("P-90", Duration::from_secs(15)));

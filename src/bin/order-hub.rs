@@ -3,7 +3,7 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
-use clap::Parser;
+use clap::{Parser, Subcommand};
 use outlet_desk::hub::{self, HubConfig};
 
 /// The outlet-desk order server.
@@ -25,6 +25,66 @@ struct Args {
     /// Session lifetime in seconds.
     #[arg(long, default_value_t = 12 * 3600)]
     token_ttl_seconds: u64,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Writes a national data set (outlets, staff, orders) into an empty
+    /// data dir; every account's password is ORDER_HUB_DEMO_PASSWORD.
+    Generate {
+        /// The hub's data dir (must not hold data yet).
+        #[arg(long)]
+        data_dir: PathBuf,
+        /// Outlets in all (HQ, branches and offices included).
+        #[arg(long, default_value_t = 20_000)]
+        outlets: usize,
+        /// Orders in all.
+        #[arg(long, default_value_t = 1_000_000)]
+        orders: usize,
+        /// Seed, for a reproducible data set.
+        #[arg(long, default_value_t = 20_261_129)]
+        seed: u64,
+    },
+}
+
+/// `order-hub generate`: prints one JSON line naming the outlets a bench
+/// needs (largest branch, busiest outlet, tiniest outlet with pending).
+fn generate(data_dir: PathBuf, outlets: usize, orders: usize, seed: u64) -> std::process::ExitCode {
+    let Some(password) = std::env::var("ORDER_HUB_DEMO_PASSWORD")
+        .ok()
+        .filter(|p| !p.is_empty())
+    else {
+        eprintln!(
+            "order-hub generate: set ORDER_HUB_DEMO_PASSWORD to the password of the generated accounts"
+        );
+        return std::process::ExitCode::from(2);
+    };
+    let opts = hub::generate::GenerateOptions {
+        data_dir,
+        outlets,
+        orders,
+        seed,
+        password,
+        upstream_token: std::env::var("ORDER_HUB_UPSTREAM_TOKEN").ok(),
+    };
+    match hub::generate::generate(&opts) {
+        Ok(summary) => match serde_json::to_string(&summary) {
+            Ok(line) => {
+                println!("{line}");
+                std::process::ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("order-hub generate: {e}");
+                std::process::ExitCode::FAILURE
+            }
+        },
+        Err(e) => {
+            eprintln!("order-hub generate: {e}");
+            std::process::ExitCode::FAILURE
+        }
+    }
 }
 
 #[tokio::main]
@@ -35,6 +95,15 @@ async fn main() -> std::process::ExitCode {
         )
         .init();
     let args = Args::parse();
+    if let Some(Command::Generate {
+        data_dir,
+        outlets,
+        orders,
+        seed,
+    }) = args.command
+    {
+        return generate(data_dir, outlets, orders, seed);
+    }
     if (args.demo || args.demo_rate.is_some()) && !args.listen.ip().is_loopback() {
         eprintln!("order-hub: the demo only listens on loopback (127.0.0.1 or ::1)");
         return std::process::ExitCode::from(2);

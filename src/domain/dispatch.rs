@@ -19,25 +19,10 @@ pub fn dispatch(remembered: Option<&str>, city: &str, tree: &OutletTree) -> Opti
     if let Some(code) = remembered.filter(|c| can_receive(c, tree)) {
         return Some(code.to_owned());
     }
-    let city = city.trim().trim_end_matches('市');
-    if city.is_empty() {
-        return None;
-    }
-    let rank = |k: OutletKind| match k {
-        OutletKind::Outlet => 0,
-        OutletKind::Office => 1,
-        OutletKind::Branch => 2,
-        OutletKind::Hq => 3,
-    };
-    let mut candidates: Vec<_> = tree
-        .roots()
+    tree.in_city(city)
         .iter()
-        .flat_map(|r| tree.subtree(r))
-        .filter_map(|c| tree.get(&c))
-        .filter(|o| o.city.trim().trim_end_matches('市') == city && can_receive(&o.code, tree))
-        .collect();
-    candidates.sort_by(|a, b| rank(a.kind).cmp(&rank(b.kind)).then(a.code.cmp(&b.code)));
-    candidates.first().map(|o| o.code.clone())
+        .find(|c| can_receive(c, tree))
+        .cloned()
 }
 
 #[cfg(test)]

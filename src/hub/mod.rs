@@ -8,6 +8,7 @@ pub mod db;
 pub mod demo;
 pub mod demo_rates;
 pub mod error;
+pub mod generate;
 pub mod http;
 pub mod intake;
 pub mod orders;

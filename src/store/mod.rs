@@ -1,6 +1,6 @@
-//! The client's local SQLite cache (`cache.db`): outlets and staff now,
-//! orders and the outbox later. WAL with `synchronous=FULL`; every write is
-//! `BEGIN IMMEDIATE`.
+//! The client's local SQLite cache (`cache.db`): outlets and staff here,
+//! orders in `orders`, the clerk's unsent actions in `outbox`. WAL with
+//! `synchronous=FULL`; every write is `BEGIN IMMEDIATE`.
 //!
 //! Blocking: call it from a worker thread (`Store::run`), never from the
 //! GUI thread.
@@ -12,8 +12,10 @@ use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use rusqlite_migration::{M, Migrations};
 
 mod orders;
+mod outbox;
 mod rates;
-pub use orders::{COUNT_CAP, ListFilter, OrderRow, OutboxItem, OutboxState, PageQuery, SortOrder};
+pub use orders::{COUNT_CAP, ListFilter, OrderRow, PageQuery, SortOrder};
+pub use outbox::{OutboxItem, OutboxState};
 pub use rates::CachedCard;
 
 use crate::api::SessionUser;
@@ -107,6 +109,19 @@ fn migrations() -> Migrations<'static> {
         // The rate card, for quotes offline (开单).
         M::up("CREATE TABLE rate_lines (id INTEGER PRIMARY KEY, body TEXT NOT NULL);"),
     ])
+}
+
+thread_local! {
+    /// Set on the thread that runs the window (see [`mark_gui_thread`]).
+    static GUI_THREAD: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Marks the calling thread as the GUI's. From then on a cache call made on
+/// it is a bug — SQLite may wait seconds on a lock or a slow disk and the
+/// window would freeze — and debug builds (so every test) panic on it; the
+/// UI goes through [`Store::run`].
+pub fn mark_gui_thread() {
+    GUI_THREAD.with(|g| g.set(true));
 }
 
 /// A handle to the cache; clones share one connection.
@@ -224,6 +239,10 @@ impl Store {
         &self,
         f: impl FnOnce(&mut Connection) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {
+        debug_assert!(
+            !GUI_THREAD.with(std::cell::Cell::get),
+            "a cache call on the GUI thread: go through Store::run"
+        );
         // Every write runs in a transaction that a panic rolls back, so
         // the connection is sound after one: carry on rather than lose
         // the cache for the rest of the session.
@@ -413,6 +432,26 @@ mod tests {
         assert_eq!(store.meta_for_test("k").as_deref(), Some("before"));
         store.set_meta_for_test("k", "after");
         assert_eq!(store.meta_for_test("k").as_deref(), Some("after"));
+    }
+
+    #[test]
+    #[cfg(debug_assertions)]
+    #[should_panic(expected = "a cache call on the GUI thread")]
+    fn a_cache_call_on_the_gui_thread_is_caught() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let (store, _) = Store::open(&dir.path().join("cache.db")).expect("open");
+        mark_gui_thread();
+        let _ = store.outlets();
+    }
+
+    #[test]
+    fn the_gui_thread_reaches_the_cache_through_run() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let (store, _) = Store::open(&dir.path().join("cache.db")).expect("open");
+        mark_gui_thread();
+        let rt = tokio::runtime::Runtime::new().expect("runtime");
+        let outlets = rt.block_on(store.run(|s| s.outlets())).expect("read");
+        assert!(outlets.is_empty());
     }
 
     impl Store {

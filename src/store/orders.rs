@@ -1,35 +1,21 @@
-//! Cached orders (the server's rows) and the outbox (what the clerk did and
-//! the server has not answered yet). The two stay apart: a full resync
-//! rebuilds the first and never touches the second.
+//! Cached orders (the server's rows), paged for the list with the
+//! outbox's state on top (see `outbox`). A full resync rebuilds these and
+//! never touches the outbox.
 
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 
+use super::outbox::OutboxState;
 use super::{Store, StoreError, get_meta, set_meta};
 use crate::api::ChangesPage;
 use crate::domain::{Action, Order, Status};
 
-fn json_err(e: serde_json::Error) -> StoreError {
+pub(super) fn json_err(e: serde_json::Error) -> StoreError {
     StoreError::Db(e.to_string())
 }
 
 /// The list counts at most this many (and one more, to say "more").
 pub const COUNT_CAP: i64 = 10_000;
-
-/// Where the clerk's latest action on an order stands.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum OutboxState {
-    /// No action of this clerk on it.
-    None,
-    /// Saved here, waiting to be sent (or for the server to come back).
-    Queued,
-    /// On its way to the server.
-    Sending,
-    /// The server applied it.
-    Synced,
-    /// The server refused it, with its reason (e.g. who accepted first).
-    Rejected(String),
-}
 
 /// One row of the order list: the server's order with the outbox on top.
 #[derive(Debug, Clone, PartialEq)]
@@ -38,17 +24,6 @@ pub struct OrderRow {
     pub outbox: OutboxState,
     /// The action waiting in the outbox, if any (shown as "受理 待发送").
     pub pending_action: Option<Action>,
-}
-
-/// One outbox entry to send.
-#[derive(Debug, Clone, PartialEq)]
-pub struct OutboxItem {
-    pub id: i64,
-    /// The `Idempotency-Key`: the same on every retry.
-    pub key: String,
-    pub order_no: String,
-    pub action: Action,
-    pub attempts: i64,
 }
 
 /// Which orders a list shows, by place.
@@ -81,7 +56,7 @@ pub struct PageQuery {
     pub limit: i64,
 }
 
-fn upsert(c: &Connection, o: &Order) -> Result<(), StoreError> {
+pub(super) fn upsert(c: &Connection, o: &Order) -> Result<(), StoreError> {
     let body = serde_json::to_string(o).map_err(json_err)?;
     // An older or equal version never replaces a newer row.
     c.execute(
@@ -255,189 +230,6 @@ impl Store {
     /// Who the cached orders belong to.
     pub fn owner(&self) -> Result<Option<String>, StoreError> {
         self.with(|c| get_meta(c, "owner"))
-    }
-
-    /// Saves a clerk's action in the outbox, durably, before anything is
-    /// sent; returns its idempotency key. The action belongs to the cache's
-    /// owner (see [`Store::claim`]).
-    pub fn enqueue(&self, order_no: &str, action: &Action) -> Result<String, StoreError> {
-        let key = uuid::Uuid::new_v4().to_string();
-        let body = serde_json::to_string(action).map_err(json_err)?;
-        let now = Utc::now().to_rfc3339();
-        self.with(|c| {
-            let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
-            let owner = get_meta(&tx, "owner")?.unwrap_or_default();
-            tx.execute(
-                "INSERT INTO outbox(key, login, order_no, body, state, created_at, updated_at) VALUES (?1,?2,?3,?4,'queued',?5,?5)",
-                params![key, owner, order_no, body, now],
-            )?;
-            tx.commit()?;
-            Ok(())
-        })?;
-        Ok(key)
-    }
-
-    /// The next action to send: the oldest queued or interrupted one whose
-    /// order has no refused action before it (those wait for the clerk).
-    /// It is marked `sending` first, so a crash mid-request resends it with
-    /// the same key.
-    pub fn next_outbox(&self) -> Result<Option<OutboxItem>, StoreError> {
-        self.with(|c| {
-            loop {
-                let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
-                let row: Option<(i64, String, String, String, i64)> = tx
-                    .query_row(
-                        "SELECT o.id, o.key, o.order_no, o.body, o.attempts FROM outbox o
-                         WHERE o.state IN ('queued','sending')
-                           AND o.login = coalesce((SELECT value FROM meta WHERE key = 'owner'), '')
-                           AND NOT EXISTS (SELECT 1 FROM outbox r WHERE r.order_no = o.order_no
-                                           AND r.id < o.id AND r.state = 'rejected')
-                         ORDER BY o.id LIMIT 1",
-                        [],
-                        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
-                    )
-                    .optional()?;
-                let Some((id, key, order_no, body, attempts)) = row else {
-                    return Ok(None);
-                };
-                let action: Action = match serde_json::from_str(&body) {
-                    Ok(a) => a,
-                    Err(e) => {
-                        // A damaged entry can never be sent; refusing it
-                        // (shown on its order like any refusal) keeps it
-                        // from blocking every action queued after it.
-                        tracing::error!("outbox entry {id} unreadable: {e}");
-                        let why =
-                            crate::i18n::t(crate::i18n::Lang::default(), "outbox.unreadable");
-                        tx.execute(
-                            "UPDATE outbox SET state='rejected', error=?2, updated_at=?3 WHERE id=?1",
-                            params![id, why, Utc::now().to_rfc3339()],
-                        )?;
-                        tx.commit()?;
-                        continue;
-                    }
-                };
-                tx.execute(
-                    "UPDATE outbox SET state='sending', attempts=attempts+1, updated_at=?2 WHERE id=?1",
-                    params![id, Utc::now().to_rfc3339()],
-                )?;
-                tx.commit()?;
-                return Ok(Some(OutboxItem {
-                    id,
-                    key,
-                    order_no,
-                    action,
-                    attempts: attempts + 1,
-                }));
-            }
-        })
-    }
-
-    /// The server applied item `id`: store its answer with it, atomically.
-    pub fn outbox_applied(&self, id: i64, order: &Order) -> Result<(), StoreError> {
-        self.with(|c| {
-            let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
-            tx.execute(
-                "UPDATE outbox SET state='applied', error=NULL, updated_at=?2 WHERE id=?1",
-                params![id, Utc::now().to_rfc3339()],
-            )?;
-            upsert(&tx, order)?;
-            tx.commit()?;
-            Ok(())
-        })
-    }
-
-    /// The server refused item `id` for good; keep why, and the order as
-    /// the server has it now.
-    pub fn outbox_rejected(
-        &self,
-        id: i64,
-        why: &str,
-        current: Option<&Order>,
-    ) -> Result<(), StoreError> {
-        self.with(|c| {
-            let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
-            tx.execute(
-                "UPDATE outbox SET state='rejected', error=?2, updated_at=?3 WHERE id=?1",
-                params![id, why, Utc::now().to_rfc3339()],
-            )?;
-            if let Some(o) = current {
-                upsert(&tx, o)?;
-            }
-            tx.commit()?;
-            Ok(())
-        })
-    }
-
-    /// Puts item `id` back in the queue after a failed try (same key).
-    pub fn outbox_retry(&self, id: i64, why: &str) -> Result<(), StoreError> {
-        self.with(|c| {
-            c.execute(
-                "UPDATE outbox SET state='queued', error=?2, updated_at=?3 WHERE id=?1",
-                params![id, why, Utc::now().to_rfc3339()],
-            )?;
-            Ok(())
-        })
-    }
-
-    /// The clerk has read a refusal: close it, and drop the actions that
-    /// were queued after it on the same order (they assumed a state that
-    /// never came).
-    pub fn dismiss_rejection(&self, order_no: &str) -> Result<(), StoreError> {
-        self.with(|c| {
-            let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
-            let first: Option<i64> = tx
-                .query_row(
-                    "SELECT min(id) FROM outbox WHERE order_no = ?1 AND state = 'rejected'",
-                    [order_no],
-                    |r| r.get(0),
-                )
-                .optional()?
-                .flatten();
-            if let Some(id) = first {
-                let now = Utc::now().to_rfc3339();
-                tx.execute(
-                    "UPDATE outbox SET state='dismissed', updated_at=?3 WHERE order_no=?1 AND id=?2",
-                    params![order_no, id, now],
-                )?;
-                tx.execute(
-                    "UPDATE outbox SET state='discarded', updated_at=?3 WHERE order_no=?1 AND id>?2 AND state IN ('queued','sending')",
-                    params![order_no, id, now],
-                )?;
-            }
-            // Read, so an order that has left the user's view goes now.
-            let gone = tx.execute(
-                "DELETE FROM left_view WHERE order_no = ?1
-                   AND NOT EXISTS (SELECT 1 FROM outbox WHERE order_no = ?1 AND state = 'rejected')",
-                [order_no],
-            )?;
-            if gone > 0 {
-                tx.execute("DELETE FROM orders WHERE order_no = ?1", [order_no])?;
-            }
-            tx.commit()?;
-            Ok(())
-        })
-    }
-
-    /// Actions not yet answered by the server.
-    pub fn pending_count(&self) -> Result<i64, StoreError> {
-        self.with(|c| {
-            Ok(c.query_row(
-                "SELECT count(*) FROM outbox WHERE state IN ('queued','sending')
-                   AND login = coalesce((SELECT value FROM meta WHERE key = 'owner'), '')",
-                [],
-                |r| r.get(0),
-            )?)
-        })
-    }
-
-    /// Every outbox entry's state, oldest first (for tests and support).
-    pub fn outbox_states(&self) -> Result<Vec<(String, String, Option<String>)>, StoreError> {
-        self.with(|c| {
-            let mut st = c.prepare("SELECT order_no, state, error FROM outbox ORDER BY id")?;
-            let rows = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
-            Ok(rows.collect::<rusqlite::Result<_>>()?)
-        })
     }
 
     fn row_for(c: &Connection, order: Order) -> Result<OrderRow, StoreError> {

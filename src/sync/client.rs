@@ -4,14 +4,38 @@
 use std::time::Duration;
 
 use reqwest::{Method, StatusCode};
-use serde::Serialize;
 use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
 
 use crate::api::{
-    Action, ChangesPage, ErrorBody, ErrorDetail, LoginRequest, Order, OrderEvent, Outlet,
-    OutletList, Parameter, ParameterUpdate, SessionResponse, Staff, StaffWrite, etag,
+    Action, ChangesPage, ErrorBody, ErrorDetail, LoginRequest, Order, OrderEvent, OrderSummary,
+    Outlet, OutletList, Parameter, ParameterUpdate, SessionResponse, Staff, StaffWrite, etag,
 };
 use crate::i18n::Lang;
+
+/// `GET /api/v1/orders/{order_no}`: the whole order inside the user's
+/// view, only where it stands outside it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum OrderAnswer {
+    Full(Box<Order>),
+    Summary(OrderSummary),
+}
+
+impl OrderAnswer {
+    /// Where the order stands, whichever answer came.
+    pub fn summary(&self) -> OrderSummary {
+        match self {
+            OrderAnswer::Full(o) => OrderSummary {
+                order_no: o.order_no.clone(),
+                status: o.status,
+                current_outlet_code: o.current_outlet_code.clone(),
+                accepting_outlet_code: o.accepting_outlet_code.clone(),
+            },
+            OrderAnswer::Summary(s) => s.clone(),
+        }
+    }
+}
 
 /// Why a call failed.
 #[derive(Debug, Clone, thiserror::Error)]
@@ -70,6 +94,16 @@ impl ClientError {
             ClientError::Http { detail, .. } => Some(detail),
             _ => None,
         }
+    }
+
+    /// After a 412 (someone else saved first): the server's record as it
+    /// is now, so the user can redo the edit on it.
+    pub fn current<T: DeserializeOwned>(&self) -> Option<T> {
+        if self.status() != Some(412) {
+            return None;
+        }
+        let v = self.detail()?.current.clone()?;
+        serde_json::from_value(v).ok()
     }
 
     /// The server's `Retry-After`, if it sent one.
@@ -393,7 +427,7 @@ impl HubClient {
     }
 
     /// An order by number: full inside the user's view, else a summary.
-    pub async fn order(&self, order_no: &str) -> Result<serde_json::Value, ClientError> {
+    pub async fn order(&self, order_no: &str) -> Result<OrderAnswer, ClientError> {
         self.call::<(), _>(
             Method::GET,
             &format!("/api/v1/orders/{}", enc(order_no)),

@@ -1,9 +1,10 @@
-//! Talking to order-hub: the HTTP client of API.md (and, later, the pull
-//! loop and the outbox push).
+//! Talking to order-hub: the HTTP client of API.md (`client`) and the sync
+//! engine that pulls the change feed into the cache and pushes the outbox
+//! (`engine`).
 
 pub mod client;
 pub mod engine;
 pub mod waybill_client;
 
-pub use client::{ClientError, HubClient};
+pub use client::{ClientError, HubClient, OrderAnswer};
 pub use waybill_client::SheetFormat;

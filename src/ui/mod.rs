@@ -3,7 +3,9 @@
 
 pub mod alert;
 pub mod app;
+pub mod fetch;
 pub mod font;
+pub mod format;
 pub mod screen;
 pub mod sync_sub;
 pub mod theme;

@@ -155,6 +155,21 @@ pub fn embedded(demo: bool) -> (EmbeddedHub, tempfile::TempDir) {
     (hub, dir)
 }
 
+/// Places `body` as upstream's new order at the hub on `url`, from a
+/// test that is not itself async; the hub must take it (201).
+pub fn place_order(rt: &tokio::runtime::Runtime, url: &str, body: &Value) {
+    rt.block_on(async {
+        let r = reqwest::Client::new()
+            .post(format!("{url}/api/v1/inbound/orders"))
+            .bearer_auth(UPSTREAM)
+            .json(body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 201);
+    });
+}
+
 /// The error code of an error body.
 pub fn code(v: &Value) -> &str {
     v["error"]["code"].as_str().unwrap_or("")

@@ -67,6 +67,24 @@ impl<P: Program + 'static> Ui<P> {
     }
 
     /// Clicks the widget showing `text`.
+    /// Types `login` and `password` into the login form (not sent yet).
+    pub fn fill_login(&mut self, login: &str, password: &str) {
+        self.click("请输入登录名");
+        self.type_text(login);
+        self.click("请输入密码");
+        self.type_text(password);
+    }
+
+    /// Logs in with Enter and waits until `landmark` shows.
+    pub fn log_in(&mut self, login: &str, password: &str, landmark: &str) {
+        self.fill_login(login, password);
+        self.enter();
+        assert!(
+            self.wait_for(landmark, Duration::from_secs(20)),
+            "main window after login"
+        );
+    }
+
     pub fn click(&mut self, text: &str) {
         self.run(&format!("click {text:?}"));
     }
@@ -120,5 +138,22 @@ impl<P: Program + 'static> Ui<P> {
         enc.set_depth(png::BitDepth::Eight);
         let mut w = enc.write_header().expect("png header");
         w.write_image_data(&shot.rgba).expect("png data");
+    }
+}
+
+/// The client as `main` boots it with its files in `dir`, talking to the
+/// order-hub at `url`: the settings file there, if any, and the cache.
+pub fn boot(dir: &std::path::Path, url: &str) -> outlet_desk::ui::Boot {
+    use outlet_desk::config::{Paths, Settings};
+    let paths = Paths::resolve(Some(dir.to_path_buf())).expect("paths");
+    let (store, problem) = outlet_desk::store::Store::open(&paths.cache_db()).expect("cache");
+    assert!(problem.is_none(), "{problem:?}");
+    let (settings, _) = Settings::load(&paths.settings_file());
+    outlet_desk::ui::Boot {
+        paths,
+        settings,
+        server: outlet_desk::ui::ServerChoice::Remote(url.to_owned()),
+        store,
+        notices: Vec::new(),
     }
 }

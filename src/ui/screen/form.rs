@@ -1,10 +1,36 @@
-//! Turning rule violations and server errors into messages beside fields.
+//! What the record forms (网点管理, 员工管理) share: turning rule
+//! violations and server errors into messages beside fields, and the
+//! form's text field.
 
 use std::collections::HashMap;
 
 use crate::domain::RuleError;
 use crate::i18n::{self, Lang};
 use crate::sync::ClientError;
+use crate::ui::theme::AppTheme;
+use iced::widget::{TextInput, text_input};
+
+/// A form's text field `id`: its hint (`hint.<id>`) shows only while it
+/// can be edited, and Enter in it saves, like Ctrl+S.
+pub fn input<'a, M: Clone + 'a>(
+    lang: Lang,
+    id: &'static str,
+    value: &str,
+    on_input: Option<impl Fn(String) -> M + 'a>,
+    save: M,
+) -> TextInput<'a, M, AppTheme> {
+    let enabled = on_input.is_some();
+    let hint = if enabled {
+        i18n::t(lang, &format!("hint.{id}"))
+    } else {
+        String::new()
+    };
+    text_input(&hint, value)
+        .id(id)
+        .padding(5)
+        .on_input_maybe(on_input)
+        .on_submit_maybe(enabled.then_some(save))
+}
 
 /// Messages to show on a form: per field, and one for the whole form.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -86,10 +112,10 @@ pub enum Mode {
 }
 
 /// What a failed call means for the app: offline, or log in again.
-pub fn event_for(e: &ClientError) -> Option<super::Event> {
+pub fn lost(e: &ClientError) -> Option<super::Lost> {
     match e.status() {
-        None if e.is_unreachable() => Some(super::Event::Unreachable),
-        Some(401) => Some(super::Event::SessionExpired),
+        None if e.is_unreachable() => Some(super::Lost::Unreachable),
+        Some(401) => Some(super::Lost::SessionExpired),
         _ => None,
     }
 }

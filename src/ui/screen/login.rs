@@ -8,7 +8,8 @@ use iced::{Alignment, Length, Task};
 use crate::api::SessionResponse;
 use crate::i18n::{self, Lang};
 use crate::sync::{ClientError, HubClient};
-use crate::ui::widget::{self, Tone};
+use crate::ui::theme::Tone;
+use crate::ui::widget;
 
 /// A demo account shown on the login screen in embedded mode.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -200,34 +201,7 @@ impl State {
         );
         form = form.push(widget::muted(server).size(12));
         if !accounts.is_empty() {
-            let mut list = column![text(t("login.demo_accounts")).size(14)].spacing(2);
-            for a in accounts {
-                list = list.push(
-                    button(
-                        row![
-                            text(a.login.as_str()).size(14).width(90),
-                            text(a.name.as_str()).size(14).width(Length::Fill),
-                            widget::muted(i18n::t(lang, &format!("role.{}", a.role)))
-                                .size(13)
-                                .width(100),
-                        ]
-                        .spacing(8),
-                    )
-                    .padding([2, 6])
-                    .style(crate::ui::theme::button::text)
-                    .width(Length::Fill)
-                    .on_press(Message::UseAccount(a.login.clone(), a.password.clone())),
-                );
-            }
-            let pw = accounts.first().map(|a| a.password.as_str()).unwrap_or("");
-            list = list.push(
-                widget::muted(i18n::tf(lang, "login.demo_hint", &[("password", pw)])).size(12),
-            );
-            form = form.push(
-                container(list)
-                    .padding(10)
-                    .style(crate::ui::theme::container::bordered_box),
-            );
+            form = form.push(demo_accounts(lang, accounts));
         }
         center(
             container(form)
@@ -236,4 +210,35 @@ impl State {
         )
         .into()
     }
+}
+
+/// The embedded demo's accounts; a click fills the form.
+fn demo_accounts(lang: Lang, accounts: &[DemoAccount]) -> Element<'_, Message> {
+    let t = |k: &str| i18n::t(lang, k);
+    let mut list = column![text(t("login.demo_accounts")).size(14)].spacing(2);
+    for a in accounts {
+        list = list.push(
+            button(
+                row![
+                    text(a.login.as_str()).size(14).width(90),
+                    text(a.name.as_str()).size(14).width(Length::Fill),
+                    widget::muted(i18n::t(lang, &format!("role.{}", a.role)))
+                        .size(13)
+                        .width(100),
+                ]
+                .spacing(8),
+            )
+            .padding([2, 6])
+            .style(crate::ui::theme::button::text)
+            .width(Length::Fill)
+            .on_press(Message::UseAccount(a.login.clone(), a.password.clone())),
+        );
+    }
+    let pw = accounts.first().map(|a| a.password.as_str()).unwrap_or("");
+    list =
+        list.push(widget::muted(i18n::tf(lang, "login.demo_hint", &[("password", pw)])).size(12));
+    container(list)
+        .padding(10)
+        .style(crate::ui::theme::container::bordered_box)
+        .into()
 }

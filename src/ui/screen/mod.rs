@@ -1,4 +1,5 @@
-//! One module per screen; each owns its State, Message, update and view.
+//! One module per screen; each owns its State, Message, update and view,
+//! and an `Event`: the only way it speaks to the app above it.
 
 pub mod form;
 pub mod login;
@@ -49,25 +50,12 @@ impl Ctx<'_> {
     }
 }
 
-/// What a screen tells the app after an update.
-#[derive(Debug, Clone)]
-pub enum Event {
-    /// The server confirmed a new or changed outlet.
-    OutletSaved(crate::domain::Outlet),
-    /// The server deleted an outlet.
-    OutletDeleted(String),
-    /// The user asked to reload the network from the server.
-    RefreshNetwork,
+/// What a failed server call means beyond the screen that made it; part
+/// of the `Event` of every screen that calls the server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lost {
     /// The server could not be reached.
     Unreachable,
     /// The session is no longer valid: log in again.
     SessionExpired,
-    /// The user changed a local setting.
-    SettingsChanged(crate::config::Settings),
-    /// An administrator changed a server parameter.
-    ParameterSaved(crate::api::Parameter),
-    /// An action was saved in the outbox: send it now.
-    ActionQueued,
-    /// The user asked for a sync now.
-    SyncNow,
 }

@@ -10,14 +10,15 @@ use iced::widget::{
 use iced::{Alignment, Length, Task};
 use serde_json::Value;
 
-use super::{Ctx, Event};
+use super::Ctx;
 use crate::api::Parameter;
 use crate::config::Settings;
 use crate::domain::params::{ParamType, Reason};
 use crate::i18n::{self, Lang};
 use crate::sync::ClientError;
+use crate::ui::theme::Tone;
 use crate::ui::theme::{self, Style};
-use crate::ui::widget::{self, Choice, Tone};
+use crate::ui::widget::{self, Choice};
 
 /// What the left column shows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -75,6 +76,15 @@ pub enum Message {
     Saved(Result<Parameter, ClientError>),
 }
 
+/// What 系统管理 tells the app.
+#[derive(Debug, Clone)]
+pub enum Event {
+    /// The user changed a local setting.
+    SettingsChanged(Settings),
+    /// An administrator changed a server parameter.
+    ParameterSaved(crate::api::Parameter),
+}
+
 /// The 系统管理 screen.
 #[derive(Debug, Clone)]
 pub struct State {
@@ -129,8 +139,8 @@ impl State {
 
     /// The message a shortcut key means here: Ctrl+S saves and Esc
     /// cancels the parameter being edited, Ctrl+E starts editing it.
-    pub fn shortcut(&self, key: super::outlets::Shortcut) -> Option<Message> {
-        use super::outlets::Shortcut as S;
+    pub fn shortcut(&self, key: crate::ui::widget::shortcuts::Shortcut) -> Option<Message> {
+        use crate::ui::widget::shortcuts::Shortcut as S;
         match (key, self.editing) {
             (S::Save, true) => Some(Message::Save),
             (S::Escape, true) => Some(Message::Cancel),
@@ -157,7 +167,6 @@ impl State {
         params: &[Parameter],
     ) -> (Task<Message>, Option<Event>) {
         let lang = ctx.lang;
-        let set = |s: Settings| (Task::none(), Some(Event::SettingsChanged(s)));
         match message {
             Message::Category(c) => {
                 self.category = c;
@@ -171,15 +180,94 @@ impl State {
                     _ => None,
                 };
             }
+            m @ (Message::Style(_)
+            | Message::LargeText(_)
+            | Message::Language(_)
+            | Message::Sound(_)
+            | Message::ServerUrl(_)
+            | Message::SaveServer) => return self.update_local(m, lang, settings),
+            Message::Select(k) => {
+                if !self.editing {
+                    self.selected = Some(k);
+                    self.notice = None;
+                }
+            }
+            Message::Modify => {
+                if let Some(p) = self.current(params)
+                    && ctx.can_write()
+                {
+                    let p = p.clone();
+                    self.load_editor(&p, &p.value);
+                    self.editing = true;
+                    self.notice = None;
+                    return (iced::widget::operation::focus("param-value"), None);
+                }
+            }
+            Message::Value(v) => self.value = v,
+            m @ (Message::ReasonLabel(..)
+            | Message::ReasonRetired(..)
+            | Message::ReasonNote(..)
+            | Message::NewCode(_)
+            | Message::NewLabel(_)
+            | Message::AddReason) => self.edit_reasons(m),
+            Message::Restore => {
+                if let Some(p) = self.current(params) {
+                    let p = p.clone();
+                    self.load_editor(&p, &p.default);
+                }
+            }
+            Message::Cancel => {
+                self.editing = false;
+                self.notice = None;
+            }
+            Message::Save => return (self.save(ctx, params), None),
+            Message::Saved(Ok(p)) => {
+                self.busy = false;
+                self.editing = false;
+                self.notice = Some((
+                    i18n::tf(lang, "params.saved", &[("what", &p.description)]),
+                    Tone::Success,
+                ));
+                return (Task::none(), Some(Event::ParameterSaved(p)));
+            }
+            Message::Saved(Err(e)) => {
+                // The old value stays; the editor keeps what was typed.
+                self.busy = false;
+                let why = e
+                    .detail()
+                    .map_or_else(|| e.user_message(lang), |d| d.message.clone());
+                self.notice = Some((
+                    i18n::tf(lang, "params.refused", &[("why", &why)]),
+                    Tone::Danger,
+                ));
+                return (iced::widget::operation::focus("param-value"), None);
+            }
+        }
+        (Task::none(), None)
+    }
+
+    /// This PC's settings: style, text size, language, sound, server.
+    fn update_local(
+        &mut self,
+        message: Message,
+        lang: i18n::Lang,
+        settings: &Settings,
+    ) -> (Task<Message>, Option<Event>) {
+        let set = |s: Settings| (Task::none(), Some(Event::SettingsChanged(s)));
+        match message {
             Message::Style(s) => {
                 return set(Settings {
-                    theme: s.key().into(),
+                    theme: s,
                     ..settings.clone()
                 });
             }
             Message::LargeText(b) => {
                 return set(Settings {
-                    font_size: if b { "large" } else { "normal" }.into(),
+                    font_size: if b {
+                        crate::config::FontSize::Large
+                    } else {
+                        crate::config::FontSize::Normal
+                    },
                     ..settings.clone()
                 });
             }
@@ -210,24 +298,14 @@ impl State {
                     ..settings.clone()
                 });
             }
-            Message::Select(k) => {
-                if !self.editing {
-                    self.selected = Some(k);
-                    self.notice = None;
-                }
-            }
-            Message::Modify => {
-                if let Some(p) = self.current(params)
-                    && ctx.can_write()
-                {
-                    let p = p.clone();
-                    self.load_editor(&p, &p.value);
-                    self.editing = true;
-                    self.notice = None;
-                    return (iced::widget::operation::focus("param-value"), None);
-                }
-            }
-            Message::Value(v) => self.value = v,
+            _ => {}
+        }
+        (Task::none(), None)
+    }
+
+    /// Typing in the reason-list editor.
+    fn edit_reasons(&mut self, message: Message) {
+        match message {
             Message::ReasonLabel(i, v) => {
                 if let Some(r) = self.reasons.get_mut(i) {
                     r.label = v;
@@ -245,85 +323,50 @@ impl State {
             }
             Message::NewCode(v) => self.new_code = v,
             Message::NewLabel(v) => self.new_label = v,
-            Message::AddReason => {
-                if !self.new_code.trim().is_empty() {
-                    self.reasons.push(Reason {
-                        code: self.new_code.trim().to_owned(),
-                        label: self.new_label.trim().to_owned(),
-                        retired: false,
-                        note_required: false,
-                    });
-                    self.new_code.clear();
-                    self.new_label.clear();
-                }
+            Message::AddReason if !self.new_code.trim().is_empty() => {
+                self.reasons.push(Reason {
+                    code: self.new_code.trim().to_owned(),
+                    label: self.new_label.trim().to_owned(),
+                    retired: false,
+                    note_required: false,
+                });
+                self.new_code.clear();
+                self.new_label.clear();
             }
-            Message::Restore => {
-                if let Some(p) = self.current(params) {
-                    let p = p.clone();
-                    self.load_editor(&p, &p.default);
-                }
-            }
-            Message::Cancel => {
-                self.editing = false;
-                self.notice = None;
-            }
-            Message::Save => {
-                let Some(p) = self.current(params).cloned() else {
-                    return (Task::none(), None);
-                };
-                let value = match p.ty {
-                    ParamType::Reasons => {
-                        serde_json::to_value(&self.reasons).unwrap_or(Value::Null)
-                    }
-                    t if t.is_integer() => match self.value.trim().parse::<i64>() {
-                        Ok(n) => Value::from(n),
-                        Err(_) => {
-                            let why = i18n::rule(lang, "not_integer");
-                            self.notice = Some((
-                                i18n::tf(lang, "params.refused", &[("why", &why)]),
-                                Tone::Danger,
-                            ));
-                            // The banner shifts the layout; keep the
-                            // cursor where the user was typing.
-                            return (iced::widget::operation::focus("param-value"), None);
-                        }
-                    },
-                    _ => Value::String(self.value.trim().to_owned()),
-                };
-                self.busy = true;
-                let client = ctx.client.clone();
-                let key = p.key.clone();
-                return (
-                    Task::perform(
-                        async move { client.set_parameter(&key, value).await },
-                        Message::Saved,
-                    ),
-                    None,
-                );
-            }
-            Message::Saved(Ok(p)) => {
-                self.busy = false;
-                self.editing = false;
-                self.notice = Some((
-                    i18n::tf(lang, "params.saved", &[("what", &p.description)]),
-                    Tone::Success,
-                ));
-                return (Task::none(), Some(Event::ParameterSaved(p)));
-            }
-            Message::Saved(Err(e)) => {
-                // The old value stays; the editor keeps what was typed.
-                self.busy = false;
-                let why = e
-                    .detail()
-                    .map_or_else(|| e.user_message(lang), |d| d.message.clone());
-                self.notice = Some((
-                    i18n::tf(lang, "params.refused", &[("why", &why)]),
-                    Tone::Danger,
-                ));
-                return (iced::widget::operation::focus("param-value"), None);
-            }
+            _ => {}
         }
-        (Task::none(), None)
+    }
+
+    /// 保存 in the parameter editor: checked here, then sent.
+    fn save(&mut self, ctx: &Ctx<'_>, params: &[Parameter]) -> Task<Message> {
+        let lang = ctx.lang;
+        let Some(p) = self.current(params).cloned() else {
+            return Task::none();
+        };
+        let value = match p.ty {
+            ParamType::Reasons => serde_json::to_value(&self.reasons).unwrap_or(Value::Null),
+            t if t.is_integer() => match self.value.trim().parse::<i64>() {
+                Ok(n) => Value::from(n),
+                Err(_) => {
+                    let why = i18n::rule(lang, "not_integer");
+                    self.notice = Some((
+                        i18n::tf(lang, "params.refused", &[("why", &why)]),
+                        Tone::Danger,
+                    ));
+                    // The banner shifts the layout; keep the
+                    // cursor where the user was typing.
+                    return iced::widget::operation::focus("param-value");
+                }
+            },
+            _ => Value::String(self.value.trim().to_owned()),
+        };
+        self.busy = true;
+        let client = ctx.client.clone();
+        let key = p.key.clone();
+        Task::perform(
+            async move { client.set_parameter(&key, value).await },
+            Message::Saved,
+        )
     }
 
     fn current<'p>(&self, params: &'p [Parameter]) -> Option<&'p Parameter> {
@@ -384,7 +427,7 @@ impl State {
 
     fn display_view<'a>(&'a self, ctx: &Ctx<'a>, settings: &'a Settings) -> Element<'a, Message> {
         let t = |k: &str| ctx.t(k);
-        let current = Style::parse(&settings.theme);
+        let current = settings.theme;
         let mut styles = column![
             text(t("system.display"))
                 .size(18)
@@ -435,7 +478,7 @@ impl State {
             );
         }
         styles = styles.push(
-            checkbox(settings.font_size == "large")
+            checkbox(settings.font_size == crate::config::FontSize::Large)
                 .label(t("system.large_text"))
                 .on_toggle(Message::LargeText),
         );
@@ -524,7 +567,6 @@ impl State {
         cat: &'static str,
         params: &'a [Parameter],
     ) -> Element<'a, Message> {
-        let lang = ctx.lang;
         let t = |k: &str| ctx.t(k);
         let can = ctx.can_write() && !self.busy;
         let in_cat: Vec<&Parameter> = params.iter().filter(|p| p.category == cat).collect();
@@ -558,25 +600,7 @@ impl State {
         }
         for p in &in_cat {
             let selected = self.selected.as_deref() == Some(p.key.as_str());
-            let shown = match p.ty {
-                ParamType::Reasons => {
-                    let r: Vec<Reason> =
-                        serde_json::from_value(p.value.clone()).unwrap_or_default();
-                    r.iter()
-                        .filter(|x| !x.retired)
-                        .map(|x| x.label.clone())
-                        .collect::<Vec<_>>()
-                        .join(&t("list.separator"))
-                }
-                ty => {
-                    let u = t(&format!("unit.{}", unit(ty)));
-                    if u == "—" {
-                        value_text(&p.value)
-                    } else {
-                        format!("{} {u}", value_text(&p.value))
-                    }
-                }
-            };
+            let shown = shown_value(ctx, p);
             list = list.push(
                 button(
                     row![
@@ -609,7 +633,24 @@ impl State {
                 .style(crate::ui::theme::container::bordered_box)
         ]
         .spacing(12);
-        let details: Element<'a, Message> = match self.current(params) {
+        let details = self.param_details(ctx, params);
+        column![
+            top,
+            container(scrollable(details).spacing(4))
+                .width(Length::Fill)
+                .height(Length::FillPortion(2))
+                .padding(8)
+                .style(crate::ui::theme::container::bordered_box)
+        ]
+        .spacing(10)
+        .height(Length::Fill)
+        .into()
+    }
+
+    /// The selected parameter's facts, and its editor while editing.
+    fn param_details<'a>(&'a self, ctx: &Ctx<'a>, params: &'a [Parameter]) -> Element<'a, Message> {
+        let t = |k: &str| ctx.t(k);
+        match self.current(params) {
             None => widget::muted(t("params.pick_hint")).into(),
             Some(p) => {
                 let range = match (p.min, p.max) {
@@ -618,7 +659,7 @@ impl State {
                     _ => "—".into(),
                 };
                 let who = match (&p.updated_by, p.updated_at) {
-                    (Some(w), Some(at)) => format!("{w} · {}", super::orders::short_time(at)),
+                    (Some(w), Some(at)) => format!("{w} · {}", crate::ui::format::short_time(at)),
                     _ => t("params.never_changed"),
                 };
                 let kv = |k: &str, v: String| {
@@ -636,21 +677,9 @@ impl State {
                 if self.editing {
                     col = col.push(self.editor(ctx, p));
                 }
-                let _ = lang;
                 col.into()
             }
-        };
-        column![
-            top,
-            container(scrollable(details).spacing(4))
-                .width(Length::Fill)
-                .height(Length::FillPortion(2))
-                .padding(8)
-                .style(crate::ui::theme::container::bordered_box)
-        ]
-        .spacing(10)
-        .height(Length::Fill)
-        .into()
+        }
     }
 
     fn editor<'a>(&'a self, ctx: &Ctx<'a>, p: &'a Parameter) -> Element<'a, Message> {
@@ -728,5 +757,29 @@ fn unit(ty: ParamType) -> &'static str {
         ParamType::Url => "url",
         ParamType::Choice => "choice",
         ParamType::Reasons => "reasons",
+    }
+}
+
+/// A parameter's value as the list shows it: live reasons by label, a
+/// number with its unit.
+fn shown_value(ctx: &Ctx<'_>, p: &Parameter) -> String {
+    let t = |k: &str| ctx.t(k);
+    match p.ty {
+        ParamType::Reasons => {
+            let r: Vec<Reason> = serde_json::from_value(p.value.clone()).unwrap_or_default();
+            r.iter()
+                .filter(|x| !x.retired)
+                .map(|x| x.label.clone())
+                .collect::<Vec<_>>()
+                .join(&t("list.separator"))
+        }
+        ty => {
+            let u = t(&format!("unit.{}", unit(ty)));
+            if u == "—" {
+                value_text(&p.value)
+            } else {
+                format!("{} {u}", value_text(&p.value))
+            }
+        }
     }
 }

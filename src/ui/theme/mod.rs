@@ -1,5 +1,6 @@
-//! Display styles. SPEC 4's style switcher builds on this; the row colours
-//! for orders come from here, never from a view.
+//! The client's theme: the four display styles (系统显示风格), their
+//! palettes, and the colours views ask for by meaning (`Tone`, overdue
+//! rows, the chrome) rather than by value.
 
 use iced::theme::Palette;
 use iced::theme::palette::Extended;
@@ -8,47 +9,7 @@ use iced::{Color, Theme as IcedTheme};
 mod catalogs;
 pub use catalogs::{button, container};
 
-/// A display style the user can pick (系统显示风格).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Style {
-    /// 经典蓝: office blue, the default.
-    #[default]
-    ClassicBlue,
-    /// 浅色.
-    Light,
-    /// 深色.
-    Dark,
-    /// 高对比度.
-    HighContrast,
-}
-
-impl Style {
-    /// Every style, in menu order.
-    pub const ALL: [Style; 4] = [
-        Style::ClassicBlue,
-        Style::Light,
-        Style::Dark,
-        Style::HighContrast,
-    ];
-
-    /// The settings-file name.
-    pub fn key(self) -> &'static str {
-        match self {
-            Style::ClassicBlue => "classic_blue",
-            Style::Light => "light",
-            Style::Dark => "dark",
-            Style::HighContrast => "high_contrast",
-        }
-    }
-
-    /// Parses a settings value, falling back to the default.
-    pub fn parse(s: &str) -> Style {
-        Style::ALL
-            .into_iter()
-            .find(|x| x.key() == s)
-            .unwrap_or_default()
-    }
-}
+pub use crate::config::Style;
 
 const fn rgb(r: u8, g: u8, b: u8) -> Color {
     Color::from_rgb8(r, g, b)
@@ -92,6 +53,15 @@ pub fn palette(style: Style) -> Palette {
             danger: rgb(0xFF, 0x3B, 0x3B),
         },
     }
+}
+
+/// What a banner or a status line means; its colour comes from the theme.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tone {
+    Info,
+    Success,
+    Warning,
+    Danger,
 }
 
 /// The client's theme: a display style, carried through every widget by
@@ -199,8 +169,7 @@ pub fn muted(theme: &AppTheme) -> Color {
 }
 
 /// Text colour for a banner tone used inline (countdowns, sync states).
-pub fn tone_text(theme: &AppTheme, tone: crate::ui::widget::Tone) -> Color {
-    use crate::ui::widget::Tone;
+pub fn tone_text(theme: &AppTheme, tone: Tone) -> Color {
     let p = theme.extended_palette();
     match tone {
         Tone::Info => p.primary.strong.color,

@@ -8,7 +8,7 @@ use crate::ui::theme::AppTheme as Theme;
 use iced::widget::{button, center, column, container, mouse_area, opaque, row, stack, text};
 use iced::{Color, Length};
 
-use crate::ui::theme;
+use crate::ui::theme::{self, Tone};
 
 /// A form field: label above, input, and the rule message below in red.
 pub fn field<'a, M: 'a>(
@@ -39,15 +39,6 @@ pub fn muted<'a>(s: impl text::IntoFragment<'a>) -> text::Text<'a, Theme> {
     text(s).style(|t: &Theme| text::Style {
         color: Some(theme::muted(t)),
     })
-}
-
-/// What kind of banner to draw.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Tone {
-    Info,
-    Success,
-    Warning,
-    Danger,
 }
 
 /// A coloured banner line.

@@ -8,6 +8,39 @@ use iced::advanced::{Clipboard, Shell, overlay, renderer};
 use iced::keyboard::{self, Key, Modifiers};
 use iced::{Element, Event, Length, Rectangle, Size, Vector, mouse};
 
+/// A keyboard shortcut of the base-data screens (网点管理, 员工管理,
+/// 系统管理); 阿里订单受理 maps its own keys.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Shortcut {
+    New,
+    Edit,
+    Save,
+    Escape,
+    Delete,
+    Refresh,
+    Yes,
+    No,
+}
+
+impl Shortcut {
+    /// The shortcut a key press means, if any: Ctrl+N/E/S, Y/N in a
+    /// confirmation, Esc, Delete, F5.
+    pub fn from_key(key: &Key, mods: Modifiers) -> Option<Shortcut> {
+        use iced::keyboard::key::Named;
+        match (key.as_ref(), mods.command()) {
+            (Key::Character("n"), true) => Some(Shortcut::New),
+            (Key::Character("e"), true) => Some(Shortcut::Edit),
+            (Key::Character("s"), true) => Some(Shortcut::Save),
+            (Key::Character("y"), false) => Some(Shortcut::Yes),
+            (Key::Character("n"), false) => Some(Shortcut::No),
+            (Key::Named(Named::Escape), _) => Some(Shortcut::Escape),
+            (Key::Named(Named::Delete), _) => Some(Shortcut::Delete),
+            (Key::Named(Named::F5), _) => Some(Shortcut::Refresh),
+            _ => None,
+        }
+    }
+}
+
 /// Wraps `content`; `map` turns an unhandled key press into a message.
 pub fn shortcuts<'a, M: 'a, Theme: 'a, R: renderer::Renderer + 'a>(
     content: impl Into<Element<'a, M, Theme, R>>,
@@ -156,5 +189,29 @@ impl<M, Theme, R: renderer::Renderer> Widget<M, Theme, R> for Shortcuts<'_, M, T
             viewport,
             translation,
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Key, Modifiers, Shortcut};
+    use iced::keyboard::key::Named;
+
+    #[test]
+    fn keys_become_the_base_data_shortcuts() {
+        let n = Key::Character("n".into());
+        assert_eq!(Shortcut::from_key(&n, Modifiers::CTRL), Some(Shortcut::New));
+        assert_eq!(
+            Shortcut::from_key(&n, Modifiers::empty()),
+            Some(Shortcut::No)
+        );
+        assert_eq!(
+            Shortcut::from_key(&Key::Named(Named::F5), Modifiers::empty()),
+            Some(Shortcut::Refresh)
+        );
+        assert_eq!(
+            Shortcut::from_key(&Key::Character("q".into()), Modifiers::CTRL),
+            None
+        );
     }
 }

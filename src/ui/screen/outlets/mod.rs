@@ -1,120 +1,24 @@
 //! 网点管理: the network as a tree with search, the detail form below;
 //! 新增 / 编辑 / 保存 / 删除 as in the manual.
 
+mod form;
+
 use std::collections::HashSet;
 
 use crate::ui::Element;
-use iced::widget::{
-    button, checkbox, column, combo_box, pick_list, row, scrollable, space, text, text_input,
-};
+use iced::widget::{button, column, combo_box, row, scrollable, space, text, text_input};
 use iced::{Length, Task};
 
-use super::form::{FormErrors, Mode, event_for};
-use super::{Ctx, Event};
+use super::form::{FormErrors, Mode, lost};
+use super::{Ctx, Lost};
 use crate::domain::{Outlet, OutletKind, RuleError};
 use crate::i18n;
 use crate::sync::ClientError;
-use crate::ui::widget::{self, Choice, Tone, tree};
-
-/// The form's fields as typed (numbers stay text until saved).
-#[derive(Debug, Clone, PartialEq)]
-struct Draft {
-    code: String,
-    name: String,
-    kind: OutletKind,
-    parent_code: Option<String>,
-    province: String,
-    city: String,
-    district: String,
-    address: String,
-    phone: String,
-    urban: bool,
-    latitude: String,
-    longitude: String,
-    accepts_ali_orders: bool,
-    active: bool,
-}
-
-impl Draft {
-    fn from_outlet(o: &Outlet) -> Draft {
-        let num = |v: Option<f64>| v.map(|x| x.to_string()).unwrap_or_default();
-        Draft {
-            code: o.code.clone(),
-            name: o.name.clone(),
-            kind: o.kind,
-            parent_code: o.parent_code.clone(),
-            province: o.province.clone(),
-            city: o.city.clone(),
-            district: o.district.clone(),
-            address: o.address.clone(),
-            phone: o.phone.clone(),
-            urban: o.urban,
-            latitude: num(o.latitude),
-            longitude: num(o.longitude),
-            accepts_ali_orders: o.accepts_ali_orders,
-            active: o.active,
-        }
-    }
-
-    /// The outlet to send, or which number fields do not parse.
-    fn to_outlet(&self, version: i64) -> Result<Outlet, Vec<&'static str>> {
-        let mut bad = Vec::new();
-        let mut num = |field: &'static str, s: &str| -> Option<f64> {
-            let s = s.trim();
-            if s.is_empty() {
-                return None;
-            }
-            match s.parse::<f64>() {
-                Ok(v) if v.is_finite() => Some(v),
-                _ => {
-                    bad.push(field);
-                    None
-                }
-            }
-        };
-        let latitude = num("latitude", &self.latitude);
-        let longitude = num("longitude", &self.longitude);
-        if !bad.is_empty() {
-            return Err(bad);
-        }
-        Ok(Outlet {
-            code: self.code.trim().to_owned(),
-            name: self.name.trim().to_owned(),
-            kind: self.kind,
-            parent_code: self.parent_code.clone().filter(|p| !p.is_empty()),
-            province: self.province.trim().to_owned(),
-            city: self.city.trim().to_owned(),
-            district: self.district.trim().to_owned(),
-            address: self.address.trim().to_owned(),
-            phone: self.phone.trim().to_owned(),
-            urban: self.urban,
-            latitude,
-            longitude,
-            accepts_ali_orders: self.accepts_ali_orders,
-            active: self.active,
-            version,
-        })
-    }
-}
-
-/// One editable field of the form.
-#[derive(Debug, Clone)]
-pub enum FieldMsg {
-    Code(String),
-    Name(String),
-    Kind(Choice<OutletKind>),
-    Parent(Choice<String>),
-    Province(String),
-    City(String),
-    District(String),
-    Address(String),
-    Phone(String),
-    Urban(bool),
-    Latitude(String),
-    Longitude(String),
-    AcceptsAli(bool),
-    Active(bool),
-}
+use crate::ui::theme::Tone;
+use crate::ui::widget::shortcuts::Shortcut;
+use crate::ui::widget::{self, Choice, tree};
+use form::Draft;
+pub use form::FieldMsg;
 
 /// 网点管理 messages.
 #[derive(Debug, Clone)]
@@ -159,17 +63,17 @@ pub enum Message {
     RedoOnServer,
 }
 
-/// A keyboard shortcut the app forwards.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Shortcut {
-    New,
-    Edit,
-    Save,
-    Escape,
-    Delete,
-    Refresh,
-    Yes,
-    No,
+/// What 网点管理 tells the app.
+#[derive(Debug, Clone)]
+pub enum Event {
+    /// The server confirmed a new or changed outlet.
+    Saved(Box<crate::domain::Outlet>),
+    /// The server deleted an outlet.
+    Deleted(String),
+    /// The user asked to reload the network from the server.
+    RefreshNetwork,
+    /// A call failed for want of the server or the session.
+    Lost(Lost),
 }
 
 /// The 网点管理 screen.
@@ -304,21 +208,7 @@ impl State {
                     self.in_use = None;
                 }
             }
-            Message::New if ctx.can_write() => {
-                let parent = self
-                    .selected
-                    .clone()
-                    .or_else(|| ctx.tree.hq().map(|h| h.code.clone()));
-                let mut o = Outlet::blank(OutletKind::Office, parent.as_deref());
-                if let Some(p) = parent.as_deref().and_then(|p| ctx.tree.get(p)) {
-                    o.province = p.province.clone();
-                    o.city = p.city.clone();
-                }
-                self.draft = Some(Draft::from_outlet(&o));
-                self.mode = Mode::New;
-                self.clear_messages();
-                return (iced::widget::operation::focus("outlet-code"), None);
-            }
+            Message::New if ctx.can_write() => return (self.new_draft(ctx), None),
             Message::Edit if ctx.can_write() => {
                 if let Some(o) = self.selected.as_deref().and_then(|c| ctx.tree.get(c)) {
                     self.draft = Some(Draft::from_outlet(o));
@@ -355,29 +245,7 @@ impl State {
                     );
                 }
             }
-            Message::Deleted(code, result) => {
-                self.busy = false;
-                match result {
-                    Ok(()) => {
-                        let name = ctx
-                            .tree
-                            .get(&code)
-                            .map(|o| o.name.clone())
-                            .unwrap_or(code.clone());
-                        self.selected = ctx.tree.get(&code).and_then(|o| o.parent_code.clone());
-                        self.notice = Some((
-                            i18n::tf(lang, "outlets.deleted", &[("name", &name)]),
-                            Tone::Success,
-                        ));
-                        return (Task::none(), Some(Event::OutletDeleted(code)));
-                    }
-                    Err(e) if e.code() == Some("outlet_in_use") => {
-                        let msg = e.detail().map(|d| d.message.clone()).unwrap_or_default();
-                        self.in_use = Some((code, msg));
-                    }
-                    Err(e) => return (Task::none(), self.failed(lang, &e)),
-                }
-            }
+            Message::Deleted(code, result) => return self.deleted(code, result, ctx),
             Message::Deactivate(code) if ctx.can_write() => {
                 if let Some(o) = ctx.tree.get(&code) {
                     let mut o = o.clone();
@@ -402,7 +270,7 @@ impl State {
                     self.draft = None;
                     self.errors = FormErrors::default();
                     self.notice = None;
-                    return (Task::none(), Some(Event::OutletSaved(server)));
+                    return (Task::none(), Some(Event::Saved(Box::new(server))));
                 }
             }
             Message::RedoOnServer => {
@@ -412,7 +280,7 @@ impl State {
                     };
                     self.errors = FormErrors::default();
                     self.notice = Some((i18n::t(lang, "outlets.redo_hint"), Tone::Info));
-                    return (Task::none(), Some(Event::OutletSaved(server)));
+                    return (Task::none(), Some(Event::Saved(Box::new(server))));
                 }
             }
             Message::New | Message::Edit | Message::Delete | Message::Deactivate(_) => {}
@@ -420,31 +288,61 @@ impl State {
         (Task::none(), None)
     }
 
+    /// 新增: a blank office under the selected outlet (else HQ), in its
+    /// province and city.
+    fn new_draft(&mut self, ctx: &Ctx<'_>) -> Task<Message> {
+        let parent = self
+            .selected
+            .clone()
+            .or_else(|| ctx.tree.hq().map(|h| h.code.clone()));
+        let mut o = Outlet::blank(OutletKind::Office, parent.as_deref());
+        if let Some(p) = parent.as_deref().and_then(|p| ctx.tree.get(p)) {
+            o.province = p.province.clone();
+            o.city = p.city.clone();
+        }
+        self.draft = Some(Draft::from_outlet(&o));
+        self.mode = Mode::New;
+        self.clear_messages();
+        iced::widget::operation::focus("outlet-code")
+    }
+
+    /// The server's answer to 删除: gone, or still in use (with what).
+    fn deleted(
+        &mut self,
+        code: String,
+        result: Result<(), ClientError>,
+        ctx: &Ctx<'_>,
+    ) -> (Task<Message>, Option<Event>) {
+        let lang = ctx.lang;
+        self.busy = false;
+        match result {
+            Ok(()) => {
+                let name = ctx
+                    .tree
+                    .get(&code)
+                    .map(|o| o.name.clone())
+                    .unwrap_or(code.clone());
+                self.selected = ctx.tree.get(&code).and_then(|o| o.parent_code.clone());
+                self.notice = Some((
+                    i18n::tf(lang, "outlets.deleted", &[("name", &name)]),
+                    Tone::Success,
+                ));
+                (Task::none(), Some(Event::Deleted(code)))
+            }
+            Err(e) if e.code() == Some("outlet_in_use") => {
+                let msg = e.detail().map(|d| d.message.clone()).unwrap_or_default();
+                self.in_use = Some((code, msg));
+                (Task::none(), None)
+            }
+            Err(e) => (Task::none(), self.failed(lang, &e)),
+        }
+    }
+
     fn clear_messages(&mut self) {
         self.errors = FormErrors::default();
         self.notice = None;
         self.in_use = None;
         self.conflict = None;
-    }
-
-    fn edit_field(&mut self, f: FieldMsg) {
-        let Some(d) = self.draft.as_mut() else { return };
-        match f {
-            FieldMsg::Code(v) => d.code = v,
-            FieldMsg::Name(v) => d.name = v,
-            FieldMsg::Kind(v) => d.kind = v.value,
-            FieldMsg::Parent(v) => d.parent_code = Some(v.value),
-            FieldMsg::Province(v) => d.province = v,
-            FieldMsg::City(v) => d.city = v,
-            FieldMsg::District(v) => d.district = v,
-            FieldMsg::Address(v) => d.address = v,
-            FieldMsg::Phone(v) => d.phone = v,
-            FieldMsg::Urban(v) => d.urban = v,
-            FieldMsg::Latitude(v) => d.latitude = v,
-            FieldMsg::Longitude(v) => d.longitude = v,
-            FieldMsg::AcceptsAli(v) => d.accepts_ali_orders = v,
-            FieldMsg::Active(v) => d.active = v,
-        }
     }
 
     fn save(&mut self, ctx: &Ctx<'_>) -> Task<Message> {
@@ -514,20 +412,16 @@ impl State {
                     i18n::tf(lang, "outlets.saved", &[("name", &o.name)]),
                     Tone::Success,
                 ));
-                (Task::none(), Some(Event::OutletSaved(o)))
+                (Task::none(), Some(Event::Saved(Box::new(o))))
             }
             Err(e) if e.status() == Some(412) => {
-                let server = e
-                    .detail()
-                    .and_then(|d| d.current.clone())
-                    .and_then(|v| serde_json::from_value::<Outlet>(v).ok());
-                self.conflict = server;
+                self.conflict = e.current::<Outlet>();
                 self.errors = FormErrors::from_client(lang, &e);
                 if self.draft.is_none() {
                     // A quick action (deactivate) lost the race: just show
                     // the server's record.
                     if let Some(s) = self.conflict.take() {
-                        return (Task::none(), Some(Event::OutletSaved(s)));
+                        return (Task::none(), Some(Event::Saved(Box::new(s))));
                     }
                 }
                 (Task::none(), None)
@@ -541,7 +435,7 @@ impl State {
 
     fn failed(&mut self, lang: i18n::Lang, e: &ClientError) -> Option<Event> {
         self.errors = FormErrors::from_client(lang, e);
-        event_for(e)
+        lost(e).map(Event::Lost)
     }
 
     /// Draws the screen.
@@ -681,279 +575,5 @@ impl State {
             .width(Length::Fill)
             .height(Length::Fill)
             .into()
-    }
-
-    fn form_view<'a>(&'a self, ctx: &Ctx<'a>) -> Element<'a, Message> {
-        let lang = ctx.lang;
-        let t = |k: &str| ctx.t(k);
-        let shown: Option<Draft> = match (&self.draft, &self.selected) {
-            (Some(d), _) => Some(d.clone()),
-            (None, Some(code)) => ctx.tree.get(code).map(Draft::from_outlet),
-            _ => None,
-        };
-        let Some(d) = shown else {
-            return widget::muted(t("outlets.pick_hint")).into();
-        };
-        let editable = self.mode != Mode::View && !self.busy;
-        let err = |f: &str| self.errors.get(f);
-        let input = |id: &'static str, value: String, on: fn(String) -> FieldMsg, enabled: bool| {
-            let hint = if enabled {
-                ctx.t(&format!("hint.{id}"))
-            } else {
-                String::new()
-            };
-            text_input(&hint, &value)
-                .id(id)
-                .padding(5)
-                .on_input_maybe(enabled.then_some(move |s| Message::Field(on(s))))
-                // Enter in any field saves, like Ctrl+S.
-                .on_submit_maybe(enabled.then_some(Message::Save))
-        };
-        let title = match self.mode {
-            Mode::New => t("outlets.new_title"),
-            Mode::Edit { .. } => t("outlets.edit_title"),
-            Mode::View => t("outlets.detail_title"),
-        };
-        let kinds: Vec<Choice<OutletKind>> = OutletKind::ALL
-            .iter()
-            .map(|k| kind_choice(lang, *k))
-            .collect();
-        let kind_pick: Element<'a, Message> = if editable {
-            pick_list(kinds, Some(kind_choice(lang, d.kind)), |c| {
-                Message::Field(FieldMsg::Kind(c))
-            })
-            .padding(5)
-            .width(Length::Fill)
-            .into()
-        } else {
-            text_input("", &kind_choice(lang, d.kind).label)
-                .padding(5)
-                .into()
-        };
-        let parent_label = d
-            .parent_code
-            .as_deref()
-            .map(|p| ctx.outlet_label(p))
-            .unwrap_or_default();
-        let parent_pick: Element<'a, Message> = if editable && d.kind != OutletKind::Hq {
-            let current = d.parent_code.as_ref().map(|p| Choice {
-                value: p.clone(),
-                label: parent_label.clone(),
-            });
-            combo_box(
-                &self.parents,
-                &t("outlets.parent_placeholder"),
-                current.as_ref(),
-                |c| Message::Field(FieldMsg::Parent(c)),
-            )
-            .padding(5)
-            .width(Length::Fill)
-            .into()
-        } else {
-            text_input("", &parent_label).padding(5).into()
-        };
-        let code_editable = editable && self.mode == Mode::New;
-        let grid = column![
-            text(title).size(16).font(crate::ui::font::BOLD),
-            row![
-                widget::field(
-                    t("field.code"),
-                    input("outlet-code", d.code.clone(), FieldMsg::Code, code_editable),
-                    err("code")
-                ),
-                widget::field(
-                    t("field.name"),
-                    input("outlet-name", d.name.clone(), FieldMsg::Name, editable),
-                    err("name")
-                ),
-                widget::field(t("field.kind"), kind_pick, err("kind")),
-            ]
-            .spacing(12),
-            row![
-                widget::field(t("field.parent_code"), parent_pick, err("parent_code")),
-                widget::field(
-                    t("field.phone"),
-                    input("outlet-phone", d.phone.clone(), FieldMsg::Phone, editable),
-                    err("phone")
-                ),
-                widget::field(
-                    t("field.province"),
-                    input(
-                        "outlet-province",
-                        d.province.clone(),
-                        FieldMsg::Province,
-                        editable
-                    ),
-                    err("province")
-                ),
-            ]
-            .spacing(12),
-            row![
-                widget::field(
-                    t("field.city"),
-                    input("outlet-city", d.city.clone(), FieldMsg::City, editable),
-                    err("city")
-                ),
-                widget::field(
-                    t("field.district"),
-                    input(
-                        "outlet-district",
-                        d.district.clone(),
-                        FieldMsg::District,
-                        editable
-                    ),
-                    err("district")
-                ),
-                widget::field(
-                    t("field.address"),
-                    input(
-                        "outlet-address",
-                        d.address.clone(),
-                        FieldMsg::Address,
-                        editable
-                    ),
-                    err("address")
-                ),
-            ]
-            .spacing(12),
-            row![
-                widget::field(
-                    t("field.latitude"),
-                    input(
-                        "outlet-lat",
-                        d.latitude.clone(),
-                        FieldMsg::Latitude,
-                        editable
-                    ),
-                    err("latitude")
-                ),
-                widget::field(
-                    t("field.longitude"),
-                    input(
-                        "outlet-lon",
-                        d.longitude.clone(),
-                        FieldMsg::Longitude,
-                        editable
-                    ),
-                    err("longitude")
-                ),
-                column![
-                    checkbox(d.urban).label(t("field.urban")).on_toggle_maybe(
-                        editable.then_some(|b| Message::Field(FieldMsg::Urban(b)))
-                    ),
-                    checkbox(d.accepts_ali_orders)
-                        .label(t("field.accepts_ali_orders"))
-                        .on_toggle_maybe(
-                            editable.then_some(|b| Message::Field(FieldMsg::AcceptsAli(b)))
-                        ),
-                    checkbox(d.active).label(t("field.active")).on_toggle_maybe(
-                        editable.then_some(|b| Message::Field(FieldMsg::Active(b)))
-                    ),
-                ]
-                .spacing(4)
-                .width(Length::Fill),
-            ]
-            .spacing(12),
-        ]
-        .spacing(10);
-        let mut col = column![grid].spacing(6);
-        if let Some(e) = err("active") {
-            col = col.push(widget::error_line(e.as_str()));
-        }
-        col.into()
-    }
-
-    fn conflict_view<'a>(
-        &'a self,
-        ctx: &Ctx<'a>,
-        server: &Outlet,
-        draft: &Draft,
-    ) -> Element<'a, Message> {
-        let t = |k: &str| ctx.t(k);
-        let theirs = Draft::from_outlet(server);
-        let yes_no = |b: bool| t(if b { "common.yes" } else { "common.no" });
-        let pairs: Vec<(&str, String, String)> = vec![
-            ("field.name", draft.name.clone(), theirs.name.clone()),
-            (
-                "field.kind",
-                t(&format!("kind.{}", draft.kind.as_str())),
-                t(&format!("kind.{}", theirs.kind.as_str())),
-            ),
-            (
-                "field.parent_code",
-                draft.parent_code.clone().unwrap_or_default(),
-                theirs.parent_code.clone().unwrap_or_default(),
-            ),
-            (
-                "field.province",
-                draft.province.clone(),
-                theirs.province.clone(),
-            ),
-            ("field.city", draft.city.clone(), theirs.city.clone()),
-            (
-                "field.district",
-                draft.district.clone(),
-                theirs.district.clone(),
-            ),
-            (
-                "field.address",
-                draft.address.clone(),
-                theirs.address.clone(),
-            ),
-            ("field.phone", draft.phone.clone(), theirs.phone.clone()),
-            ("field.urban", yes_no(draft.urban), yes_no(theirs.urban)),
-            (
-                "field.latitude",
-                draft.latitude.clone(),
-                theirs.latitude.clone(),
-            ),
-            (
-                "field.longitude",
-                draft.longitude.clone(),
-                theirs.longitude.clone(),
-            ),
-            (
-                "field.accepts_ali_orders",
-                yes_no(draft.accepts_ali_orders),
-                yes_no(theirs.accepts_ali_orders),
-            ),
-            ("field.active", yes_no(draft.active), yes_no(theirs.active)),
-        ];
-        let mut table = column![
-            row![
-                text(t("conflict.field")).width(140),
-                text(t("conflict.yours")).width(Length::Fill),
-                text(t("conflict.server")).width(Length::Fill),
-            ]
-            .spacing(8)
-        ]
-        .spacing(2);
-        for (k, mine, theirs) in pairs.into_iter().filter(|(_, a, b)| a != b) {
-            table = table.push(
-                row![
-                    text(t(k)).width(140),
-                    text(mine).width(Length::Fill),
-                    text(theirs).width(Length::Fill)
-                ]
-                .spacing(8),
-            );
-        }
-        widget::banner(
-            column![
-                text(i18n::tf(
-                    ctx.lang,
-                    "conflict.title",
-                    &[("version", &server.version.to_string())]
-                )),
-                table,
-                row![
-                    widget::tool(t("conflict.redo"), Some(Message::RedoOnServer)),
-                    widget::secondary(t("conflict.take_server"), Some(Message::TakeServer)),
-                ]
-                .spacing(8),
-            ]
-            .spacing(8),
-            Tone::Warning,
-        )
     }
 }

@@ -1,57 +1,24 @@
 //! 员工管理: query by 网络网点 and/or 姓名, the results list, the detail
 //! form below; 新增, 编辑, 保存, 停用/启用, 重置密码.
 
+mod form;
+
 use crate::ui::Element;
-use iced::widget::{
-    button, checkbox, column, combo_box, pick_list, row, scrollable, space, text, text_input,
-};
+use iced::widget::{button, checkbox, column, combo_box, row, scrollable, text, text_input};
 use iced::{Length, Task};
 
-use super::form::{FormErrors, Mode, event_for};
-use super::{Ctx, Event};
+use super::form::{FormErrors, Mode, lost};
+use super::{Ctx, Lost};
 use crate::api::StaffWrite;
 use crate::domain::{Role, Staff};
 use crate::i18n;
 use crate::store::StoreError;
 use crate::sync::ClientError;
-use crate::ui::widget::{self, Choice, Tone};
-
-#[derive(Debug, Clone, PartialEq)]
-struct Draft {
-    login: String,
-    name: String,
-    outlet_code: Option<String>,
-    role: Role,
-    phone: String,
-    active: bool,
-    password: String,
-}
-
-impl Draft {
-    fn from_staff(s: &Staff) -> Draft {
-        Draft {
-            login: s.login.clone(),
-            name: s.name.clone(),
-            outlet_code: Some(s.outlet_code.clone()),
-            role: s.role,
-            phone: s.phone.clone(),
-            active: s.active,
-            password: String::new(),
-        }
-    }
-
-    fn to_staff(&self, version: i64) -> Staff {
-        Staff {
-            login: self.login.trim().to_owned(),
-            name: self.name.trim().to_owned(),
-            outlet_code: self.outlet_code.clone().unwrap_or_default(),
-            role: self.role,
-            phone: self.phone.trim().to_owned(),
-            active: self.active,
-            version,
-        }
-    }
-}
+use crate::ui::fetch::{self, Fetched};
+use crate::ui::theme::Tone;
+use crate::ui::widget::{self, Choice};
+use form::Draft;
+pub use form::FieldMsg;
 
 /// The 重置密码 dialog.
 #[derive(Debug, Clone, Default)]
@@ -60,18 +27,6 @@ struct ResetDialog {
     password: String,
     confirm: String,
     error: Option<String>,
-}
-
-/// One editable field of the form.
-#[derive(Debug, Clone)]
-pub enum FieldMsg {
-    Login(String),
-    Name(String),
-    Outlet(Choice<String>),
-    Role(Choice<Role>),
-    Phone(String),
-    Active(bool),
-    Password(String),
 }
 
 /// 员工管理 messages.
@@ -87,10 +42,8 @@ pub enum Message {
     QueryName(String),
     /// 查询.
     Query,
-    /// The server answered the query.
-    Results(Result<Vec<Staff>, ClientError>),
-    /// The cache answered the query (server unreachable).
-    CachedResults(Result<Vec<Staff>, StoreError>),
+    /// The query was answered (by the server, else the cache).
+    Results(Fetched<Vec<Staff>>),
     /// A result row was clicked.
     Select(String),
     /// 新增.
@@ -121,8 +74,16 @@ pub enum Message {
     ResetSubmit,
     /// 取消 in the dialog.
     ResetCancel,
-    /// A cache write finished (errors only logged).
-    Cached,
+    /// A cache write finished; a failure is only logged (the server has
+    /// the record, the next query brings it back).
+    Cached(Result<(), StoreError>),
+}
+
+/// What 员工管理 tells the app.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Event {
+    /// A call failed for want of the server or the session.
+    Lost(Lost),
 }
 
 /// The 员工管理 screen.
@@ -187,8 +148,8 @@ impl State {
     }
 
     /// Maps a key to a message, given what is on screen.
-    pub fn shortcut(&self, key: super::outlets::Shortcut) -> Option<Message> {
-        use super::outlets::Shortcut as S;
+    pub fn shortcut(&self, key: crate::ui::widget::shortcuts::Shortcut) -> Option<Message> {
+        use crate::ui::widget::shortcuts::Shortcut as S;
         if self.reset.is_some() {
             return (key == S::Escape).then_some(Message::ResetCancel);
         }
@@ -221,75 +182,20 @@ impl State {
 
     /// Handles one message.
     pub fn update(&mut self, message: Message, ctx: &Ctx<'_>) -> (Task<Message>, Option<Event>) {
-        let lang = ctx.lang;
         match message {
             Message::QueryOutlet(c) => self.query_outlet = Some(c),
             Message::ClearOutlet => self.query_outlet = None,
             Message::IncludeSub(b) => self.include_sub = b,
             Message::QueryName(s) => self.query_name = s,
             Message::Query => return (self.query(ctx), None),
-            Message::Results(Ok(rows)) => {
-                self.busy = false;
-                self.queried = true;
-                self.from_cache = false;
-                self.notice = None;
-                self.set_results(rows.clone());
-                let store = ctx.store.clone();
-                return (
-                    Task::perform(
-                        async move { store.run(move |s| s.put_staff(&rows)).await },
-                        |r| {
-                            if let Err(e) = r {
-                                tracing::warn!("caching staff failed: {e}");
-                            }
-                            Message::Cached
-                        },
-                    ),
-                    None,
-                );
-            }
-            Message::Results(Err(e)) => {
-                self.busy = false;
-                if e.is_unreachable() {
-                    return (self.query_cache(ctx), Some(Event::Unreachable));
-                }
-                let ev = self.failed(lang, &e);
-                return (Task::none(), ev);
-            }
-            Message::CachedResults(r) => {
-                self.busy = false;
-                self.queried = true;
-                self.from_cache = true;
-                match r {
-                    Ok(rows) => self.set_results(rows),
-                    Err(e) => self.notice = Some((e.user_message(ctx.lang), Tone::Danger)),
-                }
-            }
+            Message::Results(f) => return self.results(f, ctx),
             Message::Select(login) => {
                 if self.mode == Mode::View {
                     self.selected = Some(login);
                     self.errors = FormErrors::default();
                 }
             }
-            Message::New if ctx.can_write() => {
-                let outlet = self
-                    .query_outlet
-                    .as_ref()
-                    .map(|c| c.value.clone())
-                    .or_else(|| Some(ctx.user.outlet_code.clone()));
-                self.draft = Some(Draft {
-                    login: String::new(),
-                    name: String::new(),
-                    outlet_code: outlet,
-                    role: Role::Clerk,
-                    phone: String::new(),
-                    active: true,
-                    password: String::new(),
-                });
-                self.mode = Mode::New;
-                self.clear_messages();
-                return (iced::widget::operation::focus("staff-login"), None);
-            }
+            Message::New if ctx.can_write() => return (self.new_draft(ctx), None),
             Message::Edit if ctx.can_write() => {
                 if let Some(s) = self.selected_staff().cloned() {
                     self.draft = Some(Draft::from_staff(&s));
@@ -305,15 +211,7 @@ impl State {
             }
             Message::Field(f) => {
                 if let Some(d) = self.draft.as_mut() {
-                    match f {
-                        FieldMsg::Login(v) => d.login = v,
-                        FieldMsg::Name(v) => d.name = v,
-                        FieldMsg::Outlet(c) => d.outlet_code = Some(c.value),
-                        FieldMsg::Role(c) => d.role = c.value,
-                        FieldMsg::Phone(v) => d.phone = v,
-                        FieldMsg::Active(v) => d.active = v,
-                        FieldMsg::Password(v) => d.password = v,
-                    }
+                    d.edit(f);
                 }
             }
             Message::Save => return (self.save(ctx), None),
@@ -356,34 +254,9 @@ impl State {
                 }
             }
             Message::ResetCancel => self.reset = None,
-            Message::ResetSubmit => {
-                let Some(r) = self.reset.as_mut() else {
-                    return (Task::none(), None);
-                };
-                if r.password.chars().count() < crate::domain::staff::MIN_PASSWORD_LEN {
-                    r.error = Some(i18n::rule(lang, "password_too_short"));
-                    return (Task::none(), None);
-                }
-                if r.password != r.confirm {
-                    r.error = Some(ctx.t("staff.password_mismatch"));
-                    return (Task::none(), None);
-                }
-                let Some(s) = self.results.iter().find(|s| s.login == r.login).cloned() else {
-                    return (Task::none(), None);
-                };
-                if self.busy {
-                    return (Task::none(), None);
-                }
-                let w = StaffWrite {
-                    staff: s.clone(),
-                    password: Some(r.password.clone()),
-                };
-                r.error = None;
-                self.notice = None;
-                // The dialog stays until the server has the new password.
-                return (self.send(ctx, w, Some(s.version)), None);
-            }
-            Message::Cached => {}
+            Message::ResetSubmit => return (self.reset_submit(ctx), None),
+            Message::Cached(Ok(())) => {}
+            Message::Cached(Err(e)) => tracing::warn!("caching staff failed: {e}"),
             Message::New
             | Message::Edit
             | Message::ToggleActive
@@ -391,6 +264,88 @@ impl State {
             | Message::ResetOpen => {}
         }
         (Task::none(), None)
+    }
+
+    /// The answer to 查询; from the cache it says so.
+    fn results(&mut self, f: Fetched<Vec<Staff>>, ctx: &Ctx<'_>) -> (Task<Message>, Option<Event>) {
+        self.busy = false;
+        match f {
+            Fetched::Server(rows) => {
+                self.queried = true;
+                self.from_cache = false;
+                self.notice = None;
+                self.set_results(rows);
+                (Task::none(), None)
+            }
+            Fetched::Cache {
+                answer,
+                unreachable,
+            } => {
+                self.queried = true;
+                self.from_cache = true;
+                match answer {
+                    Ok(rows) => self.set_results(rows),
+                    Err(e) => self.notice = Some((e.user_message(ctx.lang), Tone::Danger)),
+                }
+                (
+                    Task::none(),
+                    unreachable.then_some(Event::Lost(Lost::Unreachable)),
+                )
+            }
+            Fetched::Refused(e) => (Task::none(), self.failed(ctx.lang, &e)),
+        }
+    }
+
+    /// 新增: a blank member at the queried outlet (else the user's own).
+    fn new_draft(&mut self, ctx: &Ctx<'_>) -> Task<Message> {
+        let outlet = self
+            .query_outlet
+            .as_ref()
+            .map(|c| c.value.clone())
+            .or_else(|| Some(ctx.user.outlet_code.clone()));
+        self.draft = Some(Draft {
+            login: String::new(),
+            name: String::new(),
+            outlet_code: outlet,
+            role: Role::Clerk,
+            phone: String::new(),
+            active: true,
+            password: String::new(),
+        });
+        self.mode = Mode::New;
+        self.clear_messages();
+        iced::widget::operation::focus("staff-login")
+    }
+
+    /// 确定 in 重置密码: checked here; the dialog stays until the server
+    /// has the new password.
+    fn reset_submit(&mut self, ctx: &Ctx<'_>) -> Task<Message> {
+        let lang = ctx.lang;
+        let Some(r) = self.reset.as_mut() else {
+            return Task::none();
+        };
+        if r.password.chars().count() < crate::domain::staff::MIN_PASSWORD_LEN {
+            r.error = Some(i18n::rule(lang, "password_too_short"));
+            return Task::none();
+        }
+        if r.password != r.confirm {
+            r.error = Some(ctx.t("staff.password_mismatch"));
+            return Task::none();
+        }
+        let Some(s) = self.results.iter().find(|s| s.login == r.login).cloned() else {
+            return Task::none();
+        };
+        if self.busy {
+            return Task::none();
+        }
+        let w = StaffWrite {
+            staff: s.clone(),
+            password: Some(r.password.clone()),
+        };
+        r.error = None;
+        self.notice = None;
+        // The dialog stays until the server has the new password.
+        self.send(ctx, w, Some(s.version))
     }
 
     fn set_results(&mut self, rows: Vec<Staff>) {
@@ -411,23 +366,14 @@ impl State {
         self.conflict = None;
     }
 
-    fn query(&mut self, ctx: &Ctx<'_>) -> Task<Message> {
-        if !ctx.online {
-            return self.query_cache(ctx);
-        }
+    /// 查询: the server, else (offline) the cache.
+    pub fn query(&mut self, ctx: &Ctx<'_>) -> Task<Message> {
         self.busy = true;
         let client = ctx.client.clone();
         let outlet = self.query_outlet.as_ref().map(|c| c.value.clone());
         let include_sub = self.include_sub;
         let name = self.query_name.trim().to_owned();
-        Task::perform(
-            async move { client.staff(outlet.as_deref(), include_sub, &name).await },
-            Message::Results,
-        )
-    }
-
-    fn query_cache(&mut self, ctx: &Ctx<'_>) -> Task<Message> {
-        self.busy = true;
+        // The cache knows no 含下级: it is given the codes themselves.
         let codes: Option<Vec<String>> = self.query_outlet.as_ref().map(|c| {
             if self.include_sub {
                 let mut v: Vec<String> = ctx.tree.subtree(&c.value).into_iter().collect();
@@ -437,15 +383,17 @@ impl State {
                 vec![c.value.clone()]
             }
         });
-        let name = self.query_name.trim().to_owned();
-        let store = ctx.store.clone();
+        let cached_name = name.clone();
+        let ask = async move { client.staff(outlet.as_deref(), include_sub, &name).await };
         Task::perform(
-            async move {
-                store
-                    .run(move |s| s.staff(codes.as_deref(), &name, 500))
-                    .await
-            },
-            Message::CachedResults,
+            fetch::server_else_cache(
+                ctx.online,
+                ask,
+                ctx.store.clone(),
+                move |s| s.staff(codes.as_deref(), &cached_name, 500),
+                |s, rows| s.put_staff(rows),
+            ),
+            Message::Results,
         )
     }
 
@@ -520,12 +468,8 @@ impl State {
             // Keep the dialog and what was typed; say why, in it. A lost
             // session or server still tells the app.
             reset.error = Some(e.user_message(lang));
-            let ev = event_for(e);
-            if e.status() == Some(412)
-                && let Some(server) = e
-                    .detail()
-                    .and_then(|d| d.current.clone())
-                    .and_then(|v| serde_json::from_value::<Staff>(v).ok())
+            let ev = lost(e).map(Event::Lost);
+            if let Some(server) = e.current::<Staff>()
                 && let Some(x) = self.results.iter_mut().find(|x| x.login == server.login)
             {
                 // The next try goes against the server's version.
@@ -553,16 +497,13 @@ impl State {
                 (
                     Task::perform(
                         async move { store.run(move |st| st.put_staff(&[s])).await },
-                        |_| Message::Cached,
+                        Message::Cached,
                     ),
                     None,
                 )
             }
             Err(e) if e.status() == Some(412) => {
-                self.conflict = e
-                    .detail()
-                    .and_then(|d| d.current.clone())
-                    .and_then(|v| serde_json::from_value::<Staff>(v).ok());
+                self.conflict = e.current::<Staff>();
                 if let Some(server) = &self.conflict {
                     if let Some(x) = self.results.iter_mut().find(|x| x.login == server.login) {
                         *x = server.clone();
@@ -585,7 +526,7 @@ impl State {
 
     fn failed(&mut self, lang: i18n::Lang, e: &ClientError) -> Option<Event> {
         self.errors = FormErrors::from_client(lang, e);
-        event_for(e)
+        lost(e).map(Event::Lost)
     }
 
     /// Draws the screen.
@@ -595,34 +536,7 @@ impl State {
         let viewing = self.mode == Mode::View && !self.busy;
         let can = ctx.can_write() && viewing;
         let editing = self.mode != Mode::View && !self.busy;
-        let query = row![
-            text(t("staff.query_outlet")),
-            combo_box(
-                &self.query_outlets,
-                &t("staff.any_outlet"),
-                self.query_outlet.as_ref(),
-                Message::QueryOutlet
-            )
-            .padding(5)
-            .width(260),
-            widget::secondary(
-                t("action.clear"),
-                self.query_outlet.is_some().then_some(Message::ClearOutlet)
-            ),
-            checkbox(self.include_sub)
-                .label(t("staff.include_sub"))
-                .on_toggle(Message::IncludeSub),
-            text(t("staff.query_name")),
-            text_input(&t("staff.name_placeholder"), &self.query_name)
-                .id("staff-query-name")
-                .on_input(Message::QueryName)
-                .on_submit(Message::Query)
-                .padding(5)
-                .width(160),
-            widget::tool(t("action.query"), (!self.busy).then_some(Message::Query)),
-        ]
-        .spacing(8)
-        .align_y(iced::Alignment::Center);
+        let query = self.query_bar(ctx);
         let selected_active = self.selected_staff().map(|s| s.active);
         let actions = row![
             widget::tool(t("action.new"), can.then_some(Message::New)),
@@ -675,47 +589,7 @@ impl State {
         ));
         let base: Element<'a, Message> = body.padding(12).into();
         match &self.reset {
-            Some(r) => {
-                let name = self
-                    .results
-                    .iter()
-                    .find(|s| s.login == r.login)
-                    .map_or(r.login.as_str(), |s| s.name.as_str());
-                let mut dlg = column![
-                    text(i18n::tf(lang, "staff.reset_title", &[("name", name)])).size(18),
-                    widget::field(
-                        t("staff.new_password"),
-                        text_input("", &r.password)
-                            .id("reset-password")
-                            .secure(true)
-                            .on_input(Message::ResetPassword)
-                            .on_submit(Message::ResetSubmit)
-                            .padding(6),
-                        None
-                    ),
-                    widget::field(
-                        t("staff.confirm_password"),
-                        text_input("", &r.confirm)
-                            .secure(true)
-                            .on_input(Message::ResetConfirm)
-                            .on_submit(Message::ResetSubmit)
-                            .padding(6),
-                        None
-                    ),
-                ]
-                .spacing(12);
-                if let Some(e) = &r.error {
-                    dlg = dlg.push(widget::error_line(e.as_str()));
-                }
-                dlg = dlg.push(
-                    row![
-                        widget::tool(t("dialog.ok"), Some(Message::ResetSubmit)),
-                        widget::secondary(t("action.cancel"), Some(Message::ResetCancel)),
-                    ]
-                    .spacing(10),
-                );
-                widget::modal(base, dlg)
-            }
+            Some(r) => widget::modal(base, self.reset_view(ctx, r)),
             None => match &self.confirm_deactivate {
                 Some(login) => {
                     let name = self
@@ -736,6 +610,85 @@ impl State {
                 None => base,
             },
         }
+    }
+
+    /// 网络网点, 包含下级, 姓名 and 查询.
+    fn query_bar<'a>(&'a self, ctx: &Ctx<'a>) -> Element<'a, Message> {
+        let t = |k: &str| ctx.t(k);
+        row![
+            text(t("staff.query_outlet")),
+            combo_box(
+                &self.query_outlets,
+                &t("staff.any_outlet"),
+                self.query_outlet.as_ref(),
+                Message::QueryOutlet
+            )
+            .padding(5)
+            .width(260),
+            widget::secondary(
+                t("action.clear"),
+                self.query_outlet.is_some().then_some(Message::ClearOutlet)
+            ),
+            checkbox(self.include_sub)
+                .label(t("staff.include_sub"))
+                .on_toggle(Message::IncludeSub),
+            text(t("staff.query_name")),
+            text_input(&t("staff.name_placeholder"), &self.query_name)
+                .id("staff-query-name")
+                .on_input(Message::QueryName)
+                .on_submit(Message::Query)
+                .padding(5)
+                .width(160),
+            widget::tool(t("action.query"), (!self.busy).then_some(Message::Query)),
+        ]
+        .spacing(8)
+        .align_y(iced::Alignment::Center)
+        .into()
+    }
+
+    /// The 重置密码 dialog.
+    fn reset_view<'a>(&'a self, ctx: &Ctx<'a>, r: &'a ResetDialog) -> Element<'a, Message> {
+        let lang = ctx.lang;
+        let t = |k: &str| ctx.t(k);
+        let name = self
+            .results
+            .iter()
+            .find(|s| s.login == r.login)
+            .map_or(r.login.as_str(), |s| s.name.as_str());
+        let mut dlg = column![
+            text(i18n::tf(lang, "staff.reset_title", &[("name", name)])).size(18),
+            widget::field(
+                t("staff.new_password"),
+                text_input("", &r.password)
+                    .id("reset-password")
+                    .secure(true)
+                    .on_input(Message::ResetPassword)
+                    .on_submit(Message::ResetSubmit)
+                    .padding(6),
+                None
+            ),
+            widget::field(
+                t("staff.confirm_password"),
+                text_input("", &r.confirm)
+                    .secure(true)
+                    .on_input(Message::ResetConfirm)
+                    .on_submit(Message::ResetSubmit)
+                    .padding(6),
+                None
+            ),
+        ]
+        .spacing(12);
+        if let Some(e) = &r.error {
+            dlg = dlg.push(widget::error_line(e.as_str()));
+        }
+        dlg = dlg.push(
+            row![
+                widget::tool(t("dialog.ok"), Some(Message::ResetSubmit)),
+                widget::secondary(t("action.cancel"), Some(Message::ResetCancel)),
+            ]
+            .spacing(10),
+        );
+        dlg.into()
     }
 
     fn results_view<'a>(&'a self, ctx: &Ctx<'a>) -> Element<'a, Message> {
@@ -799,129 +752,5 @@ impl State {
         ]
         .spacing(4)
         .into()
-    }
-
-    fn form_view<'a>(&'a self, ctx: &Ctx<'a>) -> Element<'a, Message> {
-        let lang = ctx.lang;
-        let t = |k: &str| ctx.t(k);
-        let shown = match (&self.draft, self.selected_staff()) {
-            (Some(d), _) => Some(d.clone()),
-            (None, Some(s)) => Some(Draft::from_staff(s)),
-            _ => None,
-        };
-        let Some(d) = shown else {
-            return widget::muted(t("staff.pick_hint")).into();
-        };
-        let editable = self.mode != Mode::View && !self.busy;
-        let err = |f: &str| self.errors.get(f);
-        let input = |id: &'static str, value: String, on: fn(String) -> FieldMsg, enabled: bool| {
-            let hint = if enabled {
-                ctx.t(&format!("hint.{id}"))
-            } else {
-                String::new()
-            };
-            text_input(&hint, &value)
-                .id(id)
-                .padding(5)
-                .on_input_maybe(enabled.then_some(move |s| Message::Field(on(s))))
-                // Enter in any field saves, like Ctrl+S.
-                .on_submit_maybe(enabled.then_some(Message::Save))
-        };
-        let outlet_label = d
-            .outlet_code
-            .as_deref()
-            .map(|c| ctx.outlet_label(c))
-            .unwrap_or_default();
-        let outlet_pick: Element<'a, Message> = if editable {
-            let current = d.outlet_code.as_ref().map(|c| Choice {
-                value: c.clone(),
-                label: outlet_label.clone(),
-            });
-            combo_box(
-                &self.form_outlets,
-                &t("staff.outlet_placeholder"),
-                current.as_ref(),
-                |c| Message::Field(FieldMsg::Outlet(c)),
-            )
-            .padding(5)
-            .width(Length::Fill)
-            .into()
-        } else {
-            text_input("", &outlet_label).padding(5).into()
-        };
-        let role_pick: Element<'a, Message> = if editable {
-            let roles: Vec<Choice<Role>> =
-                Role::ALL.iter().map(|r| role_choice(lang, *r)).collect();
-            pick_list(roles, Some(role_choice(lang, d.role)), |c| {
-                Message::Field(FieldMsg::Role(c))
-            })
-            .padding(5)
-            .width(Length::Fill)
-            .into()
-        } else {
-            text_input("", &role_choice(lang, d.role).label)
-                .padding(5)
-                .into()
-        };
-        let title = match self.mode {
-            Mode::New => t("staff.new_title"),
-            Mode::Edit { .. } => t("staff.edit_title"),
-            Mode::View => t("staff.detail_title"),
-        };
-        let mut grid = column![
-            text(title).size(16).font(crate::ui::font::BOLD),
-            row![
-                widget::field(
-                    t("field.login"),
-                    input(
-                        "staff-login",
-                        d.login.clone(),
-                        FieldMsg::Login,
-                        editable && self.mode == Mode::New
-                    ),
-                    err("login")
-                ),
-                widget::field(
-                    t("field.name"),
-                    input("staff-name", d.name.clone(), FieldMsg::Name, editable),
-                    err("name")
-                ),
-                widget::field(t("field.outlet_code"), outlet_pick, err("outlet_code")),
-            ]
-            .spacing(12),
-            row![
-                widget::field(t("field.role"), role_pick, err("role")),
-                widget::field(
-                    t("field.phone"),
-                    input("staff-phone", d.phone.clone(), FieldMsg::Phone, editable),
-                    err("phone")
-                ),
-                column![
-                    space().height(18),
-                    checkbox(d.active).label(t("field.active")).on_toggle_maybe(
-                        editable.then_some(|b| Message::Field(FieldMsg::Active(b)))
-                    ),
-                ]
-                .width(Length::Fill),
-            ]
-            .spacing(12),
-        ]
-        .spacing(10);
-        if self.mode == Mode::New {
-            grid = grid.push(row![
-                widget::field(
-                    t("field.password"),
-                    text_input(&t("staff.password_placeholder"), &d.password)
-                        .id("staff-password")
-                        .secure(true)
-                        .padding(5)
-                        .on_input(|s| Message::Field(FieldMsg::Password(s)))
-                        .on_submit(Message::Save),
-                    err("password")
-                ),
-                space().width(Length::FillPortion(2)),
-            ]);
-        }
-        grid.into()
     }
 }

@@ -1,0 +1,247 @@
+//! The outlet network (server first, the cache meanwhile and when the
+//! server is away), connection checks, the server's parameters and the
+//! sync engine's reports.
+
+use chrono::{DateTime, Local};
+use iced::Task;
+
+use super::{App, Message};
+use crate::api::{OutletList, Parameter};
+use crate::domain::params::ClientParams;
+use crate::domain::{Outlet, OutletTree};
+use crate::store::StoreError;
+use crate::sync::ClientError;
+use crate::ui::screen::Lost;
+use crate::ui::sync_sub;
+
+/// What the status bar says about sync.
+#[derive(Debug, Clone, Default)]
+pub(super) struct SyncStatus {
+    pub(super) commands: Option<tokio::sync::mpsc::UnboundedSender<sync_sub::Command>>,
+    pub(super) pending: i64,
+    pub(super) last: Option<DateTime<Local>>,
+    pub(super) error: Option<String>,
+    pub(super) offset_ms: i64,
+    /// Server time at the last pull, with the monotonic clock then: "now"
+    /// is that plus the time elapsed since, so a PC clock that jumps (a
+    /// time sync, a manual change while offline) cannot recolour the list.
+    pub(super) anchor: Option<(DateTime<chrono::Utc>, std::time::Instant)>,
+}
+
+impl SyncStatus {
+    /// The server's clock now, as well as we know it.
+    pub(super) fn server_now(&self) -> DateTime<chrono::Utc> {
+        match self.anchor {
+            Some((server, at)) => {
+                server + chrono::Duration::from_std(at.elapsed()).unwrap_or_default()
+            }
+            // Not pulled yet this session: the last known offset.
+            None => chrono::Utc::now() + chrono::Duration::milliseconds(self.offset_ms),
+        }
+    }
+}
+
+impl App {
+    pub(super) fn fetch_network(&self) -> Task<Message> {
+        let Some(m) = self.screen.main() else {
+            return Task::none();
+        };
+        let client = m.session.client.clone();
+        Task::perform(
+            async move { client.outlets().await },
+            Message::NetworkFetched,
+        )
+    }
+
+    pub(super) fn load_cached_network(&self) -> Task<Message> {
+        let store = self.store.clone();
+        Task::perform(
+            async move {
+                store
+                    .run(|s| Ok((s.outlet_revision()?, s.outlets()?)))
+                    .await
+            },
+            Message::NetworkCached,
+        )
+    }
+
+    /// The server's list replaces what is shown, and then the cache.
+    pub(super) fn network_fetched(&mut self, r: Result<OutletList, ClientError>) -> Task<Message> {
+        let list = match r {
+            Ok(list) => list,
+            Err(e) => return self.client_failed(&e),
+        };
+        self.online = true;
+        self.last_error = None;
+        self.last_refresh = Some(Local::now());
+        let store = self.store.clone();
+        let (rev, outlets) = (list.revision, list.outlets.clone());
+        let reload = self.set_network(list.revision, list.outlets);
+        Task::batch([
+            reload,
+            Task::perform(
+                async move { store.run(move |s| s.replace_outlets(rev, &outlets)).await },
+                super::logged("caching outlets"),
+            ),
+        ])
+    }
+
+    pub(super) fn network_cached(
+        &mut self,
+        r: Result<(i64, Vec<Outlet>), StoreError>,
+    ) -> Task<Message> {
+        match r {
+            // The server's answer may already have arrived; never let
+            // the older cache replace it.
+            Ok((rev, outlets)) if self.last_refresh.is_none() && !outlets.is_empty() => {
+                self.set_network(rev, outlets)
+            }
+            Ok(_) => Task::none(),
+            Err(e) => {
+                self.last_error = Some(e.user_message(self.lang()));
+                Task::none()
+            }
+        }
+    }
+
+    /// A new network: every page re-reads its choices, the list reloads.
+    pub(super) fn set_network(&mut self, revision: i64, outlets: Vec<Outlet>) -> Task<Message> {
+        self.revision = revision;
+        self.tree = OutletTree::new(outlets);
+        let Some((pages, ctx)) = self.pages() else {
+            return Task::none();
+        };
+        pages.outlets.network_changed(&ctx);
+        pages.staff.network_changed(&ctx);
+        pages.orders.network_changed(&ctx);
+        pages.orders.reload(&ctx).map(Message::Orders)
+    }
+
+    pub(super) fn client_failed(&mut self, e: &ClientError) -> Task<Message> {
+        match e {
+            ClientError::Unreachable(_) => self.on_lost(Lost::Unreachable),
+            ClientError::Http { status: 401, .. } => self.on_lost(Lost::SessionExpired),
+            other => {
+                self.last_error = Some(other.user_message(self.lang()));
+                Task::none()
+            }
+        }
+    }
+
+    /// Every 5 s: is the server there? Every 30 s also the parameters.
+    pub(super) fn tick(&mut self) -> Task<Message> {
+        let client = self.client.clone();
+        let health = Task::perform(
+            async move { client.health().await.is_ok() },
+            Message::Health,
+        );
+        // Parameters change rarely; every 30 s is "at once" for a
+        // clerk, and cheap.
+        self.params_age += 1;
+        if self.params_age >= 6 {
+            self.params_age = 0;
+            return Task::batch([health, self.fetch_params()]);
+        }
+        health
+    }
+
+    pub(super) fn health(&mut self, up: bool) -> Task<Message> {
+        let was = self.online;
+        self.online = up;
+        if up && !was {
+            return self.fetch_network();
+        }
+        Task::none()
+    }
+
+    pub(super) fn fetch_params(&self) -> Task<Message> {
+        let Some(m) = self.screen.main() else {
+            return Task::none();
+        };
+        let client = m.session.client.clone();
+        Task::perform(async move { client.parameters().await }, Message::Params)
+    }
+
+    /// The parameters arrived: the engine is retuned when its own changed.
+    pub(super) fn params_arrived(
+        &mut self,
+        r: Result<Vec<Parameter>, ClientError>,
+    ) -> Task<Message> {
+        let list = match r {
+            Ok(list) => list,
+            Err(e) => {
+                tracing::warn!("parameters: {e}");
+                return Task::none();
+            }
+        };
+        self.param_list = list;
+        let before = (self.params.sync_interval, self.params.page_size);
+        self.params =
+            ClientParams::from_values(self.param_list.iter().map(|p| (p.key.as_str(), &p.value)));
+        if before != (self.params.sync_interval, self.params.page_size)
+            && let Some(tx) = &self.sync.commands
+        {
+            let _ = tx.send(sync_sub::Command::Tune(
+                self.params.sync_interval,
+                self.params.page_size,
+            ));
+        }
+        Task::none()
+    }
+
+    /// A sync round finished: the status bar, the clock, refusals, and
+    /// whatever the round changed.
+    pub(super) fn sync_report(&mut self, r: crate::sync::engine::Report) -> Task<Message> {
+        self.sync.pending = r.pending;
+        if self.quit_when_sent && r.pending == 0 {
+            return iced::exit();
+        }
+        if let Some(ms) = r.server_offset_ms {
+            self.sync.offset_ms = ms;
+            self.sync.anchor = Some((
+                chrono::Utc::now() + chrono::Duration::milliseconds(ms),
+                std::time::Instant::now(),
+            ));
+        }
+        if r.need_login {
+            return self.session_expired();
+        }
+        let was = self.online;
+        self.online = r.online;
+        if r.online && r.error.is_none() {
+            self.sync.last = Some(Local::now());
+        }
+        self.sync.error = match &r.error {
+            // The banner already says the server is away; the details go
+            // to the log.
+            Some(e) if !r.online => {
+                tracing::info!("sync: {e}");
+                Some(self.t("net.offline"))
+            }
+            other => other.clone(),
+        };
+        let lang = self.lang();
+        if let Some(m) = self.screen.main_mut() {
+            m.pages.orders.synced(lang, r.pushed, r.rejected);
+        }
+        let mut tasks = Vec::new();
+        // An administrator changed a parameter: fetch them now, so e.g. a
+        // new overdue threshold re-colours the list within one poll.
+        if r.params_revision.is_some() && r.params_revision != self.params_revision {
+            if self.params_revision.is_some() {
+                tasks.push(self.fetch_params());
+            }
+            self.params_revision = r.params_revision;
+        }
+        if r.online && !was {
+            tasks.push(self.fetch_network());
+        }
+        if r.changed() || r.online != was {
+            let Some((pages, ctx)) = self.pages() else {
+                return Task::none();
+            };
+            tasks.push(pages.orders.reload(&ctx).map(Message::Orders));
+        }
+        Task::batch(tasks)
+    }
+}

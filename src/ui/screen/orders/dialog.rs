@@ -1,0 +1,631 @@
+//! The dialogs of 阿里订单受理 (受理, 打回/收货失败/关闭, 分配, 查询):
+//! their drafts, validation and the outbox write.
+
+use crate::ui::Element;
+use iced::Task;
+use iced::widget::{checkbox, column, combo_box, radio, row, text, text_input};
+
+use super::{Ctx, Event};
+use crate::domain::Action;
+use crate::domain::order::{self, ActionContext, ActionError};
+use crate::domain::params::Reason;
+use crate::domain::visibility::{self};
+use crate::i18n;
+use crate::store::OutboxState;
+use crate::sync::OrderAnswer;
+use crate::ui::fetch::{self, Fetched};
+use crate::ui::theme::Tone;
+use crate::ui::widget::{self, Choice};
+
+use super::{Message, ReasonKind, State};
+use crate::ui::format::{cst, kg, m3, parse_cst, parse_kg, parse_m3};
+
+/// Which dialog is open.
+#[derive(Debug, Clone, PartialEq)]
+pub(super) enum Dialog {
+    Accept {
+        order_no: String,
+        weight: String,
+        volume: String,
+        pickup: bool,
+        time: String,
+        errors: Vec<(String, String)>,
+    },
+    Reason {
+        order_no: String,
+        kind: ReasonKind,
+        reason: Option<String>,
+        note: String,
+        error: Option<String>,
+    },
+    Assign {
+        order_no: String,
+        outlet: Option<Choice<String>>,
+        error: Option<String>,
+    },
+    Query(Result<OrderAnswer, String>),
+}
+
+impl State {
+    /// Opening a dialog, typing in it, and 查询.
+    pub(super) fn update_dialog(
+        &mut self,
+        message: Message,
+        ctx: &Ctx<'_>,
+    ) -> (Task<Message>, Option<Event>) {
+        match message {
+            Message::OpenAccept => {
+                if let Some(r) = self.selected_row() {
+                    let o = &r.order;
+                    let time = o
+                        .pickup_time
+                        .map(|t| t.with_timezone(&cst()).format("%Y-%m-%d %H:%M").to_string());
+                    self.dialog = Some(Dialog::Accept {
+                        order_no: o.order_no.clone(),
+                        weight: kg(o.cargo.weight_g),
+                        volume: m3(o.cargo.volume_cm3),
+                        pickup: o.pickup_required,
+                        time: time.unwrap_or_default(),
+                        errors: Vec::new(),
+                    });
+                    return (iced::widget::operation::focus("accept-weight"), None);
+                }
+            }
+            Message::OpenReason(kind) => {
+                let dispatcher = ctx.user.role.can_dispatch();
+                if kind == ReasonKind::Close && !dispatcher {
+                    return (Task::none(), None);
+                }
+                if let Some(r) = self.selected_row() {
+                    self.dialog = Some(Dialog::Reason {
+                        order_no: r.order.order_no.clone(),
+                        kind,
+                        reason: None,
+                        note: String::new(),
+                        error: None,
+                    });
+                }
+            }
+            Message::OpenAssign if ctx.user.role.can_dispatch() => {
+                if let Some(r) = self.selected_row() {
+                    self.dialog = Some(Dialog::Assign {
+                        order_no: r.order.order_no.clone(),
+                        outlet: None,
+                        error: None,
+                    });
+                    return (Task::none(), None);
+                }
+            }
+            Message::OpenAssign => {}
+            Message::Weight(v) => {
+                if let Some(Dialog::Accept { weight, .. }) = &mut self.dialog {
+                    *weight = v;
+                }
+            }
+            Message::Volume(v) => {
+                if let Some(Dialog::Accept { volume, .. }) = &mut self.dialog {
+                    *volume = v;
+                }
+            }
+            Message::Pickup(b) => {
+                if let Some(Dialog::Accept { pickup, .. }) = &mut self.dialog {
+                    *pickup = b;
+                }
+            }
+            Message::PickupTime(v) => {
+                if let Some(Dialog::Accept { time, .. }) = &mut self.dialog {
+                    *time = v;
+                }
+            }
+            Message::ReasonIndex(i) => {
+                let kind = match &self.dialog {
+                    Some(Dialog::Reason { kind, .. }) => *kind,
+                    _ => return (Task::none(), None),
+                };
+                if let Some(code) = live_reasons(ctx, kind).get(i).map(|r| r.code.clone())
+                    && let Some(Dialog::Reason { reason, .. }) = &mut self.dialog
+                {
+                    *reason = Some(code);
+                }
+            }
+            Message::Note(v) => {
+                if let Some(Dialog::Reason { note, .. }) = &mut self.dialog {
+                    *note = v;
+                }
+            }
+            Message::AssignTo(c) => {
+                if let Some(Dialog::Assign { outlet, .. }) = &mut self.dialog {
+                    *outlet = Some(c);
+                }
+            }
+            Message::Query => return (self.query(ctx), None),
+            Message::QueryAnswer(r) => self.dialog = Some(Dialog::Query(r)),
+            _ => {}
+        }
+        (Task::none(), None)
+    }
+
+    /// 查询: the server inside the user's view or not; offline, the cache.
+    fn query(&mut self, ctx: &Ctx<'_>) -> Task<Message> {
+        let lang = ctx.lang;
+        let no = self.query.trim().to_owned();
+        if no.is_empty() {
+            return Task::none();
+        }
+        let client = ctx.client.clone();
+        let asked = no.clone();
+        let ask = async move { client.order(&asked).await.map(Some) };
+        let read = move |s: &crate::store::Store| {
+            let row = s.order(&no)?;
+            Ok(row.map(|r| OrderAnswer::Full(Box::new(r.order))))
+        };
+        // An answer is not kept: the pull brings the user's own orders.
+        let fetched =
+            fetch::server_else_cache(ctx.online, ask, ctx.store.clone(), read, |_, _| Ok(()));
+        Task::perform(fetched, move |f| {
+            Message::QueryAnswer(match f {
+                Fetched::Server(Some(a))
+                | Fetched::Cache {
+                    answer: Ok(Some(a)),
+                    ..
+                } => Ok(a),
+                Fetched::Server(None) => Err(i18n::t(lang, "orders.query_not_found")),
+                Fetched::Cache {
+                    answer: Ok(None), ..
+                } => Err(i18n::t(lang, "orders.query_offline_unknown")),
+                Fetched::Cache { answer: Err(e), .. } => Err(e.user_message(lang)),
+                Fetched::Refused(e) if e.status() == Some(404) => {
+                    Err(i18n::t(lang, "orders.query_not_found"))
+                }
+                Fetched::Refused(e) => Err(e.user_message(lang)),
+            })
+        })
+    }
+
+    /// Checks an action with the shared state machine, then saves it in the
+    /// outbox; the sync task sends it.
+    pub(super) fn queue(
+        &mut self,
+        ctx: &Ctx<'_>,
+        order_no: &str,
+        action: Action,
+    ) -> (Task<Message>, Option<Event>) {
+        let Some(row) = self.rows.iter().find(|r| r.order.order_no == order_no) else {
+            return (Task::none(), None);
+        };
+        if matches!(row.outbox, OutboxState::Rejected(_)) {
+            self.notice = Some((ctx.t("orders.dismiss_first"), Tone::Warning));
+            return (Task::none(), None);
+        }
+        let assignable = |c: &str| crate::domain::dispatch::can_receive(c, ctx.tree);
+        let check = ActionContext {
+            role: ctx.user.role,
+            in_pool: visibility::is_pool(row.order.current_outlet_code.as_deref(), ctx.tree),
+            assignable: &assignable,
+            return_reasons: &ctx.params.return_reasons,
+            pickup_failed_reasons: &ctx.params.pickup_failed_reasons,
+            now: ctx.now,
+        };
+        // A queued action's effect is not in the row yet; only judge the
+        // state when nothing is waiting.
+        if row.pending_action.is_none() {
+            match order::apply(&row.order, &action, &check) {
+                Ok(_) => {}
+                Err(ActionError::State(s)) => {
+                    let status = i18n::t(ctx.lang, &format!("status.{}", s.as_str()));
+                    self.notice = Some((
+                        i18n::tf(ctx.lang, "orders.not_now", &[("status", &status)]),
+                        Tone::Warning,
+                    ));
+                    self.dialog = None;
+                    return (Task::none(), None);
+                }
+                Err(ActionError::Role) => {
+                    self.notice = Some((i18n::t(ctx.lang, "err.forbidden"), Tone::Warning));
+                    self.dialog = None;
+                    return (Task::none(), None);
+                }
+                Err(ActionError::Rule(e)) => {
+                    self.dialog_error(ctx, &e);
+                    return (Task::none(), None);
+                }
+            }
+        }
+        self.submitting = self.dialog.is_some();
+        let store = ctx.store.clone();
+        let no = order_no.to_owned();
+        (
+            Task::perform(
+                async move { store.run(move |s| s.enqueue(&no, &action)).await },
+                Message::Queued,
+            ),
+            None,
+        )
+    }
+
+    pub(super) fn dialog_error(&mut self, ctx: &Ctx<'_>, e: &crate::domain::RuleError) {
+        let f = crate::ui::screen::form::FormErrors::from_rule(ctx.lang, e);
+        match &mut self.dialog {
+            Some(Dialog::Accept { errors, .. }) => {
+                *errors = f.fields.into_iter().collect();
+            }
+            Some(Dialog::Reason { error, .. }) | Some(Dialog::Assign { error, .. }) => {
+                *error = f.fields.into_values().next();
+            }
+            _ => self.notice = f.general.map(|g| (g, Tone::Danger)),
+        }
+    }
+
+    pub(super) fn submit(&mut self, ctx: &Ctx<'_>) -> (Task<Message>, Option<Event>) {
+        let lang = ctx.lang;
+        let Some(d) = self.dialog.clone() else {
+            return (Task::none(), None);
+        };
+        match d {
+            Dialog::Accept {
+                order_no,
+                weight,
+                volume,
+                pickup,
+                time,
+                ..
+            } => {
+                let mut errors = Vec::new();
+                let w = parse_kg(&weight);
+                let v = parse_m3(&volume);
+                if w.is_none() {
+                    errors.push(("weight_g".to_owned(), i18n::rule(lang, "not_a_number")));
+                }
+                if v.is_none() {
+                    errors.push(("volume_cm3".to_owned(), i18n::rule(lang, "not_a_number")));
+                }
+                let t = if pickup && !time.trim().is_empty() {
+                    let t = parse_cst(&time);
+                    if t.is_none() {
+                        errors.push(("pickup_time".to_owned(), ctx.t("orders.time_format")));
+                    }
+                    t
+                } else {
+                    None
+                };
+                if !errors.is_empty() {
+                    if let Some(Dialog::Accept { errors: e, .. }) = &mut self.dialog {
+                        *e = errors;
+                    }
+                    return (Task::none(), None);
+                }
+                let action = Action::Accept {
+                    weight_g: w.unwrap_or_default(),
+                    volume_cm3: v.unwrap_or_default(),
+                    pickup_required: pickup,
+                    pickup_time: t,
+                };
+                self.queue(ctx, &order_no, action)
+            }
+            Dialog::Reason {
+                order_no,
+                kind,
+                reason,
+                note,
+                ..
+            } => {
+                let Some(code) = reason else {
+                    if let Some(Dialog::Reason { error, .. }) = &mut self.dialog {
+                        *error = Some(i18n::rule(lang, "unknown_reason"));
+                    }
+                    return (Task::none(), None);
+                };
+                let action = match kind {
+                    ReasonKind::Return => Action::Return {
+                        reason_code: code,
+                        note,
+                    },
+                    ReasonKind::PickupFailed => Action::PickupFailed {
+                        reason_code: code,
+                        note,
+                    },
+                    ReasonKind::Close => Action::Close {
+                        reason_code: code,
+                        note,
+                    },
+                };
+                self.queue(ctx, &order_no, action)
+            }
+            Dialog::Assign {
+                order_no, outlet, ..
+            } => {
+                let Some(o) = outlet else {
+                    if let Some(Dialog::Assign { error, .. }) = &mut self.dialog {
+                        *error = Some(i18n::rule(lang, "unknown_outlet"));
+                    }
+                    return (Task::none(), None);
+                };
+                self.queue(
+                    ctx,
+                    &order_no,
+                    Action::Assign {
+                        outlet_code: o.value,
+                    },
+                )
+            }
+            Dialog::Query(_) => {
+                self.dialog = None;
+                (Task::none(), None)
+            }
+        }
+    }
+
+    pub(super) fn dialog_view<'a>(&'a self, ctx: &Ctx<'a>, d: &'a Dialog) -> Element<'a, Message> {
+        let lang = ctx.lang;
+        let t = |k: &str| ctx.t(k);
+        match d {
+            Dialog::Accept {
+                order_no,
+                weight,
+                volume,
+                pickup,
+                time,
+                errors,
+            } => {
+                let err = |f: &str| errors.iter().find(|(k, _)| k == f).map(|(_, v)| v);
+                column![
+                    text(i18n::tf(lang, "orders.accept_title", &[("no", order_no)])).size(18),
+                    widget::field(
+                        t("orders.weight_kg"),
+                        text_input("", weight)
+                            .id("accept-weight")
+                            .on_input(Message::Weight)
+                            .on_submit(Message::Submit)
+                            .padding(6),
+                        err("weight_g")
+                    ),
+                    widget::field(
+                        t("orders.volume_m3"),
+                        text_input("", volume)
+                            .id("accept-volume")
+                            .on_input(Message::Volume)
+                            .on_submit(Message::Submit)
+                            .padding(6),
+                        err("volume_cm3")
+                    ),
+                    checkbox(*pickup)
+                        .label(t("orders.pickup_needed"))
+                        .on_toggle(Message::Pickup),
+                    widget::field(
+                        t("orders.pickup_time"),
+                        text_input(&t("orders.time_placeholder"), time)
+                            .id("accept-time")
+                            .on_input_maybe(pickup.then_some(Message::PickupTime))
+                            .on_submit(Message::Submit)
+                            .padding(6),
+                        err("pickup_time")
+                    ),
+                    buttons(ctx, t("orders.accept_ok")),
+                ]
+                .spacing(12)
+                .width(420)
+                .into()
+            }
+            Dialog::Reason {
+                order_no,
+                kind,
+                reason,
+                note,
+                error,
+            } => reason_view(
+                ctx,
+                order_no,
+                *kind,
+                reason.as_deref(),
+                note,
+                error.as_ref(),
+            ),
+            Dialog::Assign {
+                order_no,
+                outlet,
+                error,
+            } => column![
+                text(i18n::tf(lang, "orders.assign_title", &[("no", order_no)])).size(18),
+                widget::field(
+                    t("orders.assign_to"),
+                    combo_box(
+                        &self.assign_choices,
+                        &t("staff.outlet_placeholder"),
+                        outlet.as_ref(),
+                        Message::AssignTo
+                    )
+                    .padding(6),
+                    error.as_ref()
+                ),
+                buttons(ctx, t("orders.assign_ok")),
+            ]
+            .spacing(12)
+            .width(420)
+            .into(),
+            Dialog::Query(r) => self.query_view(ctx, r),
+        }
+    }
+
+    pub(super) fn query_view<'a>(
+        &'a self,
+        ctx: &Ctx<'a>,
+        r: &'a Result<OrderAnswer, String>,
+    ) -> Element<'a, Message> {
+        let lang = ctx.lang;
+        let t = |k: &str| ctx.t(k);
+        // "状态：已受理" / "Status: accepted": the punctuation is the language's.
+        let labelled = |k: &str, value: String| {
+            text(i18n::tf(
+                lang,
+                "fmt.labelled",
+                &[("label", &t(k)), ("value", &value)],
+            ))
+        };
+        let mut col = column![text(t("orders.query_title")).size(18)].spacing(8);
+        match r {
+            Err(e) => col = col.push(widget::error_line(e.as_str())),
+            Ok(answer) => {
+                let s = answer.summary();
+                col = col
+                    .push(text(format!("{} {}", t("orders.order"), s.order_no)))
+                    .push(labelled(
+                        "orders.f_status",
+                        i18n::t(lang, &format!("status.{}", s.status.as_str())),
+                    ))
+                    .push(labelled(
+                        "orders.f_current",
+                        s.current_outlet_code
+                            .map(|c| ctx.outlet_label(&c))
+                            .unwrap_or_else(|| t("orders.pool")),
+                    ))
+                    .push(labelled(
+                        "orders.f_accepting",
+                        s.accepting_outlet_code
+                            .map(|c| ctx.outlet_label(&c))
+                            .unwrap_or_else(|| "—".into()),
+                    ));
+                col = match answer {
+                    OrderAnswer::Full(o) => col.push(labelled(
+                        "orders.f_shipper",
+                        format!("{} {}", o.shipper.name, o.shipper.phone),
+                    )),
+                    OrderAnswer::Summary(_) => {
+                        col.push(widget::muted(t("orders.query_limited")).size(12))
+                    }
+                };
+            }
+        }
+        col.push(widget::tool(t("dialog.ok"), Some(Message::CloseDialog)))
+            .width(420)
+            .into()
+    }
+}
+
+pub(super) fn live_reasons<'a>(ctx: &Ctx<'a>, kind: ReasonKind) -> Vec<&'a Reason> {
+    let list = match kind {
+        ReasonKind::PickupFailed => &ctx.params.pickup_failed_reasons,
+        _ => &ctx.params.return_reasons,
+    };
+    list.iter().filter(|r| !r.retired).collect()
+}
+
+/// 确定 and 取消(Esc) under a dialog.
+fn buttons<'a>(ctx: &Ctx<'_>, ok: String) -> Element<'a, Message> {
+    row![
+        widget::tool(ok, Some(Message::Submit)),
+        widget::secondary(ctx.t("orders.cancel_esc"), Some(Message::CloseDialog)),
+    ]
+    .spacing(10)
+    .into()
+}
+
+/// 打回 / 收货失败 / 关闭: the live reasons by number, and a note.
+fn reason_view<'a>(
+    ctx: &Ctx<'a>,
+    order_no: &str,
+    kind: ReasonKind,
+    reason: Option<&str>,
+    note: &'a str,
+    error: Option<&'a String>,
+) -> Element<'a, Message> {
+    let lang = ctx.lang;
+    let t = |k: &str| ctx.t(k);
+    let (title, key) = match kind {
+        ReasonKind::Return => ("orders.return_title", "orders.return_ok"),
+        ReasonKind::PickupFailed => ("orders.failed_title", "orders.failed_ok"),
+        ReasonKind::Close => ("orders.close_title", "orders.close_ok"),
+    };
+    let mut col = column![
+        text(i18n::tf(lang, title, &[("no", order_no)])).size(18),
+        text(t("orders.reason_hint")).size(12)
+    ]
+    .spacing(8);
+    let live = live_reasons(ctx, kind);
+    let chosen = reason.and_then(|c| live.iter().position(|r| r.code == c));
+    for (i, r) in live.into_iter().enumerate() {
+        let label = format!("{} {}", i + 1, r.label);
+        col = col.push(radio(label, i, chosen, Message::ReasonIndex).size(16));
+    }
+    col = col.push(widget::field(
+        t("field.note"),
+        text_input(&t("orders.note_placeholder"), note)
+            .id("reason-note")
+            .on_input(Message::Note)
+            .on_submit(Message::Submit)
+            .padding(6),
+        error,
+    ));
+    col.push(buttons(ctx, t(key))).width(420).into()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::{Message, State};
+    use super::Dialog;
+    use crate::api::SessionUser;
+    use crate::domain::params::ClientParams;
+    use crate::domain::{OutletTree, Role};
+    use crate::i18n::Lang;
+    use crate::store::Store;
+    use crate::sync::HubClient;
+    use crate::ui::screen::Ctx;
+
+    fn accept(weight: &str, time: &str) -> State {
+        State {
+            dialog: Some(Dialog::Accept {
+                order_no: "A-1".into(),
+                weight: weight.into(),
+                volume: "0.35".into(),
+                pickup: true,
+                time: time.into(),
+                errors: Vec::new(),
+            }),
+            ..State::default()
+        }
+    }
+
+    fn errors(s: &State) -> Vec<(String, String)> {
+        match &s.dialog {
+            Some(Dialog::Accept { errors, .. }) => errors.clone(),
+            other => panic!("the accept dialog closed: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_bad_accept_draft_is_refused_beside_its_fields() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let (store, _) = Store::open(&dir.path().join("cache.db")).expect("cache");
+        let client = HubClient::new("http://127.0.0.1:9", Lang::ZhCn).expect("client");
+        let (tree, params) = (OutletTree::default(), ClientParams::default());
+        let user = SessionUser {
+            login: "clerk".into(),
+            name: "测试".into(),
+            outlet_code: "HQ".into(),
+            role: Role::Clerk,
+        };
+        let ctx = Ctx {
+            lang: Lang::ZhCn,
+            client: &client,
+            store: &store,
+            tree: &tree,
+            user: &user,
+            online: true,
+            now: chrono::Utc::now(),
+            params: &params,
+        };
+
+        let mut s = accept("twelve", "tomorrow");
+        let (_, event) = s.update(Message::Submit, &ctx);
+        assert!(event.is_none());
+        assert!(!s.submitting, "nothing was written");
+        let fields: Vec<String> = errors(&s).into_iter().map(|(f, _)| f).collect();
+        assert_eq!(fields, ["weight_g", "pickup_time"]);
+
+        // Typed well, the same draft passes the checks.
+        let mut s = accept("x", "x");
+        let _ = s.update(Message::Weight("12.5".into()), &ctx);
+        let _ = s.update(Message::PickupTime("2026-11-27 09:30".into()), &ctx);
+        let _ = s.update(Message::Submit, &ctx);
+        assert_eq!(errors(&s), Vec::new());
+    }
+}

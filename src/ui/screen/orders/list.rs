@@ -1,0 +1,347 @@
+//! The list half of 阿里订单受理: the selector bar, the paged rows with
+//! their red overdue colouring and call countdown, and the pager.
+
+use crate::ui::Element;
+use crate::ui::theme::AppTheme as Theme;
+use iced::widget::{
+    button, column, container, pick_list, row, scrollable, space, text, text_input,
+};
+use iced::{Alignment, Length};
+
+use super::Ctx;
+use crate::domain::Status;
+use crate::domain::sla::{self, Call};
+use crate::i18n;
+use crate::store::{OrderRow, OutboxState, SortOrder};
+use crate::ui::theme;
+use crate::ui::theme::Tone;
+use crate::ui::widget::{self, Choice};
+
+use super::{Message, PAGE, State};
+use crate::ui::format::{kg, m3, short_time, yuan};
+
+impl State {
+    /// 网点选项, the status filter, the order, 立即同步 and 查询.
+    fn toolbar<'a>(&'a self, ctx: &Ctx<'a>) -> Element<'a, Message> {
+        let lang = ctx.lang;
+        let t = |k: &str| ctx.t(k);
+        let statuses: Vec<Choice<Option<Status>>> = std::iter::once(None)
+            .chain(Status::ALL.into_iter().map(Some))
+            .map(|s| status_choice(lang, s))
+            .collect();
+        let sort_label = match self.sort {
+            SortOrder::OldestFirst => t("orders.oldest_first"),
+            SortOrder::NewestFirst => t("orders.newest_first"),
+        };
+        row![
+            text(t("orders.selector")),
+            text_input(
+                &self
+                    .selector
+                    .as_ref()
+                    .map_or_else(|| t("orders.selector_empty"), |c| c.label.clone()),
+                &self.selector_query
+            )
+            .id("order-selector")
+            .on_input(Message::SelectorQuery)
+            .on_submit(Message::SelectorSubmit)
+            .padding(5)
+            .width(240),
+            widget::secondary(
+                t("action.clear"),
+                self.selector.is_some().then_some(Message::ClearSelector)
+            ),
+            text(t("orders.status")),
+            pick_list(
+                statuses,
+                Some(status_choice(lang, self.status)),
+                Message::StatusFilter
+            )
+            .padding(5),
+            widget::secondary(sort_label, Some(Message::ToggleSort)),
+            widget::tool(t("orders.sync_now"), Some(Message::SyncNow)),
+            space::horizontal(),
+            text_input(&t("orders.query_placeholder"), &self.query)
+                .id("order-query")
+                .on_input(Message::QueryInput)
+                .on_submit(Message::Query)
+                .padding(5)
+                .width(200),
+            widget::tool(
+                t("action.query"),
+                (!self.query.trim().is_empty()).then_some(Message::Query)
+            ),
+        ]
+        .spacing(8)
+        .align_y(Alignment::Center)
+        .into()
+    }
+
+    /// Draws the screen.
+    pub fn view<'a>(&'a self, ctx: &Ctx<'a>) -> Element<'a, Message> {
+        let lang = ctx.lang;
+        let t = |k: &str| ctx.t(k);
+        let mut body = column![self.toolbar(ctx)].spacing(8);
+        let found = &self.found;
+        if !self.selector_query.trim().is_empty() {
+            let mut hits = row![widget::muted(t("orders.selector_hits")).size(12)].spacing(6);
+            if found.is_empty() {
+                hits = hits.push(widget::muted(t("outlets.no_match")).size(12));
+            }
+            for c in found {
+                hits = hits.push(
+                    button(text(c.label.clone()).size(12))
+                        .padding([2, 8])
+                        .style(crate::ui::theme::button::secondary)
+                        .on_press(Message::Selector(c.clone())),
+                );
+            }
+            body = body.push(hits.wrap().vertical_spacing(4));
+        }
+        if let Some(c) = &self.selector {
+            body = body.push(
+                widget::muted(i18n::tf(
+                    lang,
+                    "orders.selector_now",
+                    &[("outlet", &c.label)],
+                ))
+                .size(12),
+            );
+        }
+        if self.uncontacted > 0 {
+            body = body.push(widget::banner(
+                text(i18n::tf(
+                    lang,
+                    "orders.new_alert",
+                    &[("n", &self.uncontacted.to_string())],
+                )),
+                Tone::Warning,
+            ));
+        }
+        if let Some((n, tone)) = &self.notice {
+            body = body.push(widget::banner(text(n.as_str()), *tone));
+        }
+        let list = container(self.list_view(ctx))
+            .width(Length::FillPortion(7))
+            .height(Length::Fill)
+            .padding(4)
+            .style(crate::ui::theme::container::bordered_box);
+        let detail = container(
+            scrollable(self.detail_view(ctx))
+                .spacing(4)
+                .height(Length::Fill),
+        )
+        .width(Length::FillPortion(3))
+        .height(Length::Fill)
+        .padding(8)
+        .style(crate::ui::theme::container::bordered_box);
+        body = body.push(row![list, detail].spacing(8).height(Length::Fill));
+        let base: Element<'a, Message> = body.padding(10).into();
+        match &self.dialog {
+            Some(d) => widget::modal(base, self.dialog_view(ctx, d)),
+            None => base,
+        }
+    }
+
+    pub(super) fn list_view<'a>(&'a self, ctx: &Ctx<'a>) -> Element<'a, Message> {
+        let lang = ctx.lang;
+        let t = |k: &str| ctx.t(k);
+        let h = |k: &str, w: u16| text(ctx.t(k)).size(12).width(Length::FillPortion(w));
+        let header = row![
+            h("orders.col_no", 16),
+            h("orders.col_shipper", 17),
+            h("orders.col_cargo", 12),
+            h("orders.col_weight", 10),
+            h("orders.col_pickup", 7),
+            h("orders.col_placed", 14),
+            h("orders.col_call", 9),
+            h("orders.col_status", 12),
+        ]
+        .spacing(6)
+        .padding([2, 6]);
+        let mut list = column![].spacing(2);
+        for r in &self.rows {
+            list = list.push(self.row_view(ctx, r));
+        }
+        if self.rows.is_empty() {
+            list = list.push(widget::muted(t("orders.empty")).size(13));
+        }
+        let pages = ((self.total + PAGE - 1) / PAGE).max(1);
+        let pager = row![
+            widget::muted(i18n::tf(
+                lang,
+                "orders.pager",
+                &[
+                    ("page", &(self.page + 1).to_string()),
+                    ("pages", &pages.to_string()),
+                    (
+                        "total",
+                        &if self.total > crate::store::COUNT_CAP {
+                            format!("{}+", crate::store::COUNT_CAP)
+                        } else {
+                            self.total.to_string()
+                        }
+                    )
+                ]
+            ))
+            .size(12),
+            space::horizontal(),
+            widget::secondary(
+                t("orders.prev"),
+                (self.page > 0).then_some(Message::PrevPage)
+            ),
+            widget::secondary(
+                t("orders.next"),
+                ((self.page + 1) * PAGE < self.total).then_some(Message::NextPage)
+            ),
+        ]
+        .spacing(8)
+        .align_y(Alignment::Center);
+        column![header, scrollable(list).height(Length::Fill), pager]
+            .spacing(4)
+            .into()
+    }
+
+    pub(super) fn row_view<'a>(&'a self, ctx: &Ctx<'a>, r: &'a OrderRow) -> Element<'a, Message> {
+        let lang = ctx.lang;
+        let o = &r.order;
+        let timing = sla::timing(o, ctx.now, ctx.params.call_window, ctx.params.overdue_after);
+        let selected = self.selected.as_deref() == Some(o.order_no.as_str());
+        let small = |s: String| text(s).size(12);
+        let (call_text, call_tone) = call_label(lang, o, timing.call);
+        let overdue = timing.overdue;
+        let call = text(call_text)
+            .size(12)
+            .width(Length::FillPortion(9))
+            .style(move |t: &Theme| text::Style {
+                // On a red row the row's own text colour reads best; the
+                // words carry the meaning.
+                color: call_tone
+                    .filter(|_| !overdue)
+                    .map(|tone| theme::tone_text(t, tone)),
+            });
+        let mut status_line = i18n::t(lang, &format!("status.{}", o.status.as_str()));
+        if o.trade_status.as_deref() == Some("refunding") {
+            status_line.push_str(&format!(" · {}", i18n::t(lang, "orders.refunding")));
+        }
+        let outbox = outbox_label(lang, r);
+        let waiting = i18n::tf(
+            lang,
+            "orders.waiting",
+            &[("t", &sla::clock(timing.waiting))],
+        );
+        let content = row![
+            column![
+                small(o.order_no.clone()),
+                widget::muted(o.logistics_no.as_str()).size(11)
+            ]
+            .width(Length::FillPortion(16)),
+            column![
+                small(format!("{} {}", o.shipper.name, o.shipper.phone)),
+                widget::muted(format!("{} {}", o.shipper.city, o.shipper.district)).size(11)
+            ]
+            .width(Length::FillPortion(17)),
+            column![
+                small(format!("{} ×{}", o.cargo.name, o.cargo.pieces)),
+                widget::muted(yuan(o.declared_value)).size(11)
+            ]
+            .width(Length::FillPortion(12)),
+            column![
+                small(format!("{} kg", kg(o.cargo.weight_g))),
+                widget::muted(format!("{} m³", m3(o.cargo.volume_cm3))).size(11)
+            ]
+            .width(Length::FillPortion(10)),
+            small(i18n::t(
+                lang,
+                if o.pickup_required {
+                    "orders.pickup_yes"
+                } else {
+                    "orders.pickup_no"
+                }
+            ))
+            .width(Length::FillPortion(7)),
+            column![
+                small(short_time(o.created_at)),
+                // Not colour alone: overdue rows say so in words too.
+                row![
+                    text(if overdue {
+                        i18n::t(lang, "orders.overdue_mark")
+                    } else {
+                        String::new()
+                    })
+                    .size(11),
+                    text(waiting).size(11)
+                ]
+                .spacing(4)
+            ]
+            .width(Length::FillPortion(14)),
+            call,
+            column![
+                small(status_line),
+                text(outbox.0).size(11).style(move |t: &Theme| text::Style {
+                    color: outbox
+                        .1
+                        .filter(|_| !overdue)
+                        .map(|tone| theme::tone_text(t, tone)),
+                })
+            ]
+            .width(Length::FillPortion(12)),
+        ]
+        .spacing(6)
+        .align_y(Alignment::Center);
+        button(content)
+            .width(Length::Fill)
+            .padding([3, 6])
+            .on_press(Message::Select(o.order_no.clone()))
+            .style(move |t: &Theme, status| theme::order_row(t, status, selected, overdue))
+            .into()
+    }
+}
+
+fn outbox_label(lang: i18n::Lang, r: &OrderRow) -> (String, Option<Tone>) {
+    let what = r
+        .pending_action
+        .as_ref()
+        .map(|a| i18n::t(lang, &format!("event.{}", a.name())))
+        .unwrap_or_default();
+    match &r.outbox {
+        OutboxState::None => (String::new(), None),
+        OutboxState::Queued => (
+            i18n::tf(lang, "outbox.queued", &[("what", &what)]),
+            Some(Tone::Info),
+        ),
+        OutboxState::Sending => (
+            i18n::tf(lang, "outbox.sending", &[("what", &what)]),
+            Some(Tone::Info),
+        ),
+        OutboxState::Synced => (i18n::t(lang, "outbox.synced"), Some(Tone::Success)),
+        OutboxState::Rejected(_) => (i18n::t(lang, "outbox.rejected"), Some(Tone::Danger)),
+    }
+}
+
+fn status_choice(lang: i18n::Lang, s: Option<Status>) -> Choice<Option<Status>> {
+    Choice {
+        value: s,
+        label: match s {
+            Some(s) => i18n::t(lang, &format!("status.{}", s.as_str())),
+            None => i18n::t(lang, "orders.all_statuses"),
+        },
+    }
+}
+
+/// The 呼叫 column: the countdown to the first call, amber when urgent, red
+/// when late; 已联系 once called.
+fn call_label(lang: i18n::Lang, o: &crate::domain::Order, call: Call) -> (String, Option<Tone>) {
+    match call {
+        Call::Done if o.contacted_at.is_some() && o.status == Status::Pending => {
+            (i18n::t(lang, "orders.contacted"), None)
+        }
+        Call::Done => (String::new(), None),
+        Call::Left(d) => (sla::clock(d), None),
+        Call::Urgent(d) => (format!("! {}", sla::clock(d)), Some(Tone::Warning)),
+        Call::Overdue(d) => (
+            i18n::tf(lang, "orders.call_overdue", &[("t", &sla::clock(d))]),
+            Some(Tone::Danger),
+        ),
+    }
+}

@@ -1,0 +1,490 @@
+//! 阿里订单受理: the outlet selector, the paged pending list with red rows
+//! and the call countdown, the detail panel, the clerk's actions, 查询.
+
+mod detail;
+mod dialog;
+mod keys;
+mod list;
+
+use crate::ui::theme::Tone;
+use crate::ui::widget::Choice;
+use iced::Task;
+use iced::widget::combo_box;
+
+use super::Ctx;
+use crate::api::OrderEvent;
+use crate::domain::visibility::{self, Scope};
+use crate::domain::{Action, Status};
+use crate::i18n;
+use crate::store::{ListFilter, OrderRow, PageQuery, SortOrder, StoreError};
+use crate::sync::{ClientError, OrderAnswer};
+use crate::ui::widget;
+use dialog::Dialog;
+
+/// What 阿里订单受理 tells the app.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Event {
+    /// An action was saved in the outbox: send it now.
+    ActionQueued,
+    /// The user asked for a sync now.
+    SyncNow,
+    /// The count of orders waiting for a first call, read from the cache
+    /// (`before`: the count shown until now), for the tray and alerts.
+    Waiting { count: i64, before: i64 },
+}
+
+/// Rows per page of the list.
+pub const PAGE: i64 = 50;
+
+/// Which reason-taking action a dialog is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReasonKind {
+    Return,
+    PickupFailed,
+    Close,
+}
+
+/// 阿里订单受理 messages.
+#[derive(Debug, Clone)]
+pub enum Message {
+    /// An outlet was picked in 网点选项.
+    Selector(Choice<String>),
+    /// Typing in 网点选项.
+    SelectorQuery(String),
+    /// Enter in 网点选项: take the first match.
+    SelectorSubmit,
+    /// 网点选项 cleared (empty selector).
+    ClearSelector,
+    /// The status filter changed.
+    StatusFilter(Choice<Option<Status>>),
+    /// Oldest/newest first.
+    ToggleSort,
+    /// Previous page.
+    PrevPage,
+    /// Next page.
+    NextPage,
+    /// Reload the current page from the cache.
+    Reload,
+    /// A page arrived from the cache (for the numbered request).
+    Loaded(u64, Result<(Vec<OrderRow>, i64), StoreError>),
+    /// The uncontacted count arrived.
+    Uncontacted(i64),
+    /// A row was clicked.
+    Select(String),
+    /// Move the selection up or down the page.
+    Move(i32),
+    /// The history of an order arrived.
+    Events(String, Result<Vec<OrderEvent>, ClientError>),
+    /// 已联系.
+    Contacted,
+    /// Open 受理.
+    OpenAccept,
+    /// Open 打回 / 收货失败 / 关闭.
+    OpenReason(ReasonKind),
+    /// Open 分配.
+    OpenAssign,
+    /// Accept form: weight.
+    Weight(String),
+    /// Accept form: volume.
+    Volume(String),
+    /// Accept form: pickup needed.
+    Pickup(bool),
+    /// Accept form: pickup time.
+    PickupTime(String),
+    /// Reason picked (by click or its number key).
+    ReasonIndex(usize),
+    /// Note typed.
+    Note(String),
+    /// Outlet picked in 分配.
+    AssignTo(Choice<String>),
+    /// 确定 in a dialog.
+    Submit,
+    /// 取消 in a dialog.
+    CloseDialog,
+    /// The action was saved in the outbox.
+    Queued(Result<String, StoreError>),
+    /// 知道了 on a refused action.
+    Dismiss(String),
+    /// 立即同步.
+    SyncNow,
+    /// The order-number box changed.
+    QueryInput(String),
+    /// 查询.
+    Query,
+    /// The server (or cache) answered 查询.
+    QueryAnswer(Result<OrderAnswer, String>),
+}
+
+/// The 阿里订单受理 screen.
+pub struct State {
+    selector: Option<Choice<String>>,
+    selector_set: bool,
+    /// The outlets this user may pick in 网点选项 (their subtree).
+    mine: Vec<Choice<String>>,
+    /// What is typed in 网点选项 to find an outlet.
+    selector_query: String,
+    /// Outlets matching `selector_query`, found when either changes (not
+    /// per frame: the network may have 20,000 outlets).
+    found: Vec<Choice<String>>,
+    assign_choices: combo_box::State<Choice<String>>,
+    status: Option<Status>,
+    sort: SortOrder,
+    page: i64,
+    rows: Vec<OrderRow>,
+    total: i64,
+    uncontacted: i64,
+    selected: Option<String>,
+    events: Option<(String, Result<Vec<OrderEvent>, String>)>,
+    dialog: Option<Dialog>,
+    /// The open dialog's action is being written to the outbox: the
+    /// dialog (and what the clerk typed) stays until that succeeded.
+    submitting: bool,
+    query: String,
+    notice: Option<(String, Tone)>,
+    /// Number of the newest page request.
+    load_seq: u64,
+}
+
+impl Default for State {
+    fn default() -> Self {
+        State {
+            selector: None,
+            selector_set: false,
+            mine: Vec::new(),
+            selector_query: String::new(),
+            found: Vec::new(),
+            assign_choices: combo_box::State::new(Vec::new()),
+            status: Some(Status::Pending),
+            sort: SortOrder::OldestFirst,
+            page: 0,
+            rows: Vec::new(),
+            total: 0,
+            uncontacted: 0,
+            selected: None,
+            events: None,
+            dialog: None,
+            submitting: false,
+            query: String::new(),
+            notice: None,
+            load_seq: 0,
+        }
+    }
+}
+
+impl State {
+    /// Called when the network changed: the selector's choices are the
+    /// user's own subtree (HQ: everything).
+    pub fn network_changed(&mut self, ctx: &Ctx<'_>) {
+        let user = &ctx.user.outlet_code;
+        let mine: Vec<Choice<String>> = widget::outlet_choices(ctx.tree)
+            .into_iter()
+            .filter(|c| ctx.tree.is_within(&c.value, user))
+            .collect();
+        self.mine = mine;
+        self.refresh_found();
+        let targets: Vec<Choice<String>> = widget::outlet_choices(ctx.tree)
+            .into_iter()
+            .filter(|c| crate::domain::dispatch::can_receive(&c.value, ctx.tree))
+            .collect();
+        self.assign_choices = combo_box::State::new(targets);
+        if !self.selector_set {
+            // HQ users start on HQ (the pool); others on their own subtree.
+            self.selector = visibility::default_selector(user, ctx.tree).map(|code| Choice {
+                label: ctx.outlet_label(&code),
+                value: code,
+            });
+            self.selector_set = ctx.tree.get(user).is_some();
+        }
+    }
+
+    /// Finds the outlets matching what is typed in 网点选项 (at most eight).
+    fn refresh_found(&mut self) {
+        let q = self.selector_query.trim().to_lowercase();
+        self.found = if q.is_empty() {
+            Vec::new()
+        } else {
+            self.mine
+                .iter()
+                .filter(|c| c.label.to_lowercase().contains(&q))
+                .take(8)
+                .cloned()
+                .collect()
+        };
+    }
+
+    /// The list filter for the current selector.
+    fn filter(&self, ctx: &Ctx<'_>) -> Result<ListFilter, String> {
+        let scope = visibility::selector_scope(
+            &ctx.user.outlet_code,
+            self.selector.as_ref().map(|c| c.value.as_str()),
+            ctx.tree,
+        )
+        .map_err(|e| i18n::tf(ctx.lang, "orders.outside", &[("code", &e.0)]))?;
+        Ok(match scope {
+            Scope::All => ListFilter::All,
+            Scope::Pool => ListFilter::Pool {
+                hq_code: ctx.user.outlet_code.clone(),
+            },
+            Scope::Subtree(root) => {
+                let mut v: Vec<String> = ctx.tree.subtree(&root).into_iter().collect();
+                v.sort();
+                ListFilter::Outlets(v)
+            }
+        })
+    }
+
+    /// Loads the current page (and the alert count) from the cache.
+    pub fn reload(&mut self, ctx: &Ctx<'_>) -> Task<Message> {
+        let filter = match self.filter(ctx) {
+            Ok(f) => f,
+            Err(e) => {
+                self.notice = Some((e, Tone::Danger));
+                return Task::none();
+            }
+        };
+        let q = PageQuery {
+            filter,
+            status: self.status,
+            sort: self.sort,
+            offset: self.page * PAGE,
+            limit: PAGE,
+        };
+        let store = ctx.store.clone();
+        let store2 = ctx.store.clone();
+        // Loads can finish out of order; only the newest request's page
+        // may land, or an empty early page could hide a pulled order.
+        self.load_seq += 1;
+        let seq = self.load_seq;
+        Task::batch([
+            Task::perform(
+                async move { store.run(move |s| s.page(&q)).await },
+                move |r| Message::Loaded(seq, r),
+            ),
+            Task::perform(async move { store2.run(|s| s.uncontacted()).await }, |r| {
+                Message::Uncontacted(r.unwrap_or(0))
+            }),
+        ])
+    }
+
+    /// The sync engine finished a round that sent or had refused actions.
+    pub fn synced(&mut self, lang: i18n::Lang, pushed: usize, rejected: usize) {
+        if rejected > 0 {
+            self.notice = Some((
+                i18n::tf(
+                    lang,
+                    "orders.some_rejected",
+                    &[("n", &rejected.to_string())],
+                ),
+                Tone::Danger,
+            ));
+        } else if pushed > 0 {
+            self.notice = Some((
+                i18n::tf(lang, "orders.sent", &[("n", &pushed.to_string())]),
+                Tone::Success,
+            ));
+        }
+    }
+
+    /// Orders waiting for a first call, for the navigation badge.
+    pub fn uncontacted(&self) -> i64 {
+        self.uncontacted
+    }
+
+    fn selected_row(&self) -> Option<&OrderRow> {
+        let no = self.selected.as_deref()?;
+        self.rows.iter().find(|r| r.order.order_no == no)
+    }
+
+    /// Handles one message.
+    pub fn update(&mut self, message: Message, ctx: &Ctx<'_>) -> (Task<Message>, Option<Event>) {
+        match message {
+            m @ (Message::SelectorQuery(_)
+            | Message::SelectorSubmit
+            | Message::Selector(_)
+            | Message::ClearSelector
+            | Message::StatusFilter(_)
+            | Message::ToggleSort
+            | Message::PrevPage
+            | Message::NextPage
+            | Message::Reload) => return (self.update_list(m, ctx), None),
+            Message::Loaded(seq, _) if seq != self.load_seq => {}
+            Message::Loaded(_, Ok((rows, total))) => return (self.loaded(rows, total, ctx), None),
+            Message::Loaded(_, Err(e)) => {
+                self.notice = Some((e.user_message(ctx.lang), Tone::Danger))
+            }
+            Message::Uncontacted(n) => {
+                let before = std::mem::replace(&mut self.uncontacted, n);
+                return (Task::none(), Some(Event::Waiting { count: n, before }));
+            }
+            Message::Select(no) => {
+                self.selected = Some(no);
+                return (self.load_events(ctx), None);
+            }
+            Message::Move(d) => return (self.move_selection(d, ctx), None),
+            Message::Events(no, r) => {
+                self.events = Some((no, r.map_err(|e| e.user_message(ctx.lang))));
+            }
+            Message::Contacted => {
+                if let Some(r) = self.selected_row() {
+                    let no = r.order.order_no.clone();
+                    return self.queue(ctx, &no, Action::Contacted);
+                }
+            }
+            m @ (Message::OpenAccept
+            | Message::OpenReason(_)
+            | Message::OpenAssign
+            | Message::Weight(_)
+            | Message::Volume(_)
+            | Message::Pickup(_)
+            | Message::PickupTime(_)
+            | Message::ReasonIndex(_)
+            | Message::Note(_)
+            | Message::AssignTo(_)
+            | Message::Query
+            | Message::QueryAnswer(_)) => return self.update_dialog(m, ctx),
+            Message::Submit if self.submitting => {}
+            Message::Submit => return self.submit(ctx),
+            Message::CloseDialog => {
+                self.dialog = None;
+                self.submitting = false;
+            }
+            Message::Queued(Ok(_)) => {
+                if std::mem::take(&mut self.submitting) {
+                    self.dialog = None;
+                }
+                self.notice = Some((ctx.t("orders.queued"), Tone::Info));
+                return (self.reload(ctx), Some(Event::ActionQueued));
+            }
+            Message::Queued(Err(e)) => {
+                // The dialog stays open with what was typed; try again.
+                self.submitting = false;
+                self.notice = Some((e.user_message(ctx.lang), Tone::Danger));
+            }
+            Message::Dismiss(no) => return (dismiss(no, ctx), Some(Event::ActionQueued)),
+            Message::SyncNow => return (Task::none(), Some(Event::SyncNow)),
+            Message::QueryInput(q) => self.query = q,
+        }
+        (Task::none(), None)
+    }
+
+    /// Where the list looks: the selector, the status filter, the order,
+    /// the page.
+    fn update_list(&mut self, message: Message, ctx: &Ctx<'_>) -> Task<Message> {
+        match message {
+            Message::SelectorQuery(q) => {
+                self.selector_query = q;
+                self.refresh_found();
+            }
+            Message::SelectorSubmit => {
+                if let Some(c) = self.found.first().cloned() {
+                    return self.update_list(Message::Selector(c), ctx);
+                }
+            }
+            Message::Selector(c) => {
+                self.selector_query.clear();
+                self.found.clear();
+                self.selector = Some(c);
+                self.selector_set = true;
+                self.page = 0;
+                return self.reload(ctx);
+            }
+            Message::ClearSelector => {
+                self.selector = None;
+                self.selector_set = true;
+                self.page = 0;
+                return self.reload(ctx);
+            }
+            Message::StatusFilter(c) => {
+                self.status = c.value;
+                self.page = 0;
+                return self.reload(ctx);
+            }
+            Message::ToggleSort => {
+                self.sort = match self.sort {
+                    SortOrder::OldestFirst => SortOrder::NewestFirst,
+                    SortOrder::NewestFirst => SortOrder::OldestFirst,
+                };
+                self.page = 0;
+                return self.reload(ctx);
+            }
+            Message::PrevPage if self.page > 0 => {
+                self.page -= 1;
+                return self.reload(ctx);
+            }
+            Message::NextPage if (self.page + 1) * PAGE < self.total => {
+                self.page += 1;
+                return self.reload(ctx);
+            }
+            Message::PrevPage | Message::NextPage => {}
+            Message::Reload => return self.reload(ctx),
+            _ => {}
+        }
+        Task::none()
+    }
+
+    /// A page arrived: past the end (rows went away) it steps back; the
+    /// selection stays on its order while that is on the page.
+    fn loaded(&mut self, rows: Vec<OrderRow>, total: i64, ctx: &Ctx<'_>) -> Task<Message> {
+        self.rows = rows;
+        self.total = total;
+        if self.page > 0 && self.page * PAGE >= total {
+            self.page = (total - 1).max(0) / PAGE;
+            return self.reload(ctx);
+        }
+        let still = self
+            .selected
+            .as_ref()
+            .is_some_and(|s| self.rows.iter().any(|r| &r.order.order_no == s));
+        if !still {
+            self.selected = self.rows.first().map(|r| r.order.order_no.clone());
+            return self.load_events(ctx);
+        }
+        Task::none()
+    }
+
+    /// ↑/↓: the selection moves by `d` rows, staying on the page.
+    fn move_selection(&mut self, d: i32, ctx: &Ctx<'_>) -> Task<Message> {
+        let i = self
+            .selected
+            .as_ref()
+            .and_then(|s| self.rows.iter().position(|r| &r.order.order_no == s))
+            .map_or(0, |i| i as i64 + i64::from(d));
+        if let Some(r) = self
+            .rows
+            .get(i.clamp(0, self.rows.len() as i64 - 1).max(0) as usize)
+        {
+            self.selected = Some(r.order.order_no.clone());
+            return self.load_events(ctx);
+        }
+        Task::none()
+    }
+
+    fn load_events(&self, ctx: &Ctx<'_>) -> Task<Message> {
+        let Some(no) = self.selected.clone() else {
+            return Task::none();
+        };
+        if !ctx.online {
+            return Task::none();
+        }
+        let client = ctx.client.clone();
+        Task::perform(
+            async move { (no.clone(), client.events(&no).await) },
+            |(no, r)| Message::Events(no, r),
+        )
+    }
+}
+
+/// 知道了 on a refusal: closes it in the outbox, then reloads.
+fn dismiss(no: String, ctx: &Ctx<'_>) -> Task<Message> {
+    let store = ctx.store.clone();
+    Task::perform(
+        async move { store.run(move |s| s.dismiss_rejection(&no)).await },
+        |r| {
+            // The refusal stays shown; the clerk can try again.
+            if let Err(e) = r {
+                tracing::warn!("dismissing a refusal failed: {e}");
+            }
+            Message::Reload
+        },
+    )
+}
