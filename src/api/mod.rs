@@ -107,6 +107,20 @@ pub struct ErrorDetail {
     /// The current order (409 `state_conflict`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub order: Option<Value>,
+    /// Every bad cell of a rate-card import (422 `invalid_rate_card`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub rows: Vec<RowError>,
+}
+
+/// One bad cell of an imported sheet.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct RowError {
+    /// Spreadsheet row number; the header is row 1.
+    pub row: usize,
+    /// Column name as in the header, e.g. `min_charge_fen`.
+    pub column: String,
+    /// In the request's language.
+    pub message: String,
 }
 
 /// `GET /healthz` answer.
@@ -157,6 +171,10 @@ pub struct ChangesPage {
     /// clients refetch them at their next poll.
     #[serde(default)]
     pub params_revision: i64,
+    /// Extension: grows with every change to the rate card, so clients
+    /// refetch their copy for offline quotes.
+    #[serde(default)]
+    pub rate_revision: i64,
 }
 
 /// `GET /api/v1/orders/{order_no}` for an order outside the user's view.
@@ -168,7 +186,35 @@ pub struct OrderSummary {
     pub accepting_outlet_code: Option<String>,
 }
 
-pub use crate::domain::order::{Action, InboundOrder};
+pub use crate::domain::order::{AcceptFields, Action, InboundOrder};
+pub use crate::domain::pricing::{
+    ChargeLine, Consignee, DiscountLine, Product, Quote, RateLine, Tier, Waybill, WaybillDraft,
+};
+
+/// `GET /api/v1/rate_lines` answer.
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct RateLineList {
+    /// Grows with every change to the card.
+    pub revision: i64,
+    pub lines: Vec<RateLine>,
+}
+
+/// `POST /api/v1/waybills/quote` body.
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct QuoteRequest {
+    pub order_no: String,
+    pub waybill: WaybillDraft,
+}
+
+/// The MIME type of .xlsx, for rate-card import and export.
+pub const XLSX_MIME: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+
+/// `POST /api/v1/rate_lines/import` answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct ImportResult {
+    pub added: usize,
+    pub updated: usize,
+}
 /// One entry of an order's history, as `GET …/events` serves it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct OrderEvent {

@@ -5,6 +5,7 @@ pub mod dispatch;
 pub mod order;
 pub mod outlet;
 pub mod params;
+pub mod pricing;
 pub mod role;
 pub mod rule;
 pub mod sla;

@@ -179,6 +179,10 @@ pub struct Order {
     #[serde(default)]
     pub version: i64,
     pub updated_at: DateTime<Utc>,
+    /// The waybill once billed: what was entered and what it was priced
+    /// at, so every screen that has the order has its charges.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub waybill: Option<Box<super::pricing::Waybill>>,
 }
 
 /// Most pieces in one order.
@@ -396,6 +400,7 @@ impl InboundOrder {
             last_note: None,
             version: 1,
             updated_at: now,
+            waybill: None,
         }
     }
 }
@@ -443,6 +448,38 @@ pub enum Action {
         #[schema(max_length = 500)]
         note: String,
     },
+    /// 导入开单: bill an accepted order (SPEC 3.5). The hub prices the
+    /// waybill; `accept` first accepts a pending order in the caller's
+    /// subtree; `logistics_no` unlocks an order outside it.
+    ImportWaybill {
+        waybill: Box<super::pricing::WaybillDraft>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        logistics_no: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        accept: Option<AcceptFields>,
+    },
+}
+
+/// What 受理 records, when an import accepts the order first.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct AcceptFields {
+    pub weight_g: i64,
+    pub volume_cm3: i64,
+    pub pickup_required: bool,
+    #[serde(default)]
+    pub pickup_time: Option<DateTime<Utc>>,
+}
+
+impl AcceptFields {
+    /// The accept action they stand for.
+    pub fn action(&self) -> Action {
+        Action::Accept {
+            weight_g: self.weight_g,
+            volume_cm3: self.volume_cm3,
+            pickup_required: self.pickup_required,
+            pickup_time: self.pickup_time,
+        }
+    }
 }
 
 impl Action {
@@ -460,6 +497,30 @@ impl Action {
             Action::Assign { outlet_code } => {
                 check_line(&mut c, "outlet_code", outlet_code, NUMBER_MAX);
             }
+            Action::ImportWaybill {
+                waybill,
+                logistics_no,
+                ..
+            } => {
+                let w = waybill.as_ref();
+                for (field, value, max) in [
+                    ("waybill_no", &w.waybill_no, NUMBER_MAX),
+                    ("product_code", &w.product_code, NUMBER_MAX),
+                    ("dest_province", &w.dest_province, REGION_MAX),
+                    ("dest_city", &w.dest_city, REGION_MAX),
+                    ("dest_district", &w.dest_district, REGION_MAX),
+                    ("consignee.name", &w.consignee.name, NAME_MAX),
+                    ("consignee.phone", &w.consignee.phone, NUMBER_MAX),
+                    ("consignee.address", &w.consignee.address, ADDRESS_MAX),
+                    ("cargo.name", &w.cargo.name, NAME_MAX),
+                    ("cargo.packaging", &w.cargo.packaging, NAME_MAX),
+                ] {
+                    check_line(&mut c, field, value, max);
+                }
+                if let Some(no) = logistics_no {
+                    check_line(&mut c, "logistics_no", no, NUMBER_MAX);
+                }
+            }
             Action::Contacted | Action::Accept { .. } => {}
         }
         c.finish()
@@ -474,6 +535,7 @@ impl Action {
             Action::PickupFailed { .. } => "pickup_failed",
             Action::Assign { .. } => "assign",
             Action::Close { .. } => "close",
+            Action::ImportWaybill { .. } => "import_waybill",
         }
     }
 }
@@ -638,6 +700,15 @@ pub fn apply(
             reason = Some(reason_code.clone());
             note = Some(n.clone());
         }
+        Action::ImportWaybill { waybill, .. } => {
+            // The hub accepts a pending order first (its own event) and
+            // attaches the priced waybill; here only the state moves.
+            if from != Accepted {
+                return Err(ActionError::State(from));
+            }
+            next.status = Billed;
+            next.waybill_no = Some(waybill.waybill_no.clone());
+        }
     }
     if reason.is_some() {
         next.last_reason_code = reason.clone();
@@ -786,6 +857,13 @@ pub(crate) mod tests {
             failed.clone(),
             assign.clone(),
             close.clone(),
+            Action::ImportWaybill {
+                waybill: Box::new(crate::domain::pricing::WaybillDraft::from_order(&sample(
+                    "1", None,
+                ))),
+                logistics_no: None,
+                accept: None,
+            },
         ];
         // (status, in_pool, action index, role) → Ok(to) / Err
         let expect = |status: Status, pool: bool, i: usize, role: Role| -> Result<Status, E> {
@@ -799,6 +877,7 @@ pub(crate) mod tests {
                 (4, Pending, _) => Ok(Pending),
                 (5, _, _) if !dispatcher => Err(E::Role),
                 (5, Pending, true) => Ok(Closed),
+                (6, Accepted, _) => Ok(Billed),
                 (_, s, _) => Err(E::State(s)),
             }
         };

@@ -83,7 +83,7 @@ const fn int(
 }
 
 /// Categories in display order.
-pub const CATEGORIES: [&str; 5] = ["sla", "discount", "reasons", "sync", "print"];
+pub const CATEGORIES: [&str; 6] = ["sla", "discount", "price", "reasons", "sync", "print"];
 
 /// Every parameter the hub knows.
 pub const DEFS: &[ParamDef] = &[
@@ -130,6 +130,140 @@ pub const DEFS: &[ParamDef] = &[
         ParamType::Fen,
         0,
         1_000_000,
+    ),
+    int("price.insurance_ppm", "price", ParamType::Int, 0, 100_000),
+    int(
+        "price.insurance_min_long_fen",
+        "price",
+        ParamType::Fen,
+        0,
+        1_000_000,
+    ),
+    int(
+        "price.insurance_min_short_fen",
+        "price",
+        ParamType::Fen,
+        0,
+        1_000_000,
+    ),
+    int(
+        "price.insurance_min_air_fen",
+        "price",
+        ParamType::Fen,
+        0,
+        1_000_000,
+    ),
+    int(
+        "price.air_volume_divisor_cm3_per_kg",
+        "price",
+        ParamType::Int,
+        1_000,
+        20_000,
+    ),
+    int(
+        "price.pickup_fee_fen",
+        "price",
+        ParamType::Fen,
+        0,
+        1_000_000,
+    ),
+    int(
+        "price.cod_three_day_ppm",
+        "price",
+        ParamType::Int,
+        0,
+        100_000,
+    ),
+    int(
+        "price.cod_three_day_reduced_ppm",
+        "price",
+        ParamType::Int,
+        0,
+        100_000,
+    ),
+    int(
+        "price.cod_three_day_reduced_from_fen",
+        "price",
+        ParamType::Fen,
+        0,
+        10_000_000_000,
+    ),
+    int(
+        "price.cod_three_day_min_fen",
+        "price",
+        ParamType::Fen,
+        0,
+        1_000_000,
+    ),
+    int(
+        "price.cod_three_day_max_fen",
+        "price",
+        ParamType::Fen,
+        0,
+        10_000_000,
+    ),
+    int(
+        "price.cod_same_day_ppm",
+        "price",
+        ParamType::Int,
+        0,
+        100_000,
+    ),
+    int(
+        "price.cod_same_day_min_fen",
+        "price",
+        ParamType::Fen,
+        0,
+        1_000_000,
+    ),
+    int(
+        "price.cod_same_day_max_fen",
+        "price",
+        ParamType::Fen,
+        0,
+        10_000_000,
+    ),
+    int(
+        "price.delivery_heavy_above_weight_g",
+        "price",
+        ParamType::Grams,
+        0,
+        100_000_000,
+    ),
+    int(
+        "price.delivery_heavy_from_volume_cm3",
+        "price",
+        ParamType::Cm3,
+        0,
+        200_000_000,
+    ),
+    int(
+        "price.delivery_heavy_fen",
+        "price",
+        ParamType::Fen,
+        0,
+        10_000_000,
+    ),
+    int(
+        "price.delivery_base_max_weight_g",
+        "price",
+        ParamType::Grams,
+        0,
+        100_000_000,
+    ),
+    int(
+        "price.delivery_base_fen",
+        "price",
+        ParamType::Fen,
+        0,
+        10_000_000,
+    ),
+    int(
+        "price.delivery_fen_per_kg",
+        "price",
+        ParamType::Fen,
+        0,
+        100_000,
     ),
     ParamDef {
         key: "reasons.return",

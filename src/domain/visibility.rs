@@ -37,6 +37,22 @@ impl Scope {
     }
 }
 
+impl Scope {
+    /// Whether an order is in this scope: by where it is, or (SPEC 3.5) by
+    /// the outlet that billed it, so a billing outlet keeps seeing the
+    /// orders it imported from elsewhere.
+    pub fn sees(&self, order: &super::Order, tree: &OutletTree) -> bool {
+        self.contains(order.current_outlet_code.as_deref(), tree)
+            || match self {
+                Scope::Subtree(root) => order
+                    .billing_outlet_code
+                    .as_deref()
+                    .is_some_and(|b| tree.is_within(b, root)),
+                _ => false,
+            }
+    }
+}
+
 /// The selector asked for an outlet outside the user's own subtree.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("outlet {0} is outside your network")]

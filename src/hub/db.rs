@@ -119,6 +119,61 @@ fn migrations() -> Migrations<'static> {
         CREATE INDEX idempotency_refused ON idempotency(created_at) WHERE status <> 200;
         "#,
         ),
+        // 开单 (SPEC 3.5): products, the rate card with every version of
+        // each line kept, and issued waybills with what they were priced at.
+        M::up(
+            r#"
+        CREATE TABLE products (
+            code TEXT PRIMARY KEY,
+            name TEXT NOT NULL,
+            mode TEXT NOT NULL,
+            haul TEXT NOT NULL,
+            position INTEGER NOT NULL
+        );
+        INSERT INTO products(code, name, mode, haul, position) VALUES
+            ('JZKH', '精准卡航', 'ltl', 'long', 1),
+            ('JZCY', '精准城运', 'ltl', 'short', 2),
+            ('JZQY_LONG', '精准汽运(长途)', 'ltl', 'long', 3),
+            ('JZQY_SHORT', '精准汽运(短途)', 'ltl', 'short', 4),
+            ('AGENT_VEHICLE', '汽运偏线', 'partner_line', 'long', 5),
+            ('JZKY', '精准空运', 'air', 'long', 6),
+            ('JZZC', '整车', 'full_truck', 'long', 7);
+        CREATE TABLE rate_lines (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            product_code TEXT NOT NULL,
+            dest_key TEXT NOT NULL,
+            retired INTEGER NOT NULL DEFAULT 0,
+            version INTEGER NOT NULL,
+            body TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        );
+        CREATE INDEX rate_lines_route ON rate_lines(product_code, dest_key, retired);
+        CREATE INDEX rate_lines_dest ON rate_lines(dest_key, retired);
+        CREATE TABLE rate_line_history (
+            id INTEGER NOT NULL,
+            version INTEGER NOT NULL,
+            body TEXT NOT NULL,
+            at TEXT NOT NULL,
+            by TEXT,
+            PRIMARY KEY (id, version)
+        ) WITHOUT ROWID;
+        CREATE TABLE waybills (
+            waybill_no TEXT PRIMARY KEY,
+            order_no TEXT NOT NULL UNIQUE,
+            billing_outlet_code TEXT NOT NULL,
+            billed_by TEXT NOT NULL,
+            billed_at TEXT NOT NULL,
+            rate_line_id INTEGER NOT NULL,
+            rate_line_version INTEGER NOT NULL,
+            params_revision INTEGER NOT NULL,
+            published_fen INTEGER NOT NULL,
+            discount_fen INTEGER NOT NULL,
+            total_fen INTEGER NOT NULL,
+            body TEXT NOT NULL
+        );
+        CREATE INDEX waybills_outlet ON waybills(billing_outlet_code, billed_at);
+        "#,
+        ),
     ])
 }
 

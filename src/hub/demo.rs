@@ -88,6 +88,7 @@ pub fn first_start(conn: &mut Connection, cfg: &HubConfig) -> Result<FirstStart,
                 .filter(|p| !p.is_empty())
                 .unwrap_or_else(auth::generate_secret);
             seed_network(&tx)?;
+            super::demo_rates::seed_card(&tx).map_err(err)?;
             seed_demo_orders = cfg.demo_rate > 0;
             for s in demo_staff() {
                 db::insert_staff(&tx, &s, &auth::hash_password(&pw)?).map_err(err)?;
@@ -124,6 +125,7 @@ pub fn first_start(conn: &mut Connection, cfg: &HubConfig) -> Result<FirstStart,
     if seed_demo_orders {
         let tree = crate::domain::OutletTree::new(db::outlets(conn).map_err(err)?);
         seed_orders(conn, &tree)?;
+        super::demo_rates::bill_some(conn, &tree)?;
     }
     Ok(first)
 }

@@ -43,6 +43,8 @@ pub struct ErrorInner {
     pub detail: Option<String>,
     /// Seconds for a `Retry-After` header (429, 503).
     pub retry_after: Option<u64>,
+    /// Bad cells of an import: (row, column, i18n key of the message).
+    pub rows: Vec<(usize, String, String)>,
 }
 
 impl ApiError {
@@ -58,6 +60,7 @@ impl ApiError {
             order: None,
             detail: None,
             retry_after: None,
+            rows: Vec::new(),
         }))
     }
 
@@ -131,6 +134,15 @@ impl ApiError {
                 attached: self.attached.clone(),
                 current: self.current.clone(),
                 order: self.order.clone(),
+                rows: self
+                    .rows
+                    .iter()
+                    .map(|(row, column, key)| crate::api::RowError {
+                        row: *row,
+                        column: column.clone(),
+                        message: i18n::t(lang, key),
+                    })
+                    .collect(),
             },
         }
     }

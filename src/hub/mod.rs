@@ -6,12 +6,15 @@
 pub mod auth;
 pub mod db;
 pub mod demo;
+pub mod demo_rates;
 pub mod error;
 pub mod generate;
 pub mod guard;
 pub mod http;
 pub mod intake;
 pub mod orders;
+pub mod pricing_store;
+pub mod rate_sheet;
 pub mod routes;
 pub mod serve;
 pub mod shield;

@@ -10,7 +10,17 @@ use std::sync::OnceLock;
 use serde::{Deserialize, Serialize};
 
 mod en;
+mod en_waybill;
 mod zh;
+mod zh_waybill;
+
+/// Every (key, text) of `lang`: the main table and the 开单 one.
+fn entries(lang: Lang) -> impl Iterator<Item = &'static (&'static str, &'static str)> {
+    match lang {
+        Lang::ZhCn => zh::TABLE.iter().chain(zh_waybill::TABLE.iter()),
+        Lang::En => en::TABLE.iter().chain(en_waybill::TABLE.iter()),
+    }
+}
 
 /// A UI language.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
@@ -68,8 +78,8 @@ fn table(lang: Lang) -> &'static HashMap<&'static str, &'static str> {
     static ZH: OnceLock<HashMap<&str, &str>> = OnceLock::new();
     static EN: OnceLock<HashMap<&str, &str>> = OnceLock::new();
     match lang {
-        Lang::ZhCn => ZH.get_or_init(|| zh::TABLE.iter().copied().collect()),
-        Lang::En => EN.get_or_init(|| en::TABLE.iter().copied().collect()),
+        Lang::ZhCn => ZH.get_or_init(|| entries(Lang::ZhCn).copied().collect()),
+        Lang::En => EN.get_or_init(|| entries(Lang::En).copied().collect()),
     }
 }
 
@@ -163,6 +173,19 @@ pub const RULE_CODES: &[&str] = &[
     "not_a_number",
     "unknown_reason",
     "note_required",
+    "unknown_product",
+    "declared_value_required",
+    "invalid_waybill_no",
+    "waybill_no_taken",
+    "no_rate",
+    "via_only_partner",
+    "negative_price",
+    "first_tier_not_zero",
+    "tiers_not_ascending",
+    "before_from",
+    "overlapping_line",
+    "invalid_pattern",
+    "invalid_date",
 ];
 
 #[cfg(test)]
@@ -172,15 +195,15 @@ mod tests {
 
     #[test]
     fn both_tables_have_the_same_keys_once() {
-        for (name, tab) in [("zh", zh::TABLE), ("en", en::TABLE)] {
+        for (name, lang) in [("zh", Lang::ZhCn), ("en", Lang::En)] {
             let mut seen = HashSet::new();
-            for (k, v) in tab {
+            for (k, v) in entries(lang) {
                 assert!(seen.insert(*k), "{name}: duplicate key {k}");
                 assert!(!v.trim().is_empty(), "{name}: empty text for {k}");
             }
         }
-        let zh: HashSet<_> = zh::TABLE.iter().map(|(k, _)| *k).collect();
-        let en: HashSet<_> = en::TABLE.iter().map(|(k, _)| *k).collect();
+        let zh: HashSet<_> = entries(Lang::ZhCn).map(|(k, _)| *k).collect();
+        let en: HashSet<_> = entries(Lang::En).map(|(k, _)| *k).collect();
         let mut only_zh: Vec<_> = zh.difference(&en).collect();
         let mut only_en: Vec<_> = en.difference(&zh).collect();
         only_zh.sort();

@@ -13,8 +13,10 @@ use rusqlite_migration::{M, Migrations};
 
 mod orders;
 mod outbox;
+mod rates;
 pub use orders::{COUNT_CAP, ListFilter, OrderRow, PageQuery, SortOrder};
 pub use outbox::{OutboxItem, OutboxState};
+pub use rates::CachedCard;
 
 use crate::api::SessionUser;
 use crate::domain::{Outlet, Staff};
@@ -104,6 +106,8 @@ fn migrations() -> Migrations<'static> {
         M::up("CREATE TABLE left_view (order_no TEXT PRIMARY KEY);"),
         // Orders a full resync has pulled so far; the rest go when it ends.
         M::up("CREATE TABLE resync_seen (order_no TEXT PRIMARY KEY);"),
+        // The rate card, for quotes offline (开单).
+        M::up("CREATE TABLE rate_lines (id INTEGER PRIMARY KEY, body TEXT NOT NULL);"),
     ])
 }
 

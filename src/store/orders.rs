@@ -488,6 +488,7 @@ mod tests {
             more,
             server_time: Utc::now(),
             params_revision: 0,
+            rate_revision: 0,
         }
     }
 

@@ -249,7 +249,7 @@ impl HubClient {
         self.token.as_deref()
     }
 
-    async fn call<B: Serialize + ?Sized, T: DeserializeOwned>(
+    pub(crate) async fn call<B: Serialize + ?Sized, T: DeserializeOwned>(
         &self,
         method: Method,
         path: &str,
@@ -283,13 +283,7 @@ impl HubClient {
         if_match: Option<i64>,
         idempotency_key: Option<&str>,
     ) -> Result<String, ClientError> {
-        let mut req = self
-            .http
-            .request(method, format!("{}{path}", self.base))
-            .header(reqwest::header::ACCEPT_LANGUAGE, self.lang.tag());
-        if let Some(t) = &self.token {
-            req = req.bearer_auth(t);
-        }
+        let mut req = self.request(method, path);
         if let Some(v) = if_match {
             req = req.header(reqwest::header::IF_MATCH, etag(v));
         }
@@ -299,6 +293,25 @@ impl HubClient {
         if let Some(b) = body {
             req = req.json(b);
         }
+        let bytes = Self::send(req).await?;
+        String::from_utf8(bytes).map_err(|e| ClientError::Decode(e.to_string()))
+    }
+
+    /// A request to `path` asking for messages in the client's language,
+    /// with the token.
+    pub(crate) fn request(&self, method: Method, path: &str) -> reqwest::RequestBuilder {
+        let mut req = self
+            .http
+            .request(method, format!("{}{path}", self.base))
+            .header(reqwest::header::ACCEPT_LANGUAGE, self.lang.tag());
+        if let Some(t) = &self.token {
+            req = req.bearer_auth(t);
+        }
+        req
+    }
+
+    /// Sends `req`: the body of a 2xx answer, or why not.
+    pub(crate) async fn send(req: reqwest::RequestBuilder) -> Result<Vec<u8>, ClientError> {
         let resp = req
             .send()
             .await
@@ -309,14 +322,14 @@ impl HubClient {
             .get(reqwest::header::RETRY_AFTER)
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.trim().parse::<u64>().ok());
-        let text = resp
-            .text()
+        let bytes = resp
+            .bytes()
             .await
             .map_err(|e| ClientError::Unreachable(e.to_string()))?;
         if status.is_success() {
-            return Ok(text);
+            return Ok(bytes.to_vec());
         }
-        let detail = serde_json::from_str::<ErrorBody>(&text)
+        let detail = serde_json::from_slice::<ErrorBody>(&bytes)
             .map(|b| b.error)
             .unwrap_or_else(|_| ErrorDetail {
                 code: format!("http_{}", status.as_u16()),
@@ -510,7 +523,7 @@ impl HubClient {
 }
 
 /// Percent-encodes a path segment or query value.
-fn enc(s: &str) -> String {
+pub(crate) fn enc(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for b in s.bytes() {
         if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {

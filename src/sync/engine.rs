@@ -65,6 +65,8 @@ pub struct Report {
     pub server_offset_ms: Option<i64>,
     /// The server's parameter revision, when a page said it.
     pub params_revision: Option<i64>,
+    /// The rate card was fetched anew this round (for offline quotes).
+    pub card_refreshed: bool,
     /// The last problem, for the status bar.
     pub error: Option<String>,
     /// The token is no longer accepted: log in again.
@@ -98,6 +100,9 @@ pub struct Engine {
     /// The server's `Retry-After`: no request before this (monotonic
     /// clock), even when a round is started early ("sync now").
     not_before: Option<(Instant, String)>,
+    /// "rate revision.parameter revision" as the last page reported: the
+    /// cached card is refetched when it moves.
+    card_key: Option<String>,
 }
 
 impl Engine {
@@ -109,6 +114,7 @@ impl Engine {
             page_size: page_size.clamp(1, 1000),
             backoff: Backoff::new(Duration::from_millis(500), Duration::from_secs(60)),
             not_before: None,
+            card_key: None,
         }
     }
 
@@ -153,6 +159,11 @@ impl Engine {
             Ok(()) => {
                 self.backoff.reset();
                 r.online = true;
+                if let Some(key) = self.card_key.take() {
+                    r.card_refreshed =
+                        super::waybill_client::refresh_rate_card(&self.client, &self.store, key)
+                            .await;
+                }
             }
             Err(Stop::Offline(e)) => {
                 r.online = false;
@@ -281,6 +292,8 @@ impl Engine {
                     let offset = (page.server_time - mid).num_milliseconds();
                     r.server_offset_ms = Some(offset);
                     r.params_revision = Some(page.params_revision);
+                    self.card_key =
+                        Some(format!("{}.{}", page.rate_revision, page.params_revision));
                     r.pulled += page.orders.len();
                     r.removed += page.removed.len();
                     let more = page.more;

@@ -4,5 +4,7 @@
 
 pub mod client;
 pub mod engine;
+pub mod waybill_client;
 
 pub use client::{ClientError, HubClient, OrderAnswer, Transport};
+pub use waybill_client::SheetFormat;

@@ -5,8 +5,10 @@ mod inbound;
 mod orders;
 mod outlets;
 mod parameters;
+mod rates;
 mod session;
 mod staff;
+mod waybills;
 
 use std::sync::Arc;
 
@@ -126,6 +128,13 @@ pub fn router(state: Arc<HubState>) -> (Router, utoipa::openapi::OpenApi) {
         .routes(routes!(orders::action))
         .routes(routes!(inbound::create))
         .routes(routes!(inbound::cancel))
+        .routes(routes!(rates::products))
+        .routes(routes!(rates::list, rates::create))
+        .routes(routes!(rates::update, rates::retire))
+        .routes(routes!(rates::import))
+        .routes(routes!(rates::export))
+        .routes(routes!(waybills::quote))
+        .routes(routes!(waybills::get))
         .with_state(state)
         .split_for_parts();
     // After the routes are in: modifiers of `ApiDoc` run before them.
@@ -150,4 +159,30 @@ pub fn router(state: Arc<HubState>) -> (Router, utoipa::openapi::OpenApi) {
         .layer(axum::middleware::from_fn(super::http::audit))
         .layer(axum::middleware::from_fn(localize));
     (router, api)
+}
+
+pub(crate) use waybills::import as import_waybill;
+
+/// Accepts an order as `accepter`, then imports it as `biller` with its
+/// logistics number (the demo's 代开: billed by another outlet).
+pub(crate) fn accept_and_import(
+    tx: &rusqlite::Connection,
+    tree: &crate::domain::OutletTree,
+    accepter: &crate::domain::Staff,
+    biller: &crate::domain::Staff,
+    order: &crate::domain::Order,
+    accept: &crate::domain::Action,
+    draft: &crate::domain::pricing::WaybillDraft,
+) -> Result<(), ApiError> {
+    orders::act(tx, tree, accepter, &order.order_no, accept)?;
+    waybills::import(
+        tx,
+        tree,
+        biller,
+        &order.order_no,
+        draft,
+        Some(&order.logistics_no),
+        None,
+    )?;
+    Ok(())
 }

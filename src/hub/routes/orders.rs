@@ -119,9 +119,10 @@ pub async fn changes(
                 more,
                 server_time: Utc::now(),
                 params_revision: db::params_revision(c)?,
+                rate_revision: crate::hub::pricing_store::rate_revision(c)?,
             };
             for (_, o) in rows {
-                if scope.contains(o.current_outlet_code.as_deref(), &tree) {
+                if scope.sees(&o, &tree) {
                     page.orders.push(o);
                 } else {
                     page.removed.push(o.order_no);
@@ -219,7 +220,7 @@ pub async fn get(
             let tree = st.tree(c)?;
             let o = orders::get(c, &order_no)?.ok_or_else(ApiError::not_found)?;
             let scope = visibility::user_scope(&user.staff.outlet_code, &tree);
-            let v = if scope.contains(o.current_outlet_code.as_deref(), &tree) {
+            let v = if scope.sees(&o, &tree) {
                 serde_json::to_value(&o)
             } else {
                 serde_json::to_value(OrderSummary {
@@ -250,7 +251,7 @@ pub async fn events(
             let tree = st.tree(c)?;
             let o = orders::get(c, &order_no)?.ok_or_else(ApiError::not_found)?;
             let scope = visibility::user_scope(&user.staff.outlet_code, &tree);
-            if !scope.contains(o.current_outlet_code.as_deref(), &tree) {
+            if !scope.sees(&o, &tree) {
                 return Err(ApiError::forbidden());
             }
             Ok(orders::events(c, &order_no)?)
@@ -276,7 +277,7 @@ fn reasons(c: &rusqlite::Connection, key: &str) -> Result<Vec<Reason>, ApiError>
 }
 
 /// 409 `state_conflict`: says who did what when, with the current order.
-fn conflict(c: &rusqlite::Connection, o: &Order) -> Result<ApiError, ApiError> {
+pub(super) fn conflict(c: &rusqlite::Connection, o: &Order) -> Result<ApiError, ApiError> {
     let last = orders::events(c, &o.order_no)?.pop();
     let mut e = ApiError::new(StatusCode::CONFLICT, "state_conflict");
     if let Some(ev) = last {
@@ -296,7 +297,7 @@ fn conflict(c: &rusqlite::Connection, o: &Order) -> Result<ApiError, ApiError> {
 
 /// Runs one action under the state machine, with its events and memory,
 /// inside the caller's transaction (which also records the key).
-fn act(
+pub(crate) fn act(
     tx: &rusqlite::Connection,
     tree: &OutletTree,
     user: &Staff,
@@ -305,7 +306,7 @@ fn act(
 ) -> Result<Order, ApiError> {
     let o = orders::get(tx, order_no)?.ok_or_else(ApiError::not_found)?;
     let scope = visibility::user_scope(&user.outlet_code, tree);
-    if !scope.contains(o.current_outlet_code.as_deref(), tree) {
+    if !scope.sees(&o, tree) {
         return Err(ApiError::new(StatusCode::FORBIDDEN, "order_out_of_view"));
     }
     let return_reasons = reasons(tx, "reasons.return")?;
@@ -406,6 +407,19 @@ pub async fn action(
             }
             let tree = st.tree(&tx)?;
             let outcome = match serde_json::from_value::<Action>(canonical) {
+                Ok(Action::ImportWaybill {
+                    waybill,
+                    logistics_no,
+                    accept,
+                }) => super::waybills::import(
+                    &tx,
+                    &tree,
+                    &user.staff,
+                    &order_no,
+                    &waybill,
+                    logistics_no.as_deref(),
+                    accept.as_ref(),
+                ),
                 Ok(a) => act(&tx, &tree, &user.staff, &order_no, &a),
                 Err(e) => Err(
                     ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_action")
