@@ -2,7 +2,8 @@
 # Installs what outlet-desk needs to build and run on Debian/Ubuntu:
 # a C compiler (bundled SQLite), the X11/Wayland client libraries winit
 # loads at run time, Mesa for the GPU renderer (iced falls back to the CPU
-# renderer without it), and Rust itself when cargo is missing.
+# renderer without it), Python with venv for the schemathesis contract
+# run (scripts/schemathesis.sh), and Rust itself when cargo is missing.
 set -euo pipefail
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
@@ -12,7 +13,8 @@ $SUDO apt-get install -y --no-install-recommends \
   build-essential pkg-config ca-certificates curl \
   libxkbcommon0 libxkbcommon-x11-0 libx11-6 libxcursor1 libxrandr2 libxi6 \
   libwayland-client0 libegl1 libgl1 libvulkan1 mesa-vulkan-drivers \
-  libfontconfig1 fontconfig
+  libfontconfig1 fontconfig \
+  python3 python3-venv
 if ! command -v cargo >/dev/null 2>&1; then
   if [ -x "$HOME/.cargo/bin/cargo" ]; then
     :

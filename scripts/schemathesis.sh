@@ -21,7 +21,7 @@ BASE="http://127.0.0.1:$PORT"
 ADMIN_PW="st-admin-pass" DEMO_PW="st-demo-pass" UPSTREAM="st-upstream-token"
 ORDER_HUB_ADMIN_PASSWORD="$ADMIN_PW" ORDER_HUB_DEMO_PASSWORD="$DEMO_PW" \
 ORDER_HUB_UPSTREAM_TOKEN="$UPSTREAM" RUST_LOG=error \
-    "$TARGET/debug/order-hub" --listen "127.0.0.1:$PORT" --data-dir "$DATA" --demo --demo-rate 0 \
+    "$TARGET/debug/order-hub" --listen "127.0.0.1:$PORT" --data-dir "$DATA" --demo --demo-rate 0 --write-rate 1000 \
     > "$DATA/hub.log" 2>&1 &
 HUB=$!
 trap 'kill "$HUB" 2>/dev/null || true; rm -rf "$DATA"' EXIT
@@ -36,6 +36,8 @@ token() {
 }
 ADMIN="$(token admin "$ADMIN_PW")"
 CLERK="$(token yz.clerk "$DEMO_PW")"
+# The write rate is raised above (tests/hub_abuse.rs checks the 429s):
+# throttled answers would otherwise mask what the checks look at.
 # positive_data_acceptance is left out on purpose: the schema cannot say
 # every product rule (an outlet's parent must exist, HQ stays, a reason code
 # must be a configured one, the state machine), so schema-valid requests

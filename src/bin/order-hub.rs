@@ -37,6 +37,9 @@ struct Args {
     /// Cap on hub.db's size in MiB (writes then answer 503 storage_full).
     #[arg(long)]
     max_db_mib: Option<u64>,
+    /// Writes per second each user may make (bursts of 12 seconds' worth).
+    #[arg(long, default_value_t = 10.0)]
+    write_rate: f64,
     #[command(subcommand)]
     command: Option<Command>,
 }
@@ -144,6 +147,8 @@ async fn run() -> std::process::ExitCode {
     cfg.token_ttl = std::time::Duration::from_secs(args.token_ttl_seconds.max(1));
     cfg.net.max_connections = args.max_connections;
     cfg.limits.max_db_bytes = args.max_db_mib.map(|m| m.saturating_mul(1 << 20));
+    cfg.limits.writes_per_second = args.write_rate.max(0.1);
+    cfg.limits.write_burst = (args.write_rate * 12.0).max(1.0);
     if let (Some(cert), Some(key)) = (args.tls_cert, args.tls_key) {
         cfg.net.tls = Some(hub::serve::TlsFiles { cert, key });
     }

@@ -200,6 +200,9 @@ impl HubClient {
         let mut builder = reqwest::Client::builder()
             .connect_timeout(Duration::from_secs(5))
             .timeout(Duration::from_secs(30))
+            // order-hub closes a keep-alive connection after 20 s without a
+            // request; dropping ours first avoids sending on one it closes.
+            .pool_idle_timeout(Duration::from_secs(15))
             // A redirect must not carry the password to another place.
             .redirect(reqwest::redirect::Policy::none());
         if let Some(pem) = &transport.ca_pem {

@@ -69,6 +69,7 @@ impl utoipa::Modify for CommonErrors {
                 add(op, "400", "malformed request (query, header or body)");
                 if secured {
                     add(op, "401", "no token, or an expired one");
+                    add(op, "403", "not allowed for this user's role or outlets");
                 }
                 if writes {
                     add(op, "413", "body_too_large");
