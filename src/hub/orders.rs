@@ -58,8 +58,10 @@ pub fn put(c: &Connection, o: &Order) -> rusqlite::Result<i64> {
         ])?;
     // The billing outlet's view follows the order too (SPEC 3.5).
     if let Some(billing) = &o.billing_outlet_code {
-        c.prepare_cached("INSERT OR IGNORE INTO order_outlets(order_no, outlet_code) VALUES (?1, ?2)")?
-            .execute(params![o.order_no, billing])?;
+        c.prepare_cached(
+            "INSERT OR IGNORE INTO order_outlets(order_no, outlet_code) VALUES (?1, ?2)",
+        )?
+        .execute(params![o.order_no, billing])?;
     }
     Ok(seq)
 }
