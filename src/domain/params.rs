@@ -33,6 +33,8 @@ pub enum ParamType {
     Choice,
     /// A list of feedback reasons.
     Reasons,
+    /// A regular expression (e.g. the waybill-number pattern).
+    Pattern,
 }
 
 impl ParamType {
@@ -83,7 +85,9 @@ const fn int(
 }
 
 /// Categories in display order.
-pub const CATEGORIES: [&str; 6] = ["sla", "discount", "price", "reasons", "sync", "print"];
+pub const CATEGORIES: [&str; 7] = [
+    "sla", "discount", "price", "waybill", "reasons", "sync", "print",
+];
 
 /// Every parameter the hub knows.
 pub const DEFS: &[ParamDef] = &[
@@ -266,6 +270,14 @@ pub const DEFS: &[ParamDef] = &[
         100_000,
     ),
     ParamDef {
+        key: "waybill.number_pattern",
+        category: "waybill",
+        ty: ParamType::Pattern,
+        min: None,
+        max: None,
+        choices: &[],
+    },
+    ParamDef {
         key: "reasons.return",
         category: "reasons",
         ty: ParamType::Reasons,
@@ -348,6 +360,12 @@ impl ParamDef {
             ParamType::Url => match value.as_str() {
                 Some(s) if is_http_url(s) => Ok(()),
                 _ => bad("invalid_url"),
+            },
+            ParamType::Pattern => match value.as_str() {
+                Some(s) if !s.is_empty() && s.len() <= 200 && regex::Regex::new(s).is_ok() => {
+                    Ok(())
+                }
+                _ => bad("invalid_pattern"),
             },
             ParamType::Choice => match value.as_str() {
                 Some(s) if self.choices.contains(&s) => Ok(()),

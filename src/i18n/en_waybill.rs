@@ -295,4 +295,10 @@ pub const TABLE: &[(&str, &str)] = &[
     ("rates.count", "{n} lines"),
     ("rates.any", "any"),
     ("wb.waybill_no_hint", "Type the waybill number"),
+    ("unit.pattern", "regular expression"),
+    ("params.cat.waybill", "Waybill"),
+    (
+        "param.waybill.number_pattern",
+        "Waybill number format (regular expression)",
+    ),
 ];

@@ -232,4 +232,7 @@ pub const TABLE: &[(&str, &str)] = &[
     ("rates.count", "共 {n} 条"),
     ("rates.any", "任意"),
     ("wb.waybill_no_hint", "请输入运单号"),
+    ("unit.pattern", "正则表达式"),
+    ("params.cat.waybill", "开单"),
+    ("param.waybill.number_pattern", "运单号格式（正则表达式）"),
 ];

@@ -782,3 +782,19 @@ fn shipped_parameters_are_the_spec_defaults() {
     assert_eq!(p.free_pickup_max_distance_m, 7);
     assert_eq!(p.cod_same_day_max_fen, 7);
 }
+
+#[test]
+fn the_number_pattern_parameter_must_be_a_regular_expression() {
+    use crate::domain::params::def;
+    use serde_json::json;
+    let d = def("waybill.number_pattern").expect("defined");
+    assert_eq!(d.validate(&json!(DEFAULT_NUMBER_PATTERN), None), Ok(()));
+    assert_eq!(d.validate(&json!("^DP[0-9]{6}$"), None), Ok(()));
+    for bad in [json!("["), json!(""), json!(12)] {
+        assert_eq!(
+            d.validate(&bad, None),
+            Err(RuleError::field("value", "invalid_pattern")),
+            "{bad}"
+        );
+    }
+}

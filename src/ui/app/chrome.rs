@@ -21,6 +21,8 @@ impl App {
             Page::Orders => pages.orders.view(&ctx).map(Message::Orders),
             Page::Outlets => pages.outlets.view(&ctx).map(Message::Outlets),
             Page::Staff => pages.staff.view(&ctx).map(Message::Staff),
+            Page::Waybill => pages.waybill.view(&ctx).map(Message::Waybill),
+            Page::Rates => pages.rates.view(&ctx).map(Message::Rates),
             Page::System => pages
                 .system
                 .view(&ctx, &self.settings, &self.param_list)
@@ -141,6 +143,7 @@ impl App {
         let mut col = column![
             group("nav.ali"),
             orders_item,
+            item(Page::Waybill, "nav.waybill"),
             space().height(10),
             group("nav.base_data"),
             item(Page::Outlets, "nav.outlets")
@@ -149,6 +152,7 @@ impl App {
         if ctx.user.role == Role::Admin {
             col = col.push(item(Page::Staff, "nav.staff"));
         }
+        col = col.push(item(Page::Rates, "nav.rates"));
         col = col.push(space().height(10));
         col = col.push(group("nav.system"));
         col = col.push(item(Page::System, "nav.system_settings"));

@@ -21,7 +21,7 @@ use chrono::{DateTime, Local};
 use iced::keyboard::{self, Key, key::Named};
 use iced::{Subscription, Task};
 
-use super::screen::{self, Ctx, login, orders, outlets, staff, system};
+use super::screen::{self, Ctx, login, orders, outlets, rates, staff, system, waybill};
 use super::sync_sub;
 use super::widget::{self, shortcuts::Shortcut};
 use super::{font, theme};
@@ -85,6 +85,10 @@ pub enum Page {
     Staff,
     /// 系统管理.
     System,
+    /// 开单.
+    Waybill,
+    /// 价格方案.
+    Rates,
 }
 
 /// Top-level messages.
@@ -100,6 +104,10 @@ pub enum Message {
     System(system::Message),
     /// A 阿里订单受理 message.
     Orders(orders::Message),
+    /// A 开单 message.
+    Waybill(waybill::Message),
+    /// A 价格方案 message.
+    Rates(rates::Message),
     /// Who last logged in on this PC was read from the cache.
     LastUser(Option<SessionUser>),
     /// The cache was handed to the user who just logged in (with the
@@ -202,6 +210,8 @@ struct Pages {
     outlets: outlets::State,
     staff: staff::State,
     system: system::State,
+    waybill: waybill::State,
+    rates: rates::State,
 }
 
 impl Pages {
@@ -212,6 +222,8 @@ impl Pages {
             outlets: outlets::State::default(),
             staff: staff::State::default(),
             system: system::State::new(settings),
+            waybill: waybill::State::default(),
+            rates: rates::State::default(),
         }
     }
 
@@ -440,6 +452,8 @@ impl App {
             Message::Staff(m) => self.staff(m),
             Message::System(m) => self.system(m),
             Message::Orders(m) => self.orders(m),
+            Message::Waybill(m) => self.waybill(m),
+            Message::Rates(m) => self.rates(m),
             Message::LastUser(u) => {
                 self.last_user = u;
                 Task::none()
@@ -498,7 +512,7 @@ impl App {
                 Page::Outlets => p.outlets.shortcut(sc).map(Message::Outlets),
                 Page::Staff => p.staff.shortcut(sc).map(Message::Staff),
                 Page::System => p.system.shortcut(sc).map(Message::System),
-                Page::Orders => None,
+                Page::Orders | Page::Waybill | Page::Rates => None,
             }),
         };
         message.map_or_else(Task::none, |m| self.update(m))

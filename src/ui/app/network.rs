@@ -241,6 +241,12 @@ impl App {
                 return Task::none();
             };
             tasks.push(pages.orders.reload(&ctx).map(Message::Orders));
+            tasks.push(pages.waybill.synced(&ctx).map(Message::Waybill));
+        }
+        if r.card_refreshed
+            && let Some((pages, ctx)) = self.pages()
+        {
+            tasks.push(pages.waybill.load_card(&ctx).map(Message::Waybill));
         }
         Task::batch(tasks)
     }

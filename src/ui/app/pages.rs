@@ -7,7 +7,7 @@ use iced::Task;
 use super::{App, Message, Page, outlets_of};
 use crate::config::Settings;
 use crate::domain::Outlet;
-use crate::ui::screen::{Lost, orders, outlets, staff, system};
+use crate::ui::screen::{Lost, orders, outlets, rates, staff, system, waybill};
 use crate::ui::{sync_sub, tray};
 
 impl App {
@@ -59,6 +59,31 @@ impl App {
         match event {
             None => task,
             Some(e) => Task::batch([task, self.on_orders(e)]),
+        }
+    }
+
+    pub(super) fn waybill(&mut self, m: waybill::Message) -> Task<Message> {
+        let Some((pages, ctx)) = self.pages() else {
+            return Task::none();
+        };
+        let (task, event) = pages.waybill.update(m, &ctx);
+        let task = task.map(Message::Waybill);
+        match event {
+            None => task,
+            Some(waybill::Event::ActionQueued) => Task::batch([task, self.sync_now()]),
+            Some(waybill::Event::Lost(l)) => Task::batch([task, self.on_lost(l)]),
+        }
+    }
+
+    pub(super) fn rates(&mut self, m: rates::Message) -> Task<Message> {
+        let Some((pages, ctx)) = self.pages() else {
+            return Task::none();
+        };
+        let (task, event) = pages.rates.update(m, &ctx);
+        let task = task.map(Message::Rates);
+        match event {
+            None => task,
+            Some(rates::Event::Lost(l)) => Task::batch([task, self.on_lost(l)]),
         }
     }
 
@@ -117,6 +142,13 @@ impl App {
     pub(super) fn on_orders(&mut self, event: orders::Event) -> Task<Message> {
         match event {
             orders::Event::ActionQueued | orders::Event::SyncNow => self.sync_now(),
+            orders::Event::OpenWaybill(order) => {
+                let Some((pages, ctx)) = self.pages() else {
+                    return Task::none();
+                };
+                pages.shown = Page::Waybill;
+                pages.waybill.open(*order, &ctx).map(Message::Waybill)
+            }
             orders::Event::Waiting { count, before } => {
                 if count != before {
                     tray::set_waiting(self.lang(), count);
@@ -174,6 +206,8 @@ impl App {
         match p {
             Page::Staff => pages.staff.query(&ctx).map(Message::Staff),
             Page::Orders => pages.orders.reload(&ctx).map(Message::Orders),
+            Page::Waybill => pages.waybill.load_card(&ctx).map(Message::Waybill),
+            Page::Rates => pages.rates.reload(&ctx).map(Message::Rates),
             Page::Outlets | Page::System => Task::none(),
         }
     }

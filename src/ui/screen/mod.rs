@@ -5,8 +5,10 @@ pub mod form;
 pub mod login;
 pub mod orders;
 pub mod outlets;
+pub mod rates;
 pub mod staff;
 pub mod system;
+pub mod waybill;
 
 use crate::api::SessionUser;
 use crate::domain::OutletTree;

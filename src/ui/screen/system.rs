@@ -755,6 +755,7 @@ fn unit(ty: ParamType) -> &'static str {
         ParamType::Cm3 => "cm3",
         ParamType::Metres => "metres",
         ParamType::Url => "url",
+        ParamType::Pattern => "pattern",
         ParamType::Choice => "choice",
         ParamType::Reasons => "reasons",
     }

@@ -36,6 +36,7 @@ impl State {
                 t("orders.act_failed"),
                 Message::OpenReason(ReasonKind::PickupFailed)
             ),
+            act(t("orders.act_waybill"), Message::OpenWaybill),
         ]
         .spacing(6);
         if dispatcher {
@@ -254,9 +255,34 @@ fn money_and_places<'a>(ctx: &Ctx<'a>, o: &'a Order, mut col: Panel<'a>) -> Pane
             .size(14)
             .font(crate::ui::font::BOLD),
     );
+    if let Some(w) = &o.waybill {
+        col = col.push(waybill_fields(ctx, w));
+    }
     col = col
         .push(kv("orders.f_goods", o.snapshot.goods_title.clone()))
         .push(kv("orders.f_price", yuan(o.snapshot.price)))
         .push(text(o.snapshot.description.as_str()).size(12));
     col
+}
+
+/// The billed order's waybill: number, billing outlet, product and every
+/// charge and Ali discount it was priced at.
+fn waybill_fields<'a>(ctx: &Ctx<'a>, w: &crate::domain::pricing::Waybill) -> Element<'a, Message> {
+    let lang = ctx.lang;
+    let kv =
+        |k: &str, v: String| row![text(ctx.t(k)).size(13).width(90), text(v).size(13)].spacing(8);
+    column![
+        text(ctx.t("orders.f_waybill"))
+            .size(14)
+            .font(crate::ui::font::BOLD),
+        kv("wb.waybill_no", w.draft.waybill_no.clone()),
+        kv("orders.f_billing", ctx.outlet_label(&w.billing_outlet_code)),
+        kv(
+            "wb.product",
+            i18n::t(lang, &format!("product.{}", w.draft.product_code)),
+        ),
+        crate::ui::screen::waybill::quote_lines(lang, &w.quote),
+    ]
+    .spacing(4)
+    .into()
 }

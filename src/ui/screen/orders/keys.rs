@@ -42,6 +42,7 @@ impl State {
                 "r" => Some(Message::OpenReason(ReasonKind::Return)),
                 "f" => Some(Message::OpenReason(ReasonKind::PickupFailed)),
                 "g" => Some(Message::OpenAssign),
+                "b" => Some(Message::OpenWaybill),
                 "x" => Some(Message::OpenReason(ReasonKind::Close)),
                 _ => None,
             },

@@ -22,12 +22,14 @@ use crate::ui::widget;
 use dialog::Dialog;
 
 /// What 阿里订单受理 tells the app.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Event {
     /// An action was saved in the outbox: send it now.
     ActionQueued,
     /// The user asked for a sync now.
     SyncNow,
+    /// 开单 on an order: open the 开单 screen on it.
+    OpenWaybill(Box<crate::domain::Order>),
     /// The count of orders waiting for a first call, read from the cache
     /// (`before`: the count shown until now), for the tray and alerts.
     Waiting { count: i64, before: i64 },
@@ -83,6 +85,8 @@ pub enum Message {
     OpenReason(ReasonKind),
     /// Open 分配.
     OpenAssign,
+    /// 开单 on the selected order.
+    OpenWaybill,
     /// Accept form: weight.
     Weight(String),
     /// Accept form: volume.
@@ -323,6 +327,14 @@ impl State {
             Message::Move(d) => return (self.move_selection(d, ctx), None),
             Message::Events(no, r) => {
                 self.events = Some((no, r.map_err(|e| e.user_message(ctx.lang))));
+            }
+            Message::OpenWaybill => {
+                if let Some(r) = self.selected_row() {
+                    return (
+                        Task::none(),
+                        Some(Event::OpenWaybill(Box::new(r.order.clone()))),
+                    );
+                }
             }
             Message::Contacted => {
                 if let Some(r) = self.selected_row() {
