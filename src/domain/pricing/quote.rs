@@ -435,6 +435,102 @@ fn banded(base: i64, ppm: i64, min: i64, max: Option<i64>) -> (Micro, &'static s
     }
 }
 
+/// 保价费: a share of the declared value, at least the haul's minimum.
+fn insurance_fee(draft: &WaybillDraft, product: &Product, p: &PriceParams) -> ChargeLine {
+    let min = match (product.mode, product.haul) {
+        (Mode::Air, _) => p.insurance_min_air_fen,
+        (Mode::Ltl, super::card::Haul::Short) => p.insurance_min_short_fen,
+        _ => p.insurance_min_long_fen,
+    };
+    let (bf, basis) = banded(draft.declared_value_fen, p.insurance_ppm, min, None);
+    line(ChargeCode::Bf, to_yuan(bf), basis)
+}
+
+/// 代收货款手续费, only with COD: the refund speed's band.
+fn cod_fee(draft: &WaybillDraft, p: &PriceParams) -> Option<ChargeLine> {
+    if draft.cod_amount_fen <= 0 {
+        return None;
+    }
+    let (ppm, min, max) = match draft.cod_refund {
+        CodRefund::ThreeDay if draft.cod_amount_fen >= p.cod_three_day_reduced_from_fen => (
+            p.cod_three_day_reduced_ppm,
+            p.cod_three_day_min_fen,
+            p.cod_three_day_max_fen,
+        ),
+        CodRefund::ThreeDay => (
+            p.cod_three_day_ppm,
+            p.cod_three_day_min_fen,
+            p.cod_three_day_max_fen,
+        ),
+        CodRefund::SameDay => (
+            p.cod_same_day_ppm,
+            p.cod_same_day_min_fen,
+            p.cod_same_day_max_fen,
+        ),
+    };
+    let (hk, basis) = banded(draft.cod_amount_fen, ppm, min, Some(max));
+    Some(line(ChargeCode::Hk, to_yuan(hk), basis))
+}
+
+/// 送货费, only for delivery to the door.
+fn delivery_fee(draft: &WaybillDraft, p: &PriceParams) -> Option<ChargeLine> {
+    if draft.delivery != Delivery::Door {
+        return None;
+    }
+    let (weight, volume) = (draft.cargo.weight_g, draft.cargo.volume_cm3);
+    let (sh, basis) =
+        if weight > p.delivery_heavy_above_weight_g || volume >= p.delivery_heavy_from_volume_cm3 {
+            (fen(p.delivery_heavy_fen), "flat")
+        } else if weight <= p.delivery_base_max_weight_g {
+            (fen(p.delivery_base_fen), "flat")
+        } else {
+            // fen per kg × grams = millifen; × 1000 to micro.
+            (
+                i128::from(weight) * i128::from(p.delivery_fen_per_kg) * 1000,
+                "per_kg",
+            )
+        };
+    Some(line(ChargeCode::Sh, to_yuan(sh), basis))
+}
+
+/// The Ali discounts, ltl products only [manual]: the service fee always,
+/// the pickup fee for a big single-address pickup near an urban outlet.
+fn ali_discounts(
+    draft: &WaybillDraft,
+    product: &Product,
+    outlet: &Outlet,
+    p: &PriceParams,
+    jh: Option<i64>,
+    zhxx: i64,
+) -> Vec<DiscountLine> {
+    let mut discounts = Vec::new();
+    if product.mode != Mode::Ltl {
+        return discounts;
+    }
+    let mut discount = |code: DiscountCode, charge_code: ChargeCode, amount_fen: i64| {
+        if amount_fen > 0 {
+            discounts.push(DiscountLine {
+                code,
+                charge_code,
+                amount_fen,
+                reason: code.reason_key(),
+            });
+        }
+    };
+    discount(DiscountCode::AliServiceFee, ChargeCode::Zhxx, zhxx);
+    let (weight, volume) = (draft.cargo.weight_g, draft.cargo.volume_cm3);
+    let big = weight > p.free_pickup_min_weight_g || volume > p.free_pickup_min_volume_cm3;
+    if let Some(jh) = jh
+        && draft.single_pickup_address
+        && outlet.urban
+        && draft.pickup_distance_m <= p.free_pickup_max_distance_m
+        && big
+    {
+        discount(DiscountCode::AliFreePickup, ChargeCode::Jh, jh);
+    }
+    discounts
+}
+
 /// Prices `draft` billed by `outlet` on `day` (SPEC 3.5): pure, exact, in
 /// fen. The origin is the billing outlet's province and city.
 pub fn quote(
@@ -491,89 +587,18 @@ pub fn quote(
         charges.push(line(ChargeCode::Zz, zz.amount_fen, zz.basis.as_str()));
     }
 
-    // 保价费: a share of the declared value, at least the haul's minimum.
-    let bf_min = match (product.mode, product.haul) {
-        (Mode::Air, _) => p.insurance_min_air_fen,
-        (Mode::Ltl, super::card::Haul::Short) => p.insurance_min_short_fen,
-        _ => p.insurance_min_long_fen,
-    };
-    let (bf, bf_basis) = banded(draft.declared_value_fen, p.insurance_ppm, bf_min, None);
-    charges.push(line(ChargeCode::Bf, to_yuan(bf), bf_basis));
-
-    // 代收货款手续费, only with COD.
-    if draft.cod_amount_fen > 0 {
-        let (ppm, min, max) = match draft.cod_refund {
-            CodRefund::ThreeDay if draft.cod_amount_fen >= p.cod_three_day_reduced_from_fen => (
-                p.cod_three_day_reduced_ppm,
-                p.cod_three_day_min_fen,
-                p.cod_three_day_max_fen,
-            ),
-            CodRefund::ThreeDay => (
-                p.cod_three_day_ppm,
-                p.cod_three_day_min_fen,
-                p.cod_three_day_max_fen,
-            ),
-            CodRefund::SameDay => (
-                p.cod_same_day_ppm,
-                p.cod_same_day_min_fen,
-                p.cod_same_day_max_fen,
-            ),
-        };
-        let (hk, basis) = banded(draft.cod_amount_fen, ppm, min, Some(max));
-        charges.push(line(ChargeCode::Hk, to_yuan(hk), basis));
-    }
-
+    charges.push(insurance_fee(draft, product, p));
+    charges.extend(cod_fee(draft, p));
     let jh = draft
         .pickup_required
         .then(|| to_yuan(fen(p.pickup_fee_fen)));
     if let Some(jh) = jh {
         charges.push(line(ChargeCode::Jh, jh, "flat"));
     }
-
-    if draft.delivery == Delivery::Door {
-        let (sh, basis) = if weight > p.delivery_heavy_above_weight_g
-            || volume >= p.delivery_heavy_from_volume_cm3
-        {
-            (fen(p.delivery_heavy_fen), "flat")
-        } else if weight <= p.delivery_base_max_weight_g {
-            (fen(p.delivery_base_fen), "flat")
-        } else {
-            // fen per kg × grams = millifen; × 1000 to micro.
-            (
-                i128::from(weight) * i128::from(p.delivery_fen_per_kg) * 1000,
-                "per_kg",
-            )
-        };
-        charges.push(line(ChargeCode::Sh, to_yuan(sh), basis));
-    }
-
+    charges.extend(delivery_fee(draft, p));
     let zhxx = to_yuan(fen(p.service_fee_fen));
     charges.push(line(ChargeCode::Zhxx, zhxx, "flat"));
-
-    // The Ali discounts: ltl products only [manual].
-    let mut discounts = Vec::new();
-    let mut discount = |code: DiscountCode, charge_code: ChargeCode, amount_fen: i64| {
-        if amount_fen > 0 {
-            discounts.push(DiscountLine {
-                code,
-                charge_code,
-                amount_fen,
-                reason: code.reason_key(),
-            });
-        }
-    };
-    if product.mode == Mode::Ltl {
-        discount(DiscountCode::AliServiceFee, ChargeCode::Zhxx, zhxx);
-        let big = weight > p.free_pickup_min_weight_g || volume > p.free_pickup_min_volume_cm3;
-        if let Some(jh) = jh
-            && draft.single_pickup_address
-            && outlet.urban
-            && draft.pickup_distance_m <= p.free_pickup_max_distance_m
-            && big
-        {
-            discount(DiscountCode::AliFreePickup, ChargeCode::Jh, jh);
-        }
-    }
+    let discounts = ali_discounts(draft, product, outlet, p, jh, zhxx);
 
     let published_fen: i64 = charges.iter().map(|c| c.amount_fen).sum();
     let discount_fen: i64 = discounts.iter().map(|d| d.amount_fen).sum();
