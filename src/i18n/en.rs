@@ -104,6 +104,14 @@ pub const TABLE: &[(&str, &str)] = &[
     ("outlets.expand_all", "Expand all"),
     ("outlets.collapse_all", "Collapse all"),
     ("outlets.empty", "No outlets yet."),
+    (
+        "picker.no_match",
+        "No outlet matches “{query}”; Enter picks nothing.",
+    ),
+    (
+        "picker.hint",
+        "↑↓ to move, Enter picks the highlighted outlet",
+    ),
     ("outlets.no_match", "No outlet matches."),
     ("outlets.inactive", "(inactive)"),
     (
@@ -491,6 +499,18 @@ pub const TABLE: &[(&str, &str)] = &[
     ("orders.pickup_no", "Drop-off"),
     ("orders.pick_hint", "Pick an order in the list."),
     ("orders.order", "Order"),
+    (
+        "orders.why_not_state",
+        "The order is {status}: “{action}” is not available.",
+    ),
+    (
+        "orders.why_not_pool",
+        "The order waits in the HQ pool: “{action}” is not available until it is assigned to an outlet.",
+    ),
+    (
+        "orders.why_not_role",
+        "Only a dispatcher can do this (“{action}”).",
+    ),
     ("orders.act_contacted", "Contacted (C)"),
     ("orders.act_accept", "Accept (A)"),
     ("orders.act_return", "Return (R)"),

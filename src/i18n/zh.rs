@@ -94,6 +94,11 @@ pub const TABLE: &[(&str, &str)] = &[
     ("outlets.expand_all", "全部展开"),
     ("outlets.collapse_all", "全部收起"),
     ("outlets.empty", "还没有网点数据。"),
+    (
+        "picker.no_match",
+        "没有与“{query}”匹配的网点，按 Enter 不会选择任何网点。",
+    ),
+    ("picker.hint", "↑↓ 选择，Enter 确认高亮的网点"),
     ("outlets.no_match", "没有符合条件的网点。"),
     ("outlets.inactive", "（已停用）"),
     (
@@ -427,6 +432,15 @@ pub const TABLE: &[(&str, &str)] = &[
     ("orders.pickup_no", "自送网点"),
     ("orders.pick_hint", "在左侧列表中选择一张订单。"),
     ("orders.order", "订单"),
+    (
+        "orders.why_not_state",
+        "订单状态为“{status}”，不能{action}。",
+    ),
+    (
+        "orders.why_not_pool",
+        "订单在总部待分配池中，不能{action}；请先分配给网点。",
+    ),
+    ("orders.why_not_role", "只有调度员可以{action}。"),
     ("orders.act_contacted", "已联系 (C)"),
     ("orders.act_accept", "受理 (A)"),
     ("orders.act_return", "打回 (R)"),

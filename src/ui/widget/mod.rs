@@ -1,5 +1,6 @@
 //! Shared view pieces.
 
+pub mod picker;
 pub mod shortcuts;
 pub mod tree;
 

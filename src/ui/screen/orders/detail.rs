@@ -2,7 +2,9 @@
 //! snapshot and history.
 
 use crate::ui::Element;
-use iced::widget::{button, column, row, text};
+use iced::widget::{button, column, container, row, text, tooltip};
+
+use crate::domain::order::ActionKind;
 
 use super::Ctx;
 use crate::domain::order::{Order, TransportMode};
@@ -23,26 +25,57 @@ impl State {
         };
         let o = &r.order;
         let dispatcher = ctx.user.role.can_dispatch();
-        let act =
-            |label: String, m: Message| button(text(label).size(13)).padding([4, 10]).on_press(m);
+        // What the state machine forbids is disabled, its reason on hover.
+        let act = |label: String, kind: ActionKind, m: Message| -> Element<'a, Message> {
+            let why = self.why_not(ctx, kind);
+            let b = button(text(label).size(13))
+                .padding([4, 10])
+                .on_press_maybe(why.is_none().then_some(m));
+            match why {
+                None => b.into(),
+                Some(why) => tooltip(
+                    b,
+                    container(text(why).size(12))
+                        .padding(6)
+                        .style(crate::ui::theme::container::rounded_box),
+                    tooltip::Position::Bottom,
+                )
+                .into(),
+            }
+        };
         let mut actions = row![
-            act(t("orders.act_contacted"), Message::Contacted),
-            act(t("orders.act_accept"), Message::OpenAccept),
+            act(
+                t("orders.act_contacted"),
+                ActionKind::Contacted,
+                Message::Contacted
+            ),
+            act(
+                t("orders.act_accept"),
+                ActionKind::Accept,
+                Message::OpenAccept
+            ),
             act(
                 t("orders.act_return"),
+                ActionKind::Return,
                 Message::OpenReason(ReasonKind::Return)
             ),
             act(
                 t("orders.act_failed"),
+                ActionKind::PickupFailed,
                 Message::OpenReason(ReasonKind::PickupFailed)
             ),
         ]
         .spacing(6);
         if dispatcher {
             actions = actions
-                .push(act(t("orders.act_assign"), Message::OpenAssign))
+                .push(act(
+                    t("orders.act_assign"),
+                    ActionKind::Assign,
+                    Message::OpenAssign,
+                ))
                 .push(act(
                     t("orders.act_close"),
+                    ActionKind::Close,
                     Message::OpenReason(ReasonKind::Close),
                 ));
         }

@@ -3,7 +3,12 @@
 
 use crate::ui::Element;
 use iced::Task;
-use iced::widget::{checkbox, column, combo_box, radio, row, text, text_input};
+use iced::widget::{checkbox, column, radio, row, text, text_input};
+
+use crate::ui::widget::picker::Picked;
+
+/// The id of 分配's outlet field, focused when the dialog opens.
+const ASSIGN_FIELD: &str = "assign-outlet";
 
 use super::{Ctx, Event};
 use crate::domain::Action;
@@ -93,7 +98,8 @@ impl State {
                         outlet: None,
                         error: None,
                     });
-                    return (Task::none(), None);
+                    self.assign.clear();
+                    return (iced::widget::operation::focus(ASSIGN_FIELD), None);
                 }
             }
             Message::OpenAssign => {}
@@ -133,11 +139,17 @@ impl State {
                     *note = v;
                 }
             }
-            Message::AssignTo(c) => {
-                if let Some(Dialog::Assign { outlet, .. }) = &mut self.dialog {
-                    *outlet = Some(c);
+            Message::AssignPick(m) => match self.assign.update(m) {
+                Picked::Chose(c) => {
+                    if let Some(Dialog::Assign { outlet, error, .. }) = &mut self.dialog {
+                        *outlet = Some(c);
+                        *error = None;
+                    }
                 }
-            }
+                // Enter in an empty field is the dialog's Enter: 确定分配.
+                Picked::Confirm => return self.submit(ctx),
+                Picked::Nothing => {}
+            },
             Message::Query => return (self.query(ctx), None),
             Message::QueryAnswer(r) => self.dialog = Some(Dialog::Query(r)),
             _ => {}
@@ -428,13 +440,13 @@ impl State {
                 text(i18n::tf(lang, "orders.assign_title", &[("no", order_no)])).size(18),
                 widget::field(
                     t("orders.assign_to"),
-                    combo_box(
-                        &self.assign_choices,
-                        &t("staff.outlet_placeholder"),
-                        outlet.as_ref(),
-                        Message::AssignTo
-                    )
-                    .padding(6),
+                    self.assign.view(
+                        lang,
+                        ASSIGN_FIELD,
+                        outlet.as_ref().map(|c| c.label.clone()),
+                        t("staff.outlet_placeholder"),
+                        Message::AssignPick
+                    ),
                     error.as_ref()
                 ),
                 buttons(ctx, t("orders.assign_ok")),

@@ -35,18 +35,14 @@ impl State {
         };
         row![
             text(t("orders.selector")),
-            text_input(
-                &self
-                    .selector
-                    .as_ref()
-                    .map_or_else(|| t("orders.selector_empty"), |c| c.label.clone()),
-                &self.selector_query
-            )
-            .id("order-selector")
-            .on_input(Message::SelectorQuery)
-            .on_submit(Message::SelectorSubmit)
-            .padding(5)
-            .width(240),
+            self.selector_picker
+                .field(
+                    "order-selector",
+                    self.selector.as_ref().map(|c| c.label.clone()),
+                    t("orders.selector_empty"),
+                    Message::SelectorPick
+                )
+                .width(240),
             widget::secondary(
                 t("action.clear"),
                 self.selector.is_some().then_some(Message::ClearSelector)
@@ -82,21 +78,9 @@ impl State {
         let lang = ctx.lang;
         let t = |k: &str| ctx.t(k);
         let mut body = column![self.toolbar(ctx)].spacing(8);
-        let found = &self.found;
-        if !self.selector_query.trim().is_empty() {
-            let mut hits = row![widget::muted(t("orders.selector_hits")).size(12)].spacing(6);
-            if found.is_empty() {
-                hits = hits.push(widget::muted(t("outlets.no_match")).size(12));
-            }
-            for c in found {
-                hits = hits.push(
-                    button(text(c.label.clone()).size(12))
-                        .padding([2, 8])
-                        .style(crate::ui::theme::button::secondary)
-                        .on_press(Message::Selector(c.clone())),
-                );
-            }
-            body = body.push(hits.wrap().vertical_spacing(4));
+        if let Some(hits) = self.selector_picker.hits_row(lang, Message::SelectorPick) {
+            body =
+                body.push(row![widget::muted(t("orders.selector_hits")).size(12), hits].spacing(6));
         }
         if let Some(c) = &self.selector {
             body = body.push(

@@ -6,7 +6,9 @@ mod form;
 use std::collections::HashSet;
 
 use crate::ui::Element;
-use iced::widget::{button, column, combo_box, row, scrollable, space, text, text_input};
+use iced::widget::{button, column, row, scrollable, space, text, text_input};
+
+use crate::ui::widget::picker::{Picked, Picker, PickerMsg};
 use iced::{Length, Task};
 
 use super::form::{FormErrors, Mode, lost};
@@ -23,6 +25,8 @@ pub use form::FieldMsg;
 /// 网点管理 messages.
 #[derive(Debug, Clone)]
 pub enum Message {
+    /// Typing, ↑↓ or Enter in the form's 上级网点.
+    ParentPick(PickerMsg),
     /// The search box changed.
     Search(String),
     /// Open or close a node.
@@ -93,7 +97,7 @@ pub struct State {
     /// The server's record after a 412, beside the user's draft.
     conflict: Option<Outlet>,
     busy: bool,
-    parents: combo_box::State<Choice<String>>,
+    parents: Picker,
 }
 
 impl Default for State {
@@ -111,7 +115,7 @@ impl Default for State {
             in_use: None,
             conflict: None,
             busy: false,
-            parents: combo_box::State::new(Vec::new()),
+            parents: Picker::default(),
         }
     }
 }
@@ -126,7 +130,7 @@ fn kind_choice(lang: i18n::Lang, k: OutletKind) -> Choice<OutletKind> {
 impl State {
     /// Called by the app whenever the cached network changed.
     pub fn network_changed(&mut self, ctx: &Ctx<'_>) {
-        self.parents = combo_box::State::new(widget::outlet_choices(ctx.tree));
+        self.parents.set_options(widget::outlet_choices(ctx.tree));
         if self.open.is_empty() {
             // Start with HQ and the branches open: the usual first look.
             for r in ctx.tree.roots() {
@@ -223,6 +227,11 @@ impl State {
                 self.clear_messages();
             }
             Message::Field(f) => self.edit_field(f),
+            Message::ParentPick(m) => {
+                if let Picked::Chose(c) = self.parents.update(m) {
+                    self.edit_field(FieldMsg::Parent(c));
+                }
+            }
             Message::Save => return (self.save(ctx), None),
             Message::Saved(result) => return self.saved(result, ctx),
             Message::Delete if ctx.can_write() => {

@@ -4,7 +4,9 @@
 mod form;
 
 use crate::ui::Element;
-use iced::widget::{button, checkbox, column, combo_box, row, scrollable, text, text_input};
+use iced::widget::{button, checkbox, column, row, scrollable, text, text_input};
+
+use crate::ui::widget::picker::{Picked, Picker, PickerMsg};
 use iced::{Length, Task};
 
 use super::form::{FormErrors, Mode, lost};
@@ -34,6 +36,10 @@ struct ResetDialog {
 pub enum Message {
     /// An outlet was picked in the 网络网点 query field.
     QueryOutlet(Choice<String>),
+    /// Typing, ↑↓ or Enter in 网络网点.
+    QueryOutletPick(PickerMsg),
+    /// Typing, ↑↓ or Enter in the form's 所属网点.
+    FormOutletPick(PickerMsg),
     /// The outlet filter was cleared.
     ClearOutlet,
     /// 含下级网点 toggled.
@@ -104,8 +110,8 @@ pub struct State {
     /// The login whose 停用 waits for 是(Y): it locks a colleague out.
     confirm_deactivate: Option<String>,
     busy: bool,
-    query_outlets: combo_box::State<Choice<String>>,
-    form_outlets: combo_box::State<Choice<String>>,
+    query_outlets: Picker,
+    form_outlets: Picker,
 }
 
 impl Default for State {
@@ -126,8 +132,8 @@ impl Default for State {
             reset: None,
             confirm_deactivate: None,
             busy: false,
-            query_outlets: combo_box::State::new(Vec::new()),
-            form_outlets: combo_box::State::new(Vec::new()),
+            query_outlets: Picker::default(),
+            form_outlets: Picker::default(),
         }
     }
 }
@@ -143,8 +149,8 @@ impl State {
     /// Called by the app whenever the cached network changed.
     pub fn network_changed(&mut self, ctx: &Ctx<'_>) {
         let choices = widget::outlet_choices(ctx.tree);
-        self.query_outlets = combo_box::State::new(choices.clone());
-        self.form_outlets = combo_box::State::new(choices);
+        self.query_outlets.set_options(choices.clone());
+        self.form_outlets.set_options(choices);
     }
 
     /// Maps a key to a message, given what is on screen.
@@ -184,6 +190,18 @@ impl State {
     pub fn update(&mut self, message: Message, ctx: &Ctx<'_>) -> (Task<Message>, Option<Event>) {
         match message {
             Message::QueryOutlet(c) => self.query_outlet = Some(c),
+            Message::QueryOutletPick(m) => match self.query_outlets.update(m) {
+                Picked::Chose(c) => self.query_outlet = Some(c),
+                Picked::Confirm => return (self.query(ctx), None),
+                Picked::Nothing => {}
+            },
+            Message::FormOutletPick(m) => {
+                if let Picked::Chose(c) = self.form_outlets.update(m)
+                    && let Some(d) = self.draft.as_mut()
+                {
+                    d.edit(FieldMsg::Outlet(c));
+                }
+            }
             Message::ClearOutlet => self.query_outlet = None,
             Message::IncludeSub(b) => self.include_sub = b,
             Message::QueryName(s) => self.query_name = s,
@@ -617,14 +635,14 @@ impl State {
         let t = |k: &str| ctx.t(k);
         row![
             text(t("staff.query_outlet")),
-            combo_box(
-                &self.query_outlets,
-                &t("staff.any_outlet"),
-                self.query_outlet.as_ref(),
-                Message::QueryOutlet
-            )
-            .padding(5)
-            .width(260),
+            self.query_outlets
+                .field(
+                    "staff-query-outlet",
+                    self.query_outlet.as_ref().map(|c| c.label.clone()),
+                    t("staff.any_outlet"),
+                    Message::QueryOutletPick
+                )
+                .width(260),
             widget::secondary(
                 t("action.clear"),
                 self.query_outlet.is_some().then_some(Message::ClearOutlet)
