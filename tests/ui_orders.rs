@@ -82,11 +82,11 @@ fn a_clerk_accepts_an_order_with_the_keyboard() {
     // The customer wants pickup: Tab to the time, type it, Enter.
     ui.run("type tab");
     ui.run("type tab");
-    ui.type_text("2026-11-27 09:30");
+    ui.type_text("2099-11-27 09:30");
     ui.enter();
     let o = env.wait_status("K-1", "accepted");
     assert_eq!(o["accepting_outlet_code"], "JS-YZ-01");
-    assert_eq!(o["pickup_time"], "2026-11-27T01:30:00Z", "09:30 China time");
+    assert_eq!(o["pickup_time"], "2099-11-27T01:30:00Z", "09:30 China time");
     assert_eq!(
         o["cargo"]["weight_g"], 12000,
         "the weight the clerk confirmed"
@@ -248,6 +248,8 @@ fn actions_the_state_forbids_say_why_instead_of_opening() {
     let mut ui = Ui::start(application(env.boot("yz")));
     log_in(&mut ui, "yz.clerk");
     assert!(ui.wait_for("S-1", Duration::from_secs(15)));
+    // Item 16: why the order is here (upstream named the outlet).
+    ui.expect("下单时已指定网点");
     // 收货失败 on a pending order.
     ui.type_text("f");
     ui.expect("订单状态为“待受理”，不能收货失败。");

@@ -165,6 +165,10 @@ pub struct Order {
     pub last_reason_code: Option<String>,
     #[serde(default)]
     pub last_note: Option<String>,
+    /// Why the order is at `current_outlet_code` (absent in the pool and
+    /// on orders dispatched before the hub recorded it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dispatch_reason: Option<super::dispatch::DispatchReason>,
     #[serde(default)]
     pub version: i64,
     pub updated_at: DateTime<Utc>,
@@ -271,6 +275,7 @@ impl InboundOrder {
             waybill_no: None,
             last_reason_code: None,
             last_note: None,
+            dispatch_reason: None,
             version: 1,
             updated_at: now,
         }
@@ -479,6 +484,7 @@ pub fn apply(
         } => {
             check_reason(ctx.return_reasons, reason_code, n)?;
             next.current_outlet_code = None;
+            next.dispatch_reason = None;
             next.contacted_at = None;
             reason = Some(reason_code.clone());
             note = Some(n.clone());
@@ -498,6 +504,10 @@ pub fn apply(
             }
             next.current_outlet_code = Some(outlet_code.clone());
             next.contacted_at = None;
+            // The hub adds who (`by`); the rule is the state machine's.
+            next.dispatch_reason = Some(super::dispatch::DispatchReason::rule(
+                super::dispatch::DispatchRule::HqAssigned,
+            ));
         }
         Action::Close {
             reason_code,

@@ -286,6 +286,8 @@ pub const TABLE: &[(&str, &str)] = &[
         "已使用过的原因编码不能删除，只能停用",
     ),
     ("rule.invalid_value", "值不正确"),
+    ("rule.must_be_positive", "必须大于 0"),
+    ("rule.must_not_be_negative", "不能小于 0"),
     ("rule.not_a_number", "必须是数字"),
     // Parameters
     (
@@ -461,6 +463,14 @@ pub const TABLE: &[(&str, &str)] = &[
     ("orders.f_status", "状态"),
     ("orders.f_trade", "交易状态"),
     ("orders.f_logistics", "物流编号"),
+    ("orders.f_dispatch", "分配依据"),
+    (
+        "dispatch.remembered_account",
+        "按诚信通账号记忆（{account} 上次由本网点受理）",
+    ),
+    ("dispatch.shipper_city", "按发货城市（{city}）"),
+    ("dispatch.hq_assigned", "总部分配（{by}）"),
+    ("dispatch.upstream", "下单时已指定网点"),
     ("orders.f_account", "诚信通账号"),
     ("orders.f_shipper", "发货人"),
     ("orders.f_from", "发货地址"),
@@ -490,7 +500,8 @@ pub const TABLE: &[(&str, &str)] = &[
     ("orders.volume_m3", "确认体积（立方米）"),
     ("orders.pickup_needed", "需要上门接货"),
     ("orders.pickup_time", "约定接货时间"),
-    ("orders.time_placeholder", "如 2026-11-27 09:30"),
+    ("orders.time_placeholder", "如 {example}"),
+    ("orders.time_past", "上门接货时间不能早于现在"),
     ("orders.time_format", "时间格式应为 2026-11-27 09:30"),
     ("orders.accept_ok", "确定受理 (Enter)"),
     ("orders.cancel_esc", "取消 (Esc)"),

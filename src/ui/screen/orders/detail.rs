@@ -148,6 +148,30 @@ impl State {
 type Panel<'a> = iced::widget::Column<'a, Message, crate::ui::theme::AppTheme>;
 
 /// The order's fields and its Alibaba snapshot, under `col`.
+/// Why the order is at its outlet: 按诚信通账号记忆, 按发货城市, 总部分配 by
+/// whom; "—" where the hub did not record it.
+fn dispatch_reason(ctx: &Ctx<'_>, o: &Order) -> String {
+    use crate::domain::dispatch::DispatchRule;
+    let Some(why) = &o.dispatch_reason else {
+        return "—".into();
+    };
+    let key = match why.rule {
+        DispatchRule::RememberedAccount => "dispatch.remembered_account",
+        DispatchRule::ShipperCity => "dispatch.shipper_city",
+        DispatchRule::HqAssigned => "dispatch.hq_assigned",
+        DispatchRule::Upstream => "dispatch.upstream",
+    };
+    i18n::tf(
+        ctx.lang,
+        key,
+        &[
+            ("account", &o.ali_account),
+            ("city", &o.shipper.city),
+            ("by", why.by.as_deref().unwrap_or("—")),
+        ],
+    )
+}
+
 fn order_fields<'a>(ctx: &Ctx<'a>, o: &'a Order, mut col: Panel<'a>) -> Panel<'a> {
     let lang = ctx.lang;
     let t = |k: &str| ctx.t(k);
@@ -181,6 +205,7 @@ fn order_fields<'a>(ctx: &Ctx<'a>, o: &'a Order, mut col: Panel<'a>) -> Panel<'a
                 })
                 .unwrap_or_else(|| "—".into()),
         ))
+        .push(kv("orders.f_dispatch", dispatch_reason(ctx, o)))
         .push(kv("orders.f_logistics", o.logistics_no.clone()))
         .push(kv("orders.f_account", o.ali_account.clone()))
         .push(kv(
