@@ -48,16 +48,10 @@ pub fn banner<'a, M: 'a>(content: impl Into<Element<'a, M>>, tone: Tone) -> Elem
         .padding([6, 10])
         .width(Length::Fill)
         .style(move |t: &Theme| {
-            let p = t.extended_palette();
-            let pair = match tone {
-                Tone::Info => p.primary.weak,
-                Tone::Success => p.success.weak,
-                Tone::Warning => p.warning.weak,
-                Tone::Danger => p.danger.weak,
-            };
+            let (bg, fg) = crate::ui::theme::banner_colors(t, tone);
             container::Style {
-                background: Some(pair.color.into()),
-                text_color: Some(crate::ui::theme::readable_on(pair.color)),
+                background: Some(bg.into()),
+                text_color: Some(fg),
                 border: iced::Border {
                     radius: 4.0.into(),
                     ..Default::default()

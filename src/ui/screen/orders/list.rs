@@ -191,18 +191,25 @@ impl State {
         let o = &r.order;
         let timing = sla::timing(o, ctx.now, ctx.params.call_window, ctx.params.overdue_after);
         let selected = self.selected.as_deref() == Some(o.order_no.as_str());
-        let small = |s: String| text(s).size(12);
-        let (call_text, call_tone) = call_label(lang, o, timing.call);
         let overdue = timing.overdue;
+        let small = |s: String| text(s).size(12);
+        // Second lines in the row's own muted colour: on a selected or red
+        // row the page's muted grey would not read.
+        let sub = move |s: String| {
+            text(s).size(11).style(move |t: &Theme| text::Style {
+                color: Some(theme::row_colors(t, selected, overdue).muted),
+            })
+        };
+        let (call_text, call_tone) = call_label(lang, o, timing.call);
         let call = text(call_text)
             .size(12)
             .width(Length::FillPortion(9))
             .style(move |t: &Theme| text::Style {
                 // On a red row the row's own text colour reads best; the
                 // words carry the meaning.
-                color: call_tone
-                    .filter(|_| !overdue)
-                    .map(|tone| theme::tone_text(t, tone)),
+                color: call_tone.filter(|_| !overdue).map(|tone| {
+                    theme::tone_on(t, tone, theme::row_colors(t, selected, overdue).bg)
+                }),
             });
         let mut status_line = i18n::t(lang, &format!("status.{}", o.status.as_str()));
         if o.trade_status.as_deref() == Some("refunding") {
@@ -215,24 +222,21 @@ impl State {
             &[("t", &sla::clock(timing.waiting))],
         );
         let content = row![
-            column![
-                small(o.order_no.clone()),
-                widget::muted(o.logistics_no.as_str()).size(11)
-            ]
-            .width(Length::FillPortion(16)),
+            column![small(o.order_no.clone()), sub(o.logistics_no.clone())]
+                .width(Length::FillPortion(16)),
             column![
                 small(format!("{} {}", o.shipper.name, o.shipper.phone)),
-                widget::muted(format!("{} {}", o.shipper.city, o.shipper.district)).size(11)
+                sub(format!("{} {}", o.shipper.city, o.shipper.district))
             ]
             .width(Length::FillPortion(17)),
             column![
                 small(format!("{} ×{}", o.cargo.name, o.cargo.pieces)),
-                widget::muted(yuan(o.declared_value)).size(11)
+                sub(yuan(o.declared_value))
             ]
             .width(Length::FillPortion(12)),
             column![
                 small(format!("{} kg", kg(o.cargo.weight_g))),
-                widget::muted(format!("{} m³", m3(o.cargo.volume_cm3))).size(11)
+                sub(format!("{} m³", m3(o.cargo.volume_cm3)))
             ]
             .width(Length::FillPortion(10)),
             small(i18n::t(
@@ -263,10 +267,11 @@ impl State {
             column![
                 small(status_line),
                 text(outbox.0).size(11).style(move |t: &Theme| text::Style {
-                    color: outbox
-                        .1
-                        .filter(|_| !overdue)
-                        .map(|tone| theme::tone_text(t, tone)),
+                    color: outbox.1.filter(|_| !overdue).map(|tone| theme::tone_on(
+                        t,
+                        tone,
+                        theme::row_colors(t, selected, overdue).bg
+                    )),
                 })
             ]
             .width(Length::FillPortion(12)),
