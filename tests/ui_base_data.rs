@@ -61,6 +61,19 @@ fn wrong_password_and_unknown_user_read_the_same() {
     ui.enter();
     ui.expect("登录名或密码不正确");
     assert!(!ui.sees("网点管理"));
+    // Issue 9 item 11: the wrong password is gone and its field focused, so
+    // the right one typed now is the whole password.
+    ui.type_text(common::ADMIN_PW);
+    ui.enter();
+    assert!(ui.wait_for("网点管理", Duration::from_secs(20)));
+    // 退出登录 asks even with nothing pending; 取消 keeps the session.
+    ui.click("退出登录");
+    ui.expect("退出登录？");
+    ui.click("取消");
+    assert!(ui.sees("网点管理"), "still logged in");
+    ui.click("退出登录");
+    ui.click("确定退出");
+    assert!(ui.wait_for("请输入密码", Duration::from_secs(10)));
 }
 
 #[test]
@@ -247,6 +260,7 @@ fn staff_create_then_the_new_clerk_logs_in() {
     ui.click("否(N)");
     assert!(!ui.sees("停用员工"), "the dialog closed");
     ui.click("退出登录");
+    ui.click("确定退出");
     // The login field keeps the last login; clear it by retyping.
     ui.click("admin");
     for _ in 0..5 {
@@ -274,7 +288,10 @@ fn without_the_server_cached_data_shows_read_only() {
 
     // The server goes away: a banner, the cached tree, no writes.
     drop(hub);
-    let banner = format!("无法连接服务器 {url}：正在显示本地缓存的数据（只读）。");
+    // Issue 9 item 8: it says what still works, not "read-only".
+    let banner = format!(
+        "无法连接服务器 {url}：显示本地缓存的数据。订单的已联系、受理、打回等操作照常可用，恢复连接后自动发送；网点、员工和参数暂不能修改。"
+    );
     assert!(
         ui.wait_for(&banner, Duration::from_secs(20)),
         "offline banner"

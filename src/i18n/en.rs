@@ -45,11 +45,12 @@ pub const TABLE: &[(&str, &str)] = &[
     ("status.online", "Connected"),
     ("status.offline", "Not connected"),
     ("status.network", "{n} outlets (revision {rev})"),
+    ("status.china_time", "(China time)"),
     ("status.refreshed", "Last refresh {time}"),
     ("net.offline", "Server unreachable"),
     (
         "net.offline_banner",
-        "Cannot reach {url}: showing cached data (read-only).",
+        "Cannot reach {url}: showing cached data. Order actions (contacted, accept, return…) still work and are sent when the server is back; outlets, staff and parameters cannot be changed meanwhile.",
     ),
     (
         "net.unreachable_action",
@@ -247,7 +248,7 @@ pub const TABLE: &[(&str, &str)] = &[
         "logout.unsaved",
         "A form you are editing is not saved; its changes will be lost.",
     ),
-    ("logout.confirm", "Log out"),
+    ("logout.confirm", "Yes, log out"),
     ("quit.sending_title", "Sending, then quitting"),
     ("quit.sending", "{n} action(s) still being sent…"),
     (

@@ -35,11 +35,12 @@ pub const TABLE: &[(&str, &str)] = &[
     ("status.online", "已连接"),
     ("status.offline", "未连接"),
     ("status.network", "网点 {n} 个（版本 {rev}）"),
+    ("status.china_time", "（北京时间）"),
     ("status.refreshed", "上次刷新 {time}"),
     ("net.offline", "服务器无法连接"),
     (
         "net.offline_banner",
-        "无法连接服务器 {url}：正在显示本地缓存的数据（只读）。",
+        "无法连接服务器 {url}：显示本地缓存的数据。订单的已联系、受理、打回等操作照常可用，恢复连接后自动发送；网点、员工和参数暂不能修改。",
     ),
     (
         "net.unreachable_action",
@@ -214,7 +215,7 @@ pub const TABLE: &[(&str, &str)] = &[
         "logout.unsaved",
         "正在编辑的表单还没有保存，退出后所做的修改会丢失。",
     ),
-    ("logout.confirm", "退出登录"),
+    ("logout.confirm", "确定退出"),
     ("quit.sending_title", "正在发送，发送完成后退出"),
     ("quit.sending", "还有 {n} 个操作正在发送……"),
     (

@@ -14,6 +14,11 @@ pub fn short_time(t: DateTime<Utc>) -> String {
     t.with_timezone(&cst()).format("%m-%d %H:%M").to_string()
 }
 
+/// "14:05:09" in China time, for the status bar's clocks.
+pub fn clock_time(t: DateTime<Utc>) -> String {
+    t.with_timezone(&cst()).format("%H:%M:%S").to_string()
+}
+
 /// kg with up to two decimals, from grams.
 pub fn kg(g: i64) -> String {
     format!("{:.2}", g as f64 / 1000.0)
@@ -129,5 +134,12 @@ mod tests {
         let example = pickup_example(now);
         assert_eq!(example, "2026-11-30 09:30");
         assert!(parse_pickup_time(&example, now).is_ok());
+    }
+
+    #[test]
+    fn status_clocks_read_china_time_like_the_orders() {
+        let t = parse_cst("2026-11-29 20:05").unwrap();
+        assert_eq!(clock_time(t), "20:05:00");
+        assert_eq!(short_time(t), "11-29 20:05");
     }
 }

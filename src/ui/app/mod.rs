@@ -17,7 +17,7 @@ use std::time::Duration;
 
 use crate::ui::Element;
 use crate::ui::theme::AppTheme as Theme;
-use chrono::{DateTime, Local};
+use chrono::DateTime;
 use iced::keyboard::{self, Key, key::Named};
 use iced::{Subscription, Task};
 
@@ -232,7 +232,7 @@ pub struct App {
     tree: OutletTree,
     revision: i64,
     online: bool,
-    last_refresh: Option<DateTime<Local>>,
+    last_refresh: Option<DateTime<chrono::Utc>>,
     last_error: Option<String>,
     notices: Vec<String>,
     params: crate::domain::params::ClientParams,
