@@ -262,7 +262,13 @@ pub fn application(
         .subscription(App::subscription)
         .font(font::CJK_BYTES)
         .default_font(font::DEFAULT)
-        .window_size((1280.0, 700.0))
+        // Outlet PCs run 1366×768 and 1024×768; below 960×600 nothing is
+        // laid out to be usable.
+        .window(iced::window::Settings {
+            size: iced::Size::new(1280.0, 700.0),
+            min_size: Some(iced::Size::new(960.0, 600.0)),
+            ..iced::window::Settings::default()
+        })
         .scale_factor(App::scale)
         // Closing may mean "to the tray"; the app decides.
         .exit_on_close_request(false)

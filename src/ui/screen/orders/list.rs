@@ -56,7 +56,6 @@ impl State {
             .padding(5),
             widget::secondary(sort_label, Some(Message::ToggleSort)),
             widget::tool(t("orders.sync_now"), Some(Message::SyncNow)),
-            space::horizontal(),
             text_input(&t("orders.query_placeholder"), &self.query)
                 .id("order-query")
                 .on_input(Message::QueryInput)
@@ -70,6 +69,10 @@ impl State {
         ]
         .spacing(8)
         .align_y(Alignment::Center)
+        // On narrow windows and with 大字体 the tools flow onto a second
+        // line instead of being cut off at the right edge.
+        .wrap()
+        .vertical_spacing(6)
         .into()
     }
 

@@ -661,6 +661,8 @@ impl State {
         ]
         .spacing(8)
         .align_y(iced::Alignment::Center)
+        .wrap()
+        .vertical_spacing(6)
         .into()
     }
 
