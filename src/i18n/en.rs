@@ -239,6 +239,11 @@ pub const TABLE: &[(&str, &str)] = &[
         "staff.confirm_deactivate",
         "Deactivate “{name}”? They can no longer log in from now on; you can reactivate them at any time.",
     ),
+    ("discard.title", "Discard changes?"),
+    (
+        "discard.body",
+        "The form has changes that are not saved; they cannot be recovered.",
+    ),
     ("logout.title", "Log out?"),
     (
         "logout.pending",

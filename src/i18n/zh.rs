@@ -206,6 +206,8 @@ pub const TABLE: &[(&str, &str)] = &[
         "staff.confirm_deactivate",
         "确定要停用员工“{name}”吗？停用后该员工立即无法登录，可以随时再启用。",
     ),
+    ("discard.title", "放弃修改？"),
+    ("discard.body", "表单中有尚未保存的修改，放弃后无法恢复。"),
     ("logout.title", "退出登录？"),
     (
         "logout.pending",

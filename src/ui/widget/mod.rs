@@ -143,6 +143,21 @@ pub fn confirm<'a, M: Clone + 'a>(
     .into()
 }
 
+/// "放弃修改？" for Esc on a changed form: 是(Y) throws the changes away.
+pub fn discard_confirm<'a, M: Clone + 'a>(
+    lang: crate::i18n::Lang,
+    yes: M,
+    no: M,
+) -> Element<'a, M> {
+    let t = |k: &str| crate::i18n::t(lang, k);
+    confirm(
+        t("discard.title"),
+        t("discard.body"),
+        (t("dialog.yes"), yes),
+        (t("dialog.no"), no),
+    )
+}
+
 /// The manual's base-data layout: a list panel above, the detail form
 /// below it (scrolling when the window is small).
 pub fn list_over_form<'a, M: 'a>(

@@ -45,6 +45,10 @@ pub enum Message {
     Save,
     /// 取消 editing.
     Cancel,
+    /// Esc on a changed form: ask before throwing it away.
+    AskDiscard,
+    /// 否 in that question: keep editing.
+    KeepEditing,
     /// 删除: ask for confirmation.
     Delete,
     /// 是(Y) in the confirmation.
@@ -92,6 +96,10 @@ pub struct State {
     errors: FormErrors,
     notice: Option<(String, Tone)>,
     confirm_delete: Option<String>,
+    /// The form as opened, to tell whether Esc would lose changes.
+    pristine: Option<Draft>,
+    /// "放弃修改？" is showing.
+    confirm_discard: bool,
     /// An outlet that could not be deleted, and why.
     in_use: Option<(String, String)>,
     /// The server's record after a 412, beside the user's draft.
@@ -112,6 +120,8 @@ impl Default for State {
             errors: FormErrors::default(),
             notice: None,
             confirm_delete: None,
+            pristine: None,
+            confirm_discard: false,
             in_use: None,
             conflict: None,
             busy: false,
@@ -148,6 +158,13 @@ impl State {
 
     /// Maps a key to a message, given what is on screen.
     pub fn shortcut(&self, key: Shortcut) -> Option<Message> {
+        if self.confirm_discard {
+            return match key {
+                Shortcut::Yes => Some(Message::Cancel),
+                Shortcut::No | Shortcut::Escape => Some(Message::KeepEditing),
+                _ => None,
+            };
+        }
         if self.confirm_delete.is_some() {
             return match key {
                 Shortcut::Yes => Some(Message::ConfirmDelete),
@@ -160,6 +177,9 @@ impl State {
             (Shortcut::Edit, Mode::View) if self.selected.is_some() => Some(Message::Edit),
             (Shortcut::Delete, Mode::View) if self.selected.is_some() => Some(Message::Delete),
             (Shortcut::Save, Mode::Edit { .. } | Mode::New) => Some(Message::Save),
+            (Shortcut::Escape, Mode::Edit { .. } | Mode::New) if self.draft != self.pristine => {
+                Some(Message::AskDiscard)
+            }
             (Shortcut::Escape, Mode::Edit { .. } | Mode::New) => Some(Message::Cancel),
             (Shortcut::Refresh, _) => Some(Message::Refresh),
             _ => None,
@@ -216,12 +236,16 @@ impl State {
             Message::Edit if ctx.can_write() => {
                 if let Some(o) = self.selected.as_deref().and_then(|c| ctx.tree.get(c)) {
                     self.draft = Some(Draft::from_outlet(o));
+                    self.pristine = self.draft.clone();
                     self.mode = Mode::Edit { version: o.version };
                     self.clear_messages();
                     return (iced::widget::operation::focus("outlet-name"), None);
                 }
             }
+            Message::AskDiscard => self.confirm_discard = true,
+            Message::KeepEditing => self.confirm_discard = false,
             Message::Cancel => {
+                self.confirm_discard = false;
                 self.mode = Mode::View;
                 self.draft = None;
                 self.clear_messages();
@@ -310,6 +334,7 @@ impl State {
             o.city = p.city.clone();
         }
         self.draft = Some(Draft::from_outlet(&o));
+        self.pristine = self.draft.clone();
         self.mode = Mode::New;
         self.clear_messages();
         iced::widget::operation::focus("outlet-code")
@@ -506,6 +531,12 @@ impl State {
             self.form_view(ctx),
         ));
         let base: Element<'a, Message> = body.padding(12).into();
+        if self.confirm_discard {
+            return widget::modal(
+                base,
+                widget::discard_confirm(ctx.lang, Message::Cancel, Message::KeepEditing),
+            );
+        }
         match &self.confirm_delete {
             Some(code) => {
                 let name = ctx

@@ -60,6 +60,10 @@ pub enum Message {
     Save,
     /// 取消.
     Cancel,
+    /// Esc on a changed form: ask before throwing it away.
+    AskDiscard,
+    /// 否 in that question: keep editing.
+    KeepEditing,
     /// A form field changed.
     Field(FieldMsg),
     /// The server answered a save.
@@ -109,6 +113,10 @@ pub struct State {
     reset: Option<ResetDialog>,
     /// The login whose 停用 waits for 是(Y): it locks a colleague out.
     confirm_deactivate: Option<String>,
+    /// The form as opened, to tell whether Esc would lose changes.
+    pristine: Option<Draft>,
+    /// "放弃修改？" is showing.
+    confirm_discard: bool,
     busy: bool,
     query_outlets: Picker,
     form_outlets: Picker,
@@ -131,6 +139,8 @@ impl Default for State {
             conflict: None,
             reset: None,
             confirm_deactivate: None,
+            pristine: None,
+            confirm_discard: false,
             busy: false,
             query_outlets: Picker::default(),
             form_outlets: Picker::default(),
@@ -159,6 +169,13 @@ impl State {
         if self.reset.is_some() {
             return (key == S::Escape).then_some(Message::ResetCancel);
         }
+        if self.confirm_discard {
+            return match key {
+                S::Yes => Some(Message::Cancel),
+                S::No | S::Escape => Some(Message::KeepEditing),
+                _ => None,
+            };
+        }
         if self.confirm_deactivate.is_some() {
             return match key {
                 S::Yes => Some(Message::ConfirmDeactivate),
@@ -170,6 +187,9 @@ impl State {
             (S::New, Mode::View) => Some(Message::New),
             (S::Edit, Mode::View) if self.selected.is_some() => Some(Message::Edit),
             (S::Save, Mode::Edit { .. } | Mode::New) => Some(Message::Save),
+            (S::Escape, Mode::Edit { .. } | Mode::New) if self.draft != self.pristine => {
+                Some(Message::AskDiscard)
+            }
             (S::Escape, Mode::Edit { .. } | Mode::New) => Some(Message::Cancel),
             (S::Refresh, Mode::View) => Some(Message::Query),
             _ => None,
@@ -217,12 +237,16 @@ impl State {
             Message::Edit if ctx.can_write() => {
                 if let Some(s) = self.selected_staff().cloned() {
                     self.draft = Some(Draft::from_staff(&s));
+                    self.pristine = self.draft.clone();
                     self.mode = Mode::Edit { version: s.version };
                     self.clear_messages();
                     return (iced::widget::operation::focus("staff-name"), None);
                 }
             }
+            Message::AskDiscard => self.confirm_discard = true,
+            Message::KeepEditing => self.confirm_discard = false,
             Message::Cancel => {
+                self.confirm_discard = false;
                 self.mode = Mode::View;
                 self.draft = None;
                 self.clear_messages();
@@ -330,6 +354,7 @@ impl State {
             active: true,
             password: String::new(),
         });
+        self.pristine = self.draft.clone();
         self.mode = Mode::New;
         self.clear_messages();
         iced::widget::operation::focus("staff-login")
@@ -606,6 +631,12 @@ impl State {
             self.form_view(ctx),
         ));
         let base: Element<'a, Message> = body.padding(12).into();
+        if self.confirm_discard {
+            return widget::modal(
+                base,
+                widget::discard_confirm(lang, Message::Cancel, Message::KeepEditing),
+            );
+        }
         match &self.reset {
             Some(r) => widget::modal(base, self.reset_view(ctx, r)),
             None => match &self.confirm_deactivate {
