@@ -175,8 +175,13 @@ fn dispatch_reason(ctx: &Ctx<'_>, o: &Order) -> String {
 fn order_fields<'a>(ctx: &Ctx<'a>, o: &'a Order, mut col: Panel<'a>) -> Panel<'a> {
     let lang = ctx.lang;
     let t = |k: &str| ctx.t(k);
-    let kv =
-        |k: &str, v: String| row![text(ctx.t(k)).size(13).width(90), text(v).size(13)].spacing(8);
+    let kv = |k: &str, v: String| {
+        row![
+            text(ctx.t(k)).size(13).width(90),
+            text(v).size(13).wrapping(text::Wrapping::WordOrGlyph)
+        ]
+        .spacing(8)
+    };
     let mode = match o.transport_mode {
         TransportMode::Standard => "mode.standard",
         TransportMode::Express => "mode.express",
@@ -266,8 +271,13 @@ fn money_and_places<'a>(ctx: &Ctx<'a>, o: &'a Order, mut col: Panel<'a>) -> Pane
             .map(|c| ctx.outlet_label(c))
             .unwrap_or_else(|| t("orders.pool"))
     };
-    let kv =
-        |k: &str, v: String| row![text(ctx.t(k)).size(13).width(90), text(v).size(13)].spacing(8);
+    let kv = |k: &str, v: String| {
+        row![
+            text(ctx.t(k)).size(13).width(90),
+            text(v).size(13).wrapping(text::Wrapping::WordOrGlyph)
+        ]
+        .spacing(8)
+    };
     col = col
         .push(kv("orders.f_value", yuan(o.declared_value)))
         .push(kv("orders.f_cod", yuan(o.cod_amount)))

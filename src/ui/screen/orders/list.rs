@@ -195,13 +195,18 @@ impl State {
         let timing = sla::timing(o, ctx.now, ctx.params.call_window, ctx.params.overdue_after);
         let selected = self.selected.as_deref() == Some(o.order_no.as_str());
         let overdue = timing.overdue;
-        let small = |s: String| text(s).size(12);
+        // Long numbers break inside their column rather than run over the
+        // next one on narrow windows.
+        let small = |s: String| text(s).size(12).wrapping(text::Wrapping::WordOrGlyph);
         // Second lines in the row's own muted colour: on a selected or red
         // row the page's muted grey would not read.
         let sub = move |s: String| {
-            text(s).size(11).style(move |t: &Theme| text::Style {
-                color: Some(theme::row_colors(t, selected, overdue).muted),
-            })
+            text(s)
+                .size(11)
+                .wrapping(text::Wrapping::WordOrGlyph)
+                .style(move |t: &Theme| text::Style {
+                    color: Some(theme::row_colors(t, selected, overdue).muted),
+                })
         };
         let (call_text, call_tone) = call_label(lang, o, timing.call);
         let call = text(call_text)

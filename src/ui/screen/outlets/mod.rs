@@ -495,13 +495,16 @@ impl State {
                 t("action.delete"),
                 (can && self.selected.is_some()).then_some(Message::Delete)
             ),
-            space::horizontal(),
             widget::secondary(t("outlets.expand_all"), Some(Message::ExpandAll)),
             widget::secondary(t("outlets.collapse_all"), Some(Message::CollapseAll)),
             widget::secondary(t("action.refresh"), Some(Message::Refresh)),
         ]
         .spacing(8)
-        .align_y(iced::Alignment::Center);
+        .align_y(iced::Alignment::Center)
+        // Narrow windows and 大字体: a second line, never a button squeezed
+        // into a column of characters.
+        .wrap()
+        .vertical_spacing(6);
 
         let mut body = column![toolbar].spacing(10);
         if let Some((n, tone)) = &self.notice {
