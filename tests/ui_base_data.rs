@@ -236,13 +236,14 @@ fn reset_password_keeps_the_dialog_until_the_server_has_it() {
     ui.run("type tab"); // on to the second field, by keyboard
     ui.type_text("new-pass-123");
     ui.enter();
-    ui.expect("员工“扬州办事处李明”已保存。");
+    // Issue 9 item 5: the success says what happened, not just 已保存.
+    ui.expect("员工“扬州办事处李明”的密码已重置。");
     assert!(!ui.sees("重置“扬州办事处李明”的密码"), "closed once saved");
     assert!(can_log_in(&env, "yz.clerk", "new-pass-123"));
     // 停用 after 是(Y): the clerk is locked out.
     ui.click("停用");
     ui.click("是(Y)");
-    ui.expect("员工“扬州办事处李明”已保存。");
+    ui.expect("员工“扬州办事处李明”已停用，无法再登录。");
     assert!(!can_log_in(&env, "yz.clerk", "new-pass-123"));
 }
 

@@ -182,6 +182,12 @@ pub const TABLE: &[(&str, &str)] = &[
     ("staff.new_password", "New password"),
     ("staff.confirm_password", "New password again"),
     ("staff.password_mismatch", "The two passwords differ"),
+    ("staff.activated", "{name} is active again."),
+    (
+        "staff.deactivated",
+        "{name} is deactivated and can no longer log in.",
+    ),
+    ("staff.password_reset", "The password of {name} was reset."),
     ("staff.saved", "Staff member \"{name}\" saved."),
     (
         "staff.from_cache",

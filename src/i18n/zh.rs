@@ -158,6 +158,9 @@ pub const TABLE: &[(&str, &str)] = &[
     ("staff.new_password", "新密码"),
     ("staff.confirm_password", "再次输入新密码"),
     ("staff.password_mismatch", "两次输入的密码不一致"),
+    ("staff.activated", "员工“{name}”已启用。"),
+    ("staff.deactivated", "员工“{name}”已停用，无法再登录。"),
+    ("staff.password_reset", "员工“{name}”的密码已重置。"),
     ("staff.saved", "员工“{name}”已保存。"),
     (
         "staff.from_cache",

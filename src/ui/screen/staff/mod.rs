@@ -31,6 +31,15 @@ struct ResetDialog {
     error: Option<String>,
 }
 
+/// What a write to the server does (its success message names it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Write {
+    Save,
+    Activate,
+    Deactivate,
+    ResetPassword,
+}
+
 /// 员工管理 messages.
 #[derive(Debug, Clone)]
 pub enum Message {
@@ -113,6 +122,8 @@ pub struct State {
     reset: Option<ResetDialog>,
     /// The login whose 停用 waits for 是(Y): it locks a colleague out.
     confirm_deactivate: Option<String>,
+    /// What the write in flight does, so its success names it.
+    writing: Write,
     /// The form as opened, to tell whether Esc would lose changes.
     pristine: Option<Draft>,
     /// "放弃修改？" is showing.
@@ -139,6 +150,7 @@ impl Default for State {
             conflict: None,
             reset: None,
             confirm_deactivate: None,
+            writing: Write::Save,
             pristine: None,
             confirm_discard: false,
             busy: false,
@@ -387,6 +399,7 @@ impl State {
         };
         r.error = None;
         self.notice = None;
+        self.writing = Write::ResetPassword;
         // The dialog stays until the server has the new password.
         self.send(ctx, w, Some(s.version))
     }
@@ -463,6 +476,7 @@ impl State {
         }
         self.errors = FormErrors::default();
         let w = StaffWrite { staff, password };
+        self.writing = Write::Save;
         self.send(ctx, w, (!creating).then_some(version))
     }
 
@@ -473,6 +487,11 @@ impl State {
         };
         s.active = active;
         let version = s.version;
+        self.writing = if active {
+            Write::Activate
+        } else {
+            Write::Deactivate
+        };
         self.send(
             ctx,
             StaffWrite {
@@ -532,10 +551,13 @@ impl State {
                     Some(x) => *x = s.clone(),
                     None => self.results.insert(0, s.clone()),
                 }
-                self.notice = Some((
-                    i18n::tf(lang, "staff.saved", &[("name", &s.name)]),
-                    Tone::Success,
-                ));
+                let done = match self.writing {
+                    Write::Save => "staff.saved",
+                    Write::Activate => "staff.activated",
+                    Write::Deactivate => "staff.deactivated",
+                    Write::ResetPassword => "staff.password_reset",
+                };
+                self.notice = Some((i18n::tf(lang, done, &[("name", &s.name)]), Tone::Success));
                 let store = ctx.store.clone();
                 (
                     Task::perform(
