@@ -254,6 +254,8 @@ fn staff_create_then_the_new_clerk_logs_in() {
     log_in_as_admin(&mut ui);
     ui.click("员工管理");
     ui.click("新增");
+    // Issue 9 item 15: the form says 姓名, as the list does.
+    assert!(!ui.sees("名称"), "a person has a 姓名");
     ui.type_text("zhang.san");
     ui.click("员工姓名");
     ui.type_text("张三");
@@ -283,6 +285,9 @@ fn staff_create_then_the_new_clerk_logs_in() {
     ));
     // Clerks get no 员工管理.
     assert!(!ui.sees("员工管理"));
+    // A clerk's read-only 网点管理 does not offer 新增.
+    ui.click("网点管理");
+    ui.expect("在上方网点树中选择一个网点查看详情。");
 }
 
 #[test]

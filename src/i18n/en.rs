@@ -119,6 +119,10 @@ pub const TABLE: &[(&str, &str)] = &[
         "outlets.pick_hint",
         "Pick an outlet in the tree above to see it, or click New.",
     ),
+    (
+        "outlets.pick_hint_read_only",
+        "Pick an outlet in the tree above to see it.",
+    ),
     ("outlets.new_title", "New outlet"),
     ("outlets.edit_title", "Edit outlet"),
     ("outlets.detail_title", "Outlet details"),

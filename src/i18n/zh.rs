@@ -106,6 +106,10 @@ pub const TABLE: &[(&str, &str)] = &[
         "outlets.pick_hint",
         "在上方网点树中选择一个网点查看详情，或点击“新增”。",
     ),
+    (
+        "outlets.pick_hint_read_only",
+        "在上方网点树中选择一个网点查看详情。",
+    ),
     ("outlets.new_title", "新增网点"),
     ("outlets.edit_title", "编辑网点"),
     ("outlets.detail_title", "网点详情"),

@@ -142,7 +142,13 @@ impl State {
             _ => None,
         };
         let Some(d) = shown else {
-            return widget::muted(t("outlets.pick_hint")).into();
+            // Only a user who may add outlets is told to click 新增.
+            let hint = if ctx.can_write() {
+                "outlets.pick_hint"
+            } else {
+                "outlets.pick_hint_read_only"
+            };
+            return widget::muted(t(hint)).into();
         };
         let editable = self.mode != Mode::View && !self.busy;
         let err = |f: &str| self.errors.get(f);

@@ -92,8 +92,13 @@ impl State {
             |key: &'static str, id: &'static str, value: &str, on: fn(String) -> FieldMsg| {
                 let enabled = editable && (key != "login" || self.mode == Mode::New);
                 let on_input = enabled.then_some(move |s| Message::Field(on(s)));
+                // A person has a 姓名 (as the list says), an outlet a 名称.
+                let label = match key {
+                    "name" => t("field.person_name"),
+                    _ => t(&format!("field.{key}")),
+                };
                 widget::field(
-                    t(&format!("field.{key}")),
+                    label,
                     form::input(ctx.lang, id, value, on_input, Message::Save),
                     err(key),
                 )
