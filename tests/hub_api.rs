@@ -41,6 +41,13 @@ async fn health_and_openapi_need_no_login() {
         assert!(paths.contains_key(p), "openapi lacks {p}");
     }
     assert!(v["components"]["schemas"]["Outlet"].is_object());
+    // Issue 9 item 16: the order's optional dispatch reason is documented.
+    let order = &v["components"]["schemas"]["Order"];
+    assert!(
+        order["properties"]["dispatch_reason"].is_object(),
+        "{order}"
+    );
+    assert!(v["components"]["schemas"]["DispatchRule"].is_object());
 }
 
 #[tokio::test]

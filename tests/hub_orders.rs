@@ -420,6 +420,12 @@ async fn dispatch_remembers_the_account_outlet() {
     // Then from 杭州: still the Beijing outlet.
     let (_, second) = h.inbound(inbound("m-2", "zhangsan", "杭州", None)).await;
     assert_eq!(second["current_outlet_code"], bj.as_str());
+    // Each order records the rule that placed it (issue 9 item 16).
+    assert_eq!(first["dispatch_reason"], json!({"rule": "shipper_city"}));
+    assert_eq!(
+        second["dispatch_reason"],
+        json!({"rule": "remembered_account"})
+    );
     // Another account from 杭州 goes to Hangzhou.
     let (_, other) = h.inbound(inbound("m-3", "lisi", "杭州", None)).await;
     assert!(
@@ -432,6 +438,7 @@ async fn dispatch_remembers_the_account_outlet() {
     // No outlet in the city: the pool.
     let (_, pool) = h.inbound(inbound("m-4", "wangwu", "拉萨", None)).await;
     assert!(pool["current_outlet_code"].is_null());
+    assert!(pool.get("dispatch_reason").is_none(), "{pool}");
     // The same number again: 200 with the stored order, nothing new.
     let (s, again) = h.inbound(inbound("m-1", "someone", "厦门", None)).await;
     assert_eq!(s, 200);
@@ -638,6 +645,11 @@ async fn a_branch_dispatcher_assigns_only_inside_the_branch() {
         .await;
     assert_eq!(s, 200, "inside the branch: {v}");
     assert_eq!(v["current_outlet_code"], "A2");
+    // The order says who put it there (issue 9 item 16).
+    assert_eq!(
+        v["dispatch_reason"],
+        json!({"rule": "hq_assigned", "by": "disp.a"})
+    );
 }
 
 #[tokio::test]

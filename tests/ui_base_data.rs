@@ -61,6 +61,19 @@ fn wrong_password_and_unknown_user_read_the_same() {
     ui.enter();
     ui.expect("登录名或密码不正确");
     assert!(!ui.sees("网点管理"));
+    // Issue 9 item 11: the wrong password is gone and its field focused, so
+    // the right one typed now is the whole password.
+    ui.type_text(common::ADMIN_PW);
+    ui.enter();
+    assert!(ui.wait_for("网点管理", Duration::from_secs(20)));
+    // 退出登录 asks even with nothing pending; 取消 keeps the session.
+    ui.click("退出登录");
+    ui.expect("退出登录？");
+    ui.click("取消");
+    assert!(ui.sees("网点管理"), "still logged in");
+    ui.click("退出登录");
+    ui.click("确定退出");
+    assert!(ui.wait_for("请输入密码", Duration::from_secs(10)));
 }
 
 #[test]
@@ -84,14 +97,20 @@ fn admin_creates_finds_and_deletes_an_outlet() {
     ui.expect("员工管理");
     ui.expect("系统管理员（admin）· 系统管理员 · 总公司");
 
-    // 新增 under the Jiangsu branch; one Esc, even from inside a field,
-    // drops the form.
+    // 新增 under the Jiangsu branch; Esc on a filled form asks first
+    // (issue 9 item 12): 否 keeps it, 是 drops it.
     ui.click("江苏分公司");
     ui.click("新增");
     ui.expect("新增网点");
     ui.type_text("JS-YZ-X");
     ui.run("type escape");
-    assert!(!ui.sees("新增网点"), "one Esc in a field cancels the form");
+    ui.expect("放弃修改？");
+    ui.click("否(N)");
+    assert!(!ui.sees("放弃修改？"));
+    ui.expect("新增网点");
+    ui.run("type escape");
+    ui.click("是(Y)");
+    assert!(!ui.sees("新增网点"), "the form is dropped");
     ui.click("新增");
     ui.expect("新增网点");
     // 退出登录 with a form open asks first; Esc keeps working.
@@ -217,13 +236,14 @@ fn reset_password_keeps_the_dialog_until_the_server_has_it() {
     ui.run("type tab"); // on to the second field, by keyboard
     ui.type_text("new-pass-123");
     ui.enter();
-    ui.expect("员工“扬州办事处李明”已保存。");
+    // Issue 9 item 5: the success says what happened, not just 已保存.
+    ui.expect("员工“扬州办事处李明”的密码已重置。");
     assert!(!ui.sees("重置“扬州办事处李明”的密码"), "closed once saved");
     assert!(can_log_in(&env, "yz.clerk", "new-pass-123"));
     // 停用 after 是(Y): the clerk is locked out.
     ui.click("停用");
     ui.click("是(Y)");
-    ui.expect("员工“扬州办事处李明”已保存。");
+    ui.expect("员工“扬州办事处李明”已停用，无法再登录。");
     assert!(!can_log_in(&env, "yz.clerk", "new-pass-123"));
 }
 
@@ -234,6 +254,8 @@ fn staff_create_then_the_new_clerk_logs_in() {
     log_in_as_admin(&mut ui);
     ui.click("员工管理");
     ui.click("新增");
+    // Issue 9 item 15: the form says 姓名, as the list does.
+    assert!(!ui.sees("名称"), "a person has a 姓名");
     ui.type_text("zhang.san");
     ui.click("员工姓名");
     ui.type_text("张三");
@@ -247,6 +269,7 @@ fn staff_create_then_the_new_clerk_logs_in() {
     ui.click("否(N)");
     assert!(!ui.sees("停用员工"), "the dialog closed");
     ui.click("退出登录");
+    ui.click("确定退出");
     // The login field keeps the last login; clear it by retyping.
     ui.click("admin");
     for _ in 0..5 {
@@ -262,6 +285,9 @@ fn staff_create_then_the_new_clerk_logs_in() {
     ));
     // Clerks get no 员工管理.
     assert!(!ui.sees("员工管理"));
+    // A clerk's read-only 网点管理 does not offer 新增.
+    ui.click("网点管理");
+    ui.expect("在上方网点树中选择一个网点查看详情。");
 }
 
 #[test]
@@ -274,7 +300,10 @@ fn without_the_server_cached_data_shows_read_only() {
 
     // The server goes away: a banner, the cached tree, no writes.
     drop(hub);
-    let banner = format!("无法连接服务器 {url}：正在显示本地缓存的数据（只读）。");
+    // Issue 9 item 8: it says what still works, not "read-only".
+    let banner = format!(
+        "无法连接服务器 {url}：显示本地缓存的数据。订单的已联系、受理、打回等操作照常可用，恢复连接后自动发送；网点、员工和参数暂不能修改。"
+    );
     assert!(
         ui.wait_for(&banner, Duration::from_secs(20)),
         "offline banner"

@@ -82,11 +82,11 @@ fn a_clerk_accepts_an_order_with_the_keyboard() {
     // The customer wants pickup: Tab to the time, type it, Enter.
     ui.run("type tab");
     ui.run("type tab");
-    ui.type_text("2026-11-27 09:30");
+    ui.type_text("2099-11-27 09:30");
     ui.enter();
     let o = env.wait_status("K-1", "accepted");
     assert_eq!(o["accepting_outlet_code"], "JS-YZ-01");
-    assert_eq!(o["pickup_time"], "2026-11-27T01:30:00Z", "09:30 China time");
+    assert_eq!(o["pickup_time"], "2099-11-27T01:30:00Z", "09:30 China time");
     assert_eq!(
         o["cargo"]["weight_g"], 12000,
         "the weight the clerk confirmed"
@@ -194,4 +194,67 @@ fn query_finds_another_branchs_order_with_limited_data() {
     ui.type_text("NOPE-1");
     ui.enter();
     ui.expect("服务器上没有这个订单号，请核对后再查。");
+}
+
+/// Issue 9 item 1: 分配's picker filters by Chinese name (iced's combo box
+/// ignored CJK and Enter took 北京朝阳营业部); Enter takes only a match
+/// shown highlighted, and with no match it takes nothing and says so.
+#[test]
+fn the_assign_picker_finds_chinese_names_and_enter_takes_only_a_shown_match() {
+    let env = Env::new();
+    // A shipper in a city no outlet serves: the order waits in HQ's pool.
+    common::place_order(
+        &env.rt,
+        &env.hub.url,
+        &common::inbound("P-1", "acct-p1", "拉萨", None),
+    );
+    let mut ui = Ui::start(application(env.boot("hq")));
+    log_in(&mut ui, "dispatch");
+    assert!(ui.wait_for("P-1", Duration::from_secs(15)), "pool order");
+    ui.click("P-1");
+    // G opens 分配 with the outlet field focused: typing goes into it.
+    ui.type_text("g");
+    ui.expect("分配订单 P-1");
+    ui.type_text("拉萨");
+    ui.expect("没有与“拉萨”匹配的网点，按 Enter 不会选择任何网点。");
+    assert!(!ui.sees("北京朝阳营业部 (BJ-CY)"), "nothing listed");
+    ui.enter();
+    ui.expect("分配订单 P-1");
+    for _ in 0.."拉萨".chars().count() {
+        ui.run("type backspace");
+    }
+    ui.type_text("扬州江都");
+    ui.expect("扬州江都营业部 (JS-YZ-02)");
+    assert!(!ui.sees("北京朝阳营业部 (BJ-CY)"), "only matches listed");
+    ui.enter();
+    // The pick shows in the field; Enter again is 确定分配.
+    ui.expect("扬州江都营业部 (JS-YZ-02)");
+    ui.enter();
+    for _ in 0..100 {
+        if env.server_order("P-1")["current_outlet_code"] == "JS-YZ-02" {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    panic!("not assigned to JS-YZ-02: {}", env.server_order("P-1"));
+}
+
+/// Issue 9 item 4: what the order's state forbids is not offered; its key
+/// says why instead of opening a dialog that could only be refused.
+#[test]
+fn actions_the_state_forbids_say_why_instead_of_opening() {
+    let env = Env::new();
+    env.order("S-1", "JS-YZ-01", 5);
+    let mut ui = Ui::start(application(env.boot("yz")));
+    log_in(&mut ui, "yz.clerk");
+    assert!(ui.wait_for("S-1", Duration::from_secs(15)));
+    // Item 16: why the order is here (upstream named the outlet).
+    ui.expect("下单时已指定网点");
+    // 收货失败 on a pending order.
+    ui.type_text("f");
+    ui.expect("订单状态为“待受理”，不能收货失败。");
+    assert!(!ui.sees("订单 S-1 收货失败"), "no reason dialog opened");
+    // 分配 is a dispatcher's.
+    ui.type_text("g");
+    ui.expect("只有调度员可以分配。");
 }

@@ -9,6 +9,54 @@ pub fn can_receive(code: &str, tree: &OutletTree) -> bool {
         .is_some_and(|o| o.active && o.accepts_ali_orders && o.kind != OutletKind::Hq)
 }
 
+/// Which rule put an order at its outlet (SPEC 3.4), so a clerk can see
+/// why an order from another city is theirs.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum DispatchRule {
+    /// The account's remembered outlet (诚信通账号记忆).
+    RememberedAccount,
+    /// An outlet in the shipper's city.
+    ShipperCity,
+    /// A dispatcher assigned it (分配).
+    HqAssigned,
+    /// Upstream named the outlet.
+    Upstream,
+}
+
+/// Why an order is at its current outlet: the rule and, for 分配, who.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+pub struct DispatchReason {
+    pub rule: DispatchRule,
+    /// The dispatcher's login, for `hq_assigned`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub by: Option<String>,
+}
+
+impl DispatchReason {
+    /// A reason without a person.
+    pub fn rule(rule: DispatchRule) -> DispatchReason {
+        DispatchReason { rule, by: None }
+    }
+}
+
+/// The outlet for a new order and the rule that chose it; see `dispatch`.
+pub fn dispatch_why(
+    remembered: Option<&str>,
+    city: &str,
+    tree: &OutletTree,
+) -> Option<(String, DispatchRule)> {
+    if let Some(code) = remembered.filter(|c| can_receive(c, tree)) {
+        return Some((code.to_owned(), DispatchRule::RememberedAccount));
+    }
+    tree.in_city(city)
+        .iter()
+        .find(|c| can_receive(c, tree))
+        .map(|c| (c.clone(), DispatchRule::ShipperCity))
+}
+
 /// The outlet for a new order of `account` shipping from `city`.
 ///
 /// The account's remembered outlet wins, even for another city (the
@@ -16,13 +64,7 @@ pub fn can_receive(code: &str, tree: &OutletTree) -> bool {
 /// receive orders. Otherwise an outlet in the shipper's city, the most
 /// local kind first; otherwise `None`: the HQ pool.
 pub fn dispatch(remembered: Option<&str>, city: &str, tree: &OutletTree) -> Option<String> {
-    if let Some(code) = remembered.filter(|c| can_receive(c, tree)) {
-        return Some(code.to_owned());
-    }
-    tree.in_city(city)
-        .iter()
-        .find(|c| can_receive(c, tree))
-        .cloned()
+    dispatch_why(remembered, city, tree).map(|(code, _)| code)
 }
 
 #[cfg(test)]
@@ -57,6 +99,14 @@ mod tests {
         let t = tree();
         // 张三 first ships from 北京: no memory yet, the city decides.
         assert_eq!(dispatch(None, "北京", &t).as_deref(), Some("BJ-1"));
+        assert_eq!(
+            dispatch_why(None, "北京", &t).map(|(_, r)| r),
+            Some(DispatchRule::ShipperCity)
+        );
+        assert_eq!(
+            dispatch_why(Some("BJ-1"), "杭州", &t).map(|(_, r)| r),
+            Some(DispatchRule::RememberedAccount)
+        );
         // Then from 杭州: the remembered 北京 outlet still gets it.
         assert_eq!(dispatch(Some("BJ-1"), "杭州", &t).as_deref(), Some("BJ-1"));
     }

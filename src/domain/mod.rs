@@ -2,6 +2,7 @@
 //! and the client (instant feedback).
 
 pub mod dispatch;
+pub mod name_match;
 pub mod order;
 pub mod outlet;
 pub mod params;

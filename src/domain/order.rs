@@ -176,6 +176,10 @@ pub struct Order {
     pub last_reason_code: Option<String>,
     #[serde(default)]
     pub last_note: Option<String>,
+    /// Why the order is at `current_outlet_code` (absent in the pool and
+    /// on orders dispatched before the hub recorded it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dispatch_reason: Option<super::dispatch::DispatchReason>,
     #[serde(default)]
     pub version: i64,
     pub updated_at: DateTime<Utc>,
@@ -398,6 +402,7 @@ impl InboundOrder {
             waybill_no: None,
             last_reason_code: None,
             last_note: None,
+            dispatch_reason: None,
             version: 1,
             updated_at: now,
             waybill: None,
@@ -528,15 +533,91 @@ impl Action {
 
     /// The wire name, for events and logs.
     pub fn name(&self) -> &'static str {
+        self.kind().name()
+    }
+}
+
+/// An action without its payload: what a button or key offers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ActionKind {
+    Contacted,
+    Accept,
+    Return,
+    PickupFailed,
+    Assign,
+    Close,
+    ImportWaybill,
+}
+
+impl ActionKind {
+    /// The wire name, for events and logs.
+    pub fn name(self) -> &'static str {
         match self {
-            Action::Contacted => "contacted",
-            Action::Accept { .. } => "accept",
-            Action::Return { .. } => "return",
-            Action::PickupFailed { .. } => "pickup_failed",
-            Action::Assign { .. } => "assign",
-            Action::Close { .. } => "close",
-            Action::ImportWaybill { .. } => "import_waybill",
+            ActionKind::Contacted => "contacted",
+            ActionKind::Accept => "accept",
+            ActionKind::Return => "return",
+            ActionKind::PickupFailed => "pickup_failed",
+            ActionKind::Assign => "assign",
+            ActionKind::Close => "close",
+            ActionKind::ImportWaybill => "import_waybill",
         }
+    }
+}
+
+impl Action {
+    /// The action without its payload.
+    pub fn kind(&self) -> ActionKind {
+        match self {
+            Action::Contacted => ActionKind::Contacted,
+            Action::Accept { .. } => ActionKind::Accept,
+            Action::Return { .. } => ActionKind::Return,
+            Action::PickupFailed { .. } => ActionKind::PickupFailed,
+            Action::Assign { .. } => ActionKind::Assign,
+            Action::Close { .. } => ActionKind::Close,
+            Action::ImportWaybill { .. } => ActionKind::ImportWaybill,
+        }
+    }
+}
+
+/// Whether `kind` can apply to an order in `status` for `role` at all
+/// (before its payload is looked at): the state machine's first check, used
+/// by `apply` and by the client to disable what cannot apply.
+pub fn precondition(
+    kind: ActionKind,
+    status: Status,
+    role: Role,
+    in_pool: bool,
+) -> Result<(), ActionError> {
+    let pending_at_outlet = status == Status::Pending && !in_pool;
+    let state_ok = match kind {
+        ActionKind::Contacted | ActionKind::Accept | ActionKind::Return => pending_at_outlet,
+        ActionKind::PickupFailed => status == Status::Accepted,
+        ActionKind::Assign => {
+            if !role.can_dispatch() {
+                return Err(ActionError::Role);
+            }
+            status == Status::Pending
+        }
+        // SPEC 3.3: a returned order lies in the HQ pool, "HQ can reassign
+        // it or close it". An order sitting at an outlet is that outlet's
+        // work: a dispatcher reassigns it, or the outlet returns it first;
+        // closing it there would take it from under the clerk who may be on
+        // the phone with the customer.
+        ActionKind::Close => {
+            if !role.can_dispatch() {
+                return Err(ActionError::Role);
+            }
+            status == Status::Pending && in_pool
+        }
+        // SPEC 3.5: from accepted, or pending at an outlet when the import
+        // accepts it first (the hub does that as its own event, so `apply`
+        // below still sees an accepted order).
+        ActionKind::ImportWaybill => status == Status::Accepted || pending_at_outlet,
+    };
+    if state_ok {
+        Ok(())
+    } else {
+        Err(ActionError::State(status))
     }
 }
 
@@ -596,16 +677,13 @@ pub fn apply(
 ) -> Result<Transition, ActionError> {
     use Status::*;
     let from = order.status;
+    precondition(action.kind(), from, ctx.role, ctx.in_pool)?;
     let mut next = order.clone();
     let mut reason = None;
     let mut note = None;
-    let pending_at_outlet = from == Pending && !ctx.in_pool;
     action.check_text()?;
     match action {
         Action::Contacted => {
-            if !pending_at_outlet {
-                return Err(ActionError::State(from));
-            }
             next.contacted_at.get_or_insert(ctx.now);
         }
         Action::Accept {
@@ -614,9 +692,6 @@ pub fn apply(
             pickup_required,
             pickup_time,
         } => {
-            if !pending_at_outlet {
-                return Err(ActionError::State(from));
-            }
             let mut c = Checker::default();
             c.check(
                 !(1..=MAX_WEIGHT_G).contains(weight_g),
@@ -646,11 +721,9 @@ pub fn apply(
             reason_code,
             note: n,
         } => {
-            if !pending_at_outlet {
-                return Err(ActionError::State(from));
-            }
             check_reason(ctx.return_reasons, reason_code, n)?;
             next.current_outlet_code = None;
+            next.dispatch_reason = None;
             next.contacted_at = None;
             reason = Some(reason_code.clone());
             note = Some(n.clone());
@@ -659,42 +732,26 @@ pub fn apply(
             reason_code,
             note: n,
         } => {
-            if from != Accepted {
-                return Err(ActionError::State(from));
-            }
             check_reason(ctx.pickup_failed_reasons, reason_code, n)?;
             next.status = PickupFailed;
             reason = Some(reason_code.clone());
             note = Some(n.clone());
         }
         Action::Assign { outlet_code } => {
-            if !ctx.role.can_dispatch() {
-                return Err(ActionError::Role);
-            }
-            if from != Pending {
-                return Err(ActionError::State(from));
-            }
             if !(ctx.assignable)(outlet_code) {
                 return Err(RuleError::field("outlet_code", "unknown_outlet").into());
             }
             next.current_outlet_code = Some(outlet_code.clone());
             next.contacted_at = None;
+            // The hub adds who (`by`); the rule is the state machine's.
+            next.dispatch_reason = Some(super::dispatch::DispatchReason::rule(
+                super::dispatch::DispatchRule::HqAssigned,
+            ));
         }
         Action::Close {
             reason_code,
             note: n,
         } => {
-            if !ctx.role.can_dispatch() {
-                return Err(ActionError::Role);
-            }
-            // SPEC 3.3: a returned order lies in the HQ pool, "HQ can
-            // reassign it or close it". An order sitting at an outlet is
-            // that outlet's work: a dispatcher reassigns it, or the outlet
-            // returns it first; closing it there would take it from under
-            // the clerk who may be on the phone with the customer.
-            if from != Pending || !ctx.in_pool {
-                return Err(ActionError::State(from));
-            }
             check_reason(ctx.return_reasons, reason_code, n)?;
             next.status = Closed;
             reason = Some(reason_code.clone());
@@ -1039,5 +1096,38 @@ pub(crate) mod tests {
         };
         assert!(f.iter().any(|e| e.field == "order_no"));
         assert!(f.iter().any(|e| e.field == "declared_value"));
+    }
+
+    #[test]
+    fn the_precondition_refuses_what_the_state_forbids() {
+        use super::{ActionError, ActionKind as K, precondition};
+        let clerk = Role::Clerk;
+        // An accepted order: no more 已联系/受理/打回; 收货失败 is offered.
+        for k in [K::Contacted, K::Accept, K::Return] {
+            assert_eq!(
+                precondition(k, Status::Accepted, clerk, false),
+                Err(ActionError::State(Status::Accepted))
+            );
+        }
+        assert_eq!(
+            precondition(K::PickupFailed, Status::Accepted, clerk, false),
+            Ok(())
+        );
+        // A pending order: 收货失败 is not.
+        assert!(precondition(K::PickupFailed, Status::Pending, clerk, false).is_err());
+        assert_eq!(
+            precondition(K::Accept, Status::Pending, clerk, false),
+            Ok(())
+        );
+        // In the pool only a dispatcher acts, by 分配 or 关闭.
+        assert!(precondition(K::Accept, Status::Pending, Role::Dispatcher, true).is_err());
+        assert_eq!(
+            precondition(K::Assign, Status::Pending, Role::Dispatcher, true),
+            Ok(())
+        );
+        assert_eq!(
+            precondition(K::Assign, Status::Pending, clerk, false),
+            Err(ActionError::Role)
+        );
     }
 }

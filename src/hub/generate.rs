@@ -565,11 +565,15 @@ fn one_order<'a>(
     inbound.shipper.city = outlet.city.clone();
     inbound.shipper.district = outlet.district.clone();
     let mut o = inbound.into_order(Some(outlet.code.clone()), at);
+    o.dispatch_reason = Some(crate::domain::dispatch::DispatchReason::rule(
+        crate::domain::dispatch::DispatchRule::ShipperCity,
+    ));
     let later = at + Duration::minutes(d.range(3, 90));
     let mut holder = Some(outlet.code.as_str());
     match roll {
         0..=4 => {
             o.current_outlet_code = None;
+            o.dispatch_reason = None;
             holder = None;
         }
         5..=134 => {}

@@ -5,7 +5,7 @@ use rusqlite::Connection;
 
 use super::error::ApiError;
 use super::orders;
-use crate::domain::dispatch;
+use crate::domain::dispatch::{self, DispatchReason, DispatchRule};
 use crate::domain::order::InboundOrder;
 use crate::domain::{Order, OutletTree};
 
@@ -22,16 +22,20 @@ pub fn create(
     if let Some(existing) = orders::get(&tx, inbound.order_no.trim())? {
         return Ok((existing, false));
     }
-    let outlet = match inbound.current_outlet_code.clone() {
+    let (outlet, rule) = match inbound.current_outlet_code.clone() {
         // Stored trimmed: every visibility check and SQL filter compares
         // codes exactly, so " A1" would be nobody's order.
-        Some(given) => Some(given.trim().to_owned()),
+        Some(given) => (Some(given.trim().to_owned()), Some(DispatchRule::Upstream)),
         None => {
             let remembered = orders::memory(&tx, &inbound.ali_account)?;
-            dispatch::dispatch(remembered.as_deref(), &inbound.shipper.city, tree)
+            match dispatch::dispatch_why(remembered.as_deref(), &inbound.shipper.city, tree) {
+                Some((code, rule)) => (Some(code), Some(rule)),
+                None => (None, None),
+            }
         }
     };
-    let order = inbound.into_order(outlet.clone(), now);
+    let mut order = inbound.into_order(outlet.clone(), now);
+    order.dispatch_reason = rule.map(DispatchReason::rule);
     orders::put(&tx, &order)?;
     if let Some(o) = outlet.as_deref().filter(|o| dispatch::can_receive(o, tree)) {
         orders::remember_outlet(&tx, &order.ali_account, o)?;

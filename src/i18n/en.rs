@@ -45,11 +45,12 @@ pub const TABLE: &[(&str, &str)] = &[
     ("status.online", "Connected"),
     ("status.offline", "Not connected"),
     ("status.network", "{n} outlets (revision {rev})"),
+    ("status.china_time", "(China time)"),
     ("status.refreshed", "Last refresh {time}"),
     ("net.offline", "Server unreachable"),
     (
         "net.offline_banner",
-        "Cannot reach {url}: showing cached data (read-only).",
+        "Cannot reach {url}: showing cached data. Order actions (contacted, accept, return…) still work and are sent when the server is back; outlets, staff and parameters cannot be changed meanwhile.",
     ),
     (
         "net.unreachable_action",
@@ -104,11 +105,23 @@ pub const TABLE: &[(&str, &str)] = &[
     ("outlets.expand_all", "Expand all"),
     ("outlets.collapse_all", "Collapse all"),
     ("outlets.empty", "No outlets yet."),
+    (
+        "picker.no_match",
+        "No outlet matches “{query}”; Enter picks nothing.",
+    ),
+    (
+        "picker.hint",
+        "↑↓ to move, Enter picks the highlighted outlet",
+    ),
     ("outlets.no_match", "No outlet matches."),
     ("outlets.inactive", "(inactive)"),
     (
         "outlets.pick_hint",
         "Pick an outlet in the tree above to see it, or click New.",
+    ),
+    (
+        "outlets.pick_hint_read_only",
+        "Pick an outlet in the tree above to see it.",
     ),
     ("outlets.new_title", "New outlet"),
     ("outlets.edit_title", "Edit outlet"),
@@ -173,6 +186,12 @@ pub const TABLE: &[(&str, &str)] = &[
     ("staff.new_password", "New password"),
     ("staff.confirm_password", "New password again"),
     ("staff.password_mismatch", "The two passwords differ"),
+    ("staff.activated", "{name} is active again."),
+    (
+        "staff.deactivated",
+        "{name} is deactivated and can no longer log in.",
+    ),
+    ("staff.password_reset", "The password of {name} was reset."),
     ("staff.saved", "Staff member \"{name}\" saved."),
     (
         "staff.from_cache",
@@ -230,6 +249,11 @@ pub const TABLE: &[(&str, &str)] = &[
         "staff.confirm_deactivate",
         "Deactivate “{name}”? They can no longer log in from now on; you can reactivate them at any time.",
     ),
+    ("discard.title", "Discard changes?"),
+    (
+        "discard.body",
+        "The form has changes that are not saved; they cannot be recovered.",
+    ),
     ("logout.title", "Log out?"),
     (
         "logout.pending",
@@ -239,7 +263,7 @@ pub const TABLE: &[(&str, &str)] = &[
         "logout.unsaved",
         "A form you are editing is not saved; its changes will be lost.",
     ),
-    ("logout.confirm", "Log out"),
+    ("logout.confirm", "Yes, log out"),
     ("quit.sending_title", "Sending, then quitting"),
     ("quit.sending", "{n} action(s) still being sent…"),
     (
@@ -375,6 +399,8 @@ pub const TABLE: &[(&str, &str)] = &[
         "A reason code once used cannot be removed, only retired",
     ),
     ("rule.invalid_value", "Invalid value"),
+    ("rule.must_be_positive", "must be greater than 0"),
+    ("rule.must_not_be_negative", "must not be less than 0"),
     ("rule.not_a_number", "Must be a number"),
     (
         "param.sla.call_window_minutes",
@@ -541,6 +567,18 @@ pub const TABLE: &[(&str, &str)] = &[
     ("orders.pickup_no", "Drop-off"),
     ("orders.pick_hint", "Pick an order in the list."),
     ("orders.order", "Order"),
+    (
+        "orders.why_not_state",
+        "The order is {status}: “{action}” is not available.",
+    ),
+    (
+        "orders.why_not_pool",
+        "The order waits in the HQ pool: “{action}” is not available until it is assigned to an outlet.",
+    ),
+    (
+        "orders.why_not_role",
+        "Only a dispatcher can do this (“{action}”).",
+    ),
     ("orders.act_contacted", "Contacted (C)"),
     ("orders.act_accept", "Accept (A)"),
     ("orders.act_return", "Return (R)"),
@@ -561,6 +599,14 @@ pub const TABLE: &[(&str, &str)] = &[
     ("orders.f_status", "Status"),
     ("orders.f_trade", "Trade state"),
     ("orders.f_logistics", "Logistics no."),
+    ("orders.f_dispatch", "Why here"),
+    (
+        "dispatch.remembered_account",
+        "Remembered Ali account ({account} was last served here)",
+    ),
+    ("dispatch.shipper_city", "Shipper's city ({city})"),
+    ("dispatch.hq_assigned", "Assigned by HQ ({by})"),
+    ("dispatch.upstream", "Outlet named when ordered"),
     ("orders.f_account", "Ali account"),
     ("orders.f_shipper", "Shipper"),
     ("orders.f_from", "From"),
@@ -596,7 +642,8 @@ pub const TABLE: &[(&str, &str)] = &[
     ("orders.volume_m3", "Confirmed volume (m³)"),
     ("orders.pickup_needed", "Pickup needed"),
     ("orders.pickup_time", "Agreed pickup time"),
-    ("orders.time_placeholder", "e.g. 2026-11-27 09:30"),
+    ("orders.time_placeholder", "e.g. {example}"),
+    ("orders.time_past", "The pickup time cannot be in the past"),
     ("orders.time_format", "Use the form 2026-11-27 09:30"),
     ("orders.accept_ok", "Accept (Enter)"),
     ("orders.cancel_esc", "Cancel (Esc)"),

@@ -35,11 +35,12 @@ pub const TABLE: &[(&str, &str)] = &[
     ("status.online", "已连接"),
     ("status.offline", "未连接"),
     ("status.network", "网点 {n} 个（版本 {rev}）"),
+    ("status.china_time", "（北京时间）"),
     ("status.refreshed", "上次刷新 {time}"),
     ("net.offline", "服务器无法连接"),
     (
         "net.offline_banner",
-        "无法连接服务器 {url}：正在显示本地缓存的数据（只读）。",
+        "无法连接服务器 {url}：显示本地缓存的数据。订单的已联系、受理、打回等操作照常可用，恢复连接后自动发送；网点、员工和参数暂不能修改。",
     ),
     (
         "net.unreachable_action",
@@ -94,11 +95,20 @@ pub const TABLE: &[(&str, &str)] = &[
     ("outlets.expand_all", "全部展开"),
     ("outlets.collapse_all", "全部收起"),
     ("outlets.empty", "还没有网点数据。"),
+    (
+        "picker.no_match",
+        "没有与“{query}”匹配的网点，按 Enter 不会选择任何网点。",
+    ),
+    ("picker.hint", "↑↓ 选择，Enter 确认高亮的网点"),
     ("outlets.no_match", "没有符合条件的网点。"),
     ("outlets.inactive", "（已停用）"),
     (
         "outlets.pick_hint",
         "在上方网点树中选择一个网点查看详情，或点击“新增”。",
+    ),
+    (
+        "outlets.pick_hint_read_only",
+        "在上方网点树中选择一个网点查看详情。",
     ),
     ("outlets.new_title", "新增网点"),
     ("outlets.edit_title", "编辑网点"),
@@ -152,6 +162,9 @@ pub const TABLE: &[(&str, &str)] = &[
     ("staff.new_password", "新密码"),
     ("staff.confirm_password", "再次输入新密码"),
     ("staff.password_mismatch", "两次输入的密码不一致"),
+    ("staff.activated", "员工“{name}”已启用。"),
+    ("staff.deactivated", "员工“{name}”已停用，无法再登录。"),
+    ("staff.password_reset", "员工“{name}”的密码已重置。"),
     ("staff.saved", "员工“{name}”已保存。"),
     (
         "staff.from_cache",
@@ -200,6 +213,8 @@ pub const TABLE: &[(&str, &str)] = &[
         "staff.confirm_deactivate",
         "确定要停用员工“{name}”吗？停用后该员工立即无法登录，可以随时再启用。",
     ),
+    ("discard.title", "放弃修改？"),
+    ("discard.body", "表单中有尚未保存的修改，放弃后无法恢复。"),
     ("logout.title", "退出登录？"),
     (
         "logout.pending",
@@ -209,7 +224,7 @@ pub const TABLE: &[(&str, &str)] = &[
         "logout.unsaved",
         "正在编辑的表单还没有保存，退出后所做的修改会丢失。",
     ),
-    ("logout.confirm", "退出登录"),
+    ("logout.confirm", "确定退出"),
     ("quit.sending_title", "正在发送，发送完成后退出"),
     ("quit.sending", "还有 {n} 个操作正在发送……"),
     (
@@ -307,6 +322,8 @@ pub const TABLE: &[(&str, &str)] = &[
         "已使用过的原因编码不能删除，只能停用",
     ),
     ("rule.invalid_value", "值不正确"),
+    ("rule.must_be_positive", "必须大于 0"),
+    ("rule.must_not_be_negative", "不能小于 0"),
     ("rule.not_a_number", "必须是数字"),
     // Parameters
     (
@@ -453,6 +470,15 @@ pub const TABLE: &[(&str, &str)] = &[
     ("orders.pickup_no", "自送网点"),
     ("orders.pick_hint", "在左侧列表中选择一张订单。"),
     ("orders.order", "订单"),
+    (
+        "orders.why_not_state",
+        "订单状态为“{status}”，不能{action}。",
+    ),
+    (
+        "orders.why_not_pool",
+        "订单在总部待分配池中，不能{action}；请先分配给网点。",
+    ),
+    ("orders.why_not_role", "只有调度员可以{action}。"),
     ("orders.act_contacted", "已联系 (C)"),
     ("orders.act_accept", "受理 (A)"),
     ("orders.act_return", "打回 (R)"),
@@ -473,6 +499,14 @@ pub const TABLE: &[(&str, &str)] = &[
     ("orders.f_status", "状态"),
     ("orders.f_trade", "交易状态"),
     ("orders.f_logistics", "物流编号"),
+    ("orders.f_dispatch", "分配依据"),
+    (
+        "dispatch.remembered_account",
+        "按诚信通账号记忆（{account} 上次由本网点受理）",
+    ),
+    ("dispatch.shipper_city", "按发货城市（{city}）"),
+    ("dispatch.hq_assigned", "总部分配（{by}）"),
+    ("dispatch.upstream", "下单时已指定网点"),
     ("orders.f_account", "诚信通账号"),
     ("orders.f_shipper", "发货人"),
     ("orders.f_from", "发货地址"),
@@ -502,7 +536,8 @@ pub const TABLE: &[(&str, &str)] = &[
     ("orders.volume_m3", "确认体积（立方米）"),
     ("orders.pickup_needed", "需要上门接货"),
     ("orders.pickup_time", "约定接货时间"),
-    ("orders.time_placeholder", "如 2026-11-27 09:30"),
+    ("orders.time_placeholder", "如 {example}"),
+    ("orders.time_past", "上门接货时间不能早于现在"),
     ("orders.time_format", "时间格式应为 2026-11-27 09:30"),
     ("orders.accept_ok", "确定受理 (Enter)"),
     ("orders.cancel_esc", "取消 (Esc)"),

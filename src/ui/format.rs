@@ -14,6 +14,11 @@ pub fn short_time(t: DateTime<Utc>) -> String {
     t.with_timezone(&cst()).format("%m-%d %H:%M").to_string()
 }
 
+/// "14:05:09" in China time, for the status bar's clocks.
+pub fn clock_time(t: DateTime<Utc>) -> String {
+    t.with_timezone(&cst()).format("%H:%M:%S").to_string()
+}
+
 /// kg with up to two decimals, from grams.
 pub fn kg(g: i64) -> String {
     format!("{:.2}", g as f64 / 1000.0)
@@ -38,16 +43,47 @@ pub fn yuan(fen: i64) -> String {
     format!("¥{}.{:02}", fen / 100, (fen % 100).abs())
 }
 
-/// Parses "12.5" (kg) into grams.
-pub fn parse_kg(s: &str) -> Option<i64> {
-    let v: f64 = s.trim().parse().ok()?;
-    (v.is_finite() && v >= 0.0).then(|| (v * 1000.0).round() as i64)
+/// Parses a typed quantity scaled by `scale`; the rule code (`rule.*`) of
+/// what is wrong otherwise, so "-5" is told it must be more than 0 rather
+/// than that it is not a number.
+fn parse_amount(s: &str, scale: f64, zero_ok: bool) -> Result<i64, &'static str> {
+    let v: f64 = s.trim().parse().map_err(|_| "not_a_number")?;
+    if !v.is_finite() {
+        return Err("not_a_number");
+    }
+    let scaled = (v * scale).round() as i64;
+    match (zero_ok, scaled) {
+        (false, n) if n <= 0 => Err("must_be_positive"),
+        (true, n) if n < 0 => Err("must_not_be_negative"),
+        (_, n) => Ok(n),
+    }
 }
 
-/// Parses "0.35" (m³) into cm³.
-pub fn parse_m3(s: &str) -> Option<i64> {
-    let v: f64 = s.trim().parse().ok()?;
-    (v.is_finite() && v >= 0.0).then(|| (v * 1_000_000.0).round() as i64)
+/// Parses "12.5" (kg, more than 0) into grams.
+pub fn parse_kg(s: &str) -> Result<i64, &'static str> {
+    parse_amount(s, 1000.0, false)
+}
+
+/// Parses "0.35" (m³, 0 or more) into cm³.
+pub fn parse_m3(s: &str) -> Result<i64, &'static str> {
+    parse_amount(s, 1_000_000.0, true)
+}
+
+/// Parses a pickup time typed in China time; it must not be before `now`.
+/// The `orders.*` key of what is wrong otherwise.
+pub fn parse_pickup_time(s: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>, &'static str> {
+    let t = parse_cst(s).ok_or("orders.time_format")?;
+    // The minute being typed still counts as now.
+    if t + chrono::Duration::minutes(1) < now {
+        return Err("orders.time_past");
+    }
+    Ok(t)
+}
+
+/// An example pickup time for the placeholder: tomorrow 09:30, China time.
+pub fn pickup_example(now: DateTime<Utc>) -> String {
+    let tomorrow = (now + chrono::Duration::days(1)).with_timezone(&cst());
+    format!("{} 09:30", tomorrow.format("%Y-%m-%d"))
 }
 
 /// Parses "2026-11-27 09:30" (China time).
@@ -70,12 +106,40 @@ mod tests {
         assert_eq!(m3(350_000), "0.35");
         assert_eq!(m3(0), "0");
         assert_eq!(yuan(150_050), "¥1500.50");
-        assert_eq!(parse_kg("12.5"), Some(12_500));
-        assert_eq!(parse_kg("-1"), None);
-        assert_eq!(parse_kg("abc"), None);
-        assert_eq!(parse_m3("0.35"), Some(350_000));
+        assert_eq!(parse_kg("12.5"), Ok(12_500));
+        assert_eq!(parse_kg("abc"), Err("not_a_number"));
+        assert_eq!(parse_m3("0.35"), Ok(350_000));
         let t = parse_cst("2026-11-27 09:30").unwrap();
         assert_eq!(t.to_rfc3339(), "2026-11-27T01:30:00+00:00");
         assert!(parse_cst("tomorrow").is_none());
+    }
+
+    #[test]
+    fn negative_amounts_are_told_their_bound_not_that_they_are_not_numbers() {
+        assert_eq!(parse_kg("-5"), Err("must_be_positive"));
+        assert_eq!(parse_kg("0"), Err("must_be_positive"));
+        assert_eq!(parse_m3("0"), Ok(0));
+        assert_eq!(parse_m3("-1"), Err("must_not_be_negative"));
+    }
+
+    #[test]
+    fn pickup_times_in_the_past_are_refused_and_the_example_is_ahead() {
+        let now = parse_cst("2026-11-29 20:00").unwrap();
+        assert_eq!(
+            parse_pickup_time("2026-11-28 09:30", now),
+            Err("orders.time_past")
+        );
+        assert_eq!(parse_pickup_time("soon", now), Err("orders.time_format"));
+        assert!(parse_pickup_time("2026-11-30 09:30", now).is_ok());
+        let example = pickup_example(now);
+        assert_eq!(example, "2026-11-30 09:30");
+        assert!(parse_pickup_time(&example, now).is_ok());
+    }
+
+    #[test]
+    fn status_clocks_read_china_time_like_the_orders() {
+        let t = parse_cst("2026-11-29 20:05").unwrap();
+        assert_eq!(clock_time(t), "20:05:00");
+        assert_eq!(short_time(t), "11-29 20:05");
     }
 }

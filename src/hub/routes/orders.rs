@@ -325,12 +325,16 @@ pub(crate) fn act(
         pickup_failed_reasons: &failed_reasons,
         now,
     };
-    let t = match order::apply(&o, action, &ctx) {
+    let mut t = match order::apply(&o, action, &ctx) {
         Ok(t) => t,
         Err(ActionError::State(_)) => return Err(conflict(tx, &o)?),
         Err(ActionError::Role) => return Err(ApiError::forbidden()),
         Err(ActionError::Rule(r)) => return Err(r.into()),
     };
+    // 分配's reason names the dispatcher, whom only the hub knows.
+    if let (Action::Assign { .. }, Some(why)) = (action, t.order.dispatch_reason.as_mut()) {
+        why.by = Some(user.login.clone());
+    }
     orders::put(tx, &t.order)?;
     let outlet = match action {
         Action::Assign { outlet_code } => Some(outlet_code.clone()),

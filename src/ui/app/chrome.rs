@@ -181,8 +181,10 @@ impl App {
                 }),
             }
         });
-        let clock = |t: Option<chrono::DateTime<chrono::Local>>| {
-            t.map(|t| t.format("%H:%M:%S").to_string())
+        // The server's clock in China time, as every order time: a PC set
+        // to another zone or time shows the same clock as the orders.
+        let clock = |t: Option<chrono::DateTime<chrono::Utc>>| {
+            t.map(crate::ui::format::clock_time)
                 .unwrap_or_else(|| "—".into())
         };
         let sep = || text("|").size(12);
@@ -220,6 +222,7 @@ impl App {
                 &[("time", &clock(self.sync.last))]
             ))
             .size(12),
+            text(i18n::t(lang, "status.china_time")).size(12),
         ]
         .spacing(8)
         .align_y(iced::Alignment::Center);

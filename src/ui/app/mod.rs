@@ -17,7 +17,7 @@ use std::time::Duration;
 
 use crate::ui::Element;
 use crate::ui::theme::AppTheme as Theme;
-use chrono::{DateTime, Local};
+use chrono::DateTime;
 use iced::keyboard::{self, Key, key::Named};
 use iced::{Subscription, Task};
 
@@ -244,7 +244,7 @@ pub struct App {
     tree: OutletTree,
     revision: i64,
     online: bool,
-    last_refresh: Option<DateTime<Local>>,
+    last_refresh: Option<DateTime<chrono::Utc>>,
     last_error: Option<String>,
     notices: Vec<String>,
     params: crate::domain::params::ClientParams,
@@ -274,7 +274,13 @@ pub fn application(
         .subscription(App::subscription)
         .font(font::CJK_BYTES)
         .default_font(font::DEFAULT)
-        .window_size((1280.0, 700.0))
+        // Outlet PCs run 1366×768 and 1024×768; below 960×600 nothing is
+        // laid out to be usable.
+        .window(iced::window::Settings {
+            size: iced::Size::new(1280.0, 700.0),
+            min_size: Some(iced::Size::new(960.0, 600.0)),
+            ..iced::window::Settings::default()
+        })
         .scale_factor(App::scale)
         // Closing may mean "to the tray"; the app decides.
         .exit_on_close_request(false)

@@ -2,7 +2,7 @@
 //! server is away), connection checks, the server's parameters and the
 //! sync engine's reports.
 
-use chrono::{DateTime, Local};
+use chrono::DateTime;
 use iced::Task;
 
 use super::{App, Message};
@@ -19,7 +19,7 @@ use crate::ui::sync_sub;
 pub(super) struct SyncStatus {
     pub(super) commands: Option<tokio::sync::mpsc::UnboundedSender<sync_sub::Command>>,
     pub(super) pending: i64,
-    pub(super) last: Option<DateTime<Local>>,
+    pub(super) last: Option<DateTime<chrono::Utc>>,
     pub(super) error: Option<String>,
     pub(super) offset_ms: i64,
     /// Server time at the last pull, with the monotonic clock then: "now"
@@ -73,7 +73,7 @@ impl App {
         };
         self.online = true;
         self.last_error = None;
-        self.last_refresh = Some(Local::now());
+        self.last_refresh = Some(self.sync.server_now());
         let store = self.store.clone();
         let (rev, outlets) = (list.revision, list.outlets.clone());
         let reload = self.set_network(list.revision, list.outlets);
@@ -209,7 +209,7 @@ impl App {
         let was = self.online;
         self.online = r.online;
         if r.online && r.error.is_none() {
-            self.sync.last = Some(Local::now());
+            self.sync.last = Some(self.sync.server_now());
         }
         self.sync.error = match &r.error {
             // The banner already says the server is away; the details go

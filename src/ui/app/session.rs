@@ -176,16 +176,11 @@ impl App {
     }
 
     /// 退出登录: asks first when actions wait or a form is unsaved.
+    /// 退出登录 always asks first: one stray click must not end the
+    /// session (the dialog also says what would be lost).
     pub(super) fn logout(&mut self) -> Task<Message> {
-        let unsaved = self
-            .screen
-            .main()
-            .is_some_and(|m| m.pages.any_unsaved_form());
-        if self.sync.pending > 0 || unsaved {
-            self.dialog = Some(super::AppDialog::Logout);
-            return Task::none();
-        }
-        self.logout_now()
+        self.dialog = Some(super::AppDialog::Logout);
+        Task::none()
     }
 
     pub(super) fn logout_now(&mut self) -> Task<Message> {

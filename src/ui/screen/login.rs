@@ -110,8 +110,12 @@ impl State {
                         self.password.clear();
                         return (Task::none(), Some(Event::LoggedIn(session)));
                     }
+                    // A refused password is cleared and its field focused:
+                    // retyping must not append to the wrong one.
                     Err(e) if e.status() == Some(401) => {
-                        self.error = Some(LoginError::BadCredentials)
+                        self.error = Some(LoginError::BadCredentials);
+                        self.password.clear();
+                        return (iced::widget::operation::focus("password"), None);
                     }
                     Err(e) if e.is_unreachable() => self.error = Some(LoginError::Unreachable),
                     Err(e) => self.error = Some(LoginError::Other(e.user_message(client.lang()))),

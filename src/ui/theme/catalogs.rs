@@ -80,24 +80,34 @@ pub mod button {
 
     use crate::ui::theme::AppTheme;
 
+    /// iced's style with its label brought to the style's contrast.
+    fn legible(t: &AppTheme, mut style: Style) -> Style {
+        if let Some(iced::Background::Color(bg)) = style.background {
+            let bg = crate::ui::theme::surface(t, bg);
+            style.background = Some(bg.into());
+            style.text_color = crate::ui::theme::readable(t, style.text_color, bg);
+        }
+        style
+    }
+
     /// The main action.
     pub fn primary(t: &AppTheme, s: Status) -> Style {
-        b::primary(t.iced(), s)
+        legible(t, b::primary(t.iced(), s))
     }
 
     /// A less prominent action.
     pub fn secondary(t: &AppTheme, s: Status) -> Style {
-        b::secondary(t.iced(), s)
+        legible(t, b::secondary(t.iced(), s))
     }
 
     /// A destructive action (是 in a delete confirmation).
     pub fn danger(t: &AppTheme, s: Status) -> Style {
-        b::danger(t.iced(), s)
+        legible(t, b::danger(t.iced(), s))
     }
 
     /// Something waiting for attention (the orders badge).
     pub fn warning(t: &AppTheme, s: Status) -> Style {
-        b::warning(t.iced(), s)
+        legible(t, b::warning(t.iced(), s))
     }
 
     /// A button that looks like text (rows, navigation).

@@ -142,11 +142,101 @@ pub fn theme(style: Style) -> AppTheme {
     AppTheme::new(style)
 }
 
-/// Colour of the top bar: the primary colour, darkened so white text on
-/// it stays readable.
+/// The least text/background contrast a style allows (WCAG 2: 4.5:1, and
+/// 7:1 for 高对比度, whose users asked for more).
+pub fn min_contrast(style: Style) -> f32 {
+    match style {
+        Style::HighContrast => 7.0,
+        _ => 4.5,
+    }
+}
+
+/// WCAG 2 relative luminance of an opaque colour.
+fn luminance(c: Color) -> f32 {
+    let lin = |c: f32| {
+        if c <= 0.040_45 {
+            c / 12.92
+        } else {
+            ((c + 0.055) / 1.055).powf(2.4)
+        }
+    };
+    0.2126 * lin(c.r) + 0.7152 * lin(c.g) + 0.0722 * lin(c.b)
+}
+
+/// WCAG 2 contrast ratio of two opaque colours (1 to 21).
+pub fn contrast(a: Color, b: Color) -> f32 {
+    let (la, lb) = (luminance(a), luminance(b));
+    (la.max(lb) + 0.05) / (la.min(lb) + 0.05)
+}
+
+/// `fg` drawn with its alpha over the opaque `bg`, as seen.
+fn over(fg: Color, bg: Color) -> Color {
+    let mix = |f: f32, b: f32| f * fg.a + b * (1.0 - fg.a);
+    Color::from_rgb(mix(fg.r, bg.r), mix(fg.g, bg.g), mix(fg.b, bg.b))
+}
+
+/// `fg` on `bg`, moved towards black or white (whichever reads on `bg`)
+/// just enough to reach the style's minimum contrast: the hue stays, the
+/// text stays readable.
+pub fn readable(theme: &AppTheme, fg: Color, bg: Color) -> Color {
+    let fg = over(fg, bg);
+    let min = min_contrast(theme.style);
+    let target = readable_on(bg);
+    let mut c = fg;
+    for step in 1..=10 {
+        if contrast(c, bg) >= min {
+            break;
+        }
+        let k = step as f32 / 10.0;
+        c = Color::from_rgb(
+            fg.r + (target.r - fg.r) * k,
+            fg.g + (target.g - fg.g) * k,
+            fg.b + (target.b - fg.b) * k,
+        );
+    }
+    c
+}
+
+/// A background for text: kept, unless even black or white text on it
+/// would miss the style's contrast (mid tones in 高对比度); then darkened
+/// until white text reaches it.
+pub fn surface(theme: &AppTheme, bg: Color) -> Color {
+    let min = min_contrast(theme.style);
+    let mut c = bg;
+    for _ in 0..30 {
+        if contrast(Color::WHITE, c) >= min || contrast(Color::BLACK, c) >= min {
+            break;
+        }
+        c = Color::from_rgb(c.r * 0.9, c.g * 0.9, c.b * 0.9);
+    }
+    c
+}
+
+/// A banner's background and text for `tone`.
+pub fn banner_colors(theme: &AppTheme, tone: Tone) -> (Color, Color) {
+    let p = theme.extended_palette();
+    let pair = match tone {
+        Tone::Info => p.primary.weak,
+        Tone::Success => p.success.weak,
+        Tone::Warning => p.warning.weak,
+        Tone::Danger => p.danger.weak,
+    };
+    let bg = surface(theme, pair.color);
+    (bg, readable_on(bg))
+}
+
+/// Colour of the top bar: the primary colour, darkened until white text
+/// on it meets the style's contrast.
 pub fn chrome(theme: &AppTheme) -> Color {
     let c = theme.palette().primary;
-    Color::from_rgb(c.r * 0.75, c.g * 0.75, c.b * 0.75)
+    let min = min_contrast(theme.style);
+    let mut k = 0.75;
+    let mut bar = Color::from_rgb(c.r * k, c.g * k, c.b * k);
+    while contrast(on_chrome(theme), bar) < min && k > 0.1 {
+        k -= 0.05;
+        bar = Color::from_rgb(c.r * k, c.g * k, c.b * k);
+    }
+    bar
 }
 
 /// Text on the top bar.
@@ -154,28 +244,76 @@ pub fn on_chrome(_theme: &AppTheme) -> Color {
     Color::WHITE
 }
 
+/// The page background.
+fn page(theme: &AppTheme) -> Color {
+    theme.extended_palette().background.base.color
+}
+
 /// Error text under a field.
 pub fn error_text(theme: &AppTheme) -> Color {
-    theme.extended_palette().danger.base.color
+    readable(
+        theme,
+        theme.extended_palette().danger.base.color,
+        page(theme),
+    )
 }
 
 /// Muted secondary text (codes, hints).
 pub fn muted(theme: &AppTheme) -> Color {
-    let p = theme.extended_palette();
-    Color {
-        a: 0.65,
-        ..p.background.base.text
-    }
+    muted_on(
+        theme,
+        page(theme),
+        theme.extended_palette().background.base.text,
+    )
+}
+
+/// Muted text on `bg` whose normal text is `fg`: softened, never below
+/// the style's contrast.
+fn muted_on(theme: &AppTheme, bg: Color, fg: Color) -> Color {
+    readable(theme, Color { a: 0.7, ..fg }, bg)
 }
 
 /// Text colour for a banner tone used inline (countdowns, sync states).
 pub fn tone_text(theme: &AppTheme, tone: Tone) -> Color {
+    tone_on(theme, tone, page(theme))
+}
+
+/// A tone's text colour on `bg`.
+pub fn tone_on(theme: &AppTheme, tone: Tone, bg: Color) -> Color {
     let p = theme.extended_palette();
-    match tone {
+    let c = match tone {
         Tone::Info => p.primary.strong.color,
         Tone::Success => p.success.strong.color,
         Tone::Warning => p.warning.strong.color,
         Tone::Danger => p.danger.strong.color,
+    };
+    readable(theme, c, bg)
+}
+
+/// An order row's colours: background, text, and its muted second lines.
+#[derive(Debug, Clone, Copy)]
+pub struct RowColors {
+    pub bg: Color,
+    pub text: Color,
+    pub muted: Color,
+}
+
+/// The colours of an order row, red when overdue, highlighted when
+/// selected.
+pub fn row_colors(theme: &AppTheme, selected: bool, overdue: bool) -> RowColors {
+    let p = theme.extended_palette();
+    let pair = match (overdue, selected) {
+        (true, true) => p.danger.base,
+        (true, false) => p.danger.weak,
+        (false, true) => p.primary.weak,
+        (false, false) => p.background.base,
+    };
+    let bg = surface(theme, pair.color);
+    let text = readable(theme, pair.text, bg);
+    RowColors {
+        bg,
+        text,
+        muted: muted_on(theme, bg, text),
     }
 }
 
@@ -188,12 +326,7 @@ pub fn order_row(
 ) -> iced::widget::button::Style {
     use iced::widget::button::{Status, Style};
     let p = theme.extended_palette();
-    let (bg, fg) = match (overdue, selected) {
-        (true, true) => (p.danger.base.color, p.danger.base.text),
-        (true, false) => (p.danger.weak.color, p.danger.weak.text),
-        (false, true) => (p.primary.weak.color, p.primary.weak.text),
-        (false, false) => (p.background.base.color, p.background.base.text),
-    };
+    let RowColors { bg, text: fg, .. } = row_colors(theme, selected, overdue);
     let bg = match status {
         Status::Hovered if !selected => Color { a: 0.85, ..bg },
         _ => bg,
@@ -214,17 +347,13 @@ pub fn order_row(
     }
 }
 
-/// Black or white, whichever reads better on `bg` (relative luminance).
+/// Black or white, whichever contrasts more with `bg`.
 pub fn readable_on(bg: Color) -> Color {
-    let lin = |c: f32| {
-        if c <= 0.040_45 {
-            c / 12.92
-        } else {
-            ((c + 0.055) / 1.055).powf(2.4)
-        }
-    };
-    let l = 0.2126 * lin(bg.r) + 0.7152 * lin(bg.g) + 0.0722 * lin(bg.b);
-    if l > 0.4 { Color::BLACK } else { Color::WHITE }
+    if contrast(Color::BLACK, bg) >= contrast(Color::WHITE, bg) {
+        Color::BLACK
+    } else {
+        Color::WHITE
+    }
 }
 
 #[cfg(test)]
@@ -250,6 +379,70 @@ mod tests {
                 );
             }
         }
+    }
+
+    /// Issue 9 item 6: every text/background pair the client draws, in
+    /// every style, meets WCAG 4.5:1 (7:1 in 高对比度), computed from the
+    /// palettes through the same functions the views call.
+    #[test]
+    fn every_text_pair_of_every_style_meets_the_contrast_minimum() {
+        use iced::widget::button::Status;
+        let tones = [Tone::Info, Tone::Success, Tone::Warning, Tone::Danger];
+        for style in Style::ALL {
+            let t = theme(style);
+            let p = t.extended_palette();
+            let bg = p.background.base.color;
+            let mut pairs: Vec<(String, Color, Color)> = vec![
+                ("text".into(), p.background.base.text, bg),
+                ("muted".into(), muted(&t), bg),
+                ("error".into(), error_text(&t), bg),
+                ("header".into(), on_chrome(&t), chrome(&t)),
+            ];
+            for tone in tones {
+                pairs.push((format!("{tone:?} text"), tone_text(&t, tone), bg));
+            }
+            for tone in tones {
+                let (b, f) = banner_colors(&t, tone);
+                pairs.push((format!("{tone:?} banner"), f, b));
+            }
+            for (selected, overdue) in [(false, false), (true, false), (false, true), (true, true)]
+            {
+                let r = row_colors(&t, selected, overdue);
+                let what = format!("row selected={selected} overdue={overdue}");
+                pairs.push((what.clone(), r.text, r.bg));
+                pairs.push((format!("{what} second line"), r.muted, r.bg));
+                if !overdue {
+                    for tone in tones {
+                        pairs.push((format!("{what} {tone:?}"), tone_on(&t, tone, r.bg), r.bg));
+                    }
+                }
+            }
+            for (name, f) in [
+                ("primary", button::primary as fn(&AppTheme, Status) -> _),
+                ("secondary", button::secondary),
+                ("danger", button::danger),
+                ("warning", button::warning),
+            ] {
+                let s = f(&t, Status::Active);
+                if let Some(iced::Background::Color(b)) = s.background {
+                    pairs.push((format!("{name} button"), s.text_color, b));
+                }
+            }
+            let min = min_contrast(style);
+            let bad: Vec<String> = pairs
+                .iter()
+                .map(|(what, fg, bg)| (what, contrast(over(*fg, *bg), *bg)))
+                .filter(|(_, r)| *r < min)
+                .map(|(what, r)| format!("{what}: {r:.2}"))
+                .collect();
+            assert!(bad.is_empty(), "{style:?} below {min}:1: {bad:?}");
+        }
+    }
+
+    #[test]
+    fn contrast_is_the_wcag_ratio() {
+        assert!((contrast(Color::BLACK, Color::WHITE) - 21.0).abs() < 0.01);
+        assert!((contrast(Color::WHITE, Color::WHITE) - 1.0).abs() < 0.01);
     }
 
     #[test]

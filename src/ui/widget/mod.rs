@@ -1,5 +1,6 @@
 //! Shared view pieces.
 
+pub mod picker;
 pub mod shortcuts;
 pub mod tree;
 
@@ -47,16 +48,10 @@ pub fn banner<'a, M: 'a>(content: impl Into<Element<'a, M>>, tone: Tone) -> Elem
         .padding([6, 10])
         .width(Length::Fill)
         .style(move |t: &Theme| {
-            let p = t.extended_palette();
-            let pair = match tone {
-                Tone::Info => p.primary.weak,
-                Tone::Success => p.success.weak,
-                Tone::Warning => p.warning.weak,
-                Tone::Danger => p.danger.weak,
-            };
+            let (bg, fg) = crate::ui::theme::banner_colors(t, tone);
             container::Style {
-                background: Some(pair.color.into()),
-                text_color: Some(crate::ui::theme::readable_on(pair.color)),
+                background: Some(bg.into()),
+                text_color: Some(fg),
                 border: iced::Border {
                     radius: 4.0.into(),
                     ..Default::default()
@@ -146,6 +141,21 @@ pub fn confirm<'a, M: Clone + 'a>(
     ]
     .spacing(16)
     .into()
+}
+
+/// "放弃修改？" for Esc on a changed form: 是(Y) throws the changes away.
+pub fn discard_confirm<'a, M: Clone + 'a>(
+    lang: crate::i18n::Lang,
+    yes: M,
+    no: M,
+) -> Element<'a, M> {
+    let t = |k: &str| crate::i18n::t(lang, k);
+    confirm(
+        t("discard.title"),
+        t("discard.body"),
+        (t("dialog.yes"), yes),
+        (t("dialog.no"), no),
+    )
 }
 
 /// The manual's base-data layout: a list panel above, the detail form

@@ -2,7 +2,9 @@
 //! snapshot and history.
 
 use crate::ui::Element;
-use iced::widget::{button, column, row, text};
+use iced::widget::{button, column, container, row, text, tooltip};
+
+use crate::domain::order::ActionKind;
 
 use super::Ctx;
 use crate::domain::order::{Order, TransportMode};
@@ -23,27 +25,62 @@ impl State {
         };
         let o = &r.order;
         let dispatcher = ctx.user.role.can_dispatch();
-        let act =
-            |label: String, m: Message| button(text(label).size(13)).padding([4, 10]).on_press(m);
+        // What the state machine forbids is disabled, its reason on hover.
+        let act = |label: String, kind: ActionKind, m: Message| -> Element<'a, Message> {
+            let why = self.why_not(ctx, kind);
+            let b = button(text(label).size(13))
+                .padding([4, 10])
+                .on_press_maybe(why.is_none().then_some(m));
+            match why {
+                None => b.into(),
+                Some(why) => tooltip(
+                    b,
+                    container(text(why).size(12))
+                        .padding(6)
+                        .style(crate::ui::theme::container::rounded_box),
+                    tooltip::Position::Bottom,
+                )
+                .into(),
+            }
+        };
         let mut actions = row![
-            act(t("orders.act_contacted"), Message::Contacted),
-            act(t("orders.act_accept"), Message::OpenAccept),
+            act(
+                t("orders.act_contacted"),
+                ActionKind::Contacted,
+                Message::Contacted
+            ),
+            act(
+                t("orders.act_accept"),
+                ActionKind::Accept,
+                Message::OpenAccept
+            ),
             act(
                 t("orders.act_return"),
+                ActionKind::Return,
                 Message::OpenReason(ReasonKind::Return)
             ),
             act(
                 t("orders.act_failed"),
+                ActionKind::PickupFailed,
                 Message::OpenReason(ReasonKind::PickupFailed)
             ),
-            act(t("orders.act_waybill"), Message::OpenWaybill),
+            act(
+                t("orders.act_waybill"),
+                ActionKind::ImportWaybill,
+                Message::OpenWaybill
+            ),
         ]
         .spacing(6);
         if dispatcher {
             actions = actions
-                .push(act(t("orders.act_assign"), Message::OpenAssign))
+                .push(act(
+                    t("orders.act_assign"),
+                    ActionKind::Assign,
+                    Message::OpenAssign,
+                ))
                 .push(act(
                     t("orders.act_close"),
+                    ActionKind::Close,
                     Message::OpenReason(ReasonKind::Close),
                 ));
         }
@@ -116,11 +153,40 @@ impl State {
 type Panel<'a> = iced::widget::Column<'a, Message, crate::ui::theme::AppTheme>;
 
 /// The order's fields and its Alibaba snapshot, under `col`.
+/// Why the order is at its outlet: 按诚信通账号记忆, 按发货城市, 总部分配 by
+/// whom; "—" where the hub did not record it.
+fn dispatch_reason(ctx: &Ctx<'_>, o: &Order) -> String {
+    use crate::domain::dispatch::DispatchRule;
+    let Some(why) = &o.dispatch_reason else {
+        return "—".into();
+    };
+    let key = match why.rule {
+        DispatchRule::RememberedAccount => "dispatch.remembered_account",
+        DispatchRule::ShipperCity => "dispatch.shipper_city",
+        DispatchRule::HqAssigned => "dispatch.hq_assigned",
+        DispatchRule::Upstream => "dispatch.upstream",
+    };
+    i18n::tf(
+        ctx.lang,
+        key,
+        &[
+            ("account", &o.ali_account),
+            ("city", &o.shipper.city),
+            ("by", why.by.as_deref().unwrap_or("—")),
+        ],
+    )
+}
+
 fn order_fields<'a>(ctx: &Ctx<'a>, o: &'a Order, mut col: Panel<'a>) -> Panel<'a> {
     let lang = ctx.lang;
     let t = |k: &str| ctx.t(k);
-    let kv =
-        |k: &str, v: String| row![text(ctx.t(k)).size(13).width(90), text(v).size(13)].spacing(8);
+    let kv = |k: &str, v: String| {
+        row![
+            text(ctx.t(k)).size(13).width(90),
+            text(v).size(13).wrapping(text::Wrapping::WordOrGlyph)
+        ]
+        .spacing(8)
+    };
     let mode = match o.transport_mode {
         TransportMode::Standard => "mode.standard",
         TransportMode::Express => "mode.express",
@@ -149,6 +215,7 @@ fn order_fields<'a>(ctx: &Ctx<'a>, o: &'a Order, mut col: Panel<'a>) -> Panel<'a
                 })
                 .unwrap_or_else(|| "—".into()),
         ))
+        .push(kv("orders.f_dispatch", dispatch_reason(ctx, o)))
         .push(kv("orders.f_logistics", o.logistics_no.clone()))
         .push(kv("orders.f_account", o.ali_account.clone()))
         .push(kv(
@@ -209,8 +276,13 @@ fn money_and_places<'a>(ctx: &Ctx<'a>, o: &'a Order, mut col: Panel<'a>) -> Pane
             .map(|c| ctx.outlet_label(c))
             .unwrap_or_else(|| t("orders.pool"))
     };
-    let kv =
-        |k: &str, v: String| row![text(ctx.t(k)).size(13).width(90), text(v).size(13)].spacing(8);
+    let kv = |k: &str, v: String| {
+        row![
+            text(ctx.t(k)).size(13).width(90),
+            text(v).size(13).wrapping(text::Wrapping::WordOrGlyph)
+        ]
+        .spacing(8)
+    };
     col = col
         .push(kv("orders.f_value", yuan(o.declared_value)))
         .push(kv("orders.f_cod", yuan(o.cod_amount)))

@@ -3,7 +3,12 @@
 
 use crate::ui::Element;
 use iced::Task;
-use iced::widget::{checkbox, column, combo_box, radio, row, text, text_input};
+use iced::widget::{checkbox, column, radio, row, text, text_input};
+
+use crate::ui::widget::picker::Picked;
+
+/// The id of 分配's outlet field, focused when the dialog opens.
+const ASSIGN_FIELD: &str = "assign-outlet";
 
 use super::{Ctx, Event};
 use crate::domain::Action;
@@ -18,7 +23,7 @@ use crate::ui::theme::Tone;
 use crate::ui::widget::{self, Choice};
 
 use super::{Message, ReasonKind, State};
-use crate::ui::format::{cst, kg, m3, parse_cst, parse_kg, parse_m3};
+use crate::ui::format::{cst, kg, m3, parse_kg, parse_m3, parse_pickup_time, pickup_example};
 
 /// Which dialog is open.
 #[derive(Debug, Clone, PartialEq)]
@@ -93,7 +98,8 @@ impl State {
                         outlet: None,
                         error: None,
                     });
-                    return (Task::none(), None);
+                    self.assign.clear();
+                    return (iced::widget::operation::focus(ASSIGN_FIELD), None);
                 }
             }
             Message::OpenAssign => {}
@@ -133,11 +139,17 @@ impl State {
                     *note = v;
                 }
             }
-            Message::AssignTo(c) => {
-                if let Some(Dialog::Assign { outlet, .. }) = &mut self.dialog {
-                    *outlet = Some(c);
+            Message::AssignPick(m) => match self.assign.update(m) {
+                Picked::Chose(c) => {
+                    if let Some(Dialog::Assign { outlet, error, .. }) = &mut self.dialog {
+                        *outlet = Some(c);
+                        *error = None;
+                    }
                 }
-            }
+                // Enter in an empty field is the dialog's Enter: 确定分配.
+                Picked::Confirm => return self.submit(ctx),
+                Picked::Nothing => {}
+            },
             Message::Query => return (self.query(ctx), None),
             Message::QueryAnswer(r) => self.dialog = Some(Dialog::Query(r)),
             _ => {}
@@ -273,18 +285,18 @@ impl State {
                 let mut errors = Vec::new();
                 let w = parse_kg(&weight);
                 let v = parse_m3(&volume);
-                if w.is_none() {
-                    errors.push(("weight_g".to_owned(), i18n::rule(lang, "not_a_number")));
+                if let Err(code) = w {
+                    errors.push(("weight_g".to_owned(), i18n::rule(lang, code)));
                 }
-                if v.is_none() {
-                    errors.push(("volume_cm3".to_owned(), i18n::rule(lang, "not_a_number")));
+                if let Err(code) = v {
+                    errors.push(("volume_cm3".to_owned(), i18n::rule(lang, code)));
                 }
                 let t = if pickup && !time.trim().is_empty() {
-                    let t = parse_cst(&time);
-                    if t.is_none() {
-                        errors.push(("pickup_time".to_owned(), ctx.t("orders.time_format")));
+                    let t = parse_pickup_time(&time, ctx.now);
+                    if let Err(key) = t {
+                        errors.push(("pickup_time".to_owned(), ctx.t(key)));
                     }
-                    t
+                    t.ok()
                 } else {
                     None
                 };
@@ -393,11 +405,18 @@ impl State {
                         .on_toggle(Message::Pickup),
                     widget::field(
                         t("orders.pickup_time"),
-                        text_input(&t("orders.time_placeholder"), time)
-                            .id("accept-time")
-                            .on_input_maybe(pickup.then_some(Message::PickupTime))
-                            .on_submit(Message::Submit)
-                            .padding(6),
+                        text_input(
+                            &i18n::tf(
+                                lang,
+                                "orders.time_placeholder",
+                                &[("example", &pickup_example(ctx.now))]
+                            ),
+                            time
+                        )
+                        .id("accept-time")
+                        .on_input_maybe(pickup.then_some(Message::PickupTime))
+                        .on_submit(Message::Submit)
+                        .padding(6),
                         err("pickup_time")
                     ),
                     buttons(ctx, t("orders.accept_ok")),
@@ -428,13 +447,13 @@ impl State {
                 text(i18n::tf(lang, "orders.assign_title", &[("no", order_no)])).size(18),
                 widget::field(
                     t("orders.assign_to"),
-                    combo_box(
-                        &self.assign_choices,
-                        &t("staff.outlet_placeholder"),
-                        outlet.as_ref(),
-                        Message::AssignTo
-                    )
-                    .padding(6),
+                    self.assign.view(
+                        lang,
+                        ASSIGN_FIELD,
+                        outlet.as_ref().map(|c| c.label.clone()),
+                        t("staff.outlet_placeholder"),
+                        Message::AssignPick
+                    ),
                     error.as_ref()
                 ),
                 buttons(ctx, t("orders.assign_ok")),
@@ -621,10 +640,24 @@ mod tests {
         let fields: Vec<String> = errors(&s).into_iter().map(|(f, _)| f).collect();
         assert_eq!(fields, ["weight_g", "pickup_time"]);
 
+        // "-5" kg is told its bound; yesterday is refused as past.
+        let mut s = accept("-5", "2020-01-01 09:30");
+        let _ = s.update(Message::Submit, &ctx);
+        assert_eq!(
+            errors(&s),
+            [
+                ("weight_g".to_owned(), "必须大于 0".to_owned()),
+                (
+                    "pickup_time".to_owned(),
+                    "上门接货时间不能早于现在".to_owned()
+                ),
+            ]
+        );
+
         // Typed well, the same draft passes the checks.
         let mut s = accept("x", "x");
         let _ = s.update(Message::Weight("12.5".into()), &ctx);
-        let _ = s.update(Message::PickupTime("2026-11-27 09:30".into()), &ctx);
+        let _ = s.update(Message::PickupTime("2099-11-27 09:30".into()), &ctx);
         let _ = s.update(Message::Submit, &ctx);
         assert_eq!(errors(&s), Vec::new());
     }

@@ -3,6 +3,7 @@
 
 use super::dialog::Dialog;
 use super::{Message, ReasonKind, State};
+use crate::ui::widget::picker::PickerMsg;
 
 impl State {
     /// Maps a key to a message. Letters act on the selected order; digits
@@ -22,6 +23,12 @@ impl State {
                 Key::Named(Named::Escape) => Some(Message::CloseDialog),
                 Key::Named(Named::Enter) if !matches!(d, Dialog::Query(_)) => Some(Message::Submit),
                 Key::Named(Named::Enter) => Some(Message::CloseDialog),
+                Key::Named(Named::ArrowDown) if matches!(d, Dialog::Assign { .. }) => {
+                    Some(Message::AssignPick(PickerMsg::Move(1)))
+                }
+                Key::Named(Named::ArrowUp) if matches!(d, Dialog::Assign { .. }) => {
+                    Some(Message::AssignPick(PickerMsg::Move(-1)))
+                }
                 Key::Character(c) if matches!(d, Dialog::Reason { .. }) => c
                     .parse::<usize>()
                     .ok()
@@ -30,7 +37,15 @@ impl State {
                 _ => None,
             };
         }
+        // While 网点选项 lists matches, the arrows move its highlight.
+        let picking = !self.selector_picker.query().trim().is_empty();
         match key {
+            Key::Named(Named::ArrowDown) if picking => {
+                Some(Message::SelectorPick(PickerMsg::Move(1)))
+            }
+            Key::Named(Named::ArrowUp) if picking => {
+                Some(Message::SelectorPick(PickerMsg::Move(-1)))
+            }
             Key::Named(Named::ArrowDown) => Some(Message::Move(1)),
             Key::Named(Named::ArrowUp) => Some(Message::Move(-1)),
             Key::Named(Named::PageDown) => Some(Message::NextPage),

@@ -35,18 +35,14 @@ impl State {
         };
         row![
             text(t("orders.selector")),
-            text_input(
-                &self
-                    .selector
-                    .as_ref()
-                    .map_or_else(|| t("orders.selector_empty"), |c| c.label.clone()),
-                &self.selector_query
-            )
-            .id("order-selector")
-            .on_input(Message::SelectorQuery)
-            .on_submit(Message::SelectorSubmit)
-            .padding(5)
-            .width(240),
+            self.selector_picker
+                .field(
+                    "order-selector",
+                    self.selector.as_ref().map(|c| c.label.clone()),
+                    t("orders.selector_empty"),
+                    Message::SelectorPick
+                )
+                .width(240),
             widget::secondary(
                 t("action.clear"),
                 self.selector.is_some().then_some(Message::ClearSelector)
@@ -60,7 +56,6 @@ impl State {
             .padding(5),
             widget::secondary(sort_label, Some(Message::ToggleSort)),
             widget::tool(t("orders.sync_now"), Some(Message::SyncNow)),
-            space::horizontal(),
             text_input(&t("orders.query_placeholder"), &self.query)
                 .id("order-query")
                 .on_input(Message::QueryInput)
@@ -74,6 +69,10 @@ impl State {
         ]
         .spacing(8)
         .align_y(Alignment::Center)
+        // On narrow windows and with 大字体 the tools flow onto a second
+        // line instead of being cut off at the right edge.
+        .wrap()
+        .vertical_spacing(6)
         .into()
     }
 
@@ -82,21 +81,9 @@ impl State {
         let lang = ctx.lang;
         let t = |k: &str| ctx.t(k);
         let mut body = column![self.toolbar(ctx)].spacing(8);
-        let found = &self.found;
-        if !self.selector_query.trim().is_empty() {
-            let mut hits = row![widget::muted(t("orders.selector_hits")).size(12)].spacing(6);
-            if found.is_empty() {
-                hits = hits.push(widget::muted(t("outlets.no_match")).size(12));
-            }
-            for c in found {
-                hits = hits.push(
-                    button(text(c.label.clone()).size(12))
-                        .padding([2, 8])
-                        .style(crate::ui::theme::button::secondary)
-                        .on_press(Message::Selector(c.clone())),
-                );
-            }
-            body = body.push(hits.wrap().vertical_spacing(4));
+        if let Some(hits) = self.selector_picker.hits_row(lang, Message::SelectorPick) {
+            body =
+                body.push(row![widget::muted(t("orders.selector_hits")).size(12), hits].spacing(6));
         }
         if let Some(c) = &self.selector {
             body = body.push(
@@ -207,18 +194,30 @@ impl State {
         let o = &r.order;
         let timing = sla::timing(o, ctx.now, ctx.params.call_window, ctx.params.overdue_after);
         let selected = self.selected.as_deref() == Some(o.order_no.as_str());
-        let small = |s: String| text(s).size(12);
-        let (call_text, call_tone) = call_label(lang, o, timing.call);
         let overdue = timing.overdue;
+        // Long numbers break inside their column rather than run over the
+        // next one on narrow windows.
+        let small = |s: String| text(s).size(12).wrapping(text::Wrapping::WordOrGlyph);
+        // Second lines in the row's own muted colour: on a selected or red
+        // row the page's muted grey would not read.
+        let sub = move |s: String| {
+            text(s)
+                .size(11)
+                .wrapping(text::Wrapping::WordOrGlyph)
+                .style(move |t: &Theme| text::Style {
+                    color: Some(theme::row_colors(t, selected, overdue).muted),
+                })
+        };
+        let (call_text, call_tone) = call_label(lang, o, timing.call);
         let call = text(call_text)
             .size(12)
             .width(Length::FillPortion(9))
             .style(move |t: &Theme| text::Style {
                 // On a red row the row's own text colour reads best; the
                 // words carry the meaning.
-                color: call_tone
-                    .filter(|_| !overdue)
-                    .map(|tone| theme::tone_text(t, tone)),
+                color: call_tone.filter(|_| !overdue).map(|tone| {
+                    theme::tone_on(t, tone, theme::row_colors(t, selected, overdue).bg)
+                }),
             });
         let mut status_line = i18n::t(lang, &format!("status.{}", o.status.as_str()));
         if o.trade_status.as_deref() == Some("refunding") {
@@ -231,24 +230,21 @@ impl State {
             &[("t", &sla::clock(timing.waiting))],
         );
         let content = row![
-            column![
-                small(o.order_no.clone()),
-                widget::muted(o.logistics_no.as_str()).size(11)
-            ]
-            .width(Length::FillPortion(16)),
+            column![small(o.order_no.clone()), sub(o.logistics_no.clone())]
+                .width(Length::FillPortion(16)),
             column![
                 small(format!("{} {}", o.shipper.name, o.shipper.phone)),
-                widget::muted(format!("{} {}", o.shipper.city, o.shipper.district)).size(11)
+                sub(format!("{} {}", o.shipper.city, o.shipper.district))
             ]
             .width(Length::FillPortion(17)),
             column![
                 small(format!("{} ×{}", o.cargo.name, o.cargo.pieces)),
-                widget::muted(yuan(o.declared_value)).size(11)
+                sub(yuan(o.declared_value))
             ]
             .width(Length::FillPortion(12)),
             column![
                 small(format!("{} kg", kg(o.cargo.weight_g))),
-                widget::muted(format!("{} m³", m3(o.cargo.volume_cm3))).size(11)
+                sub(format!("{} m³", m3(o.cargo.volume_cm3)))
             ]
             .width(Length::FillPortion(10)),
             small(i18n::t(
@@ -279,10 +275,11 @@ impl State {
             column![
                 small(status_line),
                 text(outbox.0).size(11).style(move |t: &Theme| text::Style {
-                    color: outbox
-                        .1
-                        .filter(|_| !overdue)
-                        .map(|tone| theme::tone_text(t, tone)),
+                    color: outbox.1.filter(|_| !overdue).map(|tone| theme::tone_on(
+                        t,
+                        tone,
+                        theme::row_colors(t, selected, overdue).bg
+                    )),
                 })
             ]
             .width(Length::FillPortion(12)),

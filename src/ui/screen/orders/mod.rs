@@ -8,11 +8,12 @@ mod list;
 
 use crate::ui::theme::Tone;
 use crate::ui::widget::Choice;
+use crate::ui::widget::picker::{Picked, Picker, PickerMsg};
 use iced::Task;
-use iced::widget::combo_box;
 
 use super::Ctx;
 use crate::api::OrderEvent;
+use crate::domain::order::{self, ActionKind};
 use crate::domain::visibility::{self, Scope};
 use crate::domain::{Action, Status};
 use crate::i18n;
@@ -46,15 +47,24 @@ pub enum ReasonKind {
     Close,
 }
 
+impl ReasonKind {
+    /// The action the dialog ends in.
+    pub fn action(self) -> ActionKind {
+        match self {
+            ReasonKind::Return => ActionKind::Return,
+            ReasonKind::PickupFailed => ActionKind::PickupFailed,
+            ReasonKind::Close => ActionKind::Close,
+        }
+    }
+}
+
 /// 阿里订单受理 messages.
 #[derive(Debug, Clone)]
 pub enum Message {
     /// An outlet was picked in 网点选项.
     Selector(Choice<String>),
-    /// Typing in 网点选项.
-    SelectorQuery(String),
-    /// Enter in 网点选项: take the first match.
-    SelectorSubmit,
+    /// Typing, ↑↓ or Enter in 网点选项.
+    SelectorPick(PickerMsg),
     /// 网点选项 cleared (empty selector).
     ClearSelector,
     /// The status filter changed.
@@ -100,7 +110,7 @@ pub enum Message {
     /// Note typed.
     Note(String),
     /// Outlet picked in 分配.
-    AssignTo(Choice<String>),
+    AssignPick(PickerMsg),
     /// 确定 in a dialog.
     Submit,
     /// 取消 in a dialog.
@@ -123,14 +133,10 @@ pub enum Message {
 pub struct State {
     selector: Option<Choice<String>>,
     selector_set: bool,
-    /// The outlets this user may pick in 网点选项 (their subtree).
-    mine: Vec<Choice<String>>,
-    /// What is typed in 网点选项 to find an outlet.
-    selector_query: String,
-    /// Outlets matching `selector_query`, found when either changes (not
-    /// per frame: the network may have 20,000 outlets).
-    found: Vec<Choice<String>>,
-    assign_choices: combo_box::State<Choice<String>>,
+    /// 网点选项's picker over the user's own subtree.
+    selector_picker: Picker,
+    /// 分配's picker over the outlets that may receive orders.
+    assign: Picker,
     status: Option<Status>,
     sort: SortOrder,
     page: i64,
@@ -154,10 +160,8 @@ impl Default for State {
         State {
             selector: None,
             selector_set: false,
-            mine: Vec::new(),
-            selector_query: String::new(),
-            found: Vec::new(),
-            assign_choices: combo_box::State::new(Vec::new()),
+            selector_picker: Picker::default(),
+            assign: Picker::default(),
             status: Some(Status::Pending),
             sort: SortOrder::OldestFirst,
             page: 0,
@@ -184,13 +188,12 @@ impl State {
             .into_iter()
             .filter(|c| ctx.tree.is_within(&c.value, user))
             .collect();
-        self.mine = mine;
-        self.refresh_found();
+        self.selector_picker.set_options(mine);
         let targets: Vec<Choice<String>> = widget::outlet_choices(ctx.tree)
             .into_iter()
             .filter(|c| crate::domain::dispatch::can_receive(&c.value, ctx.tree))
             .collect();
-        self.assign_choices = combo_box::State::new(targets);
+        self.assign.set_options(targets);
         if !self.selector_set {
             // HQ users start on HQ (the pool); others on their own subtree.
             self.selector = visibility::default_selector(user, ctx.tree).map(|code| Choice {
@@ -199,21 +202,6 @@ impl State {
             });
             self.selector_set = ctx.tree.get(user).is_some();
         }
-    }
-
-    /// Finds the outlets matching what is typed in 网点选项 (at most eight).
-    fn refresh_found(&mut self) {
-        let q = self.selector_query.trim().to_lowercase();
-        self.found = if q.is_empty() {
-            Vec::new()
-        } else {
-            self.mine
-                .iter()
-                .filter(|c| c.label.to_lowercase().contains(&q))
-                .take(8)
-                .cloned()
-                .collect()
-        };
     }
 
     /// The list filter for the current selector.
@@ -294,6 +282,40 @@ impl State {
         self.uncontacted
     }
 
+    /// Why `kind` cannot apply to the selected order, in the user's words;
+    /// `None` when it can (or while an action of it waits to be sent, whose
+    /// effect the row does not show yet).
+    pub(super) fn why_not(&self, ctx: &Ctx<'_>, kind: ActionKind) -> Option<String> {
+        let row = self.selected_row()?;
+        if row.pending_action.is_some() {
+            return None;
+        }
+        let status = row.order.status;
+        let in_pool = visibility::is_pool(row.order.current_outlet_code.as_deref(), ctx.tree);
+        let action = ctx.t(&format!("event.{}", kind.name()));
+        match order::precondition(kind, status, ctx.user.role, in_pool) {
+            Ok(()) => None,
+            Err(order::ActionError::Role) => Some(i18n::tf(
+                ctx.lang,
+                "orders.why_not_role",
+                &[("action", &action)],
+            )),
+            Err(_) if in_pool && status == Status::Pending => Some(i18n::tf(
+                ctx.lang,
+                "orders.why_not_pool",
+                &[("action", &action)],
+            )),
+            Err(_) => Some(i18n::tf(
+                ctx.lang,
+                "orders.why_not_state",
+                &[
+                    ("status", &ctx.t(&format!("status.{}", status.as_str()))),
+                    ("action", &action),
+                ],
+            )),
+        }
+    }
+
     fn selected_row(&self) -> Option<&OrderRow> {
         let no = self.selected.as_deref()?;
         self.rows.iter().find(|r| r.order.order_no == no)
@@ -301,9 +323,22 @@ impl State {
 
     /// Handles one message.
     pub fn update(&mut self, message: Message, ctx: &Ctx<'_>) -> (Task<Message>, Option<Event>) {
+        // A key (or a stale click) for an action the order's state forbids
+        // says why instead of opening a dialog that could only be refused.
+        let offered = match &message {
+            Message::Contacted => Some(ActionKind::Contacted),
+            Message::OpenAccept => Some(ActionKind::Accept),
+            Message::OpenReason(k) => Some(k.action()),
+            Message::OpenAssign => Some(ActionKind::Assign),
+            Message::OpenWaybill => Some(ActionKind::ImportWaybill),
+            _ => None,
+        };
+        if let Some(why) = offered.and_then(|k| self.why_not(ctx, k)) {
+            self.notice = Some((why, Tone::Warning));
+            return (Task::none(), None);
+        }
         match message {
-            m @ (Message::SelectorQuery(_)
-            | Message::SelectorSubmit
+            m @ (Message::SelectorPick(_)
             | Message::Selector(_)
             | Message::ClearSelector
             | Message::StatusFilter(_)
@@ -351,7 +386,7 @@ impl State {
             | Message::PickupTime(_)
             | Message::ReasonIndex(_)
             | Message::Note(_)
-            | Message::AssignTo(_)
+            | Message::AssignPick(_)
             | Message::Query
             | Message::QueryAnswer(_)) => return self.update_dialog(m, ctx),
             Message::Submit if self.submitting => {}
@@ -383,18 +418,13 @@ impl State {
     /// the page.
     fn update_list(&mut self, message: Message, ctx: &Ctx<'_>) -> Task<Message> {
         match message {
-            Message::SelectorQuery(q) => {
-                self.selector_query = q;
-                self.refresh_found();
-            }
-            Message::SelectorSubmit => {
-                if let Some(c) = self.found.first().cloned() {
+            Message::SelectorPick(m) => {
+                if let Picked::Chose(c) = self.selector_picker.update(m) {
                     return self.update_list(Message::Selector(c), ctx);
                 }
             }
             Message::Selector(c) => {
-                self.selector_query.clear();
-                self.found.clear();
+                self.selector_picker.clear();
                 self.selector = Some(c);
                 self.selector_set = true;
                 self.page = 0;

@@ -3,7 +3,7 @@
 
 use crate::ui::Element;
 use iced::Length;
-use iced::widget::{checkbox, column, combo_box, pick_list, row, text, text_input};
+use iced::widget::{checkbox, column, pick_list, row, text, text_input};
 
 use super::{Message, State, kind_choice};
 use crate::domain::{Outlet, OutletKind};
@@ -142,7 +142,13 @@ impl State {
             _ => None,
         };
         let Some(d) = shown else {
-            return widget::muted(t("outlets.pick_hint")).into();
+            // Only a user who may add outlets is told to click 新增.
+            let hint = if ctx.can_write() {
+                "outlets.pick_hint"
+            } else {
+                "outlets.pick_hint_read_only"
+            };
+            return widget::muted(t(hint)).into();
         };
         let editable = self.mode != Mode::View && !self.busy;
         let err = |f: &str| self.errors.get(f);
@@ -252,19 +258,13 @@ impl State {
             .map(|p| ctx.outlet_label(p))
             .unwrap_or_default();
         let parent_pick: Element<'a, Message> = if editable && d.kind != OutletKind::Hq {
-            let current = d.parent_code.as_ref().map(|p| Choice {
-                value: p.clone(),
-                label: parent_label.clone(),
-            });
-            combo_box(
-                &self.parents,
-                &t("outlets.parent_placeholder"),
-                current.as_ref(),
-                |c| Message::Field(FieldMsg::Parent(c)),
+            self.parents.view(
+                ctx.lang,
+                "outlet-parent",
+                d.parent_code.as_ref().map(|_| parent_label.clone()),
+                t("outlets.parent_placeholder"),
+                Message::ParentPick,
             )
-            .padding(5)
-            .width(Length::Fill)
-            .into()
         } else {
             text_input("", &parent_label).padding(5).into()
         };

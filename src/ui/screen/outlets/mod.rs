@@ -6,7 +6,9 @@ mod form;
 use std::collections::HashSet;
 
 use crate::ui::Element;
-use iced::widget::{button, column, combo_box, row, scrollable, space, text, text_input};
+use iced::widget::{button, column, row, scrollable, space, text, text_input};
+
+use crate::ui::widget::picker::{Picked, Picker, PickerMsg};
 use iced::{Length, Task};
 
 use super::form::{FormErrors, Mode, lost};
@@ -23,6 +25,8 @@ pub use form::FieldMsg;
 /// 网点管理 messages.
 #[derive(Debug, Clone)]
 pub enum Message {
+    /// Typing, ↑↓ or Enter in the form's 上级网点.
+    ParentPick(PickerMsg),
     /// The search box changed.
     Search(String),
     /// Open or close a node.
@@ -41,6 +45,10 @@ pub enum Message {
     Save,
     /// 取消 editing.
     Cancel,
+    /// Esc on a changed form: ask before throwing it away.
+    AskDiscard,
+    /// 否 in that question: keep editing.
+    KeepEditing,
     /// 删除: ask for confirmation.
     Delete,
     /// 是(Y) in the confirmation.
@@ -88,12 +96,16 @@ pub struct State {
     errors: FormErrors,
     notice: Option<(String, Tone)>,
     confirm_delete: Option<String>,
+    /// The form as opened, to tell whether Esc would lose changes.
+    pristine: Option<Draft>,
+    /// "放弃修改？" is showing.
+    confirm_discard: bool,
     /// An outlet that could not be deleted, and why.
     in_use: Option<(String, String)>,
     /// The server's record after a 412, beside the user's draft.
     conflict: Option<Outlet>,
     busy: bool,
-    parents: combo_box::State<Choice<String>>,
+    parents: Picker,
 }
 
 impl Default for State {
@@ -108,10 +120,12 @@ impl Default for State {
             errors: FormErrors::default(),
             notice: None,
             confirm_delete: None,
+            pristine: None,
+            confirm_discard: false,
             in_use: None,
             conflict: None,
             busy: false,
-            parents: combo_box::State::new(Vec::new()),
+            parents: Picker::default(),
         }
     }
 }
@@ -126,7 +140,7 @@ fn kind_choice(lang: i18n::Lang, k: OutletKind) -> Choice<OutletKind> {
 impl State {
     /// Called by the app whenever the cached network changed.
     pub fn network_changed(&mut self, ctx: &Ctx<'_>) {
-        self.parents = combo_box::State::new(widget::outlet_choices(ctx.tree));
+        self.parents.set_options(widget::outlet_choices(ctx.tree));
         if self.open.is_empty() {
             // Start with HQ and the branches open: the usual first look.
             for r in ctx.tree.roots() {
@@ -144,6 +158,13 @@ impl State {
 
     /// Maps a key to a message, given what is on screen.
     pub fn shortcut(&self, key: Shortcut) -> Option<Message> {
+        if self.confirm_discard {
+            return match key {
+                Shortcut::Yes => Some(Message::Cancel),
+                Shortcut::No | Shortcut::Escape => Some(Message::KeepEditing),
+                _ => None,
+            };
+        }
         if self.confirm_delete.is_some() {
             return match key {
                 Shortcut::Yes => Some(Message::ConfirmDelete),
@@ -156,6 +177,9 @@ impl State {
             (Shortcut::Edit, Mode::View) if self.selected.is_some() => Some(Message::Edit),
             (Shortcut::Delete, Mode::View) if self.selected.is_some() => Some(Message::Delete),
             (Shortcut::Save, Mode::Edit { .. } | Mode::New) => Some(Message::Save),
+            (Shortcut::Escape, Mode::Edit { .. } | Mode::New) if self.draft != self.pristine => {
+                Some(Message::AskDiscard)
+            }
             (Shortcut::Escape, Mode::Edit { .. } | Mode::New) => Some(Message::Cancel),
             (Shortcut::Refresh, _) => Some(Message::Refresh),
             _ => None,
@@ -212,17 +236,26 @@ impl State {
             Message::Edit if ctx.can_write() => {
                 if let Some(o) = self.selected.as_deref().and_then(|c| ctx.tree.get(c)) {
                     self.draft = Some(Draft::from_outlet(o));
+                    self.pristine = self.draft.clone();
                     self.mode = Mode::Edit { version: o.version };
                     self.clear_messages();
                     return (iced::widget::operation::focus("outlet-name"), None);
                 }
             }
+            Message::AskDiscard => self.confirm_discard = true,
+            Message::KeepEditing => self.confirm_discard = false,
             Message::Cancel => {
+                self.confirm_discard = false;
                 self.mode = Mode::View;
                 self.draft = None;
                 self.clear_messages();
             }
             Message::Field(f) => self.edit_field(f),
+            Message::ParentPick(m) => {
+                if let Picked::Chose(c) = self.parents.update(m) {
+                    self.edit_field(FieldMsg::Parent(c));
+                }
+            }
             Message::Save => return (self.save(ctx), None),
             Message::Saved(result) => return self.saved(result, ctx),
             Message::Delete if ctx.can_write() => {
@@ -301,6 +334,7 @@ impl State {
             o.city = p.city.clone();
         }
         self.draft = Some(Draft::from_outlet(&o));
+        self.pristine = self.draft.clone();
         self.mode = Mode::New;
         self.clear_messages();
         iced::widget::operation::focus("outlet-code")
@@ -461,13 +495,16 @@ impl State {
                 t("action.delete"),
                 (can && self.selected.is_some()).then_some(Message::Delete)
             ),
-            space::horizontal(),
             widget::secondary(t("outlets.expand_all"), Some(Message::ExpandAll)),
             widget::secondary(t("outlets.collapse_all"), Some(Message::CollapseAll)),
             widget::secondary(t("action.refresh"), Some(Message::Refresh)),
         ]
         .spacing(8)
-        .align_y(iced::Alignment::Center);
+        .align_y(iced::Alignment::Center)
+        // Narrow windows and 大字体: a second line, never a button squeezed
+        // into a column of characters.
+        .wrap()
+        .vertical_spacing(6);
 
         let mut body = column![toolbar].spacing(10);
         if let Some((n, tone)) = &self.notice {
@@ -497,6 +534,12 @@ impl State {
             self.form_view(ctx),
         ));
         let base: Element<'a, Message> = body.padding(12).into();
+        if self.confirm_discard {
+            return widget::modal(
+                base,
+                widget::discard_confirm(ctx.lang, Message::Cancel, Message::KeepEditing),
+            );
+        }
         match &self.confirm_delete {
             Some(code) => {
                 let name = ctx

@@ -2,7 +2,7 @@
 
 use crate::ui::Element;
 use iced::Length;
-use iced::widget::{checkbox, column, combo_box, pick_list, row, space, text, text_input};
+use iced::widget::{checkbox, column, pick_list, row, space, text, text_input};
 
 use super::{Message, State, role_choice};
 use crate::domain::{Role, Staff};
@@ -92,8 +92,13 @@ impl State {
             |key: &'static str, id: &'static str, value: &str, on: fn(String) -> FieldMsg| {
                 let enabled = editable && (key != "login" || self.mode == Mode::New);
                 let on_input = enabled.then_some(move |s| Message::Field(on(s)));
+                // A person has a 姓名 (as the list says), an outlet a 名称.
+                let label = match key {
+                    "name" => t("field.person_name"),
+                    _ => t(&format!("field.{key}")),
+                };
                 widget::field(
-                    t(&format!("field.{key}")),
+                    label,
                     form::input(ctx.lang, id, value, on_input, Message::Save),
                     err(key),
                 )
@@ -104,19 +109,13 @@ impl State {
             .map(|c| ctx.outlet_label(c))
             .unwrap_or_default();
         let outlet_pick: Element<'a, Message> = if editable {
-            let current = d.outlet_code.as_ref().map(|c| Choice {
-                value: c.clone(),
-                label: outlet_label.clone(),
-            });
-            combo_box(
-                &self.form_outlets,
-                &t("staff.outlet_placeholder"),
-                current.as_ref(),
-                |c| Message::Field(FieldMsg::Outlet(c)),
+            self.form_outlets.view(
+                lang,
+                "staff-outlet",
+                d.outlet_code.as_ref().map(|_| outlet_label.clone()),
+                t("staff.outlet_placeholder"),
+                Message::FormOutletPick,
             )
-            .padding(5)
-            .width(Length::Fill)
-            .into()
         } else {
             text_input("", &outlet_label).padding(5).into()
         };

@@ -4,7 +4,9 @@
 mod form;
 
 use crate::ui::Element;
-use iced::widget::{button, checkbox, column, combo_box, row, scrollable, text, text_input};
+use iced::widget::{button, checkbox, column, row, scrollable, text, text_input};
+
+use crate::ui::widget::picker::{Picked, Picker, PickerMsg};
 use iced::{Length, Task};
 
 use super::form::{FormErrors, Mode, lost};
@@ -29,11 +31,24 @@ struct ResetDialog {
     error: Option<String>,
 }
 
+/// What a write to the server does (its success message names it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Write {
+    Save,
+    Activate,
+    Deactivate,
+    ResetPassword,
+}
+
 /// 员工管理 messages.
 #[derive(Debug, Clone)]
 pub enum Message {
     /// An outlet was picked in the 网络网点 query field.
     QueryOutlet(Choice<String>),
+    /// Typing, ↑↓ or Enter in 网络网点.
+    QueryOutletPick(PickerMsg),
+    /// Typing, ↑↓ or Enter in the form's 所属网点.
+    FormOutletPick(PickerMsg),
     /// The outlet filter was cleared.
     ClearOutlet,
     /// 含下级网点 toggled.
@@ -54,6 +69,10 @@ pub enum Message {
     Save,
     /// 取消.
     Cancel,
+    /// Esc on a changed form: ask before throwing it away.
+    AskDiscard,
+    /// 否 in that question: keep editing.
+    KeepEditing,
     /// A form field changed.
     Field(FieldMsg),
     /// The server answered a save.
@@ -103,9 +122,15 @@ pub struct State {
     reset: Option<ResetDialog>,
     /// The login whose 停用 waits for 是(Y): it locks a colleague out.
     confirm_deactivate: Option<String>,
+    /// What the write in flight does, so its success names it.
+    writing: Write,
+    /// The form as opened, to tell whether Esc would lose changes.
+    pristine: Option<Draft>,
+    /// "放弃修改？" is showing.
+    confirm_discard: bool,
     busy: bool,
-    query_outlets: combo_box::State<Choice<String>>,
-    form_outlets: combo_box::State<Choice<String>>,
+    query_outlets: Picker,
+    form_outlets: Picker,
 }
 
 impl Default for State {
@@ -125,9 +150,12 @@ impl Default for State {
             conflict: None,
             reset: None,
             confirm_deactivate: None,
+            writing: Write::Save,
+            pristine: None,
+            confirm_discard: false,
             busy: false,
-            query_outlets: combo_box::State::new(Vec::new()),
-            form_outlets: combo_box::State::new(Vec::new()),
+            query_outlets: Picker::default(),
+            form_outlets: Picker::default(),
         }
     }
 }
@@ -143,8 +171,8 @@ impl State {
     /// Called by the app whenever the cached network changed.
     pub fn network_changed(&mut self, ctx: &Ctx<'_>) {
         let choices = widget::outlet_choices(ctx.tree);
-        self.query_outlets = combo_box::State::new(choices.clone());
-        self.form_outlets = combo_box::State::new(choices);
+        self.query_outlets.set_options(choices.clone());
+        self.form_outlets.set_options(choices);
     }
 
     /// Maps a key to a message, given what is on screen.
@@ -152,6 +180,13 @@ impl State {
         use crate::ui::widget::shortcuts::Shortcut as S;
         if self.reset.is_some() {
             return (key == S::Escape).then_some(Message::ResetCancel);
+        }
+        if self.confirm_discard {
+            return match key {
+                S::Yes => Some(Message::Cancel),
+                S::No | S::Escape => Some(Message::KeepEditing),
+                _ => None,
+            };
         }
         if self.confirm_deactivate.is_some() {
             return match key {
@@ -164,6 +199,9 @@ impl State {
             (S::New, Mode::View) => Some(Message::New),
             (S::Edit, Mode::View) if self.selected.is_some() => Some(Message::Edit),
             (S::Save, Mode::Edit { .. } | Mode::New) => Some(Message::Save),
+            (S::Escape, Mode::Edit { .. } | Mode::New) if self.draft != self.pristine => {
+                Some(Message::AskDiscard)
+            }
             (S::Escape, Mode::Edit { .. } | Mode::New) => Some(Message::Cancel),
             (S::Refresh, Mode::View) => Some(Message::Query),
             _ => None,
@@ -184,6 +222,18 @@ impl State {
     pub fn update(&mut self, message: Message, ctx: &Ctx<'_>) -> (Task<Message>, Option<Event>) {
         match message {
             Message::QueryOutlet(c) => self.query_outlet = Some(c),
+            Message::QueryOutletPick(m) => match self.query_outlets.update(m) {
+                Picked::Chose(c) => self.query_outlet = Some(c),
+                Picked::Confirm => return (self.query(ctx), None),
+                Picked::Nothing => {}
+            },
+            Message::FormOutletPick(m) => {
+                if let Picked::Chose(c) = self.form_outlets.update(m)
+                    && let Some(d) = self.draft.as_mut()
+                {
+                    d.edit(FieldMsg::Outlet(c));
+                }
+            }
             Message::ClearOutlet => self.query_outlet = None,
             Message::IncludeSub(b) => self.include_sub = b,
             Message::QueryName(s) => self.query_name = s,
@@ -199,12 +249,16 @@ impl State {
             Message::Edit if ctx.can_write() => {
                 if let Some(s) = self.selected_staff().cloned() {
                     self.draft = Some(Draft::from_staff(&s));
+                    self.pristine = self.draft.clone();
                     self.mode = Mode::Edit { version: s.version };
                     self.clear_messages();
                     return (iced::widget::operation::focus("staff-name"), None);
                 }
             }
+            Message::AskDiscard => self.confirm_discard = true,
+            Message::KeepEditing => self.confirm_discard = false,
             Message::Cancel => {
+                self.confirm_discard = false;
                 self.mode = Mode::View;
                 self.draft = None;
                 self.clear_messages();
@@ -312,6 +366,7 @@ impl State {
             active: true,
             password: String::new(),
         });
+        self.pristine = self.draft.clone();
         self.mode = Mode::New;
         self.clear_messages();
         iced::widget::operation::focus("staff-login")
@@ -344,6 +399,7 @@ impl State {
         };
         r.error = None;
         self.notice = None;
+        self.writing = Write::ResetPassword;
         // The dialog stays until the server has the new password.
         self.send(ctx, w, Some(s.version))
     }
@@ -420,6 +476,7 @@ impl State {
         }
         self.errors = FormErrors::default();
         let w = StaffWrite { staff, password };
+        self.writing = Write::Save;
         self.send(ctx, w, (!creating).then_some(version))
     }
 
@@ -430,6 +487,11 @@ impl State {
         };
         s.active = active;
         let version = s.version;
+        self.writing = if active {
+            Write::Activate
+        } else {
+            Write::Deactivate
+        };
         self.send(
             ctx,
             StaffWrite {
@@ -489,10 +551,13 @@ impl State {
                     Some(x) => *x = s.clone(),
                     None => self.results.insert(0, s.clone()),
                 }
-                self.notice = Some((
-                    i18n::tf(lang, "staff.saved", &[("name", &s.name)]),
-                    Tone::Success,
-                ));
+                let done = match self.writing {
+                    Write::Save => "staff.saved",
+                    Write::Activate => "staff.activated",
+                    Write::Deactivate => "staff.deactivated",
+                    Write::ResetPassword => "staff.password_reset",
+                };
+                self.notice = Some((i18n::tf(lang, done, &[("name", &s.name)]), Tone::Success));
                 let store = ctx.store.clone();
                 (
                     Task::perform(
@@ -588,6 +653,12 @@ impl State {
             self.form_view(ctx),
         ));
         let base: Element<'a, Message> = body.padding(12).into();
+        if self.confirm_discard {
+            return widget::modal(
+                base,
+                widget::discard_confirm(lang, Message::Cancel, Message::KeepEditing),
+            );
+        }
         match &self.reset {
             Some(r) => widget::modal(base, self.reset_view(ctx, r)),
             None => match &self.confirm_deactivate {
@@ -617,14 +688,14 @@ impl State {
         let t = |k: &str| ctx.t(k);
         row![
             text(t("staff.query_outlet")),
-            combo_box(
-                &self.query_outlets,
-                &t("staff.any_outlet"),
-                self.query_outlet.as_ref(),
-                Message::QueryOutlet
-            )
-            .padding(5)
-            .width(260),
+            self.query_outlets
+                .field(
+                    "staff-query-outlet",
+                    self.query_outlet.as_ref().map(|c| c.label.clone()),
+                    t("staff.any_outlet"),
+                    Message::QueryOutletPick
+                )
+                .width(260),
             widget::secondary(
                 t("action.clear"),
                 self.query_outlet.is_some().then_some(Message::ClearOutlet)
@@ -643,6 +714,8 @@ impl State {
         ]
         .spacing(8)
         .align_y(iced::Alignment::Center)
+        .wrap()
+        .vertical_spacing(6)
         .into()
     }
 
