@@ -115,7 +115,7 @@ fn draft(no: &str, weight_g: i64) -> WaybillDraft {
         waybill_no: no.into(),
         product_code: "JZKH".into(),
         dest_province: "广东省".into(),
-        dest_city: "城3".into(),
+        dest_city: "城1".into(),
         dest_district: String::new(),
         consignee: Consignee {
             name: "李四".into(),
