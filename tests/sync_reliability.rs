@@ -944,8 +944,10 @@ async fn s16_ui_writes_while_a_large_page_is_applied() {
     );
     assert_eq!(cached(&ui).len(), N);
 
-    // What the clerk did is all sent, once.
-    let reports = until_idle(&mut engine, 5).await;
+    // What the clerk did is all sent, once. Up to 200 queued actions: the
+    // hub's per-user write limit (bursts of 120, then 10/s, answered 429
+    // with Retry-After) paces the flush over several rounds.
+    let reports = until_idle(&mut engine, 20).await;
     assert_eq!(
         reports.iter().map(|r| r.pushed).sum::<usize>(),
         writes.len()
