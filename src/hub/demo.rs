@@ -31,6 +31,22 @@ pub fn local_demo_password(dir: &std::path::Path) -> Result<(String, bool), Stri
     Ok((pw, true))
 }
 
+/// The HQ outlet every hub starts with (code `HQ`, 总公司).
+pub fn hq_outlet() -> Outlet {
+    Outlet {
+        code: "HQ".into(),
+        name: "总公司".into(),
+        province: "上海市".into(),
+        city: "上海".into(),
+        district: "青浦区".into(),
+        address: "华新镇华志路 1 号".into(),
+        phone: "021-60000000".into(),
+        urban: true,
+        accepts_ali_orders: false,
+        ..Outlet::blank(OutletKind::Hq, None)
+    }
+}
+
 /// Seeds an empty database; returns the secrets to print once.
 pub fn first_start(conn: &mut Connection, cfg: &HubConfig) -> Result<FirstStart, String> {
     let err = |e: rusqlite::Error| e.to_string();
@@ -39,18 +55,7 @@ pub fn first_start(conn: &mut Connection, cfg: &HubConfig) -> Result<FirstStart,
     let mut first = FirstStart::default();
     let mut seed_demo_orders = false;
     if db::meta_get(&tx, "initialized").map_err(err)?.is_none() {
-        let hq = Outlet {
-            code: "HQ".into(),
-            name: "总公司".into(),
-            province: "上海市".into(),
-            city: "上海".into(),
-            district: "青浦区".into(),
-            address: "华新镇华志路 1 号".into(),
-            phone: "021-60000000".into(),
-            urban: true,
-            accepts_ali_orders: false,
-            ..Outlet::blank(OutletKind::Hq, None)
-        };
+        let hq = hq_outlet();
         db::insert_outlet(&tx, &hq).map_err(err)?;
         let (password, generated) = match &cfg.admin_password {
             Some(p) if !p.is_empty() => (p.clone(), false),

@@ -243,18 +243,7 @@ fn refuse_if_not_empty(c: &Connection, path: &Path) -> Result<(), String> {
 /// offices much larger than others as in life.
 fn network(total: usize, d: &mut Dice) -> Vec<Outlet> {
     let mut out = Vec::with_capacity(total);
-    out.push(Outlet {
-        code: "HQ".into(),
-        name: "总公司".into(),
-        province: "上海市".into(),
-        city: "上海".into(),
-        district: "青浦区".into(),
-        address: "华新镇华志路 1 号".into(),
-        phone: "021-60000000".into(),
-        urban: true,
-        accepts_ali_orders: false,
-        ..Outlet::blank(OutletKind::Hq, None)
-    });
+    out.push(super::demo::hq_outlet());
     let branches = PROVINCES.len().min(total / 30).max(1);
     let offices_per_branch = 20.min((total - 1 - branches) / (branches * 2)).max(1);
     let mut offices: Vec<usize> = Vec::new();
