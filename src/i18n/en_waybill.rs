@@ -251,6 +251,7 @@ pub const TABLE: &[(&str, &str)] = &[
     ("orders.f_billing", "Billing outlet"),
     ("orders.f_charges", "Charges"),
     ("rates.title", "Rate card"),
+    ("rates.pick_hint", "Pick a rate line in the list above."),
     ("rates.filter_product", "Product"),
     ("rates.filter_dest", "Destination province"),
     ("rates.all_products", "All"),

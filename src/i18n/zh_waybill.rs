@@ -191,6 +191,7 @@ pub const TABLE: &[(&str, &str)] = &[
     ("orders.f_billing", "开单部门"),
     ("orders.f_charges", "费用"),
     ("rates.title", "价格方案"),
+    ("rates.pick_hint", "在上方列表中选择一条价格。"),
     ("rates.filter_product", "运输性质"),
     ("rates.filter_dest", "目的省份"),
     ("rates.all_products", "全部"),

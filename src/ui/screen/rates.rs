@@ -622,7 +622,7 @@ impl State {
             .clone()
             .or_else(|| self.selected.and_then(|i| self.lines.get(i)).map(Draft::of));
         let Some(d) = shown else {
-            return widget::muted(t("orders.pick_hint")).into();
+            return widget::muted(t("rates.pick_hint")).into();
         };
         let editing = self.draft.is_some();
         let input = |key: &str, value: String, field: LineField, err: &str| {
