@@ -294,6 +294,15 @@ pub const TABLE: &[(&str, &str)] = &[
     ("rates.file_error", "Cannot read or write the file: {why}"),
     ("rates.saved", "Saved"),
     ("rates.count", "{n} lines"),
+    ("rates.valid", "Valid"),
+    (
+        "rates.path_hint",
+        "Leave the path empty and Import or Export opens a file dialog.",
+    ),
+    (
+        "rates.no_dialog",
+        "No file dialog can open on this PC: type the file path in the box above, then press Import or Export.",
+    ),
     ("rates.any", "any"),
     ("wb.waybill_no_hint", "Type the waybill number"),
     ("unit.pattern", "regular expression"),

@@ -231,6 +231,15 @@ pub const TABLE: &[(&str, &str)] = &[
     ("rates.file_error", "无法读写文件：{why}"),
     ("rates.saved", "已保存"),
     ("rates.count", "共 {n} 条"),
+    ("rates.valid", "有效期"),
+    (
+        "rates.path_hint",
+        "不填路径时，点导入或导出会打开文件选择窗口。",
+    ),
+    (
+        "rates.no_dialog",
+        "这台电脑打不开文件选择窗口：请在上面的框中输入文件路径，再点导入或导出。",
+    ),
     ("rates.any", "任意"),
     ("wb.waybill_no_hint", "请输入运单号"),
     ("unit.pattern", "正则表达式"),

@@ -1,6 +1,8 @@
 //! One module per screen; each owns its State, Message, update and view,
 //! and an `Event`: the only way it speaks to the app above it.
 
+#[cfg(test)]
+mod fixture;
 pub mod form;
 pub mod login;
 pub mod orders;
