@@ -85,115 +85,22 @@ pub fn parse_rows(
     let Some(header) = rows.first() else {
         return Err(vec![CellProblem::new(first_row, "", "import.empty")]);
     };
-    let header: Vec<String> = header
-        .iter()
-        .map(|h| h.trim().to_ascii_lowercase())
-        .collect();
-    let col = |name: &str| header.iter().position(|h| h == name);
-    let mut problems: Vec<CellProblem> = REQUIRED
-        .iter()
-        .filter(|c| col(c).is_none())
-        .map(|c| CellProblem::new(first_row, c, "import.missing_column"))
-        .collect();
-    let mut tiers = 0;
-    while TIER
-        .iter()
-        .any(|t| col(&format!("tier{}_{t}", tiers + 1)).is_some())
-    {
-        tiers += 1;
-    }
-    if tiers == 0 {
-        problems.push(CellProblem::new(
-            first_row,
-            "tier1_from_weight_g",
-            "import.missing_column",
-        ));
-    }
-    if !problems.is_empty() {
-        return Err(problems);
-    }
+    let header = Header::read(header, first_row)?;
+    let mut problems = Vec::new();
     let mut out = Vec::new();
     for (i, cells) in rows.iter().enumerate().skip(1) {
-        let row = first_row + i;
         if cells.iter().all(|c| c.trim().is_empty()) {
             continue;
         }
-        let cell = |name: &str| -> String {
-            col(name)
-                .and_then(|i| cells.get(i))
-                .map_or(String::new(), |s| s.trim().to_owned())
-        };
-        let text = |name: &str| Some(cell(name)).filter(|s| !s.is_empty());
-        let mut int = |name: &str, blank: i64| -> i64 {
-            let s = cell(name);
-            if s.is_empty() {
-                return blank;
-            }
-            match s.parse::<i64>() {
-                Ok(n) => n,
-                Err(_) => {
-                    problems.push(CellProblem::new(row, name, "import.not_a_number"));
-                    blank
-                }
-            }
-        };
-        let id = int("id", 0);
-        let min_charge_fen = int("min_charge_fen", 0);
-        let mut line_tiers = Vec::new();
-        for n in 1..=tiers {
-            let names: Vec<String> = TIER.iter().map(|t| format!("tier{n}_{t}")).collect();
-            if names.iter().all(|c| cell(c).is_empty()) {
-                continue;
-            }
-            line_tiers.push(Tier {
-                from_weight_g: int(&names[0], 0),
-                heavy_fen_per_kg: int(&names[1], 0),
-                from_volume_cm3: int(&names[2], 0),
-                light_fen_per_m3: int(&names[3], 0),
-            });
-        }
-        let mut date = |name: &str| -> Option<NaiveDate> {
-            let s = cell(name);
-            if s.is_empty() {
-                return None;
-            }
-            let d = NaiveDate::parse_from_str(&s, "%Y-%m-%d")
-                .or_else(|_| NaiveDate::parse_from_str(&s, "%Y/%m/%d"));
-            if d.is_err() {
-                problems.push(CellProblem::new(row, name, "rule.invalid_date"));
-            }
-            d.ok()
-        };
-        let from = date("effective_from");
-        let to = date("effective_to");
-        let effective_from = match from {
-            Some(d) => d,
-            None => {
-                if cell("effective_from").is_empty() {
-                    problems.push(CellProblem::new(row, "effective_from", "rule.required"));
-                }
-                NaiveDate::MIN
-            }
+        let mut row = Row {
+            header: &header,
+            cells,
+            row: first_row + i,
+            problems: &mut problems,
         };
         out.push(SheetLine {
-            row,
-            line: RateLine {
-                id,
-                origin_province: text("origin_province"),
-                origin_city: text("origin_city"),
-                dest_province: cell("dest_province"),
-                dest_city: text("dest_city"),
-                dest_district: text("dest_district"),
-                product_code: cell("product_code"),
-                via_province: text("via_province"),
-                via_city: text("via_city"),
-                min_charge_fen,
-                tiers: line_tiers,
-                effective_from,
-                effective_to: to,
-                version: 0,
-                retired: false,
-            },
+            row: row.row,
+            line: row.line(),
         });
     }
     if !problems.is_empty() {
@@ -203,6 +110,149 @@ pub fn parse_rows(
         return Err(vec![CellProblem::new(first_row + 1, "", "import.empty")]);
     }
     Ok(out)
+}
+
+/// The header row: where each column is and how many tiers there are.
+struct Header {
+    names: Vec<String>,
+    tiers: usize,
+}
+
+impl Header {
+    /// The header, or every required column it lacks.
+    fn read(cells: &[String], first_row: usize) -> Result<Header, Vec<CellProblem>> {
+        let names = cells
+            .iter()
+            .map(|h| h.trim().to_ascii_lowercase())
+            .collect();
+        let mut h = Header { names, tiers: 0 };
+        let mut problems: Vec<CellProblem> = REQUIRED
+            .iter()
+            .filter(|c| h.col(c).is_none())
+            .map(|c| CellProblem::new(first_row, c, "import.missing_column"))
+            .collect();
+        while TIER
+            .iter()
+            .any(|t| h.col(&format!("tier{}_{t}", h.tiers + 1)).is_some())
+        {
+            h.tiers += 1;
+        }
+        if h.tiers == 0 {
+            problems.push(CellProblem::new(
+                first_row,
+                "tier1_from_weight_g",
+                "import.missing_column",
+            ));
+        }
+        if problems.is_empty() {
+            Ok(h)
+        } else {
+            Err(problems)
+        }
+    }
+
+    fn col(&self, name: &str) -> Option<usize> {
+        self.names.iter().position(|h| h == name)
+    }
+}
+
+/// One data row being read; a cell that does not parse is noted in
+/// `problems` and read as blank, so every bad cell is reported at once.
+struct Row<'a> {
+    header: &'a Header,
+    cells: &'a [String],
+    row: usize,
+    problems: &'a mut Vec<CellProblem>,
+}
+
+impl Row<'_> {
+    fn cell(&self, name: &str) -> String {
+        self.header
+            .col(name)
+            .and_then(|i| self.cells.get(i))
+            .map_or(String::new(), |s| s.trim().to_owned())
+    }
+
+    fn text(&self, name: &str) -> Option<String> {
+        Some(self.cell(name)).filter(|s| !s.is_empty())
+    }
+
+    fn int(&mut self, name: &str, blank: i64) -> i64 {
+        let s = self.cell(name);
+        if s.is_empty() {
+            return blank;
+        }
+        s.parse::<i64>().unwrap_or_else(|_| {
+            self.problem(name, "import.not_a_number");
+            blank
+        })
+    }
+
+    fn date(&mut self, name: &str) -> Option<NaiveDate> {
+        let s = self.cell(name);
+        if s.is_empty() {
+            return None;
+        }
+        let d = NaiveDate::parse_from_str(&s, "%Y-%m-%d")
+            .or_else(|_| NaiveDate::parse_from_str(&s, "%Y/%m/%d"));
+        if d.is_err() {
+            self.problem(name, "rule.invalid_date");
+        }
+        d.ok()
+    }
+
+    fn problem(&mut self, name: &str, key: &str) {
+        self.problems.push(CellProblem::new(self.row, name, key));
+    }
+
+    /// The tiers whose four cells are not all blank.
+    fn tiers(&mut self) -> Vec<Tier> {
+        let mut tiers = Vec::new();
+        for n in 1..=self.header.tiers {
+            let names: Vec<String> = TIER.iter().map(|t| format!("tier{n}_{t}")).collect();
+            if names.iter().all(|c| self.cell(c).is_empty()) {
+                continue;
+            }
+            tiers.push(Tier {
+                from_weight_g: self.int(&names[0], 0),
+                heavy_fen_per_kg: self.int(&names[1], 0),
+                from_volume_cm3: self.int(&names[2], 0),
+                light_fen_per_m3: self.int(&names[3], 0),
+            });
+        }
+        tiers
+    }
+
+    fn line(&mut self) -> RateLine {
+        let id = self.int("id", 0);
+        let min_charge_fen = self.int("min_charge_fen", 0);
+        let tiers = self.tiers();
+        let from = self.date("effective_from");
+        let effective_to = self.date("effective_to");
+        let effective_from = from.unwrap_or_else(|| {
+            if self.cell("effective_from").is_empty() {
+                self.problem("effective_from", "rule.required");
+            }
+            NaiveDate::MIN
+        });
+        RateLine {
+            id,
+            origin_province: self.text("origin_province"),
+            origin_city: self.text("origin_city"),
+            dest_province: self.cell("dest_province"),
+            dest_city: self.text("dest_city"),
+            dest_district: self.text("dest_district"),
+            product_code: self.cell("product_code"),
+            via_province: self.text("via_province"),
+            via_city: self.text("via_city"),
+            min_charge_fen,
+            tiers,
+            effective_from,
+            effective_to,
+            version: 0,
+            retired: false,
+        }
+    }
 }
 
 /// The column a rule's field error belongs to (`tiers` → the first tier

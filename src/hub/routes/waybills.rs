@@ -126,24 +126,7 @@ pub(crate) fn import(
     logistics_no: Option<&str>,
     accept: Option<&AcceptFields>,
 ) -> Result<Order, ApiError> {
-    let o = orders::get(tx, order_no)?.ok_or_else(ApiError::not_found)?;
-    let scope = visibility::user_scope(&user.outlet_code, tree);
-    let in_view = scope.sees(&o, tree);
-    // Outside the caller's subtree only the customer's logistics number
-    // opens the order; a wrong pair looks exactly like an unknown order.
-    let pair_ok = logistics_no
-        .map(str::trim)
-        .is_some_and(|l| !l.is_empty() && l == o.logistics_no.trim());
-    if !in_view && !pair_ok {
-        return Err(ApiError::not_found());
-    }
-    let pending_here = o.status == Status::Pending
-        && in_view
-        && !visibility::is_pool(o.current_outlet_code.as_deref(), tree)
-        && scope.contains(o.current_outlet_code.as_deref(), tree);
-    if o.status != Status::Accepted && !pending_here {
-        return Err(super::orders::conflict(tx, &o)?);
-    }
+    let (o, pending_here) = billable(tx, tree, user, order_no, logistics_no)?;
     let products = pricing_store::products(tx)?;
     draft.check(&products, &pricing_store::number_pattern(tx)?)?;
     if pricing_store::waybill_no_taken(tx, &draft.waybill_no)? {
@@ -153,24 +136,9 @@ pub(crate) fn import(
     }
     let mut quote = price(tx, tree, user, draft)?;
     localize(&mut quote, Lang::ZhCn);
-    let accept_action = pending_here.then(|| match accept {
-        Some(a) => a.action(),
-        None => Action::Accept {
-            weight_g: draft.cargo.weight_g,
-            volume_cm3: draft.cargo.volume_cm3,
-            pickup_required: draft.pickup_required,
-            pickup_time: draft
-                .pickup_required
-                .then(|| o.pickup_time.unwrap_or_else(Utc::now)),
-        },
-    });
-    if let Some(a) = &accept_action {
-        // Check the accept before the first write.
-        let probe = order::apply(&o, a, &context(user, &[], Utc::now()));
-        if let Err(ActionError::Rule(r)) = probe {
-            return Err(r.into());
-        }
-    }
+    let accept_action = pending_here
+        .then(|| accept_first(&o, draft, accept, user))
+        .transpose()?;
 
     // Everything checked: write.
     let current = match accept_action {
@@ -216,6 +184,61 @@ pub(crate) fn import(
     )?;
     pricing_store::insert_waybill(tx, &waybill)?;
     Ok(billed)
+}
+
+/// The order to bill and whether it is pending in the caller's subtree
+/// (accepted in the same step), or why not.
+fn billable(
+    tx: &Connection,
+    tree: &OutletTree,
+    user: &Staff,
+    order_no: &str,
+    logistics_no: Option<&str>,
+) -> Result<(Order, bool), ApiError> {
+    let o = orders::get(tx, order_no)?.ok_or_else(ApiError::not_found)?;
+    let scope = visibility::user_scope(&user.outlet_code, tree);
+    let in_view = scope.sees(&o, tree);
+    // Outside the caller's subtree only the customer's logistics number
+    // opens the order; a wrong pair looks exactly like an unknown order.
+    let pair_ok = logistics_no
+        .map(str::trim)
+        .is_some_and(|l| !l.is_empty() && l == o.logistics_no.trim());
+    if !in_view && !pair_ok {
+        return Err(ApiError::not_found());
+    }
+    let pending_here = o.status == Status::Pending
+        && in_view
+        && !visibility::is_pool(o.current_outlet_code.as_deref(), tree)
+        && scope.contains(o.current_outlet_code.as_deref(), tree);
+    if o.status != Status::Accepted && !pending_here {
+        return Err(super::orders::conflict(tx, &o)?);
+    }
+    Ok((o, pending_here))
+}
+
+/// The accept a pending order gets first (the fields sent, else the
+/// waybill's), checked before anything is written.
+fn accept_first(
+    o: &Order,
+    draft: &WaybillDraft,
+    accept: Option<&AcceptFields>,
+    user: &Staff,
+) -> Result<Action, ApiError> {
+    let a = match accept {
+        Some(a) => a.action(),
+        None => Action::Accept {
+            weight_g: draft.cargo.weight_g,
+            volume_cm3: draft.cargo.volume_cm3,
+            pickup_required: draft.pickup_required,
+            pickup_time: draft
+                .pickup_required
+                .then(|| o.pickup_time.unwrap_or_else(Utc::now)),
+        },
+    };
+    if let Err(ActionError::Rule(r)) = order::apply(o, &a, &context(user, &[], Utc::now())) {
+        return Err(r.into());
+    }
+    Ok(a)
 }
 
 fn context<'a>(

@@ -286,6 +286,24 @@ pub fn application(
         .exit_on_close_request(false)
 }
 
+/// What the screens read: the session's user and client beside the app's
+/// shared data. A macro, not a method, so each field is borrowed on its own
+/// and `pages` can lend the pages mutably beside it.
+macro_rules! screen_ctx {
+    ($app:ident, $session:expr) => {
+        Ctx {
+            lang: $app.settings.language,
+            client: &$session.client,
+            store: &$app.store,
+            tree: &$app.tree,
+            user: &$session.user,
+            online: $app.online,
+            now: $app.sync.server_now(),
+            params: &$app.params,
+        }
+    };
+}
+
 impl App {
     /// The starting state: the login screen.
     pub fn new(boot: Boot) -> (App, Task<Message>) {
@@ -423,31 +441,13 @@ impl App {
     /// page can be updated beside it; `None` before the first login.
     fn pages(&mut self) -> Option<(&mut Pages, Ctx<'_>)> {
         let Main { session, pages } = self.screen.main_mut()?;
-        let ctx = screen_ctx(
-            session,
-            &self.settings,
-            &self.store,
-            &self.tree,
-            self.online,
-            &self.sync,
-            &self.params,
-        );
-        Some((pages, ctx))
+        Some((pages, screen_ctx!(self, session)))
     }
 
     /// Read-only twin of [`App::pages`], for drawing.
     fn ctx(&self) -> Option<(&Pages, Ctx<'_>)> {
         let Main { session, pages } = self.screen.main()?;
-        let ctx = screen_ctx(
-            session,
-            &self.settings,
-            &self.store,
-            &self.tree,
-            self.online,
-            &self.sync,
-            &self.params,
-        );
-        Some((pages, ctx))
+        Some((pages, screen_ctx!(self, session)))
     }
 
     /// Handles one message.
@@ -544,29 +544,6 @@ impl App {
             Screen::Login { form, .. } => self.login_view(form),
             Screen::Main(_) => self.main_view(),
         }
-    }
-}
-
-/// What the screens read: the session's user and client beside the app's
-/// shared data (each borrowed on its own, so a page can change meanwhile).
-fn screen_ctx<'a>(
-    session: &'a Session,
-    settings: &Settings,
-    store: &'a Store,
-    tree: &'a OutletTree,
-    online: bool,
-    sync: &SyncStatus,
-    params: &'a crate::domain::params::ClientParams,
-) -> Ctx<'a> {
-    Ctx {
-        lang: settings.language,
-        client: &session.client,
-        store,
-        tree,
-        user: &session.user,
-        online,
-        now: sync.server_now(),
-        params,
     }
 }
 

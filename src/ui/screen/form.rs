@@ -8,6 +8,7 @@ use crate::domain::RuleError;
 use crate::i18n::{self, Lang};
 use crate::sync::ClientError;
 use crate::ui::theme::AppTheme;
+use crate::ui::widget::shortcuts::Shortcut;
 use iced::widget::{TextInput, text_input};
 
 /// A form's text field `id`: its hint (`hint.<id>`) shows only while it
@@ -109,6 +110,46 @@ pub enum Mode {
     Edit { version: i64 },
     /// Filling in a new record.
     New,
+}
+
+/// Y answers a yes/no prompt yes, N or Esc answers it no.
+pub fn prompt_key<M>(key: Shortcut, yes: M, no: M) -> Option<M> {
+    match key {
+        Shortcut::Yes => Some(yes),
+        Shortcut::No | Shortcut::Escape => Some(no),
+        _ => None,
+    }
+}
+
+/// The messages a record screen gives its form keys.
+pub struct FormKeys<M> {
+    pub new: M,
+    pub edit: M,
+    pub save: M,
+    pub ask_discard: M,
+    pub cancel: M,
+}
+
+impl Mode {
+    /// A record screen's form keys: 新增, and 编辑 with a record selected,
+    /// while viewing; 保存 and Esc while editing, Esc asking first when the
+    /// draft was `changed`.
+    pub fn form_key<M>(
+        &self,
+        key: Shortcut,
+        selected: bool,
+        changed: bool,
+        keys: FormKeys<M>,
+    ) -> Option<M> {
+        match (key, self) {
+            (Shortcut::New, Mode::View) => Some(keys.new),
+            (Shortcut::Edit, Mode::View) if selected => Some(keys.edit),
+            (Shortcut::Save, Mode::Edit { .. } | Mode::New) => Some(keys.save),
+            (Shortcut::Escape, Mode::Edit { .. } | Mode::New) if changed => Some(keys.ask_discard),
+            (Shortcut::Escape, Mode::Edit { .. } | Mode::New) => Some(keys.cancel),
+            _ => None,
+        }
+    }
 }
 
 /// What a failed call means for the app: offline, or log in again.

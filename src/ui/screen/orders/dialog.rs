@@ -58,86 +58,16 @@ impl State {
         message: Message,
         ctx: &Ctx<'_>,
     ) -> (Task<Message>, Option<Event>) {
-        match message {
-            Message::OpenAccept => {
-                if let Some(r) = self.selected_row() {
-                    let o = &r.order;
-                    let time = o
-                        .pickup_time
-                        .map(|t| t.with_timezone(&cst()).format("%Y-%m-%d %H:%M").to_string());
-                    self.dialog = Some(Dialog::Accept {
-                        order_no: o.order_no.clone(),
-                        weight: kg(o.cargo.weight_g),
-                        volume: m3(o.cargo.volume_cm3),
-                        pickup: o.pickup_required,
-                        time: time.unwrap_or_default(),
-                        errors: Vec::new(),
-                    });
-                    return (iced::widget::operation::focus("accept-weight"), None);
-                }
-            }
+        let task = match message {
+            Message::OpenAccept => self.open_accept(),
             Message::OpenReason(kind) => {
-                let dispatcher = ctx.user.role.can_dispatch();
-                if kind == ReasonKind::Close && !dispatcher {
-                    return (Task::none(), None);
-                }
-                if let Some(r) = self.selected_row() {
-                    self.dialog = Some(Dialog::Reason {
-                        order_no: r.order.order_no.clone(),
-                        kind,
-                        reason: None,
-                        note: String::new(),
-                        error: None,
-                    });
-                }
+                self.open_reason(kind, ctx);
+                Task::none()
             }
-            Message::OpenAssign if ctx.user.role.can_dispatch() => {
-                if let Some(r) = self.selected_row() {
-                    self.dialog = Some(Dialog::Assign {
-                        order_no: r.order.order_no.clone(),
-                        outlet: None,
-                        error: None,
-                    });
-                    self.assign.clear();
-                    return (iced::widget::operation::focus(ASSIGN_FIELD), None);
-                }
-            }
-            Message::OpenAssign => {}
-            Message::Weight(v) => {
-                if let Some(Dialog::Accept { weight, .. }) = &mut self.dialog {
-                    *weight = v;
-                }
-            }
-            Message::Volume(v) => {
-                if let Some(Dialog::Accept { volume, .. }) = &mut self.dialog {
-                    *volume = v;
-                }
-            }
-            Message::Pickup(b) => {
-                if let Some(Dialog::Accept { pickup, .. }) = &mut self.dialog {
-                    *pickup = b;
-                }
-            }
-            Message::PickupTime(v) => {
-                if let Some(Dialog::Accept { time, .. }) = &mut self.dialog {
-                    *time = v;
-                }
-            }
+            Message::OpenAssign => self.open_assign(ctx),
             Message::ReasonIndex(i) => {
-                let kind = match &self.dialog {
-                    Some(Dialog::Reason { kind, .. }) => *kind,
-                    _ => return (Task::none(), None),
-                };
-                if let Some(code) = live_reasons(ctx, kind).get(i).map(|r| r.code.clone())
-                    && let Some(Dialog::Reason { reason, .. }) = &mut self.dialog
-                {
-                    *reason = Some(code);
-                }
-            }
-            Message::Note(v) => {
-                if let Some(Dialog::Reason { note, .. }) = &mut self.dialog {
-                    *note = v;
-                }
+                self.pick_reason(i, ctx);
+                Task::none()
             }
             Message::AssignPick(m) => match self.assign.update(m) {
                 Picked::Chose(c) => {
@@ -145,16 +75,97 @@ impl State {
                         *outlet = Some(c);
                         *error = None;
                     }
+                    Task::none()
                 }
                 // Enter in an empty field is the dialog's Enter: 确定分配.
                 Picked::Confirm => return self.submit(ctx),
-                Picked::Nothing => {}
+                Picked::Nothing => Task::none(),
             },
-            Message::Query => return (self.query(ctx), None),
-            Message::QueryAnswer(r) => self.dialog = Some(Dialog::Query(r)),
+            Message::Query => self.query(ctx),
+            Message::QueryAnswer(r) => {
+                self.dialog = Some(Dialog::Query(r));
+                Task::none()
+            }
+            typed => {
+                self.type_in_dialog(typed);
+                Task::none()
+            }
+        };
+        (task, None)
+    }
+
+    /// 受理 on the selected order, its weight, volume and pickup filled in.
+    fn open_accept(&mut self) -> Task<Message> {
+        let Some(r) = self.selected_row() else {
+            return Task::none();
+        };
+        let o = &r.order;
+        let time = o
+            .pickup_time
+            .map(|t| t.with_timezone(&cst()).format("%Y-%m-%d %H:%M").to_string());
+        self.dialog = Some(Dialog::Accept {
+            order_no: o.order_no.clone(),
+            weight: kg(o.cargo.weight_g),
+            volume: m3(o.cargo.volume_cm3),
+            pickup: o.pickup_required,
+            time: time.unwrap_or_default(),
+            errors: Vec::new(),
+        });
+        iced::widget::operation::focus("accept-weight")
+    }
+
+    /// 退回/揽收失败/关闭 (关闭 for dispatchers only).
+    fn open_reason(&mut self, kind: ReasonKind, ctx: &Ctx<'_>) {
+        if kind == ReasonKind::Close && !ctx.user.role.can_dispatch() {
+            return;
+        }
+        if let Some(r) = self.selected_row() {
+            self.dialog = Some(Dialog::Reason {
+                order_no: r.order.order_no.clone(),
+                kind,
+                reason: None,
+                note: String::new(),
+                error: None,
+            });
+        }
+    }
+
+    /// 分配 (dispatchers only), focused on the outlet picker.
+    fn open_assign(&mut self, ctx: &Ctx<'_>) -> Task<Message> {
+        if !ctx.user.role.can_dispatch() {
+            return Task::none();
+        }
+        let Some(r) = self.selected_row() else {
+            return Task::none();
+        };
+        self.dialog = Some(Dialog::Assign {
+            order_no: r.order.order_no.clone(),
+            outlet: None,
+            error: None,
+        });
+        self.assign.clear();
+        iced::widget::operation::focus(ASSIGN_FIELD)
+    }
+
+    /// The reason picked by its place in the live list.
+    fn pick_reason(&mut self, i: usize, ctx: &Ctx<'_>) {
+        if let Some(Dialog::Reason { kind, reason, .. }) = &mut self.dialog
+            && let Some(code) = live_reasons(ctx, *kind).get(i).map(|r| r.code.clone())
+        {
+            *reason = Some(code);
+        }
+    }
+
+    /// Typing in the open dialog's fields.
+    fn type_in_dialog(&mut self, message: Message) {
+        match (message, &mut self.dialog) {
+            (Message::Weight(v), Some(Dialog::Accept { weight, .. })) => *weight = v,
+            (Message::Volume(v), Some(Dialog::Accept { volume, .. })) => *volume = v,
+            (Message::Pickup(b), Some(Dialog::Accept { pickup, .. })) => *pickup = b,
+            (Message::PickupTime(v), Some(Dialog::Accept { time, .. })) => *time = v,
+            (Message::Note(v), Some(Dialog::Reason { note, .. })) => *note = v,
             _ => {}
         }
-        (Task::none(), None)
     }
 
     /// 查询: the server inside the user's view or not; offline, the cache.
@@ -281,39 +292,15 @@ impl State {
                 pickup,
                 time,
                 ..
-            } => {
-                let mut errors = Vec::new();
-                let w = parse_kg(&weight);
-                let v = parse_m3(&volume);
-                if let Err(code) = w {
-                    errors.push(("weight_g".to_owned(), i18n::rule(lang, code)));
-                }
-                if let Err(code) = v {
-                    errors.push(("volume_cm3".to_owned(), i18n::rule(lang, code)));
-                }
-                let t = if pickup && !time.trim().is_empty() {
-                    let t = parse_pickup_time(&time, ctx.now);
-                    if let Err(key) = t {
-                        errors.push(("pickup_time".to_owned(), ctx.t(key)));
-                    }
-                    t.ok()
-                } else {
-                    None
-                };
-                if !errors.is_empty() {
+            } => match accept_action(ctx, &weight, &volume, pickup, &time) {
+                Ok(action) => self.queue(ctx, &order_no, action),
+                Err(errors) => {
                     if let Some(Dialog::Accept { errors: e, .. }) = &mut self.dialog {
                         *e = errors;
                     }
-                    return (Task::none(), None);
+                    (Task::none(), None)
                 }
-                let action = Action::Accept {
-                    weight_g: w.unwrap_or_default(),
-                    volume_cm3: v.unwrap_or_default(),
-                    pickup_required: pickup,
-                    pickup_time: t,
-                };
-                self.queue(ctx, &order_no, action)
-            }
+            },
             Dialog::Reason {
                 order_no,
                 kind,
@@ -327,20 +314,7 @@ impl State {
                     }
                     return (Task::none(), None);
                 };
-                let action = match kind {
-                    ReasonKind::Return => Action::Return {
-                        reason_code: code,
-                        note,
-                    },
-                    ReasonKind::PickupFailed => Action::PickupFailed {
-                        reason_code: code,
-                        note,
-                    },
-                    ReasonKind::Close => Action::Close {
-                        reason_code: code,
-                        note,
-                    },
-                };
+                let action = kind.with(code, note);
                 self.queue(ctx, &order_no, action)
             }
             Dialog::Assign {
@@ -378,53 +352,7 @@ impl State {
                 pickup,
                 time,
                 errors,
-            } => {
-                let err = |f: &str| errors.iter().find(|(k, _)| k == f).map(|(_, v)| v);
-                column![
-                    text(i18n::tf(lang, "orders.accept_title", &[("no", order_no)])).size(18),
-                    widget::field(
-                        t("orders.weight_kg"),
-                        text_input("", weight)
-                            .id("accept-weight")
-                            .on_input(Message::Weight)
-                            .on_submit(Message::Submit)
-                            .padding(6),
-                        err("weight_g")
-                    ),
-                    widget::field(
-                        t("orders.volume_m3"),
-                        text_input("", volume)
-                            .id("accept-volume")
-                            .on_input(Message::Volume)
-                            .on_submit(Message::Submit)
-                            .padding(6),
-                        err("volume_cm3")
-                    ),
-                    checkbox(*pickup)
-                        .label(t("orders.pickup_needed"))
-                        .on_toggle(Message::Pickup),
-                    widget::field(
-                        t("orders.pickup_time"),
-                        text_input(
-                            &i18n::tf(
-                                lang,
-                                "orders.time_placeholder",
-                                &[("example", &pickup_example(ctx.now))]
-                            ),
-                            time
-                        )
-                        .id("accept-time")
-                        .on_input_maybe(pickup.then_some(Message::PickupTime))
-                        .on_submit(Message::Submit)
-                        .padding(6),
-                        err("pickup_time")
-                    ),
-                    buttons(ctx, t("orders.accept_ok")),
-                ]
-                .spacing(12)
-                .width(420)
-                .into()
-            }
+            } => accept_view(ctx, order_no, [weight, volume], *pickup, time, errors),
             Dialog::Reason {
                 order_no,
                 kind,
@@ -538,6 +466,107 @@ fn buttons<'a>(ctx: &Ctx<'_>, ok: String) -> Element<'a, Message> {
     .into()
 }
 
+/// The accept the dialog's text says, or the fields that do not parse
+/// with why.
+fn accept_action(
+    ctx: &Ctx<'_>,
+    weight: &str,
+    volume: &str,
+    pickup: bool,
+    time: &str,
+) -> Result<Action, Vec<(String, String)>> {
+    let mut errors = Vec::new();
+    let w = parse_kg(weight);
+    let v = parse_m3(volume);
+    if let Err(code) = w {
+        errors.push(("weight_g".to_owned(), i18n::rule(ctx.lang, code)));
+    }
+    if let Err(code) = v {
+        errors.push(("volume_cm3".to_owned(), i18n::rule(ctx.lang, code)));
+    }
+    let t = if pickup && !time.trim().is_empty() {
+        let t = parse_pickup_time(time, ctx.now);
+        if let Err(key) = t {
+            errors.push(("pickup_time".to_owned(), ctx.t(key)));
+        }
+        t.ok()
+    } else {
+        None
+    };
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    Ok(Action::Accept {
+        weight_g: w.unwrap_or_default(),
+        volume_cm3: v.unwrap_or_default(),
+        pickup_required: pickup,
+        pickup_time: t,
+    })
+}
+
+/// 受理: the measured weight and volume, the pickup and its time.
+fn accept_view<'a>(
+    ctx: &Ctx<'a>,
+    order_no: &str,
+    [weight, volume]: [&'a String; 2],
+    pickup: bool,
+    time: &'a str,
+    errors: &'a [(String, String)],
+) -> Element<'a, Message> {
+    let lang = ctx.lang;
+    let err = |f: &str| errors.iter().find(|(k, _)| k == f).map(|(_, v)| v);
+    // Weight and volume: a number each, Enter submits.
+    let number = |label: &str, value: &'a str, id: &'static str, on: fn(String) -> Message, f| {
+        widget::field(
+            ctx.t(label),
+            text_input("", value)
+                .id(id)
+                .on_input(on)
+                .on_submit(Message::Submit)
+                .padding(6),
+            err(f),
+        )
+    };
+    let placeholder = i18n::tf(
+        lang,
+        "orders.time_placeholder",
+        &[("example", &pickup_example(ctx.now))],
+    );
+    column![
+        text(i18n::tf(lang, "orders.accept_title", &[("no", order_no)])).size(18),
+        number(
+            "orders.weight_kg",
+            weight,
+            "accept-weight",
+            Message::Weight,
+            "weight_g"
+        ),
+        number(
+            "orders.volume_m3",
+            volume,
+            "accept-volume",
+            Message::Volume,
+            "volume_cm3"
+        ),
+        checkbox(pickup)
+            .label(ctx.t("orders.pickup_needed"))
+            .on_toggle(Message::Pickup),
+        widget::field(
+            ctx.t("orders.pickup_time"),
+            text_input(&placeholder, time)
+                .id("accept-time")
+                .on_input_maybe(pickup.then_some(Message::PickupTime))
+                .on_submit(Message::Submit)
+                .padding(6),
+            err("pickup_time")
+        ),
+        buttons(ctx, ctx.t("orders.accept_ok")),
+    ]
+    .spacing(12)
+    .width(420)
+    .into()
+}
+
 /// 打回 / 收货失败 / 关闭: the live reasons by number, and a note.
 fn reason_view<'a>(
     ctx: &Ctx<'a>,
@@ -581,13 +610,8 @@ fn reason_view<'a>(
 mod tests {
     use super::super::{Message, State};
     use super::Dialog;
-    use crate::api::SessionUser;
-    use crate::domain::params::ClientParams;
-    use crate::domain::{OutletTree, Role};
-    use crate::i18n::Lang;
-    use crate::store::Store;
-    use crate::sync::HubClient;
-    use crate::ui::screen::Ctx;
+    use crate::domain::Role;
+    use crate::ui::screen::fixture::Fixture;
 
     fn accept(weight: &str, time: &str) -> State {
         State {
@@ -612,26 +636,8 @@ mod tests {
 
     #[test]
     fn a_bad_accept_draft_is_refused_beside_its_fields() {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let (store, _) = Store::open(&dir.path().join("cache.db")).expect("cache");
-        let client = HubClient::new("http://127.0.0.1:9", Lang::ZhCn).expect("client");
-        let (tree, params) = (OutletTree::default(), ClientParams::default());
-        let user = SessionUser {
-            login: "clerk".into(),
-            name: "测试".into(),
-            outlet_code: "HQ".into(),
-            role: Role::Clerk,
-        };
-        let ctx = Ctx {
-            lang: Lang::ZhCn,
-            client: &client,
-            store: &store,
-            tree: &tree,
-            user: &user,
-            online: true,
-            now: chrono::Utc::now(),
-            params: &params,
-        };
+        let fixture = Fixture::new(Role::Clerk);
+        let ctx = fixture.ctx();
 
         let mut s = accept("twelve", "tomorrow");
         let (_, event) = s.update(Message::Submit, &ctx);

@@ -208,22 +208,6 @@ impl State {
                     color: Some(theme::row_colors(t, selected, overdue).muted),
                 })
         };
-        let (call_text, call_tone) = call_label(lang, o, timing.call);
-        let call = text(call_text)
-            .size(12)
-            .width(Length::FillPortion(9))
-            .style(move |t: &Theme| text::Style {
-                // On a red row the row's own text colour reads best; the
-                // words carry the meaning.
-                color: call_tone.filter(|_| !overdue).map(|tone| {
-                    theme::tone_on(t, tone, theme::row_colors(t, selected, overdue).bg)
-                }),
-            });
-        let mut status_line = i18n::t(lang, &format!("status.{}", o.status.as_str()));
-        if o.trade_status.as_deref() == Some("refunding") {
-            status_line.push_str(&format!(" · {}", i18n::t(lang, "orders.refunding")));
-        }
-        let outbox = outbox_label(lang, r);
         let waiting = i18n::tf(
             lang,
             "orders.waiting",
@@ -271,18 +255,9 @@ impl State {
                 .spacing(4)
             ]
             .width(Length::FillPortion(14)),
-            call,
-            column![
-                small(status_line),
-                text(outbox.0).size(11).style(move |t: &Theme| text::Style {
-                    color: outbox.1.filter(|_| !overdue).map(|tone| theme::tone_on(
-                        t,
-                        tone,
-                        theme::row_colors(t, selected, overdue).bg
-                    )),
-                })
-            ]
-            .width(Length::FillPortion(12)),
+            call_cell(call_label(lang, o, timing.call), selected, overdue)
+                .width(Length::FillPortion(9)),
+            status_cell(lang, r, selected, overdue).width(Length::FillPortion(12)),
         ]
         .spacing(6)
         .align_y(Alignment::Center);
@@ -293,6 +268,48 @@ impl State {
             .style(move |t: &Theme, status| theme::order_row(t, status, selected, overdue))
             .into()
     }
+}
+
+/// 联系倒计时: the call countdown in its tone; on a red row in the row's
+/// own text colour, which reads best there (the words carry the meaning).
+fn call_cell<'a>(
+    (label, tone): (String, Option<Tone>),
+    selected: bool,
+    overdue: bool,
+) -> iced::widget::Text<'a, Theme> {
+    text(label).size(12).style(move |t: &Theme| text::Style {
+        color: tone
+            .filter(|_| !overdue)
+            .map(|tone| theme::tone_on(t, tone, theme::row_colors(t, selected, overdue).bg)),
+    })
+}
+
+/// 状态 / 同步: the order's state (and a refund under way), and where its
+/// unsent action stands, in a tone that reads on the row.
+fn status_cell<'a>(
+    lang: i18n::Lang,
+    r: &OrderRow,
+    selected: bool,
+    overdue: bool,
+) -> iced::widget::Column<'a, Message, Theme> {
+    let o = &r.order;
+    let mut status_line = i18n::t(lang, &format!("status.{}", o.status.as_str()));
+    if o.trade_status.as_deref() == Some("refunding") {
+        status_line.push_str(&format!(" · {}", i18n::t(lang, "orders.refunding")));
+    }
+    let (outbox, tone) = outbox_label(lang, r);
+    column![
+        text(status_line)
+            .size(12)
+            .wrapping(text::Wrapping::WordOrGlyph),
+        text(outbox).size(11).style(move |t: &Theme| text::Style {
+            color: tone.filter(|_| !overdue).map(|tone| theme::tone_on(
+                t,
+                tone,
+                theme::row_colors(t, selected, overdue).bg
+            )),
+        })
+    ]
 }
 
 fn outbox_label(lang: i18n::Lang, r: &OrderRow) -> (String, Option<Tone>) {

@@ -48,6 +48,15 @@ pub enum ReasonKind {
 }
 
 impl ReasonKind {
+    /// The action with its reason and note.
+    pub fn with(self, reason_code: String, note: String) -> Action {
+        match self {
+            ReasonKind::Return => Action::Return { reason_code, note },
+            ReasonKind::PickupFailed => Action::PickupFailed { reason_code, note },
+            ReasonKind::Close => Action::Close { reason_code, note },
+        }
+    }
+
     /// The action the dialog ends in.
     pub fn action(self) -> ActionKind {
         match self {
@@ -321,11 +330,10 @@ impl State {
         self.rows.iter().find(|r| r.order.order_no == no)
     }
 
-    /// Handles one message.
-    pub fn update(&mut self, message: Message, ctx: &Ctx<'_>) -> (Task<Message>, Option<Event>) {
-        // A key (or a stale click) for an action the order's state forbids
-        // says why instead of opening a dialog that could only be refused.
-        let offered = match &message {
+    /// A key (or a stale click) for an action the order's state forbids
+    /// says why instead of opening a dialog that could only be refused.
+    fn refused(&mut self, message: &Message, ctx: &Ctx<'_>) -> bool {
+        let offered = match message {
             Message::Contacted => Some(ActionKind::Contacted),
             Message::OpenAccept => Some(ActionKind::Accept),
             Message::OpenReason(k) => Some(k.action()),
@@ -333,8 +341,18 @@ impl State {
             Message::OpenWaybill => Some(ActionKind::ImportWaybill),
             _ => None,
         };
-        if let Some(why) = offered.and_then(|k| self.why_not(ctx, k)) {
-            self.notice = Some((why, Tone::Warning));
+        match offered.and_then(|k| self.why_not(ctx, k)) {
+            Some(why) => {
+                self.notice = Some((why, Tone::Warning));
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Handles one message.
+    pub fn update(&mut self, message: Message, ctx: &Ctx<'_>) -> (Task<Message>, Option<Event>) {
+        if self.refused(&message, ctx) {
             return (Task::none(), None);
         }
         match message {

@@ -11,7 +11,7 @@ use iced::widget::{button, column, row, scrollable, space, text, text_input};
 use crate::ui::widget::picker::{Picked, Picker, PickerMsg};
 use iced::{Length, Task};
 
-use super::form::{FormErrors, Mode, lost};
+use super::form::{FormErrors, FormKeys, Mode, lost, prompt_key};
 use super::{Ctx, Lost};
 use crate::domain::{Outlet, OutletKind, RuleError};
 use crate::i18n;
@@ -159,30 +159,26 @@ impl State {
     /// Maps a key to a message, given what is on screen.
     pub fn shortcut(&self, key: Shortcut) -> Option<Message> {
         if self.confirm_discard {
-            return match key {
-                Shortcut::Yes => Some(Message::Cancel),
-                Shortcut::No | Shortcut::Escape => Some(Message::KeepEditing),
-                _ => None,
-            };
+            return prompt_key(key, Message::Cancel, Message::KeepEditing);
         }
         if self.confirm_delete.is_some() {
-            return match key {
-                Shortcut::Yes => Some(Message::ConfirmDelete),
-                Shortcut::No | Shortcut::Escape => Some(Message::CancelDelete),
-                _ => None,
-            };
+            return prompt_key(key, Message::ConfirmDelete, Message::CancelDelete);
         }
         match (key, &self.mode) {
-            (Shortcut::New, Mode::View) => Some(Message::New),
-            (Shortcut::Edit, Mode::View) if self.selected.is_some() => Some(Message::Edit),
             (Shortcut::Delete, Mode::View) if self.selected.is_some() => Some(Message::Delete),
-            (Shortcut::Save, Mode::Edit { .. } | Mode::New) => Some(Message::Save),
-            (Shortcut::Escape, Mode::Edit { .. } | Mode::New) if self.draft != self.pristine => {
-                Some(Message::AskDiscard)
-            }
-            (Shortcut::Escape, Mode::Edit { .. } | Mode::New) => Some(Message::Cancel),
             (Shortcut::Refresh, _) => Some(Message::Refresh),
-            _ => None,
+            (key, mode) => mode.form_key(
+                key,
+                self.selected.is_some(),
+                self.draft != self.pristine,
+                FormKeys {
+                    new: Message::New,
+                    edit: Message::Edit,
+                    save: Message::Save,
+                    ask_discard: Message::AskDiscard,
+                    cancel: Message::Cancel,
+                },
+            ),
         }
     }
 
@@ -210,13 +206,72 @@ impl State {
     }
 
     fn handle(&mut self, message: Message, ctx: &Ctx<'_>) -> (Task<Message>, Option<Event>) {
-        let lang = ctx.lang;
-        match message {
-            Message::Search(s) => self.search = s,
-            Message::Toggle(code) => {
-                if !self.open.remove(&code) {
-                    self.open.insert(code);
+        let task = match message {
+            Message::Search(s) => {
+                self.search = s;
+                Task::none()
+            }
+            Message::Toggle(_) | Message::ExpandAll | Message::CollapseAll => {
+                self.fold(message, ctx);
+                Task::none()
+            }
+            Message::Select(code) => {
+                self.select(code);
+                Task::none()
+            }
+            Message::New if ctx.can_write() => self.new_draft(ctx),
+            Message::Edit if ctx.can_write() => self.edit(ctx),
+            Message::AskDiscard => {
+                self.confirm_discard = true;
+                Task::none()
+            }
+            Message::KeepEditing => {
+                self.confirm_discard = false;
+                Task::none()
+            }
+            Message::Cancel => {
+                self.cancel();
+                Task::none()
+            }
+            Message::Field(f) => {
+                self.edit_field(f);
+                Task::none()
+            }
+            Message::ParentPick(m) => {
+                if let Picked::Chose(c) = self.parents.update(m) {
+                    self.edit_field(FieldMsg::Parent(c));
                 }
+                Task::none()
+            }
+            Message::Save => self.save(ctx),
+            Message::Saved(result) => return self.saved(result, ctx),
+            Message::Delete if ctx.can_write() => {
+                if let Some(code) = self.selected.clone() {
+                    self.in_use = None;
+                    self.confirm_delete = Some(code);
+                }
+                Task::none()
+            }
+            Message::CancelDelete => {
+                self.confirm_delete = None;
+                Task::none()
+            }
+            Message::ConfirmDelete => self.delete(ctx),
+            Message::Deleted(code, result) => return self.deleted(code, result, ctx),
+            Message::Deactivate(code) if ctx.can_write() => self.deactivate(&code, ctx),
+            Message::Refresh => return (Task::none(), Some(Event::RefreshNetwork)),
+            Message::TakeServer => return (Task::none(), self.take_server()),
+            Message::RedoOnServer => return (Task::none(), self.redo_on_server(ctx)),
+            Message::New | Message::Edit | Message::Delete | Message::Deactivate(_) => Task::none(),
+        };
+        (task, None)
+    }
+
+    /// Opens or closes tree branches.
+    fn fold(&mut self, message: Message, ctx: &Ctx<'_>) {
+        match message {
+            Message::Toggle(code) if !self.open.remove(&code) => {
+                self.open.insert(code);
             }
             Message::ExpandAll => {
                 self.open = widget::outlet_choices(ctx.tree)
@@ -225,100 +280,86 @@ impl State {
                     .collect();
             }
             Message::CollapseAll => self.open.clear(),
-            Message::Select(code) => {
-                if self.mode == Mode::View {
-                    self.selected = Some(code);
-                    self.errors = FormErrors::default();
-                    self.in_use = None;
-                }
-            }
-            Message::New if ctx.can_write() => return (self.new_draft(ctx), None),
-            Message::Edit if ctx.can_write() => {
-                if let Some(o) = self.selected.as_deref().and_then(|c| ctx.tree.get(c)) {
-                    self.draft = Some(Draft::from_outlet(o));
-                    self.pristine = self.draft.clone();
-                    self.mode = Mode::Edit { version: o.version };
-                    self.clear_messages();
-                    return (iced::widget::operation::focus("outlet-name"), None);
-                }
-            }
-            Message::AskDiscard => self.confirm_discard = true,
-            Message::KeepEditing => self.confirm_discard = false,
-            Message::Cancel => {
-                self.confirm_discard = false;
-                self.mode = Mode::View;
-                self.draft = None;
-                self.clear_messages();
-            }
-            Message::Field(f) => self.edit_field(f),
-            Message::ParentPick(m) => {
-                if let Picked::Chose(c) = self.parents.update(m) {
-                    self.edit_field(FieldMsg::Parent(c));
-                }
-            }
-            Message::Save => return (self.save(ctx), None),
-            Message::Saved(result) => return self.saved(result, ctx),
-            Message::Delete if ctx.can_write() => {
-                if let Some(code) = self.selected.clone() {
-                    self.in_use = None;
-                    self.confirm_delete = Some(code);
-                }
-            }
-            Message::CancelDelete => self.confirm_delete = None,
-            Message::ConfirmDelete => {
-                if let Some(code) = self.confirm_delete.take() {
-                    self.busy = true;
-                    let client = ctx.client.clone();
-                    let c = code.clone();
-                    return (
-                        Task::perform(async move { client.delete_outlet(&c).await }, move |r| {
-                            Message::Deleted(code.clone(), r)
-                        }),
-                        None,
-                    );
-                }
-            }
-            Message::Deleted(code, result) => return self.deleted(code, result, ctx),
-            Message::Deactivate(code) if ctx.can_write() => {
-                if let Some(o) = ctx.tree.get(&code) {
-                    let mut o = o.clone();
-                    o.active = false;
-                    self.in_use = None;
-                    self.busy = true;
-                    let version = o.version;
-                    let client = ctx.client.clone();
-                    return (
-                        Task::perform(
-                            async move { client.update_outlet(&o, version).await },
-                            Message::Saved,
-                        ),
-                        None,
-                    );
-                }
-            }
-            Message::Refresh => return (Task::none(), Some(Event::RefreshNetwork)),
-            Message::TakeServer => {
-                if let Some(server) = self.conflict.take() {
-                    self.mode = Mode::View;
-                    self.draft = None;
-                    self.errors = FormErrors::default();
-                    self.notice = None;
-                    return (Task::none(), Some(Event::Saved(Box::new(server))));
-                }
-            }
-            Message::RedoOnServer => {
-                if let Some(server) = self.conflict.take() {
-                    self.mode = Mode::Edit {
-                        version: server.version,
-                    };
-                    self.errors = FormErrors::default();
-                    self.notice = Some((i18n::t(lang, "outlets.redo_hint"), Tone::Info));
-                    return (Task::none(), Some(Event::Saved(Box::new(server))));
-                }
-            }
-            Message::New | Message::Edit | Message::Delete | Message::Deactivate(_) => {}
+            _ => {}
         }
-        (Task::none(), None)
+    }
+
+    fn select(&mut self, code: String) {
+        if self.mode == Mode::View {
+            self.selected = Some(code);
+            self.errors = FormErrors::default();
+            self.in_use = None;
+        }
+    }
+
+    /// 编辑 the selected outlet.
+    fn edit(&mut self, ctx: &Ctx<'_>) -> Task<Message> {
+        let Some(o) = self.selected.as_deref().and_then(|c| ctx.tree.get(c)) else {
+            return Task::none();
+        };
+        self.draft = Some(Draft::from_outlet(o));
+        self.pristine = self.draft.clone();
+        self.mode = Mode::Edit { version: o.version };
+        self.clear_messages();
+        iced::widget::operation::focus("outlet-name")
+    }
+
+    fn cancel(&mut self) {
+        self.confirm_discard = false;
+        self.mode = Mode::View;
+        self.draft = None;
+        self.clear_messages();
+    }
+
+    /// The confirmed 删除.
+    fn delete(&mut self, ctx: &Ctx<'_>) -> Task<Message> {
+        let Some(code) = self.confirm_delete.take() else {
+            return Task::none();
+        };
+        self.busy = true;
+        let client = ctx.client.clone();
+        let c = code.clone();
+        Task::perform(async move { client.delete_outlet(&c).await }, move |r| {
+            Message::Deleted(code.clone(), r)
+        })
+    }
+
+    /// 停用 an outlet in use instead of deleting it.
+    fn deactivate(&mut self, code: &str, ctx: &Ctx<'_>) -> Task<Message> {
+        let Some(o) = ctx.tree.get(code) else {
+            return Task::none();
+        };
+        let mut o = o.clone();
+        o.active = false;
+        self.in_use = None;
+        self.busy = true;
+        let version = o.version;
+        let client = ctx.client.clone();
+        Task::perform(
+            async move { client.update_outlet(&o, version).await },
+            Message::Saved,
+        )
+    }
+
+    /// After a conflict: keep the server's version, drop the edit.
+    fn take_server(&mut self) -> Option<Event> {
+        let server = self.conflict.take()?;
+        self.mode = Mode::View;
+        self.draft = None;
+        self.errors = FormErrors::default();
+        self.notice = None;
+        Some(Event::Saved(Box::new(server)))
+    }
+
+    /// After a conflict: keep editing, now against the server's version.
+    fn redo_on_server(&mut self, ctx: &Ctx<'_>) -> Option<Event> {
+        let server = self.conflict.take()?;
+        self.mode = Mode::Edit {
+            version: server.version,
+        };
+        self.errors = FormErrors::default();
+        self.notice = Some((i18n::t(ctx.lang, "outlets.redo_hint"), Tone::Info));
+        Some(Event::Saved(Box::new(server)))
     }
 
     /// 新增: a blank office under the selected outlet (else HQ), in its

@@ -103,36 +103,8 @@ impl State {
                     err(key),
                 )
             };
-        let outlet_label = d
-            .outlet_code
-            .as_deref()
-            .map(|c| ctx.outlet_label(c))
-            .unwrap_or_default();
-        let outlet_pick: Element<'a, Message> = if editable {
-            self.form_outlets.view(
-                lang,
-                "staff-outlet",
-                d.outlet_code.as_ref().map(|_| outlet_label.clone()),
-                t("staff.outlet_placeholder"),
-                Message::FormOutletPick,
-            )
-        } else {
-            text_input("", &outlet_label).padding(5).into()
-        };
-        let role_pick: Element<'a, Message> = if editable {
-            let roles: Vec<Choice<Role>> =
-                Role::ALL.iter().map(|r| role_choice(lang, *r)).collect();
-            pick_list(roles, Some(role_choice(lang, d.role)), |c| {
-                Message::Field(FieldMsg::Role(c))
-            })
-            .padding(5)
-            .width(Length::Fill)
-            .into()
-        } else {
-            text_input("", &role_choice(lang, d.role).label)
-                .padding(5)
-                .into()
-        };
+        let outlet_pick = self.outlet_pick(ctx, &d, editable);
+        let role_pick = role_pick(lang, d.role, editable);
         let title = match self.mode {
             Mode::New => t("staff.new_title"),
             Mode::Edit { .. } => t("staff.edit_title"),
@@ -176,5 +148,42 @@ impl State {
             ]);
         }
         grid.into()
+    }
+
+    /// 所属网点: the picker while editing, else the outlet's name.
+    fn outlet_pick<'a>(&'a self, ctx: &Ctx<'a>, d: &Draft, editable: bool) -> Element<'a, Message> {
+        let outlet_label = d
+            .outlet_code
+            .as_deref()
+            .map(|c| ctx.outlet_label(c))
+            .unwrap_or_default();
+        if editable {
+            self.form_outlets.view(
+                ctx.lang,
+                "staff-outlet",
+                d.outlet_code.as_ref().map(|_| outlet_label.clone()),
+                ctx.t("staff.outlet_placeholder"),
+                Message::FormOutletPick,
+            )
+        } else {
+            text_input("", &outlet_label).padding(5).into()
+        }
+    }
+}
+
+/// 角色: a pick list while editing, else its name.
+fn role_pick<'a>(lang: crate::i18n::Lang, role: Role, editable: bool) -> Element<'a, Message> {
+    if editable {
+        let roles: Vec<Choice<Role>> = Role::ALL.iter().map(|r| role_choice(lang, *r)).collect();
+        pick_list(roles, Some(role_choice(lang, role)), |c| {
+            Message::Field(FieldMsg::Role(c))
+        })
+        .padding(5)
+        .width(Length::Fill)
+        .into()
+    } else {
+        text_input("", &role_choice(lang, role).label)
+            .padding(5)
+            .into()
     }
 }

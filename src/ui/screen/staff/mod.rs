@@ -9,7 +9,7 @@ use iced::widget::{button, checkbox, column, row, scrollable, text, text_input};
 use crate::ui::widget::picker::{Picked, Picker, PickerMsg};
 use iced::{Length, Task};
 
-use super::form::{FormErrors, Mode, lost};
+use super::form::{FormErrors, FormKeys, Mode, lost, prompt_key};
 use super::{Ctx, Lost};
 use crate::api::StaffWrite;
 use crate::domain::{Role, Staff};
@@ -182,29 +182,25 @@ impl State {
             return (key == S::Escape).then_some(Message::ResetCancel);
         }
         if self.confirm_discard {
-            return match key {
-                S::Yes => Some(Message::Cancel),
-                S::No | S::Escape => Some(Message::KeepEditing),
-                _ => None,
-            };
+            return prompt_key(key, Message::Cancel, Message::KeepEditing);
         }
         if self.confirm_deactivate.is_some() {
-            return match key {
-                S::Yes => Some(Message::ConfirmDeactivate),
-                S::No | S::Escape => Some(Message::CancelDeactivate),
-                _ => None,
-            };
+            return prompt_key(key, Message::ConfirmDeactivate, Message::CancelDeactivate);
         }
         match (key, &self.mode) {
-            (S::New, Mode::View) => Some(Message::New),
-            (S::Edit, Mode::View) if self.selected.is_some() => Some(Message::Edit),
-            (S::Save, Mode::Edit { .. } | Mode::New) => Some(Message::Save),
-            (S::Escape, Mode::Edit { .. } | Mode::New) if self.draft != self.pristine => {
-                Some(Message::AskDiscard)
-            }
-            (S::Escape, Mode::Edit { .. } | Mode::New) => Some(Message::Cancel),
             (S::Refresh, Mode::View) => Some(Message::Query),
-            _ => None,
+            (key, mode) => mode.form_key(
+                key,
+                self.selected.is_some(),
+                self.draft != self.pristine,
+                FormKeys {
+                    new: Message::New,
+                    edit: Message::Edit,
+                    save: Message::Save,
+                    ask_discard: Message::AskDiscard,
+                    cancel: Message::Cancel,
+                },
+            ),
         }
     }
 
@@ -246,23 +242,10 @@ impl State {
                 }
             }
             Message::New if ctx.can_write() => return (self.new_draft(ctx), None),
-            Message::Edit if ctx.can_write() => {
-                if let Some(s) = self.selected_staff().cloned() {
-                    self.draft = Some(Draft::from_staff(&s));
-                    self.pristine = self.draft.clone();
-                    self.mode = Mode::Edit { version: s.version };
-                    self.clear_messages();
-                    return (iced::widget::operation::focus("staff-name"), None);
-                }
-            }
+            Message::Edit if ctx.can_write() => return (self.edit(), None),
             Message::AskDiscard => self.confirm_discard = true,
             Message::KeepEditing => self.confirm_discard = false,
-            Message::Cancel => {
-                self.confirm_discard = false;
-                self.mode = Mode::View;
-                self.draft = None;
-                self.clear_messages();
-            }
+            Message::Cancel => self.cancel(),
             Message::Field(f) => {
                 if let Some(d) = self.draft.as_mut() {
                     d.edit(f);
@@ -270,16 +253,7 @@ impl State {
             }
             Message::Save => return (self.save(ctx), None),
             Message::Saved(r) => return self.saved(r, ctx),
-            Message::ToggleActive if ctx.can_write() => {
-                if let Some(s) = self.selected_staff() {
-                    if s.active {
-                        self.confirm_deactivate = Some(s.login.clone());
-                    } else {
-                        let login = s.login.clone();
-                        return (self.set_active(ctx, &login, true), None);
-                    }
-                }
-            }
+            Message::ToggleActive if ctx.can_write() => return (self.toggle_active(ctx), None),
             Message::CancelDeactivate => self.confirm_deactivate = None,
             Message::ConfirmDeactivate if ctx.can_write() => {
                 // The member the question named: the selection may have
@@ -288,15 +262,7 @@ impl State {
                     return (self.set_active(ctx, &login, false), None);
                 }
             }
-            Message::ResetOpen if ctx.can_write() => {
-                if let Some(login) = self.selected.clone() {
-                    self.reset = Some(ResetDialog {
-                        login,
-                        ..ResetDialog::default()
-                    });
-                    return (iced::widget::operation::focus("reset-password"), None);
-                }
-            }
+            Message::ResetOpen if ctx.can_write() => return (self.reset_open(), None),
             Message::ResetPassword(p) => {
                 if let Some(r) = self.reset.as_mut() {
                     r.password = p;
@@ -318,6 +284,51 @@ impl State {
             | Message::ResetOpen => {}
         }
         (Task::none(), None)
+    }
+
+    /// 编辑 the selected member.
+    fn edit(&mut self) -> Task<Message> {
+        let Some(s) = self.selected_staff().cloned() else {
+            return Task::none();
+        };
+        self.draft = Some(Draft::from_staff(&s));
+        self.pristine = self.draft.clone();
+        self.mode = Mode::Edit { version: s.version };
+        self.clear_messages();
+        iced::widget::operation::focus("staff-name")
+    }
+
+    fn cancel(&mut self) {
+        self.confirm_discard = false;
+        self.mode = Mode::View;
+        self.draft = None;
+        self.clear_messages();
+    }
+
+    /// 启用 at once; 停用 asks first.
+    fn toggle_active(&mut self, ctx: &Ctx<'_>) -> Task<Message> {
+        let Some(s) = self.selected_staff() else {
+            return Task::none();
+        };
+        if s.active {
+            self.confirm_deactivate = Some(s.login.clone());
+            Task::none()
+        } else {
+            let login = s.login.clone();
+            self.set_active(ctx, &login, true)
+        }
+    }
+
+    /// 重置密码 for the selected member.
+    fn reset_open(&mut self) -> Task<Message> {
+        let Some(login) = self.selected.clone() else {
+            return Task::none();
+        };
+        self.reset = Some(ResetDialog {
+            login,
+            ..ResetDialog::default()
+        });
+        iced::widget::operation::focus("reset-password")
     }
 
     /// The answer to 查询; from the cache it says so.
