@@ -131,35 +131,61 @@ impl Status {
     }
 }
 
+/// Declares an order struct: the fields every Ali order carries, both as
+/// upstream sends it ([`InboundOrder`]) and as the API serves it
+/// ([`Order`]), written once, then the struct's own fields. A macro rather
+/// than `#[serde(flatten)]` of a shared struct: utoipa would draw a
+/// flattened struct as `allOf`, and the wire and the OpenAPI document
+/// stay flat as they were.
+macro_rules! ali_order {
+    (
+        $(#[$meta:meta])*
+        pub struct $name:ident {
+            $($(#[$own_meta:meta])* pub $own:ident: $own_ty:ty,)*
+        }
+    ) => {
+        $(#[$meta])*
+        pub struct $name {
+            #[schema(max_length = 64)]
+            pub order_no: String,
+            #[serde(default)]
+            #[schema(max_length = 64)]
+            pub logistics_no: String,
+            /// 诚信通账号: dispatch remembers the last outlet per account.
+            #[serde(default)]
+            #[schema(max_length = 64)]
+            pub ali_account: String,
+            pub shipper: Party,
+            pub consignee: Party,
+            pub cargo: Cargo,
+            pub transport_mode: TransportMode,
+            #[serde(default)]
+            pub pickup_required: bool,
+            #[serde(default)]
+            pub pickup_time: Option<DateTime<Utc>>,
+            /// Declared value (保价) in fen; required.
+            pub declared_value: i64,
+            #[serde(default)]
+            pub cod_amount: i64,
+            pub payment: Payment,
+            #[serde(default)]
+            #[schema(max_length = 500)]
+            pub remark: String,
+            #[serde(default)]
+            pub snapshot: Snapshot,
+            /// Trade state from Alibaba, e.g. `refunding`.
+            #[serde(default)]
+            #[schema(max_length = 32)]
+            pub trade_status: Option<String>,
+            $($(#[$own_meta])* pub $own: $own_ty,)*
+        }
+    };
+}
+
+ali_order! {
 /// An Ali order as the API carries it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Order {
-    pub order_no: String,
-    #[serde(default)]
-    pub logistics_no: String,
-    /// 诚信通账号: dispatch remembers the last outlet per account.
-    #[serde(default)]
-    pub ali_account: String,
-    pub shipper: Party,
-    pub consignee: Party,
-    pub cargo: Cargo,
-    pub transport_mode: TransportMode,
-    #[serde(default)]
-    pub pickup_required: bool,
-    #[serde(default)]
-    pub pickup_time: Option<DateTime<Utc>>,
-    /// Declared value (保价) in fen; required.
-    pub declared_value: i64,
-    #[serde(default)]
-    pub cod_amount: i64,
-    pub payment: Payment,
-    #[serde(default)]
-    pub remark: String,
-    #[serde(default)]
-    pub snapshot: Snapshot,
-    /// Trade state from Alibaba, e.g. `refunding`.
-    #[serde(default)]
-    pub trade_status: Option<String>,
     pub created_at: DateTime<Utc>,
     #[serde(default)]
     pub current_outlet_code: Option<String>,
@@ -188,6 +214,7 @@ pub struct Order {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub waybill: Option<Box<super::pricing::Waybill>>,
 }
+}
 
 /// Most pieces in one order.
 pub const MAX_PIECES: i64 = 100_000;
@@ -198,37 +225,10 @@ pub const MAX_VOLUME_CM3: i64 = 1_000_000_000;
 /// Largest amount of money: 100 million yuan in fen.
 pub const MAX_FEN: i64 = 10_000_000_000;
 
+ali_order! {
 /// What upstream (Alibaba's side) sends: an order without server fields.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct InboundOrder {
-    #[schema(max_length = 64)]
-    pub order_no: String,
-    #[serde(default)]
-    #[schema(max_length = 64)]
-    pub logistics_no: String,
-    #[serde(default)]
-    #[schema(max_length = 64)]
-    pub ali_account: String,
-    pub shipper: Party,
-    pub consignee: Party,
-    pub cargo: Cargo,
-    pub transport_mode: TransportMode,
-    #[serde(default)]
-    pub pickup_required: bool,
-    #[serde(default)]
-    pub pickup_time: Option<DateTime<Utc>>,
-    pub declared_value: i64,
-    #[serde(default)]
-    pub cod_amount: i64,
-    pub payment: Payment,
-    #[serde(default)]
-    #[schema(max_length = 500)]
-    pub remark: String,
-    #[serde(default)]
-    pub snapshot: Snapshot,
-    #[serde(default)]
-    #[schema(max_length = 32)]
-    pub trade_status: Option<String>,
     /// When the customer placed it; the server's clock when absent.
     #[serde(default)]
     pub created_at: Option<DateTime<Utc>>,
@@ -238,6 +238,7 @@ pub struct InboundOrder {
     #[serde(default)]
     #[schema(max_length = 64)]
     pub current_outlet_code: Option<String>,
+}
 }
 
 impl InboundOrder {
@@ -679,63 +680,31 @@ pub fn apply(
     let from = order.status;
     precondition(action.kind(), from, ctx.role, ctx.in_pool)?;
     let mut next = order.clone();
-    let mut reason = None;
-    let mut note = None;
     action.check_text()?;
-    match action {
+    // The reason and note the action carries, checked against its list.
+    let reasoned = |reasons: &[Reason], code: &String, note: &String| {
+        check_reason(reasons, code, note).map(|()| Some((code.clone(), note.clone())))
+    };
+    let given = match action {
         Action::Contacted => {
             next.contacted_at.get_or_insert(ctx.now);
+            None
         }
-        Action::Accept {
-            weight_g,
-            volume_cm3,
-            pickup_required,
-            pickup_time,
-        } => {
-            let mut c = Checker::default();
-            c.check(
-                !(1..=MAX_WEIGHT_G).contains(weight_g),
-                "weight_g",
-                "out_of_range",
-            );
-            c.check(
-                !(0..=MAX_VOLUME_CM3).contains(volume_cm3),
-                "volume_cm3",
-                "out_of_range",
-            );
-            c.check(
-                *pickup_required && pickup_time.is_none(),
-                "pickup_time",
-                "required",
-            );
-            c.finish()?;
-            next.status = Accepted;
-            next.cargo.weight_g = *weight_g;
-            next.cargo.volume_cm3 = *volume_cm3;
-            next.pickup_required = *pickup_required;
-            next.pickup_time = if *pickup_required { *pickup_time } else { None };
-            next.accepting_outlet_code = order.current_outlet_code.clone();
-            next.contacted_at.get_or_insert(ctx.now);
+        Action::Accept { .. } => {
+            accept(&mut next, action, ctx.now)?;
+            None
         }
-        Action::Return {
-            reason_code,
-            note: n,
-        } => {
-            check_reason(ctx.return_reasons, reason_code, n)?;
+        Action::Return { reason_code, note } => {
+            let given = reasoned(ctx.return_reasons, reason_code, note)?;
             next.current_outlet_code = None;
             next.dispatch_reason = None;
             next.contacted_at = None;
-            reason = Some(reason_code.clone());
-            note = Some(n.clone());
+            given
         }
-        Action::PickupFailed {
-            reason_code,
-            note: n,
-        } => {
-            check_reason(ctx.pickup_failed_reasons, reason_code, n)?;
+        Action::PickupFailed { reason_code, note } => {
+            let given = reasoned(ctx.pickup_failed_reasons, reason_code, note)?;
             next.status = PickupFailed;
-            reason = Some(reason_code.clone());
-            note = Some(n.clone());
+            given
         }
         Action::Assign { outlet_code } => {
             if !(ctx.assignable)(outlet_code) {
@@ -747,15 +716,12 @@ pub fn apply(
             next.dispatch_reason = Some(super::dispatch::DispatchReason::rule(
                 super::dispatch::DispatchRule::HqAssigned,
             ));
+            None
         }
-        Action::Close {
-            reason_code,
-            note: n,
-        } => {
-            check_reason(ctx.return_reasons, reason_code, n)?;
+        Action::Close { reason_code, note } => {
+            let given = reasoned(ctx.return_reasons, reason_code, note)?;
             next.status = Closed;
-            reason = Some(reason_code.clone());
-            note = Some(n.clone());
+            given
         }
         Action::ImportWaybill { waybill, .. } => {
             // The hub accepts a pending order first (its own event) and
@@ -765,8 +731,10 @@ pub fn apply(
             }
             next.status = Billed;
             next.waybill_no = Some(waybill.waybill_no.clone());
+            None
         }
-    }
+    };
+    let (reason, note) = given.unzip();
     if reason.is_some() {
         next.last_reason_code = reason.clone();
         next.last_note = note.clone().filter(|n| !n.is_empty());
@@ -780,6 +748,44 @@ pub fn apply(
         reason_code: reason,
         note,
     })
+}
+
+/// 受理: the measured cargo and the pickup, checked, onto `next`.
+fn accept(next: &mut Order, action: &Action, now: DateTime<Utc>) -> Result<(), RuleError> {
+    let Action::Accept {
+        weight_g,
+        volume_cm3,
+        pickup_required,
+        pickup_time,
+    } = action
+    else {
+        return Ok(());
+    };
+    let mut c = Checker::default();
+    c.check(
+        !(1..=MAX_WEIGHT_G).contains(weight_g),
+        "weight_g",
+        "out_of_range",
+    );
+    c.check(
+        !(0..=MAX_VOLUME_CM3).contains(volume_cm3),
+        "volume_cm3",
+        "out_of_range",
+    );
+    c.check(
+        *pickup_required && pickup_time.is_none(),
+        "pickup_time",
+        "required",
+    );
+    c.finish()?;
+    next.status = Status::Accepted;
+    next.cargo.weight_g = *weight_g;
+    next.cargo.volume_cm3 = *volume_cm3;
+    next.pickup_required = *pickup_required;
+    next.pickup_time = if *pickup_required { *pickup_time } else { None };
+    next.accepting_outlet_code = next.current_outlet_code.clone();
+    next.contacted_at.get_or_insert(now);
+    Ok(())
 }
 
 /// The customer cancels (撤销): only while pending [manual].
