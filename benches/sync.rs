@@ -4,10 +4,12 @@
 //!
 //! `cargo bench --bench sync` (100,000 orders; `BENCH_ORDERS=N` to change).
 
+mod common;
+
 use std::time::{Duration, Instant};
 
 use outlet_desk::domain::Status;
-use outlet_desk::hub::{self, HubConfig, demo, orders};
+use outlet_desk::hub::{self, demo, orders};
 use outlet_desk::store::{ListFilter, PageQuery, SortOrder, Store};
 use outlet_desk::sync::HubClient;
 use outlet_desk::sync::engine::Engine;
@@ -31,24 +33,11 @@ fn median(mut v: Vec<Duration>) -> Duration {
 }
 
 fn main() {
-    let n: usize = std::env::var("BENCH_ORDERS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(100_000);
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
+    let n = common::orders_wanted();
+    let rt = common::runtime();
     rt.block_on(async move {
         let dir = tempfile::tempdir().unwrap();
-        let mut cfg = HubConfig::new(([127, 0, 0, 1], 0).into(), dir.path().join("hub"));
-        cfg.demo = true;
-        cfg.demo_rate = 0;
-        cfg.admin_password = Some("bench-admin-1".into());
-        cfg.demo_password = Some("bench-demo-1".into());
-        cfg.upstream_token = Some("bench-upstream".into());
-        let hub = hub::start(cfg).await.unwrap();
+        let hub = common::demo_hub(dir.path()).await;
         let url = hub.url();
 
         // Bulk-load orders straight into the hub's database.
@@ -76,7 +65,7 @@ fn main() {
         println!("seeded {n} orders in the hub in {:.1} s", t.elapsed().as_secs_f64());
 
         let client = HubClient::new(&url, Default::default()).unwrap();
-        let session = client.login("admin", "bench-admin-1").await.unwrap();
+        let session = client.login("admin", common::ADMIN_PW).await.unwrap();
         let client = client.with_token(Some(session.token));
         let cache_dir = tempfile::tempdir().unwrap();
         let (store, _) = Store::open(&cache_dir.path().join("cache.db")).unwrap();
@@ -152,7 +141,7 @@ fn main() {
             let t = Instant::now();
             let resp = http
                 .post(format!("{url}/api/v1/inbound/orders"))
-                .bearer_auth("bench-upstream")
+                .bearer_auth(common::UPSTREAM)
                 .json(&o)
                 .send()
                 .await

@@ -5,6 +5,8 @@
 //! `cargo bench --bench waybill` (100,000 orders; `BENCH_ORDERS=N` to
 //! change, e.g. 1000000).
 
+mod common;
+
 use std::time::{Duration, Instant};
 
 use chrono::NaiveDate;
@@ -13,7 +15,7 @@ use outlet_desk::domain::pricing::{
     self, Consignee, Delivery, PriceParams, RateCard, RateLine, Tier, WaybillDraft,
 };
 use outlet_desk::domain::{Outlet, OutletKind};
-use outlet_desk::hub::{self, HubConfig, demo, orders};
+use outlet_desk::hub::{self, demo, orders};
 
 const PROVINCES: &[&str] = &[
     "北京市",
@@ -177,24 +179,11 @@ fn quote_bench() {
 
 fn main() {
     quote_bench();
-    let n: usize = std::env::var("BENCH_ORDERS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(100_000);
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
+    let n = common::orders_wanted();
+    let rt = common::runtime();
     rt.block_on(async move {
         let dir = tempfile::tempdir().unwrap();
-        let mut cfg = HubConfig::new(([127, 0, 0, 1], 0).into(), dir.path().join("hub"));
-        cfg.demo = true;
-        cfg.demo_rate = 0;
-        cfg.admin_password = Some("bench-admin-1".into());
-        cfg.demo_password = Some("bench-demo-1".into());
-        cfg.upstream_token = Some("bench-upstream".into());
-        let hub = hub::start(cfg).await.unwrap();
+        let hub = common::demo_hub(dir.path()).await;
         let url = hub.url();
         let http = reqwest::Client::new();
         let login = |who: &'static str, pw: &'static str| {
@@ -213,7 +202,7 @@ fn main() {
                 v["token"].as_str().unwrap().to_owned()
             }
         };
-        let admin = login("admin", "bench-admin-1").await;
+        let admin = login("admin", common::ADMIN_PW).await;
 
         // Rate-card import: 5,000 lines as CSV.
         let lines = card_lines(5_000);
@@ -277,7 +266,7 @@ fn main() {
         println!("seeded {n} accepted orders in the hub in {:.1} s", t.elapsed().as_secs_f64());
 
         // Import end to end: HTTP request → priced, stored, answered.
-        let clerk = login("yz.clerk", "bench-demo-1").await;
+        let clerk = login("yz.clerk", common::DEMO_PW).await;
         let mut times = Vec::new();
         let runs = 300;
         for i in 0..runs {

@@ -306,66 +306,28 @@ async fn bad_input_is_refused_at_its_field_and_nothing_is_stored() {
         at[path[path.len() - 1]] = value;
         d
     };
-    let cases: Vec<(Value, u16, &str, &str)> = vec![
-        (
-            set(&["declared_value_fen"], json!(0)),
-            422,
-            "invalid_fields",
-            "declared_value_fen",
-        ),
-        (
-            set(&["cargo", "weight_g"], json!(-1)),
-            422,
-            "invalid_fields",
-            "cargo.weight_g",
-        ),
-        (
-            set(&["cargo", "weight_g"], json!(900_000_000)),
-            422,
-            "invalid_fields",
-            "cargo.weight_g",
-        ),
-        (
-            set(&["cargo", "volume_cm3"], json!(-5)),
-            422,
-            "invalid_fields",
-            "cargo.volume_cm3",
-        ),
-        (
-            set(&["cargo", "volume_cm3"], json!(999_000_000)),
-            422,
-            "invalid_fields",
-            "cargo.volume_cm3",
-        ),
-        (
-            set(&["product_code"], json!("ROCKET")),
-            422,
-            "invalid_fields",
-            "product_code",
-        ),
-        (
-            set(&["waybill_no"], json!("12ab5678")),
-            422,
-            "invalid_fields",
-            "waybill_no",
-        ),
-        (
-            set(&["waybill_no"], json!("1234567")),
-            422,
-            "invalid_fields",
-            "waybill_no",
-        ),
+    // A bad value refused at the field it was set on.
+    let invalid = |path: &[&str], value| (set(path, value), 422, "invalid_fields", path.join("."));
+    let cases: Vec<(Value, u16, &str, String)> = vec![
+        invalid(&["declared_value_fen"], json!(0)),
+        invalid(&["cargo", "weight_g"], json!(-1)),
+        invalid(&["cargo", "weight_g"], json!(900_000_000)),
+        invalid(&["cargo", "volume_cm3"], json!(-5)),
+        invalid(&["cargo", "volume_cm3"], json!(999_000_000)),
+        invalid(&["product_code"], json!("ROCKET")),
+        invalid(&["waybill_no"], json!("12ab5678")),
+        invalid(&["waybill_no"], json!("1234567")),
         (
             set(&["waybill_no"], json!("42345678")),
             409,
             "waybill_no_taken",
-            "waybill_no",
+            "waybill_no".into(),
         ),
         (
             set(&["dest_province"], json!("西藏自治区")),
             422,
             "no_rate",
-            "dest_city",
+            "dest_city".into(),
         ),
     ];
     for (d, status, want, field) in cases {

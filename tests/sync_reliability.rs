@@ -8,12 +8,11 @@ mod proxy;
 
 use std::time::{Duration, Instant};
 
+use common::sync::{cache, client, pause, until_idle};
 use common::{ADMIN_PW, TestHub, inbound};
 use outlet_desk::domain::{Action, Status};
-use outlet_desk::i18n::Lang;
 use outlet_desk::store::{ListFilter, OutboxState, PageQuery, SortOrder, Store};
-use outlet_desk::sync::HubClient;
-use outlet_desk::sync::engine::{Engine, Report};
+use outlet_desk::sync::engine::Engine;
 use proxy::{Fault, Proxy};
 use serde_json::{Value, json};
 
@@ -68,45 +67,32 @@ async fn hub_with(nos: &[&str]) -> TestHub {
     h
 }
 
-/// A client of `base` logged in as `login` (the login itself goes
-/// straight to the hub, so proxy counts only show the engine's traffic).
-async fn client(h: &TestHub, base: &str, login: &str, pw: &str) -> HubClient {
-    let direct = HubClient::new(&h.hub.url(), Lang::default()).expect("client");
-    let s = direct.login(login, pw).await.expect("login");
-    HubClient::new(base, Lang::default())
-        .expect("client")
-        .with_token(Some(s.token))
+/// The usual scenario: a hub with the network and orders `nos` at A1, a
+/// fault-injecting proxy before it, a fresh cache, and clerk.a1's engine
+/// through the proxy.
+struct Rig {
+    h: TestHub,
+    p: Proxy,
+    _dir: tempfile::TempDir,
+    store: Store,
+    engine: Engine,
 }
 
-/// A fresh cache in its own temp dir.
-fn cache() -> (tempfile::TempDir, Store) {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let (store, problem) = Store::open(&dir.path().join("cache.db")).expect("cache opens");
-    assert!(problem.is_none());
-    (dir, store)
-}
-
-/// Rounds until the outbox is empty and a round ends cleanly (or login is
-/// needed), sleeping `retry_in` between rounds; at most `max` rounds.
-async fn until_idle(engine: &mut Engine, max: usize) -> Vec<Report> {
-    let mut reports = Vec::new();
-    for _ in 0..max {
-        let r = engine.sync_once().await;
-        reports.push(r.clone());
-        if r.need_login || (r.error.is_none() && r.pending == 0) {
-            return reports;
-        }
-        if let Some(d) = r.retry_in {
-            tokio::time::sleep(d).await;
-        }
-    }
-    panic!("not idle after {max} rounds: {reports:#?}");
-}
-
-/// Waits as long as a round asked before the next one.
-async fn pause(r: &Report) {
-    if let Some(d) = r.retry_in {
-        tokio::time::sleep(d).await;
+async fn rig(nos: &[&str]) -> Rig {
+    let h = hub_with(nos).await;
+    let p = Proxy::start(&h.hub.url()).await;
+    let (_dir, store) = cache();
+    let engine = Engine::new(
+        client(&h, &p.url(), "clerk.a1", PW).await,
+        store.clone(),
+        100,
+    );
+    Rig {
+        h,
+        p,
+        _dir,
+        store,
+        engine,
     }
 }
 
@@ -189,14 +175,13 @@ fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {
 /// 1. Push gets 500 three times, then 200: applied once.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn s01_push_500_three_times_then_200_applies_once() {
-    let h = hub_with(&["o-1"]).await;
-    let p = Proxy::start(&h.hub.url()).await;
-    let (_d, store) = cache();
-    let mut engine = Engine::new(
-        client(&h, &p.url(), "clerk.a1", PW).await,
-        store.clone(),
-        100,
-    );
+    let Rig {
+        h,
+        p,
+        _dir,
+        store,
+        mut engine,
+    } = rig(&["o-1"]).await;
     let key = store.enqueue("o-1", &accept(1000)).unwrap();
     for _ in 0..3 {
         p.push_for(ACTIONS, Fault::Status500);
@@ -235,14 +220,13 @@ async fn s01_push_500_three_times_then_200_applies_once() {
 /// retry gets the first answer; applied once.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn s02_reply_lost_after_commit_is_replayed_not_reapplied() {
-    let h = hub_with(&["o-1"]).await;
-    let p = Proxy::start(&h.hub.url()).await;
-    let (_d, store) = cache();
-    let mut engine = Engine::new(
-        client(&h, &p.url(), "clerk.a1", PW).await,
-        store.clone(),
-        100,
-    );
+    let Rig {
+        h,
+        p,
+        _dir,
+        store,
+        mut engine,
+    } = rig(&["o-1"]).await;
     let key = store.enqueue("o-1", &accept(1000)).unwrap();
     p.push_for(ACTIONS, Fault::CutAfterForward);
     let r = engine.sync_once().await;
@@ -311,14 +295,13 @@ async fn s03_same_action_twice_at_once_has_one_effect() {
 /// 4. Same key, different body: 422, marked rejected, not retried.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn s04_same_key_other_body_is_rejected_and_not_retried() {
-    let h = hub_with(&["o-1"]).await;
-    let p = Proxy::start(&h.hub.url()).await;
-    let (_d, store) = cache();
-    let mut engine = Engine::new(
-        client(&h, &p.url(), "clerk.a1", PW).await,
-        store.clone(),
-        100,
-    );
+    let Rig {
+        h,
+        p,
+        _dir,
+        store,
+        mut engine,
+    } = rig(&["o-1"]).await;
     let key = store.enqueue("o-1", &accept(1000)).unwrap();
     // Someone used the outbox's key first with another body.
     let t = h.login("clerk.a1", PW).await;
@@ -425,14 +408,13 @@ async fn s08_connection_dropped_mid_page_writes_nothing_partial() {
 /// cursor kept, sync error reported, cached data still usable.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn s09_bad_page_is_refused_and_cache_stays_usable() {
-    let h = hub_with(&["o-1", "o-2"]).await;
-    let p = Proxy::start(&h.hub.url()).await;
-    let (_d, store) = cache();
-    let mut engine = Engine::new(
-        client(&h, &p.url(), "clerk.a1", PW).await,
-        store.clone(),
-        100,
-    );
+    let Rig {
+        h,
+        p,
+        _dir,
+        store,
+        mut engine,
+    } = rig(&["o-1", "o-2"]).await;
     let r = engine.sync_once().await;
     assert_eq!((r.pulled, r.error.as_deref()), (2, None));
     let c1 = store.cursor().unwrap().expect("cursor");
@@ -757,14 +739,13 @@ async fn s11_stale_if_match_returns_the_server_record() {
 /// 13. 429 with `Retry-After: 2`: no request to that path before it.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn s13_retry_after_is_honoured() {
-    let h = hub_with(&["o-1"]).await;
-    let p = Proxy::start(&h.hub.url()).await;
-    let (_d, store) = cache();
-    let mut engine = Engine::new(
-        client(&h, &p.url(), "clerk.a1", PW).await,
-        store.clone(),
-        100,
-    );
+    let Rig {
+        h,
+        p,
+        _dir,
+        store,
+        mut engine,
+    } = rig(&["o-1"]).await;
     store.enqueue("o-1", &accept(1000)).unwrap();
     p.push_for(
         ACTIONS,
@@ -961,14 +942,13 @@ async fn s16_ui_writes_while_a_large_page_is_applied() {
 /// the network went down).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn s17_days_offline_then_every_action_applied_once() {
-    let h = hub_with(&["o-1", "o-2", "o-3"]).await;
-    let p = Proxy::start(&h.hub.url()).await;
-    let (_d, store) = cache();
-    let mut engine = Engine::new(
-        client(&h, &p.url(), "clerk.a1", PW).await,
-        store.clone(),
-        100,
-    );
+    let Rig {
+        h,
+        p,
+        _dir,
+        store,
+        mut engine,
+    } = rig(&["o-1", "o-2", "o-3"]).await;
     assert_eq!(engine.sync_once().await.pulled, 3);
 
     // The last request before the outage commits, but its reply is lost.

@@ -6,6 +6,7 @@ mod common;
 #[path = "common/proxy.rs"]
 mod proxy;
 
+use common::sync::client;
 use common::{DEMO_PW, TestHub, inbound};
 use outlet_desk::domain::pricing::{self, WaybillDraft};
 use outlet_desk::domain::{Action, Outlet, Status};
@@ -16,14 +17,6 @@ use outlet_desk::sync::engine::Engine;
 use proxy::{Fault, Proxy};
 
 const ACTIONS: &str = "/actions";
-
-async fn client(h: &TestHub, base: &str) -> HubClient {
-    let direct = HubClient::new(&h.hub.url(), Lang::default()).expect("client");
-    let s = direct.login("yz.clerk", DEMO_PW).await.expect("login");
-    HubClient::new(base, Lang::default())
-        .expect("client")
-        .with_token(Some(s.token))
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn offline_import_is_queued_and_applied_once_with_the_cached_quote() {
@@ -36,7 +29,7 @@ async fn offline_import_is_queued_and_applied_once_with_the_cached_quote() {
     let dir = tempfile::tempdir().expect("temp dir");
     let (store, _) = Store::open(&dir.path().join("cache.db")).expect("cache");
     store.claim("yz.clerk").expect("claim");
-    let c = client(&h, &p.url()).await;
+    let c = client(&h, &p.url(), "yz.clerk", DEMO_PW).await;
     let mut engine = Engine::new(c.clone(), store.clone(), 100);
     let r = engine.sync_once().await;
     assert!(r.error.is_none() && r.card_refreshed, "{r:?}");

@@ -8,57 +8,18 @@ mod ui;
 
 use std::time::Duration;
 
-use outlet_desk::ui::{Boot, application};
-use serde_json::{Value, json};
-use ui::Ui;
+use outlet_desk::ui::application;
+use serde_json::json;
+use ui::{Env, Ui};
 
-struct Env {
-    hub: outlet_desk::hub::EmbeddedHub,
-    dir: tempfile::TempDir,
-    rt: tokio::runtime::Runtime,
-}
-
-impl Env {
-    fn new() -> Env {
-        let (hub, dir) = common::embedded(true);
-        let rt = tokio::runtime::Runtime::new().unwrap();
-        Env { hub, dir, rt }
-    }
-
-    fn boot(&self, who: &str) -> Boot {
-        ui::boot(&self.dir.path().join(who), &self.hub.url)
-    }
-
-    /// Places an order at `outlet`, placed `minutes_ago` by the server's
-    /// clock.
-    fn order(&self, no: &str, outlet: &str, minutes_ago: i64) {
-        let mut body = common::inbound(no, &format!("acct-{no}"), "扬州", Some(outlet));
-        body["created_at"] =
-            json!((chrono::Utc::now() - chrono::Duration::minutes(minutes_ago)).to_rfc3339());
-        body["shipper"]["name"] = json!(format!("客户{no}"));
-        common::place_order(&self.rt, &self.hub.url, &body);
-    }
-
-    /// The hub's view of an order (as admin).
-    fn server_order(&self, no: &str) -> Value {
-        self.rt.block_on(async {
-            let c = outlet_desk::sync::HubClient::new(&self.hub.url, Default::default()).unwrap();
-            let s = c.login("admin", common::ADMIN_PW).await.unwrap();
-            let answer = c.with_token(Some(s.token)).order(no).await.unwrap();
-            serde_json::to_value(answer).unwrap()
-        })
-    }
-
-    fn wait_status(&self, no: &str, status: &str) -> Value {
-        for _ in 0..100 {
-            let o = self.server_order(no);
-            if o["status"] == status {
-                return o;
-            }
-            std::thread::sleep(Duration::from_millis(100));
-        }
-        panic!("{no} never became {status}: {}", self.server_order(no));
-    }
+/// Places an order at `outlet`, placed `minutes_ago` by the server's
+/// clock.
+fn order(env: &Env, no: &str, outlet: &str, minutes_ago: i64) {
+    let mut body = common::inbound(no, &format!("acct-{no}"), "扬州", Some(outlet));
+    body["created_at"] =
+        json!((chrono::Utc::now() - chrono::Duration::minutes(minutes_ago)).to_rfc3339());
+    body["shipper"]["name"] = json!(format!("客户{no}"));
+    common::place_order(&env.rt, &env.hub.url, &body);
 }
 
 fn log_in(ui: &mut Ui<impl iced_test::program::Program + 'static>, login: &str) {
@@ -68,7 +29,7 @@ fn log_in(ui: &mut Ui<impl iced_test::program::Program + 'static>, login: &str) 
 #[test]
 fn a_clerk_accepts_an_order_with_the_keyboard() {
     let env = Env::new();
-    env.order("K-1", "JS-YZ-01", 5);
+    order(&env, "K-1", "JS-YZ-01", 5);
     let mut ui = Ui::start(application(env.boot("yz")));
     log_in(&mut ui, "yz.clerk");
     assert!(
@@ -98,7 +59,7 @@ fn a_clerk_accepts_an_order_with_the_keyboard() {
 #[test]
 fn a_clerk_returns_an_order_with_a_reason() {
     let env = Env::new();
-    env.order("R-1", "JS-YZ-01", 5);
+    order(&env, "R-1", "JS-YZ-01", 5);
     let mut ui = Ui::start(application(env.boot("yz")));
     log_in(&mut ui, "yz.clerk");
     assert!(ui.wait_for("R-1", Duration::from_secs(15)));
@@ -126,8 +87,8 @@ fn a_clerk_returns_an_order_with_a_reason() {
 #[test]
 fn an_order_placed_three_hours_ago_is_red_and_a_fresh_one_is_not() {
     let env = Env::new();
-    env.order("OLD-1", "JS-YZ-01", 180);
-    env.order("NEW-1", "JS-YZ-01", 12);
+    order(&env, "OLD-1", "JS-YZ-01", 180);
+    order(&env, "NEW-1", "JS-YZ-01", 12);
     let mut ui = Ui::start(application(env.boot("yz")));
     log_in(&mut ui, "yz.clerk");
     assert!(ui.wait_for("OLD-1", Duration::from_secs(15)));
@@ -147,9 +108,9 @@ fn an_order_placed_three_hours_ago_is_red_and_a_fresh_one_is_not() {
 #[test]
 fn the_selector_narrows_the_list_within_the_users_subtree() {
     let env = Env::new();
-    env.order("S-YZ", "JS-YZ-01", 5);
-    env.order("S-NJ", "JS-NJ", 5);
-    env.order("S-HZ", "ZJ-HZ", 5);
+    order(&env, "S-YZ", "JS-YZ-01", 5);
+    order(&env, "S-NJ", "JS-NJ", 5);
+    order(&env, "S-HZ", "ZJ-HZ", 5);
     let mut ui = Ui::start(application(env.boot("js")));
     log_in(&mut ui, "js.clerk");
     assert!(ui.wait_for("S-YZ", Duration::from_secs(15)));
@@ -174,7 +135,7 @@ fn the_selector_narrows_the_list_within_the_users_subtree() {
 #[test]
 fn query_finds_another_branchs_order_with_limited_data() {
     let env = Env::new();
-    env.order("Q-BJ", "BJ-CY", 5);
+    order(&env, "Q-BJ", "BJ-CY", 5);
     let mut ui = Ui::start(application(env.boot("yz")));
     log_in(&mut ui, "yz.clerk");
     ui.click("输入订单号查询");
@@ -244,7 +205,7 @@ fn the_assign_picker_finds_chinese_names_and_enter_takes_only_a_shown_match() {
 #[test]
 fn actions_the_state_forbids_say_why_instead_of_opening() {
     let env = Env::new();
-    env.order("S-1", "JS-YZ-01", 5);
+    order(&env, "S-1", "JS-YZ-01", 5);
     let mut ui = Ui::start(application(env.boot("yz")));
     log_in(&mut ui, "yz.clerk");
     assert!(ui.wait_for("S-1", Duration::from_secs(15)));

@@ -9,91 +9,25 @@ mod ui;
 
 use std::time::Duration;
 
-use outlet_desk::config::{Paths, Settings};
-use outlet_desk::store::Store;
-use outlet_desk::ui::{Boot, ServerChoice, application};
-use serde_json::{Value, json};
-use ui::Ui;
+use outlet_desk::ui::application;
+use serde_json::json;
+use ui::{Env, Ui};
 
-struct Env {
-    hub: outlet_desk::hub::EmbeddedHub,
-    dir: tempfile::TempDir,
-    rt: tokio::runtime::Runtime,
-}
-
-impl Env {
-    fn new() -> Env {
-        let (hub, dir) = common::embedded(true);
-        let rt = tokio::runtime::Runtime::new().unwrap();
-        Env { hub, dir, rt }
-    }
-
-    fn boot(&self, who: &str) -> Boot {
-        let paths = Paths::resolve(Some(self.dir.path().join(who))).unwrap();
-        let (store, _) = Store::open(&paths.cache_db()).unwrap();
-        Boot {
-            paths,
-            settings: Settings::default(),
-            server: ServerChoice::Remote(self.hub.url.clone()),
-            store,
-            notices: Vec::new(),
-        }
-    }
-
-    /// A heavy order (600 kg) pending at `outlet`.
-    fn order(&self, no: &str, outlet: &str) {
-        let mut body = common::inbound(no, &format!("acct-{no}"), "扬州", Some(outlet));
-        body["cargo"]["weight_g"] = json!(600_000);
-        let url = format!("{}/api/v1/inbound/orders", self.hub.url);
-        self.rt.block_on(async {
-            let r = reqwest::Client::new()
-                .post(url)
-                .bearer_auth(common::UPSTREAM)
-                .json(&body)
-                .send()
-                .await
-                .unwrap();
-            assert_eq!(r.status(), 201);
-        });
-    }
-
-    fn server_order(&self, no: &str) -> Value {
-        self.rt.block_on(async {
-            let c = outlet_desk::sync::HubClient::new(&self.hub.url, Default::default()).unwrap();
-            let s = c.login("admin", common::ADMIN_PW).await.unwrap();
-            let answer = c.with_token(Some(s.token)).order(no).await.unwrap();
-            serde_json::to_value(answer).unwrap()
-        })
-    }
-
-    fn wait_status(&self, no: &str, status: &str) -> Value {
-        for _ in 0..150 {
-            let o = self.server_order(no);
-            if o["status"] == status {
-                return o;
-            }
-            std::thread::sleep(Duration::from_millis(100));
-        }
-        panic!("{no} never became {status}: {}", self.server_order(no));
-    }
+/// A heavy order (600 kg) pending at `outlet`.
+fn order(env: &Env, no: &str, outlet: &str) {
+    let mut body = common::inbound(no, &format!("acct-{no}"), "扬州", Some(outlet));
+    body["cargo"]["weight_g"] = json!(600_000);
+    common::place_order(&env.rt, &env.hub.url, &body);
 }
 
 fn log_in(ui: &mut Ui<impl iced_test::program::Program + 'static>, login: &str, pw: &str) {
-    ui.click("请输入登录名");
-    ui.type_text(login);
-    ui.click("请输入密码");
-    ui.type_text(pw);
-    ui.enter();
-    assert!(
-        ui.wait_for("网点选项", Duration::from_secs(20)),
-        "orders screen after login"
-    );
+    ui.log_in(login, pw, "网点选项");
 }
 
 #[test]
 fn a_clerk_bills_an_order_and_sees_the_ali_discounts() {
     let env = Env::new();
-    env.order("B-1", "JS-YZ-01");
+    order(&env, "B-1", "JS-YZ-01");
     let mut ui = Ui::start(application(env.boot("yz")));
     log_in(&mut ui, "yz.clerk", common::DEMO_PW);
     assert!(ui.wait_for("B-1", Duration::from_secs(15)));

@@ -1,7 +1,6 @@
 //! The demo network's rate card, and a few demo orders already billed (some
 //! by another outlet), so 开单 and the conversion report have data at once.
 
-use chrono::NaiveDate;
 use rusqlite::Connection;
 
 use super::pricing_store;
@@ -72,33 +71,6 @@ fn tiers(heavy: i64, light: i64) -> Vec<Tier> {
     .collect()
 }
 
-#[allow(clippy::too_many_arguments)]
-fn line(
-    product: &str,
-    origin: (Option<&str>, Option<&str>),
-    dest: (&str, Option<&str>, Option<&str>),
-    min: i64,
-    tiers: Vec<Tier>,
-) -> RateLine {
-    RateLine {
-        id: 0,
-        origin_province: origin.0.map(str::to_owned),
-        origin_city: origin.1.map(str::to_owned),
-        dest_province: dest.0.into(),
-        dest_city: dest.1.map(str::to_owned),
-        dest_district: dest.2.map(str::to_owned),
-        product_code: product.into(),
-        via_province: None,
-        via_city: None,
-        min_charge_fen: min,
-        tiers,
-        effective_from: NaiveDate::from_ymd_opt(2026, 1, 1).unwrap_or_default(),
-        effective_to: None,
-        version: 1,
-        retired: false,
-    }
-}
-
 /// The demo card: from every demo province to every demo city by 精准卡航,
 /// 精准汽运(长途), 精准空运 and 整车; within a province by the short-haul
 /// products; Hangzhou → Beijing by 精准卡航 (the manual's example); and
@@ -112,8 +84,14 @@ pub fn lines() -> Vec<RateLine> {
             let dest = (*prov, Some(*city), None);
             let o = (Some(*origin), None);
             if prov == origin {
-                out.push(line("JZCY", o, dest, 1_500, tiers(40 + d / 10, 8_000)));
-                out.push(line(
+                out.push(RateLine::new(
+                    "JZCY",
+                    o,
+                    dest,
+                    1_500,
+                    tiers(40 + d / 10, 8_000),
+                ));
+                out.push(RateLine::new(
                     "JZQY_SHORT",
                     o,
                     dest,
@@ -123,16 +101,28 @@ pub fn lines() -> Vec<RateLine> {
                 continue;
             }
             let road = 50 + d * 6 / 100;
-            out.push(line("JZQY_LONG", o, dest, 2_500, tiers(road, road * 190)));
-            out.push(line(
+            out.push(RateLine::new(
+                "JZQY_LONG",
+                o,
+                dest,
+                2_500,
+                tiers(road, road * 190),
+            ));
+            out.push(RateLine::new(
                 "JZKH",
                 o,
                 dest,
                 3_000,
                 tiers(road * 6 / 5, road * 220),
             ));
-            out.push(line("JZKY", o, dest, 5_000, tiers(600 + d * 4 / 10, 0)));
-            out.push(line(
+            out.push(RateLine::new(
+                "JZKY",
+                o,
+                dest,
+                5_000,
+                tiers(600 + d * 4 / 10, 0),
+            ));
+            out.push(RateLine::new(
                 "JZZC",
                 o,
                 dest,
@@ -142,14 +132,14 @@ pub fn lines() -> Vec<RateLine> {
         }
     }
     // The manual's example: Hangzhou's own, cheaper 精准卡航 line to Beijing.
-    out.push(line(
+    out.push(RateLine::new(
         "JZKH",
         (Some("浙江省"), Some("杭州")),
         ("北京市", Some("北京"), None),
         3_000,
         tiers(150, 30_000),
     ));
-    let mut anxi = line(
+    let mut anxi = RateLine::new(
         "AGENT_VEHICLE",
         (None, None),
         ("福建省", Some("泉州"), Some("安溪县")),
@@ -161,7 +151,7 @@ pub fn lines() -> Vec<RateLine> {
     out.push(anxi);
     // From Fujian itself 厦门 is short haul: the trunk to it for partner
     // lines starting in Fujian.
-    out.push(line(
+    out.push(RateLine::new(
         "JZQY_LONG",
         (Some("福建省"), None),
         ("福建省", Some("厦门"), None),

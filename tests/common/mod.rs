@@ -2,6 +2,8 @@
 //! in a temp dir, and a plain HTTP client to talk to it.
 #![allow(dead_code)]
 
+pub mod sync;
+
 use outlet_desk::hub::{self, EmbeddedHub, HubConfig, RunningHub};
 use serde_json::{Value, json};
 

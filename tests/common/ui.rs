@@ -157,3 +157,54 @@ pub fn boot(dir: &std::path::Path, url: &str) -> outlet_desk::ui::Boot {
         notices: Vec::new(),
     }
 }
+
+/// A real order-hub with its demo data, a folder per desk user's files,
+/// and a runtime for calling the hub directly.
+pub struct Env {
+    pub hub: outlet_desk::hub::EmbeddedHub,
+    pub dir: tempfile::TempDir,
+    pub rt: tokio::runtime::Runtime,
+}
+
+impl Env {
+    pub fn new() -> Env {
+        let (hub, dir) = crate::common::embedded(true);
+        let rt = tokio::runtime::Runtime::new().expect("runtime");
+        Env { hub, dir, rt }
+    }
+
+    /// The client of desk user `who` (its own files), on this hub.
+    pub fn boot(&self, who: &str) -> outlet_desk::ui::Boot {
+        boot(&self.dir.path().join(who), &self.hub.url)
+    }
+
+    /// The hub's view of an order (as admin).
+    pub fn server_order(&self, no: &str) -> serde_json::Value {
+        self.rt.block_on(async {
+            let c = outlet_desk::sync::HubClient::new(&self.hub.url, Default::default())
+                .expect("client");
+            let s = c
+                .login("admin", crate::common::ADMIN_PW)
+                .await
+                .expect("admin logs in");
+            let answer = c
+                .with_token(Some(s.token))
+                .order(no)
+                .await
+                .expect("the order");
+            serde_json::to_value(answer).expect("json")
+        })
+    }
+
+    /// The hub's view of an order once it has `status` (15 s at most).
+    pub fn wait_status(&self, no: &str, status: &str) -> serde_json::Value {
+        for _ in 0..150 {
+            let o = self.server_order(no);
+            if o["status"] == status {
+                return o;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        panic!("{no} never became {status}: {}", self.server_order(no));
+    }
+}

@@ -191,6 +191,36 @@ pub struct Place<'a> {
 }
 
 impl RateLine {
+    /// A line not yet stored (id 0, version 1), in force from 2026-01-01
+    /// with no end and no transfer city: the demo card's and the tests'
+    /// shorthand. `origin` is (province, city), `dest` (province, city,
+    /// district).
+    pub fn new(
+        product: &str,
+        origin: (Option<&str>, Option<&str>),
+        dest: (&str, Option<&str>, Option<&str>),
+        min_charge_fen: i64,
+        tiers: Vec<Tier>,
+    ) -> RateLine {
+        RateLine {
+            id: 0,
+            origin_province: origin.0.map(str::to_owned),
+            origin_city: origin.1.map(str::to_owned),
+            dest_province: dest.0.into(),
+            dest_city: dest.1.map(str::to_owned),
+            dest_district: dest.2.map(str::to_owned),
+            product_code: product.into(),
+            via_province: None,
+            via_city: None,
+            min_charge_fen,
+            tiers,
+            effective_from: NaiveDate::from_ymd_opt(2026, 1, 1).unwrap_or_default(),
+            effective_to: None,
+            version: 1,
+            retired: false,
+        }
+    }
+
     /// Whether the line applies on `day` (and is not retired).
     pub fn in_force(&self, day: NaiveDate) -> bool {
         !self.retired && self.effective_from <= day && self.effective_to.is_none_or(|t| day <= t)

@@ -21,7 +21,7 @@ fn tier(w: i64, heavy: i64, v: i64, light: i64) -> Tier {
     }
 }
 
-#[allow(clippy::too_many_arguments)]
+/// Line `id` (see [`RateLine::new`]).
 fn rl(
     id: i64,
     product: &str,
@@ -32,20 +32,7 @@ fn rl(
 ) -> RateLine {
     RateLine {
         id,
-        origin_province: origin.0.map(str::to_owned),
-        origin_city: origin.1.map(str::to_owned),
-        dest_province: dest.0.into(),
-        dest_city: dest.1.map(str::to_owned),
-        dest_district: dest.2.map(str::to_owned),
-        product_code: product.into(),
-        via_province: None,
-        via_city: None,
-        min_charge_fen: min,
-        tiers,
-        effective_from: NaiveDate::from_ymd_opt(2026, 1, 1).expect("date"),
-        effective_to: None,
-        version: 1,
-        retired: false,
+        ..RateLine::new(product, origin, dest, min, tiers)
     }
 }
 
