@@ -531,6 +531,33 @@ fn ali_discounts(
     discounts
 }
 
+/// The line the freight is priced on and, for a partner line (汽运偏线),
+/// the partner's own line for the transfer fee: the freight then runs on
+/// the trunk to the transfer city.
+fn freight_lines<'c>(
+    card: &'c RateCard,
+    product: &Product,
+    origin: Place<'_>,
+    dest: Place<'_>,
+    day: NaiveDate,
+) -> Result<(&'c RateLine, Option<&'c RateLine>), QuoteError> {
+    let own = card
+        .find(&product.code, origin, dest, day)
+        .ok_or_else(|| no_rate(&product.code, origin, dest))?;
+    if product.code != PARTNER_PRODUCT && product.mode != Mode::PartnerLine {
+        return Ok((own, None));
+    }
+    let via = Place {
+        province: given(&own.via_province).unwrap_or(""),
+        city: given(&own.via_city).unwrap_or(""),
+        district: "",
+    };
+    let trunk = card
+        .find(PARTNER_TRUNK, origin, via, day)
+        .ok_or_else(|| no_rate(PARTNER_TRUNK, origin, via))?;
+    Ok((trunk, Some(own)))
+}
+
 /// Prices `draft` billed by `outlet` on `day` (SPEC 3.5): pure, exact, in
 /// fen. The origin is the billing outlet's province and city.
 pub fn quote(
@@ -562,23 +589,7 @@ pub fn quote(
     let mut charges = Vec::with_capacity(7);
 
     // Freight, and for a partner line the transfer fee.
-    let own = card
-        .find(&product.code, origin, dest, day)
-        .ok_or_else(|| no_rate(&product.code, origin, dest))?;
-    let (freight_line, transfer) =
-        if product.code == PARTNER_PRODUCT || product.mode == Mode::PartnerLine {
-            let via = Place {
-                province: given(&own.via_province).unwrap_or(""),
-                city: given(&own.via_city).unwrap_or(""),
-                district: "",
-            };
-            let trunk = card
-                .find(PARTNER_TRUNK, origin, via, day)
-                .ok_or_else(|| no_rate(PARTNER_TRUNK, origin, via))?;
-            (trunk, Some(own))
-        } else {
-            (own, None)
-        };
+    let (freight_line, transfer) = freight_lines(card, product, origin, dest, day)?;
     let air = (product.mode == Mode::Air).then_some(p.air_volume_divisor_cm3_per_kg);
     let frt = price_on(freight_line, weight, volume, air);
     charges.push(line(ChargeCode::Frt, frt.amount_fen, frt.basis.as_str()));

@@ -128,12 +128,12 @@ impl State {
             // buttons onto a second line at 1024 px with large text.
             pick_list(products, current, Message::ProductFilter)
                 .padding(5)
-                .width(200),
+                .width(170),
             text_input(&t("rates.filter_dest"), &self.dest)
                 .on_input(Message::DestFilter)
                 .on_submit(Message::Query)
                 .padding(5)
-                .width(160),
+                .width(130),
             widget::tool(t("rates.query"), Some(Message::Query)),
             widget::tool(t("rates.new"), admin.then_some(Message::New)),
             widget::secondary(t("rates.edit"), picked.then_some(Message::Edit)),
