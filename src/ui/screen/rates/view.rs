@@ -124,16 +124,17 @@ impl State {
         let picked = admin && self.selected.is_some();
         row![
             text(t("rates.filter_product")),
-            // Fixed: sized to its longest product name it pushes the
-            // buttons onto a second line at 1024 px with large text.
+            // Fixed widths: sized to its longest product name the filter
+            // pushes the buttons onto a second line at 1024 px with
+            // large text; the destination box keeps its English hint.
             pick_list(products, current, Message::ProductFilter)
                 .padding(5)
-                .width(170),
+                .width(160),
             text_input(&t("rates.filter_dest"), &self.dest)
                 .on_input(Message::DestFilter)
                 .on_submit(Message::Query)
                 .padding(5)
-                .width(130),
+                .width(170),
             widget::tool(t("rates.query"), Some(Message::Query)),
             widget::tool(t("rates.new"), admin.then_some(Message::New)),
             widget::secondary(t("rates.edit"), picked.then_some(Message::Edit)),
