@@ -3,7 +3,7 @@
 
 use crate::ui::Element;
 use iced::Task;
-use iced::widget::{checkbox, column, radio, row, text, text_input};
+use iced::widget::{column, radio, row, text, text_input};
 
 use crate::ui::widget::picker::Picked;
 
@@ -19,6 +19,7 @@ use crate::i18n;
 use crate::store::OutboxState;
 use crate::sync::OrderAnswer;
 use crate::ui::fetch::{self, Fetched};
+use crate::ui::notice::Notice;
 use crate::ui::theme::Tone;
 use crate::ui::widget::{self, Choice};
 
@@ -89,6 +90,14 @@ impl State {
                         note: String::new(),
                         error: None,
                     });
+                    // The reasons first: ↑/↓ or a digit picks one.
+                    return (
+                        widget::focus::move_focus(
+                            widget::focus::Move::First,
+                            Some(widget::focus::MODAL),
+                        ),
+                        None,
+                    );
                 }
             }
             Message::OpenAssign if ctx.user.role.can_dispatch() => {
@@ -206,7 +215,7 @@ impl State {
             return (Task::none(), None);
         };
         if matches!(row.outbox, OutboxState::Rejected(_)) {
-            self.notice = Some((ctx.t("orders.dismiss_first"), Tone::Warning));
+            self.notice = Some(Notice::new(ctx.t("orders.dismiss_first"), Tone::Warning));
             return (Task::none(), None);
         }
         let assignable = |c: &str| crate::domain::dispatch::can_receive(c, ctx.tree);
@@ -225,7 +234,7 @@ impl State {
                 Ok(_) => {}
                 Err(ActionError::State(s)) => {
                     let status = i18n::t(ctx.lang, &format!("status.{}", s.as_str()));
-                    self.notice = Some((
+                    self.notice = Some(Notice::new(
                         i18n::tf(ctx.lang, "orders.not_now", &[("status", &status)]),
                         Tone::Warning,
                     ));
@@ -233,13 +242,15 @@ impl State {
                     return (Task::none(), None);
                 }
                 Err(ActionError::Role) => {
-                    self.notice = Some((i18n::t(ctx.lang, "err.forbidden"), Tone::Warning));
+                    self.notice = Some(Notice::new(
+                        i18n::t(ctx.lang, "err.forbidden"),
+                        Tone::Warning,
+                    ));
                     self.dialog = None;
                     return (Task::none(), None);
                 }
                 Err(ActionError::Rule(e)) => {
-                    self.dialog_error(ctx, &e);
-                    return (Task::none(), None);
+                    return (self.dialog_error(ctx, &e), None);
                 }
             }
         }
@@ -255,8 +266,18 @@ impl State {
         )
     }
 
-    pub(super) fn dialog_error(&mut self, ctx: &Ctx<'_>, e: &crate::domain::RuleError) {
+    /// Shows a refused action's rule in its dialog, and puts the cursor in
+    /// the field to correct (the note after "选择“其他”时必须填写说明").
+    pub(super) fn dialog_error(
+        &mut self,
+        ctx: &Ctx<'_>,
+        e: &crate::domain::RuleError,
+    ) -> Task<Message> {
         let f = crate::ui::screen::form::FormErrors::from_rule(ctx.lang, e);
+        let first = FIELD_INPUTS
+            .iter()
+            .find(|(k, _)| f.fields.contains_key(*k))
+            .map(|(_, id)| *id);
         match &mut self.dialog {
             Some(Dialog::Accept { errors, .. }) => {
                 *errors = f.fields.into_iter().collect();
@@ -264,8 +285,9 @@ impl State {
             Some(Dialog::Reason { error, .. }) | Some(Dialog::Assign { error, .. }) => {
                 *error = f.fields.into_values().next();
             }
-            _ => self.notice = f.general.map(|g| (g, Tone::Danger)),
+            _ => self.notice = f.general.map(|g| Notice::new(g, Tone::Danger)),
         }
+        first.map_or_else(Task::none, iced::widget::operation::focus)
     }
 
     pub(super) fn submit(&mut self, ctx: &Ctx<'_>) -> (Task<Message>, Option<Event>) {
@@ -301,10 +323,17 @@ impl State {
                     None
                 };
                 if !errors.is_empty() {
+                    let first = FIELD_INPUTS
+                        .iter()
+                        .find(|(k, _)| errors.iter().any(|(f, _)| f == k))
+                        .map(|(_, id)| *id);
                     if let Some(Dialog::Accept { errors: e, .. }) = &mut self.dialog {
                         *e = errors;
                     }
-                    return (Task::none(), None);
+                    return (
+                        first.map_or_else(Task::none, iced::widget::operation::focus),
+                        None,
+                    );
                 }
                 let action = Action::Accept {
                     weight_g: w.unwrap_or_default(),
@@ -400,9 +429,7 @@ impl State {
                             .padding(6),
                         err("volume_cm3")
                     ),
-                    checkbox(*pickup)
-                        .label(t("orders.pickup_needed"))
-                        .on_toggle(Message::Pickup),
+                    widget::focus::check(*pickup, t("orders.pickup_needed"), Some(Message::Pickup)),
                     widget::field(
                         t("orders.pickup_time"),
                         text_input(
@@ -529,6 +556,17 @@ pub(super) fn live_reasons<'a>(ctx: &Ctx<'a>, kind: ReasonKind) -> Vec<&'a Reaso
 }
 
 /// 确定 and 取消(Esc) under a dialog.
+/// The input that edits each rule field, in the dialogs' order: the first
+/// wrong one gets the cursor.
+const FIELD_INPUTS: [(&str, &str); 6] = [
+    ("weight_g", "accept-weight"),
+    ("volume_cm3", "accept-volume"),
+    ("pickup_time", "accept-time"),
+    ("note", "reason-note"),
+    ("outlet_code", ASSIGN_FIELD),
+    ("to_outlet_code", ASSIGN_FIELD),
+];
+
 fn buttons<'a>(ctx: &Ctx<'_>, ok: String) -> Element<'a, Message> {
     row![
         widget::tool(ok, Some(Message::Submit)),
@@ -561,10 +599,20 @@ fn reason_view<'a>(
     .spacing(8);
     let live = live_reasons(ctx, kind);
     let chosen = reason.and_then(|c| live.iter().position(|r| r.code == c));
+    // The reasons are one Tab stop: ↑/↓ move the choice, digits pick.
+    let mut choices = column![].spacing(6);
+    let count = live.len();
     for (i, r) in live.into_iter().enumerate() {
-        let label = format!("{} {}", i + 1, r.label);
-        col = col.push(radio(label, i, chosen, Message::ReasonIndex).size(16));
+        let label = format!("{} {}", i + 1, r.label_in(lang));
+        choices = choices.push(radio(label, i, chosen, Message::ReasonIndex).size(16));
     }
+    col = col.push(widget::focus::keyable(choices, None).on_step(move |d| {
+        let next = chosen.map_or(0, |c| c as i64 + i64::from(d));
+        usize::try_from(next)
+            .ok()
+            .filter(|n| *n < count)
+            .map(Message::ReasonIndex)
+    }));
     col = col.push(widget::field(
         t("field.note"),
         text_input(&t("orders.note_placeholder"), note)
