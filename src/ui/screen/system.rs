@@ -551,7 +551,8 @@ impl State {
         ]
         .spacing(4)
         .width(420);
-        row![styles, preview].spacing(24).into()
+        // Narrow windows: the preview goes under the styles, not squeezed.
+        row![styles, preview].spacing(24).wrap().into()
     }
 
     fn local_view<'a>(&'a self, ctx: &Ctx<'a>, settings: &'a Settings) -> Element<'a, Message> {

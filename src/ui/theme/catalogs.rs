@@ -29,7 +29,20 @@ macro_rules! with_status {
     };
 }
 
-with_status!(b, b::primary);
+// Buttons default to our `button::primary`: brought to the style's
+// contrast, and drawn as an outline when disabled, like every other button.
+impl b::Catalog for AppTheme {
+    type Class<'a> = b::StyleFn<'a, Self>;
+
+    fn default<'a>() -> <Self as b::Catalog>::Class<'a> {
+        Box::new(button::primary)
+    }
+
+    fn style(&self, class: &<Self as b::Catalog>::Class<'_>, status: b::Status) -> b::Style {
+        class(self, status)
+    }
+}
+
 with_status!(ti, ti::default);
 with_status!(cb, cb::primary);
 with_status!(r, r::default);

@@ -102,7 +102,8 @@ impl State {
                 self.counts_line(lang)
                     .map(|line| widget::banner(text(line).size(13), Tone::Warning)),
             )
-            .height(34)
+            // Room for two lines: English at 1024 px with 大字体 wraps.
+            .height(52)
             .clip(true),
         );
         let list = container(self.list_view(ctx))
@@ -145,7 +146,14 @@ impl State {
     pub(super) fn list_view<'a>(&'a self, ctx: &Ctx<'a>) -> Element<'a, Message> {
         let lang = ctx.lang;
         let t = |k: &str| ctx.t(k);
-        let h = |k: &str, w: u16| text(ctx.t(k)).size(12).width(Length::FillPortion(w));
+        // Headings break inside their column ("Weight /" never runs into
+        // "Pickup" in English at 1024 px with 大字体).
+        let h = |k: &str, w: u16| {
+            text(ctx.t(k))
+                .size(12)
+                .wrapping(text::Wrapping::WordOrGlyph)
+                .width(Length::FillPortion(w))
+        };
         let header = row![
             h("orders.col_no", 16),
             h("orders.col_shipper", 17),

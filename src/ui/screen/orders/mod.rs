@@ -250,7 +250,8 @@ impl State {
         };
         // The same place, pending only, no rows: the count the banner,
         // badge and title show.
-        self.list_is_whole = filter == ListFilter::All;
+        // No selector: the user's whole view (a clerk's own subtree).
+        self.list_is_whole = self.selector.is_none() || filter == ListFilter::All;
         let pending_q = PageQuery {
             filter: filter.clone(),
             status: Some(Status::Pending),
