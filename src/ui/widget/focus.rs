@@ -55,17 +55,7 @@ pub fn target(mv: Move, focused: Option<usize>, total: usize) -> Option<usize> {
 /// of that id (an open dialog), and everything outside loses focus; when
 /// nothing of that id is on screen, among all controls.
 pub fn move_focus<T: Send + 'static>(mv: Move, scope: Option<&'static str>) -> Task<T> {
-    iced::advanced::widget::operate(Cycle {
-        scope: scope.map(Id::new),
-        mv,
-        phase: Phase::Count,
-        focused: None,
-        total: 0,
-        index: 0,
-        target: None,
-        entering: false,
-        inside: scope.is_none(),
-    })
+    iced::advanced::widget::operate(Cycle::counting(scope.map(Id::new), mv))
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -87,6 +77,23 @@ struct Cycle {
     /// The last container seen was the scope: its children are inside.
     entering: bool,
     inside: bool,
+}
+
+impl Cycle {
+    /// The first walk: count the controls in `scope`.
+    fn counting(scope: Option<Id>, mv: Move) -> Cycle {
+        Cycle {
+            inside: scope.is_none(),
+            scope,
+            mv,
+            phase: Phase::Count,
+            focused: None,
+            total: 0,
+            index: 0,
+            target: None,
+            entering: false,
+        }
+    }
 }
 
 impl<T> Operation<T> for Cycle {
@@ -133,28 +140,16 @@ impl<T> Operation<T> for Cycle {
         let target = target(self.mv, self.focused, self.total);
         match (self.phase, target) {
             (Phase::Count, Some(t)) => Outcome::Chain(Box::new(Cycle {
-                scope: self.scope.clone(),
-                mv: self.mv,
                 phase: Phase::Apply,
                 focused: self.focused,
                 total: self.total,
-                index: 0,
                 target: Some(t),
-                entering: false,
-                inside: self.scope.is_none(),
+                ..Cycle::counting(self.scope.clone(), self.mv)
             })),
             // No dialog open: Tab walks the whole window.
-            (Phase::Count, None) if self.scope.is_some() => Outcome::Chain(Box::new(Cycle {
-                scope: None,
-                mv: self.mv,
-                phase: Phase::Count,
-                focused: None,
-                total: 0,
-                index: 0,
-                target: None,
-                entering: false,
-                inside: true,
-            })),
+            (Phase::Count, None) if self.scope.is_some() => {
+                Outcome::Chain(Box::new(Cycle::counting(None, self.mv)))
+            }
             _ => Outcome::None,
         }
     }
