@@ -369,3 +369,24 @@ fn an_edit_that_lost_a_race_shows_both_versions_to_redo() {
     ui.click("保存");
     ui.expect("网点“江苏分公司”已保存。");
 }
+
+/// Issue 9 item 15: the outlet form names every bad field at once: an
+/// unreadable latitude no longer hides a taken code and a sibling's name.
+#[test]
+fn the_outlet_form_reports_every_bad_field_at_once() {
+    let env = env();
+    let mut ui = Ui::start(application(boot(&env)));
+    log_in_as_admin(&mut ui);
+    ui.click("江苏分公司");
+    ui.click("新增");
+    ui.type_text("JS-NJ"); // taken (南京办事处)
+    ui.click("网点名称");
+    ui.type_text("扬州办事处"); // a sibling's name
+    ui.click("可不填，如 32.39");
+    ui.type_text("abc");
+    ui.click("保存");
+    ui.expect("请更正标出的字段后再保存。");
+    ui.expect("必须是数字");
+    ui.expect("该编码已被使用");
+    ui.expect("同一上级网点下已有同名网点");
+}

@@ -40,11 +40,16 @@ fn a_clerk_accepts_an_order_with_the_keyboard() {
     ui.type_text("a");
     ui.expect("受理订单 K-1");
     ui.expect("确认重量（公斤）");
-    // The customer wants pickup: Tab to the time, type it, Enter.
+    // The customer wants pickup: Tab past 体积 and 需要上门接货 to the
+    // time, type it, Enter.
+    ui.run("type tab");
     ui.run("type tab");
     ui.run("type tab");
     ui.type_text("2099-11-27 09:30");
     ui.enter();
+    // Item 5: the notice names the order and what happened (and fades
+    // after a few seconds, so it is looked for first).
+    assert!(ui.wait_for("订单 K-1 已受理。", Duration::from_secs(15)));
     let o = env.wait_status("K-1", "accepted");
     assert_eq!(o["accepting_outlet_code"], "JS-YZ-01");
     assert_eq!(o["pickup_time"], "2099-11-27T01:30:00Z", "09:30 China time");
@@ -52,7 +57,6 @@ fn a_clerk_accepts_an_order_with_the_keyboard() {
         o["cargo"]["weight_g"], 12000,
         "the weight the clerk confirmed"
     );
-    assert!(ui.wait_for("1 个操作已被服务器确认。", Duration::from_secs(15)));
     assert!(!ui.sees("K-1"), "no longer pending");
 }
 
@@ -218,4 +222,90 @@ fn actions_the_state_forbids_say_why_instead_of_opening() {
     // 分配 is a dispatcher's.
     ui.type_text("g");
     ui.expect("只有调度员可以分配。");
+}
+
+/// Issue 9 item 3: in a dialog Tab reaches the checkbox (Space ticks it)
+/// and the buttons, and cycles back to the first field without ever
+/// reaching the list behind the dialog.
+#[test]
+fn tab_cycles_inside_the_accept_dialog_and_space_ticks_the_checkbox() {
+    let env = Env::new();
+    env.order("T-1", "JS-YZ-01", 5);
+    let mut ui = Ui::start(application(env.boot("yz")));
+    log_in(&mut ui, "yz.clerk");
+    assert!(ui.wait_for("T-1", Duration::from_secs(15)));
+    ui.type_text("a");
+    ui.expect("受理订单 T-1");
+    // 重量 is focused; Tab twice reaches 需要上门接货 (ticked: the
+    // customer asked for pickup) and Space unticks it.
+    ui.run("type tab");
+    ui.run("type tab");
+    ui.type_text(" ");
+    // 接货时间, 确认受理, 取消, and round to 重量 again: the sixth Tab.
+    for _ in 0..4 {
+        ui.run("type tab");
+    }
+    ui.type_text("5"); // 12 kg becomes 125 kg
+    ui.enter();
+    let o = env.wait_status("T-1", "accepted");
+    assert_eq!(
+        o["cargo"]["weight_g"], 125_000,
+        "the sixth Tab came back to 重量: {o}"
+    );
+    assert_eq!(o["pickup_required"], false, "Space unticked it: {o}");
+}
+
+/// Issue 9 item 3: after "选择“其他”时必须填写说明" the note has the
+/// cursor, so what the clerk types next is the note.
+#[test]
+fn the_note_is_focused_when_other_needs_one() {
+    let env = Env::new();
+    env.order("N-1", "JS-YZ-01", 5);
+    let mut ui = Ui::start(application(env.boot("yz")));
+    log_in(&mut ui, "yz.clerk");
+    assert!(ui.wait_for("N-1", Duration::from_secs(15)));
+    ui.type_text("r");
+    ui.expect("打回订单 N-1");
+    ui.type_text("6"); // 其他
+    ui.enter();
+    ui.expect("选择“其他”时必须填写说明");
+    ui.type_text("客户电话是空号");
+    ui.enter();
+    let o = env.wait_status("N-1", "pending");
+    let o = if o["last_reason_code"].is_null() {
+        std::thread::sleep(Duration::from_secs(2));
+        env.server_order("N-1")
+    } else {
+        o
+    };
+    assert_eq!(o["last_reason_code"], "other", "{o}");
+    assert_eq!(o["last_note"], "客户电话是空号", "{o}");
+}
+
+/// Issue 9 item 7: HQ on 总公司 lists the pool; the badge and the banner
+/// count that list, and the larger count says what it covers.
+#[test]
+fn hq_counts_describe_the_pool_list_and_name_the_larger_count() {
+    let env = Env::new();
+    for no in ["POOL-1", "POOL-2"] {
+        common::place_order(
+            &env.rt,
+            &env.hub.url,
+            &common::inbound(no, &format!("acct-{no}"), "拉萨", None),
+        );
+    }
+    for no in ["YZ-1", "YZ-2", "YZ-3"] {
+        env.order(no, "JS-YZ-01", 5);
+    }
+    let mut ui = Ui::start(application(env.boot("hq")));
+    log_in(&mut ui, "dispatch");
+    assert!(ui.wait_for("POOL-2", Duration::from_secs(15)), "pool order");
+    assert!(!ui.sees("YZ-1"), "the pool list holds only the pool");
+    assert!(
+        ui.wait_for("阿里订单受理（2）", Duration::from_secs(5)),
+        "the badge counts the two rows the list shows"
+    );
+    ui.expect(
+        "总公司 (HQ) 待受理 2 张。 您可见的全部网点共有 5 张新订单还未联系客户（清除网点选项可查看全部）。",
+    );
 }

@@ -166,3 +166,48 @@ fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
     }
     out
 }
+
+/// Issue 9 item 10: parameters read in the units people use (2 元, not
+/// 200 分), are typed in them, keep to the current language after a
+/// switch (descriptions and reason labels), and the login screen offers
+/// the other language.
+#[test]
+fn parameters_read_in_clerks_units_and_follow_the_language() {
+    let (hub, dir) = common::embedded(true);
+    let mut ui = Ui::start(application(boot(dir.path(), "admin", &hub.url)));
+    // The login screen names the other language in its own words.
+    ui.click("English");
+    ui.expect("Log in");
+    ui.click("简体中文");
+    ui.expect("登录");
+    log_in(&mut ui, "admin", common::ADMIN_PW);
+    ui.click("系统设置");
+    ui.click("阿里优惠规则");
+    ui.expect("2 元");
+    ui.expect("500 千克");
+    ui.expect("3 立方米");
+    ui.expect("20 公里");
+    ui.click("阿里订单免收的综合服务费（元）");
+    ui.expect("0 – 1000");
+    ui.click("修改"); // the value, in 元, focused
+    ui.run("type backspace");
+    ui.type_text("2.5");
+    ui.enter();
+    assert!(
+        ui.wait_for("2.5 元", Duration::from_secs(5)),
+        "saved in fen"
+    );
+    // Fetched in Chinese, read in English after the switch.
+    ui.click("本机设置");
+    ui.click("English");
+    ui.click("Ali discounts");
+    ui.expect("Comprehensive service fee waived for Ali orders (yuan)");
+    ui.expect("2.5 yuan");
+    ui.click("Feedback reasons");
+    ui.expect(
+        "Customer is not shipping; Customer cannot be reached; Outside the service area; \
+         Duplicate order; Not this outlet's order; Other",
+    );
+    ui.click("Printing");
+    assert!(!ui.sees("10 (count)"), "a font size is not a count");
+}

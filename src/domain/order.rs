@@ -850,6 +850,7 @@ pub(crate) mod tests {
         let r = |c: &str, note: bool| Reason {
             code: c.into(),
             label: c.into(),
+            label_en: None,
             retired: false,
             note_required: note,
         };

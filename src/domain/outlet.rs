@@ -4,7 +4,7 @@ use std::collections::{HashMap, HashSet};
 
 use serde::{Deserialize, Serialize};
 
-use super::rule::{Checker, RuleError, is_valid_code, is_valid_phone};
+use super::rule::{Checker, FieldError, RuleError, is_valid_code, is_valid_phone};
 
 /// What an outlet is in the company's structure.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
@@ -322,57 +322,94 @@ impl OutletTree {
         path
     }
 
-    /// Checks a new outlet against the network (SPEC 2.1).
+    /// Checks a new outlet against the network (SPEC 2.1). Every problem
+    /// is reported at once, so a clerk fixes the form in one go; a taken
+    /// code on its own is `Duplicate` (HTTP 409).
     pub fn check_create(&self, new: &Outlet) -> Result<(), RuleError> {
-        new.check_fields()?;
-        if self.by_code.contains_key(&new.code) {
-            return Err(RuleError::Duplicate {
-                field: "code".into(),
-            });
-        }
+        let mut errs = field_errors(new);
+        let mut add = |e: FieldError| {
+            if !errs.iter().any(|x| x.field == e.field) {
+                errs.push(e);
+            }
+        };
         if new.kind == OutletKind::Hq && self.hq().is_some() {
-            return Err(RuleError::field("kind", "hq_exists"));
+            add(FieldError::new("kind", "hq_exists"));
         }
-        self.check_parent_and_name(new)
+        if let Some(e) = self.parent_and_name(new) {
+            add(e);
+        }
+        if self.by_code.contains_key(&new.code) {
+            if errs.is_empty() {
+                return Err(RuleError::Duplicate {
+                    field: "code".into(),
+                });
+            }
+            if !errs.iter().any(|x| x.field == "code") {
+                errs.push(FieldError::new("code", "duplicate_code"));
+            }
+        }
+        into_result(errs)
     }
 
-    /// Checks an edit of an existing outlet (same code) against the network.
+    /// Checks an edit of an existing outlet (same code) against the
+    /// network, every problem at once.
     pub fn check_update(&self, new: &Outlet) -> Result<(), RuleError> {
-        new.check_fields()?;
         let Some(old) = self.by_code.get(&new.code) else {
             return Err(RuleError::field("code", "not_found"));
         };
+        let mut errs = field_errors(new);
+        let mut add = |e: FieldError| {
+            if !errs.iter().any(|x| x.field == e.field) {
+                errs.push(e);
+            }
+        };
         if new.kind == OutletKind::Hq && old.kind != OutletKind::Hq {
-            return Err(RuleError::field("kind", "hq_exists"));
+            add(FieldError::new("kind", "hq_exists"));
         }
         if old.kind == OutletKind::Hq && new.kind != OutletKind::Hq {
-            return Err(RuleError::field("kind", "hq_must_stay"));
+            add(FieldError::new("kind", "hq_must_stay"));
         }
         if let Some(parent) = new.parent_code.as_deref()
             && self.is_within(parent, &new.code)
         {
-            return Err(RuleError::field("parent_code", "cycle"));
+            add(FieldError::new("parent_code", "cycle"));
         }
-        self.check_parent_and_name(new)
+        if let Some(e) = self.parent_and_name(new) {
+            add(e);
+        }
+        into_result(errs)
     }
 
-    fn check_parent_and_name(&self, new: &Outlet) -> Result<(), RuleError> {
-        if let Some(parent) = new.parent_code.as_deref() {
-            if !self.by_code.contains_key(parent) {
-                return Err(RuleError::field("parent_code", "parent_missing"));
-            }
-            let clash = self.children(parent).iter().any(|c| {
-                c != &new.code
-                    && self
-                        .by_code
-                        .get(c)
-                        .is_some_and(|o| o.name.trim() == new.name.trim())
-            });
-            if clash {
-                return Err(RuleError::field("name", "duplicate_sibling_name"));
-            }
+    /// A missing parent, or a sibling already of this name.
+    fn parent_and_name(&self, new: &Outlet) -> Option<FieldError> {
+        let parent = new.parent_code.as_deref()?;
+        if !self.by_code.contains_key(parent) {
+            return Some(FieldError::new("parent_code", "parent_missing"));
         }
+        let clash = self.children(parent).iter().any(|c| {
+            c != &new.code
+                && self
+                    .by_code
+                    .get(c)
+                    .is_some_and(|o| o.name.trim() == new.name.trim())
+        });
+        clash.then(|| FieldError::new("name", "duplicate_sibling_name"))
+    }
+}
+
+/// The field errors of `o` on its own, as a list to add to.
+fn field_errors(o: &Outlet) -> Vec<FieldError> {
+    match o.check_fields() {
+        Err(RuleError::Fields(v)) => v,
+        _ => Vec::new(),
+    }
+}
+
+fn into_result(errs: Vec<FieldError>) -> Result<(), RuleError> {
+    if errs.is_empty() {
         Ok(())
+    } else {
+        Err(RuleError::Fields(errs))
     }
 }
 
@@ -439,6 +476,30 @@ mod tests {
         assert!(t.is_within("JS", "JS"));
         assert!(!t.is_within("ZJ", "JS"));
         assert!(!t.is_within("UNKNOWN", "HQ"));
+    }
+
+    /// Issue 9 item 15: every problem at once, not one per 保存.
+    #[test]
+    fn create_reports_every_problem_at_once() {
+        let t = net();
+        let mut bad = o("JS", OutletKind::Office, Some("JS"), "扬州办事处");
+        bad.phone = "call me".into();
+        let Err(RuleError::Fields(errs)) = t.check_create(&bad) else {
+            panic!("field errors expected");
+        };
+        let mut got: Vec<(&str, &str)> = errs
+            .iter()
+            .map(|e| (e.field.as_str(), e.code.as_str()))
+            .collect();
+        got.sort_unstable();
+        assert_eq!(
+            got,
+            [
+                ("code", "duplicate_code"),
+                ("name", "duplicate_sibling_name"),
+                ("phone", "invalid_phone"),
+            ]
+        );
     }
 
     #[test]

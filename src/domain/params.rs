@@ -332,14 +332,28 @@ pub fn def(key: &str) -> Option<&'static ParamDef> {
 pub struct Reason {
     /// Stable code; never reused for another meaning.
     pub code: String,
-    /// What the clerk reads.
+    /// What the clerk reads (Chinese, the company's language).
     pub label: String,
+    /// The English label; a reason without one reads in Chinese in English.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub label_en: Option<String>,
     /// Retired reasons stay known for history but are no longer offered.
     #[serde(default)]
     pub retired: bool,
     /// The clerk must write a note when choosing it (`other`).
     #[serde(default)]
     pub note_required: bool,
+}
+
+impl Reason {
+    /// What the clerk reads in `lang`: the English label in English when
+    /// there is one, else the Chinese.
+    pub fn label_in(&self, lang: crate::i18n::Lang) -> &str {
+        match (lang, self.label_en.as_deref()) {
+            (crate::i18n::Lang::En, Some(en)) if !en.trim().is_empty() => en,
+            _ => &self.label,
+        }
+    }
 }
 
 impl ParamDef {
@@ -547,12 +561,12 @@ pub struct ClientParams {
 impl ClientParams {
     /// The label of a return or failed-pickup reason code (retired ones
     /// included, for history); the code itself when it is unknown here.
-    pub fn reason_label(&self, code: &str) -> String {
+    pub fn reason_label(&self, code: &str, lang: crate::i18n::Lang) -> String {
         self.return_reasons
             .iter()
             .chain(&self.pickup_failed_reasons)
             .find(|r| r.code == code)
-            .map_or_else(|| code.to_owned(), |r| r.label.clone())
+            .map_or_else(|| code.to_owned(), |r| r.label_in(lang).to_owned())
     }
 
     /// From `(key, value)` pairs; a missing or bad value keeps the default.

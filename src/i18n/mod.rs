@@ -162,6 +162,7 @@ pub const RULE_CODES: &[&str] = &[
     "unknown_outlet",
     "last_admin",
     "not_integer",
+    "too_precise",
     "invalid_url",
     "invalid_choice",
     "invalid_reasons",

@@ -53,6 +53,9 @@ pub struct Report {
     pub online: bool,
     /// Actions the server applied this round.
     pub pushed: usize,
+    /// Which order each applied action was for, and what it did, so the
+    /// notice can name them ("订单 … 已受理").
+    pub applied: Vec<(String, crate::domain::order::ActionKind)>,
     /// Actions the server refused this round.
     pub rejected: usize,
     /// Orders written from the feed.
@@ -219,6 +222,7 @@ impl Engine {
                 Ok(order) => {
                     r.online = true;
                     r.pushed += 1;
+                    r.applied.push((item.order_no.clone(), item.action.kind()));
                     self.backoff.reset();
                     self.blocking(move |s| s.outbox_applied(id, &order))
                         .await

@@ -43,6 +43,79 @@ pub fn yuan(fen: i64) -> String {
     format!("¥{}.{:02}", fen / 100, (fen % 100).abs())
 }
 
+/// How many stored units make one shown unit for a parameter type: fen
+/// read as yuan, grams as kg, cm³ as m³, metres as km (SPEC 3.6 stores the
+/// smallest unit; clerks think in the larger one).
+pub fn param_scale(ty: crate::domain::params::ParamType) -> i64 {
+    use crate::domain::params::ParamType as T;
+    match ty {
+        T::Fen => 100,
+        T::Grams | T::Metres => 1000,
+        T::Cm3 => 1_000_000,
+        _ => 1,
+    }
+}
+
+/// A stored integer parameter in its shown unit: 200 fen → "2", 250 fen →
+/// "2.5", 3000000 cm³ → "3".
+pub fn param_number(ty: crate::domain::params::ParamType, n: i64) -> String {
+    let scale = param_scale(ty);
+    if scale == 1 {
+        return n.to_string();
+    }
+    let digits = scale.ilog10() as usize;
+    let sign = if n < 0 { "-" } else { "" };
+    let (whole, frac) = (n.abs() / scale, n.abs() % scale);
+    let frac = format!("{frac:0digits$}");
+    let frac = frac.trim_end_matches('0');
+    if frac.is_empty() {
+        format!("{sign}{whole}")
+    } else {
+        format!("{sign}{whole}.{frac}")
+    }
+}
+
+/// Parses a number typed in the shown unit back into the stored integer;
+/// the rule code of what is wrong otherwise (finer than the stored unit
+/// counts as wrong: 0.001 yuan is not a whole fen).
+pub fn parse_param_number(
+    ty: crate::domain::params::ParamType,
+    s: &str,
+) -> Result<i64, &'static str> {
+    let scale = param_scale(ty);
+    let s = s.trim();
+    let (neg, body) = match s.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, s),
+    };
+    let (whole, frac) = body.split_once('.').unwrap_or((body, ""));
+    let digits = scale.ilog10() as usize;
+    let all_digits = |x: &str| x.chars().all(|c| c.is_ascii_digit());
+    if whole.is_empty()
+        || !all_digits(whole)
+        || !all_digits(frac)
+        || (scale == 1 && body.contains('.'))
+    {
+        return Err("not_integer");
+    }
+    if frac.len() > digits {
+        return Err("too_precise");
+    }
+    let w: i64 = whole.parse().map_err(|_| "out_of_range")?;
+    let f: i64 = if frac.is_empty() {
+        0
+    } else {
+        format!("{frac:0<digits$}")
+            .parse()
+            .map_err(|_| "not_integer")?
+    };
+    let n = w
+        .checked_mul(scale)
+        .and_then(|x| x.checked_add(f))
+        .ok_or("out_of_range")?;
+    Ok(if neg { -n } else { n })
+}
+
 /// Parses a typed quantity scaled by `scale`; the rule code (`rule.*`) of
 /// what is wrong otherwise, so "-5" is told it must be more than 0 rather
 /// than that it is not a number.
@@ -112,6 +185,34 @@ mod tests {
         let t = parse_cst("2026-11-27 09:30").unwrap();
         assert_eq!(t.to_rfc3339(), "2026-11-27T01:30:00+00:00");
         assert!(parse_cst("tomorrow").is_none());
+    }
+
+    #[test]
+    fn parameters_read_in_the_unit_clerks_use() {
+        use crate::domain::params::ParamType as T;
+        // The figures: 200 分, 500000 克, 3000000 立方厘米, 20000 米.
+        assert_eq!(param_number(T::Fen, 200), "2");
+        assert_eq!(param_number(T::Fen, 250), "2.5");
+        assert_eq!(param_number(T::Fen, 5), "0.05");
+        assert_eq!(param_number(T::Grams, 500_000), "500");
+        assert_eq!(param_number(T::Cm3, 3_000_000), "3");
+        assert_eq!(param_number(T::Cm3, 2_500_000), "2.5");
+        assert_eq!(param_number(T::Metres, 20_000), "20");
+        assert_eq!(param_number(T::Minutes, 120), "120");
+        assert_eq!(parse_param_number(T::Fen, "2"), Ok(200));
+        assert_eq!(parse_param_number(T::Fen, "0.05"), Ok(5));
+        assert_eq!(parse_param_number(T::Fen, "2.005"), Err("too_precise"));
+        assert_eq!(parse_param_number(T::Grams, "500"), Ok(500_000));
+        assert_eq!(parse_param_number(T::Cm3, "2.5"), Ok(2_500_000));
+        assert_eq!(parse_param_number(T::Metres, " 20 "), Ok(20_000));
+        assert_eq!(parse_param_number(T::Minutes, "1.5"), Err("not_integer"));
+        assert_eq!(parse_param_number(T::Minutes, "abc"), Err("not_integer"));
+        assert_eq!(parse_param_number(T::Minutes, "-5"), Ok(-5));
+        for n in [0, 1, 99, 100, 123_456, 10_000_000_000] {
+            for ty in [T::Fen, T::Grams, T::Cm3, T::Metres, T::Int] {
+                assert_eq!(parse_param_number(ty, &param_number(ty, n)), Ok(n));
+            }
+        }
     }
 
     #[test]

@@ -6,6 +6,7 @@ pub mod app;
 pub mod fetch;
 pub mod font;
 pub mod format;
+pub mod notice;
 pub mod screen;
 pub mod sync_sub;
 pub mod theme;

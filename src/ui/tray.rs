@@ -150,11 +150,9 @@ pub fn set_waiting(lang: Lang, waiting: i64) {
     TRAY.with(|t| {
         if let Some(t) = t.borrow().as_ref() {
             let tip = if waiting > 0 {
-                i18n::tf(
-                    lang,
-                    "app.window_title_waiting",
-                    &[("n", &waiting.to_string())],
-                )
+                // The whole view's uncalled orders: the tray speaks for
+                // every place, not the list's.
+                i18n::tf(lang, "tray.waiting", &[("n", &waiting.to_string())])
             } else {
                 i18n::t(lang, "app.window_title")
             };

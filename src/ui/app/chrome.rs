@@ -119,7 +119,7 @@ impl App {
                 .on_press(Message::Nav(page))
         };
         let group = |key: &str| widget::muted(self.t(key)).size(12);
-        let waiting = pages.orders.uncontacted();
+        let waiting = pages.orders.list_pending();
         let orders_label = if waiting > 0 {
             i18n::tf(
                 self.lang(),

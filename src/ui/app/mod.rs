@@ -389,11 +389,12 @@ impl App {
         }
     }
 
-    /// Orders waiting for a first call (0 without a session).
+    /// Pending orders at the place the order list shows (0 without a
+    /// session): the title and tray count what the list holds.
     fn waiting(&self) -> i64 {
         self.screen
             .main()
-            .map_or(0, |m| m.pages.orders.uncontacted())
+            .map_or(0, |m| m.pages.orders.list_pending())
     }
 
     /// 1.0, or larger for the "large" font size (older clerks' eyes).
@@ -472,7 +473,11 @@ impl App {
             }
             Message::Sync(sync_sub::Event::Report(r)) => self.sync_report(r),
             Message::Params(r) => self.params_arrived(r),
-            Message::Clock | Message::Done => Task::none(),
+            Message::Clock => {
+                self.fade_notices();
+                Task::none()
+            }
+            Message::Done => Task::none(),
             Message::Tray(c) => self.tray(c),
             Message::CloseRequested(id) => self.close_requested(id),
             Message::HideToTray => self.hide_to_tray(),
@@ -496,12 +501,15 @@ impl App {
 
     /// A window-wide dialog takes the keys first, then the shown page.
     fn key(&mut self, key: Key, mods: keyboard::Modifiers) -> Task<Message> {
+        // Tab cycles, and never leaves an open dialog for what is behind.
         if let Key::Named(Named::Tab) = key {
-            return if mods.shift() {
-                iced::widget::operation::focus_previous()
+            use widget::focus::{MODAL, Move, move_focus};
+            let mv = if mods.shift() {
+                Move::Previous
             } else {
-                iced::widget::operation::focus_next()
+                Move::Next
             };
+            return move_focus(mv, Some(MODAL));
         }
         // A window-wide dialog owns the keyboard: nothing underneath (an
         // order action, a delete) may fire behind it.
@@ -533,10 +541,7 @@ impl App {
 
     fn screen_view(&self) -> Element<'_, Message> {
         // Window-wide dialogs (tray notice, quit) show over any screen.
-        match self.dialog {
-            None => self.screen_body(),
-            Some(d) => widget::modal(self.screen_body(), self.dialog_view(d)),
-        }
+        widget::modal_opt(self.screen_body(), self.dialog.map(|d| self.dialog_view(d)))
     }
 
     fn screen_body(&self) -> Element<'_, Message> {

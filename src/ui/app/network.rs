@@ -130,6 +130,7 @@ impl App {
 
     /// Every 5 s: is the server there? Every 30 s also the parameters.
     pub(super) fn tick(&mut self) -> Task<Message> {
+        self.fade_notices();
         let client = self.client.clone();
         let health = Task::perform(
             async move { client.health().await.is_ok() },
@@ -145,9 +146,32 @@ impl App {
         health
     }
 
+    /// The server answers again: "offline" is no longer true, so it goes
+    /// (other errors wait for their own cause to clear).
+    fn clear_offline_error(&mut self) {
+        let offline = self.t("net.offline");
+        if self.last_error.as_deref() == Some(offline.as_str()) {
+            self.last_error = None;
+        }
+    }
+
+    /// Success notices on every page fade after a few seconds.
+    pub(super) fn fade_notices(&mut self) {
+        if let Some(m) = self.screen.main_mut() {
+            let now = std::time::Instant::now();
+            m.pages.orders.fade_notices(now);
+            m.pages.outlets.fade_notices(now);
+            m.pages.staff.fade_notices(now);
+            m.pages.system.fade_notices(now);
+        }
+    }
+
     pub(super) fn health(&mut self, up: bool) -> Task<Message> {
         let was = self.online;
         self.online = up;
+        if up {
+            self.clear_offline_error();
+        }
         if up && !was {
             return self.fetch_network();
         }
@@ -208,6 +232,9 @@ impl App {
         }
         let was = self.online;
         self.online = r.online;
+        if r.online {
+            self.clear_offline_error();
+        }
         if r.online && r.error.is_none() {
             self.sync.last = Some(self.sync.server_now());
         }
@@ -222,7 +249,7 @@ impl App {
         };
         let lang = self.lang();
         if let Some(m) = self.screen.main_mut() {
-            m.pages.orders.synced(lang, r.pushed, r.rejected);
+            m.pages.orders.synced(lang, &r.applied, r.rejected);
         }
         let mut tasks = Vec::new();
         // An administrator changed a parameter: fetch them now, so e.g. a

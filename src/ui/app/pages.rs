@@ -187,7 +187,9 @@ impl App {
         }
         let lang = self.settings.language;
         tray::set_language(lang);
-        tray::set_waiting(lang, self.waiting());
+        if let Some(m) = self.screen.main() {
+            tray::set_waiting(lang, m.pages.orders.uncontacted());
+        }
         self.client = self.client.with_lang(lang);
         if let Some(m) = self.screen.main_mut() {
             m.session.client = m.session.client.with_lang(lang);

@@ -34,6 +34,13 @@ impl App {
         match event {
             Some(login::Event::LoggedIn(s)) => Task::batch([task, self.logged_in(s)]),
             Some(login::Event::Offline) => Task::batch([task, self.offline_view()]),
+            Some(login::Event::Language(l)) => {
+                let settings = crate::config::Settings {
+                    language: l,
+                    ..self.settings.clone()
+                };
+                Task::batch([task, self.settings_changed(settings)])
+            }
             None => task,
         }
     }
@@ -180,7 +187,7 @@ impl App {
     /// session (the dialog also says what would be lost).
     pub(super) fn logout(&mut self) -> Task<Message> {
         self.dialog = Some(super::AppDialog::Logout);
-        Task::none()
+        crate::ui::widget::focus::blur()
     }
 
     pub(super) fn logout_now(&mut self) -> Task<Message> {

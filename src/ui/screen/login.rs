@@ -53,6 +53,9 @@ pub enum Message {
     Answered(Result<SessionResponse, ClientError>),
     /// 离线查看: open the cached data read-only.
     OfflineView,
+    /// The language link on the login screen: a clerk who cannot read the
+    /// current language must be able to switch before logging in.
+    Language(Lang),
 }
 
 /// What the app must do after a login-screen update.
@@ -60,6 +63,8 @@ pub enum Message {
 pub enum Event {
     LoggedIn(SessionResponse),
     Offline,
+    /// Switch the whole app (and this PC's setting) to a language.
+    Language(Lang),
 }
 
 impl State {
@@ -122,6 +127,7 @@ impl State {
                 }
             }
             Message::OfflineView => return (Task::none(), Some(Event::Offline)),
+            Message::Language(l) => return (Task::none(), Some(Event::Language(l))),
         }
         (Task::none(), None)
     }
@@ -138,8 +144,29 @@ impl State {
     ) -> Element<'a, Message> {
         let t = |k: &str| i18n::t(lang, k);
         let submit = (!self.busy && !self.login.trim().is_empty()).then_some(Message::Submit);
+        // Each language offered in its own name, so it reads whatever the
+        // current one is.
+        let mut langs = row![].spacing(8);
+        for l in [Lang::ZhCn, Lang::En] {
+            let name = i18n::t(l, "lang.name");
+            langs = langs.push(if l == lang {
+                widget::muted(name).size(13).into()
+            } else {
+                Element::from(
+                    button(text(name).size(13))
+                        .padding([2, 6])
+                        .style(crate::ui::theme::button::text)
+                        .on_press(Message::Language(l)),
+                )
+            });
+        }
         let mut form = column![
-            text(t("app.title")).size(26).font(crate::ui::font::BOLD),
+            row![
+                text(t("app.title")).size(26).font(crate::ui::font::BOLD),
+                iced::widget::space::horizontal(),
+                langs
+            ]
+            .align_y(Alignment::Center),
             widget::muted(t("app.subtitle")).size(14),
             widget::field(
                 t("login.login"),

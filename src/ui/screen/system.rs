@@ -4,9 +4,7 @@
 
 use crate::ui::Element;
 use crate::ui::theme::AppTheme as Theme;
-use iced::widget::{
-    button, checkbox, column, container, pick_list, row, scrollable, space, text, text_input,
-};
+use iced::widget::{button, column, container, row, scrollable, space, text, text_input};
 use iced::{Alignment, Length, Task};
 use serde_json::Value;
 
@@ -16,6 +14,7 @@ use crate::config::Settings;
 use crate::domain::params::{ParamType, Reason};
 use crate::i18n::{self, Lang};
 use crate::sync::ClientError;
+use crate::ui::notice::Notice;
 use crate::ui::theme::Tone;
 use crate::ui::theme::{self, Style};
 use crate::ui::widget::{self, Choice};
@@ -56,6 +55,8 @@ pub enum Message {
     Value(String),
     /// A reason's label changed.
     ReasonLabel(usize, String),
+    /// A reason's English label changed.
+    ReasonLabelEn(usize, String),
     /// A reason retired or back.
     ReasonRetired(usize, bool),
     /// A reason needs a note or not.
@@ -72,6 +73,8 @@ pub enum Message {
     Restore,
     /// 取消.
     Cancel,
+    /// 知道了 on the screen's notice.
+    DismissNotice,
     /// The server answered a save.
     Saved(Result<Parameter, ClientError>),
 }
@@ -97,7 +100,7 @@ pub struct State {
     new_label: String,
     server_url: String,
     busy: bool,
-    notice: Option<(String, Tone)>,
+    notice: Option<Notice>,
 }
 
 fn lang_choice(l: Lang) -> Choice<Lang> {
@@ -107,11 +110,25 @@ fn lang_choice(l: Lang) -> Choice<Lang> {
     }
 }
 
-/// A value as the editor shows it.
-fn value_text(v: &Value) -> String {
-    match v {
-        Value::String(s) => s.clone(),
-        other => other.to_string(),
+/// A value as the editor shows it: numbers in the unit clerks use (元,
+/// kg, m³, km), text as typed.
+fn value_text(ty: ParamType, v: &Value) -> String {
+    match (v, v.as_i64()) {
+        (_, Some(n)) if ty.is_integer() => crate::ui::format::param_number(ty, n),
+        (Value::String(s), _) => s.clone(),
+        (other, _) => other.to_string(),
+    }
+}
+
+/// A parameter's description in the current language: the local table
+/// knows every parameter this client was built with; the server's text
+/// (in the language of the request that fetched it) is the fallback.
+fn describe(lang: Lang, p: &Parameter) -> String {
+    let key = format!("param.{}", p.key);
+    if i18n::has(&key) {
+        i18n::t(lang, &key)
+    } else {
+        p.description.clone()
     }
 }
 
@@ -132,6 +149,11 @@ impl State {
         }
     }
 
+    /// Lets a success notice fade once it has had its time.
+    pub fn fade_notices(&mut self, now: std::time::Instant) {
+        crate::ui::notice::fade(&mut self.notice, now);
+    }
+
     /// Whether a parameter is being edited and not yet saved.
     pub fn is_editing(&self) -> bool {
         self.editing
@@ -150,7 +172,7 @@ impl State {
     }
 
     fn load_editor(&mut self, p: &Parameter, v: &Value) {
-        self.value = value_text(v);
+        self.value = value_text(p.ty, v);
         self.reasons = if p.ty == ParamType::Reasons {
             serde_json::from_value(v.clone()).unwrap_or_default()
         } else {
@@ -205,6 +227,7 @@ impl State {
             }
             Message::Value(v) => self.value = v,
             m @ (Message::ReasonLabel(..)
+            | Message::ReasonLabelEn(..)
             | Message::ReasonRetired(..)
             | Message::ReasonNote(..)
             | Message::NewCode(_)
@@ -220,12 +243,13 @@ impl State {
                 self.editing = false;
                 self.notice = None;
             }
+            Message::DismissNotice => self.notice = None,
             Message::Save => return (self.save(ctx, params), None),
             Message::Saved(Ok(p)) => {
                 self.busy = false;
                 self.editing = false;
-                self.notice = Some((
-                    i18n::tf(lang, "params.saved", &[("what", &p.description)]),
+                self.notice = Some(Notice::new(
+                    i18n::tf(lang, "params.saved", &[("what", &describe(lang, &p))]),
                     Tone::Success,
                 ));
                 return (Task::none(), Some(Event::ParameterSaved(p)));
@@ -236,7 +260,7 @@ impl State {
                 let why = e
                     .detail()
                     .map_or_else(|| e.user_message(lang), |d| d.message.clone());
-                self.notice = Some((
+                self.notice = Some(Notice::new(
                     i18n::tf(lang, "params.refused", &[("why", &why)]),
                     Tone::Danger,
                 ));
@@ -289,10 +313,13 @@ impl State {
                 let ok =
                     url.is_empty() || url.starts_with("http://") || url.starts_with("https://");
                 if !ok {
-                    self.notice = Some((i18n::rule(lang, "invalid_url"), Tone::Danger));
+                    self.notice = Some(Notice::new(i18n::rule(lang, "invalid_url"), Tone::Danger));
                     return (Task::none(), None);
                 }
-                self.notice = Some((i18n::t(lang, "system.server_saved"), Tone::Success));
+                self.notice = Some(Notice::new(
+                    i18n::t(lang, "system.server_saved"),
+                    Tone::Success,
+                ));
                 return set(Settings {
                     server_url: url,
                     ..settings.clone()
@@ -311,6 +338,11 @@ impl State {
                     r.label = v;
                 }
             }
+            Message::ReasonLabelEn(i, v) => {
+                if let Some(r) = self.reasons.get_mut(i) {
+                    r.label_en = Some(v).filter(|v| !v.trim().is_empty());
+                }
+            }
             Message::ReasonRetired(i, b) => {
                 if let Some(r) = self.reasons.get_mut(i) {
                     r.retired = b;
@@ -327,6 +359,7 @@ impl State {
                 self.reasons.push(Reason {
                     code: self.new_code.trim().to_owned(),
                     label: self.new_label.trim().to_owned(),
+                    label_en: None,
                     retired: false,
                     note_required: false,
                 });
@@ -345,11 +378,11 @@ impl State {
         };
         let value = match p.ty {
             ParamType::Reasons => serde_json::to_value(&self.reasons).unwrap_or(Value::Null),
-            t if t.is_integer() => match self.value.trim().parse::<i64>() {
+            t if t.is_integer() => match crate::ui::format::parse_param_number(t, &self.value) {
                 Ok(n) => Value::from(n),
-                Err(_) => {
-                    let why = i18n::rule(lang, "not_integer");
-                    self.notice = Some((
+                Err(code) => {
+                    let why = i18n::rule(lang, code);
+                    self.notice = Some(Notice::new(
                         i18n::tf(lang, "params.refused", &[("why", &why)]),
                         Tone::Danger,
                     ));
@@ -417,11 +450,12 @@ impl State {
             Category::Local => self.local_view(ctx, settings),
             Category::Server(cat) => self.params_view(ctx, cat, params),
         };
-        let mut right = column![].spacing(10).width(Length::Fill);
-        if let Some((n, tone)) = &self.notice {
-            right = right.push(widget::banner(text(n.as_str()), *tone));
-        }
-        right = right.push(body);
+        let notices = self
+            .notice
+            .iter()
+            .map(|n| widget::notice(ctx.lang, n, Message::DismissNotice))
+            .collect();
+        let right = widget::over_foot(body, notices);
         row![left, right].spacing(12).padding(12).into()
     }
 
@@ -477,11 +511,11 @@ impl State {
                 .on_press(Message::Style(s)),
             );
         }
-        styles = styles.push(
-            checkbox(settings.font_size == crate::config::FontSize::Large)
-                .label(t("system.large_text"))
-                .on_toggle(Message::LargeText),
-        );
+        styles = styles.push(widget::focus::check(
+            settings.font_size == crate::config::FontSize::Large,
+            t("system.large_text"),
+            Some(Message::LargeText),
+        ));
         styles = styles.push(widget::muted(t("system.display_hint")).size(12));
         // A preview of the rows clerks read all day, in this style.
         let sample = |label: String, overdue: bool, amber: bool| {
@@ -517,7 +551,8 @@ impl State {
         ]
         .spacing(4)
         .width(420);
-        row![styles, preview].spacing(24).into()
+        // Narrow windows: the preview goes under the styles, not squeezed.
+        row![styles, preview].spacing(24).wrap().into()
     }
 
     fn local_view<'a>(&'a self, ctx: &Ctx<'a>, settings: &'a Settings) -> Element<'a, Message> {
@@ -538,9 +573,7 @@ impl State {
         column![
             text(t("system.local")).size(18).font(crate::ui::font::BOLD),
             widget::field(t("system.language"), langs, None),
-            checkbox(settings.sound)
-                .label(t("system.sound"))
-                .on_toggle(Message::Sound),
+            widget::focus::check(settings.sound, t("system.sound"), Some(Message::Sound)),
             widget::field(
                 t("system.server_url"),
                 row![
@@ -604,7 +637,7 @@ impl State {
             list = list.push(
                 button(
                     row![
-                        text(p.description.clone())
+                        text(describe(ctx.lang, p))
                             .size(13)
                             .width(Length::FillPortion(3)),
                         text(shown).size(13).width(Length::FillPortion(2))
@@ -653,8 +686,9 @@ impl State {
         match self.current(params) {
             None => widget::muted(t("params.pick_hint")).into(),
             Some(p) => {
+                let num = |n| crate::ui::format::param_number(p.ty, n);
                 let range = match (p.min, p.max) {
-                    (Some(a), Some(b)) => format!("{a} – {b}"),
+                    (Some(a), Some(b)) => format!("{} – {}", num(a), num(b)),
                     _ if !p.choices.is_empty() => p.choices.join(" / "),
                     _ => "—".into(),
                 };
@@ -667,10 +701,10 @@ impl State {
                 };
                 let mut col = column![
                     kv("params.key", p.key.clone()),
-                    kv("params.description", p.description.clone()),
+                    kv("params.description", describe(ctx.lang, p)),
                     kv("params.type", t(&format!("params.type.{}", unit(p.ty)))),
                     kv("params.range", range),
-                    kv("params.default", value_text(&p.default)),
+                    kv("params.default", shown(ctx, p.ty, &p.default)),
                     kv("params.changed", who),
                 ]
                 .spacing(4);
@@ -691,16 +725,24 @@ impl State {
                     col = col.push(
                         row![
                             text(r.code.clone()).size(12).width(160),
-                            text_input("", &r.label)
+                            text_input(&t("params.label_zh"), &r.label)
                                 .on_input(move |v| Message::ReasonLabel(i, v))
                                 .padding(4)
-                                .width(180),
-                            checkbox(r.note_required)
-                                .label(t("params.note_required"))
-                                .on_toggle(move |b| Message::ReasonNote(i, b)),
-                            checkbox(r.retired)
-                                .label(t("params.retired"))
-                                .on_toggle(move |b| Message::ReasonRetired(i, b)),
+                                .width(160),
+                            text_input(&t("params.label_en"), r.label_en.as_deref().unwrap_or(""))
+                                .on_input(move |v| Message::ReasonLabelEn(i, v))
+                                .padding(4)
+                                .width(160),
+                            widget::focus::check(
+                                r.note_required,
+                                t("params.note_required"),
+                                Some(move |b| Message::ReasonNote(i, b))
+                            ),
+                            widget::focus::check(
+                                r.retired,
+                                t("params.retired"),
+                                Some(move |b| Message::ReasonRetired(i, b))
+                            ),
                         ]
                         .spacing(8)
                         .align_y(Alignment::Center),
@@ -726,7 +768,7 @@ impl State {
             }
             ParamType::Choice => {
                 let current = Some(self.value.clone());
-                pick_list(p.choices.clone(), current, Message::Value).into()
+                widget::focus::choose(p.choices.to_vec(), current, Message::Value).into()
             }
             ty => row![
                 text(t("params.new_value")).size(13),
@@ -761,25 +803,30 @@ fn unit(ty: ParamType) -> &'static str {
     }
 }
 
-/// A parameter's value as the list shows it: live reasons by label, a
-/// number with its unit.
+/// A parameter's value as the list shows it.
 fn shown_value(ctx: &Ctx<'_>, p: &Parameter) -> String {
+    shown(ctx, p.ty, &p.value)
+}
+
+/// A value as people read it: live reasons by label in the current
+/// language (never raw JSON), a number in its unit (2 元, not 200 分).
+fn shown(ctx: &Ctx<'_>, ty: ParamType, v: &Value) -> String {
     let t = |k: &str| ctx.t(k);
-    match p.ty {
+    match ty {
         ParamType::Reasons => {
-            let r: Vec<Reason> = serde_json::from_value(p.value.clone()).unwrap_or_default();
+            let r: Vec<Reason> = serde_json::from_value(v.clone()).unwrap_or_default();
             r.iter()
                 .filter(|x| !x.retired)
-                .map(|x| x.label.clone())
+                .map(|x| x.label_in(ctx.lang).to_owned())
                 .collect::<Vec<_>>()
                 .join(&t("list.separator"))
         }
         ty => {
             let u = t(&format!("unit.{}", unit(ty)));
             if u == "—" {
-                value_text(&p.value)
+                value_text(ty, v)
             } else {
-                format!("{} {u}", value_text(&p.value))
+                format!("{} {u}", value_text(ty, v))
             }
         }
     }

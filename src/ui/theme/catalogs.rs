@@ -29,7 +29,20 @@ macro_rules! with_status {
     };
 }
 
-with_status!(b, b::primary);
+// Buttons default to our `button::primary`: brought to the style's
+// contrast, and drawn as an outline when disabled, like every other button.
+impl b::Catalog for AppTheme {
+    type Class<'a> = b::StyleFn<'a, Self>;
+
+    fn default<'a>() -> <Self as b::Catalog>::Class<'a> {
+        Box::new(button::primary)
+    }
+
+    fn style(&self, class: &<Self as b::Catalog>::Class<'_>, status: b::Status) -> b::Style {
+        class(self, status)
+    }
+}
+
 with_status!(ti, ti::default);
 with_status!(cb, cb::primary);
 with_status!(r, r::default);
@@ -76,12 +89,30 @@ impl combo_box::Catalog for AppTheme {}
 
 /// Button styles for views.
 pub mod button {
+    use iced::Color;
     use iced::widget::button::{self as b, Status, Style};
 
     use crate::ui::theme::AppTheme;
 
-    /// iced's style with its label brought to the style's contrast.
-    fn legible(t: &AppTheme, mut style: Style) -> Style {
+    /// iced's style with its label brought to the style's contrast. A
+    /// disabled button is drawn as an outline with muted text: iced only
+    /// halves its alpha, and bringing that label back to full contrast made
+    /// 恢复默认 look pressable before 修改.
+    fn legible(t: &AppTheme, s: Status, mut style: Style) -> Style {
+        if s == Status::Disabled {
+            let muted = crate::ui::theme::muted(t);
+            return Style {
+                background: None,
+                text_color: muted,
+                border: iced::Border {
+                    color: Color { a: 0.6, ..muted },
+                    width: 1.0,
+                    radius: style.border.radius,
+                },
+                shadow: iced::Shadow::default(),
+                snap: style.snap,
+            };
+        }
         if let Some(iced::Background::Color(bg)) = style.background {
             let bg = crate::ui::theme::surface(t, bg);
             style.background = Some(bg.into());
@@ -92,22 +123,22 @@ pub mod button {
 
     /// The main action.
     pub fn primary(t: &AppTheme, s: Status) -> Style {
-        legible(t, b::primary(t.iced(), s))
+        legible(t, s, b::primary(t.iced(), s))
     }
 
     /// A less prominent action.
     pub fn secondary(t: &AppTheme, s: Status) -> Style {
-        legible(t, b::secondary(t.iced(), s))
+        legible(t, s, b::secondary(t.iced(), s))
     }
 
     /// A destructive action (是 in a delete confirmation).
     pub fn danger(t: &AppTheme, s: Status) -> Style {
-        legible(t, b::danger(t.iced(), s))
+        legible(t, s, b::danger(t.iced(), s))
     }
 
     /// Something waiting for attention (the orders badge).
     pub fn warning(t: &AppTheme, s: Status) -> Style {
-        legible(t, b::warning(t.iced(), s))
+        legible(t, s, b::warning(t.iced(), s))
     }
 
     /// A button that looks like text (rows, navigation).

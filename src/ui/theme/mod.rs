@@ -360,6 +360,24 @@ pub fn readable_on(bg: Color) -> Color {
 mod tests {
     use super::*;
 
+    /// Issue 9 item 15: 恢复默认 before 修改 looked pressable, because the
+    /// label of a disabled button was brought back to full contrast on its
+    /// filled background. Disabled is an outline in every style.
+    #[test]
+    fn a_disabled_button_never_looks_pressable() {
+        use iced::widget::button::Status;
+        for style in Style::ALL {
+            let t = theme(style);
+            for f in [button::primary, button::secondary, button::danger] {
+                let on = f(&t, Status::Active);
+                let off = f(&t, Status::Disabled);
+                assert!(on.background.is_some(), "{style:?}");
+                assert_eq!(off.background, None, "{style:?}: no fill when disabled");
+                assert_ne!(off.text_color, on.text_color, "{style:?}");
+            }
+        }
+    }
+
     #[test]
     fn banner_text_reads_on_every_tone_of_every_style() {
         for style in Style::ALL {

@@ -1,12 +1,15 @@
 //! Shared view pieces.
 
+pub mod focus;
 pub mod picker;
 pub mod shortcuts;
 pub mod tree;
 
 use crate::ui::Element;
 use crate::ui::theme::AppTheme as Theme;
-use iced::widget::{button, center, column, container, mouse_area, opaque, row, stack, text};
+use iced::widget::{
+    button, center, column, container, mouse_area, opaque, row, space, stack, text,
+};
 use iced::{Color, Length};
 
 use crate::ui::theme::{self, Tone};
@@ -62,12 +65,79 @@ pub fn banner<'a, M: 'a>(content: impl Into<Element<'a, M>>, tone: Tone) -> Elem
         .into()
 }
 
+/// A screen's notice as a banner; one that waits to be read carries a
+/// close button (知道了) sending `close`.
+pub fn notice<'a, M: Clone + 'a>(
+    lang: crate::i18n::Lang,
+    n: &'a crate::ui::notice::Notice,
+    close: M,
+) -> Element<'a, M> {
+    closable(lang, &n.text, n.tone, n.closable().then_some(close))
+}
+
+/// A banner with 知道了 when `close` is given.
+pub fn closable<'a, M: Clone + 'a>(
+    lang: crate::i18n::Lang,
+    s: &'a str,
+    tone: Tone,
+    close: Option<M>,
+) -> Element<'a, M> {
+    let mut line = row![text(s).width(Length::Fill)]
+        .spacing(10)
+        .align_y(iced::Alignment::Center);
+    if let Some(close) = close {
+        line = line.push(
+            button(text(crate::i18n::t(lang, "notice.close")).size(13))
+                .padding([2, 10])
+                .style(crate::ui::theme::button::secondary)
+                .on_press(close),
+        );
+    }
+    banner(line, tone)
+}
+
+/// Floats `banners` over the foot of `base`: a message appearing or going
+/// never moves the page under the pointer (a click meant for one row
+/// cannot land on the next).
+pub fn over_foot<'a, M: 'a>(
+    base: impl Into<Element<'a, M>>,
+    banners: Vec<Element<'a, M>>,
+) -> Element<'a, M> {
+    if banners.is_empty() {
+        // The same tree shape either way, so scroll positions survive.
+        return stack![base.into(), space()].into();
+    }
+    // Each banner takes the clicks on it: none falls through to a row.
+    let col = iced::widget::Column::with_children(banners.into_iter().map(opaque))
+        .spacing(6)
+        .max_width(720);
+    stack![
+        base.into(),
+        container(col)
+            .width(Length::Fill)
+            .height(Length::Fill)
+            .align_x(iced::alignment::Horizontal::Center)
+            .align_y(iced::alignment::Vertical::Bottom)
+            .padding(iced::Padding {
+                bottom: 18.0,
+                left: 12.0,
+                right: 12.0,
+                top: 0.0
+            })
+    ]
+    .into()
+}
+
 /// A toolbar button, disabled when `on_press` is `None`.
+/// Tab reaches it and Space/Enter presses it.
 pub fn tool<'a, M: Clone + 'a>(label: String, on_press: Option<M>) -> Element<'a, M> {
-    button(text(label).size(14))
-        .padding([5, 14])
-        .on_press_maybe(on_press)
-        .into()
+    focus::keyable(
+        button(text(label).size(14))
+            .padding([5, 14])
+            .on_press_maybe(on_press.clone()),
+        on_press,
+    )
+    .into()
 }
 
 /// 保存: it reads 正在保存… and waits while `busy` (the server works).
@@ -82,20 +152,39 @@ pub fn save_button<'a, M: Clone + 'a>(
 
 /// A secondary (less prominent) button.
 pub fn secondary<'a, M: Clone + 'a>(label: String, on_press: Option<M>) -> Element<'a, M> {
-    button(text(label).size(14))
-        .padding([5, 14])
-        .style(crate::ui::theme::button::secondary)
-        .on_press_maybe(on_press)
-        .into()
+    focus::keyable(
+        button(text(label).size(14))
+            .padding([5, 14])
+            .style(crate::ui::theme::button::secondary)
+            .on_press_maybe(on_press.clone()),
+        on_press,
+    )
+    .into()
+}
+
+/// Puts `dialog` (if any) over `base`, dimming it; clicks outside do
+/// nothing so a destructive choice is never made by accident. The tree has
+/// the same shape with or without a dialog, so the page keeps its scroll
+/// positions when one opens and closes.
+pub fn modal_opt<'a, M: Clone + 'a>(
+    base: impl Into<Element<'a, M>>,
+    dialog: Option<Element<'a, M>>,
+) -> Element<'a, M> {
+    match dialog {
+        Some(d) => modal(base, d),
+        None => stack![base.into(), space()].into(),
+    }
 }
 
 /// Puts `dialog` over `base`, dimming it; clicks outside do nothing so a
-/// destructive choice is never made by accident.
+/// destructive choice is never made by accident. Tab stays inside it (its
+/// box carries [`focus::MODAL`]).
 pub fn modal<'a, M: Clone + 'a>(
     base: impl Into<Element<'a, M>>,
     dialog: impl Into<Element<'a, M>>,
 ) -> Element<'a, M> {
     let dialog = container(dialog)
+        .id(focus::MODAL)
         .padding(20)
         .max_width(520)
         .style(crate::ui::theme::container::rounded_box);
@@ -128,14 +217,20 @@ pub fn confirm<'a, M: Clone + 'a>(
         text(title).size(18).font(crate::ui::font::BOLD),
         text(body),
         row![
-            button(text(yes.0))
-                .padding([6, 18])
-                .style(crate::ui::theme::button::danger)
-                .on_press(yes.1),
-            button(text(no.0))
-                .padding([6, 18])
-                .style(crate::ui::theme::button::secondary)
-                .on_press(no.1),
+            focus::keyable(
+                button(text(yes.0))
+                    .padding([6, 18])
+                    .style(crate::ui::theme::button::danger)
+                    .on_press(yes.1.clone()),
+                Some(yes.1)
+            ),
+            focus::keyable(
+                button(text(no.0))
+                    .padding([6, 18])
+                    .style(crate::ui::theme::button::secondary)
+                    .on_press(no.1.clone()),
+                Some(no.1)
+            ),
         ]
         .spacing(12)
     ]

@@ -134,7 +134,7 @@ impl State {
                         i18n::t(lang, &format!("event.{}", e.action)),
                     );
                     if let Some(rc) = &e.reason_code {
-                        line.push_str(&format!(" · {}", ctx.params.reason_label(rc)));
+                        line.push_str(&format!(" · {}", ctx.params.reason_label(rc, lang)));
                     }
                     if let Some(n) = &e.note {
                         line.push_str(&format!(" · {n}"));
@@ -316,7 +316,7 @@ fn money_and_places<'a>(ctx: &Ctx<'a>, o: &'a Order, mut col: Panel<'a>) -> Pane
                 .map(|c| {
                     format!(
                         "{} {}",
-                        ctx.params.reason_label(c),
+                        ctx.params.reason_label(c, lang),
                         o.last_note.clone().unwrap_or_default()
                     )
                 })

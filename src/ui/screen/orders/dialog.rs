@@ -3,7 +3,7 @@
 
 use crate::ui::Element;
 use iced::Task;
-use iced::widget::{checkbox, column, radio, row, text, text_input};
+use iced::widget::{column, radio, row, text, text_input};
 
 use crate::ui::widget::picker::Picked;
 
@@ -19,6 +19,7 @@ use crate::i18n;
 use crate::store::OutboxState;
 use crate::sync::OrderAnswer;
 use crate::ui::fetch::{self, Fetched};
+use crate::ui::notice::Notice;
 use crate::ui::theme::Tone;
 use crate::ui::widget::{self, Choice};
 
@@ -60,10 +61,7 @@ impl State {
     ) -> (Task<Message>, Option<Event>) {
         let task = match message {
             Message::OpenAccept => self.open_accept(),
-            Message::OpenReason(kind) => {
-                self.open_reason(kind, ctx);
-                Task::none()
-            }
+            Message::OpenReason(kind) => self.open_reason(kind, ctx),
             Message::OpenAssign => self.open_assign(ctx),
             Message::ReasonIndex(i) => {
                 self.pick_reason(i, ctx);
@@ -115,19 +113,22 @@ impl State {
     }
 
     /// 退回/揽收失败/关闭 (关闭 for dispatchers only).
-    fn open_reason(&mut self, kind: ReasonKind, ctx: &Ctx<'_>) {
+    fn open_reason(&mut self, kind: ReasonKind, ctx: &Ctx<'_>) -> Task<Message> {
         if kind == ReasonKind::Close && !ctx.user.role.can_dispatch() {
-            return;
+            return Task::none();
         }
-        if let Some(r) = self.selected_row() {
-            self.dialog = Some(Dialog::Reason {
-                order_no: r.order.order_no.clone(),
-                kind,
-                reason: None,
-                note: String::new(),
-                error: None,
-            });
-        }
+        let Some(r) = self.selected_row() else {
+            return Task::none();
+        };
+        self.dialog = Some(Dialog::Reason {
+            order_no: r.order.order_no.clone(),
+            kind,
+            reason: None,
+            note: String::new(),
+            error: None,
+        });
+        // The reasons first: ↑/↓ or a digit picks one.
+        widget::focus::move_focus(widget::focus::Move::First, Some(widget::focus::MODAL))
     }
 
     /// 分配 (dispatchers only), focused on the outlet picker.
@@ -217,7 +218,7 @@ impl State {
             return (Task::none(), None);
         };
         if matches!(row.outbox, OutboxState::Rejected(_)) {
-            self.notice = Some((ctx.t("orders.dismiss_first"), Tone::Warning));
+            self.notice = Some(Notice::new(ctx.t("orders.dismiss_first"), Tone::Warning));
             return (Task::none(), None);
         }
         let assignable = |c: &str| crate::domain::dispatch::can_receive(c, ctx.tree);
@@ -236,7 +237,7 @@ impl State {
                 Ok(_) => {}
                 Err(ActionError::State(s)) => {
                     let status = i18n::t(ctx.lang, &format!("status.{}", s.as_str()));
-                    self.notice = Some((
+                    self.notice = Some(Notice::new(
                         i18n::tf(ctx.lang, "orders.not_now", &[("status", &status)]),
                         Tone::Warning,
                     ));
@@ -244,13 +245,15 @@ impl State {
                     return (Task::none(), None);
                 }
                 Err(ActionError::Role) => {
-                    self.notice = Some((i18n::t(ctx.lang, "err.forbidden"), Tone::Warning));
+                    self.notice = Some(Notice::new(
+                        i18n::t(ctx.lang, "err.forbidden"),
+                        Tone::Warning,
+                    ));
                     self.dialog = None;
                     return (Task::none(), None);
                 }
                 Err(ActionError::Rule(e)) => {
-                    self.dialog_error(ctx, &e);
-                    return (Task::none(), None);
+                    return (self.dialog_error(ctx, &e), None);
                 }
             }
         }
@@ -266,8 +269,18 @@ impl State {
         )
     }
 
-    pub(super) fn dialog_error(&mut self, ctx: &Ctx<'_>, e: &crate::domain::RuleError) {
+    /// Shows a refused action's rule in its dialog, and puts the cursor in
+    /// the field to correct (the note after "选择“其他”时必须填写说明").
+    pub(super) fn dialog_error(
+        &mut self,
+        ctx: &Ctx<'_>,
+        e: &crate::domain::RuleError,
+    ) -> Task<Message> {
         let f = crate::ui::screen::form::FormErrors::from_rule(ctx.lang, e);
+        let first = FIELD_INPUTS
+            .iter()
+            .find(|(k, _)| f.fields.contains_key(*k))
+            .map(|(_, id)| *id);
         match &mut self.dialog {
             Some(Dialog::Accept { errors, .. }) => {
                 *errors = f.fields.into_iter().collect();
@@ -275,8 +288,9 @@ impl State {
             Some(Dialog::Reason { error, .. }) | Some(Dialog::Assign { error, .. }) => {
                 *error = f.fields.into_values().next();
             }
-            _ => self.notice = f.general.map(|g| (g, Tone::Danger)),
+            _ => self.notice = f.general.map(|g| Notice::new(g, Tone::Danger)),
         }
+        first.map_or_else(Task::none, iced::widget::operation::focus)
     }
 
     pub(super) fn submit(&mut self, ctx: &Ctx<'_>) -> (Task<Message>, Option<Event>) {
@@ -295,10 +309,17 @@ impl State {
             } => match accept_action(ctx, &weight, &volume, pickup, &time) {
                 Ok(action) => self.queue(ctx, &order_no, action),
                 Err(errors) => {
+                    let first = FIELD_INPUTS
+                        .iter()
+                        .find(|(k, _)| errors.iter().any(|(f, _)| f == k))
+                        .map(|(_, id)| *id);
                     if let Some(Dialog::Accept { errors: e, .. }) = &mut self.dialog {
                         *e = errors;
                     }
-                    (Task::none(), None)
+                    (
+                        first.map_or_else(Task::none, iced::widget::operation::focus),
+                        None,
+                    )
                 }
             },
             Dialog::Reason {
@@ -457,6 +478,17 @@ pub(super) fn live_reasons<'a>(ctx: &Ctx<'a>, kind: ReasonKind) -> Vec<&'a Reaso
 }
 
 /// 确定 and 取消(Esc) under a dialog.
+/// The input that edits each rule field, in the dialogs' order: the first
+/// wrong one gets the cursor.
+const FIELD_INPUTS: [(&str, &str); 6] = [
+    ("weight_g", "accept-weight"),
+    ("volume_cm3", "accept-volume"),
+    ("pickup_time", "accept-time"),
+    ("note", "reason-note"),
+    ("outlet_code", ASSIGN_FIELD),
+    ("to_outlet_code", ASSIGN_FIELD),
+];
+
 fn buttons<'a>(ctx: &Ctx<'_>, ok: String) -> Element<'a, Message> {
     row![
         widget::tool(ok, Some(Message::Submit)),
@@ -548,9 +580,7 @@ fn accept_view<'a>(
             Message::Volume,
             "volume_cm3"
         ),
-        checkbox(pickup)
-            .label(ctx.t("orders.pickup_needed"))
-            .on_toggle(Message::Pickup),
+        widget::focus::check(pickup, ctx.t("orders.pickup_needed"), Some(Message::Pickup)),
         widget::field(
             ctx.t("orders.pickup_time"),
             text_input(&placeholder, time)
@@ -590,10 +620,20 @@ fn reason_view<'a>(
     .spacing(8);
     let live = live_reasons(ctx, kind);
     let chosen = reason.and_then(|c| live.iter().position(|r| r.code == c));
+    // The reasons are one Tab stop: ↑/↓ move the choice, digits pick.
+    let mut choices = column![].spacing(6);
+    let count = live.len();
     for (i, r) in live.into_iter().enumerate() {
-        let label = format!("{} {}", i + 1, r.label);
-        col = col.push(radio(label, i, chosen, Message::ReasonIndex).size(16));
+        let label = format!("{} {}", i + 1, r.label_in(lang));
+        choices = choices.push(radio(label, i, chosen, Message::ReasonIndex).size(16));
     }
+    col = col.push(widget::focus::keyable(choices, None).on_step(move |d| {
+        let next = chosen.map_or(0, |c| c as i64 + i64::from(d));
+        usize::try_from(next)
+            .ok()
+            .filter(|n| *n < count)
+            .map(Message::ReasonIndex)
+    }));
     col = col.push(widget::field(
         t("field.note"),
         text_input(&t("orders.note_placeholder"), note)

@@ -3,9 +3,7 @@
 
 use crate::ui::Element;
 use crate::ui::theme::AppTheme as Theme;
-use iced::widget::{
-    button, column, container, pick_list, row, scrollable, space, text, text_input,
-};
+use iced::widget::{button, column, container, row, scrollable, space, text, text_input};
 use iced::{Alignment, Length};
 
 use super::Ctx;
@@ -18,6 +16,10 @@ use crate::ui::theme::Tone;
 use crate::ui::widget::{self, Choice};
 
 use super::{Message, PAGE, State};
+
+/// iced's default scrollbar width, and the room kept beside it.
+const SCROLLBAR_WIDTH: f32 = 10.0;
+const SCROLL_GUTTER: f32 = 4.0;
 use crate::ui::format::{kg, m3, short_time, yuan};
 
 impl State {
@@ -48,12 +50,11 @@ impl State {
                 self.selector.is_some().then_some(Message::ClearSelector)
             ),
             text(t("orders.status")),
-            pick_list(
+            widget::focus::choose(
                 statuses,
                 Some(status_choice(lang, self.status)),
                 Message::StatusFilter
-            )
-            .padding(5),
+            ),
             widget::secondary(sort_label, Some(Message::ToggleSort)),
             widget::tool(t("orders.sync_now"), Some(Message::SyncNow)),
             text_input(&t("orders.query_placeholder"), &self.query)
@@ -95,19 +96,16 @@ impl State {
                 .size(12),
             );
         }
-        if self.uncontacted > 0 {
-            body = body.push(widget::banner(
-                text(i18n::tf(
-                    lang,
-                    "orders.new_alert",
-                    &[("n", &self.uncontacted.to_string())],
-                )),
-                Tone::Warning,
-            ));
-        }
-        if let Some((n, tone)) = &self.notice {
-            body = body.push(widget::banner(text(n.as_str()), *tone));
-        }
+        // A fixed slot: the counts coming and going never move the list.
+        body = body.push(
+            container(
+                self.counts_line(lang)
+                    .map(|line| widget::banner(text(line).size(13), Tone::Warning)),
+            )
+            // Room for two lines: English at 1024 px with 大字体 wraps.
+            .height(52)
+            .clip(true),
+        );
         let list = container(self.list_view(ctx))
             .width(Length::FillPortion(7))
             .height(Length::Fill)
@@ -123,17 +121,39 @@ impl State {
         .padding(8)
         .style(crate::ui::theme::container::bordered_box);
         body = body.push(row![list, detail].spacing(8).height(Length::Fill));
-        let base: Element<'a, Message> = body.padding(10).into();
-        match &self.dialog {
-            Some(d) => widget::modal(base, self.dialog_view(ctx, d)),
-            None => base,
-        }
+        let notices = self
+            .notice
+            .iter()
+            .map(|n| widget::notice(lang, n, Message::DismissNotice))
+            .collect();
+        let base = widget::over_foot(body.padding(10), notices);
+        widget::modal_opt(base, self.dialog.as_ref().map(|d| self.dialog_view(ctx, d)))
+    }
+
+    /// The banner's line of counts. Each count names the place it covers:
+    /// the list's own, and the whole view's only when it counts more
+    /// (HQ on 总公司 lists the pool, while orders at outlets also wait).
+    pub(super) fn counts_line(&self, lang: i18n::Lang) -> Option<String> {
+        counts_line(
+            lang,
+            self.list_pending,
+            self.uncontacted,
+            self.list_is_whole,
+            self.selector.as_ref().map(|c| c.label.as_str()),
+        )
     }
 
     pub(super) fn list_view<'a>(&'a self, ctx: &Ctx<'a>) -> Element<'a, Message> {
         let lang = ctx.lang;
         let t = |k: &str| ctx.t(k);
-        let h = |k: &str, w: u16| text(ctx.t(k)).size(12).width(Length::FillPortion(w));
+        // Headings break inside their column ("Weight /" never runs into
+        // "Pickup" in English at 1024 px with 大字体).
+        let h = |k: &str, w: u16| {
+            text(ctx.t(k))
+                .size(12)
+                .wrapping(text::Wrapping::WordOrGlyph)
+                .width(Length::FillPortion(w))
+        };
         let header = row![
             h("orders.col_no", 16),
             h("orders.col_shipper", 17),
@@ -145,7 +165,12 @@ impl State {
             h("orders.col_status", 12),
         ]
         .spacing(6)
-        .padding([2, 6]);
+        .padding(iced::Padding {
+            top: 2.0,
+            bottom: 2.0,
+            left: 6.0,
+            right: 6.0 + SCROLLBAR_WIDTH + SCROLL_GUTTER,
+        });
         let mut list = column![].spacing(2);
         for r in &self.rows {
             list = list.push(self.row_view(ctx, r));
@@ -184,9 +209,15 @@ impl State {
         ]
         .spacing(8)
         .align_y(Alignment::Center);
-        column![header, scrollable(list).height(Length::Fill), pager]
-            .spacing(4)
-            .into()
+        // The scrollbar gets its own gutter: it never covers the status
+        // column ("待受理 · 退款中"); the header leaves the same room.
+        column![
+            header,
+            scrollable(list).spacing(SCROLL_GUTTER).height(Length::Fill),
+            pager
+        ]
+        .spacing(4)
+        .into()
     }
 
     pub(super) fn row_view<'a>(&'a self, ctx: &Ctx<'a>, r: &'a OrderRow) -> Element<'a, Message> {
@@ -242,7 +273,9 @@ impl State {
             .width(Length::FillPortion(7)),
             column![
                 small(short_time(o.created_at)),
-                // Not colour alone: overdue rows say so in words too.
+                // Not colour alone: overdue rows say so in words too. The
+                // two wrap, so "⚠ OVERDUE" moves to its own line inside
+                // its column instead of running over the next one.
                 row![
                     text(if overdue {
                         i18n::t(lang, "orders.overdue_mark")
@@ -253,6 +286,7 @@ impl State {
                     text(waiting).size(11)
                 ]
                 .spacing(4)
+                .wrap()
             ]
             .width(Length::FillPortion(14)),
             call_cell(call_label(lang, o, timing.call), selected, overdue)
@@ -302,13 +336,16 @@ fn status_cell<'a>(
         text(status_line)
             .size(12)
             .wrapping(text::Wrapping::WordOrGlyph),
-        text(outbox).size(11).style(move |t: &Theme| text::Style {
-            color: tone.filter(|_| !overdue).map(|tone| theme::tone_on(
-                t,
-                tone,
-                theme::row_colors(t, selected, overdue).bg
-            )),
-        })
+        text(outbox)
+            .size(11)
+            .wrapping(text::Wrapping::WordOrGlyph)
+            .style(move |t: &Theme| text::Style {
+                color: tone.filter(|_| !overdue).map(|tone| theme::tone_on(
+                    t,
+                    tone,
+                    theme::row_colors(t, selected, overdue).bg
+                )),
+            })
     ]
 }
 
@@ -357,5 +394,65 @@ fn call_label(lang: i18n::Lang, o: &crate::domain::Order, call: Call) -> (String
             i18n::tf(lang, "orders.call_overdue", &[("t", &sla::clock(d))]),
             Some(Tone::Danger),
         ),
+    }
+}
+
+/// See [`State::counts_line`]: `pending` at the list's place, `uncontacted`
+/// in the whole view, `whole` when the list's place is the whole view.
+pub(super) fn counts_line(
+    lang: i18n::Lang,
+    pending: i64,
+    uncontacted: i64,
+    whole: bool,
+    place: Option<&str>,
+) -> Option<String> {
+    let n = |v: i64| v.to_string();
+    if whole {
+        return (uncontacted > 0)
+            .then(|| i18n::tf(lang, "orders.new_alert", &[("n", &n(uncontacted))]));
+    }
+    if pending == 0 && uncontacted == 0 {
+        return None;
+    }
+    let mut line = i18n::tf(
+        lang,
+        "orders.list_pending",
+        &[("n", &n(pending)), ("outlet", place.unwrap_or(""))],
+    );
+    if uncontacted > 0 {
+        line.push(' ');
+        line.push_str(&i18n::tf(
+            lang,
+            "orders.view_uncontacted",
+            &[("n", &n(uncontacted))],
+        ));
+    }
+    Some(line)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::counts_line;
+    use crate::i18n::Lang;
+
+    #[test]
+    fn counts_name_the_place_they_cover() {
+        // The whole view: the alert as before.
+        assert_eq!(
+            counts_line(Lang::ZhCn, 5, 5, true, None).as_deref(),
+            Some("有 5 张新订单还未联系客户，请在 15 分钟内电话确认。")
+        );
+        // HQ on 总公司: 3 in the pool, 148 uncalled in the whole view. The
+        // list's count leads; the larger one says it covers more.
+        let line = counts_line(Lang::ZhCn, 3, 148, false, Some("总公司 (HQ)")).unwrap();
+        assert!(line.starts_with("总公司 (HQ) 待受理 3 张。"), "{line}");
+        assert!(
+            line.contains("全部网点共有 148 张新订单还未联系客户"),
+            "{line}"
+        );
+        let en = counts_line(Lang::En, 3, 148, false, Some("HQ")).unwrap();
+        assert!(en.starts_with("3 pending at HQ."), "{en}");
+        assert!(en.contains("148"), "{en}");
+        assert_eq!(counts_line(Lang::ZhCn, 0, 0, false, Some("x")), None);
     }
 }

@@ -6,6 +6,7 @@ mod dialog;
 mod keys;
 mod list;
 
+use crate::ui::notice::Notice;
 use crate::ui::theme::Tone;
 use crate::ui::widget::Choice;
 use crate::ui::widget::picker::{Picked, Picker, PickerMsg};
@@ -90,6 +91,11 @@ pub enum Message {
     Loaded(u64, Result<(Vec<OrderRow>, i64), StoreError>),
     /// The uncontacted count arrived.
     Uncontacted(i64),
+    /// 知道了 on the screen's notice.
+    DismissNotice,
+    /// How many pending orders the list's place (网点选项) holds, for the
+    /// counts shown beside the list (numbered like `Loaded`).
+    ListPending(u64, i64),
     /// A row was clicked.
     Select(String),
     /// Move the selection up or down the page.
@@ -152,6 +158,12 @@ pub struct State {
     rows: Vec<OrderRow>,
     total: i64,
     uncontacted: i64,
+    /// Pending orders at the list's place: what every count in the window
+    /// describes, so it agrees with the rows (the whole view's
+    /// `uncontacted` may be far larger for HQ).
+    list_pending: i64,
+    /// Whether the list's place is the user's whole view.
+    list_is_whole: bool,
     selected: Option<String>,
     events: Option<(String, Result<Vec<OrderEvent>, String>)>,
     dialog: Option<Dialog>,
@@ -159,7 +171,7 @@ pub struct State {
     /// dialog (and what the clerk typed) stays until that succeeded.
     submitting: bool,
     query: String,
-    notice: Option<(String, Tone)>,
+    notice: Option<Notice>,
     /// Number of the newest page request.
     load_seq: u64,
 }
@@ -177,6 +189,8 @@ impl Default for State {
             rows: Vec::new(),
             total: 0,
             uncontacted: 0,
+            list_pending: 0,
+            list_is_whole: true,
             selected: None,
             events: None,
             dialog: None,
@@ -239,9 +253,20 @@ impl State {
         let filter = match self.filter(ctx) {
             Ok(f) => f,
             Err(e) => {
-                self.notice = Some((e, Tone::Danger));
+                self.notice = Some(Notice::new(e, Tone::Danger));
                 return Task::none();
             }
+        };
+        // The same place, pending only, no rows: the count the banner,
+        // badge and title show.
+        // No selector: the user's whole view (a clerk's own subtree).
+        self.list_is_whole = self.selector.is_none() || filter == ListFilter::All;
+        let pending_q = PageQuery {
+            filter: filter.clone(),
+            status: Some(Status::Pending),
+            sort: self.sort,
+            offset: 0,
+            limit: 0,
         };
         let q = PageQuery {
             filter,
@@ -252,6 +277,7 @@ impl State {
         };
         let store = ctx.store.clone();
         let store2 = ctx.store.clone();
+        let store3 = ctx.store.clone();
         // Loads can finish out of order; only the newest request's page
         // may land, or an empty early page could hide a pulled order.
         self.load_seq += 1;
@@ -264,13 +290,17 @@ impl State {
             Task::perform(async move { store2.run(|s| s.uncontacted()).await }, |r| {
                 Message::Uncontacted(r.unwrap_or(0))
             }),
+            Task::perform(
+                async move { store3.run(move |s| s.page(&pending_q)).await },
+                move |r| Message::ListPending(seq, r.map_or(0, |(_, n)| n)),
+            ),
         ])
     }
 
     /// The sync engine finished a round that sent or had refused actions.
-    pub fn synced(&mut self, lang: i18n::Lang, pushed: usize, rejected: usize) {
+    pub fn synced(&mut self, lang: i18n::Lang, applied: &[(String, ActionKind)], rejected: usize) {
         if rejected > 0 {
-            self.notice = Some((
+            self.notice = Some(Notice::new(
                 i18n::tf(
                     lang,
                     "orders.some_rejected",
@@ -278,17 +308,26 @@ impl State {
                 ),
                 Tone::Danger,
             ));
-        } else if pushed > 0 {
-            self.notice = Some((
-                i18n::tf(lang, "orders.sent", &[("n", &pushed.to_string())]),
-                Tone::Success,
-            ));
+        } else if let Some(text) = applied_notice(lang, applied) {
+            self.notice = Some(Notice::new(text, Tone::Success));
         }
     }
 
-    /// Orders waiting for a first call, for the navigation badge.
+    /// Lets a success notice fade once it has had its time.
+    pub fn fade_notices(&mut self, now: std::time::Instant) {
+        crate::ui::notice::fade(&mut self.notice, now);
+    }
+
+    /// Orders waiting for a first call anywhere in the user's view, for
+    /// the desktop alert.
     pub fn uncontacted(&self) -> i64 {
         self.uncontacted
+    }
+
+    /// Pending orders at the place the list shows, for the navigation
+    /// badge and the window title: the same rows the list holds.
+    pub fn list_pending(&self) -> i64 {
+        self.list_pending
     }
 
     /// Why `kind` cannot apply to the selected order, in the user's words;
@@ -343,7 +382,7 @@ impl State {
         };
         match offered.and_then(|k| self.why_not(ctx, k)) {
             Some(why) => {
-                self.notice = Some((why, Tone::Warning));
+                self.notice = Some(Notice::new(why, Tone::Warning));
                 true
             }
             None => false,
@@ -367,7 +406,13 @@ impl State {
             Message::Loaded(seq, _) if seq != self.load_seq => {}
             Message::Loaded(_, Ok((rows, total))) => return (self.loaded(rows, total, ctx), None),
             Message::Loaded(_, Err(e)) => {
-                self.notice = Some((e.user_message(ctx.lang), Tone::Danger))
+                self.notice = Some(Notice::new(e.user_message(ctx.lang), Tone::Danger))
+            }
+            Message::DismissNotice => self.notice = None,
+            Message::ListPending(seq, n) => {
+                if seq == self.load_seq {
+                    self.list_pending = n;
+                }
             }
             Message::Uncontacted(n) => {
                 let before = std::mem::replace(&mut self.uncontacted, n);
@@ -417,13 +462,13 @@ impl State {
                 if std::mem::take(&mut self.submitting) {
                     self.dialog = None;
                 }
-                self.notice = Some((ctx.t("orders.queued"), Tone::Info));
+                self.notice = Some(Notice::new(ctx.t("orders.queued"), Tone::Info));
                 return (self.reload(ctx), Some(Event::ActionQueued));
             }
             Message::Queued(Err(e)) => {
                 // The dialog stays open with what was typed; try again.
                 self.submitting = false;
-                self.notice = Some((e.user_message(ctx.lang), Tone::Danger));
+                self.notice = Some(Notice::new(e.user_message(ctx.lang), Tone::Danger));
             }
             Message::Dismiss(no) => return (dismiss(no, ctx), Some(Event::ActionQueued)),
             Message::SyncNow => return (Task::none(), Some(Event::SyncNow)),
@@ -547,4 +592,67 @@ fn dismiss(no: String, ctx: &Ctx<'_>) -> Task<Message> {
             Message::Reload
         },
     )
+}
+
+/// What the server confirmed, naming the orders: "订单 A-1 已受理。", or
+/// for several "3 个操作已被服务器确认：订单 A-1、A-2、A-3。".
+fn applied_notice(lang: i18n::Lang, applied: &[(String, ActionKind)]) -> Option<String> {
+    match applied {
+        [] => None,
+        [(no, kind)] => Some(i18n::tf(
+            lang,
+            "orders.applied_one",
+            &[
+                ("no", no),
+                ("what", &i18n::t(lang, &format!("done.{}", kind.name()))),
+            ],
+        )),
+        many => {
+            let mut nos: Vec<&str> = many.iter().map(|(no, _)| no.as_str()).collect();
+            nos.dedup();
+            const SHOWN: usize = 5;
+            let mut list = nos
+                .iter()
+                .take(SHOWN)
+                .copied()
+                .collect::<Vec<_>>()
+                .join(&i18n::t(lang, "list.separator"));
+            if nos.len() > SHOWN {
+                list.push_str(&i18n::t(lang, "list.more"));
+            }
+            Some(i18n::tf(
+                lang,
+                "orders.sent",
+                &[("n", &many.len().to_string()), ("orders", &list)],
+            ))
+        }
+    }
+}
+
+#[cfg(test)]
+mod notice_tests {
+    use super::*;
+
+    #[test]
+    fn confirmations_name_the_order_and_what_happened() {
+        use crate::i18n::Lang;
+        assert_eq!(
+            applied_notice(Lang::ZhCn, &[("A-1".into(), ActionKind::Accept)]).as_deref(),
+            Some("订单 A-1 已受理。")
+        );
+        assert_eq!(
+            applied_notice(Lang::En, &[("A-1".into(), ActionKind::Return)]).as_deref(),
+            Some("Order A-1: returned.")
+        );
+        let two = applied_notice(
+            Lang::ZhCn,
+            &[
+                ("A-1".into(), ActionKind::Contacted),
+                ("A-2".into(), ActionKind::Accept),
+            ],
+        )
+        .unwrap();
+        assert!(two.contains("A-1") && two.contains("A-2"), "{two}");
+        assert_eq!(applied_notice(Lang::ZhCn, &[]), None);
+    }
 }

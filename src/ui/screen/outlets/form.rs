@@ -3,7 +3,7 @@
 
 use crate::ui::Element;
 use iced::Length;
-use iced::widget::{checkbox, column, pick_list, row, text, text_input};
+use iced::widget::{column, row, text, text_input};
 
 use super::{Message, State, kind_choice};
 use crate::domain::{Outlet, OutletKind};
@@ -53,8 +53,9 @@ impl Draft {
         }
     }
 
-    /// The outlet to send, or which number fields do not parse.
-    pub(super) fn to_outlet(&self, version: i64) -> Result<Outlet, Vec<&'static str>> {
+    /// The outlet to send, and which number fields do not parse (sent as
+    /// empty, so the other rules can still be checked).
+    pub(super) fn to_outlet(&self, version: i64) -> (Outlet, Vec<&'static str>) {
         let mut bad = Vec::new();
         let mut num = |field: &'static str, s: &str| -> Option<f64> {
             let s = s.trim();
@@ -71,10 +72,7 @@ impl Draft {
         };
         let latitude = num("latitude", &self.latitude);
         let longitude = num("longitude", &self.longitude);
-        if !bad.is_empty() {
-            return Err(bad);
-        }
-        Ok(Outlet {
+        let outlet = Outlet {
             code: self.code.trim().to_owned(),
             name: self.name.trim().to_owned(),
             kind: self.kind,
@@ -90,7 +88,8 @@ impl Draft {
             accepts_ali_orders: self.accepts_ali_orders,
             active: self.active,
             version,
-        })
+        };
+        (outlet, bad)
     }
 }
 
@@ -204,15 +203,13 @@ impl State {
                 field("latitude", "outlet-lat", &d.latitude, FieldMsg::Latitude),
                 field("longitude", "outlet-lon", &d.longitude, FieldMsg::Longitude),
                 column![
-                    checkbox(d.urban)
-                        .label(t("field.urban"))
-                        .on_toggle_maybe(toggle(FieldMsg::Urban)),
-                    checkbox(d.accepts_ali_orders)
-                        .label(t("field.accepts_ali_orders"))
-                        .on_toggle_maybe(toggle(FieldMsg::AcceptsAli)),
-                    checkbox(d.active)
-                        .label(t("field.active"))
-                        .on_toggle_maybe(toggle(FieldMsg::Active)),
+                    widget::focus::check(d.urban, t("field.urban"), toggle(FieldMsg::Urban)),
+                    widget::focus::check(
+                        d.accepts_ali_orders,
+                        t("field.accepts_ali_orders"),
+                        toggle(FieldMsg::AcceptsAli)
+                    ),
+                    widget::focus::check(d.active, t("field.active"), toggle(FieldMsg::Active)),
                 ]
                 .spacing(4)
                 .width(Length::Fill),
@@ -241,11 +238,9 @@ impl State {
             .map(|k| kind_choice(lang, *k))
             .collect();
         let kind_pick: Element<'a, Message> = if editable {
-            pick_list(kinds, Some(kind_choice(lang, d.kind)), |c| {
+            widget::focus::choose(kinds, Some(kind_choice(lang, d.kind)), |c| {
                 Message::Field(FieldMsg::Kind(c))
             })
-            .padding(5)
-            .width(Length::Fill)
             .into()
         } else {
             text_input("", &kind_choice(lang, d.kind).label)

@@ -16,6 +16,7 @@ use super::{Ctx, Lost};
 use crate::domain::{Outlet, OutletKind, RuleError};
 use crate::i18n;
 use crate::sync::ClientError;
+use crate::ui::notice::Notice;
 use crate::ui::theme::Tone;
 use crate::ui::widget::shortcuts::Shortcut;
 use crate::ui::widget::{self, Choice, tree};
@@ -59,6 +60,8 @@ pub enum Message {
     Deactivate(String),
     /// 刷新 from the server.
     Refresh,
+    /// 知道了 on the screen's notice or error.
+    DismissNotice,
     /// A form field changed.
     Field(FieldMsg),
     /// The server answered a save.
@@ -94,7 +97,7 @@ pub struct State {
     mode: Mode,
     draft: Option<Draft>,
     errors: FormErrors,
-    notice: Option<(String, Tone)>,
+    notice: Option<Notice>,
     confirm_delete: Option<String>,
     /// The form as opened, to tell whether Esc would lose changes.
     pristine: Option<Draft>,
@@ -187,6 +190,11 @@ impl State {
         self.mode != Mode::View
     }
 
+    /// Lets a success notice fade once it has had its time.
+    pub fn fade_notices(&mut self, now: std::time::Instant) {
+        crate::ui::notice::fade(&mut self.notice, now);
+    }
+
     /// Handles one message.
     pub fn update(&mut self, message: Message, ctx: &Ctx<'_>) -> (Task<Message>, Option<Event>) {
         let (search, open) = (self.search.clone(), self.open.len());
@@ -223,6 +231,11 @@ impl State {
             Message::Edit if ctx.can_write() => self.edit(ctx),
             Message::AskDiscard => {
                 self.confirm_discard = true;
+                widget::focus::blur()
+            }
+            Message::DismissNotice => {
+                self.notice = None;
+                self.errors.general = None;
                 Task::none()
             }
             Message::KeepEditing => {
@@ -249,6 +262,7 @@ impl State {
                 if let Some(code) = self.selected.clone() {
                     self.in_use = None;
                     self.confirm_delete = Some(code);
+                    return (widget::focus::blur(), None);
                 }
                 Task::none()
             }
@@ -358,7 +372,10 @@ impl State {
             version: server.version,
         };
         self.errors = FormErrors::default();
-        self.notice = Some((i18n::t(ctx.lang, "outlets.redo_hint"), Tone::Info));
+        self.notice = Some(Notice::new(
+            i18n::t(ctx.lang, "outlets.redo_hint"),
+            Tone::Info,
+        ));
         Some(Event::Saved(Box::new(server)))
     }
 
@@ -398,7 +415,7 @@ impl State {
                     .map(|o| o.name.clone())
                     .unwrap_or(code.clone());
                 self.selected = ctx.tree.get(&code).and_then(|o| o.parent_code.clone());
-                self.notice = Some((
+                self.notice = Some(Notice::new(
                     i18n::tf(lang, "outlets.deleted", &[("name", &name)]),
                     Tone::Success,
                 ));
@@ -429,23 +446,20 @@ impl State {
             Mode::Edit { version } => version,
             _ => 0,
         };
-        let outlet = match draft.to_outlet(version) {
-            Ok(o) => o,
-            Err(bad) => {
-                self.errors = FormErrors::default();
-                for f in bad {
-                    self.errors.add(lang, f, "not_a_number");
-                }
-                return Task::none();
-            }
-        };
-        // The same rules the server applies, for instant feedback.
+        // Unreadable numbers and the server's rules, all reported at once.
+        let (outlet, bad) = draft.to_outlet(version);
         let local: Result<(), RuleError> = match self.mode {
             Mode::New => ctx.tree.check_create(&outlet),
             _ => ctx.tree.check_update(&outlet),
         };
-        if let Err(e) = local {
-            self.errors = FormErrors::from_rule(lang, &e);
+        if local.is_err() || !bad.is_empty() {
+            self.errors = match &local {
+                Err(e) => FormErrors::from_rule(lang, e),
+                Ok(()) => FormErrors::default(),
+            };
+            for f in bad {
+                self.errors.add(lang, f, "not_a_number");
+            }
             return Task::none();
         }
         self.errors = FormErrors::default();
@@ -483,7 +497,7 @@ impl State {
                         self.open.insert(a.code.clone());
                     }
                 }
-                self.notice = Some((
+                self.notice = Some(Notice::new(
                     i18n::tf(lang, "outlets.saved", &[("name", &o.name)]),
                     Tone::Success,
                 ));
@@ -548,11 +562,12 @@ impl State {
         .vertical_spacing(6);
 
         let mut body = column![toolbar].spacing(10);
-        if let Some((n, tone)) = &self.notice {
-            body = body.push(widget::banner(text(n.as_str()), *tone));
+        let mut floating = Vec::new();
+        if let Some(n) = &self.notice {
+            floating.push(widget::notice(ctx.lang, n, Message::DismissNotice));
         }
         if let Some((code, msg)) = &self.in_use {
-            body = body.push(widget::banner(
+            floating.push(widget::banner(
                 column![
                     text(msg.as_str()),
                     row![widget::tool(
@@ -565,40 +580,42 @@ impl State {
             ));
         }
         if let Some(g) = &self.errors.general {
-            body = body.push(widget::banner(text(g.as_str()), Tone::Danger));
+            floating.push(widget::closable(
+                ctx.lang,
+                g,
+                Tone::Danger,
+                Some(Message::DismissNotice),
+            ));
         }
         if let (Some(server), Some(draft)) = (&self.conflict, &self.draft) {
-            body = body.push(self.conflict_view(ctx, server, draft));
+            floating.push(self.conflict_view(ctx, server, draft));
         }
         body = body.push(widget::list_over_form(
             self.tree_view(ctx),
             self.form_view(ctx),
         ));
-        let base: Element<'a, Message> = body.padding(12).into();
-        if self.confirm_discard {
-            return widget::modal(
-                base,
-                widget::discard_confirm(ctx.lang, Message::Cancel, Message::KeepEditing),
-            );
-        }
-        match &self.confirm_delete {
-            Some(code) => {
+        let base = widget::over_foot(body.padding(12), floating);
+        let dialog = if self.confirm_discard {
+            Some(widget::discard_confirm(
+                ctx.lang,
+                Message::Cancel,
+                Message::KeepEditing,
+            ))
+        } else {
+            self.confirm_delete.as_ref().map(|code| {
                 let name = ctx
                     .tree
                     .get(code)
                     .map_or(code.as_str(), |o| o.name.as_str());
-                widget::modal(
-                    base,
-                    widget::confirm(
-                        t("outlets.confirm_title"),
-                        i18n::tf(ctx.lang, "outlets.confirm_delete", &[("name", name)]),
-                        (t("dialog.yes"), Message::ConfirmDelete),
-                        (t("dialog.no"), Message::CancelDelete),
-                    ),
+                widget::confirm(
+                    t("outlets.confirm_title"),
+                    i18n::tf(ctx.lang, "outlets.confirm_delete", &[("name", name)]),
+                    (t("dialog.yes"), Message::ConfirmDelete),
+                    (t("dialog.no"), Message::CancelDelete),
                 )
-            }
-            None => base,
-        }
+            })
+        };
+        widget::modal_opt(base, dialog)
     }
 
     fn tree_view<'a>(&'a self, ctx: &Ctx<'a>) -> Element<'a, Message> {

@@ -2,7 +2,7 @@
 
 use crate::ui::Element;
 use iced::Length;
-use iced::widget::{checkbox, column, pick_list, row, space, text, text_input};
+use iced::widget::{column, row, space, text, text_input};
 
 use super::{Message, State, role_choice};
 use crate::domain::{Role, Staff};
@@ -83,7 +83,13 @@ impl State {
             _ => None,
         };
         let Some(d) = shown else {
-            return widget::muted(t("staff.pick_hint")).into();
+            // Only those who may add staff are told to click 新增.
+            return widget::muted(t(if ctx.can_write() {
+                "staff.pick_hint"
+            } else {
+                "staff.pick_hint_read_only"
+            }))
+            .into();
         };
         let editable = self.mode != Mode::View && !self.busy;
         let err = |f: &str| self.errors.get(f);
@@ -123,7 +129,9 @@ impl State {
                 field("phone", "staff-phone", &d.phone, FieldMsg::Phone),
                 column![
                     space().height(18),
-                    checkbox(d.active).label(t("field.active")).on_toggle_maybe(
+                    widget::focus::check(
+                        d.active,
+                        t("field.active"),
                         editable.then_some(|b| Message::Field(FieldMsg::Active(b)))
                     ),
                 ]
@@ -175,11 +183,9 @@ impl State {
 fn role_pick<'a>(lang: crate::i18n::Lang, role: Role, editable: bool) -> Element<'a, Message> {
     if editable {
         let roles: Vec<Choice<Role>> = Role::ALL.iter().map(|r| role_choice(lang, *r)).collect();
-        pick_list(roles, Some(role_choice(lang, role)), |c| {
+        widget::focus::choose(roles, Some(role_choice(lang, role)), |c| {
             Message::Field(FieldMsg::Role(c))
         })
-        .padding(5)
-        .width(Length::Fill)
         .into()
     } else {
         text_input("", &role_choice(lang, role).label)

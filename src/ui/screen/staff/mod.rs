@@ -4,7 +4,7 @@
 mod form;
 
 use crate::ui::Element;
-use iced::widget::{button, checkbox, column, row, scrollable, text, text_input};
+use iced::widget::{button, column, row, scrollable, text, text_input};
 
 use crate::ui::widget::picker::{Picked, Picker, PickerMsg};
 use iced::{Length, Task};
@@ -17,6 +17,7 @@ use crate::i18n;
 use crate::store::StoreError;
 use crate::sync::ClientError;
 use crate::ui::fetch::{self, Fetched};
+use crate::ui::notice::Notice;
 use crate::ui::theme::Tone;
 use crate::ui::widget::{self, Choice};
 use form::Draft;
@@ -45,6 +46,8 @@ enum Write {
 pub enum Message {
     /// An outlet was picked in the 网络网点 query field.
     QueryOutlet(Choice<String>),
+    /// 知道了 on the screen's notice or error.
+    DismissNotice,
     /// Typing, ↑↓ or Enter in 网络网点.
     QueryOutletPick(PickerMsg),
     /// Typing, ↑↓ or Enter in the form's 所属网点.
@@ -117,7 +120,7 @@ pub struct State {
     mode: Mode,
     draft: Option<Draft>,
     errors: FormErrors,
-    notice: Option<(String, Tone)>,
+    notice: Option<Notice>,
     conflict: Option<Staff>,
     reset: Option<ResetDialog>,
     /// The login whose 停用 waits for 是(Y): it locks a colleague out.
@@ -214,9 +217,18 @@ impl State {
         self.mode != Mode::View
     }
 
+    /// Lets a success notice fade once it has had its time.
+    pub fn fade_notices(&mut self, now: std::time::Instant) {
+        crate::ui::notice::fade(&mut self.notice, now);
+    }
+
     /// Handles one message.
     pub fn update(&mut self, message: Message, ctx: &Ctx<'_>) -> (Task<Message>, Option<Event>) {
         match message {
+            Message::DismissNotice => {
+                self.notice = None;
+                self.errors.general = None;
+            }
             Message::QueryOutlet(c) => self.query_outlet = Some(c),
             Message::QueryOutletPick(m) => match self.query_outlets.update(m) {
                 Picked::Chose(c) => self.query_outlet = Some(c),
@@ -243,7 +255,10 @@ impl State {
             }
             Message::New if ctx.can_write() => return (self.new_draft(ctx), None),
             Message::Edit if ctx.can_write() => return (self.edit(), None),
-            Message::AskDiscard => self.confirm_discard = true,
+            Message::AskDiscard => {
+                self.confirm_discard = true;
+                return (widget::focus::blur(), None);
+            }
             Message::KeepEditing => self.confirm_discard = false,
             Message::Cancel => self.cancel(),
             Message::Field(f) => {
@@ -312,7 +327,7 @@ impl State {
         };
         if s.active {
             self.confirm_deactivate = Some(s.login.clone());
-            Task::none()
+            widget::focus::blur()
         } else {
             let login = s.login.clone();
             self.set_active(ctx, &login, true)
@@ -350,7 +365,9 @@ impl State {
                 self.from_cache = true;
                 match answer {
                     Ok(rows) => self.set_results(rows),
-                    Err(e) => self.notice = Some((e.user_message(ctx.lang), Tone::Danger)),
+                    Err(e) => {
+                        self.notice = Some(Notice::new(e.user_message(ctx.lang), Tone::Danger))
+                    }
                 }
                 (
                     Task::none(),
@@ -568,7 +585,10 @@ impl State {
                     Write::Deactivate => "staff.deactivated",
                     Write::ResetPassword => "staff.password_reset",
                 };
-                self.notice = Some((i18n::tf(lang, done, &[("name", &s.name)]), Tone::Success));
+                self.notice = Some(Notice::new(
+                    i18n::tf(lang, done, &[("name", &s.name)]),
+                    Tone::Success,
+                ));
                 let store = ctx.store.clone();
                 (
                     Task::perform(
@@ -637,17 +657,25 @@ impl State {
         ]
         .spacing(8);
         let mut body = column![query, actions].spacing(10);
+        // Messages float over the page's foot: the list under them keeps
+        // its place (and its scroll position) when one comes or goes.
+        let mut floating = Vec::new();
         if self.from_cache {
-            body = body.push(widget::banner(text(t("staff.from_cache")), Tone::Warning));
+            floating.push(widget::banner(text(t("staff.from_cache")), Tone::Warning));
         }
-        if let Some((n, tone)) = &self.notice {
-            body = body.push(widget::banner(text(n.as_str()), *tone));
+        if let Some(n) = &self.notice {
+            floating.push(widget::notice(lang, n, Message::DismissNotice));
         }
         if let Some(g) = &self.errors.general {
-            body = body.push(widget::banner(text(g.as_str()), Tone::Danger));
+            floating.push(widget::closable(
+                lang,
+                g,
+                Tone::Danger,
+                Some(Message::DismissNotice),
+            ));
         }
         if let Some(server) = &self.conflict {
-            body = body.push(widget::banner(
+            floating.push(widget::banner(
                 text(i18n::tf(
                     lang,
                     "staff.conflict",
@@ -663,35 +691,31 @@ impl State {
             self.results_view(ctx),
             self.form_view(ctx),
         ));
-        let base: Element<'a, Message> = body.padding(12).into();
-        if self.confirm_discard {
-            return widget::modal(
-                base,
-                widget::discard_confirm(lang, Message::Cancel, Message::KeepEditing),
-            );
-        }
-        match &self.reset {
-            Some(r) => widget::modal(base, self.reset_view(ctx, r)),
-            None => match &self.confirm_deactivate {
-                Some(login) => {
-                    let name = self
-                        .results
-                        .iter()
-                        .find(|s| &s.login == login)
-                        .map_or(login.as_str(), |s| s.name.as_str());
-                    widget::modal(
-                        base,
-                        widget::confirm(
-                            t("staff.deactivate_title"),
-                            i18n::tf(lang, "staff.confirm_deactivate", &[("name", name)]),
-                            (t("dialog.yes"), Message::ConfirmDeactivate),
-                            (t("dialog.no"), Message::CancelDeactivate),
-                        ),
-                    )
-                }
-                None => base,
-            },
-        }
+        let base = widget::over_foot(body.padding(12), floating);
+        let dialog = if self.confirm_discard {
+            Some(widget::discard_confirm(
+                lang,
+                Message::Cancel,
+                Message::KeepEditing,
+            ))
+        } else if let Some(r) = &self.reset {
+            Some(self.reset_view(ctx, r))
+        } else {
+            self.confirm_deactivate.as_ref().map(|login| {
+                let name = self
+                    .results
+                    .iter()
+                    .find(|s| &s.login == login)
+                    .map_or(login.as_str(), |s| s.name.as_str());
+                widget::confirm(
+                    t("staff.deactivate_title"),
+                    i18n::tf(lang, "staff.confirm_deactivate", &[("name", name)]),
+                    (t("dialog.yes"), Message::ConfirmDeactivate),
+                    (t("dialog.no"), Message::CancelDeactivate),
+                )
+            })
+        };
+        widget::modal_opt(base, dialog)
     }
 
     /// 网络网点, 包含下级, 姓名 and 查询.
@@ -711,9 +735,11 @@ impl State {
                 t("action.clear"),
                 self.query_outlet.is_some().then_some(Message::ClearOutlet)
             ),
-            checkbox(self.include_sub)
-                .label(t("staff.include_sub"))
-                .on_toggle(Message::IncludeSub),
+            widget::focus::check(
+                self.include_sub,
+                t("staff.include_sub"),
+                Some(Message::IncludeSub)
+            ),
             text(t("staff.query_name")),
             text_input(&t("staff.name_placeholder"), &self.query_name)
                 .id("staff-query-name")
