@@ -94,6 +94,13 @@ impl FormErrors {
         out
     }
 
+    /// A failed call: its errors beside their fields (and its general
+    /// message), and what it means for the app.
+    pub fn failed(&mut self, lang: Lang, e: &ClientError) -> Option<super::Lost> {
+        *self = FormErrors::from_client(lang, e);
+        lost(e)
+    }
+
     /// Adds a local parse error (e.g. a number field holding letters).
     pub fn add(&mut self, lang: Lang, field: &str, code: &str) {
         self.fields.insert(field.to_owned(), i18n::rule(lang, code));

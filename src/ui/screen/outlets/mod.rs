@@ -11,7 +11,7 @@ use iced::widget::{button, column, row, scrollable, space, text, text_input};
 use crate::ui::widget::picker::{Picked, Picker, PickerMsg};
 use iced::{Length, Task};
 
-use super::form::{FormErrors, FormKeys, Mode, lost, prompt_key};
+use super::form::{FormErrors, FormKeys, Mode, prompt_key};
 use super::{Ctx, Lost};
 use crate::domain::{Outlet, OutletKind, RuleError};
 use crate::i18n;
@@ -515,16 +515,12 @@ impl State {
                 }
                 (Task::none(), None)
             }
-            Err(e) => {
-                let ev = self.failed(lang, &e);
-                (Task::none(), ev)
-            }
+            Err(e) => (Task::none(), self.failed(lang, &e)),
         }
     }
 
     fn failed(&mut self, lang: i18n::Lang, e: &ClientError) -> Option<Event> {
-        self.errors = FormErrors::from_client(lang, e);
-        lost(e).map(Event::Lost)
+        self.errors.failed(lang, e).map(Event::Lost)
     }
 
     /// Draws the screen.

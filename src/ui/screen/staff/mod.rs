@@ -613,16 +613,12 @@ impl State {
                 self.errors = FormErrors::from_client(lang, &e);
                 (Task::none(), None)
             }
-            Err(e) => {
-                let ev = self.failed(lang, &e);
-                (Task::none(), ev)
-            }
+            Err(e) => (Task::none(), self.failed(lang, &e)),
         }
     }
 
     fn failed(&mut self, lang: i18n::Lang, e: &ClientError) -> Option<Event> {
-        self.errors = FormErrors::from_client(lang, e);
-        lost(e).map(Event::Lost)
+        self.errors.failed(lang, e).map(Event::Lost)
     }
 
     /// Draws the screen.
