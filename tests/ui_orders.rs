@@ -230,7 +230,7 @@ fn actions_the_state_forbids_say_why_instead_of_opening() {
 #[test]
 fn tab_cycles_inside_the_accept_dialog_and_space_ticks_the_checkbox() {
     let env = Env::new();
-    env.order("T-1", "JS-YZ-01", 5);
+    order(&env, "T-1", "JS-YZ-01", 5);
     let mut ui = Ui::start(application(env.boot("yz")));
     log_in(&mut ui, "yz.clerk");
     assert!(ui.wait_for("T-1", Duration::from_secs(15)));
@@ -260,7 +260,7 @@ fn tab_cycles_inside_the_accept_dialog_and_space_ticks_the_checkbox() {
 #[test]
 fn the_note_is_focused_when_other_needs_one() {
     let env = Env::new();
-    env.order("N-1", "JS-YZ-01", 5);
+    order(&env, "N-1", "JS-YZ-01", 5);
     let mut ui = Ui::start(application(env.boot("yz")));
     log_in(&mut ui, "yz.clerk");
     assert!(ui.wait_for("N-1", Duration::from_secs(15)));
@@ -295,7 +295,7 @@ fn hq_counts_describe_the_pool_list_and_name_the_larger_count() {
         );
     }
     for no in ["YZ-1", "YZ-2", "YZ-3"] {
-        env.order(no, "JS-YZ-01", 5);
+        order(&env, no, "JS-YZ-01", 5);
     }
     let mut ui = Ui::start(application(env.boot("hq")));
     log_in(&mut ui, "dispatch");
