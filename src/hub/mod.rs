@@ -16,6 +16,7 @@ pub mod orders;
 pub mod pricing_store;
 pub mod rate_sheet;
 pub mod routes;
+pub mod scope;
 pub mod serve;
 pub mod shield;
 

@@ -32,6 +32,8 @@ fn to_json(o: &Order) -> rusqlite::Result<String> {
 /// Writes `o` (new or changed) with a fresh change sequence number.
 pub fn put(c: &Connection, o: &Order) -> rusqlite::Result<i64> {
     let seq = next_seq(c)?;
+    let old = super::scope::stored(c, &o.order_no)?;
+    super::scope::reindex(c, old, o)?;
     // Cached statements: a cold start and the national generator write
     // hundreds of thousands of orders through here.
     c.prepare_cached(
@@ -66,7 +68,8 @@ pub fn put(c: &Connection, o: &Order) -> rusqlite::Result<i64> {
     Ok(seq)
 }
 
-fn parse(body: &str) -> rusqlite::Result<Order> {
+/// An order from its stored body.
+pub fn parse(body: &str) -> rusqlite::Result<Order> {
     serde_json::from_str(body).map_err(|e| {
         rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(e))
     })
@@ -224,58 +227,4 @@ pub fn remember_outlet(c: &Connection, account: &str, outlet: &str) -> rusqlite:
         params![account, outlet, Utc::now().to_rfc3339()],
     )?;
     Ok(())
-}
-
-/// Which current outlets a list covers, in SQL terms.
-#[derive(Debug, Clone, Copy)]
-pub enum AtOutlets<'a> {
-    /// Any outlet, none, or an unknown one.
-    Any,
-    /// Exactly these codes.
-    In(&'a [String]),
-    /// No outlet, or one not among these codes (after trimming): the HQ
-    /// pool when given every non-HQ outlet.
-    NotIn(&'a [String]),
-}
-
-/// One page of orders with `status` at `at`, oldest first, and how many
-/// there are in all. Filtered and paged by SQLite on indexed columns, so a
-/// list never reads the whole table.
-pub fn page(
-    c: &Connection,
-    status: crate::domain::Status,
-    at: AtOutlets<'_>,
-    limit: i64,
-    offset: i64,
-) -> rusqlite::Result<(Vec<Order>, i64)> {
-    let json = |codes: &[String]| {
-        serde_json::to_string(codes)
-            .map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))
-    };
-    let (filter, codes) = match at {
-        AtOutlets::Any => ("?2 IS NULL", None),
-        AtOutlets::In(codes) => (
-            "current_outlet_code IN (SELECT value FROM json_each(?2))",
-            Some(json(codes)?),
-        ),
-        AtOutlets::NotIn(codes) => (
-            "(current_outlet_code IS NULL
-              OR trim(current_outlet_code) NOT IN (SELECT value FROM json_each(?2)))",
-            Some(json(codes)?),
-        ),
-    };
-    let total: i64 = c.query_row(
-        &format!("SELECT COUNT(*) FROM orders WHERE status = ?1 AND {filter}"),
-        params![status.as_str(), codes],
-        |r| r.get(0),
-    )?;
-    let mut st = c.prepare_cached(&format!(
-        "SELECT body FROM orders WHERE status = ?1 AND {filter}
-         ORDER BY created_at, order_no LIMIT ?3 OFFSET ?4"
-    ))?;
-    let rows = st.query_map(params![status.as_str(), codes, limit, offset], |r| {
-        r.get::<_, String>(0)
-    })?;
-    let orders = rows.map(|b| parse(&b?)).collect::<rusqlite::Result<_>>()?;
-    Ok((orders, total))
 }

@@ -12,7 +12,7 @@ use crate::api::{ChangesPage, ErrorBody, OrderEvent, OrderSummary};
 use crate::domain::order::{self, Action, ActionContext, ActionError};
 use crate::domain::params::Reason;
 use crate::domain::visibility::{self, Scope};
-use crate::domain::{Order, OutletKind, OutletTree, Staff};
+use crate::domain::{Order, OutletTree, Staff};
 use crate::hub::error::ApiError;
 use crate::hub::http::{AuthUser, Body, ReqLang};
 use crate::hub::{HubState, auth, db, orders};
@@ -179,24 +179,18 @@ pub async fn list(
             let scope =
                 visibility::selector_scope(&user.staff.outlet_code, q.outlet.as_deref(), &tree)
                     .map_err(|_| ApiError::forbidden())?;
-            let codes: Vec<String>;
-            let at = match &scope {
-                Scope::All => orders::AtOutlets::Any,
-                Scope::Subtree(root) => {
-                    codes = sorted(tree.subtree(root));
-                    orders::AtOutlets::In(&codes)
-                }
-                Scope::Pool => {
-                    codes = sorted(
-                        tree.outlets()
-                            .filter(|o| o.kind != OutletKind::Hq)
-                            .map(|o| o.code.clone())
-                            .collect(),
-                    );
-                    orders::AtOutlets::NotIn(&codes)
-                }
+            // Read from the scope index: a page and an exact count from a
+            // few index rows, whatever the size of the history.
+            let anc = match &scope {
+                Scope::All => None,
+                Scope::Subtree(root) => Some(root.as_str()),
+                Scope::Pool => Some(crate::hub::scope::POOL),
             };
-            let (orders, total) = orders::page(c, status, at, limit, offset)?;
+            let (bodies, total) = crate::hub::scope::page(c, anc, status, limit, offset)?;
+            let orders = bodies
+                .iter()
+                .map(|b| orders::parse(b))
+                .collect::<rusqlite::Result<_>>()?;
             Ok(OrderList { orders, total })
         })
         .await?;
