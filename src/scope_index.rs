@@ -44,6 +44,13 @@ pub fn schema(created_at_type: &str) -> String {
     )
 }
 
+/// The change log's table (the hub's).
+pub const FEED_SCHEMA: &str = "
+    CREATE TABLE order_feed (
+        anc TEXT NOT NULL, order_no TEXT NOT NULL, seq INTEGER NOT NULL, PRIMARY KEY (anc, order_no)
+    ) WITHOUT ROWID;
+    CREATE INDEX order_feed_seq ON order_feed(anc, seq);";
+
 /// How one side's tables map onto the index.
 pub struct Layout {
     /// `SELECT code, anc`: the closure, with [`POOL`] rows for the pool's
@@ -52,6 +59,10 @@ pub struct Layout {
     /// `SELECT order_no, status, created_at, contacted, current, billing`
     /// of every order (for the rebuild), each column never NULL.
     pub keyed: &'static str,
+    /// Keep the per-ancestor change log `order_feed` (the hub's feed):
+    /// every write of an order marks it, at the order's `seq`, under its
+    /// old and new ancestors, so a scope's feed reads only its own rows.
+    pub feed: bool,
 }
 
 /// Builds the closure and the whole index from the stored rows: a
@@ -128,14 +139,31 @@ impl Keyed {
 pub struct Indexer<'c> {
     c: &'c Connection,
     delta: HashMap<(String, String), i64>,
+    feed: bool,
 }
 
 impl<'c> Indexer<'c> {
-    pub fn new(c: &'c Connection) -> Self {
+    pub fn new(c: &'c Connection, l: &Layout) -> Self {
         Indexer {
             c,
             delta: HashMap::new(),
+            feed: l.feed,
         }
+    }
+
+    /// Marks the order changed under `ancs` at its current `seq`.
+    fn log(&self, ancs: &[String], order_no: &str) -> rusqlite::Result<()> {
+        if !self.feed {
+            return Ok(());
+        }
+        let mut st = self.c.prepare_cached(
+            "INSERT INTO order_feed(anc, order_no, seq) SELECT ?1, ?2, seq FROM orders WHERE order_no = ?2
+             ON CONFLICT(anc, order_no) DO UPDATE SET seq = excluded.seq",
+        )?;
+        for anc in ancs {
+            st.execute(params![anc, order_no])?;
+        }
+        Ok(())
     }
 
     /// Every ancestor the order is listed under, once each.
@@ -192,7 +220,7 @@ impl<'c> Indexer<'c> {
             }
         }
         self.totals(k, 1);
-        Ok(())
+        self.log(&ancs, &k.order_no)
     }
 
     /// Takes `k` (as stored) out of the index.
@@ -209,7 +237,7 @@ impl<'c> Indexer<'c> {
             }
         }
         self.totals(k, -1);
-        Ok(())
+        self.log(&ancs, &k.order_no)
     }
 
     /// Writes the counts.
@@ -264,7 +292,7 @@ pub fn refresh_closure(c: &Connection, l: &Layout) -> rusqlite::Result<()> {
             .collect::<rusqlite::Result<_>>()?
     };
     // Out under the old tree, in under the new one.
-    let mut ix = Indexer::new(c);
+    let mut ix = Indexer::new(c, l);
     for k in &affected {
         ix.remove(k)?;
     }
@@ -307,7 +335,7 @@ pub fn outlet_added(
         st.query_map([code], Keyed::from_row)?
             .collect::<rusqlite::Result<_>>()?
     };
-    let mut ix = Indexer::new(c);
+    let mut ix = Indexer::new(c, l);
     for k in &affected {
         ix.remove(k)?;
     }

@@ -108,9 +108,46 @@ fn the_hub_list_index_matches_the_visibility_rule() {
         all.push(o);
     }
     check(&c, &all, "placed");
+    let tree = OutletTree::new(db::outlets(&c).expect("outlets"));
+    let roots: Vec<String> = tree.outlets().map(|o| o.code.clone()).collect();
+    let seen_by = |root: &str, all: &[Order]| -> Vec<String> {
+        let sc = Scope::Subtree(root.to_owned());
+        all.iter()
+            .filter(|o| sc.sees(o, &tree))
+            .map(|o| o.order_no.clone())
+            .collect()
+    };
+    // From the start, a subtree's feed brings exactly what it sees, in
+    // change order, whatever the page size.
+    for root in &roots {
+        let mut got = Vec::new();
+        let mut at = 0;
+        loop {
+            let page = scope::feed(&c, root, at, 7).expect("feed");
+            assert!(page.windows(2).all(|w| w[0].0 < w[1].0), "change order");
+            if let Some((s, _)) = page.last() {
+                at = *s;
+            }
+            got.extend(
+                page.iter()
+                    .map(|(_, b)| orders::parse(b).expect("body").order_no),
+            );
+            if page.len() < 7 {
+                break;
+            }
+        }
+        got.sort();
+        let mut want = seen_by(root, &all);
+        want.sort();
+        assert_eq!(got, want, "feed of {root} from the start");
+    }
+    let head = orders::last_seq(&c).expect("head");
+    let before: Vec<Vec<String>> = roots.iter().map(|r| seen_by(r, &all)).collect();
+    let mut touched = Vec::new();
     // Reassigned, billed elsewhere, new states.
     for o in all.iter_mut() {
         if d.roll().is_multiple_of(2) {
+            touched.push(o.order_no.clone());
             o.current_outlet_code = pick(&mut d).map(str::to_owned);
             o.status = Status::ALL[(d.roll() % 6) as usize];
             if d.roll().is_multiple_of(2) {
@@ -120,6 +157,34 @@ fn the_hub_list_index_matches_the_visibility_rule() {
         }
     }
     check(&c, &all, "changed");
+    // From the head before the changes: each subtree gets the changed
+    // orders it saw before or sees now (those that left it, to remove).
+    for (root, before) in roots.iter().zip(&before) {
+        let now = seen_by(root, &all);
+        let mut want: Vec<&String> = touched
+            .iter()
+            .filter(|n| before.contains(n) || now.contains(n))
+            .collect();
+        want.sort();
+        let mut got: Vec<String> = scope::feed(&c, root, head, 1000)
+            .expect("feed")
+            .iter()
+            .map(|(_, b)| orders::parse(b).expect("body").order_no)
+            .collect();
+        got.sort();
+        assert_eq!(
+            got.iter().collect::<Vec<_>>(),
+            want,
+            "feed of {root} after the changes"
+        );
+        let at_head = orders::last_seq(&c).expect("head");
+        assert!(
+            scope::feed(&c, root, at_head, 1000)
+                .expect("feed")
+                .is_empty(),
+            "an empty poll at the head"
+        );
+    }
     // The network changes under them.
     let mut a1 = db::outlet(&c, "A1").expect("read").expect("A1");
     a1.parent_code = Some("B".into());

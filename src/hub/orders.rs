@@ -33,7 +33,6 @@ fn to_json(o: &Order) -> rusqlite::Result<String> {
 pub fn put(c: &Connection, o: &Order) -> rusqlite::Result<i64> {
     let seq = next_seq(c)?;
     let old = super::scope::stored(c, &o.order_no)?;
-    super::scope::reindex(c, old, o)?;
     // Cached statements: a cold start and the national generator write
     // hundreds of thousands of orders through here.
     c.prepare_cached(
@@ -65,6 +64,7 @@ pub fn put(c: &Connection, o: &Order) -> rusqlite::Result<i64> {
         )?
         .execute(params![o.order_no, billing])?;
     }
+    super::scope::reindex(c, old, o)?;
     Ok(seq)
 }
 
@@ -87,35 +87,15 @@ pub fn get(c: &Connection, order_no: &str) -> rusqlite::Result<Option<Order>> {
     body.map(|b| parse(&b)).transpose()
 }
 
-/// Orders changed after `seq`, oldest change first, at most `limit`.
-/// With `outlets`, only orders that were ever at one of them (the caller
-/// splits them into still-visible and removed).
-pub fn changed_since(
-    c: &Connection,
-    seq: i64,
-    outlets: Option<&[String]>,
-    limit: i64,
-) -> rusqlite::Result<Vec<(i64, Order)>> {
-    let rows: Vec<(i64, String)> = match outlets {
-        None => {
-            let mut st = c.prepare_cached(
-                "SELECT seq, body FROM orders WHERE seq > ?1 ORDER BY seq LIMIT ?2",
-            )?;
-            st.query_map(params![seq, limit], |r| Ok((r.get(0)?, r.get(1)?)))?
-                .collect::<rusqlite::Result<_>>()?
-        }
-        Some(codes) => {
-            let codes = serde_json::to_string(codes)
-                .map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?;
-            let mut st = c.prepare_cached(
-                "SELECT seq, body FROM orders WHERE seq > ?1 AND order_no IN
-                   (SELECT order_no FROM order_outlets WHERE outlet_code IN (SELECT value FROM json_each(?2)))
-                 ORDER BY seq LIMIT ?3",
-            )?;
-            st.query_map(params![seq, codes, limit], |r| Ok((r.get(0)?, r.get(1)?)))?
-                .collect::<rusqlite::Result<_>>()?
-        }
-    };
+/// Orders changed after `seq`, oldest change first, at most `limit`: the
+/// whole network's feed (a subtree's reads its change log,
+/// `scope::feed`).
+pub fn changed_since(c: &Connection, seq: i64, limit: i64) -> rusqlite::Result<Vec<(i64, Order)>> {
+    let mut st =
+        c.prepare_cached("SELECT seq, body FROM orders WHERE seq > ?1 ORDER BY seq LIMIT ?2")?;
+    let rows: Vec<(i64, String)> = st
+        .query_map(params![seq, limit], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<rusqlite::Result<_>>()?;
     rows.into_iter().map(|(s, b)| Ok((s, parse(&b)?))).collect()
 }
 

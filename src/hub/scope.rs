@@ -23,16 +23,27 @@ const LAYOUT: Layout = Layout {
     keyed: "SELECT order_no, status, created_at, 1 AS contacted,
                    coalesce(trim(current_outlet_code), '') AS cur,
                    coalesce(trim(billing_outlet_code), '') AS bill FROM orders",
+    feed: true,
 };
 
-/// The migration: the index's tables.
+/// The migration: the index's tables and the feed's change log.
 pub fn schema() -> String {
-    index::schema("TEXT")
+    format!("{}{}", index::schema("TEXT"), index::FEED_SCHEMA)
 }
 
-/// The migration's backfill.
+/// The migration's backfill: the index, and the change log under every
+/// ancestor of every outlet an order was ever at (so a client's cursor
+/// still learns of an order that left its view).
 pub fn rebuild(c: &Connection) -> rusqlite::Result<()> {
-    index::rebuild(c, &LAYOUT)
+    index::rebuild(c, &LAYOUT)?;
+    c.execute_batch(
+        "INSERT OR IGNORE INTO order_feed(anc, order_no, seq)
+           SELECT s.anc, s.order_no, o.seq FROM order_scope s JOIN orders o ON o.order_no = s.order_no;
+         INSERT OR IGNORE INTO order_feed(anc, order_no, seq)
+           SELECT k.anc, oo.order_no, o.seq FROM order_outlets oo
+           JOIN outlet_closure k ON k.code = oo.outlet_code
+           JOIN orders o ON o.order_no = oo.order_no;",
+    )
 }
 
 /// An outlet was changed or deleted.
@@ -71,10 +82,10 @@ pub fn stored(c: &Connection, order_no: &str) -> rusqlite::Result<Option<Keyed>>
     .optional()
 }
 
-/// Re-lists `o` (about to be written over `old`, which keeps its placed
-/// time: the orders row never changes it).
+/// Re-lists `o`, just written over `old` (which keeps its placed time:
+/// the orders row never changes it).
 pub fn reindex(c: &Connection, old: Option<Keyed>, o: &Order) -> rusqlite::Result<()> {
-    let mut ix = Indexer::new(c);
+    let mut ix = Indexer::new(c, &LAYOUT);
     let created_at = match &old {
         Some(k) => k.created_at.clone(),
         None => o.created_at.to_rfc3339().into(),
@@ -91,6 +102,23 @@ pub fn reindex(c: &Connection, old: Option<Keyed>, o: &Order) -> rusqlite::Resul
         billing: o.billing_outlet_code.clone().unwrap_or_default(),
     })?;
     ix.finish()
+}
+
+/// Changes under `anc` after `seq`, oldest first: (seq, body).
+pub fn feed(
+    c: &Connection,
+    anc: &str,
+    seq: i64,
+    limit: i64,
+) -> rusqlite::Result<Vec<(i64, String)>> {
+    c.prepare_cached(
+        "SELECT f.seq, o.body FROM order_feed f CROSS JOIN orders o ON o.order_no = f.order_no
+         WHERE f.anc = ?1 AND f.seq > ?2 ORDER BY f.seq LIMIT ?3",
+    )?
+    .query_map(rusqlite::params![anc, seq, limit], |r| {
+        Ok((r.get(0)?, r.get(1)?))
+    })?
+    .collect()
 }
 
 /// One page of `status` under `anc` (`None` = every order), oldest first,

@@ -61,7 +61,7 @@ pub struct PageQuery {
 }
 
 pub(super) fn upsert(c: &Connection, o: &Order) -> Result<(), StoreError> {
-    let mut ix = Indexer::new(c);
+    let mut ix = scope::indexer(c);
     put(c, &mut ix, o)?;
     Ok(ix.finish()?)
 }
@@ -139,7 +139,7 @@ impl Store {
         self.with(|c| {
             let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
             let resyncing = get_meta(&tx, "resync")?.is_some();
-            let mut ix = Indexer::new(&tx);
+            let mut ix = scope::indexer(&tx);
             for o in &page.orders {
                 put(&tx, &mut ix, o)?;
                 if resyncing {

@@ -192,7 +192,7 @@ impl Store {
                 [order_no],
             )?;
             if gone > 0 {
-                let mut ix = super::scope::Indexer::new(&tx);
+                let mut ix = super::scope::indexer(&tx);
                 super::orders::delete(&tx, &mut ix, order_no)?;
                 ix.finish()?;
             }

@@ -21,7 +21,13 @@ const LAYOUT: Layout = Layout {
         SELECT code, '' FROM outlets WHERE parent_code IS NULL OR parent_code = ''",
     keyed: "SELECT order_no, status, created_at, contacted, current_outlet_code AS cur,
                    billing_outlet_code AS bill FROM orders",
+    feed: false,
 };
+
+/// Index writes within one transaction.
+pub(super) fn indexer(c: &Connection) -> Indexer<'_> {
+    Indexer::new(c, &LAYOUT)
+}
 
 /// The migration: the billing outlet as a column, and the index's tables.
 pub(super) fn schema() -> String {

@@ -102,7 +102,15 @@ pub async fn changes(
             if since > orders::last_seq(c)? {
                 return Err(ApiError::new(StatusCode::GONE, "cursor_expired"));
             }
-            let rows = orders::changed_since(c, since, codes.as_deref(), limit)?;
+            // A subtree reads its own change log: the cost of the page,
+            // wherever the cursor is.
+            let rows: Vec<(i64, Order)> = match &scope {
+                Scope::Subtree(root) => crate::hub::scope::feed(c, root, since, limit)?
+                    .into_iter()
+                    .map(|(s, b)| Ok((s, orders::parse(&b)?)))
+                    .collect::<rusqlite::Result<_>>()?,
+                _ => orders::changed_since(c, since, limit)?,
+            };
             let more = rows.len() as i64 == limit;
             let last = rows.last().map_or(since, |(s, _)| *s);
             // Nothing in view changed: still move the cursor to the newest
