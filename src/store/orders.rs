@@ -135,22 +135,35 @@ fn parse_order(body: &str) -> Result<Order, StoreError> {
 impl Store {
     /// Writes one pulled page and its cursor in one transaction: both are
     /// there or neither.
+    ///
+    /// A page with more behind it (a backlog, a cold sync) commits without
+    /// waiting for the disk: WAL keeps the file consistent, a power cut
+    /// loses at most those pages, whose cursor goes with them, so they are
+    /// pulled again. The last page commits fully and makes them durable.
     pub fn apply_page(&self, page: &ChangesPage) -> Result<(), StoreError> {
         self.with(|c| {
+            if page.more {
+                c.execute_batch("PRAGMA synchronous=NORMAL")?;
+            }
             let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
             let resyncing = get_meta(&tx, "resync")?.is_some();
             let mut ix = scope::indexer(&tx);
             for o in &page.orders {
                 put(&tx, &mut ix, o)?;
                 if resyncing {
-                    tx.execute(
-                        "INSERT OR IGNORE INTO resync_seen(order_no) VALUES (?1)",
-                        [&o.order_no],
-                    )?;
+                    tx.prepare_cached("INSERT OR IGNORE INTO resync_seen(order_no) VALUES (?1)")?
+                        .execute([&o.order_no])?;
                 }
             }
-            for o in &page.orders {
-                tx.execute("DELETE FROM left_view WHERE order_no = ?1", [&o.order_no])?;
+            // Back in view: no longer kept only for an unread refusal
+            // (the table is almost always empty; no work then).
+            let left_view: bool =
+                tx.query_row("SELECT EXISTS(SELECT 1 FROM left_view)", [], |r| r.get(0))?;
+            if left_view {
+                let mut st = tx.prepare_cached("DELETE FROM left_view WHERE order_no = ?1")?;
+                for o in &page.orders {
+                    st.execute([&o.order_no])?;
+                }
             }
             for no in &page.removed {
                 // The clerk's own work on it (an unread refusal, or an
@@ -194,7 +207,11 @@ impl Store {
             ix.finish()?;
             set_meta(&tx, "cursor", &page.cursor)?;
             set_meta(&tx, "last_pull", &Utc::now().to_rfc3339())?;
-            tx.commit()?;
+            let done = tx.commit();
+            // Every other write on this connection (the outbox) waits
+            // for the disk again.
+            c.execute_batch("PRAGMA synchronous=FULL")?;
+            done?;
             Ok(())
         })
     }
