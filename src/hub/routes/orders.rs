@@ -24,6 +24,9 @@ pub struct ChangesQuery {
     pub cursor: Option<String>,
     /// 1..=1000, default 500.
     pub limit: Option<i64>,
+    /// 1..=30 seconds: at the head, answer as soon as something in view
+    /// changes, or empty after this long (a long poll).
+    pub wait: Option<u64>,
 }
 
 /// A short stable fingerprint of what a user may see, kept in cursors: a
@@ -86,14 +89,42 @@ pub async fn changes(
     Query(q): Query<ChangesQuery>,
 ) -> Result<Json<ChangesPage>, ApiError> {
     let limit = q.limit.unwrap_or(500).clamp(1, 1000);
+    let wait = q
+        .wait
+        .map(|w| std::time::Duration::from_secs(w.clamp(1, 30)));
+    let deadline = wait.map(|w| tokio::time::Instant::now() + w);
+    let mut changed = state.changed.subscribe();
+    loop {
+        changed.mark_unchanged();
+        let page = feed_page(&state, user.staff.clone(), q.cursor.clone(), limit).await?;
+        let empty = page.orders.is_empty() && page.removed.is_empty();
+        if let Some(deadline) = deadline
+            && empty
+            && tokio::time::timeout_at(deadline, changed.changed())
+                .await
+                .is_ok_and(|r| r.is_ok())
+        {
+            continue;
+        }
+        return Ok(Json(page));
+    }
+}
+
+/// One feed page for `user` from `cursor`, read in one snapshot.
+async fn feed_page(
+    state: &Arc<HubState>,
+    staff: Staff,
+    cursor: Option<String>,
+    limit: i64,
+) -> Result<ChangesPage, ApiError> {
     let st = state.clone();
-    let page = state
+    state
         .read(move |c| {
             let tree = st.tree(c)?;
-            let scope = visibility::user_scope(&user.staff.outlet_code, &tree);
+            let scope = visibility::user_scope(&staff.outlet_code, &tree);
             let codes = scope_codes(&scope, &tree);
-            let tag = scope_tag(&user.staff, codes.as_deref());
-            let since = match q.cursor.as_deref().filter(|c| !c.is_empty()) {
+            let tag = scope_tag(&staff, codes.as_deref());
+            let since = match cursor.as_deref().filter(|c| !c.is_empty()) {
                 None => 0,
                 Some(c) => parse_cursor(c, &tag)?,
             };
@@ -138,8 +169,7 @@ pub async fn changes(
             }
             Ok(page)
         })
-        .await?;
-    Ok(Json(page))
+        .await
 }
 
 /// Filters of `GET /api/v1/orders`.
