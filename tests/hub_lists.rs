@@ -5,26 +5,13 @@
 //! reassigned, billed elsewhere and change state, while the network is
 //! edited under them.
 
+mod common;
 use chrono::{TimeZone, Utc};
+use common::outlet;
 use outlet_desk::domain::visibility::Scope;
-use outlet_desk::domain::{Order, Outlet, OutletKind, OutletTree, Status};
+use outlet_desk::domain::{Order, OutletTree, Status};
 use outlet_desk::hub::demo::{Dice, demo_order};
 use outlet_desk::hub::{db, orders, scope};
-
-fn outlet(code: &str, parent: Option<&str>) -> Outlet {
-    Outlet {
-        code: code.into(),
-        name: format!("网点{code}"),
-        ..Outlet::blank(
-            if parent.is_none() {
-                OutletKind::Hq
-            } else {
-                OutletKind::Outlet
-            },
-            parent,
-        )
-    }
-}
 
 fn check(c: &rusqlite::Connection, all: &[Order], step: &str) {
     let tree = OutletTree::new(db::outlets(c).expect("outlets"));

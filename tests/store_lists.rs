@@ -5,28 +5,15 @@
 //! changed under them. Pages, exact counts and the waiting count must
 //! match after every step.
 
+mod common;
+use common::outlet;
 use std::collections::{BTreeMap, HashMap};
 
 use chrono::{TimeZone, Utc};
 use outlet_desk::api::ChangesPage;
-use outlet_desk::domain::{Order, Outlet, OutletKind, Status};
+use outlet_desk::domain::{Order, Outlet, Status};
 use outlet_desk::hub::demo::{Dice, demo_order};
 use outlet_desk::store::{ListFilter, PageQuery, SortOrder, Store};
-
-fn outlet(code: &str, parent: Option<&str>) -> Outlet {
-    Outlet {
-        code: code.into(),
-        name: format!("网点{code}"),
-        ..Outlet::blank(
-            if parent.is_none() {
-                OutletKind::Hq
-            } else {
-                OutletKind::Outlet
-            },
-            parent,
-        )
-    }
-}
 
 /// The network as the test knows it: code → parent.
 struct Net(BTreeMap<String, Option<String>>);
