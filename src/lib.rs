@@ -11,6 +11,7 @@ pub mod hub;
 pub mod i18n;
 pub mod instance;
 pub mod private_files;
+pub mod scope_index;
 pub mod store;
 pub mod sync;
 pub mod ui;

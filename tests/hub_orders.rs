@@ -664,3 +664,61 @@ async fn an_upstream_outlet_code_with_spaces_still_reaches_that_outlet() {
     let (orders, _, _) = h.feed(&a1, None).await;
     assert_eq!(numbers(&orders), ["o-sp"]);
 }
+
+/// `wait=` at the head: the answer comes as soon as an order reaches the
+/// clerk's view (not after the wait), a change elsewhere does not end the
+/// wait, and with nothing new the answer is empty after the wait.
+#[tokio::test]
+async fn a_long_poll_wakes_on_a_change_in_view_and_times_out_empty() {
+    let (h, _) = network().await;
+    place_orders(&h).await;
+    let a1 = h.login("clerk.a1", "pass-word-1").await;
+    let (_, _, head) = h.feed(&a1, None).await;
+
+    // Nothing new: empty after the wait, with a cursor to go on from.
+    let t = std::time::Instant::now();
+    let (s, v) = h
+        .get(&format!("/api/v1/orders/changes?cursor={head}&wait=1"), &a1)
+        .await;
+    assert_eq!(s, 200, "{v}");
+    assert!(
+        t.elapsed() >= std::time::Duration::from_millis(900),
+        "waited"
+    );
+    assert!(v["orders"].as_array().unwrap().is_empty(), "{v}");
+
+    // An order for B1 (not A1's) and then one for A1 while A1 waits.
+    let url = h.url(&format!("/api/v1/orders/changes?cursor={head}&wait=20"));
+    let http = h.http.clone();
+    let token = a1.clone();
+    let t = std::time::Instant::now();
+    let waiting = tokio::spawn(async move {
+        let r = http.get(url).bearer_auth(token).send().await.unwrap();
+        (
+            r.status().as_u16(),
+            r.json::<Value>().await.unwrap(),
+            t.elapsed(),
+        )
+    });
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let (s, v) = h
+        .inbound(inbound("o-B1-new", "acct-x", "无网点之城", Some("B1")))
+        .await;
+    assert_eq!(s, 201, "{v}");
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert!(
+        !waiting.is_finished(),
+        "a change outside the view keeps it waiting"
+    );
+    let (s, v) = h
+        .inbound(inbound("o-A1-new", "acct-y", "无网点之城", Some("A1")))
+        .await;
+    assert_eq!(s, 201, "{v}");
+    let (s, v, took) = waiting.await.unwrap();
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(numbers(v["orders"].as_array().unwrap()), ["o-A1-new"]);
+    assert!(
+        took < std::time::Duration::from_secs(2),
+        "at once, not after the wait: {took:?}"
+    );
+}

@@ -9,6 +9,8 @@ use rusqlite_migration::{M, Migrations};
 use crate::domain::{Outlet, OutletKind, Role, Staff};
 
 /// Schema history; append only.
+static SCOPE_SCHEMA: std::sync::LazyLock<String> = std::sync::LazyLock::new(super::scope::schema);
+
 fn migrations() -> Migrations<'static> {
     Migrations::new(vec![
         M::up(
@@ -174,6 +176,12 @@ fn migrations() -> Migrations<'static> {
         CREATE INDEX waybills_outlet ON waybills(billing_outlet_code, billed_at);
         "#,
         ),
+        // The scope index (issue 11): `GET /api/v1/orders` reads a page and
+        // an exact count from a few index rows; existing orders are
+        // indexed here.
+        M::up_with_hook(SCOPE_SCHEMA.as_str(), |tx: &rusqlite::Transaction| {
+            Ok(super::scope::rebuild(tx)?)
+        }),
     ])
 }
 
@@ -326,6 +334,7 @@ pub fn insert_outlet(c: &Connection, o: &Outlet) -> rusqlite::Result<()> {
             o.address, o.phone, o.urban, o.latitude, o.longitude, o.accepts_ali_orders, o.active, now()
         ],
     )?;
+    super::scope::added(c, o)?;
     bump_outlet_revision(c)
 }
 
@@ -340,6 +349,7 @@ pub fn update_outlet(c: &Connection, o: &Outlet, expected: i64) -> rusqlite::Res
         ],
     )?;
     if n == 1 {
+        super::scope::refresh(c)?;
         bump_outlet_revision(c)?;
     }
     Ok(n == 1)
@@ -348,6 +358,7 @@ pub fn update_outlet(c: &Connection, o: &Outlet, expected: i64) -> rusqlite::Res
 /// Deletes an outlet.
 pub fn delete_outlet(c: &Connection, code: &str) -> rusqlite::Result<()> {
     c.execute("DELETE FROM outlets WHERE code = ?1", [code])?;
+    super::scope::refresh(c)?;
     bump_outlet_revision(c)
 }
 

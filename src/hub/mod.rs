@@ -16,6 +16,7 @@ pub mod orders;
 pub mod pricing_store;
 pub mod rate_sheet;
 pub mod routes;
+pub mod scope;
 pub mod serve;
 pub mod shield;
 
@@ -95,6 +96,9 @@ pub struct HubState {
     tree: Mutex<Option<(i64, Arc<crate::domain::OutletTree>)>>,
     /// Password work, login backoff, write rates, database task cap.
     pub guard: guard::Guard,
+    /// Moves after every write: long polls (`wait=`) wait on it, as a
+    /// task each, not a thread.
+    pub changed: tokio::sync::watch::Sender<u64>,
 }
 
 /// Locks a connection. A task that panicked rolled its transaction back as
@@ -127,6 +131,7 @@ impl HubState {
             token_ttl,
             tree: Mutex::new(None),
             guard: guard::Guard::new(guard::Limits::default()),
+            changed: tokio::sync::watch::Sender::new(0),
         };
         Ok((state, seeded))
     }
@@ -155,12 +160,16 @@ impl HubState {
     {
         let conn = self.conn.clone();
         let slot = self.guard.db_slot().await?;
-        tokio::task::spawn_blocking(move || {
+        let out = tokio::task::spawn_blocking(move || {
             let _slot = slot;
             f(&mut lock(&conn))
         })
         .await
-        .map_err(ApiError::internal)?
+        .map_err(ApiError::internal)?;
+        // Waiting feeds look again (a write that changed nothing in their
+        // view sends them back to waiting).
+        self.changed.send_modify(|n| *n = n.wrapping_add(1));
+        out
     }
 
     /// Runs a read-only `f` on one of the reader connections, beside the

@@ -32,6 +32,7 @@ fn to_json(o: &Order) -> rusqlite::Result<String> {
 /// Writes `o` (new or changed) with a fresh change sequence number.
 pub fn put(c: &Connection, o: &Order) -> rusqlite::Result<i64> {
     let seq = next_seq(c)?;
+    let old = super::scope::stored(c, &o.order_no)?;
     // Cached statements: a cold start and the national generator write
     // hundreds of thousands of orders through here.
     c.prepare_cached(
@@ -63,10 +64,12 @@ pub fn put(c: &Connection, o: &Order) -> rusqlite::Result<i64> {
         )?
         .execute(params![o.order_no, billing])?;
     }
+    super::scope::reindex(c, old, o)?;
     Ok(seq)
 }
 
-fn parse(body: &str) -> rusqlite::Result<Order> {
+/// An order from its stored body.
+pub fn parse(body: &str) -> rusqlite::Result<Order> {
     serde_json::from_str(body).map_err(|e| {
         rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(e))
     })
@@ -84,35 +87,15 @@ pub fn get(c: &Connection, order_no: &str) -> rusqlite::Result<Option<Order>> {
     body.map(|b| parse(&b)).transpose()
 }
 
-/// Orders changed after `seq`, oldest change first, at most `limit`.
-/// With `outlets`, only orders that were ever at one of them (the caller
-/// splits them into still-visible and removed).
-pub fn changed_since(
-    c: &Connection,
-    seq: i64,
-    outlets: Option<&[String]>,
-    limit: i64,
-) -> rusqlite::Result<Vec<(i64, Order)>> {
-    let rows: Vec<(i64, String)> = match outlets {
-        None => {
-            let mut st = c.prepare_cached(
-                "SELECT seq, body FROM orders WHERE seq > ?1 ORDER BY seq LIMIT ?2",
-            )?;
-            st.query_map(params![seq, limit], |r| Ok((r.get(0)?, r.get(1)?)))?
-                .collect::<rusqlite::Result<_>>()?
-        }
-        Some(codes) => {
-            let codes = serde_json::to_string(codes)
-                .map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?;
-            let mut st = c.prepare_cached(
-                "SELECT seq, body FROM orders WHERE seq > ?1 AND order_no IN
-                   (SELECT order_no FROM order_outlets WHERE outlet_code IN (SELECT value FROM json_each(?2)))
-                 ORDER BY seq LIMIT ?3",
-            )?;
-            st.query_map(params![seq, codes, limit], |r| Ok((r.get(0)?, r.get(1)?)))?
-                .collect::<rusqlite::Result<_>>()?
-        }
-    };
+/// Orders changed after `seq`, oldest change first, at most `limit`: the
+/// whole network's feed (a subtree's reads its change log,
+/// `scope::feed`).
+pub fn changed_since(c: &Connection, seq: i64, limit: i64) -> rusqlite::Result<Vec<(i64, Order)>> {
+    let mut st =
+        c.prepare_cached("SELECT seq, body FROM orders WHERE seq > ?1 ORDER BY seq LIMIT ?2")?;
+    let rows: Vec<(i64, String)> = st
+        .query_map(params![seq, limit], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<rusqlite::Result<_>>()?;
     rows.into_iter().map(|(s, b)| Ok((s, parse(&b)?))).collect()
 }
 
@@ -224,58 +207,4 @@ pub fn remember_outlet(c: &Connection, account: &str, outlet: &str) -> rusqlite:
         params![account, outlet, Utc::now().to_rfc3339()],
     )?;
     Ok(())
-}
-
-/// Which current outlets a list covers, in SQL terms.
-#[derive(Debug, Clone, Copy)]
-pub enum AtOutlets<'a> {
-    /// Any outlet, none, or an unknown one.
-    Any,
-    /// Exactly these codes.
-    In(&'a [String]),
-    /// No outlet, or one not among these codes (after trimming): the HQ
-    /// pool when given every non-HQ outlet.
-    NotIn(&'a [String]),
-}
-
-/// One page of orders with `status` at `at`, oldest first, and how many
-/// there are in all. Filtered and paged by SQLite on indexed columns, so a
-/// list never reads the whole table.
-pub fn page(
-    c: &Connection,
-    status: crate::domain::Status,
-    at: AtOutlets<'_>,
-    limit: i64,
-    offset: i64,
-) -> rusqlite::Result<(Vec<Order>, i64)> {
-    let json = |codes: &[String]| {
-        serde_json::to_string(codes)
-            .map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))
-    };
-    let (filter, codes) = match at {
-        AtOutlets::Any => ("?2 IS NULL", None),
-        AtOutlets::In(codes) => (
-            "current_outlet_code IN (SELECT value FROM json_each(?2))",
-            Some(json(codes)?),
-        ),
-        AtOutlets::NotIn(codes) => (
-            "(current_outlet_code IS NULL
-              OR trim(current_outlet_code) NOT IN (SELECT value FROM json_each(?2)))",
-            Some(json(codes)?),
-        ),
-    };
-    let total: i64 = c.query_row(
-        &format!("SELECT COUNT(*) FROM orders WHERE status = ?1 AND {filter}"),
-        params![status.as_str(), codes],
-        |r| r.get(0),
-    )?;
-    let mut st = c.prepare_cached(&format!(
-        "SELECT body FROM orders WHERE status = ?1 AND {filter}
-         ORDER BY created_at, order_no LIMIT ?3 OFFSET ?4"
-    ))?;
-    let rows = st.query_map(params![status.as_str(), codes, limit, offset], |r| {
-        r.get::<_, String>(0)
-    })?;
-    let orders = rows.map(|b| parse(&b?)).collect::<rusqlite::Result<_>>()?;
-    Ok((orders, total))
 }

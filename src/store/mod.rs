@@ -14,6 +14,7 @@ use rusqlite_migration::{M, Migrations};
 mod orders;
 mod outbox;
 mod rates;
+mod scope;
 pub use orders::{COUNT_CAP, ListFilter, OrderRow, PageQuery, SortOrder};
 pub use outbox::{OutboxItem, OutboxState};
 pub use rates::CachedCard;
@@ -48,6 +49,8 @@ impl From<rusqlite::Error> for StoreError {
         StoreError::Db(e.to_string())
     }
 }
+
+static SCOPE_SCHEMA: std::sync::LazyLock<String> = std::sync::LazyLock::new(scope::schema);
 
 fn migrations() -> Migrations<'static> {
     Migrations::new(vec![
@@ -108,6 +111,11 @@ fn migrations() -> Migrations<'static> {
         M::up("CREATE TABLE resync_seen (order_no TEXT PRIMARY KEY);"),
         // The rate card, for quotes offline (开单).
         M::up("CREATE TABLE rate_lines (id INTEGER PRIMARY KEY, body TEXT NOT NULL);"),
+        // The scope index (issue 11): every list's first page and exact
+        // count from a few index rows; existing caches are indexed here.
+        M::up_with_hook(SCOPE_SCHEMA.as_str(), |tx: &rusqlite::Transaction| {
+            Ok(scope::rebuild(tx)?)
+        }),
     ])
 }
 
@@ -159,6 +167,8 @@ impl std::fmt::Debug for Store {
 }
 
 fn configure(conn: &Connection) -> rusqlite::Result<()> {
+    // The write path and the lists keep their statements prepared.
+    conn.set_prepared_statement_cache_capacity(64);
     conn.execute_batch(
         "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA busy_timeout=5000;",
     )
@@ -325,6 +335,7 @@ impl Store {
                 }
             }
             set_meta(&tx, "outlet_revision", &revision.to_string())?;
+            scope::refresh_closure(&tx)?;
             tx.commit()?;
             Ok(())
         })
@@ -334,11 +345,14 @@ impl Store {
     pub fn put_outlet(&self, o: &Outlet) -> Result<(), StoreError> {
         self.with(|c| {
             let body = serde_json::to_string(o).map_err(|e| StoreError::Db(e.to_string()))?;
-            c.execute(
+            let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            tx.execute(
                 "INSERT INTO outlets(code, parent_code, name, body) VALUES (?1,?2,?3,?4)
                  ON CONFLICT(code) DO UPDATE SET parent_code=excluded.parent_code, name=excluded.name, body=excluded.body",
                 params![o.code, o.parent_code, o.name, body],
             )?;
+            scope::refresh_closure(&tx)?;
+            tx.commit()?;
             Ok(())
         })
     }
@@ -346,7 +360,10 @@ impl Store {
     /// Drops one outlet the server deleted.
     pub fn remove_outlet(&self, code: &str) -> Result<(), StoreError> {
         self.with(|c| {
-            c.execute("DELETE FROM outlets WHERE code = ?1", [code])?;
+            let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            tx.execute("DELETE FROM outlets WHERE code = ?1", [code])?;
+            scope::refresh_closure(&tx)?;
+            tx.commit()?;
             Ok(())
         })
     }

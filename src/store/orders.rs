@@ -6,6 +6,7 @@ use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 
 use super::outbox::OutboxState;
+use super::scope::{self, Indexer, Keyed};
 use super::{Store, StoreError, get_meta, set_meta};
 use crate::api::ChangesPage;
 use crate::domain::{Action, Order, Status};
@@ -35,6 +36,9 @@ pub enum ListFilter {
     Pool { hq_code: String },
     /// Orders at any of these outlets.
     Outlets(Vec<String>),
+    /// Orders at this outlet or below it, or billed (代开) by one of them:
+    /// read from the scope index, an exact count at any size.
+    Subtree(String),
 }
 
 /// Oldest or newest first, by placed time.
@@ -57,25 +61,66 @@ pub struct PageQuery {
 }
 
 pub(super) fn upsert(c: &Connection, o: &Order) -> Result<(), StoreError> {
-    let body = serde_json::to_string(o).map_err(json_err)?;
+    let mut ix = scope::indexer(c);
+    put(c, &mut ix, o)?;
+    Ok(ix.finish()?)
+}
+
+/// Writes `o` unless the cache holds the same or a newer version, keeping
+/// the scope index in step.
+pub(super) fn put(c: &Connection, ix: &mut Indexer<'_>, o: &Order) -> Result<(), StoreError> {
+    let stored = scope::stored(c, &o.order_no)?;
     // An older or equal version never replaces a newer row.
-    c.execute(
-        "INSERT INTO orders(order_no, version, status, current_outlet_code, created_at, contacted, body)
-         VALUES (?1,?2,?3,?4,?5,?6,?7)
-         ON CONFLICT(order_no) DO UPDATE SET version=excluded.version, status=excluded.status,
-           current_outlet_code=excluded.current_outlet_code, created_at=excluded.created_at,
-           contacted=excluded.contacted, body=excluded.body
-         WHERE excluded.version > orders.version",
-        params![
-            o.order_no,
-            o.version,
-            o.status.as_str(),
-            o.current_outlet_code.clone().unwrap_or_default(),
-            o.created_at.timestamp_millis(),
-            o.contacted_at.is_some(),
-            body
-        ],
-    )?;
+    if stored.as_ref().is_some_and(|(v, _)| *v >= o.version) {
+        return Ok(());
+    }
+    let body = serde_json::to_string(o).map_err(json_err)?;
+    let k = Keyed {
+        order_no: o.order_no.clone(),
+        status: o.status.as_str().to_owned(),
+        created_at: o.created_at.timestamp_millis().into(),
+        contacted: o.contacted_at.is_some(),
+        current: o.current_outlet_code.clone().unwrap_or_default(),
+        billing: o.billing_outlet_code.clone().unwrap_or_default(),
+    };
+    let args = params![
+        k.order_no,
+        o.version,
+        k.status,
+        k.current,
+        o.created_at.timestamp_millis(),
+        k.contacted,
+        body,
+        k.billing
+    ];
+    if let Some((_, old)) = stored {
+        ix.remove(&old)?;
+        c.prepare_cached(
+            "UPDATE orders SET version=?2, status=?3, current_outlet_code=?4, created_at=?5,
+               contacted=?6, body=?7, billing_outlet_code=?8 WHERE order_no=?1",
+        )?
+        .execute(args)?;
+    } else {
+        c.prepare_cached(
+            "INSERT INTO orders(order_no, version, status, current_outlet_code, created_at, contacted, body, billing_outlet_code)
+             VALUES (?1,?2,?3,?4,?5,?6,?7,?8)",
+        )?
+        .execute(args)?;
+    }
+    Ok(ix.add(&k)?)
+}
+
+/// Drops one cached order and its index rows.
+pub(super) fn delete(
+    c: &Connection,
+    ix: &mut Indexer<'_>,
+    order_no: &str,
+) -> Result<(), StoreError> {
+    if let Some((_, k)) = scope::stored(c, order_no)? {
+        ix.remove(&k)?;
+        c.prepare_cached("DELETE FROM orders WHERE order_no = ?1")?
+            .execute([order_no])?;
+    }
     Ok(())
 }
 
@@ -90,21 +135,35 @@ fn parse_order(body: &str) -> Result<Order, StoreError> {
 impl Store {
     /// Writes one pulled page and its cursor in one transaction: both are
     /// there or neither.
+    ///
+    /// A page with more behind it (a backlog, a cold sync) commits without
+    /// waiting for the disk: WAL keeps the file consistent, a power cut
+    /// loses at most those pages, whose cursor goes with them, so they are
+    /// pulled again. The last page commits fully and makes them durable.
     pub fn apply_page(&self, page: &ChangesPage) -> Result<(), StoreError> {
         self.with(|c| {
+            if page.more {
+                c.execute_batch("PRAGMA synchronous=NORMAL")?;
+            }
             let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
             let resyncing = get_meta(&tx, "resync")?.is_some();
+            let mut ix = scope::indexer(&tx);
             for o in &page.orders {
-                upsert(&tx, o)?;
+                put(&tx, &mut ix, o)?;
                 if resyncing {
-                    tx.execute(
-                        "INSERT OR IGNORE INTO resync_seen(order_no) VALUES (?1)",
-                        [&o.order_no],
-                    )?;
+                    tx.prepare_cached("INSERT OR IGNORE INTO resync_seen(order_no) VALUES (?1)")?
+                        .execute([&o.order_no])?;
                 }
             }
-            for o in &page.orders {
-                tx.execute("DELETE FROM left_view WHERE order_no = ?1", [&o.order_no])?;
+            // Back in view: no longer kept only for an unread refusal
+            // (the table is almost always empty; no work then).
+            let left_view: bool =
+                tx.query_row("SELECT EXISTS(SELECT 1 FROM left_view)", [], |r| r.get(0))?;
+            if left_view {
+                let mut st = tx.prepare_cached("DELETE FROM left_view WHERE order_no = ?1")?;
+                for o in &page.orders {
+                    st.execute([&o.order_no])?;
+                }
             }
             for no in &page.removed {
                 // The clerk's own work on it (an unread refusal, or an
@@ -118,7 +177,7 @@ impl Store {
                 if own_work {
                     tx.execute("INSERT OR IGNORE INTO left_view(order_no) VALUES (?1)", [no])?;
                 } else {
-                    tx.execute("DELETE FROM orders WHERE order_no = ?1", [no])?;
+                    delete(&tx, &mut ix, no)?;
                 }
             }
             if resyncing && !page.more {
@@ -132,17 +191,27 @@ impl Store {
                     ),
                     [],
                 )?;
-                tx.execute(
-                    "DELETE FROM orders WHERE order_no NOT IN (SELECT order_no FROM resync_seen)
-                       AND order_no NOT IN (SELECT order_no FROM left_view)",
-                    [],
-                )?;
+                let gone: Vec<String> = tx
+                    .prepare(
+                        "SELECT order_no FROM orders WHERE order_no NOT IN (SELECT order_no FROM resync_seen)
+                           AND order_no NOT IN (SELECT order_no FROM left_view)",
+                    )?
+                    .query_map([], |r| r.get(0))?
+                    .collect::<rusqlite::Result<_>>()?;
+                for no in &gone {
+                    delete(&tx, &mut ix, no)?;
+                }
                 tx.execute("DELETE FROM resync_seen", [])?;
                 tx.execute("DELETE FROM meta WHERE key = 'resync'", [])?;
             }
+            ix.finish()?;
             set_meta(&tx, "cursor", &page.cursor)?;
             set_meta(&tx, "last_pull", &Utc::now().to_rfc3339())?;
-            tx.commit()?;
+            let done = tx.commit();
+            // Every other write on this connection (the outbox) waits
+            // for the disk again.
+            c.execute_batch("PRAGMA synchronous=FULL")?;
+            done?;
             Ok(())
         })
     }
@@ -171,6 +240,8 @@ impl Store {
                 "DELETE FROM orders WHERE order_no NOT IN (SELECT order_no FROM left_view)",
                 [],
             )?;
+            // Few stay: listing them again beats un-listing every one gone.
+            scope::rebuild_orders(&tx)?;
             tx.execute("DELETE FROM resync_seen", [])?;
             tx.execute("DELETE FROM meta WHERE key IN ('cursor', 'resync')", [])?;
             tx.commit()?;
@@ -217,6 +288,7 @@ impl Store {
             let changed = owner.as_deref() != Some(login);
             if changed {
                 tx.execute("DELETE FROM orders", [])?;
+                scope::clear_orders(&tx)?;
                 tx.execute("DELETE FROM left_view", [])?;
                 tx.execute("DELETE FROM resync_seen", [])?;
                 tx.execute("DELETE FROM meta WHERE key IN ('cursor', 'resync')", [])?;
@@ -283,11 +355,16 @@ impl Store {
     /// One page of the order list and the total count, straight from the
     /// indexes: the list never loads every order. With a status filter,
     /// orders whose action was refused (and not yet read) come first on
-    /// page one whatever their status.
+    /// page one whatever their status. The count is exact for the pool, a
+    /// subtree and the whole cache (maintained, not counted), and stops at
+    /// COUNT_CAP + 1 for a list of outlets.
     pub fn page(&self, q: &PageQuery) -> Result<(Vec<OrderRow>, i64), StoreError> {
         self.with(|c| {
             let left_view: bool =
                 c.query_row("SELECT EXISTS(SELECT 1 FROM left_view)", [], |r| r.get(0))?;
+            if let Some(anc) = scope_of(c, &q.filter)? {
+                return scoped_page(c, q, &anc, left_view);
+            }
             let sql = ListSql::of(q, left_view)?;
             let mut bodies: Vec<String> = Vec::new();
             if let Some((pinned_sql, pinned_args)) = &sql.pinned {
@@ -299,11 +376,15 @@ impl Store {
                     bodies = found;
                 }
             }
-            let total: i64 = c.query_row(
-                &sql.count,
-                rusqlite::params_from_iter(sql.args.iter()),
-                |r| r.get(0),
-            )?;
+            let total: i64 = if q.filter == ListFilter::All {
+                scoped_count(c, None, q.status, left_view)?
+            } else {
+                c.query_row(
+                    &sql.count,
+                    rusqlite::params_from_iter(sql.args.iter()),
+                    |r| r.get(0),
+                )?
+            };
             let mut page_args = sql.args.clone();
             page_args.push(q.limit.into());
             page_args.push(q.offset.into());
@@ -311,30 +392,26 @@ impl Store {
             for b in st.query_map(rusqlite::params_from_iter(page_args.iter()), |r| r.get(0))? {
                 bodies.push(b?);
             }
-            let mut rows = Vec::with_capacity(bodies.len());
-            for b in bodies {
-                match parse_order(&b) {
-                    Ok(o) => rows.push(Self::row_for(c, o)?),
-                    Err(e) => tracing::warn!("cached order unreadable: {e}"),
-                }
-            }
             // Pinned rows are extras on page one: paging counts the list.
-            Ok((rows, total))
+            Ok((rows_of(c, bodies)?, total))
         })
     }
 
     /// Pending orders nobody has phoned yet and nobody has acted on here,
-    /// for the new-order alert and the navigation badge.
+    /// for the new-order alert and the navigation badge: the maintained
+    /// count less the few the outbox or `left_view` hold.
     pub fn uncontacted(&self) -> Result<i64, StoreError> {
         self.with(|c| {
-            Ok(c.query_row(
-                "SELECT count(*) FROM orders o WHERE o.status = 'pending' AND o.contacted = 0
-                   AND o.order_no NOT IN (SELECT order_no FROM left_view)
-                   AND NOT EXISTS (SELECT 1 FROM outbox b WHERE b.order_no = o.order_no
-                                   AND b.state IN ('queued','sending'))",
+            let all = scope::count(c, scope::ALL, scope::WAITING)?;
+            let held: i64 = c.query_row(
+                "SELECT count(*) FROM (SELECT order_no FROM left_view
+                     UNION SELECT order_no FROM outbox WHERE state IN ('queued','sending')) w
+                 CROSS JOIN orders o ON o.order_no = w.order_no
+                 WHERE o.status = 'pending' AND o.contacted = 0",
                 [],
                 |r| r.get(0),
-            )?)
+            )?;
+            Ok(all - held)
         })
     }
 
@@ -346,6 +423,147 @@ impl Store {
                 .map(|t| t.with_timezone(&Utc)))
         })
     }
+}
+
+fn rows_of(c: &Connection, bodies: Vec<String>) -> Result<Vec<OrderRow>, StoreError> {
+    let mut rows = Vec::with_capacity(bodies.len());
+    for b in bodies {
+        match parse_order(&b) {
+            Ok(o) => rows.push(Store::row_for(c, o)?),
+            Err(e) => tracing::warn!("cached order unreadable: {e}"),
+        }
+    }
+    Ok(rows)
+}
+
+/// The scope-index key a filter reads, if it has one. The pool is the
+/// index's only when `hq_code` is the network's root (or no network is
+/// cached yet): that is what the index calls the pool.
+fn scope_of(c: &Connection, f: &ListFilter) -> Result<Option<String>, StoreError> {
+    Ok(match f {
+        ListFilter::Subtree(code) => Some(code.clone()),
+        ListFilter::Pool { hq_code } => {
+            let root: Option<bool> = c
+                .prepare_cached(
+                    "SELECT parent_code IS NULL OR parent_code = '' FROM outlets WHERE code = ?1",
+                )?
+                .query_row([hq_code], |r| r.get(0))
+                .optional()?;
+            let no_network: bool =
+                c.query_row("SELECT NOT EXISTS(SELECT 1 FROM outlets)", [], |r| r.get(0))?;
+            (root == Some(true) || no_network).then(|| scope::POOL.to_owned())
+        }
+        ListFilter::All | ListFilter::Outlets(_) => None,
+    })
+}
+
+/// Whether order `o` is listed under `?1` (an exact index probe).
+const LISTED: &str = "EXISTS (SELECT 1 FROM order_scope s WHERE s.anc = ?1 AND s.status = o.status
+    AND s.created_at = o.created_at AND s.order_no = o.order_no)";
+
+/// The exact count under `anc` (`None` = the whole cache) for `status`
+/// (`None` = any), less the orders waiting in `left_view`, which a status
+/// list shows pinned instead.
+fn scoped_count(
+    c: &Connection,
+    anc: Option<&str>,
+    status: Option<Status>,
+    left_view: bool,
+) -> Result<i64, StoreError> {
+    let key = anc.unwrap_or(scope::ALL);
+    let Some(st) = status else {
+        let mut n = 0;
+        for s in Status::ALL {
+            n += scope::count(c, key, s.as_str())?;
+        }
+        return Ok(n);
+    };
+    let mut n = scope::count(c, key, st.as_str())?;
+    if left_view {
+        let listed = if anc.is_some() { LISTED } else { "1" };
+        n -= c.query_row(
+            &format!(
+                "SELECT count(*) FROM left_view l CROSS JOIN orders o ON o.order_no = l.order_no
+                 WHERE o.status = ?2 AND {listed}"
+            ),
+            params![key, st.as_str()],
+            |r| r.get::<_, i64>(0),
+        )?;
+    }
+    Ok(n)
+}
+
+/// A page from the scope index: the index rows in order, then their bodies.
+fn scoped_page(
+    c: &Connection,
+    q: &PageQuery,
+    anc: &str,
+    left_view: bool,
+) -> Result<(Vec<OrderRow>, i64), StoreError> {
+    let (dir, rev) = match q.sort {
+        SortOrder::OldestFirst => ("ASC", ""),
+        SortOrder::NewestFirst => ("DESC", " DESC"),
+    };
+    let order = format!("created_at {dir}, order_no {dir}");
+    let mut bodies: Vec<String> = Vec::new();
+    match q.status {
+        Some(st) => {
+            if q.offset == 0 {
+                let mut pinned = c.prepare_cached(&format!(
+                    "SELECT o.body FROM orders o
+                     WHERE o.order_no IN (SELECT order_no FROM outbox WHERE state = 'rejected')
+                       AND ((o.status <> ?2 AND {LISTED}) OR o.order_no IN (SELECT order_no FROM left_view))
+                     ORDER BY o.{order}"
+                ))?;
+                for b in pinned.query_map(params![anc, st.as_str()], |r| r.get(0))? {
+                    bodies.push(b?);
+                }
+            }
+            let not_left = if left_view {
+                " AND s.order_no NOT IN (SELECT order_no FROM left_view)"
+            } else {
+                ""
+            };
+            let mut st_page = c.prepare_cached(&format!(
+                "SELECT o.body FROM order_scope s CROSS JOIN orders o ON o.order_no = s.order_no
+                 WHERE s.anc = ?1 AND s.status = ?2{not_left}
+                 ORDER BY s.created_at{rev}, s.order_no{rev} LIMIT ?3 OFFSET ?4"
+            ))?;
+            for b in
+                st_page.query_map(params![anc, st.as_str(), q.limit, q.offset], |r| r.get(0))?
+            {
+                bodies.push(b?);
+            }
+        }
+        None => {
+            // Each status's own first `offset + limit` rows, merged: the
+            // index is by status, and the page is in any of them.
+            let parts: Vec<String> = Status::ALL
+                .iter()
+                .map(|s| {
+                    format!(
+                        "SELECT * FROM (SELECT created_at, order_no FROM order_scope
+                         WHERE anc = ?1 AND status = '{}' ORDER BY {order} LIMIT ?2)",
+                        s.as_str()
+                    )
+                })
+                .collect();
+            let mut st_page = c.prepare_cached(&format!(
+                "SELECT o.body FROM ({}) s CROSS JOIN orders o ON o.order_no = s.order_no
+                 ORDER BY s.created_at{rev}, s.order_no{rev} LIMIT ?3 OFFSET ?4",
+                parts.join(" UNION ALL ")
+            ))?;
+            for b in st_page
+                .query_map(params![anc, q.offset + q.limit, q.limit, q.offset], |r| {
+                    r.get(0)
+                })?
+            {
+                bodies.push(b?);
+            }
+        }
+    }
+    let total = scoped_count(c, Some(anc), q.status, left_view)?;
+    Ok((rows_of(c, bodies)?, total))
 }
 
 /// The SQL behind one list page, built per filter so SQLite can walk the
@@ -379,6 +597,10 @@ impl ListSql {
             ListFilter::Outlets(codes) => {
                 conds.push("current_outlet_code IN (SELECT value FROM json_each(?))");
                 args.push(serde_json::to_string(codes).map_err(json_err)?.into());
+            }
+            ListFilter::Subtree(code) => {
+                conds.push("order_no IN (SELECT order_no FROM order_scope WHERE anc = ?)");
+                args.push(code.clone().into());
             }
         }
         // A refused action stays in sight until the clerk has read who won,

@@ -192,7 +192,9 @@ impl Store {
                 [order_no],
             )?;
             if gone > 0 {
-                tx.execute("DELETE FROM orders WHERE order_no = ?1", [order_no])?;
+                let mut ix = super::scope::indexer(&tx);
+                super::orders::delete(&tx, &mut ix, order_no)?;
+                ix.finish()?;
             }
             tx.commit()?;
             Ok(())

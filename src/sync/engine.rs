@@ -280,13 +280,15 @@ impl Engine {
     }
 
     /// Pulls pages until the server says there is no more. Each page and
-    /// its cursor are written in one transaction.
+    /// its cursor are written in one transaction, while the next page is
+    /// already being fetched.
     async fn pull(&mut self, r: &mut Report) -> Result<(), Stop> {
-        let mut cursor = self.blocking(|s| s.cursor()).await.map_err(Stop::Store)?;
+        let cursor = self.blocking(|s| s.cursor()).await.map_err(Stop::Store)?;
         let mut resynced = false;
+        let mut fetched = self.fetch(cursor).await;
         loop {
-            let sent = Utc::now();
-            match self.client.changes(cursor.as_deref(), self.page_size).await {
+            let (sent, answer) = fetched;
+            match answer {
                 Ok(page) => {
                     r.online = true;
                     let received = Utc::now();
@@ -302,16 +304,21 @@ impl Engine {
                     r.removed += page.removed.len();
                     let more = page.more;
                     let next = page.cursor.clone();
-                    self.blocking(move |s| {
+                    let write = self.blocking(move |s| {
                         s.apply_page(&page)?;
                         s.set_server_offset_ms(offset)
-                    })
-                    .await
-                    .map_err(Stop::Store)?;
+                    });
                     if !more {
+                        write.await.map_err(Stop::Store)?;
                         return Ok(());
                     }
-                    cursor = Some(next);
+                    // A backlog: fetch the next page while this one is
+                    // written (a page whose write fails is fetched again
+                    // next round from the stored cursor).
+                    let (written, ahead) = tokio::join!(write, self.fetch(Some(next)));
+                    written.map_err(Stop::Store)?;
+                    fetched = ahead;
+                    continue;
                 }
                 Err(e) if e.code() == Some("view_changed") && !resynced => {
                     // What this user may see changed: drop what they may
@@ -321,7 +328,6 @@ impl Engine {
                     self.blocking(|s| s.drop_view())
                         .await
                         .map_err(Stop::Store)?;
-                    cursor = None;
                 }
                 Err(e)
                     if matches!(e.code(), Some("cursor_expired" | "invalid_cursor"))
@@ -333,7 +339,6 @@ impl Engine {
                     self.blocking(|s| s.begin_resync())
                         .await
                         .map_err(Stop::Store)?;
-                    cursor = None;
                 }
                 Err(e) => {
                     let why = describe(&e, self.client.lang());
@@ -344,7 +349,24 @@ impl Engine {
                     });
                 }
             }
+            // Only a restart from the beginning gets here.
+            fetched = self.fetch(None).await;
         }
+    }
+
+    /// One feed page from `cursor`, with when it was asked for.
+    async fn fetch(
+        &self,
+        cursor: Option<String>,
+    ) -> (
+        chrono::DateTime<Utc>,
+        Result<crate::api::ChangesPage, ClientError>,
+    ) {
+        let sent = Utc::now();
+        (
+            sent,
+            self.client.changes(cursor.as_deref(), self.page_size).await,
+        )
     }
 }
 

@@ -258,3 +258,20 @@ impl TestHub {
         (orders, removed, cursor.unwrap())
     }
 }
+
+/// An outlet in a test network: HQ when it has no parent.
+pub fn outlet(code: &str, parent: Option<&str>) -> outlet_desk::domain::Outlet {
+    use outlet_desk::domain::{Outlet, OutletKind};
+    Outlet {
+        code: code.into(),
+        name: format!("网点{code}"),
+        ..Outlet::blank(
+            if parent.is_none() {
+                OutletKind::Hq
+            } else {
+                OutletKind::Outlet
+            },
+            parent,
+        )
+    }
+}

@@ -12,7 +12,7 @@ use crate::api::{ChangesPage, ErrorBody, OrderEvent, OrderSummary};
 use crate::domain::order::{self, Action, ActionContext, ActionError};
 use crate::domain::params::Reason;
 use crate::domain::visibility::{self, Scope};
-use crate::domain::{Order, OutletKind, OutletTree, Staff};
+use crate::domain::{Order, OutletTree, Staff};
 use crate::hub::error::ApiError;
 use crate::hub::http::{AuthUser, Body, ReqLang};
 use crate::hub::{HubState, auth, db, orders};
@@ -24,6 +24,9 @@ pub struct ChangesQuery {
     pub cursor: Option<String>,
     /// 1..=1000, default 500.
     pub limit: Option<i64>,
+    /// 1..=30 seconds: at the head, answer as soon as something in view
+    /// changes, or empty after this long (a long poll).
+    pub wait: Option<u64>,
 }
 
 /// A short stable fingerprint of what a user may see, kept in cursors: a
@@ -86,14 +89,42 @@ pub async fn changes(
     Query(q): Query<ChangesQuery>,
 ) -> Result<Json<ChangesPage>, ApiError> {
     let limit = q.limit.unwrap_or(500).clamp(1, 1000);
+    let wait = q
+        .wait
+        .map(|w| std::time::Duration::from_secs(w.clamp(1, 30)));
+    let deadline = wait.map(|w| tokio::time::Instant::now() + w);
+    let mut changed = state.changed.subscribe();
+    loop {
+        changed.mark_unchanged();
+        let page = feed_page(&state, user.staff.clone(), q.cursor.clone(), limit).await?;
+        let empty = page.orders.is_empty() && page.removed.is_empty();
+        if let Some(deadline) = deadline
+            && empty
+            && tokio::time::timeout_at(deadline, changed.changed())
+                .await
+                .is_ok_and(|r| r.is_ok())
+        {
+            continue;
+        }
+        return Ok(Json(page));
+    }
+}
+
+/// One feed page for `user` from `cursor`, read in one snapshot.
+async fn feed_page(
+    state: &Arc<HubState>,
+    staff: Staff,
+    cursor: Option<String>,
+    limit: i64,
+) -> Result<ChangesPage, ApiError> {
     let st = state.clone();
-    let page = state
+    state
         .read(move |c| {
             let tree = st.tree(c)?;
-            let scope = visibility::user_scope(&user.staff.outlet_code, &tree);
+            let scope = visibility::user_scope(&staff.outlet_code, &tree);
             let codes = scope_codes(&scope, &tree);
-            let tag = scope_tag(&user.staff, codes.as_deref());
-            let since = match q.cursor.as_deref().filter(|c| !c.is_empty()) {
+            let tag = scope_tag(&staff, codes.as_deref());
+            let since = match cursor.as_deref().filter(|c| !c.is_empty()) {
                 None => 0,
                 Some(c) => parse_cursor(c, &tag)?,
             };
@@ -102,7 +133,15 @@ pub async fn changes(
             if since > orders::last_seq(c)? {
                 return Err(ApiError::new(StatusCode::GONE, "cursor_expired"));
             }
-            let rows = orders::changed_since(c, since, codes.as_deref(), limit)?;
+            // A subtree reads its own change log: the cost of the page,
+            // wherever the cursor is.
+            let rows: Vec<(i64, Order)> = match &scope {
+                Scope::Subtree(root) => crate::hub::scope::feed(c, root, since, limit)?
+                    .into_iter()
+                    .map(|(s, b)| Ok((s, orders::parse(&b)?)))
+                    .collect::<rusqlite::Result<_>>()?,
+                _ => orders::changed_since(c, since, limit)?,
+            };
             let more = rows.len() as i64 == limit;
             let last = rows.last().map_or(since, |(s, _)| *s);
             // Nothing in view changed: still move the cursor to the newest
@@ -130,8 +169,7 @@ pub async fn changes(
             }
             Ok(page)
         })
-        .await?;
-    Ok(Json(page))
+        .await
 }
 
 /// Filters of `GET /api/v1/orders`.
@@ -179,24 +217,18 @@ pub async fn list(
             let scope =
                 visibility::selector_scope(&user.staff.outlet_code, q.outlet.as_deref(), &tree)
                     .map_err(|_| ApiError::forbidden())?;
-            let codes: Vec<String>;
-            let at = match &scope {
-                Scope::All => orders::AtOutlets::Any,
-                Scope::Subtree(root) => {
-                    codes = sorted(tree.subtree(root));
-                    orders::AtOutlets::In(&codes)
-                }
-                Scope::Pool => {
-                    codes = sorted(
-                        tree.outlets()
-                            .filter(|o| o.kind != OutletKind::Hq)
-                            .map(|o| o.code.clone())
-                            .collect(),
-                    );
-                    orders::AtOutlets::NotIn(&codes)
-                }
+            // Read from the scope index: a page and an exact count from a
+            // few index rows, whatever the size of the history.
+            let anc = match &scope {
+                Scope::All => None,
+                Scope::Subtree(root) => Some(root.as_str()),
+                Scope::Pool => Some(crate::hub::scope::POOL),
             };
-            let (orders, total) = orders::page(c, status, at, limit, offset)?;
+            let (bodies, total) = crate::hub::scope::page(c, anc, status, limit, offset)?;
+            let orders = bodies
+                .iter()
+                .map(|b| orders::parse(b))
+                .collect::<rusqlite::Result<_>>()?;
             Ok(OrderList { orders, total })
         })
         .await?;

@@ -240,11 +240,7 @@ impl State {
             Scope::Pool => ListFilter::Pool {
                 hq_code: ctx.user.outlet_code.clone(),
             },
-            Scope::Subtree(root) => {
-                let mut v: Vec<String> = ctx.tree.subtree(&root).into_iter().collect();
-                v.sort();
-                ListFilter::Outlets(v)
-            }
+            Scope::Subtree(root) => ListFilter::Subtree(root),
         })
     }
 

@@ -1,0 +1,157 @@
+//! The hub's side of the scope index ([`crate::scope_index`]): the HQ pool
+//! is every outlet of kind HQ (and orders at no or an unknown outlet), as
+//! in `visibility::is_pool`; placed time is the stored RFC 3339 text.
+
+use rusqlite::{Connection, OptionalExtension};
+
+use crate::domain::{Order, Status};
+pub use crate::scope_index::POOL;
+use crate::scope_index::{self as index, Indexer, Keyed, Layout};
+
+const LAYOUT: Layout = Layout {
+    closure: "
+        WITH RECURSIVE up(code, anc) AS (
+            SELECT code, code FROM outlets
+            UNION
+            SELECT up.code, o.parent_code FROM up JOIN outlets o ON o.code = up.anc
+            WHERE o.parent_code IS NOT NULL AND o.parent_code <> ''
+        )
+        SELECT code, anc FROM up
+        UNION
+        SELECT code, '' FROM outlets WHERE kind = 'hq'",
+    // The hub keeps no waiting count: every order counts as phoned.
+    keyed: "SELECT order_no, status, created_at, 1 AS contacted,
+                   coalesce(trim(current_outlet_code), '') AS cur,
+                   coalesce(trim(billing_outlet_code), '') AS bill FROM orders",
+    feed: true,
+};
+
+/// The migration: the index's tables and the feed's change log.
+pub fn schema() -> String {
+    format!("{}{}", index::schema("TEXT"), index::FEED_SCHEMA)
+}
+
+/// The migration's backfill: the index, and the change log under every
+/// ancestor of every outlet an order was ever at (so a client's cursor
+/// still learns of an order that left its view).
+pub fn rebuild(c: &Connection) -> rusqlite::Result<()> {
+    index::rebuild(c, &LAYOUT)?;
+    c.execute_batch(
+        "INSERT OR IGNORE INTO order_feed(anc, order_no, seq)
+           SELECT s.anc, s.order_no, o.seq FROM order_scope s JOIN orders o ON o.order_no = s.order_no;
+         INSERT OR IGNORE INTO order_feed(anc, order_no, seq)
+           SELECT k.anc, oo.order_no, o.seq FROM order_outlets oo
+           JOIN outlet_closure k ON k.code = oo.outlet_code
+           JOIN orders o ON o.order_no = oo.order_no;",
+    )
+}
+
+/// An outlet was changed or deleted.
+pub fn refresh(c: &Connection) -> rusqlite::Result<()> {
+    index::refresh_closure(c, &LAYOUT)
+}
+
+/// An outlet was added.
+pub fn added(c: &Connection, o: &crate::domain::Outlet) -> rusqlite::Result<()> {
+    index::outlet_added(
+        c,
+        &LAYOUT,
+        &o.code,
+        o.parent_code.as_deref(),
+        o.kind == crate::domain::OutletKind::Hq,
+    )
+}
+
+/// The stored index columns of `order_no`.
+pub fn stored(c: &Connection, order_no: &str) -> rusqlite::Result<Option<Keyed>> {
+    c.prepare_cached(
+        "SELECT status, created_at, coalesce(trim(current_outlet_code), ''),
+                coalesce(trim(billing_outlet_code), '')
+         FROM orders WHERE order_no = ?1",
+    )?
+    .query_row([order_no], |r| {
+        Ok(Keyed {
+            order_no: order_no.to_owned(),
+            status: r.get(0)?,
+            created_at: r.get(1)?,
+            contacted: true,
+            current: r.get(2)?,
+            billing: r.get(3)?,
+        })
+    })
+    .optional()
+}
+
+/// Re-lists `o`, just written over `old` (which keeps its placed time:
+/// the orders row never changes it).
+pub fn reindex(c: &Connection, old: Option<Keyed>, o: &Order) -> rusqlite::Result<()> {
+    let mut ix = Indexer::new(c, &LAYOUT);
+    let created_at = match &old {
+        Some(k) => k.created_at.clone(),
+        None => o.created_at.to_rfc3339().into(),
+    };
+    if let Some(k) = &old {
+        ix.remove(k)?;
+    }
+    ix.add(&Keyed {
+        order_no: o.order_no.clone(),
+        status: o.status.as_str().to_owned(),
+        created_at,
+        contacted: true,
+        current: o.current_outlet_code.clone().unwrap_or_default(),
+        billing: o.billing_outlet_code.clone().unwrap_or_default(),
+    })?;
+    ix.finish()
+}
+
+/// Changes under `anc` after `seq`, oldest first: (seq, body).
+pub fn feed(
+    c: &Connection,
+    anc: &str,
+    seq: i64,
+    limit: i64,
+) -> rusqlite::Result<Vec<(i64, String)>> {
+    c.prepare_cached(
+        "SELECT f.seq, o.body FROM order_feed f CROSS JOIN orders o ON o.order_no = f.order_no
+         WHERE f.anc = ?1 AND f.seq > ?2 ORDER BY f.seq LIMIT ?3",
+    )?
+    .query_map(rusqlite::params![anc, seq, limit], |r| {
+        Ok((r.get(0)?, r.get(1)?))
+    })?
+    .collect()
+}
+
+/// One page of `status` under `anc` (`None` = every order), oldest first,
+/// and the exact count.
+pub fn page(
+    c: &Connection,
+    anc: Option<&str>,
+    status: Status,
+    limit: i64,
+    offset: i64,
+) -> rusqlite::Result<(Vec<String>, i64)> {
+    let total = index::count(c, anc.unwrap_or(index::ALL), status.as_str())?;
+    let bodies = match anc {
+        Some(anc) => c
+            .prepare_cached(
+                "SELECT o.body FROM order_scope s CROSS JOIN orders o ON o.order_no = s.order_no
+                 WHERE s.anc = ?1 AND s.status = ?2
+                 ORDER BY s.created_at, s.order_no LIMIT ?3 OFFSET ?4",
+            )?
+            .query_map(
+                rusqlite::params![anc, status.as_str(), limit, offset],
+                |r| r.get(0),
+            )?
+            .collect::<rusqlite::Result<_>>()?,
+        None => c
+            .prepare_cached(
+                "SELECT body FROM orders WHERE status = ?1
+                 ORDER BY created_at, order_no LIMIT ?2 OFFSET ?3",
+            )?
+            .query_map(rusqlite::params![status.as_str(), limit, offset], |r| {
+                r.get(0)
+            })?
+            .collect::<rusqlite::Result<_>>()?,
+    };
+    Ok((bodies, total))
+}
