@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 use chrono::{DateTime, Utc};
 
 use super::client::{ClientError, HubClient, is_transient};
+use crate::domain::clock::{ClockAnchor, PcClock};
 use crate::store::{Store, StoreError};
 
 /// Capped exponential backoff with full jitter.
@@ -61,8 +62,8 @@ pub struct Report {
     pub removed: usize,
     /// Actions still waiting.
     pub pending: i64,
-    /// Server clock minus this PC's clock.
-    pub server_offset_ms: Option<i64>,
+    /// The server's time at the last page, with this PC's clocks then.
+    pub clock: Option<ClockAnchor>,
     /// The server's parameter revision, when a page said it.
     pub params_revision: Option<i64>,
     /// The rate card was fetched anew this round (for offline quotes).
@@ -103,7 +104,12 @@ pub struct Engine {
     /// "rate revision.parameter revision" as the last page reported: the
     /// cached card is refetched when it moves.
     card_key: Option<String>,
+    /// Reads this PC's clocks (a test may set them wrong).
+    pc_clock: PcClockFn,
 }
+
+/// Where the engine reads this PC's clocks.
+pub type PcClockFn = std::sync::Arc<dyn Fn() -> PcClock + Send + Sync>;
 
 impl Engine {
     /// An engine using `client` (with its token) and its own `store`.
@@ -115,7 +121,15 @@ impl Engine {
             backoff: Backoff::new(Duration::from_millis(500), Duration::from_secs(60)),
             not_before: None,
             card_key: None,
+            pc_clock: std::sync::Arc::new(super::pc_clock::now),
         }
+    }
+
+    /// Reads this PC's clocks with `f` instead (a PC whose clock is wrong,
+    /// in tests).
+    pub fn with_pc_clock(mut self, f: PcClockFn) -> Self {
+        self.pc_clock = f;
+        self
     }
 
     /// Replaces the client (a new token after logging in again).
@@ -281,16 +295,15 @@ impl Engine {
         let mut cursor = self.blocking(|s| s.cursor()).await.map_err(Stop::Store)?;
         let mut resynced = false;
         loop {
-            let sent = Utc::now();
+            let sent = Instant::now();
             match self.client.changes(cursor.as_deref(), self.page_size).await {
                 Ok(page) => {
                     r.online = true;
-                    let received = Utc::now();
-                    // Half the round trip is the best guess of when the
-                    // server read its clock.
-                    let mid = sent + (received - sent) / 2;
-                    let offset = (page.server_time - mid).num_milliseconds();
-                    r.server_offset_ms = Some(offset);
+                    // Half the round trip is the best guess of how long
+                    // ago the server read its clock.
+                    let half = chrono::Duration::from_std(sent.elapsed() / 2).unwrap_or_default();
+                    let anchor = ClockAnchor::new(page.server_time + half, &(self.pc_clock)());
+                    r.clock = Some(anchor.clone());
                     r.params_revision = Some(page.params_revision);
                     self.card_key =
                         Some(format!("{}.{}", page.rate_revision, page.params_revision));
@@ -300,7 +313,7 @@ impl Engine {
                     let next = page.cursor.clone();
                     self.blocking(move |s| {
                         s.apply_page(&page)?;
-                        s.set_server_offset_ms(offset)
+                        s.set_clock_anchor(&anchor)
                     })
                     .await
                     .map_err(Stop::Store)?;
