@@ -201,7 +201,8 @@ impl ClientProcess {
         .env("CHILD_URL", url)
         .env("CHILD_TOKEN", token)
         .stdout(Stdio::piped())
-        .stderr(Stdio::null());
+        // Its panics, if any, show in the test's output.
+        .stderr(Stdio::inherit());
         for (k, v) in extra {
             cmd.env(k, v);
         }
@@ -222,7 +223,12 @@ impl ClientProcess {
 
     /// Waits for a line saying `prefix` (at most a minute).
     async fn wait_line(&self, prefix: &str) -> String {
-        let deadline = std::time::Instant::now() + Duration::from_secs(60);
+        self.wait_line_for(prefix, Duration::from_secs(60)).await
+    }
+
+    /// Waits up to `limit` for a line saying `prefix`.
+    async fn wait_line_for(&self, prefix: &str, limit: Duration) -> String {
+        let deadline = std::time::Instant::now() + limit;
         loop {
             match self.lines.try_recv() {
                 // libtest may print its "test … " before our line.
@@ -252,6 +258,14 @@ impl ClientProcess {
     fn finish(mut self) {
         let status = self.child.wait().expect("client process");
         assert!(status.success(), "client process failed: {status}");
+    }
+}
+
+impl Drop for ClientProcess {
+    /// A failing test leaves no client running.
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
     }
 }
 
@@ -535,8 +549,10 @@ async fn s15_a_large_pull_keeps_memory_bounded_and_the_ui_answered() {
 
     // The UI reads a screenful again and again while the pull runs.
     let reader = ui.clone();
-    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
-    let flag = stop.clone();
+    let stop = Stop(std::sync::Arc::new(std::sync::atomic::AtomicBool::new(
+        false,
+    )));
+    let flag = stop.0.clone();
     let reads = tokio::task::spawn_blocking(move || {
         let mut seen = Vec::new();
         while !flag.load(std::sync::atomic::Ordering::SeqCst) {
@@ -548,8 +564,9 @@ async fn s15_a_large_pull_keeps_memory_bounded_and_the_ui_answered() {
         }
         seen
     });
-    let idle = p.wait_line("IDLE").await;
-    stop.store(true, std::sync::atomic::Ordering::SeqCst);
+    // A debug build on a busy machine takes minutes for 100k orders.
+    let idle = p.wait_line_for("IDLE", Duration::from_secs(1200)).await;
+    drop(stop);
     let seen = reads.await.expect("reader");
     p.finish();
 
@@ -584,6 +601,15 @@ async fn s15_a_large_pull_keeps_memory_bounded_and_the_ui_answered() {
             "client peak RSS {} MiB",
             peak_kib / 1024
         );
+    }
+}
+
+/// Stops the UI's reads when dropped, also when the test fails first.
+struct Stop(std::sync::Arc<std::sync::atomic::AtomicBool>);
+
+impl Drop for Stop {
+    fn drop(&mut self) {
+        self.0.store(true, std::sync::atomic::Ordering::SeqCst);
     }
 }
 

@@ -300,42 +300,17 @@ impl Salvage {
     /// actions were saved and will be sent, which could not be read.
     pub fn user_message(&self, lang: Lang, kept: &str) -> String {
         let mut msg = i18n::tf(lang, "cache.kept_aside", &[("kept", kept)]);
-        let name = |a: &SalvagedAction| {
-            format!(
-                "{} {}",
-                a.order_no,
-                i18n::t(lang, &format!("event.{}", a.action.kind().name()))
-            )
-        };
-        if !self.recovered.is_empty() {
-            let list: Vec<String> = self.recovered.iter().map(name).collect();
-            let n = self.recovered.len().to_string();
-            msg.push_str(&i18n::tf(
-                lang,
-                "cache.salvaged",
-                &[
-                    ("n", &n),
-                    ("list", &list.join(i18n::t(lang, "cache.list_sep").as_str())),
-                ],
-            ));
-        }
-        if !self.lost.is_empty() {
-            let unknown = i18n::t(lang, "cache.lost_unknown_order");
-            let list: Vec<&str> = self
-                .lost
-                .iter()
-                .map(|o| o.as_deref().unwrap_or(unknown.as_str()))
-                .collect();
-            let n = self.lost.len().to_string();
-            msg.push_str(&i18n::tf(
-                lang,
-                "cache.salvage_lost",
-                &[
-                    ("n", &n),
-                    ("list", &list.join(i18n::t(lang, "cache.list_sep").as_str())),
-                ],
-            ));
-        }
+        let recovered = self.recovered.iter().map(|a| {
+            let what = i18n::t(lang, &format!("event.{}", a.action.kind().name()));
+            format!("{} {what}", a.order_no)
+        });
+        msg.push_str(&listed(lang, "cache.salvaged", recovered.collect()));
+        let unknown = i18n::t(lang, "cache.lost_unknown_order");
+        let lost = self
+            .lost
+            .iter()
+            .map(|o| o.clone().unwrap_or_else(|| unknown.clone()));
+        msg.push_str(&listed(lang, "cache.salvage_lost", lost.collect()));
         if self.incomplete {
             msg.push_str(&i18n::t(lang, "cache.salvage_incomplete"));
         }
@@ -344,4 +319,14 @@ impl Salvage {
         }
         msg
     }
+}
+
+/// The sentence `key` with `{n}` and `{list}` filled, or nothing for none.
+fn listed(lang: Lang, key: &str, items: Vec<String>) -> String {
+    if items.is_empty() {
+        return String::new();
+    }
+    let n = items.len().to_string();
+    let list = items.join(i18n::t(lang, "cache.list_sep").as_str());
+    i18n::tf(lang, key, &[("n", &n), ("list", &list)])
 }
