@@ -593,6 +593,10 @@ async fn s15_a_large_pull_keeps_memory_bounded_and_the_ui_answered() {
         .nth(1)
         .and_then(|v| v.trim().parse().ok())
         .expect("peak reported");
+    println!(
+        "s15: client peak RSS {} MiB after pulling {n} orders",
+        peak_kib / 1024
+    );
     if cfg!(target_os = "linux") {
         // The orders' JSON alone is over 150 MB at 100k: holding them all
         // would show; a page at a time stays small.
