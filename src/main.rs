@@ -197,13 +197,7 @@ fn open_cache(
     })?;
     if let Some(p) = problem {
         tracing::warn!("{p}");
-        let lang = settings.language;
-        notices.push(match &p {
-            outlet_desk::store::StoreError::Corrupt { kept } => {
-                outlet_desk::i18n::tf(lang, "cache.kept_aside", &[("kept", kept.as_str())])
-            }
-            other => other.user_message(lang),
-        });
+        notices.push(p.user_message(settings.language));
     }
     Ok(store)
 }

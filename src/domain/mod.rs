@@ -1,6 +1,7 @@
 //! Pure product rules (SPEC.md): no I/O, shared by order-hub (the authority)
 //! and the client (instant feedback).
 
+pub mod clock;
 pub mod dispatch;
 pub mod name_match;
 pub mod order;
@@ -12,6 +13,7 @@ pub mod rule;
 pub mod sla;
 pub mod staff;
 pub mod text;
+pub mod throttle;
 pub mod visibility;
 
 pub use order::{Action, Order, Status};

@@ -14,9 +14,6 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use super::error::ApiError;
 
-/// Failures allowed before any wait: a clerk mistyping twice or thrice
-/// never notices the throttle.
-const FREE_FAILURES: u32 = 4;
 /// Entries untouched this long are forgotten (and the failure count with
 /// them), so the tables cannot grow without bound.
 const FORGET_AFTER: Duration = Duration::from_secs(15 * 60);
@@ -88,15 +85,6 @@ struct Backoff {
     by_addr: HashMap<IpAddr, Failures>,
 }
 
-fn wait_for(count: u32, cap: Duration) -> Duration {
-    if count <= FREE_FAILURES {
-        return Duration::ZERO;
-    }
-    // 1 s, 2 s, 4 s … doubling per failure, never above the cap.
-    let exp = (count - FREE_FAILURES - 1).min(16);
-    Duration::from_secs(1u64 << exp).min(cap)
-}
-
 fn remaining<K: std::hash::Hash + Eq>(map: &HashMap<K, Failures>, k: &K, now: Instant) -> Duration {
     map.get(k)
         .map_or(Duration::ZERO, |f| f.until.saturating_duration_since(now))
@@ -121,7 +109,7 @@ fn fail<K: std::hash::Hash + Eq>(
     }
     f.count += 1;
     f.seen = now;
-    f.until = now + wait_for(f.count, cap);
+    f.until = now + crate::domain::throttle::wait_after(f.count, cap);
 }
 
 /// The abuse guards of one running hub.
@@ -239,15 +227,6 @@ impl Guard {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn waits_grow_after_the_free_failures_and_stop_at_the_cap() {
-        let cap = Duration::from_secs(60);
-        assert_eq!(wait_for(FREE_FAILURES, cap), Duration::ZERO);
-        assert_eq!(wait_for(FREE_FAILURES + 1, cap), Duration::from_secs(1));
-        assert_eq!(wait_for(FREE_FAILURES + 3, cap), Duration::from_secs(4));
-        assert_eq!(wait_for(1000, cap), cap);
-    }
 
     #[test]
     fn a_user_past_the_burst_must_wait_and_others_are_not_affected() {

@@ -21,6 +21,18 @@ pub const TABLE: &[(&str, &str)] = &[
     ),
     ("login.retry", "Retry"),
     ("login.offline_view", "View cached data offline"),
+    (
+        "login.offline_hint",
+        "Viewing offline also needs the login and password above (the password of your last online login).",
+    ),
+    (
+        "login.offline_wait",
+        "Too many wrong passwords; try again in {secs} s.",
+    ),
+    (
+        "login.offline_no_password",
+        "This PC has no offline credentials for this account yet: log in once while the server is reachable, then offline viewing works.",
+    ),
     ("login.server", "Server: {url}"),
     (
         "login.server_embedded",
@@ -246,8 +258,23 @@ pub const TABLE: &[(&str, &str)] = &[
     ),
     (
         "cache.kept_aside",
-        "The local cache file was damaged; it was kept as {kept} and a new one made. Orders will sync again from the server; redo any unsent action it held.",
+        "The local cache file was damaged; it was kept as {kept} and a new one made. Orders will sync again from the server.",
     ),
+    (
+        "cache.salvaged",
+        " {n} unsent action(s) were recovered from it and will be sent (once): {list}.",
+    ),
+    (
+        "cache.salvage_lost",
+        " {n} unsent action(s) could not be read; please redo them: {list}.",
+    ),
+    ("cache.lost_unknown_order", "(order number unreadable)"),
+    (
+        "cache.salvage_incomplete",
+        " Part of the file could not be read: more unsent actions may be lost; check your recent work.",
+    ),
+    ("cache.nothing_waiting", " It held no unsent actions."),
+    ("cache.list_sep", ", "),
     ("staff.deactivate_title", "Deactivate staff member"),
     (
         "staff.confirm_deactivate",

@@ -19,6 +19,18 @@ pub const TABLE: &[(&str, &str)] = &[
     ("login.unreachable", "无法连接服务器，请检查网络后重试。"),
     ("login.retry", "重试"),
     ("login.offline_view", "离线查看本地数据"),
+    (
+        "login.offline_hint",
+        "离线查看同样需要上面的登录名和密码（上次联网登录时使用的密码）。",
+    ),
+    (
+        "login.offline_wait",
+        "密码错误次数过多，请 {secs} 秒后再试。",
+    ),
+    (
+        "login.offline_no_password",
+        "本机还没有保存这个账号的离线凭据：请在能连接服务器时登录一次，之后才能离线查看。",
+    ),
     ("login.server", "服务器：{url}"),
     ("login.server_embedded", "服务器：内置演示服务器（{url}）"),
     ("login.demo_accounts", "演示账号（点击填入）"),
@@ -210,8 +222,23 @@ pub const TABLE: &[(&str, &str)] = &[
     ),
     (
         "cache.kept_aside",
-        "本机缓存文件已损坏，已另存为 {kept} 并重新建立；订单会从服务器重新同步，未发送的操作如在其中请重新操作。",
+        "本机缓存文件已损坏，已另存为 {kept} 并重新建立；订单会从服务器重新同步。",
     ),
+    (
+        "cache.salvaged",
+        "已从中找回 {n} 个未发送的操作，将自动发送（不会重复）：{list}。",
+    ),
+    (
+        "cache.salvage_lost",
+        "另有 {n} 个未发送的操作无法读出，请重新操作：{list}。",
+    ),
+    ("cache.lost_unknown_order", "（订单号无法读出）"),
+    (
+        "cache.salvage_incomplete",
+        "损坏的部分无法读出，可能还有未发送的操作丢失，请核对最近的操作。",
+    ),
+    ("cache.nothing_waiting", "其中没有未发送的操作。"),
+    ("cache.list_sep", "、"),
     ("staff.deactivate_title", "停用员工"),
     (
         "staff.confirm_deactivate",

@@ -11,25 +11,34 @@ use std::sync::{Arc, Mutex};
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use rusqlite_migration::{M, Migrations};
 
+mod offline_login;
 mod orders;
 mod outbox;
 mod rates;
+mod salvage;
 mod scope;
+pub use offline_login::OfflineCheck;
 pub use orders::{COUNT_CAP, ListFilter, OrderRow, PageQuery, SortOrder};
 pub use outbox::{OutboxItem, OutboxState};
 pub use rates::CachedCard;
+pub use salvage::{Salvage, SalvagedAction};
 
 use crate::api::SessionUser;
+use crate::domain::clock::ClockAnchor;
 use crate::domain::{Outlet, Staff};
 
 /// Why the cache could not be used.
 #[derive(Debug, Clone, thiserror::Error)]
 pub enum StoreError {
-    /// The file is not a usable cache; it was moved aside to `kept`.
-    #[error("cache file was unreadable and was kept aside as {kept}")]
+    /// The file is not a usable cache; it was moved aside to `kept` (with
+    /// its `-wal`/`-shm`), and what could be read of its outbox queued
+    /// again in the new one.
+    #[error("cache file was unreadable and was kept aside as {kept}; {salvage:?}")]
     Corrupt {
         /// Where the bad file now is.
         kept: String,
+        /// The unsent actions saved from it, and those lost.
+        salvage: Salvage,
     },
     /// Any other database failure.
     #[error("cache: {0}")]
@@ -40,7 +49,10 @@ impl StoreError {
     /// What to tell the user; the detail is for the log.
     pub fn user_message(&self, lang: crate::i18n::Lang) -> String {
         tracing::warn!("cache: {self}");
-        crate::i18n::t(lang, "cache.error")
+        match self {
+            StoreError::Corrupt { kept, salvage } => salvage.user_message(lang, kept),
+            StoreError::Db(_) => crate::i18n::t(lang, "cache.error"),
+        }
     }
 }
 
@@ -193,6 +205,13 @@ fn open_checked(path: &Path) -> Result<Connection, OpenFail> {
         }
     };
     let mut conn = Connection::open(path).map_err(classify)?;
+    // Until the file is known good, closing must not checkpoint: a damaged
+    // file keeps its `-wal` as it was (it may hold the newest outbox rows).
+    conn.set_db_config(
+        rusqlite::config::DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE,
+        true,
+    )
+    .map_err(classify)?;
     configure(&conn).map_err(classify)?;
     let unclean = OpenMark::path_for(path).exists();
     let ok: String = if unclean {
@@ -218,6 +237,11 @@ fn open_checked(path: &Path) -> Result<Connection, OpenFail> {
         bad_file: true,
         why: e.to_string(),
     })?;
+    conn.set_db_config(
+        rusqlite::config::DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE,
+        false,
+    )
+    .map_err(classify)?;
     Ok(conn)
 }
 
@@ -252,21 +276,29 @@ impl Store {
             }) => Err(StoreError::Db(format!("{}: {why}", path.display()))),
             Err(OpenFail { why, .. }) => {
                 tracing::warn!("cache {} unusable: {why}", path.display());
-                let stamp = chrono::Utc::now().format("%Y%m%d%H%M%S");
-                let kept = path.with_extension(format!("db.broken-{stamp}"));
-                std::fs::rename(path, &kept)
+                let kept = salvage::move_aside(path)
                     .map_err(|e| StoreError::Db(format!("{}: {e}", path.display())))?;
-                for suffix in ["-wal", "-shm"] {
-                    let side = PathBuf::from(format!("{}{suffix}", path.display()));
-                    let _ = std::fs::remove_file(side);
-                }
+                let found = salvage::read(&kept);
                 crate::private_files::private_file(path)
                     .map_err(|e| StoreError::Db(format!("{}: {e}", path.display())))?;
-                let conn = open_checked(path).map_err(|f| StoreError::Db(f.why))?;
+                let mut conn = open_checked(path).map_err(|f| StoreError::Db(f.why))?;
+                salvage::restore(&mut conn, &found)?;
+                tracing::warn!(
+                    "cache kept aside as {}: {} waiting actions saved, {} lost{}",
+                    kept.display(),
+                    found.salvage.recovered.len(),
+                    found.salvage.lost.len(),
+                    if found.salvage.incomplete {
+                        ", maybe more"
+                    } else {
+                        ""
+                    }
+                );
                 Ok((
                     store(conn),
                     Some(StoreError::Corrupt {
                         kept: kept.display().to_string(),
+                        salvage: found.salvage,
                     }),
                 ))
             }
@@ -450,6 +482,18 @@ impl Store {
             let v = serde_json::to_string(user).map_err(|e| StoreError::Db(e.to_string()))?;
             set_meta(c, "last_user", &v)
         })
+    }
+
+    /// The server's time and this PC's clocks at the last pull, from
+    /// which server time is reckoned offline (see [`ClockAnchor`]).
+    pub fn clock_anchor(&self) -> Result<Option<ClockAnchor>, StoreError> {
+        self.with(|c| Ok(get_meta(c, "clock_anchor")?.and_then(|v| serde_json::from_str(&v).ok())))
+    }
+
+    /// Keeps the clock anchor of a pull.
+    pub fn set_clock_anchor(&self, a: &ClockAnchor) -> Result<(), StoreError> {
+        let v = serde_json::to_string(a).map_err(|e| StoreError::Db(e.to_string()))?;
+        self.with(|c| set_meta(c, "clock_anchor", &v))
     }
 
     /// Who last logged in here, if anyone.

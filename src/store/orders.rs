@@ -264,20 +264,6 @@ impl Store {
         })
     }
 
-    /// The last known server-minus-PC clock offset in milliseconds.
-    pub fn server_offset_ms(&self) -> Result<i64, StoreError> {
-        self.with(|c| {
-            Ok(get_meta(c, "server_offset_ms")?
-                .and_then(|v| v.parse().ok())
-                .unwrap_or(0))
-        })
-    }
-
-    /// Records the server clock offset.
-    pub fn set_server_offset_ms(&self, ms: i64) -> Result<(), StoreError> {
-        self.with(|c| set_meta(c, "server_offset_ms", &ms.to_string()))
-    }
-
     /// Makes the cache `login`'s: when someone else used this PC last, their
     /// orders (another branch's customers) are dropped before anything is
     /// shown. Their unsent actions stay, and are only ever sent as theirs.

@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 use chrono::{DateTime, Utc};
 
 use super::client::{ClientError, HubClient, is_transient};
+use crate::domain::clock::{ClockAnchor, PcClock};
 use crate::store::{Store, StoreError};
 
 /// Capped exponential backoff with full jitter.
@@ -64,8 +65,8 @@ pub struct Report {
     pub removed: usize,
     /// Actions still waiting.
     pub pending: i64,
-    /// Server clock minus this PC's clock.
-    pub server_offset_ms: Option<i64>,
+    /// The server's time at the last page, with this PC's clocks then.
+    pub clock: Option<ClockAnchor>,
     /// The server's parameter revision, when a page said it.
     pub params_revision: Option<i64>,
     /// The rate card was fetched anew this round (for offline quotes).
@@ -106,7 +107,12 @@ pub struct Engine {
     /// "rate revision.parameter revision" as the last page reported: the
     /// cached card is refetched when it moves.
     card_key: Option<String>,
+    /// Reads this PC's clocks (a test may set them wrong).
+    pc_clock: PcClockFn,
 }
+
+/// Where the engine reads this PC's clocks.
+pub type PcClockFn = std::sync::Arc<dyn Fn() -> PcClock + Send + Sync>;
 
 impl Engine {
     /// An engine using `client` (with its token) and its own `store`.
@@ -118,7 +124,15 @@ impl Engine {
             backoff: Backoff::new(Duration::from_millis(500), Duration::from_secs(60)),
             not_before: None,
             card_key: None,
+            pc_clock: std::sync::Arc::new(super::pc_clock::now),
         }
+    }
+
+    /// Reads this PC's clocks with `f` instead (a PC whose clock is wrong,
+    /// in tests).
+    pub fn with_pc_clock(mut self, f: PcClockFn) -> Self {
+        self.pc_clock = f;
+        self
     }
 
     /// Replaces the client (a new token after logging in again).
@@ -287,16 +301,15 @@ impl Engine {
         let mut resynced = false;
         let mut fetched = self.fetch(cursor).await;
         loop {
-            let (sent, answer) = fetched;
+            let (rtt, pc_at_answer, answer) = fetched;
             match answer {
                 Ok(page) => {
                     r.online = true;
-                    let received = Utc::now();
-                    // Half the round trip is the best guess of when the
-                    // server read its clock.
-                    let mid = sent + (received - sent) / 2;
-                    let offset = (page.server_time - mid).num_milliseconds();
-                    r.server_offset_ms = Some(offset);
+                    // Half the round trip is the best guess of how long
+                    // ago the server read its clock.
+                    let half = chrono::Duration::from_std(rtt / 2).unwrap_or_default();
+                    let anchor = ClockAnchor::new(page.server_time + half, &pc_at_answer);
+                    r.clock = Some(anchor.clone());
                     r.params_revision = Some(page.params_revision);
                     self.card_key =
                         Some(format!("{}.{}", page.rate_revision, page.params_revision));
@@ -306,7 +319,7 @@ impl Engine {
                     let next = page.cursor.clone();
                     let write = self.blocking(move |s| {
                         s.apply_page(&page)?;
-                        s.set_server_offset_ms(offset)
+                        s.set_clock_anchor(&anchor)
                     });
                     if !more {
                         write.await.map_err(Stop::Store)?;
@@ -355,18 +368,20 @@ impl Engine {
     }
 
     /// One feed page from `cursor`, with when it was asked for.
+    /// One page, with its round trip and this PC's clocks as it arrived
+    /// (read then, not when the page is written: a backlog page waits for
+    /// the write before it).
     async fn fetch(
         &self,
         cursor: Option<String>,
     ) -> (
-        chrono::DateTime<Utc>,
+        Duration,
+        PcClock,
         Result<crate::api::ChangesPage, ClientError>,
     ) {
-        let sent = Utc::now();
-        (
-            sent,
-            self.client.changes(cursor.as_deref(), self.page_size).await,
-        )
+        let sent = Instant::now();
+        let answer = self.client.changes(cursor.as_deref(), self.page_size).await;
+        (sent.elapsed(), (self.pc_clock)(), answer)
     }
 }
 

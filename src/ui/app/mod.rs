@@ -111,10 +111,13 @@ pub enum Message {
     /// Who last logged in on this PC was read from the cache.
     LastUser(Option<SessionUser>),
     /// The cache was handed to the user who just logged in (with the
-    /// server clock offset it holds), or could not be.
-    Claimed(Box<SessionResponse>, Result<i64, StoreError>),
-    /// The cache's server clock offset was read for the offline view.
-    OfflineReady(i64),
+    /// server clock anchor it holds), or could not be.
+    Claimed(
+        Box<SessionResponse>,
+        Result<Option<crate::domain::clock::ClockAnchor>, StoreError>,
+    ),
+    /// The cache's clock anchor was read for the offline view.
+    OfflineReady(Option<crate::domain::clock::ClockAnchor>),
     /// The sync engine said something.
     Sync(sync_sub::Event),
     /// The server's parameters arrived.
@@ -466,7 +469,7 @@ impl App {
                 Task::none()
             }
             Message::Claimed(s, r) => self.claimed(*s, r),
-            Message::OfflineReady(offset_ms) => self.offline_ready(offset_ms),
+            Message::OfflineReady(clock) => self.offline_ready(clock),
             Message::Sync(sync_sub::Event::Ready(tx)) => {
                 self.sync.commands = Some(tx);
                 Task::none()

@@ -7,6 +7,7 @@ use iced::Task;
 
 use super::{App, Message};
 use crate::api::{OutletList, Parameter};
+use crate::domain::clock::ClockAnchor;
 use crate::domain::params::ClientParams;
 use crate::domain::{Outlet, OutletTree};
 use crate::store::StoreError;
@@ -21,7 +22,10 @@ pub(super) struct SyncStatus {
     pub(super) pending: i64,
     pub(super) last: Option<DateTime<chrono::Utc>>,
     pub(super) error: Option<String>,
-    pub(super) offset_ms: i64,
+    /// The server's time and the PC's clocks at the last pull, as kept in
+    /// the cache: server time until this session has pulled (offline),
+    /// which a change of the PC's date does not move (issue 14 item 9).
+    pub(super) saved_clock: Option<ClockAnchor>,
     /// Server time at the last pull, with the monotonic clock then: "now"
     /// is that plus the time elapsed since, so a PC clock that jumps (a
     /// time sync, a manual change while offline) cannot recolour the list.
@@ -35,8 +39,11 @@ impl SyncStatus {
             Some((server, at)) => {
                 server + chrono::Duration::from_std(at.elapsed()).unwrap_or_default()
             }
-            // Not pulled yet this session: the last known offset.
-            None => chrono::Utc::now() + chrono::Duration::milliseconds(self.offset_ms),
+            // Not pulled yet this session: from the last pull's anchor.
+            None => match &self.saved_clock {
+                Some(a) => a.server_now(&crate::sync::pc_clock::now()),
+                None => chrono::Utc::now(),
+            },
         }
     }
 }
@@ -215,17 +222,14 @@ impl App {
 
     /// A sync round finished: the status bar, the clock, refusals, and
     /// whatever the round changed.
-    pub(super) fn sync_report(&mut self, r: crate::sync::engine::Report) -> Task<Message> {
+    pub(super) fn sync_report(&mut self, mut r: crate::sync::engine::Report) -> Task<Message> {
         self.sync.pending = r.pending;
         if self.quit_when_sent && r.pending == 0 {
             return iced::exit();
         }
-        if let Some(ms) = r.server_offset_ms {
-            self.sync.offset_ms = ms;
-            self.sync.anchor = Some((
-                chrono::Utc::now() + chrono::Duration::milliseconds(ms),
-                std::time::Instant::now(),
-            ));
+        if let Some(a) = r.clock.take() {
+            self.sync.anchor = Some((a.server, std::time::Instant::now()));
+            self.sync.saved_clock = Some(a);
         }
         if r.need_login {
             return self.session_expired();

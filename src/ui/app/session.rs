@@ -6,6 +6,7 @@ use iced::widget::{column, text};
 
 use super::{App, Main, Message, Page, Pages, Screen, ServerChoice, SyncStatus};
 use crate::api::{SessionResponse, SessionUser};
+use crate::domain::clock::ClockAnchor;
 use crate::i18n;
 use crate::store::StoreError;
 use crate::sync::HubClient;
@@ -31,32 +32,65 @@ impl App {
         };
         let (task, event) = form.update(m, &self.client);
         let task = task.map(Message::Login);
-        match event {
-            Some(login::Event::LoggedIn(s)) => Task::batch([task, self.logged_in(s)]),
-            Some(login::Event::Offline) => Task::batch([task, self.offline_view()]),
+        let store = self.store.clone();
+        let follow = match event {
+            Some(login::Event::LoggedIn(s, password)) => self.logged_in(s, password),
+            Some(login::Event::Refused {
+                login: who,
+                password,
+            }) => Task::perform(
+                async move {
+                    let p = password.map(|p| p.expose().to_owned());
+                    let forgot = store.run(move |st| st.forget_password(&who, p.as_deref()));
+                    if let Err(e) = forgot.await {
+                        tracing::warn!("dropping the offline password failed: {e}");
+                    }
+                },
+                |_| Message::Done,
+            ),
+            Some(login::Event::Offline {
+                login: who,
+                password,
+            }) => Task::perform(
+                async move {
+                    store
+                        .run(move |st| {
+                            st.offline_login(&who, password.expose(), chrono::Utc::now())
+                        })
+                        .await
+                },
+                |r| Message::Login(login::Message::OfflineAnswered(r)),
+            ),
+            Some(login::Event::OfflineOpened(user)) => self.offline_view(user),
             Some(login::Event::Language(l)) => {
                 let settings = crate::config::Settings {
                     language: l,
                     ..self.settings.clone()
                 };
-                Task::batch([task, self.settings_changed(settings)])
+                self.settings_changed(settings)
             }
-            None => task,
-        }
+            None => Task::none(),
+        };
+        Task::batch([task, follow])
     }
 
     /// Another user's cached orders must never show, nor their queued
     /// actions go out under this token: the cache is handed over first
     /// (on a worker thread), and the login goes on only if that worked.
-    fn logged_in(&mut self, s: SessionResponse) -> Task<Message> {
+    /// The password's verifier is kept for the offline view (item 6 of
+    /// issue 14), refreshed at every online login.
+    fn logged_in(&mut self, s: SessionResponse, password: login::Password) -> Task<Message> {
         let store = self.store.clone();
-        let login = s.user.login.clone();
+        let user = s.user.clone();
         Task::perform(
             async move {
                 store
                     .run(move |st| {
-                        st.claim(&login)?;
-                        Ok(st.server_offset_ms().unwrap_or(0))
+                        st.claim(&user.login)?;
+                        if let Err(e) = st.remember_password(&user, password.expose()) {
+                            tracing::warn!("keeping the offline password failed: {e}");
+                        }
+                        Ok(st.clock_anchor().unwrap_or(None))
                     })
                     .await
             },
@@ -67,10 +101,10 @@ impl App {
     pub(super) fn claimed(
         &mut self,
         s: SessionResponse,
-        claim: Result<i64, StoreError>,
+        claim: Result<Option<ClockAnchor>, StoreError>,
     ) -> Task<Message> {
-        let offset_ms = match claim {
-            Ok(ms) => ms,
+        let saved_clock = match claim {
+            Ok(a) => a,
             Err(e) => {
                 tracing::error!("claiming the cache: {e}");
                 self.notices.push(self.t("cache.claim_failed"));
@@ -99,7 +133,7 @@ impl App {
             _ => {
                 self.sessions += 1;
                 self.sync = SyncStatus {
-                    offset_ms,
+                    saved_clock,
                     ..SyncStatus::default()
                 };
                 // Nothing of the previous user's screens (drafts, staff
@@ -137,20 +171,18 @@ impl App {
         ])
     }
 
-    /// Opens the main window on cached data only, read-only, once the
-    /// cache's clock offset is read.
-    fn offline_view(&mut self) -> Task<Message> {
-        if self.last_user.is_none() {
-            return Task::none();
-        }
+    /// Opens the main window on `user`'s cached data only, read-only,
+    /// once the cache's clock offset is read. Only after the cache checked
+    /// their password.
+    fn offline_view(&mut self, user: SessionUser) -> Task<Message> {
+        self.last_user = Some(user);
         let store = self.store.clone();
-        Task::perform(
-            async move { store.run(|s| s.server_offset_ms()).await },
-            |r| Message::OfflineReady(r.unwrap_or(0)),
-        )
+        Task::perform(async move { store.run(|s| s.clock_anchor()).await }, |r| {
+            Message::OfflineReady(r.unwrap_or(None))
+        })
     }
 
-    pub(super) fn offline_ready(&mut self, offset_ms: i64) -> Task<Message> {
+    pub(super) fn offline_ready(&mut self, clock: Option<ClockAnchor>) -> Task<Message> {
         let Some(user) = self.last_user.clone() else {
             return Task::none();
         };
@@ -165,7 +197,7 @@ impl App {
             pages: Pages::new(&self.settings, Page::Outlets),
         }));
         self.online = false;
-        self.sync.offset_ms = offset_ms;
+        self.sync.saved_clock = clock;
         self.load_cached_network()
     }
 

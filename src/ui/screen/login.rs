@@ -5,8 +5,9 @@ use crate::ui::Element;
 use iced::widget::{button, center, column, container, row, text, text_input};
 use iced::{Alignment, Length, Task};
 
-use crate::api::SessionResponse;
+use crate::api::{SessionResponse, SessionUser};
 use crate::i18n::{self, Lang};
+use crate::store::{OfflineCheck, StoreError};
 use crate::sync::{ClientError, HubClient};
 use crate::ui::theme::Tone;
 use crate::ui::widget;
@@ -34,8 +35,27 @@ pub struct State {
 #[derive(Debug, Clone, PartialEq)]
 enum LoginError {
     BadCredentials,
-    Unreachable,
+    /// The server is away; with why the offline view did not open, when
+    /// it was tried.
+    Unreachable(Option<String>),
     Other(String),
+}
+
+/// A typed password on its way to the cache's verifier; never printed.
+#[derive(Clone)]
+pub struct Password(String);
+
+impl Password {
+    /// The password itself.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Password {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Password(…)")
+    }
 }
 
 /// Login screen messages.
@@ -51,18 +71,31 @@ pub enum Message {
     UseAccount(String, String),
     /// The server answered the login.
     Answered(Result<SessionResponse, ClientError>),
-    /// 离线查看: open the cached data read-only.
+    /// 离线查看: open the cached data read-only (after the password).
     OfflineView,
     /// The language link on the login screen: a clerk who cannot read the
     /// current language must be able to switch before logging in.
     Language(Lang),
+    /// The cache checked the password for the offline view.
+    OfflineAnswered(Result<OfflineCheck, StoreError>),
 }
 
 /// What the app must do after a login-screen update.
 #[derive(Debug, Clone)]
 pub enum Event {
-    LoggedIn(SessionResponse),
-    Offline,
+    /// The server let the user in; the password is for the offline
+    /// verifier.
+    LoggedIn(SessionResponse, Password),
+    /// The server refused `login`: deactivated (`password` None) or a
+    /// wrong password, which may be an old one the cache still knows.
+    Refused {
+        login: String,
+        password: Option<Password>,
+    },
+    /// Check this password against the cache's verifier.
+    Offline { login: String, password: Password },
+    /// The verifier matched: view this user's cache read-only.
+    OfflineOpened(SessionUser),
     /// Switch the whole app (and this PC's setting) to a language.
     Language(Lang),
 }
@@ -112,21 +145,66 @@ impl State {
                 self.busy = false;
                 match result {
                     Ok(session) => {
-                        self.password.clear();
-                        return (Task::none(), Some(Event::LoggedIn(session)));
+                        let password = Password(std::mem::take(&mut self.password));
+                        return (Task::none(), Some(Event::LoggedIn(session, password)));
                     }
                     // A refused password is cleared and its field focused:
                     // retyping must not append to the wrong one.
                     Err(e) if e.status() == Some(401) => {
                         self.error = Some(LoginError::BadCredentials);
-                        self.password.clear();
-                        return (iced::widget::operation::focus("password"), None);
+                        let password = Password(std::mem::take(&mut self.password));
+                        let refused = Event::Refused {
+                            login: self.login.trim().to_owned(),
+                            password: Some(password),
+                        };
+                        return (iced::widget::operation::focus("password"), Some(refused));
                     }
-                    Err(e) if e.is_unreachable() => self.error = Some(LoginError::Unreachable),
-                    Err(e) => self.error = Some(LoginError::Other(e.user_message(client.lang()))),
+                    Err(e) if e.is_unreachable() => {
+                        self.error = Some(LoginError::Unreachable(None))
+                    }
+                    Err(e) => {
+                        self.error = Some(LoginError::Other(e.user_message(client.lang())));
+                        if e.code() == Some("account_deactivated") {
+                            let refused = Event::Refused {
+                                login: self.login.trim().to_owned(),
+                                password: None,
+                            };
+                            return (Task::none(), Some(refused));
+                        }
+                    }
                 }
             }
-            Message::OfflineView => return (Task::none(), Some(Event::Offline)),
+            Message::OfflineView => {
+                if self.busy {
+                    return (Task::none(), None);
+                }
+                self.busy = true;
+                let offline = Event::Offline {
+                    login: self.login.trim().to_owned(),
+                    password: Password(self.password.clone()),
+                };
+                return (Task::none(), Some(offline));
+            }
+            Message::OfflineAnswered(answer) => {
+                self.busy = false;
+                let lang = client.lang();
+                let why = match answer {
+                    Ok(OfflineCheck::Open(user)) => {
+                        self.password.clear();
+                        return (Task::none(), Some(Event::OfflineOpened(user)));
+                    }
+                    Ok(OfflineCheck::Refused) => i18n::t(lang, "login.bad_credentials"),
+                    Ok(OfflineCheck::Wait(d)) => {
+                        let secs = d.as_secs_f64().ceil().max(1.0).to_string();
+                        i18n::tf(lang, "login.offline_wait", &[("secs", &secs)])
+                    }
+                    Ok(OfflineCheck::NoVerifier) => i18n::t(lang, "login.offline_no_password"),
+                    Err(e) => e.user_message(lang),
+                };
+                self.error = Some(LoginError::Unreachable(Some(why)));
+                self.password.clear();
+                return (iced::widget::operation::focus("password"), None);
+            }
             Message::Language(l) => return (Task::none(), Some(Event::Language(l))),
         }
         (Task::none(), None)
@@ -200,7 +278,7 @@ impl State {
                     Tone::Danger,
                 ));
             }
-            Some(LoginError::Unreachable) => {
+            Some(LoginError::Unreachable(why)) => {
                 let mut actions =
                     row![widget::tool(t("login.retry"), Some(Message::Submit))].spacing(8);
                 if can_offline {
@@ -209,10 +287,14 @@ impl State {
                         Some(Message::OfflineView),
                     ));
                 }
-                form = form.push(widget::banner(
-                    column![text(t("login.unreachable")), actions].spacing(8),
-                    Tone::Danger,
-                ));
+                let mut lines = column![text(t("login.unreachable"))].spacing(8);
+                if let Some(why) = why {
+                    lines = lines.push(text(why.as_str()));
+                }
+                if can_offline {
+                    lines = lines.push(widget::muted(t("login.offline_hint")).size(13));
+                }
+                form = form.push(widget::banner(lines.push(actions), Tone::Danger));
             }
             Some(LoginError::Other(m)) => {
                 form = form.push(widget::banner(text(m.as_str()), Tone::Danger))
