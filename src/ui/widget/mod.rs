@@ -4,6 +4,7 @@ pub mod focus;
 pub mod picker;
 pub mod shortcuts;
 pub mod tree;
+pub mod wrap;
 
 use crate::ui::Element;
 use crate::ui::theme::AppTheme as Theme;
