@@ -37,6 +37,9 @@ pub trait Wrapper<M, Theme, R> {
     }
 }
 
+/// Marks a wrapper's state type in its tree tag.
+struct Tagged<S>(S);
+
 /// `content` with `wrapper` around it.
 pub struct Wrapped<'a, W, M, Theme, R> {
     pub(super) content: Element<'a, M, Theme, R>,
@@ -59,7 +62,9 @@ where
     R: renderer::Renderer,
 {
     fn tag(&self) -> tree::Tag {
-        tree::Tag::of::<W::State>()
+        // Never the stateless tag, even for `()`: iced keeps a stateless
+        // tree's empty state, which would not downcast.
+        tree::Tag::of::<Tagged<W::State>>()
     }
 
     fn state(&self) -> tree::State {

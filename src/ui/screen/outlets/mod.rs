@@ -495,14 +495,13 @@ impl State {
 
     /// Draws the screen.
     pub fn view<'a>(&'a self, ctx: &Ctx<'a>) -> Element<'a, Message> {
-        let body = column![self.toolbar(ctx)]
-            .spacing(10)
-            .push(widget::list_over_form(
-                self.tree_view(ctx),
-                self.form_view(ctx),
-            ));
-        let base = widget::over_foot(body.padding(12), self.floating(ctx));
-        widget::modal_opt(base, self.dialog(ctx))
+        widget::record_page(
+            vec![self.toolbar(ctx)],
+            self.tree_view(ctx),
+            self.form_view(ctx),
+            self.floating(ctx),
+            self.dialog(ctx),
+        )
     }
 
     /// The search box and 新增, 编辑, 保存, 取消, 删除, 全部展开, 全部收起, 刷新.

@@ -15,14 +15,13 @@ use crate::ui::widget;
 impl State {
     /// Draws the screen.
     pub fn view<'a>(&'a self, ctx: &Ctx<'a>) -> Element<'a, Message> {
-        let body = column![self.query_bar(ctx), self.actions(ctx)]
-            .spacing(10)
-            .push(widget::list_over_form(
-                self.results_view(ctx),
-                self.form_view(ctx),
-            ));
-        let base = widget::over_foot(body.padding(12), self.floating(ctx));
-        widget::modal_opt(base, self.dialog(ctx))
+        widget::record_page(
+            vec![self.query_bar(ctx), self.actions(ctx)],
+            self.results_view(ctx),
+            self.form_view(ctx),
+            self.floating(ctx),
+            self.dialog(ctx),
+        )
     }
 
     /// 新增, 编辑, 保存, 取消, 停用/启用 and 重置密码.

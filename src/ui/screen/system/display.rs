@@ -13,6 +13,7 @@ use crate::ui::theme::{self, Style, Tone};
 use crate::ui::widget;
 
 impl State {
+    /// 系统显示风格: the styles, 大字体, and a preview.
     pub(super) fn display_view<'a>(
         &'a self,
         ctx: &Ctx<'a>,
@@ -40,6 +41,7 @@ impl State {
         row![styles, preview].spacing(24).wrap().into()
     }
 
+    /// 本机设置: language, sound and the server address.
     pub(super) fn local_view<'a>(
         &'a self,
         ctx: &Ctx<'a>,

@@ -13,6 +13,7 @@ use crate::ui::screen::Ctx;
 use crate::ui::widget;
 
 impl State {
+    /// 参数配置 of one category: buttons, list, and the details below.
     pub(super) fn params_view<'a>(
         &'a self,
         ctx: &Ctx<'a>,
