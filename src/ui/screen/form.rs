@@ -119,6 +119,50 @@ pub enum Mode {
     New,
 }
 
+/// A record form's draft and where it stands; 网点管理 and 员工管理 open
+/// and close theirs the same way.
+#[derive(Debug)]
+pub struct Editor<D> {
+    pub mode: Mode,
+    pub draft: Option<D>,
+    /// The form as opened, to tell whether Esc would lose changes.
+    pub pristine: Option<D>,
+    /// "放弃修改？" is showing.
+    pub confirm_discard: bool,
+}
+
+impl<D> Default for Editor<D> {
+    fn default() -> Self {
+        Editor {
+            mode: Mode::View,
+            draft: None,
+            pristine: None,
+            confirm_discard: false,
+        }
+    }
+}
+
+impl<D: Clone + PartialEq> Editor<D> {
+    /// Opens `draft` for 新增 or 编辑 (`mode`), remembering it as opened.
+    pub fn open(&mut self, draft: D, mode: Mode) {
+        self.pristine = Some(draft.clone());
+        self.draft = Some(draft);
+        self.mode = mode;
+    }
+
+    /// Closes the form unsaved (取消).
+    pub fn close(&mut self) {
+        self.confirm_discard = false;
+        self.mode = Mode::View;
+        self.draft = None;
+    }
+
+    /// Whether the draft differs from the form as opened.
+    pub fn changed(&self) -> bool {
+        self.draft != self.pristine
+    }
+}
+
 /// Y answers a yes/no prompt yes, N or Esc answers it no.
 pub fn prompt_key<M>(key: Shortcut, yes: M, no: M) -> Option<M> {
     match key {

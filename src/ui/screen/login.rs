@@ -222,22 +222,7 @@ impl State {
     ) -> Element<'a, Message> {
         let t = |k: &str| i18n::t(lang, k);
         let submit = (!self.busy && !self.login.trim().is_empty()).then_some(Message::Submit);
-        // Each language offered in its own name, so it reads whatever the
-        // current one is.
-        let mut langs = row![].spacing(8);
-        for l in [Lang::ZhCn, Lang::En] {
-            let name = i18n::t(l, "lang.name");
-            langs = langs.push(if l == lang {
-                widget::muted(name).size(13).into()
-            } else {
-                Element::from(
-                    button(text(name).size(13))
-                        .padding([2, 6])
-                        .style(crate::ui::theme::button::text)
-                        .on_press(Message::Language(l)),
-                )
-            });
-        }
+        let langs = language_links(lang);
         let mut form = column![
             row![
                 text(t("app.title")).size(26).font(crate::ui::font::BOLD),
@@ -271,35 +256,8 @@ impl State {
         if let Some(n) = &self.notice {
             form = form.push(widget::banner(text(n.as_str()), Tone::Warning));
         }
-        match &self.error {
-            Some(LoginError::BadCredentials) => {
-                form = form.push(widget::banner(
-                    text(t("login.bad_credentials")),
-                    Tone::Danger,
-                ));
-            }
-            Some(LoginError::Unreachable(why)) => {
-                let mut actions =
-                    row![widget::tool(t("login.retry"), Some(Message::Submit))].spacing(8);
-                if can_offline {
-                    actions = actions.push(widget::secondary(
-                        t("login.offline_view"),
-                        Some(Message::OfflineView),
-                    ));
-                }
-                let mut lines = column![text(t("login.unreachable"))].spacing(8);
-                if let Some(why) = why {
-                    lines = lines.push(text(why.as_str()));
-                }
-                if can_offline {
-                    lines = lines.push(widget::muted(t("login.offline_hint")).size(13));
-                }
-                form = form.push(widget::banner(lines.push(actions), Tone::Danger));
-            }
-            Some(LoginError::Other(m)) => {
-                form = form.push(widget::banner(text(m.as_str()), Tone::Danger))
-            }
-            None => {}
+        if let Some(e) = self.error_banner(lang, can_offline) {
+            form = form.push(e);
         }
         let label = if self.busy {
             t("login.busy")
@@ -323,6 +281,56 @@ impl State {
         )
         .into()
     }
+
+    /// Why the last login failed; when the server is out of reach, 重试
+    /// and (with a cache) offline viewing.
+    fn error_banner(&self, lang: Lang, can_offline: bool) -> Option<Element<'_, Message>> {
+        let t = |k: &str| i18n::t(lang, k);
+        Some(match self.error.as_ref()? {
+            LoginError::BadCredentials => {
+                widget::banner(text(t("login.bad_credentials")), Tone::Danger)
+            }
+            LoginError::Unreachable(why) => {
+                let mut actions =
+                    row![widget::tool(t("login.retry"), Some(Message::Submit))].spacing(8);
+                if can_offline {
+                    actions = actions.push(widget::secondary(
+                        t("login.offline_view"),
+                        Some(Message::OfflineView),
+                    ));
+                }
+                let mut lines = column![text(t("login.unreachable"))].spacing(8);
+                if let Some(why) = why {
+                    lines = lines.push(text(why.as_str()));
+                }
+                if can_offline {
+                    lines = lines.push(widget::muted(t("login.offline_hint")).size(13));
+                }
+                widget::banner(lines.push(actions), Tone::Danger)
+            }
+            LoginError::Other(m) => widget::banner(text(m.as_str()), Tone::Danger),
+        })
+    }
+}
+
+/// Each language offered in its own name, so it reads whatever the
+/// current one is.
+fn language_links<'a>(lang: Lang) -> Element<'a, Message> {
+    let mut langs = row![].spacing(8);
+    for l in [Lang::ZhCn, Lang::En] {
+        let name = i18n::t(l, "lang.name");
+        langs = langs.push(if l == lang {
+            widget::muted(name).size(13).into()
+        } else {
+            Element::from(
+                button(text(name).size(13))
+                    .padding([2, 6])
+                    .style(crate::ui::theme::button::text)
+                    .on_press(Message::Language(l)),
+            )
+        });
+    }
+    langs.into()
 }
 
 /// The embedded demo's accounts; a click fills the form.

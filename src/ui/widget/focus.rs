@@ -7,12 +7,13 @@
 //! the last one and walks the whole window, including what lies behind a
 //! modal dialog.
 
-use iced::advanced::layout::{self, Layout};
+use iced::advanced::widget::Id;
 use iced::advanced::widget::operation::{Focusable, Operation, Outcome};
-use iced::advanced::widget::{Id, Tree, Widget, tree};
-use iced::advanced::{Clipboard, Shell, renderer};
+use iced::advanced::{Shell, renderer};
 use iced::keyboard::{self, key::Named};
-use iced::{Border, Color, Event, Length, Rectangle, Size, Task, mouse};
+use iced::{Border, Color, Event, Rectangle, Task, mouse};
+
+use super::wrap::{Wrapped, Wrapper};
 
 use crate::ui::Element;
 use crate::ui::theme::AppTheme as Theme;
@@ -163,16 +164,20 @@ pub fn keyable<'a, M: Clone + 'a>(
     content: impl Into<Element<'a, M>>,
     activate: Option<M>,
 ) -> Keyable<'a, M> {
-    Keyable {
-        content: content.into(),
-        activate,
-        step: None,
-    }
+    Wrapped::new(
+        content,
+        Keys {
+            activate,
+            step: None,
+        },
+    )
 }
 
 /// See [`keyable`].
-pub struct Keyable<'a, M> {
-    content: Element<'a, M>,
+pub type Keyable<'a, M> = Wrapped<'a, Keys<'a, M>, M, Theme, iced::Renderer>;
+
+/// What [`keyable`] adds: the messages its keys send.
+pub struct Keys<'a, M> {
     activate: Option<M>,
     step: Option<Box<dyn Fn(i32) -> Option<M> + 'a>>,
 }
@@ -180,13 +185,14 @@ pub struct Keyable<'a, M> {
 impl<'a, M: Clone + 'a> Keyable<'a, M> {
     /// ↑/↓ step through choices: `f(-1)` or `f(1)` is the message.
     pub fn on_step(mut self, f: impl Fn(i32) -> Option<M> + 'a) -> Self {
-        self.step = Some(Box::new(f));
+        self.wrapper.step = Some(Box::new(f));
         self
     }
 }
 
+/// Whether Tab has put the keyboard focus here.
 #[derive(Debug, Default)]
-struct State {
+pub struct State {
     focused: bool,
 }
 
@@ -202,78 +208,18 @@ impl Focusable for State {
     }
 }
 
-impl<'a, M: Clone + 'a> Widget<M, Theme, iced::Renderer> for Keyable<'a, M> {
-    fn tag(&self) -> tree::Tag {
-        tree::Tag::of::<State>()
-    }
+impl<M: Clone> Wrapper<M, Theme, iced::Renderer> for Keys<'_, M> {
+    type State = State;
 
-    fn state(&self) -> tree::State {
-        tree::State::new(State::default())
-    }
-
-    fn children(&self) -> Vec<Tree> {
-        vec![Tree::new(&self.content)]
-    }
-
-    fn diff(&self, tree: &mut Tree) {
-        tree.diff_children(std::slice::from_ref(&self.content));
-    }
-
-    fn size(&self) -> Size<Length> {
-        self.content.as_widget().size()
-    }
-
-    fn layout(
-        &mut self,
-        tree: &mut Tree,
-        renderer: &iced::Renderer,
-        limits: &layout::Limits,
-    ) -> layout::Node {
-        self.content
-            .as_widget_mut()
-            .layout(&mut tree.children[0], renderer, limits)
-    }
-
-    fn operate(
-        &mut self,
-        tree: &mut Tree,
-        layout: Layout<'_>,
-        renderer: &iced::Renderer,
-        operation: &mut dyn Operation,
-    ) {
+    fn operate(&mut self, state: &mut State, bounds: Rectangle, operation: &mut dyn Operation) {
         // Something that does nothing by key (a disabled button) is not a
         // Tab stop.
         if self.activate.is_some() || self.step.is_some() {
-            let state = tree.state.downcast_mut::<State>();
-            operation.focusable(None, layout.bounds(), state);
+            operation.focusable(None, bounds, state);
         }
-        self.content
-            .as_widget_mut()
-            .operate(&mut tree.children[0], layout, renderer, operation);
     }
 
-    fn update(
-        &mut self,
-        tree: &mut Tree,
-        event: &Event,
-        layout: Layout<'_>,
-        cursor: mouse::Cursor,
-        renderer: &iced::Renderer,
-        clipboard: &mut dyn Clipboard,
-        shell: &mut Shell<'_, M>,
-        viewport: &Rectangle,
-    ) {
-        self.content.as_widget_mut().update(
-            &mut tree.children[0],
-            event,
-            layout,
-            cursor,
-            renderer,
-            clipboard,
-            shell,
-            viewport,
-        );
-        let state = tree.state.downcast_mut::<State>();
+    fn update(&mut self, state: &mut State, event: &Event, shell: &mut Shell<'_, M>) {
         match event {
             // A click takes the keyboard focus away, as from a text field
             // (a clicked button must not fire again on a later Enter).
@@ -299,48 +245,19 @@ impl<'a, M: Clone + 'a> Widget<M, Theme, iced::Renderer> for Keyable<'a, M> {
         }
     }
 
-    fn mouse_interaction(
+    fn draw_over(
         &self,
-        tree: &Tree,
-        layout: Layout<'_>,
-        cursor: mouse::Cursor,
-        viewport: &Rectangle,
-        renderer: &iced::Renderer,
-    ) -> mouse::Interaction {
-        self.content.as_widget().mouse_interaction(
-            &tree.children[0],
-            layout,
-            cursor,
-            viewport,
-            renderer,
-        )
-    }
-
-    fn draw(
-        &self,
-        tree: &Tree,
+        state: &State,
         renderer: &mut iced::Renderer,
         theme: &Theme,
-        style: &renderer::Style,
-        layout: Layout<'_>,
-        cursor: mouse::Cursor,
-        viewport: &Rectangle,
+        bounds: Rectangle,
     ) {
-        self.content.as_widget().draw(
-            &tree.children[0],
-            renderer,
-            theme,
-            style,
-            layout,
-            cursor,
-            viewport,
-        );
-        if tree.state.downcast_ref::<State>().focused {
+        if state.focused {
             use iced::advanced::Renderer as _;
             let color = theme.extended_palette().primary.strong.color;
             renderer.fill_quad(
                 renderer::Quad {
-                    bounds: layout.bounds().expand(2.0),
+                    bounds: bounds.expand(2.0),
                     border: Border {
                         color,
                         width: 2.0,
@@ -351,29 +268,6 @@ impl<'a, M: Clone + 'a> Widget<M, Theme, iced::Renderer> for Keyable<'a, M> {
                 Color::TRANSPARENT,
             );
         }
-    }
-
-    fn overlay<'b>(
-        &'b mut self,
-        tree: &'b mut Tree,
-        layout: Layout<'b>,
-        renderer: &iced::Renderer,
-        viewport: &Rectangle,
-        translation: iced::Vector,
-    ) -> Option<iced::advanced::overlay::Element<'b, M, Theme, iced::Renderer>> {
-        self.content.as_widget_mut().overlay(
-            &mut tree.children[0],
-            layout,
-            renderer,
-            viewport,
-            translation,
-        )
-    }
-}
-
-impl<'a, M: Clone + 'a> From<Keyable<'a, M>> for Element<'a, M> {
-    fn from(k: Keyable<'a, M>) -> Self {
-        Element::new(k)
     }
 }
 

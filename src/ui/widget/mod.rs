@@ -4,6 +4,7 @@ pub mod focus;
 pub mod picker;
 pub mod shortcuts;
 pub mod tree;
+pub mod wrap;
 
 use crate::ui::Element;
 use crate::ui::theme::AppTheme as Theme;
@@ -251,6 +252,22 @@ pub fn discard_confirm<'a, M: Clone + 'a>(
         (t("dialog.yes"), yes),
         (t("dialog.no"), no),
     )
+}
+
+/// A record screen's page (网点管理, 员工管理): its `bars` on top, the
+/// list over the form, `floating` messages over the page's foot, and the
+/// `dialog`, if any, over everything.
+pub fn record_page<'a, M: Clone + 'a>(
+    bars: Vec<Element<'a, M>>,
+    list: Element<'a, M>,
+    form: Element<'a, M>,
+    floating: Vec<Element<'a, M>>,
+    dialog: Option<Element<'a, M>>,
+) -> Element<'a, M> {
+    let body = iced::widget::Column::with_children(bars)
+        .spacing(10)
+        .push(list_over_form(list, form));
+    modal_opt(over_foot(body.padding(12), floating), dialog)
 }
 
 /// The manual's base-data layout: a list panel above, the detail form

@@ -2,11 +2,11 @@
 //! focused) become messages. Being in the widget tree, they work the same
 //! in the real window and in iced_test's emulator.
 
-use iced::advanced::layout::{self, Layout};
-use iced::advanced::widget::{Operation, Tree, Widget, tree};
-use iced::advanced::{Clipboard, Shell, overlay, renderer};
+use iced::advanced::{Shell, renderer};
 use iced::keyboard::{self, Key, Modifiers};
-use iced::{Element, Event, Length, Rectangle, Size, Vector, mouse};
+use iced::{Element, Event};
+
+use super::wrap::{Wrapped, Wrapper};
 
 /// A keyboard shortcut of the base-data screens (网点管理, 员工管理,
 /// 系统管理); 阿里订单受理 maps its own keys.
@@ -46,76 +46,20 @@ pub fn shortcuts<'a, M: 'a, Theme: 'a, R: renderer::Renderer + 'a>(
     content: impl Into<Element<'a, M, Theme, R>>,
     map: impl Fn(&Key, Modifiers) -> Option<M> + 'a,
 ) -> Element<'a, M, Theme, R> {
-    Element::new(Shortcuts {
-        content: content.into(),
-        map: Box::new(map),
-    })
+    Wrapped::new(content, Shortcuts { map: Box::new(map) }).into()
 }
 
 /// Turns a key press into a message, or not.
 type KeyMap<'a, M> = Box<dyn Fn(&Key, Modifiers) -> Option<M> + 'a>;
 
-struct Shortcuts<'a, M, Theme, R> {
-    content: Element<'a, M, Theme, R>,
+struct Shortcuts<'a, M> {
     map: KeyMap<'a, M>,
 }
 
-impl<M, Theme, R: renderer::Renderer> Widget<M, Theme, R> for Shortcuts<'_, M, Theme, R> {
-    fn tag(&self) -> tree::Tag {
-        tree::Tag::stateless()
-    }
+impl<M, Theme, R> Wrapper<M, Theme, R> for Shortcuts<'_, M> {
+    type State = ();
 
-    fn children(&self) -> Vec<Tree> {
-        vec![Tree::new(&self.content)]
-    }
-
-    fn diff(&self, tree: &mut Tree) {
-        tree.diff_children(std::slice::from_ref(&self.content));
-    }
-
-    fn size(&self) -> Size<Length> {
-        self.content.as_widget().size()
-    }
-
-    fn layout(&mut self, tree: &mut Tree, renderer: &R, limits: &layout::Limits) -> layout::Node {
-        self.content
-            .as_widget_mut()
-            .layout(&mut tree.children[0], renderer, limits)
-    }
-
-    fn operate(
-        &mut self,
-        tree: &mut Tree,
-        layout: Layout<'_>,
-        renderer: &R,
-        operation: &mut dyn Operation,
-    ) {
-        self.content
-            .as_widget_mut()
-            .operate(&mut tree.children[0], layout, renderer, operation);
-    }
-
-    fn update(
-        &mut self,
-        tree: &mut Tree,
-        event: &Event,
-        layout: Layout<'_>,
-        cursor: mouse::Cursor,
-        renderer: &R,
-        clipboard: &mut dyn Clipboard,
-        shell: &mut Shell<'_, M>,
-        viewport: &Rectangle,
-    ) {
-        self.content.as_widget_mut().update(
-            &mut tree.children[0],
-            event,
-            layout,
-            cursor,
-            renderer,
-            clipboard,
-            shell,
-            viewport,
-        );
+    fn update(&mut self, _state: &mut (), event: &Event, shell: &mut Shell<'_, M>) {
         // A focused text field takes Escape just to drop its focus; in a
         // dialog or form the user means "cancel", so Escape still goes on.
         let escape = matches!(
@@ -134,61 +78,6 @@ impl<M, Theme, R: renderer::Renderer> Widget<M, Theme, R> for Shortcuts<'_, M, T
             shell.publish(m);
             shell.capture_event();
         }
-    }
-
-    fn mouse_interaction(
-        &self,
-        tree: &Tree,
-        layout: Layout<'_>,
-        cursor: mouse::Cursor,
-        viewport: &Rectangle,
-        renderer: &R,
-    ) -> mouse::Interaction {
-        self.content.as_widget().mouse_interaction(
-            &tree.children[0],
-            layout,
-            cursor,
-            viewport,
-            renderer,
-        )
-    }
-
-    fn draw(
-        &self,
-        tree: &Tree,
-        renderer: &mut R,
-        theme: &Theme,
-        style: &renderer::Style,
-        layout: Layout<'_>,
-        cursor: mouse::Cursor,
-        viewport: &Rectangle,
-    ) {
-        self.content.as_widget().draw(
-            &tree.children[0],
-            renderer,
-            theme,
-            style,
-            layout,
-            cursor,
-            viewport,
-        );
-    }
-
-    fn overlay<'b>(
-        &'b mut self,
-        tree: &'b mut Tree,
-        layout: Layout<'b>,
-        renderer: &R,
-        viewport: &Rectangle,
-        translation: Vector,
-    ) -> Option<overlay::Element<'b, M, Theme, R>> {
-        self.content.as_widget_mut().overlay(
-            &mut tree.children[0],
-            layout,
-            renderer,
-            viewport,
-            translation,
-        )
     }
 }
 

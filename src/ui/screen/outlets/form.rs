@@ -114,7 +114,9 @@ pub enum FieldMsg {
 
 impl State {
     pub(super) fn edit_field(&mut self, f: FieldMsg) {
-        let Some(d) = self.draft.as_mut() else { return };
+        let Some(d) = self.form.draft.as_mut() else {
+            return;
+        };
         match f {
             FieldMsg::Code(v) => d.code = v,
             FieldMsg::Name(v) => d.name = v,
@@ -135,7 +137,7 @@ impl State {
 
     pub(super) fn form_view<'a>(&'a self, ctx: &Ctx<'a>) -> Element<'a, Message> {
         let t = |k: &str| ctx.t(k);
-        let shown: Option<Draft> = match (&self.draft, &self.selected) {
+        let shown: Option<Draft> = match (&self.form.draft, &self.selected) {
             (Some(d), _) => Some(d.clone()),
             (None, Some(code)) => ctx.tree.get(code).map(Draft::from_outlet),
             _ => None,
@@ -149,12 +151,12 @@ impl State {
             };
             return widget::muted(t(hint)).into();
         };
-        let editable = self.mode != Mode::View && !self.busy;
+        let editable = self.form.mode != Mode::View && !self.busy;
         let err = |f: &str| self.errors.get(f);
         // One labelled text field: `key` names its label and its errors.
         let field =
             |key: &'static str, id: &'static str, value: &str, on: fn(String) -> FieldMsg| {
-                let enabled = editable && (key != "code" || self.mode == Mode::New);
+                let enabled = editable && (key != "code" || self.form.mode == Mode::New);
                 let on_input = enabled.then_some(move |s| Message::Field(on(s)));
                 widget::field(
                     t(&format!("field.{key}")),
@@ -162,7 +164,7 @@ impl State {
                     err(key),
                 )
             };
-        let title = match self.mode {
+        let title = match self.form.mode {
             Mode::New => t("outlets.new_title"),
             Mode::Edit { .. } => t("outlets.edit_title"),
             Mode::View => t("outlets.detail_title"),
@@ -274,54 +276,7 @@ impl State {
     ) -> Element<'a, Message> {
         let t = |k: &str| ctx.t(k);
         let theirs = Draft::from_outlet(server);
-        let yes_no = |b: bool| t(if b { "common.yes" } else { "common.no" });
-        let pairs: Vec<(&str, String, String)> = vec![
-            ("field.name", draft.name.clone(), theirs.name.clone()),
-            (
-                "field.kind",
-                t(&format!("kind.{}", draft.kind.as_str())),
-                t(&format!("kind.{}", theirs.kind.as_str())),
-            ),
-            (
-                "field.parent_code",
-                draft.parent_code.clone().unwrap_or_default(),
-                theirs.parent_code.clone().unwrap_or_default(),
-            ),
-            (
-                "field.province",
-                draft.province.clone(),
-                theirs.province.clone(),
-            ),
-            ("field.city", draft.city.clone(), theirs.city.clone()),
-            (
-                "field.district",
-                draft.district.clone(),
-                theirs.district.clone(),
-            ),
-            (
-                "field.address",
-                draft.address.clone(),
-                theirs.address.clone(),
-            ),
-            ("field.phone", draft.phone.clone(), theirs.phone.clone()),
-            ("field.urban", yes_no(draft.urban), yes_no(theirs.urban)),
-            (
-                "field.latitude",
-                draft.latitude.clone(),
-                theirs.latitude.clone(),
-            ),
-            (
-                "field.longitude",
-                draft.longitude.clone(),
-                theirs.longitude.clone(),
-            ),
-            (
-                "field.accepts_ali_orders",
-                yes_no(draft.accepts_ali_orders),
-                yes_no(theirs.accepts_ali_orders),
-            ),
-            ("field.active", yes_no(draft.active), yes_no(theirs.active)),
-        ];
+        let pairs = compared(ctx, draft, &theirs);
         let mut table = column![
             row![
                 text(t("conflict.field")).width(140),
@@ -359,4 +314,58 @@ impl State {
             Tone::Warning,
         )
     }
+}
+
+/// Each field of `draft` beside the server's (`theirs`), as people read
+/// them: the label key, the user's value, the server's.
+fn compared(ctx: &Ctx<'_>, draft: &Draft, theirs: &Draft) -> Vec<(&'static str, String, String)> {
+    let t = |k: &str| ctx.t(k);
+    let yes_no = |b: bool| t(if b { "common.yes" } else { "common.no" });
+    vec![
+        ("field.name", draft.name.clone(), theirs.name.clone()),
+        (
+            "field.kind",
+            t(&format!("kind.{}", draft.kind.as_str())),
+            t(&format!("kind.{}", theirs.kind.as_str())),
+        ),
+        (
+            "field.parent_code",
+            draft.parent_code.clone().unwrap_or_default(),
+            theirs.parent_code.clone().unwrap_or_default(),
+        ),
+        (
+            "field.province",
+            draft.province.clone(),
+            theirs.province.clone(),
+        ),
+        ("field.city", draft.city.clone(), theirs.city.clone()),
+        (
+            "field.district",
+            draft.district.clone(),
+            theirs.district.clone(),
+        ),
+        (
+            "field.address",
+            draft.address.clone(),
+            theirs.address.clone(),
+        ),
+        ("field.phone", draft.phone.clone(), theirs.phone.clone()),
+        ("field.urban", yes_no(draft.urban), yes_no(theirs.urban)),
+        (
+            "field.latitude",
+            draft.latitude.clone(),
+            theirs.latitude.clone(),
+        ),
+        (
+            "field.longitude",
+            draft.longitude.clone(),
+            theirs.longitude.clone(),
+        ),
+        (
+            "field.accepts_ali_orders",
+            yes_no(draft.accepts_ali_orders),
+            yes_no(theirs.accepts_ali_orders),
+        ),
+        ("field.active", yes_no(draft.active), yes_no(theirs.active)),
+    ]
 }

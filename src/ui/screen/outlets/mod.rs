@@ -11,7 +11,7 @@ use iced::widget::{button, column, row, scrollable, space, text, text_input};
 use crate::ui::widget::picker::{Picked, Picker, PickerMsg};
 use iced::{Length, Task};
 
-use super::form::{FormErrors, FormKeys, Mode, prompt_key};
+use super::form::{Editor, FormErrors, FormKeys, Mode, prompt_key};
 use super::{Ctx, Lost};
 use crate::domain::{Outlet, OutletKind, RuleError};
 use crate::i18n;
@@ -88,49 +88,24 @@ pub enum Event {
 }
 
 /// The 网点管理 screen.
+#[derive(Default)]
 pub struct State {
     open: HashSet<String>,
     search: String,
     /// The tree rows to draw, from `refresh_rows`.
     rows: Vec<tree::Row>,
     selected: Option<String>,
-    mode: Mode,
-    draft: Option<Draft>,
+    /// The record form: its draft and where it stands.
+    form: Editor<Draft>,
     errors: FormErrors,
     notice: Option<Notice>,
     confirm_delete: Option<String>,
-    /// The form as opened, to tell whether Esc would lose changes.
-    pristine: Option<Draft>,
-    /// "放弃修改？" is showing.
-    confirm_discard: bool,
     /// An outlet that could not be deleted, and why.
     in_use: Option<(String, String)>,
     /// The server's record after a 412, beside the user's draft.
     conflict: Option<Outlet>,
     busy: bool,
     parents: Picker,
-}
-
-impl Default for State {
-    fn default() -> Self {
-        State {
-            open: HashSet::new(),
-            search: String::new(),
-            rows: Vec::new(),
-            selected: None,
-            mode: Mode::View,
-            draft: None,
-            errors: FormErrors::default(),
-            notice: None,
-            confirm_delete: None,
-            pristine: None,
-            confirm_discard: false,
-            in_use: None,
-            conflict: None,
-            busy: false,
-            parents: Picker::default(),
-        }
-    }
 }
 
 fn kind_choice(lang: i18n::Lang, k: OutletKind) -> Choice<OutletKind> {
@@ -153,7 +128,7 @@ impl State {
         self.refresh_rows(ctx.tree);
         if let Some(sel) = &self.selected
             && ctx.tree.get(sel).is_none()
-            && self.mode != Mode::New
+            && self.form.mode != Mode::New
         {
             self.selected = None;
         }
@@ -161,19 +136,19 @@ impl State {
 
     /// Maps a key to a message, given what is on screen.
     pub fn shortcut(&self, key: Shortcut) -> Option<Message> {
-        if self.confirm_discard {
+        if self.form.confirm_discard {
             return prompt_key(key, Message::Cancel, Message::KeepEditing);
         }
         if self.confirm_delete.is_some() {
             return prompt_key(key, Message::ConfirmDelete, Message::CancelDelete);
         }
-        match (key, &self.mode) {
+        match (key, &self.form.mode) {
             (Shortcut::Delete, Mode::View) if self.selected.is_some() => Some(Message::Delete),
             (Shortcut::Refresh, _) => Some(Message::Refresh),
             (key, mode) => mode.form_key(
                 key,
                 self.selected.is_some(),
-                self.draft != self.pristine,
+                self.form.changed(),
                 FormKeys {
                     new: Message::New,
                     edit: Message::Edit,
@@ -187,7 +162,7 @@ impl State {
 
     /// Whether a form is open with changes not yet saved.
     pub fn is_editing(&self) -> bool {
-        self.mode != Mode::View
+        self.form.mode != Mode::View
     }
 
     /// Lets a success notice fade once it has had its time.
@@ -230,7 +205,7 @@ impl State {
             Message::New if ctx.can_write() => self.new_draft(ctx),
             Message::Edit if ctx.can_write() => self.edit(ctx),
             Message::AskDiscard => {
-                self.confirm_discard = true;
+                self.form.confirm_discard = true;
                 widget::focus::blur()
             }
             Message::DismissNotice => {
@@ -239,7 +214,7 @@ impl State {
                 Task::none()
             }
             Message::KeepEditing => {
-                self.confirm_discard = false;
+                self.form.confirm_discard = false;
                 Task::none()
             }
             Message::Cancel => {
@@ -299,7 +274,7 @@ impl State {
     }
 
     fn select(&mut self, code: String) {
-        if self.mode == Mode::View {
+        if self.form.mode == Mode::View {
             self.selected = Some(code);
             self.errors = FormErrors::default();
             self.in_use = None;
@@ -311,17 +286,14 @@ impl State {
         let Some(o) = self.selected.as_deref().and_then(|c| ctx.tree.get(c)) else {
             return Task::none();
         };
-        self.draft = Some(Draft::from_outlet(o));
-        self.pristine = self.draft.clone();
-        self.mode = Mode::Edit { version: o.version };
+        self.form
+            .open(Draft::from_outlet(o), Mode::Edit { version: o.version });
         self.clear_messages();
         iced::widget::operation::focus("outlet-name")
     }
 
     fn cancel(&mut self) {
-        self.confirm_discard = false;
-        self.mode = Mode::View;
-        self.draft = None;
+        self.form.close();
         self.clear_messages();
     }
 
@@ -358,8 +330,8 @@ impl State {
     /// After a conflict: keep the server's version, drop the edit.
     fn take_server(&mut self) -> Option<Event> {
         let server = self.conflict.take()?;
-        self.mode = Mode::View;
-        self.draft = None;
+        self.form.mode = Mode::View;
+        self.form.draft = None;
         self.errors = FormErrors::default();
         self.notice = None;
         Some(Event::Saved(Box::new(server)))
@@ -368,7 +340,7 @@ impl State {
     /// After a conflict: keep editing, now against the server's version.
     fn redo_on_server(&mut self, ctx: &Ctx<'_>) -> Option<Event> {
         let server = self.conflict.take()?;
-        self.mode = Mode::Edit {
+        self.form.mode = Mode::Edit {
             version: server.version,
         };
         self.errors = FormErrors::default();
@@ -391,9 +363,7 @@ impl State {
             o.province = p.province.clone();
             o.city = p.city.clone();
         }
-        self.draft = Some(Draft::from_outlet(&o));
-        self.pristine = self.draft.clone();
-        self.mode = Mode::New;
+        self.form.open(Draft::from_outlet(&o), Mode::New);
         self.clear_messages();
         iced::widget::operation::focus("outlet-code")
     }
@@ -439,16 +409,16 @@ impl State {
 
     fn save(&mut self, ctx: &Ctx<'_>) -> Task<Message> {
         let lang = ctx.lang;
-        let (Some(draft), false) = (self.draft.as_ref(), self.busy) else {
+        let (Some(draft), false) = (self.form.draft.as_ref(), self.busy) else {
             return Task::none();
         };
-        let version = match self.mode {
+        let version = match self.form.mode {
             Mode::Edit { version } => version,
             _ => 0,
         };
         // Unreadable numbers and the server's rules, all reported at once.
         let (outlet, bad) = draft.to_outlet(version);
-        let local: Result<(), RuleError> = match self.mode {
+        let local: Result<(), RuleError> = match self.form.mode {
             Mode::New => ctx.tree.check_create(&outlet),
             _ => ctx.tree.check_update(&outlet),
         };
@@ -465,7 +435,7 @@ impl State {
         self.errors = FormErrors::default();
         self.busy = true;
         let client = ctx.client.clone();
-        let creating = self.mode == Mode::New;
+        let creating = self.form.mode == Mode::New;
         Task::perform(
             async move {
                 if creating {
@@ -487,8 +457,8 @@ impl State {
         self.busy = false;
         match result {
             Ok(o) => {
-                self.mode = Mode::View;
-                self.draft = None;
+                self.form.mode = Mode::View;
+                self.form.draft = None;
                 self.errors = FormErrors::default();
                 self.conflict = None;
                 self.selected = Some(o.code.clone());
@@ -506,7 +476,7 @@ impl State {
             Err(e) if e.status() == Some(412) => {
                 self.conflict = e.current::<Outlet>();
                 self.errors = FormErrors::from_client(lang, &e);
-                if self.draft.is_none() {
+                if self.form.draft.is_none() {
                     // A quick action (deactivate) lost the race: just show
                     // the server's record.
                     if let Some(s) = self.conflict.take() {
@@ -525,11 +495,22 @@ impl State {
 
     /// Draws the screen.
     pub fn view<'a>(&'a self, ctx: &Ctx<'a>) -> Element<'a, Message> {
+        widget::record_page(
+            vec![self.toolbar(ctx)],
+            self.tree_view(ctx),
+            self.form_view(ctx),
+            self.floating(ctx),
+            self.dialog(ctx),
+        )
+    }
+
+    /// The search box and 新增, 编辑, 保存, 取消, 删除, 全部展开, 全部收起, 刷新.
+    fn toolbar<'a>(&'a self, ctx: &Ctx<'a>) -> Element<'a, Message> {
         let t = |k: &str| ctx.t(k);
-        let viewing = self.mode == Mode::View && !self.busy;
+        let viewing = self.form.mode == Mode::View && !self.busy;
         let can = ctx.can_write() && viewing;
-        let editing = self.mode != Mode::View && !self.busy;
-        let toolbar = row![
+        let editing = self.form.mode != Mode::View && !self.busy;
+        row![
             text_input(&t("outlets.search_placeholder"), &self.search)
                 .id("outlet-search")
                 .on_input(Message::Search)
@@ -555,9 +536,13 @@ impl State {
         // Narrow windows and 大字体: a second line, never a button squeezed
         // into a column of characters.
         .wrap()
-        .vertical_spacing(6);
+        .vertical_spacing(6)
+        .into()
+    }
 
-        let mut body = column![toolbar].spacing(10);
+    /// Messages float over the page's foot, the tree keeping its place.
+    fn floating<'a>(&'a self, ctx: &Ctx<'a>) -> Vec<Element<'a, Message>> {
+        let t = |k: &str| ctx.t(k);
         let mut floating = Vec::new();
         if let Some(n) = &self.notice {
             floating.push(widget::notice(ctx.lang, n, Message::DismissNotice));
@@ -583,15 +568,17 @@ impl State {
                 Some(Message::DismissNotice),
             ));
         }
-        if let (Some(server), Some(draft)) = (&self.conflict, &self.draft) {
+        if let (Some(server), Some(draft)) = (&self.conflict, &self.form.draft) {
             floating.push(self.conflict_view(ctx, server, draft));
         }
-        body = body.push(widget::list_over_form(
-            self.tree_view(ctx),
-            self.form_view(ctx),
-        ));
-        let base = widget::over_foot(body.padding(12), floating);
-        let dialog = if self.confirm_discard {
+        floating
+    }
+
+    /// The dialog over the page, if any: 放弃修改？ or the 删除
+    /// confirmation.
+    fn dialog<'a>(&'a self, ctx: &Ctx<'a>) -> Option<Element<'a, Message>> {
+        let t = |k: &str| ctx.t(k);
+        if self.form.confirm_discard {
             Some(widget::discard_confirm(
                 ctx.lang,
                 Message::Cancel,
@@ -610,8 +597,7 @@ impl State {
                     (t("dialog.no"), Message::CancelDelete),
                 )
             })
-        };
-        widget::modal_opt(base, dialog)
+        }
     }
 
     fn tree_view<'a>(&'a self, ctx: &Ctx<'a>) -> Element<'a, Message> {

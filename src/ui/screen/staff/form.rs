@@ -77,7 +77,7 @@ impl State {
     pub(super) fn form_view<'a>(&'a self, ctx: &Ctx<'a>) -> Element<'a, Message> {
         let lang = ctx.lang;
         let t = |k: &str| ctx.t(k);
-        let shown = match (&self.draft, self.selected_staff()) {
+        let shown = match (&self.form.draft, self.selected_staff()) {
             (Some(d), _) => Some(d.clone()),
             (None, Some(s)) => Some(Draft::from_staff(s)),
             _ => None,
@@ -91,12 +91,12 @@ impl State {
             }))
             .into();
         };
-        let editable = self.mode != Mode::View && !self.busy;
+        let editable = self.form.mode != Mode::View && !self.busy;
         let err = |f: &str| self.errors.get(f);
         // One labelled text field: `key` names its label and its errors.
         let field =
             |key: &'static str, id: &'static str, value: &str, on: fn(String) -> FieldMsg| {
-                let enabled = editable && (key != "login" || self.mode == Mode::New);
+                let enabled = editable && (key != "login" || self.form.mode == Mode::New);
                 let on_input = enabled.then_some(move |s| Message::Field(on(s)));
                 // A person has a 姓名 (as the list says), an outlet a 名称.
                 let label = match key {
@@ -111,7 +111,7 @@ impl State {
             };
         let outlet_pick = self.outlet_pick(ctx, &d, editable);
         let role_pick = role_pick(lang, d.role, editable);
-        let title = match self.mode {
+        let title = match self.form.mode {
             Mode::New => t("staff.new_title"),
             Mode::Edit { .. } => t("staff.edit_title"),
             Mode::View => t("staff.detail_title"),
@@ -140,7 +140,7 @@ impl State {
             .spacing(12),
         ]
         .spacing(10);
-        if self.mode == Mode::New {
+        if self.form.mode == Mode::New {
             grid = grid.push(row![
                 widget::field(
                     t("field.password"),

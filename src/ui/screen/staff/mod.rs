@@ -2,14 +2,12 @@
 //! form below; 新增, 编辑, 保存, 停用/启用, 重置密码.
 
 mod form;
-
-use crate::ui::Element;
-use iced::widget::{button, column, row, scrollable, text, text_input};
+mod view;
 
 use crate::ui::widget::picker::{Picked, Picker, PickerMsg};
-use iced::{Length, Task};
+use iced::Task;
 
-use super::form::{FormErrors, FormKeys, Mode, lost, prompt_key};
+use super::form::{Editor, FormErrors, FormKeys, Mode, lost, prompt_key};
 use super::{Ctx, Lost};
 use crate::api::StaffWrite;
 use crate::domain::{Role, Staff};
@@ -117,8 +115,8 @@ pub struct State {
     queried: bool,
     from_cache: bool,
     selected: Option<String>,
-    mode: Mode,
-    draft: Option<Draft>,
+    /// The record form: its draft and where it stands.
+    form: Editor<Draft>,
     errors: FormErrors,
     notice: Option<Notice>,
     conflict: Option<Staff>,
@@ -127,10 +125,6 @@ pub struct State {
     confirm_deactivate: Option<String>,
     /// What the write in flight does, so its success names it.
     writing: Write,
-    /// The form as opened, to tell whether Esc would lose changes.
-    pristine: Option<Draft>,
-    /// "放弃修改？" is showing.
-    confirm_discard: bool,
     busy: bool,
     query_outlets: Picker,
     form_outlets: Picker,
@@ -146,16 +140,13 @@ impl Default for State {
             queried: false,
             from_cache: false,
             selected: None,
-            mode: Mode::View,
-            draft: None,
+            form: Editor::default(),
             errors: FormErrors::default(),
             notice: None,
             conflict: None,
             reset: None,
             confirm_deactivate: None,
             writing: Write::Save,
-            pristine: None,
-            confirm_discard: false,
             busy: false,
             query_outlets: Picker::default(),
             form_outlets: Picker::default(),
@@ -184,18 +175,18 @@ impl State {
         if self.reset.is_some() {
             return (key == S::Escape).then_some(Message::ResetCancel);
         }
-        if self.confirm_discard {
+        if self.form.confirm_discard {
             return prompt_key(key, Message::Cancel, Message::KeepEditing);
         }
         if self.confirm_deactivate.is_some() {
             return prompt_key(key, Message::ConfirmDeactivate, Message::CancelDeactivate);
         }
-        match (key, &self.mode) {
+        match (key, &self.form.mode) {
             (S::Refresh, Mode::View) => Some(Message::Query),
             (key, mode) => mode.form_key(
                 key,
                 self.selected.is_some(),
-                self.draft != self.pristine,
+                self.form.changed(),
                 FormKeys {
                     new: Message::New,
                     edit: Message::Edit,
@@ -214,7 +205,7 @@ impl State {
 
     /// Whether a form is open with changes not yet saved.
     pub fn is_editing(&self) -> bool {
-        self.mode != Mode::View
+        self.form.mode != Mode::View
     }
 
     /// Lets a success notice fade once it has had its time.
@@ -237,7 +228,7 @@ impl State {
             },
             Message::FormOutletPick(m) => {
                 if let Picked::Chose(c) = self.form_outlets.update(m)
-                    && let Some(d) = self.draft.as_mut()
+                    && let Some(d) = self.form.draft.as_mut()
                 {
                     d.edit(FieldMsg::Outlet(c));
                 }
@@ -248,7 +239,7 @@ impl State {
             Message::Query => return (self.query(ctx), None),
             Message::Results(f) => return self.results(f, ctx),
             Message::Select(login) => {
-                if self.mode == Mode::View {
+                if self.form.mode == Mode::View {
                     self.selected = Some(login);
                     self.errors = FormErrors::default();
                 }
@@ -256,13 +247,13 @@ impl State {
             Message::New if ctx.can_write() => return (self.new_draft(ctx), None),
             Message::Edit if ctx.can_write() => return (self.edit(), None),
             Message::AskDiscard => {
-                self.confirm_discard = true;
+                self.form.confirm_discard = true;
                 return (widget::focus::blur(), None);
             }
-            Message::KeepEditing => self.confirm_discard = false,
+            Message::KeepEditing => self.form.confirm_discard = false,
             Message::Cancel => self.cancel(),
             Message::Field(f) => {
-                if let Some(d) = self.draft.as_mut() {
+                if let Some(d) = self.form.draft.as_mut() {
                     d.edit(f);
                 }
             }
@@ -306,17 +297,14 @@ impl State {
         let Some(s) = self.selected_staff().cloned() else {
             return Task::none();
         };
-        self.draft = Some(Draft::from_staff(&s));
-        self.pristine = self.draft.clone();
-        self.mode = Mode::Edit { version: s.version };
+        self.form
+            .open(Draft::from_staff(&s), Mode::Edit { version: s.version });
         self.clear_messages();
         iced::widget::operation::focus("staff-name")
     }
 
     fn cancel(&mut self) {
-        self.confirm_discard = false;
-        self.mode = Mode::View;
-        self.draft = None;
+        self.form.close();
         self.clear_messages();
     }
 
@@ -385,7 +373,7 @@ impl State {
             .as_ref()
             .map(|c| c.value.clone())
             .or_else(|| Some(ctx.user.outlet_code.clone()));
-        self.draft = Some(Draft {
+        let draft = Draft {
             login: String::new(),
             name: String::new(),
             outlet_code: outlet,
@@ -393,9 +381,8 @@ impl State {
             phone: String::new(),
             active: true,
             password: String::new(),
-        });
-        self.pristine = self.draft.clone();
-        self.mode = Mode::New;
+        };
+        self.form.open(draft, Mode::New);
         self.clear_messages();
         iced::widget::operation::focus("staff-login")
     }
@@ -483,11 +470,11 @@ impl State {
 
     fn save(&mut self, ctx: &Ctx<'_>) -> Task<Message> {
         let lang = ctx.lang;
-        let Some(d) = self.draft.clone() else {
+        let Some(d) = self.form.draft.clone() else {
             return Task::none();
         };
-        let creating = self.mode == Mode::New;
-        let version = match self.mode {
+        let creating = self.form.mode == Mode::New;
+        let version = match self.form.mode {
             Mode::Edit { version } => version,
             _ => 0,
         };
@@ -570,8 +557,8 @@ impl State {
         self.reset = None;
         match r {
             Ok(s) => {
-                self.mode = Mode::View;
-                self.draft = None;
+                self.form.mode = Mode::View;
+                self.form.draft = None;
                 self.errors = FormErrors::default();
                 self.conflict = None;
                 self.selected = Some(s.login.clone());
@@ -604,8 +591,8 @@ impl State {
                     if let Some(x) = self.results.iter_mut().find(|x| x.login == server.login) {
                         *x = server.clone();
                     }
-                    if let Mode::Edit { .. } = self.mode {
-                        self.mode = Mode::Edit {
+                    if let Mode::Edit { .. } = self.form.mode {
+                        self.form.mode = Mode::Edit {
                             version: server.version,
                         };
                     }
@@ -619,244 +606,5 @@ impl State {
 
     fn failed(&mut self, lang: i18n::Lang, e: &ClientError) -> Option<Event> {
         self.errors.failed(lang, e).map(Event::Lost)
-    }
-
-    /// Draws the screen.
-    pub fn view<'a>(&'a self, ctx: &Ctx<'a>) -> Element<'a, Message> {
-        let lang = ctx.lang;
-        let t = |k: &str| ctx.t(k);
-        let viewing = self.mode == Mode::View && !self.busy;
-        let can = ctx.can_write() && viewing;
-        let editing = self.mode != Mode::View && !self.busy;
-        let query = self.query_bar(ctx);
-        let selected_active = self.selected_staff().map(|s| s.active);
-        let actions = row![
-            widget::tool(t("action.new"), can.then_some(Message::New)),
-            widget::tool(
-                t("action.edit"),
-                (can && self.selected.is_some()).then_some(Message::Edit)
-            ),
-            widget::save_button(ctx.lang, editing.then_some(Message::Save), self.busy),
-            widget::secondary(t("action.cancel"), editing.then_some(Message::Cancel)),
-            widget::secondary(
-                t(if selected_active == Some(false) {
-                    "staff.activate"
-                } else {
-                    "staff.deactivate"
-                }),
-                (can && selected_active.is_some()).then_some(Message::ToggleActive)
-            ),
-            widget::secondary(
-                t("staff.reset_password"),
-                (can && self.selected.is_some()).then_some(Message::ResetOpen)
-            ),
-        ]
-        .spacing(8);
-        let mut body = column![query, actions].spacing(10);
-        // Messages float over the page's foot: the list under them keeps
-        // its place (and its scroll position) when one comes or goes.
-        let mut floating = Vec::new();
-        if self.from_cache {
-            floating.push(widget::banner(text(t("staff.from_cache")), Tone::Warning));
-        }
-        if let Some(n) = &self.notice {
-            floating.push(widget::notice(lang, n, Message::DismissNotice));
-        }
-        if let Some(g) = &self.errors.general {
-            floating.push(widget::closable(
-                lang,
-                g,
-                Tone::Danger,
-                Some(Message::DismissNotice),
-            ));
-        }
-        if let Some(server) = &self.conflict {
-            floating.push(widget::banner(
-                text(i18n::tf(
-                    lang,
-                    "staff.conflict",
-                    &[
-                        ("name", &server.name),
-                        ("version", &server.version.to_string()),
-                    ],
-                )),
-                Tone::Warning,
-            ));
-        }
-        body = body.push(widget::list_over_form(
-            self.results_view(ctx),
-            self.form_view(ctx),
-        ));
-        let base = widget::over_foot(body.padding(12), floating);
-        let dialog = if self.confirm_discard {
-            Some(widget::discard_confirm(
-                lang,
-                Message::Cancel,
-                Message::KeepEditing,
-            ))
-        } else if let Some(r) = &self.reset {
-            Some(self.reset_view(ctx, r))
-        } else {
-            self.confirm_deactivate.as_ref().map(|login| {
-                let name = self
-                    .results
-                    .iter()
-                    .find(|s| &s.login == login)
-                    .map_or(login.as_str(), |s| s.name.as_str());
-                widget::confirm(
-                    t("staff.deactivate_title"),
-                    i18n::tf(lang, "staff.confirm_deactivate", &[("name", name)]),
-                    (t("dialog.yes"), Message::ConfirmDeactivate),
-                    (t("dialog.no"), Message::CancelDeactivate),
-                )
-            })
-        };
-        widget::modal_opt(base, dialog)
-    }
-
-    /// 网络网点, 包含下级, 姓名 and 查询.
-    fn query_bar<'a>(&'a self, ctx: &Ctx<'a>) -> Element<'a, Message> {
-        let t = |k: &str| ctx.t(k);
-        row![
-            text(t("staff.query_outlet")),
-            self.query_outlets
-                .field(
-                    "staff-query-outlet",
-                    self.query_outlet.as_ref().map(|c| c.label.clone()),
-                    t("staff.any_outlet"),
-                    Message::QueryOutletPick
-                )
-                .width(260),
-            widget::secondary(
-                t("action.clear"),
-                self.query_outlet.is_some().then_some(Message::ClearOutlet)
-            ),
-            widget::focus::check(
-                self.include_sub,
-                t("staff.include_sub"),
-                Some(Message::IncludeSub)
-            ),
-            text(t("staff.query_name")),
-            text_input(&t("staff.name_placeholder"), &self.query_name)
-                .id("staff-query-name")
-                .on_input(Message::QueryName)
-                .on_submit(Message::Query)
-                .padding(5)
-                .width(160),
-            widget::tool(t("action.query"), (!self.busy).then_some(Message::Query)),
-        ]
-        .spacing(8)
-        .align_y(iced::Alignment::Center)
-        .wrap()
-        .vertical_spacing(6)
-        .into()
-    }
-
-    /// The 重置密码 dialog.
-    fn reset_view<'a>(&'a self, ctx: &Ctx<'a>, r: &'a ResetDialog) -> Element<'a, Message> {
-        let lang = ctx.lang;
-        let t = |k: &str| ctx.t(k);
-        let name = self
-            .results
-            .iter()
-            .find(|s| s.login == r.login)
-            .map_or(r.login.as_str(), |s| s.name.as_str());
-        let mut dlg = column![
-            text(i18n::tf(lang, "staff.reset_title", &[("name", name)])).size(18),
-            widget::field(
-                t("staff.new_password"),
-                text_input("", &r.password)
-                    .id("reset-password")
-                    .secure(true)
-                    .on_input(Message::ResetPassword)
-                    .on_submit(Message::ResetSubmit)
-                    .padding(6),
-                None
-            ),
-            widget::field(
-                t("staff.confirm_password"),
-                text_input("", &r.confirm)
-                    .secure(true)
-                    .on_input(Message::ResetConfirm)
-                    .on_submit(Message::ResetSubmit)
-                    .padding(6),
-                None
-            ),
-        ]
-        .spacing(12);
-        if let Some(e) = &r.error {
-            dlg = dlg.push(widget::error_line(e.as_str()));
-        }
-        dlg = dlg.push(
-            row![
-                widget::tool(t("dialog.ok"), Some(Message::ResetSubmit)),
-                widget::secondary(t("action.cancel"), Some(Message::ResetCancel)),
-            ]
-            .spacing(10),
-        );
-        dlg.into()
-    }
-
-    fn results_view<'a>(&'a self, ctx: &Ctx<'a>) -> Element<'a, Message> {
-        let t = |k: &str| ctx.t(k);
-        let header = row![
-            text(t("field.login")).width(Length::FillPortion(2)),
-            text(t("field.person_name")).width(Length::FillPortion(2)),
-            text(t("field.outlet_code")).width(Length::FillPortion(3)),
-            text(t("field.role")).width(Length::FillPortion(1)),
-            text(t("field.phone")).width(Length::FillPortion(2)),
-            text(t("staff.col_state")).width(Length::FillPortion(1)),
-        ]
-        .spacing(8)
-        .padding([2, 6]);
-        if self.results.is_empty() {
-            let hint = if self.queried {
-                "staff.no_results"
-            } else {
-                "staff.query_hint"
-            };
-            return column![header, widget::muted(t(hint))].spacing(6).into();
-        }
-        let mut list = column![].spacing(1);
-        for s in &self.results {
-            let selected = self.selected.as_deref() == Some(s.login.as_str());
-            let line = row![
-                text(s.login.as_str()).width(Length::FillPortion(2)),
-                text(s.name.as_str()).width(Length::FillPortion(2)),
-                text(ctx.outlet_label(&s.outlet_code)).width(Length::FillPortion(3)),
-                text(t(&format!("role.{}", s.role.as_str()))).width(Length::FillPortion(1)),
-                text(s.phone.as_str()).width(Length::FillPortion(2)),
-                text(t(if s.active {
-                    "staff.state_active"
-                } else {
-                    "staff.state_inactive"
-                }))
-                .width(Length::FillPortion(1)),
-            ]
-            .spacing(8);
-            list = list.push(
-                button(line)
-                    .width(Length::Fill)
-                    .padding([3, 6])
-                    .style(if selected {
-                        crate::ui::theme::button::primary
-                    } else {
-                        crate::ui::theme::button::text
-                    })
-                    .on_press(Message::Select(s.login.clone())),
-            );
-        }
-        column![
-            header,
-            scrollable(list).height(Length::Fill),
-            widget::muted(i18n::tf(
-                ctx.lang,
-                "staff.count",
-                &[("n", &self.results.len().to_string())]
-            ))
-            .size(12)
-        ]
-        .spacing(4)
-        .into()
     }
 }

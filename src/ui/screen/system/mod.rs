@@ -2,10 +2,12 @@
 //! 参数配置 (the manual's layout: categories left, buttons in the middle,
 //! the category's parameters right, details below) and 本机设置.
 
+mod display;
+mod params;
+
 use crate::ui::Element;
-use crate::ui::theme::AppTheme as Theme;
-use iced::widget::{button, column, container, row, scrollable, space, text, text_input};
-use iced::{Alignment, Length, Task};
+use iced::widget::{button, column, container, row, space, text};
+use iced::{Length, Task};
 use serde_json::Value;
 
 use super::Ctx;
@@ -15,8 +17,7 @@ use crate::domain::params::{ParamType, Reason};
 use crate::i18n::{self, Lang};
 use crate::sync::ClientError;
 use crate::ui::notice::Notice;
-use crate::ui::theme::Tone;
-use crate::ui::theme::{self, Style};
+use crate::ui::theme::{Style, Tone};
 use crate::ui::widget::{self, Choice};
 
 /// What the left column shows.
@@ -245,18 +246,29 @@ impl State {
             }
             Message::DismissNotice => self.notice = None,
             Message::Save => return (self.save(ctx, params), None),
-            Message::Saved(Ok(p)) => {
-                self.busy = false;
+            Message::Saved(r) => return self.saved(lang, r),
+        }
+        (Task::none(), None)
+    }
+
+    /// The server's answer to 保存.
+    fn saved(
+        &mut self,
+        lang: Lang,
+        r: Result<Parameter, ClientError>,
+    ) -> (Task<Message>, Option<Event>) {
+        self.busy = false;
+        match r {
+            Ok(p) => {
                 self.editing = false;
                 self.notice = Some(Notice::new(
                     i18n::tf(lang, "params.saved", &[("what", &describe(lang, &p))]),
                     Tone::Success,
                 ));
-                return (Task::none(), Some(Event::ParameterSaved(p)));
+                (Task::none(), Some(Event::ParameterSaved(p)))
             }
-            Message::Saved(Err(e)) => {
+            Err(e) => {
                 // The old value stays; the editor keeps what was typed.
-                self.busy = false;
                 let why = e
                     .detail()
                     .map_or_else(|| e.user_message(lang), |d| d.message.clone());
@@ -264,10 +276,9 @@ impl State {
                     i18n::tf(lang, "params.refused", &[("why", &why)]),
                     Tone::Danger,
                 ));
-                return (iced::widget::operation::focus("param-value"), None);
+                (iced::widget::operation::focus("param-value"), None)
             }
         }
-        (Task::none(), None)
     }
 
     /// This PC's settings: style, text size, language, sound, server.
@@ -457,377 +468,5 @@ impl State {
             .collect();
         let right = widget::over_foot(body, notices);
         row![left, right].spacing(12).padding(12).into()
-    }
-
-    fn display_view<'a>(&'a self, ctx: &Ctx<'a>, settings: &'a Settings) -> Element<'a, Message> {
-        let t = |k: &str| ctx.t(k);
-        let current = settings.theme;
-        let mut styles = column![
-            text(t("system.display"))
-                .size(18)
-                .font(crate::ui::font::BOLD)
-        ]
-        .spacing(8);
-        for s in Style::ALL {
-            let p = theme::palette(s);
-            let swatch = |c: iced::Color| {
-                container(space().width(22).height(16)).style(move |_: &Theme| container::Style {
-                    background: Some(c.into()),
-                    border: iced::Border {
-                        color: iced::Color::from_rgb(0.5, 0.5, 0.5),
-                        width: 1.0,
-                        radius: 2.0.into(),
-                    },
-                    ..container::Style::default()
-                })
-            };
-            let label = format!(
-                "{}{}",
-                t(&format!("style.{}", s.key())),
-                if s == current {
-                    t("system.current")
-                } else {
-                    String::new()
-                }
-            );
-            styles = styles.push(
-                button(
-                    row![
-                        swatch(p.background),
-                        swatch(p.primary),
-                        swatch(p.danger),
-                        swatch(p.warning),
-                        text(label)
-                    ]
-                    .spacing(6)
-                    .align_y(Alignment::Center),
-                )
-                .style(if s == current {
-                    crate::ui::theme::button::primary
-                } else {
-                    crate::ui::theme::button::secondary
-                })
-                .padding([6, 10])
-                .on_press(Message::Style(s)),
-            );
-        }
-        styles = styles.push(widget::focus::check(
-            settings.font_size == crate::config::FontSize::Large,
-            t("system.large_text"),
-            Some(Message::LargeText),
-        ));
-        styles = styles.push(widget::muted(t("system.display_hint")).size(12));
-        // A preview of the rows clerks read all day, in this style.
-        let sample = |label: String, overdue: bool, amber: bool| {
-            let tone = amber.then_some(Tone::Warning);
-            button(
-                row![
-                    text(label).width(Length::Fill),
-                    text(if amber {
-                        "! 03:12".to_owned()
-                    } else {
-                        String::new()
-                    })
-                    .style(move |th: &Theme| text::Style {
-                        color: tone.filter(|_| !overdue).map(|tn| theme::tone_text(th, tn)),
-                    }),
-                ]
-                .spacing(8),
-            )
-            .width(Length::Fill)
-            .padding([4, 8])
-            .style(move |th: &Theme, st| theme::order_row(th, st, false, overdue))
-            .on_press(Message::Style(current))
-        };
-        let preview = column![
-            text(t("system.preview")).size(14),
-            sample(t("system.preview_normal"), false, false),
-            sample(
-                format!("{} {}", t("orders.overdue_mark"), t("system.preview_red")),
-                true,
-                false
-            ),
-            sample(t("system.preview_amber"), false, true),
-        ]
-        .spacing(4)
-        .width(420);
-        // Narrow windows: the preview goes under the styles, not squeezed.
-        row![styles, preview].spacing(24).wrap().into()
-    }
-
-    fn local_view<'a>(&'a self, ctx: &Ctx<'a>, settings: &'a Settings) -> Element<'a, Message> {
-        let t = |k: &str| ctx.t(k);
-        let mut langs = row![].spacing(8);
-        for l in Lang::ALL {
-            langs = langs.push(
-                button(text(i18n::t(l, "lang.name")))
-                    .padding([5, 14])
-                    .style(if l == settings.language {
-                        crate::ui::theme::button::primary
-                    } else {
-                        crate::ui::theme::button::secondary
-                    })
-                    .on_press(Message::Language(lang_choice(l))),
-            );
-        }
-        column![
-            text(t("system.local")).size(18).font(crate::ui::font::BOLD),
-            widget::field(t("system.language"), langs, None),
-            widget::focus::check(settings.sound, t("system.sound"), Some(Message::Sound)),
-            widget::field(
-                t("system.server_url"),
-                row![
-                    text_input(&t("system.server_placeholder"), &self.server_url)
-                        .on_input(Message::ServerUrl)
-                        .on_submit(Message::SaveServer)
-                        .padding(6)
-                        .width(360),
-                    widget::tool(t("action.save"), Some(Message::SaveServer)),
-                ]
-                .spacing(8),
-                None
-            ),
-            widget::muted(t("system.server_hint")).size(12),
-        ]
-        .spacing(14)
-        .max_width(720)
-        .into()
-    }
-
-    fn params_view<'a>(
-        &'a self,
-        ctx: &Ctx<'a>,
-        cat: &'static str,
-        params: &'a [Parameter],
-    ) -> Element<'a, Message> {
-        let t = |k: &str| ctx.t(k);
-        let can = ctx.can_write() && !self.busy;
-        let in_cat: Vec<&Parameter> = params.iter().filter(|p| p.category == cat).collect();
-        // The operation buttons sit in the middle, as in the manual.
-        let buttons = column![
-            widget::tool(
-                t("params.modify"),
-                (can && !self.editing && self.selected.is_some()).then_some(Message::Modify)
-            ),
-            widget::save_button(
-                ctx.lang,
-                (can && self.editing).then_some(Message::Save),
-                self.busy
-            ),
-            widget::secondary(
-                t("params.restore"),
-                (can && self.editing).then_some(Message::Restore)
-            ),
-            widget::secondary(t("action.cancel"), self.editing.then_some(Message::Cancel)),
-        ]
-        .spacing(8)
-        .width(110);
-        let mut list = column![
-            text(t(&format!("params.cat.{cat}")))
-                .size(16)
-                .font(crate::ui::font::BOLD)
-        ]
-        .spacing(2);
-        if in_cat.is_empty() {
-            list = list.push(widget::muted(t("params.loading")).size(12));
-        }
-        for p in &in_cat {
-            let selected = self.selected.as_deref() == Some(p.key.as_str());
-            let shown = shown_value(ctx, p);
-            list = list.push(
-                button(
-                    row![
-                        text(describe(ctx.lang, p))
-                            .size(13)
-                            .width(Length::FillPortion(3)),
-                        text(shown).size(13).width(Length::FillPortion(2))
-                    ]
-                    .spacing(8),
-                )
-                .width(Length::Fill)
-                .padding([4, 8])
-                .style(if selected {
-                    crate::ui::theme::button::primary
-                } else {
-                    crate::ui::theme::button::text
-                })
-                .on_press(Message::Select(p.key.clone())),
-            );
-        }
-        if !ctx.can_write() {
-            list = list.push(widget::muted(t("params.read_only")).size(12));
-        }
-        let top = row![
-            buttons,
-            container(scrollable(list).spacing(4))
-                .width(Length::Fill)
-                .height(Length::FillPortion(3))
-                .padding(6)
-                .style(crate::ui::theme::container::bordered_box)
-        ]
-        .spacing(12);
-        let details = self.param_details(ctx, params);
-        column![
-            top,
-            container(scrollable(details).spacing(4))
-                .width(Length::Fill)
-                .height(Length::FillPortion(2))
-                .padding(8)
-                .style(crate::ui::theme::container::bordered_box)
-        ]
-        .spacing(10)
-        .height(Length::Fill)
-        .into()
-    }
-
-    /// The selected parameter's facts, and its editor while editing.
-    fn param_details<'a>(&'a self, ctx: &Ctx<'a>, params: &'a [Parameter]) -> Element<'a, Message> {
-        let t = |k: &str| ctx.t(k);
-        match self.current(params) {
-            None => widget::muted(t("params.pick_hint")).into(),
-            Some(p) => {
-                let num = |n| crate::ui::format::param_number(p.ty, n);
-                let range = match (p.min, p.max) {
-                    (Some(a), Some(b)) => format!("{} – {}", num(a), num(b)),
-                    _ if !p.choices.is_empty() => p.choices.join(" / "),
-                    _ => "—".into(),
-                };
-                let who = match (&p.updated_by, p.updated_at) {
-                    (Some(w), Some(at)) => format!("{w} · {}", crate::ui::format::short_time(at)),
-                    _ => t("params.never_changed"),
-                };
-                let kv = |k: &str, v: String| {
-                    row![text(ctx.t(k)).size(13).width(110), text(v).size(13)].spacing(8)
-                };
-                let mut col = column![
-                    kv("params.key", p.key.clone()),
-                    kv("params.description", describe(ctx.lang, p)),
-                    kv("params.type", t(&format!("params.type.{}", unit(p.ty)))),
-                    kv("params.range", range),
-                    kv("params.default", shown(ctx, p.ty, &p.default)),
-                    kv("params.changed", who),
-                ]
-                .spacing(4);
-                if self.editing {
-                    col = col.push(self.editor(ctx, p));
-                }
-                col.into()
-            }
-        }
-    }
-
-    fn editor<'a>(&'a self, ctx: &Ctx<'a>, p: &'a Parameter) -> Element<'a, Message> {
-        let t = |k: &str| ctx.t(k);
-        match p.ty {
-            ParamType::Reasons => {
-                let mut col = column![text(t("params.edit_reasons")).size(14)].spacing(4);
-                for (i, r) in self.reasons.iter().enumerate() {
-                    col = col.push(
-                        row![
-                            text(r.code.clone()).size(12).width(160),
-                            text_input(&t("params.label_zh"), &r.label)
-                                .on_input(move |v| Message::ReasonLabel(i, v))
-                                .padding(4)
-                                .width(160),
-                            text_input(&t("params.label_en"), r.label_en.as_deref().unwrap_or(""))
-                                .on_input(move |v| Message::ReasonLabelEn(i, v))
-                                .padding(4)
-                                .width(160),
-                            widget::focus::check(
-                                r.note_required,
-                                t("params.note_required"),
-                                Some(move |b| Message::ReasonNote(i, b))
-                            ),
-                            widget::focus::check(
-                                r.retired,
-                                t("params.retired"),
-                                Some(move |b| Message::ReasonRetired(i, b))
-                            ),
-                        ]
-                        .spacing(8)
-                        .align_y(Alignment::Center),
-                    );
-                }
-                col.push(
-                    row![
-                        text_input(&t("params.new_code"), &self.new_code)
-                            .on_input(Message::NewCode)
-                            .on_submit(Message::AddReason)
-                            .padding(4)
-                            .width(160),
-                        text_input(&t("params.new_label"), &self.new_label)
-                            .on_input(Message::NewLabel)
-                            .on_submit(Message::AddReason)
-                            .padding(4)
-                            .width(180),
-                        widget::secondary(t("params.add_reason"), Some(Message::AddReason)),
-                    ]
-                    .spacing(8),
-                )
-                .into()
-            }
-            ParamType::Choice => {
-                let current = Some(self.value.clone());
-                widget::focus::choose(p.choices.to_vec(), current, Message::Value).into()
-            }
-            ty => row![
-                text(t("params.new_value")).size(13),
-                text_input("", &self.value)
-                    .id("param-value")
-                    .on_input(Message::Value)
-                    .on_submit(Message::Save)
-                    .padding(6)
-                    .width(240),
-                text(t(&format!("unit.{}", unit(ty)))).size(13),
-            ]
-            .spacing(8)
-            .align_y(Alignment::Center)
-            .into(),
-        }
-    }
-}
-
-fn unit(ty: ParamType) -> &'static str {
-    match ty {
-        ParamType::Int => "int",
-        ParamType::Minutes => "minutes",
-        ParamType::Seconds => "seconds",
-        ParamType::Fen => "fen",
-        ParamType::Grams => "grams",
-        ParamType::Cm3 => "cm3",
-        ParamType::Metres => "metres",
-        ParamType::Url => "url",
-        ParamType::Pattern => "pattern",
-        ParamType::Choice => "choice",
-        ParamType::Reasons => "reasons",
-    }
-}
-
-/// A parameter's value as the list shows it.
-fn shown_value(ctx: &Ctx<'_>, p: &Parameter) -> String {
-    shown(ctx, p.ty, &p.value)
-}
-
-/// A value as people read it: live reasons by label in the current
-/// language (never raw JSON), a number in its unit (2 元, not 200 分).
-fn shown(ctx: &Ctx<'_>, ty: ParamType, v: &Value) -> String {
-    let t = |k: &str| ctx.t(k);
-    match ty {
-        ParamType::Reasons => {
-            let r: Vec<Reason> = serde_json::from_value(v.clone()).unwrap_or_default();
-            r.iter()
-                .filter(|x| !x.retired)
-                .map(|x| x.label_in(ctx.lang).to_owned())
-                .collect::<Vec<_>>()
-                .join(&t("list.separator"))
-        }
-        ty => {
-            let u = t(&format!("unit.{}", unit(ty)));
-            if u == "—" {
-                value_text(ty, v)
-            } else {
-                format!("{} {u}", value_text(ty, v))
-            }
-        }
     }
 }
