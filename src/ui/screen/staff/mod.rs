@@ -636,7 +636,11 @@ impl State {
                 t("action.edit"),
                 (can && self.selected.is_some()).then_some(Message::Edit)
             ),
-            widget::save_button(ctx.lang, editing.then_some(Message::Save), self.busy),
+            widget::save_button(
+                ctx.lang,
+                editing.then_some(Message::Save),
+                self.busy && editing
+            ),
             widget::secondary(t("action.cancel"), editing.then_some(Message::Cancel)),
             widget::secondary(
                 t(if selected_active == Some(false) {
@@ -717,16 +721,25 @@ impl State {
     /// 网络网点, 包含下级, 姓名 and 查询.
     fn query_bar<'a>(&'a self, ctx: &Ctx<'a>) -> Element<'a, Message> {
         let t = |k: &str| ctx.t(k);
+        // Each label stays on the line of its field when the bar wraps.
+        let labelled = |label: String, field: Element<'a, Message>| {
+            row![text(label), field]
+                .spacing(8)
+                .align_y(iced::Alignment::Center)
+        };
         row![
-            text(t("staff.query_outlet")),
-            self.query_outlets
-                .field(
-                    "staff-query-outlet",
-                    self.query_outlet.as_ref().map(|c| c.label.clone()),
-                    t("staff.any_outlet"),
-                    Message::QueryOutletPick
-                )
-                .width(260),
+            labelled(
+                t("staff.query_outlet"),
+                self.query_outlets
+                    .field(
+                        "staff-query-outlet",
+                        self.query_outlet.as_ref().map(|c| c.label.clone()),
+                        t("staff.any_outlet"),
+                        Message::QueryOutletPick
+                    )
+                    .width(260)
+                    .into()
+            ),
             widget::secondary(
                 t("action.clear"),
                 self.query_outlet.is_some().then_some(Message::ClearOutlet)
@@ -736,13 +749,16 @@ impl State {
                 t("staff.include_sub"),
                 Some(Message::IncludeSub)
             ),
-            text(t("staff.query_name")),
-            text_input(&t("staff.name_placeholder"), &self.query_name)
-                .id("staff-query-name")
-                .on_input(Message::QueryName)
-                .on_submit(Message::Query)
-                .padding(5)
-                .width(160),
+            labelled(
+                t("staff.query_name"),
+                text_input(&t("staff.name_placeholder"), &self.query_name)
+                    .id("staff-query-name")
+                    .on_input(Message::QueryName)
+                    .on_submit(Message::Query)
+                    .padding(5)
+                    .width(200)
+                    .into()
+            ),
             widget::tool(t("action.query"), (!self.busy).then_some(Message::Query)),
         ]
         .spacing(8)
