@@ -816,12 +816,12 @@ impl State {
     fn results_view<'a>(&'a self, ctx: &Ctx<'a>) -> Element<'a, Message> {
         let t = |k: &str| ctx.t(k);
         let header = row![
-            text(t("field.login")).width(Length::FillPortion(2)),
-            text(t("field.person_name")).width(Length::FillPortion(2)),
-            text(t("field.outlet_code")).width(Length::FillPortion(3)),
-            text(t("field.role")).width(Length::FillPortion(1)),
-            text(t("field.phone")).width(Length::FillPortion(2)),
-            text(t("staff.col_state")).width(Length::FillPortion(1)),
+            text(t("field.login")).width(Length::FillPortion(4)),
+            text(t("field.person_name")).width(Length::FillPortion(4)),
+            text(t("field.outlet_code")).width(Length::FillPortion(5)),
+            text(t("field.role")).width(Length::FillPortion(4)),
+            text(t("field.phone")).width(Length::FillPortion(4)),
+            text(t("staff.col_state")).width(Length::FillPortion(2)),
         ]
         .spacing(8)
         .padding([2, 6]);
@@ -837,17 +837,17 @@ impl State {
         for s in &self.results {
             let selected = self.selected.as_deref() == Some(s.login.as_str());
             let line = row![
-                text(s.login.as_str()).width(Length::FillPortion(2)),
-                text(s.name.as_str()).width(Length::FillPortion(2)),
-                text(ctx.outlet_label(&s.outlet_code)).width(Length::FillPortion(3)),
-                text(t(&format!("role.{}", s.role.as_str()))).width(Length::FillPortion(1)),
-                text(s.phone.as_str()).width(Length::FillPortion(2)),
+                text(s.login.as_str()).width(Length::FillPortion(4)),
+                text(s.name.as_str()).width(Length::FillPortion(4)),
+                text(ctx.outlet_label(&s.outlet_code)).width(Length::FillPortion(5)),
+                text(t(&format!("role.{}", s.role.as_str()))).width(Length::FillPortion(4)),
+                text(s.phone.as_str()).width(Length::FillPortion(4)),
                 text(t(if s.active {
                     "staff.state_active"
                 } else {
                     "staff.state_inactive"
                 }))
-                .width(Length::FillPortion(1)),
+                .width(Length::FillPortion(2)),
             ]
             .spacing(8);
             list = list.push(
