@@ -430,6 +430,11 @@ pub(super) fn counts_line(
     Some(line)
 }
 
+/// Shares of the list's width, header and rows alike: 订单号, 发货人, 货物,
+/// 重量, 上门, 下单, 联系时限, 状态. 上门 is wide enough for "Drop-off"
+/// unbroken at 1024 px ("Picku / p" before).
+const COLUMNS: [u16; 8] = [16, 16, 11, 10, 9, 14, 9, 12];
+
 #[cfg(test)]
 mod tests {
     use super::counts_line;
@@ -456,8 +461,3 @@ mod tests {
         assert_eq!(counts_line(Lang::ZhCn, 0, 0, false, Some("x")), None);
     }
 }
-
-/// Shares of the list's width, header and rows alike: 订单号, 发货人, 货物,
-/// 重量, 上门, 下单, 联系时限, 状态. 上门 is wide enough for "Drop-off"
-/// unbroken at 1024 px ("Picku / p" before).
-const COLUMNS: [u16; 8] = [16, 16, 11, 10, 9, 14, 9, 12];
