@@ -183,10 +183,7 @@ pub const TABLE: &[(&str, &str)] = &[
     ("nav.rates", "Rate card"),
     ("wb.title", "Waybill (import an Ali order)"),
     ("wb.order_no", "Ali order number"),
-    (
-        "wb.logistics_no",
-        "Logistics number (for another outlet's order)",
-    ),
+    ("wb.logistics_no", "Logistics no. (another outlet's order)"),
     ("wb.load", "Load order"),
     (
         "wb.not_found",

@@ -43,11 +43,22 @@ impl b::Catalog for AppTheme {
     }
 }
 
-with_status!(ti, ti::default);
 with_status!(cb, cb::primary);
 with_status!(r, r::default);
 with_status!(sc, sc::default);
 with_status!(pl, pl::default);
+
+impl ti::Catalog for AppTheme {
+    type Class<'a> = ti::StyleFn<'a, Self>;
+
+    fn default<'a>() -> <Self as ti::Catalog>::Class<'a> {
+        Box::new(text_input::default)
+    }
+
+    fn style(&self, class: &<Self as ti::Catalog>::Class<'_>, status: ti::Status) -> ti::Style {
+        class(self, status)
+    }
+}
 
 impl c::Catalog for AppTheme {
     type Class<'a> = c::StyleFn<'a, Self>;
@@ -144,6 +155,34 @@ pub mod button {
     /// A button that looks like text (rows, navigation).
     pub fn text(t: &AppTheme, s: Status) -> Style {
         b::text(t.iced(), s)
+    }
+}
+
+/// Text input styles.
+pub mod text_input {
+    use iced::widget::text_input::{self as ti, Status, Style};
+
+    use crate::ui::theme::AppTheme;
+
+    /// iced's style, except read-only (disabled): on the page colour with
+    /// muted text. iced draws a disabled input with exactly the box of an
+    /// idle drop-down, and forms swap one for the other on 修改/取消;
+    /// with an identical box the software renderer repaints nothing there
+    /// and the old drop-down arrow stays on screen (its damage rectangle
+    /// for right-aligned text starts right of the arrow). A different box
+    /// makes it repaint the whole field.
+    pub fn default(t: &AppTheme, s: Status) -> Style {
+        let style = ti::default(t.iced(), s);
+        if s != Status::Disabled {
+            return style;
+        }
+        let p = t.extended_palette();
+        let muted = crate::ui::theme::muted(t);
+        Style {
+            background: p.background.base.color.into(),
+            value: muted,
+            ..style
+        }
     }
 }
 

@@ -7,7 +7,7 @@ use iced::theme::palette::Extended;
 use iced::{Color, Theme as IcedTheme};
 
 mod catalogs;
-pub use catalogs::{button, container};
+pub use catalogs::{button, container, text_input};
 
 pub use crate::config::Style;
 
@@ -273,6 +273,20 @@ fn muted_on(theme: &AppTheme, bg: Color, fg: Color) -> Color {
     readable(theme, Color { a: 0.7, ..fg }, bg)
 }
 
+/// The second line (code · kind, 已停用) of a list row drawn as a
+/// button in `style` (the 网点管理 tree): muted against the button's own
+/// fill, so it still reads on the blue of a selected row.
+pub fn muted_in_button(
+    theme: &AppTheme,
+    style: fn(&AppTheme, iced::widget::button::Status) -> iced::widget::button::Style,
+) -> Color {
+    let s = style(theme, iced::widget::button::Status::Active);
+    match s.background {
+        Some(iced::Background::Color(bg)) => muted_on(theme, bg, s.text_color),
+        _ => muted(theme),
+    }
+}
+
 /// Text colour for a banner tone used inline (countdowns, sync states).
 pub fn tone_text(theme: &AppTheme, tone: Tone) -> Color {
     tone_on(theme, tone, page(theme))
@@ -446,6 +460,17 @@ mod tests {
                     pairs.push((format!("{name} button"), s.text_color, b));
                 }
             }
+            for (name, f) in [
+                ("tree row", button::text as fn(&AppTheme, Status) -> _),
+                ("selected tree row", button::primary),
+            ] {
+                let s = f(&t, Status::Active);
+                let b = match s.background {
+                    Some(iced::Background::Color(b)) => b,
+                    _ => bg,
+                };
+                pairs.push((format!("{name} second line"), muted_in_button(&t, f), b));
+            }
             let min = min_contrast(style);
             let bad: Vec<String> = pairs
                 .iter()
@@ -454,6 +479,39 @@ mod tests {
                 .map(|(what, r)| format!("{what}: {r:.2}"))
                 .collect();
             assert!(bad.is_empty(), "{style:?} below {min}:1: {bad:?}");
+        }
+    }
+
+    /// Issue 9 item 14: a read-only field replacing a drop-down (取消 on
+    /// a form) must not draw the same box, or tiny-skia keeps the arrow.
+    #[test]
+    fn a_read_only_field_never_draws_the_box_of_a_drop_down() {
+        use iced::widget::{pick_list, text_input as ti};
+        for style in Style::ALL {
+            let t = theme(style);
+            let pick = <AppTheme as pick_list::Catalog>::style(
+                &t,
+                &<AppTheme as pick_list::Catalog>::default(),
+                pick_list::Status::Active,
+            );
+            let input = <AppTheme as ti::Catalog>::style(
+                &t,
+                &<AppTheme as ti::Catalog>::default(),
+                ti::Status::Disabled,
+            );
+            assert!(
+                (input.background, input.border) != (pick.background, pick.border),
+                "{style:?}: read-only input drawn like an idle drop-down"
+            );
+            let bg = match input.background {
+                iced::Background::Color(c) => c,
+                _ => page(&t),
+            };
+            let r = contrast(over(input.value, bg), bg);
+            assert!(
+                r >= min_contrast(style),
+                "{style:?}: read-only value {r:.2}"
+            );
         }
     }
 

@@ -155,14 +155,14 @@ impl State {
                 .width(Length::FillPortion(w))
         };
         let header = row![
-            h("orders.col_no", 16),
-            h("orders.col_shipper", 17),
-            h("orders.col_cargo", 12),
-            h("orders.col_weight", 10),
-            h("orders.col_pickup", 7),
-            h("orders.col_placed", 14),
-            h("orders.col_call", 9),
-            h("orders.col_status", 12),
+            h("orders.col_no", COLUMNS[0]),
+            h("orders.col_shipper", COLUMNS[1]),
+            h("orders.col_cargo", COLUMNS[2]),
+            h("orders.col_weight", COLUMNS[3]),
+            h("orders.col_pickup", COLUMNS[4]),
+            h("orders.col_placed", COLUMNS[5]),
+            h("orders.col_call", COLUMNS[6]),
+            h("orders.col_status", COLUMNS[7]),
         ]
         .spacing(6)
         .padding(iced::Padding {
@@ -246,22 +246,22 @@ impl State {
         );
         let content = row![
             column![small(o.order_no.clone()), sub(o.logistics_no.clone())]
-                .width(Length::FillPortion(16)),
+                .width(Length::FillPortion(COLUMNS[0])),
             column![
                 small(format!("{} {}", o.shipper.name, o.shipper.phone)),
                 sub(format!("{} {}", o.shipper.city, o.shipper.district))
             ]
-            .width(Length::FillPortion(17)),
+            .width(Length::FillPortion(COLUMNS[1])),
             column![
                 small(format!("{} ×{}", o.cargo.name, o.cargo.pieces)),
                 sub(yuan(o.declared_value))
             ]
-            .width(Length::FillPortion(12)),
+            .width(Length::FillPortion(COLUMNS[2])),
             column![
                 small(format!("{} kg", kg(o.cargo.weight_g))),
                 sub(format!("{} m³", m3(o.cargo.volume_cm3)))
             ]
-            .width(Length::FillPortion(10)),
+            .width(Length::FillPortion(COLUMNS[3])),
             small(i18n::t(
                 lang,
                 if o.pickup_required {
@@ -270,7 +270,7 @@ impl State {
                     "orders.pickup_no"
                 }
             ))
-            .width(Length::FillPortion(7)),
+            .width(Length::FillPortion(COLUMNS[4])),
             column![
                 small(short_time(o.created_at)),
                 // Not colour alone: overdue rows say so in words too. The
@@ -288,10 +288,10 @@ impl State {
                 .spacing(4)
                 .wrap()
             ]
-            .width(Length::FillPortion(14)),
+            .width(Length::FillPortion(COLUMNS[5])),
             call_cell(call_label(lang, o, timing.call), selected, overdue)
-                .width(Length::FillPortion(9)),
-            status_cell(lang, r, selected, overdue).width(Length::FillPortion(12)),
+                .width(Length::FillPortion(COLUMNS[6])),
+            status_cell(lang, r, selected, overdue).width(Length::FillPortion(COLUMNS[7])),
         ]
         .spacing(6)
         .align_y(Alignment::Center);
@@ -429,6 +429,11 @@ pub(super) fn counts_line(
     }
     Some(line)
 }
+
+/// Shares of the list's width, header and rows alike: 订单号, 发货人, 货物,
+/// 重量, 上门, 下单, 联系时限, 状态. 上门 is wide enough for "Drop-off"
+/// unbroken at 1024 px ("Picku / p" before).
+const COLUMNS: [u16; 8] = [16, 16, 11, 10, 9, 14, 9, 12];
 
 #[cfg(test)]
 mod tests {

@@ -626,27 +626,34 @@ impl State {
                 space().width(22).into()
             };
             let selected = self.selected.as_deref() == Some(o.code.as_str());
+            let look = if selected {
+                crate::ui::theme::button::primary
+            } else {
+                crate::ui::theme::button::text
+            };
+            let second = move |s: String| {
+                text(s)
+                    .size(12)
+                    .style(move |t: &crate::ui::theme::AppTheme| text::Style {
+                        color: Some(crate::ui::theme::muted_in_button(t, look)),
+                    })
+            };
             let mut label = row![
                 text(o.name.as_str()),
-                widget::muted(format!(
+                second(format!(
                     "{} · {}",
                     o.code,
                     ctx.t(&format!("kind.{}", o.kind.as_str()))
-                ))
-                .size(12),
+                )),
             ]
             .spacing(8)
             .align_y(iced::Alignment::Center);
             if !o.active {
-                label = label.push(widget::muted(ctx.t("outlets.inactive")).size(12));
+                label = label.push(second(ctx.t("outlets.inactive")));
             }
             let line = button(label)
                 .padding([3, 6])
-                .style(if selected {
-                    crate::ui::theme::button::primary
-                } else {
-                    crate::ui::theme::button::text
-                })
+                .style(look)
                 .on_press(Message::Select(o.code.clone()));
             col = col.push(
                 row![space().width((r.depth * 18) as f32), toggle, line]

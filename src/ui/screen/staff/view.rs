@@ -37,7 +37,11 @@ impl State {
                 t("action.edit"),
                 (can && self.selected.is_some()).then_some(Message::Edit)
             ),
-            widget::save_button(ctx.lang, editing.then_some(Message::Save), self.busy),
+            widget::save_button(
+                ctx.lang,
+                editing.then_some(Message::Save),
+                self.busy && editing
+            ),
             widget::secondary(t("action.cancel"), editing.then_some(Message::Cancel)),
             widget::secondary(
                 t(if selected_active == Some(false) {
@@ -127,16 +131,25 @@ impl State {
     /// 网络网点, 包含下级, 姓名 and 查询.
     fn query_bar<'a>(&'a self, ctx: &Ctx<'a>) -> Element<'a, Message> {
         let t = |k: &str| ctx.t(k);
+        // Each label stays on the line of its field when the bar wraps.
+        let labelled = |label: String, field: Element<'a, Message>| {
+            row![text(label), field]
+                .spacing(8)
+                .align_y(iced::Alignment::Center)
+        };
         row![
-            text(t("staff.query_outlet")),
-            self.query_outlets
-                .field(
-                    "staff-query-outlet",
-                    self.query_outlet.as_ref().map(|c| c.label.clone()),
-                    t("staff.any_outlet"),
-                    Message::QueryOutletPick
-                )
-                .width(260),
+            labelled(
+                t("staff.query_outlet"),
+                self.query_outlets
+                    .field(
+                        "staff-query-outlet",
+                        self.query_outlet.as_ref().map(|c| c.label.clone()),
+                        t("staff.any_outlet"),
+                        Message::QueryOutletPick
+                    )
+                    .width(260)
+                    .into()
+            ),
             widget::secondary(
                 t("action.clear"),
                 self.query_outlet.is_some().then_some(Message::ClearOutlet)
@@ -146,13 +159,16 @@ impl State {
                 t("staff.include_sub"),
                 Some(Message::IncludeSub)
             ),
-            text(t("staff.query_name")),
-            text_input(&t("staff.name_placeholder"), &self.query_name)
-                .id("staff-query-name")
-                .on_input(Message::QueryName)
-                .on_submit(Message::Query)
-                .padding(5)
-                .width(160),
+            labelled(
+                t("staff.query_name"),
+                text_input(&t("staff.name_placeholder"), &self.query_name)
+                    .id("staff-query-name")
+                    .on_input(Message::QueryName)
+                    .on_submit(Message::Query)
+                    .padding(5)
+                    .width(200)
+                    .into()
+            ),
             widget::tool(t("action.query"), (!self.busy).then_some(Message::Query)),
         ]
         .spacing(8)
@@ -210,12 +226,12 @@ impl State {
     fn results_view<'a>(&'a self, ctx: &Ctx<'a>) -> Element<'a, Message> {
         let t = |k: &str| ctx.t(k);
         let header = row![
-            text(t("field.login")).width(Length::FillPortion(2)),
-            text(t("field.person_name")).width(Length::FillPortion(2)),
-            text(t("field.outlet_code")).width(Length::FillPortion(3)),
-            text(t("field.role")).width(Length::FillPortion(1)),
-            text(t("field.phone")).width(Length::FillPortion(2)),
-            text(t("staff.col_state")).width(Length::FillPortion(1)),
+            text(t("field.login")).width(Length::FillPortion(4)),
+            text(t("field.person_name")).width(Length::FillPortion(4)),
+            text(t("field.outlet_code")).width(Length::FillPortion(5)),
+            text(t("field.role")).width(Length::FillPortion(4)),
+            text(t("field.phone")).width(Length::FillPortion(4)),
+            text(t("staff.col_state")).width(Length::FillPortion(2)),
         ]
         .spacing(8)
         .padding([2, 6]);
@@ -231,17 +247,17 @@ impl State {
         for s in &self.results {
             let selected = self.selected.as_deref() == Some(s.login.as_str());
             let line = row![
-                text(s.login.as_str()).width(Length::FillPortion(2)),
-                text(s.name.as_str()).width(Length::FillPortion(2)),
-                text(ctx.outlet_label(&s.outlet_code)).width(Length::FillPortion(3)),
-                text(t(&format!("role.{}", s.role.as_str()))).width(Length::FillPortion(1)),
-                text(s.phone.as_str()).width(Length::FillPortion(2)),
+                text(s.login.as_str()).width(Length::FillPortion(4)),
+                text(s.name.as_str()).width(Length::FillPortion(4)),
+                text(ctx.outlet_label(&s.outlet_code)).width(Length::FillPortion(5)),
+                text(t(&format!("role.{}", s.role.as_str()))).width(Length::FillPortion(4)),
+                text(s.phone.as_str()).width(Length::FillPortion(4)),
                 text(t(if s.active {
                     "staff.state_active"
                 } else {
                     "staff.state_inactive"
                 }))
-                .width(Length::FillPortion(1)),
+                .width(Length::FillPortion(2)),
             ]
             .spacing(8);
             list = list.push(

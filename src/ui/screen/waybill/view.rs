@@ -66,7 +66,7 @@ impl State {
                 .on_input(Message::Logistics)
                 .on_submit(Message::Load)
                 .padding(5)
-                .width(260),
+                .width(340),
             widget::tool(
                 t("wb.load"),
                 (!self.order_no.trim().is_empty()).then_some(Message::Load)
@@ -108,7 +108,9 @@ impl State {
         column![
             row![
                 input("wb.waybill_no", Field::WaybillNo, "waybill_no"),
-                self.product_pick(ctx),
+                // Product names run long in English ("Precision Road
+                // Freight, short haul"): the wider share of the line.
+                container(self.product_pick(ctx)).width(Length::FillPortion(2)),
             ]
             .spacing(8),
             row![
