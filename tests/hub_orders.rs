@@ -687,6 +687,21 @@ async fn a_long_poll_wakes_on_a_change_in_view_and_times_out_empty() {
     );
     assert!(v["orders"].as_array().unwrap().is_empty(), "{v}");
 
+    // API.md: 1..30 seconds; anything else is refused, not held.
+    for bad in ["0", "31", "9223372036854775808"] {
+        let (s, v) = h
+            .get(
+                &format!("/api/v1/orders/changes?cursor={head}&wait={bad}"),
+                &a1,
+            )
+            .await;
+        assert_eq!(
+            (s, v["error"]["code"].as_str()),
+            (400, Some("invalid_query")),
+            "wait={bad}: {v}"
+        );
+    }
+
     // An order for B1 (not A1's) and then one for A1 while A1 waits.
     let url = h.url(&format!("/api/v1/orders/changes?cursor={head}&wait=20"));
     let http = h.http.clone();

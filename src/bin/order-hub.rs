@@ -40,6 +40,10 @@ struct Args {
     /// Writes per second each user may make (bursts of 12 seconds' worth).
     #[arg(long, default_value_t = 10.0)]
     write_rate: f64,
+    /// The longest a long poll (`changes?wait=`) is held, in seconds
+    /// (1..=30; shorter behind a proxy that drops idle requests).
+    #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=30))]
+    max_wait: u64,
     #[command(subcommand)]
     command: Option<Command>,
 }
@@ -149,6 +153,7 @@ async fn run() -> std::process::ExitCode {
     cfg.limits.max_db_bytes = args.max_db_mib.map(|m| m.saturating_mul(1 << 20));
     cfg.limits.writes_per_second = args.write_rate.max(0.1);
     cfg.limits.write_burst = (args.write_rate * 12.0).max(1.0);
+    cfg.limits.max_long_poll = std::time::Duration::from_secs(args.max_wait);
     if let (Some(cert), Some(key)) = (args.tls_cert, args.tls_key) {
         cfg.net.tls = Some(hub::serve::TlsFiles { cert, key });
     }

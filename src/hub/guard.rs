@@ -44,6 +44,9 @@ pub struct Limits {
     pub max_db_bytes: Option<u64>,
     /// Sizes and deadlines of one request.
     pub request: super::shield::RequestLimits,
+    /// The longest a long poll (`changes?wait=`) is held: a proxy that
+    /// drops idle requests sooner needs it shorter.
+    pub max_long_poll: Duration,
 }
 
 impl Default for Limits {
@@ -60,6 +63,7 @@ impl Default for Limits {
             refused_key_ttl: Duration::from_secs(7 * 24 * 3600),
             max_db_bytes: None,
             request: super::shield::RequestLimits::default(),
+            max_long_poll: Duration::from_secs(30),
         }
     }
 }

@@ -25,7 +25,9 @@ pub struct ChangesQuery {
     /// 1..=1000, default 500.
     pub limit: Option<i64>,
     /// 1..=30 seconds: at the head, answer as soon as something in view
-    /// changes, or empty after this long (a long poll).
+    /// changes, or empty after this long (a long poll; the hub may hold it
+    /// shorter, see `--max-wait`).
+    #[param(minimum = 1, maximum = 30)]
     pub wait: Option<u64>,
 }
 
@@ -89,9 +91,18 @@ pub async fn changes(
     Query(q): Query<ChangesQuery>,
 ) -> Result<Json<ChangesPage>, ApiError> {
     let limit = q.limit.unwrap_or(500).clamp(1, 1000);
-    let wait = q
-        .wait
-        .map(|w| std::time::Duration::from_secs(w.clamp(1, 30)));
+    let wait = match q.wait {
+        None => None,
+        Some(w @ 1..=30) => {
+            Some(std::time::Duration::from_secs(w).min(state.guard.limits.max_long_poll))
+        }
+        Some(_) => {
+            return Err(
+                ApiError::new(axum::http::StatusCode::BAD_REQUEST, "invalid_query")
+                    .detail("wait must be 1..30"),
+            );
+        }
+    };
     let deadline = wait.map(|w| tokio::time::Instant::now() + w);
     let mut changed = state.changed.subscribe();
     loop {
