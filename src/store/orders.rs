@@ -345,7 +345,12 @@ impl Store {
     /// subtree and the whole cache (maintained, not counted), and stops at
     /// COUNT_CAP + 1 for a list of outlets.
     pub fn page(&self, q: &PageQuery) -> Result<(Vec<OrderRow>, i64), StoreError> {
-        self.with(|c| {
+        self.with(|conn| {
+            // One snapshot for the count and the rows: a pull commits pages
+            // meanwhile, and a count read between two of them would not
+            // match the rows. Read only: dropping it rolls nothing back.
+            let tx = conn.transaction()?;
+            let c: &Connection = &tx;
             let left_view: bool =
                 c.query_row("SELECT EXISTS(SELECT 1 FROM left_view)", [], |r| r.get(0))?;
             if let Some(anc) = scope_of(c, &q.filter)? {
