@@ -19,6 +19,7 @@ use std::sync::mpsc;
 use std::time::Duration;
 
 use chrono::Utc;
+use common::sync::history;
 use common::{TestHub, inbound};
 use outlet_desk::domain::clock::PcClock;
 use outlet_desk::domain::{Action, sla};
@@ -123,20 +124,6 @@ async fn until_idle(engine: &mut Engine, max: usize) -> Vec<Report> {
         tokio::time::sleep(r.retry_in.unwrap_or(Duration::from_millis(50))).await;
     }
     panic!("not idle after {max} rounds: {reports:#?}");
-}
-
-/// The hub's history of an order: action names, oldest first.
-async fn history(h: &TestHub, order_no: &str) -> Vec<String> {
-    let t = h.admin().await;
-    let (s, v) = h
-        .get(&format!("/api/v1/orders/{order_no}/events"), &t)
-        .await;
-    assert_eq!(s, 200, "{v}");
-    v.as_array()
-        .expect("events")
-        .iter()
-        .map(|e| e["action"].as_str().expect("action").to_owned())
-        .collect()
 }
 
 fn every(limit: i64) -> PageQuery {

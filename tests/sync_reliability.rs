@@ -8,7 +8,7 @@ mod proxy;
 
 use std::time::{Duration, Instant};
 
-use common::sync::{cache, client, pause, until_idle};
+use common::sync::{cache, client, history, pause, until_idle};
 use common::{ADMIN_PW, TestHub, inbound};
 use outlet_desk::domain::{Action, Status};
 use outlet_desk::store::{ListFilter, OutboxState, PageQuery, SortOrder, Store};
@@ -110,20 +110,6 @@ fn pickup_failed() -> Action {
         reason_code: "customer_cancelled".into(),
         note: "改天".into(),
     }
-}
-
-/// The hub's history of an order: action names, oldest first.
-async fn history(h: &TestHub, order_no: &str) -> Vec<String> {
-    let t = h.admin().await;
-    let (s, v) = h
-        .get(&format!("/api/v1/orders/{order_no}/events"), &t)
-        .await;
-    assert_eq!(s, 200, "{v}");
-    v.as_array()
-        .expect("events")
-        .iter()
-        .map(|e| e["action"].as_str().expect("action").to_owned())
-        .collect()
 }
 
 fn count(list: &[String], action: &str) -> usize {

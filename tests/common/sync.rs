@@ -50,3 +50,17 @@ pub async fn pause(r: &Report) {
         tokio::time::sleep(d).await;
     }
 }
+
+/// The hub's history of an order: action names, oldest first.
+pub async fn history(h: &TestHub, order_no: &str) -> Vec<String> {
+    let t = h.admin().await;
+    let (s, v) = h
+        .get(&format!("/api/v1/orders/{order_no}/events"), &t)
+        .await;
+    assert_eq!(s, 200, "{v}");
+    v.as_array()
+        .expect("events")
+        .iter()
+        .map(|e| e["action"].as_str().expect("action").to_owned())
+        .collect()
+}
