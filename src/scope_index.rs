@@ -51,6 +51,27 @@ pub const FEED_SCHEMA: &str = "
     ) WITHOUT ROWID;
     CREATE INDEX order_feed_seq ON order_feed(anc, seq);";
 
+/// A [`Layout::closure`]: every outlet with each of its ancestors (itself
+/// included), then the rows `$pool` selects for the pool (`''`). One text
+/// for the client and the hub; only what the pool is differs.
+macro_rules! closure_sql {
+    ($pool:literal) => {
+        concat!(
+            "WITH RECURSIVE up(code, anc) AS (
+                SELECT code, code FROM outlets
+                UNION
+                SELECT up.code, o.parent_code FROM up JOIN outlets o ON o.code = up.anc
+                WHERE o.parent_code IS NOT NULL AND o.parent_code <> ''
+            )
+            SELECT code, anc FROM up
+            UNION
+            ",
+            $pool
+        )
+    };
+}
+pub(crate) use closure_sql;
+
 /// How one side's tables map onto the index.
 pub struct Layout {
     /// `SELECT code, anc`: the closure, with [`POOL`] rows for the pool's

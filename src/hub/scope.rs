@@ -9,16 +9,7 @@ pub use crate::scope_index::POOL;
 use crate::scope_index::{self as index, Indexer, Keyed, Layout};
 
 const LAYOUT: Layout = Layout {
-    closure: "
-        WITH RECURSIVE up(code, anc) AS (
-            SELECT code, code FROM outlets
-            UNION
-            SELECT up.code, o.parent_code FROM up JOIN outlets o ON o.code = up.anc
-            WHERE o.parent_code IS NOT NULL AND o.parent_code <> ''
-        )
-        SELECT code, anc FROM up
-        UNION
-        SELECT code, '' FROM outlets WHERE kind = 'hq'",
+    closure: index::closure_sql!("SELECT code, '' FROM outlets WHERE kind = 'hq'"),
     // The hub keeps no waiting count: every order counts as phoned.
     keyed: "SELECT order_no, status, created_at, 1 AS contacted,
                    coalesce(trim(current_outlet_code), '') AS cur,

@@ -9,16 +9,9 @@ pub(super) use crate::scope_index::{ALL, Indexer, Keyed, POOL, WAITING};
 use super::StoreError;
 
 const LAYOUT: Layout = Layout {
-    closure: "
-        WITH RECURSIVE up(code, anc) AS (
-            SELECT code, code FROM outlets
-            UNION
-            SELECT up.code, o.parent_code FROM up JOIN outlets o ON o.code = up.anc
-            WHERE o.parent_code IS NOT NULL AND o.parent_code <> ''
-        )
-        SELECT code, anc FROM up
-        UNION
-        SELECT code, '' FROM outlets WHERE parent_code IS NULL OR parent_code = ''",
+    closure: index::closure_sql!(
+        "SELECT code, '' FROM outlets WHERE parent_code IS NULL OR parent_code = ''"
+    ),
     keyed: "SELECT order_no, status, created_at, contacted, current_outlet_code AS cur,
                    billing_outlet_code AS bill FROM orders",
     feed: false,
