@@ -30,7 +30,7 @@ use super::{HubState, shield};
 struct ApiDoc;
 
 /// Adds the answers every operation can give whatever its handler says
-/// (the body limit, the throttles, overload, a missing or stale token,
+/// (the URI, header and body limits, the throttles, overload, a missing or stale token,
 /// a malformed request), so a client reading the document meets no
 /// undocumented status; and marks `Idempotency-Key` required.
 struct CommonErrors;
@@ -67,6 +67,9 @@ impl utoipa::Modify for CommonErrors {
                 let Some(op) = op.as_mut() else { continue };
                 let secured = op.security.as_ref().is_some_and(|s| !s.is_empty());
                 add(op, "400", "malformed request (query, header or body)");
+                // The shield answers these before any route is chosen.
+                add(op, "414", "uri_too_long: path and query over the limit");
+                add(op, "431", "headers_too_large: headers over the limit");
                 if secured {
                     add(op, "401", "no token, or an expired one");
                     add(op, "403", "not allowed for this user's role or outlets");
