@@ -154,6 +154,17 @@ fn load_settings(paths: &Paths) -> (Settings, Vec<String>, bool) {
     let (settings, warnings) = Settings::load(&paths.settings_file());
     let software = settings.renderer == Renderer::Software
         || std::env::var("ICED_BACKEND").is_ok_and(|v| v == "tiny-skia");
+    // Known issue of the software renderer (issue 9 item 14), not ours to
+    // fix: iced_tiny_skia 0.14 repaints only what changed, and its
+    // `Layer::damage` grows a changed shape by 1 px but takes a text at its
+    // layout box, so the soft edge of a glyph drawn past that box survives
+    // a screen change as a stray grey dot until the next full redraw (a
+    // resize). No style of ours draws there;
+    // iced offers no switch to turn damage tracking off. The one lever we
+    // have, changing the background colour on every update (tiny-skia then
+    // repaints the whole window), would cost a full repaint per key press
+    // on exactly the slow PCs that need this renderer, so it is not done.
+    // README → Known issues says the same for users.
     if settings.renderer == Renderer::Software && std::env::var_os("ICED_BACKEND").is_none() {
         // SAFETY: no other thread exists yet; iced reads this when it
         // creates its renderer.

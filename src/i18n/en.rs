@@ -176,6 +176,7 @@ pub const TABLE: &[(&str, &str)] = &[
     ("staff.name_placeholder", "Name (partial match)"),
     ("staff.query_hint", "Enter filters and click Search."),
     ("staff.no_results", "No staff match."),
+    ("staff.searching", "Searching…"),
     ("staff.count", "{n} people"),
     (
         "staff.pick_hint_read_only",
@@ -600,6 +601,8 @@ pub const TABLE: &[(&str, &str)] = &[
     ("orders.waiting", "waiting {t}"),
     ("orders.pickup_yes", "Pickup"),
     ("orders.pickup_no", "Drop-off"),
+    ("orders.pickup_yes_short", "Pickup"),
+    ("orders.pickup_no_short", "Drop-off"),
     ("orders.pick_hint", "Pick an order in the list."),
     ("orders.order", "Order"),
     (

@@ -291,6 +291,7 @@ pub const TABLE: &[(&str, &str)] = &[
     ("rates.file_error", "Cannot read or write the file: {why}"),
     ("rates.saved", "Saved"),
     ("rates.count", "{n} lines"),
+    ("rates.loading", "Loading…"),
     ("rates.valid", "Valid"),
     (
         "rates.path_hint",

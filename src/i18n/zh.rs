@@ -155,6 +155,7 @@ pub const TABLE: &[(&str, &str)] = &[
     ("staff.name_placeholder", "姓名（可部分匹配）"),
     ("staff.query_hint", "输入条件后点击“查询”。"),
     ("staff.no_results", "没有符合条件的员工。"),
+    ("staff.searching", "正在查询…"),
     ("staff.count", "共 {n} 人"),
     (
         "staff.pick_hint_read_only",
@@ -489,9 +490,9 @@ pub const TABLE: &[(&str, &str)] = &[
     ("orders.col_shipper", "发货人 / 城市"),
     ("orders.col_cargo", "货物 / 保价"),
     ("orders.col_weight", "重量 / 体积"),
-    ("orders.col_pickup", "上门接货"),
+    ("orders.col_pickup", "接货"),
     ("orders.col_placed", "下单 / 等待"),
-    ("orders.col_call", "联系倒计时"),
+    ("orders.col_call", "联系 / 倒计时"),
     ("orders.col_status", "状态 / 同步"),
     ("orders.empty", "没有符合条件的订单。"),
     ("orders.pager", "第 {page}/{pages} 页 · 共 {total} 条"),
@@ -503,6 +504,8 @@ pub const TABLE: &[(&str, &str)] = &[
     ("orders.waiting", "等待 {t}"),
     ("orders.pickup_yes", "需上门"),
     ("orders.pickup_no", "自送网点"),
+    ("orders.pickup_yes_short", "上门"),
+    ("orders.pickup_no_short", "自送"),
     ("orders.pick_hint", "在左侧列表中选择一张订单。"),
     ("orders.order", "订单"),
     (

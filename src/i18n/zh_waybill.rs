@@ -231,6 +231,7 @@ pub const TABLE: &[(&str, &str)] = &[
     ("rates.file_error", "无法读写文件：{why}"),
     ("rates.saved", "已保存"),
     ("rates.count", "共 {n} 条"),
+    ("rates.loading", "正在加载…"),
     ("rates.valid", "有效期"),
     (
         "rates.path_hint",

@@ -112,9 +112,9 @@ impl App {
                 .width(Length::Fill)
                 .padding([6, 18])
                 .style(if shown == page {
-                    theme::button::primary
+                    theme::button::nav_current
                 } else {
-                    theme::button::text
+                    theme::button::nav
                 })
                 .on_press(Message::Nav(page))
         };
@@ -133,11 +133,11 @@ impl App {
             .width(Length::Fill)
             .padding([6, 18])
             .style(if shown == Page::Orders {
-                theme::button::primary
+                theme::button::nav_current
             } else if waiting > 0 {
-                theme::button::warning
+                theme::button::nav_waiting
             } else {
-                theme::button::text
+                theme::button::nav
             })
             .on_press(Message::Nav(Page::Orders));
         let mut col = column![

@@ -43,7 +43,17 @@ impl b::Catalog for AppTheme {
     }
 }
 
-with_status!(cb, cb::primary);
+impl cb::Catalog for AppTheme {
+    type Class<'a> = cb::StyleFn<'a, Self>;
+
+    fn default<'a>() -> <Self as cb::Catalog>::Class<'a> {
+        Box::new(checkbox::default)
+    }
+
+    fn style(&self, class: &<Self as cb::Catalog>::Class<'_>, status: cb::Status) -> cb::Style {
+        class(self, status)
+    }
+}
 with_status!(r, r::default);
 with_status!(sc, sc::default);
 with_status!(pl, pl::default);
@@ -152,9 +162,75 @@ pub mod button {
         legible(t, s, b::warning(t.iced(), s))
     }
 
-    /// A button that looks like text (rows, navigation).
+    /// A button that looks like text (rows).
     pub fn text(t: &AppTheme, s: Status) -> Style {
         b::text(t.iced(), s)
+    }
+
+    /// An entry of the navigation column that is not the shown page. iced's
+    /// text button answers the pointer by paling its label to 80 % (the
+    /// entry seemed to brighten, as if disabled); here the label stays and
+    /// the entry gets the page's weak shade behind it, like a list row.
+    pub fn nav(t: &AppTheme, s: Status) -> Style {
+        let base = b::text(t.iced(), Status::Active);
+        match s {
+            Status::Hovered | Status::Pressed => {
+                let bg = crate::ui::theme::surface(t, t.extended_palette().background.weak.color);
+                Style {
+                    background: Some(bg.into()),
+                    text_color: crate::ui::theme::readable(t, base.text_color, bg),
+                    border: iced::border::rounded(2),
+                    ..base
+                }
+            }
+            Status::Active | Status::Disabled => base,
+        }
+    }
+
+    /// The navigation entry of the shown page: the primary fill, which the
+    /// pointer does not change (iced's hover turned it a brighter blue).
+    pub fn nav_current(t: &AppTheme, _s: Status) -> Style {
+        primary(t, Status::Active)
+    }
+
+    /// 阿里订单受理 in the navigation while orders wait (not shown): the
+    /// warning fill, steady under the pointer like [`nav_current`].
+    pub fn nav_waiting(t: &AppTheme, _s: Status) -> Style {
+        warning(t, Status::Active)
+    }
+}
+
+/// Checkbox styles.
+pub mod checkbox {
+    use iced::widget::checkbox::{self as cb, Status, Style};
+
+    use crate::ui::theme::{AppTheme, edge, muted, page};
+
+    /// iced's style with a box that shows on the page: its edge reaches the
+    /// contrast of a control's outline (see [`edge`]) in every state. iced
+    /// draws a disabled unticked box in the page's own greys (1.1:1 in
+    /// 经典蓝, nearly invisible), so a read-only form seemed to have no
+    /// checkbox at all.
+    pub fn default(t: &AppTheme, s: Status) -> Style {
+        let mut style = cb::primary(t.iced(), s);
+        let bg = page(t);
+        match s {
+            Status::Disabled { is_checked } => {
+                let muted = muted(t);
+                let rim = edge(t, iced::Color { a: 0.6, ..muted }, bg);
+                style.border.color = rim;
+                style.text_color = Some(muted);
+                if is_checked {
+                    style.background = rim.into();
+                    style.icon_color = bg;
+                }
+            }
+            Status::Active { is_checked: false } | Status::Hovered { is_checked: false } => {
+                style.border.color = edge(t, style.border.color, bg);
+            }
+            _ => {}
+        }
+        style
     }
 }
 

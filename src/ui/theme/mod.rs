@@ -7,7 +7,7 @@ use iced::theme::palette::Extended;
 use iced::{Color, Theme as IcedTheme};
 
 mod catalogs;
-pub use catalogs::{button, container, text_input};
+pub use catalogs::{button, checkbox, container, text_input};
 
 pub use crate::config::Style;
 
@@ -179,8 +179,26 @@ fn over(fg: Color, bg: Color) -> Color {
 /// just enough to reach the style's minimum contrast: the hue stays, the
 /// text stays readable.
 pub fn readable(theme: &AppTheme, fg: Color, bg: Color) -> Color {
+    reach(fg, bg, min_contrast(theme.style))
+}
+
+/// The least contrast of a control's outline (a checkbox's box) against
+/// the page: WCAG 2.1's 3:1 for the parts of a control, 4.5:1 in 高对比度.
+pub fn min_edge_contrast(style: Style) -> f32 {
+    match style {
+        Style::HighContrast => 4.5,
+        _ => 3.0,
+    }
+}
+
+/// A control's outline `fg` on `bg`, brought to [`min_edge_contrast`].
+pub fn edge(theme: &AppTheme, fg: Color, bg: Color) -> Color {
+    reach(fg, bg, min_edge_contrast(theme.style))
+}
+
+/// `fg` over `bg` moved towards black or white just enough to reach `min`.
+fn reach(fg: Color, bg: Color, min: f32) -> Color {
     let fg = over(fg, bg);
-    let min = min_contrast(theme.style);
     let target = readable_on(bg);
     let mut c = fg;
     for step in 1..=10 {
@@ -479,6 +497,82 @@ mod tests {
                 .map(|(what, r)| format!("{what}: {r:.2}"))
                 .collect();
             assert!(bad.is_empty(), "{style:?} below {min}:1: {bad:?}");
+        }
+    }
+
+    /// Issue 9 (session 4's small faults): a hovered navigation entry
+    /// paled its label (iced's text button), and the shown page's entry
+    /// turned a brighter blue (iced's primary hover). Hovered, an entry
+    /// keeps its label colour on a highlight that differs from the page;
+    /// the shown page's entry stays as it is.
+    #[test]
+    fn a_hovered_nav_entry_keeps_its_label_and_gets_a_highlight() {
+        use iced::widget::button::Status;
+        for style in Style::ALL {
+            let t = theme(style);
+            let idle = button::nav(&t, Status::Active);
+            let hover = button::nav(&t, Status::Hovered);
+            assert_eq!(idle.background, None, "{style:?}: idle entries are flat");
+            let Some(iced::Background::Color(bg)) = hover.background else {
+                panic!("{style:?}: hovered entry has no highlight");
+            };
+            assert_ne!(bg, page(&t), "{style:?}: highlight is the page colour");
+            assert!(
+                contrast(over(hover.text_color, bg), bg) >= min_contrast(style),
+                "{style:?}: hovered label"
+            );
+            assert_eq!(
+                hover.text_color, idle.text_color,
+                "{style:?}: the label changes on hover"
+            );
+            // The shown page's entry (and the waiting orders') does not
+            // change colour under the pointer.
+            for f in [button::nav_current, button::nav_waiting] {
+                assert_eq!(
+                    f(&t, Status::Hovered),
+                    f(&t, Status::Active),
+                    "{style:?}: a highlighted entry brightens on hover"
+                );
+            }
+        }
+    }
+
+    /// Issue 9 (session 4's small faults): a disabled unticked checkbox
+    /// was drawn in the page's own greys, nearly invisible in 经典蓝 and
+    /// 高对比度. Every checkbox's box edge stands out from the page, in
+    /// every state, and a disabled label still reads.
+    #[test]
+    fn every_checkbox_box_shows_on_the_page() {
+        use iced::widget::checkbox::{Catalog, Status};
+        for style in Style::ALL {
+            let t = theme(style);
+            let bg = page(&t);
+            let mut bad = Vec::new();
+            for is_checked in [false, true] {
+                for s in [
+                    Status::Active { is_checked },
+                    Status::Hovered { is_checked },
+                    Status::Disabled { is_checked },
+                ] {
+                    let c = <AppTheme as Catalog>::style(&t, &<AppTheme as Catalog>::default(), s);
+                    let fill = match c.background {
+                        iced::Background::Color(f) => over(f, bg),
+                        _ => bg,
+                    };
+                    // The box shows by its edge or by its fill.
+                    let shows = contrast(over(c.border.color, bg), bg).max(contrast(fill, bg));
+                    if shows < min_edge_contrast(style) {
+                        bad.push(format!("{s:?} box {shows:.2}"));
+                    }
+                    if let Some(label) = c.text_color {
+                        let r = contrast(over(label, bg), bg);
+                        if r < min_contrast(style) {
+                            bad.push(format!("{s:?} label {r:.2}"));
+                        }
+                    }
+                }
+            }
+            assert!(bad.is_empty(), "{style:?}: {bad:?}");
         }
     }
 

@@ -5,7 +5,7 @@ use crate::ui::Element;
 use iced::Task;
 use iced::widget::{column, radio, row, text, text_input};
 
-use crate::ui::widget::picker::Picked;
+use crate::ui::widget::picker::{Picked, PickerMsg};
 
 /// The id of 分配's outlet field, focused when the dialog opens.
 const ASSIGN_FIELD: &str = "assign-outlet";
@@ -79,6 +79,14 @@ impl State {
                 Picked::Confirm => return self.submit(ctx),
                 Picked::Nothing => Task::none(),
             },
+            Message::TypeAhead(typed) => {
+                self.type_ahead(&typed);
+                Task::none()
+            }
+            Message::FocusLanded => {
+                self.typing_ahead = false;
+                Task::none()
+            }
             Message::Query => self.query(ctx),
             Message::QueryAnswer(r) => {
                 self.dialog = Some(Dialog::Query(r));
@@ -109,7 +117,32 @@ impl State {
             time: time.unwrap_or_default(),
             errors: Vec::new(),
         });
-        iced::widget::operation::focus("accept-weight")
+        self.focus_first("accept-weight")
+    }
+
+    /// Focuses the new dialog's first field; until that has happened,
+    /// typed characters are kept for it (see [`State::type_ahead`]).
+    fn focus_first(&mut self, id: &'static str) -> Task<Message> {
+        self.typing_ahead = true;
+        // The focus runs before the message that ends the type-ahead: both
+        // come from one task, in order.
+        iced::widget::operation::focus(id).chain(Task::done(Message::FocusLanded))
+    }
+
+    /// Characters that reached the screen while the dialog was opening go
+    /// into its first field, after what is there (where the cursor lands).
+    fn type_ahead(&mut self, typed: &str) {
+        if !self.typing_ahead {
+            return;
+        }
+        match &mut self.dialog {
+            Some(Dialog::Accept { weight, .. }) => weight.push_str(typed),
+            Some(Dialog::Assign { .. }) => {
+                let query = format!("{}{typed}", self.assign.query());
+                self.assign.update(PickerMsg::Query(query));
+            }
+            _ => {}
+        }
     }
 
     /// 退回/揽收失败/关闭 (关闭 for dispatchers only).
@@ -120,8 +153,10 @@ impl State {
         let Some(r) = self.selected_row() else {
             return Task::none();
         };
+        let order_no = r.order.order_no.clone();
+        self.typing_ahead = false;
         self.dialog = Some(Dialog::Reason {
-            order_no: r.order.order_no.clone(),
+            order_no,
             kind,
             reason: None,
             note: String::new(),
@@ -145,7 +180,7 @@ impl State {
             error: None,
         });
         self.assign.clear();
-        iced::widget::operation::focus(ASSIGN_FIELD)
+        self.focus_first(ASSIGN_FIELD)
     }
 
     /// The reason picked by its place in the live list.

@@ -20,6 +20,8 @@ impl State {
         }
         if let Some(d) = &self.dialog {
             return match key {
+                // Typed before the dialog's first field had the keyboard.
+                Key::Character(c) if self.typing_ahead => Some(Message::TypeAhead(c.to_string())),
                 Key::Named(Named::Escape) => Some(Message::CloseDialog),
                 Key::Named(Named::Enter) if !matches!(d, Dialog::Query(_)) => Some(Message::Submit),
                 Key::Named(Named::Enter) => Some(Message::CloseDialog),

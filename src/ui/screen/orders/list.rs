@@ -146,10 +146,13 @@ impl State {
     pub(super) fn list_view<'a>(&'a self, ctx: &Ctx<'a>) -> Element<'a, Message> {
         let lang = ctx.lang;
         let t = |k: &str| ctx.t(k);
-        // Headings break inside their column ("Weight /" never runs into
-        // "Pickup" in English at 1024 px with 大字体).
+        // A heading names a row's two lines on two lines of its own, and
+        // breaks inside its column ("Weight /" never runs into "Pickup" in
+        // English at 1024 px with 大字体). Chinese breaks between any two
+        // characters, so "联系倒计时" came out as "联系倒计/时": the parts
+        // go on their own lines instead.
         let h = |k: &str, w: u16| {
-            text(ctx.t(k))
+            text(ctx.t(k).replace(" / ", "\n"))
                 .size(12)
                 .wrapping(text::Wrapping::WordOrGlyph)
                 .width(Length::FillPortion(w))
@@ -262,12 +265,15 @@ impl State {
                 sub(format!("{} m³", m3(o.cargo.volume_cm3)))
             ]
             .width(Length::FillPortion(COLUMNS[3])),
+            // The short words: "自送网点" broke as "自送网/点" in this
+            // narrow column at 1024 px with 大字体 (the detail says it
+            // in full).
             small(i18n::t(
                 lang,
                 if o.pickup_required {
-                    "orders.pickup_yes"
+                    "orders.pickup_yes_short"
                 } else {
-                    "orders.pickup_no"
+                    "orders.pickup_no_short"
                 }
             ))
             .width(Length::FillPortion(COLUMNS[4])),

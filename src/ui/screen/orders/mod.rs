@@ -126,6 +126,11 @@ pub enum Message {
     Note(String),
     /// Outlet picked in 分配.
     AssignPick(PickerMsg),
+    /// Characters typed before the new dialog's first field had the
+    /// keyboard (they arrived while it was opening): they go into it.
+    TypeAhead(String),
+    /// The new dialog's first field has the keyboard.
+    FocusLanded,
     /// 确定 in a dialog.
     Submit,
     /// 取消 in a dialog.
@@ -170,6 +175,10 @@ pub struct State {
     /// The open dialog's action is being written to the outbox: the
     /// dialog (and what the clerk typed) stays until that succeeded.
     submitting: bool,
+    /// The dialog just opened and its first field is not focused yet:
+    /// keys typed meanwhile (G then 扬州 at once, on a busy PC) reach the
+    /// screen, not the field, and are typed into the field instead.
+    typing_ahead: bool,
     query: String,
     notice: Option<Notice>,
     /// Number of the newest page request.
@@ -195,6 +204,7 @@ impl Default for State {
             events: None,
             dialog: None,
             submitting: false,
+            typing_ahead: false,
             query: String::new(),
             notice: None,
             load_seq: 0,
@@ -446,6 +456,8 @@ impl State {
             | Message::ReasonIndex(_)
             | Message::Note(_)
             | Message::AssignPick(_)
+            | Message::TypeAhead(_)
+            | Message::FocusLanded
             | Message::Query
             | Message::QueryAnswer(_)) => return self.update_dialog(m, ctx),
             Message::Submit if self.submitting => {}

@@ -110,6 +110,9 @@ pub struct State {
     notice: Option<(String, Tone)>,
     confirm: bool,
     busy: bool,
+    /// Whether the server has answered a list request yet: before that
+    /// the list is loading, not empty (共 0 条 showed on the first open).
+    answered: bool,
 }
 
 impl State {
@@ -192,11 +195,15 @@ impl State {
     fn listed(&mut self, r: Result<RateLineList, ClientError>, ctx: &Ctx<'_>) -> Option<Event> {
         match r {
             Ok(list) => {
+                self.answered = true;
                 self.lines = list.lines;
                 self.selected = None;
                 None
             }
-            Err(e) => self.failed(ctx, &e),
+            Err(e) => {
+                self.answered = true;
+                self.failed(ctx, &e)
+            }
         }
     }
 

@@ -67,11 +67,20 @@ const TIER_HEADINGS: [&str; 4] = [
 ];
 
 impl State {
+    /// 共 n 条, or 正在加载… until the server has answered.
+    pub(super) fn count_label(&self, lang: crate::i18n::Lang) -> String {
+        if self.answered {
+            i18n::tf(lang, "rates.count", &[("n", &self.lines.len().to_string())])
+        } else {
+            i18n::t(lang, "rates.loading")
+        }
+    }
+
     /// Draws the filters, the list, the form and the file row.
     pub fn view<'a>(&'a self, ctx: &Ctx<'a>) -> Element<'a, Message> {
         let lang = ctx.lang;
         let t = |k: &str| ctx.t(k);
-        let count = i18n::tf(lang, "rates.count", &[("n", &self.lines.len().to_string())]);
+        let count = self.count_label(lang);
         let title = row![text(t("rates.title")).size(18), widget::muted(count)]
             .spacing(12)
             .align_y(Alignment::Center);
@@ -340,4 +349,33 @@ fn tier_row<'a>(
         })
         .push(tail)
         .into()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::{Message, State};
+    use crate::api::RateLineList;
+    use crate::domain::Role;
+    use crate::i18n::Lang;
+    use crate::ui::screen::fixture::Fixture;
+
+    /// Issue 9 (session 4's small faults): on the first open the list said
+    /// 共 0 条 before its data arrived. Until the server answers it says it
+    /// is loading; after that it counts what came.
+    #[test]
+    fn the_count_says_loading_until_the_server_answers() {
+        let fixture = Fixture::new(Role::Admin);
+        let ctx = fixture.ctx();
+        let mut s = State::default();
+        assert_eq!(s.count_label(Lang::ZhCn), "正在加载…");
+        assert_eq!(s.count_label(Lang::En), "Loading…");
+        let _ = s.update(
+            Message::Listed(Ok(RateLineList {
+                revision: 1,
+                lines: Vec::new(),
+            })),
+            &ctx,
+        );
+        assert_eq!(s.count_label(Lang::ZhCn), "共 0 条");
+    }
 }

@@ -223,6 +223,19 @@ impl State {
         dlg.into()
     }
 
+    /// What an empty list says: the query opening the screen is running
+    /// (it said "click 查询" beside a greyed-out 查询), found nothing, or
+    /// has not been asked.
+    pub(super) fn empty_hint(&self) -> &'static str {
+        if self.busy {
+            "staff.searching"
+        } else if self.queried {
+            "staff.no_results"
+        } else {
+            "staff.query_hint"
+        }
+    }
+
     fn results_view<'a>(&'a self, ctx: &Ctx<'a>) -> Element<'a, Message> {
         let t = |k: &str| ctx.t(k);
         let header = row![
@@ -236,12 +249,9 @@ impl State {
         .spacing(8)
         .padding([2, 6]);
         if self.results.is_empty() {
-            let hint = if self.queried {
-                "staff.no_results"
-            } else {
-                "staff.query_hint"
-            };
-            return column![header, widget::muted(t(hint))].spacing(6).into();
+            return column![header, widget::muted(t(self.empty_hint()))]
+                .spacing(6)
+                .into();
         }
         let mut list = column![].spacing(1);
         for s in &self.results {
@@ -284,5 +294,25 @@ impl State {
         ]
         .spacing(4)
         .into()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::State;
+    use crate::domain::Role;
+    use crate::ui::screen::fixture::Fixture;
+
+    /// Issue 9 (session 4's small faults): entering 员工管理 starts its
+    /// query, and the empty list said "输入条件后点击“查询”" beside a
+    /// greyed-out 查询. While the query runs, the list says so.
+    #[test]
+    fn the_empty_list_says_the_opening_query_is_running() {
+        let fixture = Fixture::new(Role::Admin);
+        let ctx = fixture.ctx();
+        let mut s = State::default();
+        assert_eq!(ctx.t(s.empty_hint()), "输入条件后点击“查询”。");
+        let _ = s.query(&ctx);
+        assert_eq!(ctx.t(s.empty_hint()), "正在查询…");
     }
 }

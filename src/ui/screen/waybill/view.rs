@@ -106,13 +106,12 @@ impl State {
         let mut input =
             |key, field, err| self.input(ctx, key, form.slot(field).clone(), field, err);
         column![
-            row![
-                input("wb.waybill_no", Field::WaybillNo, "waybill_no"),
-                // Product names run long in English ("Precision Road
-                // Freight, short haul"): the wider share of the line.
-                container(self.product_pick(ctx)).width(Length::FillPortion(2)),
-            ]
-            .spacing(8),
+            // Product names run long in English ("Precision Road Freight,
+            // short haul"): at 1024 px with 大字体 even two thirds of the
+            // line cut them (and the waybill number's hint), so each has
+            // a line of its own.
+            input("wb.waybill_no", Field::WaybillNo, "waybill_no"),
+            self.product_pick(ctx),
             row![
                 input("wb.dest_province", Field::DestProvince, "dest_province"),
                 input("wb.dest_city", Field::DestCity, "dest_city"),
@@ -178,7 +177,9 @@ impl State {
             .cloned();
         widget::field(
             ctx.t("wb.product"),
-            pick_list(products, current, Message::Product).padding(4),
+            pick_list(products, current, Message::Product)
+                .padding(4)
+                .width(Length::Fill),
             self.errors.get("product_code"),
         )
     }
