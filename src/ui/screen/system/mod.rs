@@ -430,10 +430,12 @@ impl State {
             button(text(label).size(14))
                 .width(Length::Fill)
                 .padding([6, 12])
+                // Like the main navigation: steady when shown, a highlight
+                // under the pointer (iced's hover brightened or paled it).
                 .style(if self.category == c {
-                    crate::ui::theme::button::primary
+                    crate::ui::theme::button::nav_current
                 } else {
-                    crate::ui::theme::button::text
+                    crate::ui::theme::button::nav
                 })
                 .on_press(Message::Category(c))
         };
