@@ -167,6 +167,13 @@ fn query_finds_another_branchs_order_with_limited_data() {
     ui.type_text("NOPE-1");
     ui.enter();
     ui.expect("服务器上没有这个订单号，请核对后再查。");
+    // Issue 9 item 3: keys typed while the answer is open reach no field
+    // behind it (the number box kept its focus and took them).
+    ui.type_text("xyz");
+    ui.run("type escape");
+    assert!(!ui.sees("服务器上没有这个订单号，请核对后再查。"), "closed");
+    ui.expect("NOPE-1");
+    assert!(!ui.sees("NOPE-1xyz"), "typed behind the dialog");
 }
 
 /// Issue 9 item 1: 分配's picker filters by Chinese name (iced's combo box

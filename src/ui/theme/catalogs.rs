@@ -247,15 +247,20 @@ pub mod text_input {
     /// and the old drop-down arrow stays on screen (its damage rectangle
     /// for right-aligned text starts right of the arrow). A different box
     /// makes it repaint the whole field.
+    ///
+    /// In every state the box's edge reaches a control's outline contrast
+    /// against the page: in 高对比度 iced's dark grey edge on black hid
+    /// where a field was (read-only ones showed as loose text).
     pub fn default(t: &AppTheme, s: Status) -> Style {
-        let style = ti::default(t.iced(), s);
+        let mut style = ti::default(t.iced(), s);
+        let page = crate::ui::theme::page(t);
+        style.border.color = crate::ui::theme::edge(t, style.border.color, page);
         if s != Status::Disabled {
             return style;
         }
-        let p = t.extended_palette();
         let muted = crate::ui::theme::muted(t);
         Style {
-            background: p.background.base.color.into(),
+            background: page.into(),
             value: muted,
             ..style
         }

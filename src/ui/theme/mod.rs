@@ -540,7 +540,8 @@ mod tests {
     /// Issue 9 (session 4's small faults): a disabled unticked checkbox
     /// was drawn in the page's own greys, nearly invisible in 经典蓝 and
     /// 高对比度. Every checkbox's box edge stands out from the page, in
-    /// every state, and a disabled label still reads.
+    /// every state, and a disabled label still reads; so does every text
+    /// field's box (seen in the screenshot pass: invisible in 高对比度).
     #[test]
     fn every_checkbox_box_shows_on_the_page() {
         use iced::widget::checkbox::{Catalog, Status};
@@ -569,6 +570,23 @@ mod tests {
                         if r < min_contrast(style) {
                             bad.push(format!("{s:?} label {r:.2}"));
                         }
+                    }
+                }
+            }
+            // A text field's box, editable or read-only, shows where the
+            // field is (in 高对比度 iced's edge was 1.3:1 on black).
+            {
+                use iced::widget::text_input::{Catalog, Status};
+                for s in [
+                    Status::Active,
+                    Status::Hovered,
+                    Status::Focused { is_hovered: false },
+                    Status::Disabled,
+                ] {
+                    let f = <AppTheme as Catalog>::style(&t, &<AppTheme as Catalog>::default(), s);
+                    let r = contrast(over(f.border.color, bg), bg);
+                    if r < min_edge_contrast(style) {
+                        bad.push(format!("text field {s:?} edge {r:.2}"));
                     }
                 }
             }

@@ -177,6 +177,27 @@ pub fn modal_opt<'a, M: Clone + 'a>(
     }
 }
 
+/// What lies behind an open dialog: drawn, but deaf to the keyboard. A
+/// field focused there before the dialog opened (查询's order number) kept
+/// its focus and took the keys typed "into" the dialog.
+fn behind<'a, M: 'a>(base: impl Into<Element<'a, M>>) -> Element<'a, M> {
+    wrap::Wrapped::new(base, Deaf).into()
+}
+
+/// Keeps keyboard and input-method events from its child.
+struct Deaf;
+
+impl<M, R> wrap::Wrapper<M, Theme, R> for Deaf {
+    type State = ();
+
+    fn passes(&self, event: &iced::Event) -> bool {
+        !matches!(
+            event,
+            iced::Event::Keyboard(_) | iced::Event::InputMethod(_)
+        )
+    }
+}
+
 /// Puts `dialog` over `base`, dimming it; clicks outside do nothing so a
 /// destructive choice is never made by accident. Tab stays inside it (its
 /// box carries [`focus::MODAL`]).
@@ -190,7 +211,7 @@ pub fn modal<'a, M: Clone + 'a>(
         .max_width(520)
         .style(crate::ui::theme::container::rounded_box);
     stack![
-        base.into(),
+        behind(base),
         opaque(mouse_area(center(opaque(dialog)).style(|_| {
             container::Style {
                 background: Some(

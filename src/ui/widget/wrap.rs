@@ -23,6 +23,11 @@ pub trait Wrapper<M, Theme, R> {
     ) {
     }
 
+    /// Whether the child gets `event` at all (every event, unless said).
+    fn passes(&self, _event: &Event) -> bool {
+        true
+    }
+
     /// Sees an event after the child has had it.
     fn update(&mut self, _state: &mut Self::State, _event: &Event, _shell: &mut Shell<'_, M>) {}
 
@@ -114,16 +119,18 @@ where
         shell: &mut Shell<'_, M>,
         viewport: &Rectangle,
     ) {
-        self.content.as_widget_mut().update(
-            &mut tree.children[0],
-            event,
-            layout,
-            cursor,
-            renderer,
-            clipboard,
-            shell,
-            viewport,
-        );
+        if self.wrapper.passes(event) {
+            self.content.as_widget_mut().update(
+                &mut tree.children[0],
+                event,
+                layout,
+                cursor,
+                renderer,
+                clipboard,
+                shell,
+                viewport,
+            );
+        }
         let state = tree.state.downcast_mut::<W::State>();
         self.wrapper.update(state, event, shell);
     }

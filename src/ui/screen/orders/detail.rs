@@ -177,16 +177,25 @@ fn dispatch_reason(ctx: &Ctx<'_>, o: &Order) -> String {
     )
 }
 
+/// One line of the detail: the label, and the value breaking inside its
+/// column. The label column is narrow enough (80 px) that at 1024 px with
+/// 大字体 an English word of the value ("Remembered") still fits whole.
+fn kv<'a>(
+    ctx: &Ctx<'a>,
+    key: &str,
+    value: String,
+) -> iced::widget::Row<'a, Message, crate::ui::theme::AppTheme> {
+    row![
+        text(ctx.t(key)).size(13).width(80),
+        text(value).size(13).wrapping(text::Wrapping::WordOrGlyph)
+    ]
+    .spacing(8)
+}
+
 fn order_fields<'a>(ctx: &Ctx<'a>, o: &'a Order, mut col: Panel<'a>) -> Panel<'a> {
     let lang = ctx.lang;
     let t = |k: &str| ctx.t(k);
-    let kv = |k: &str, v: String| {
-        row![
-            text(ctx.t(k)).size(13).width(90),
-            text(v).size(13).wrapping(text::Wrapping::WordOrGlyph)
-        ]
-        .spacing(8)
-    };
+    let kv = |k: &str, v: String| kv(ctx, k, v);
     let mode = match o.transport_mode {
         TransportMode::Standard => "mode.standard",
         TransportMode::Express => "mode.express",
@@ -276,13 +285,7 @@ fn money_and_places<'a>(ctx: &Ctx<'a>, o: &'a Order, mut col: Panel<'a>) -> Pane
             .map(|c| ctx.outlet_label(c))
             .unwrap_or_else(|| t("orders.pool"))
     };
-    let kv = |k: &str, v: String| {
-        row![
-            text(ctx.t(k)).size(13).width(90),
-            text(v).size(13).wrapping(text::Wrapping::WordOrGlyph)
-        ]
-        .spacing(8)
-    };
+    let kv = |k: &str, v: String| kv(ctx, k, v);
     col = col
         .push(kv("orders.f_value", yuan(o.declared_value)))
         .push(kv("orders.f_cod", yuan(o.cod_amount)))
@@ -341,8 +344,7 @@ fn money_and_places<'a>(ctx: &Ctx<'a>, o: &'a Order, mut col: Panel<'a>) -> Pane
 /// charge and Ali discount it was priced at.
 fn waybill_fields<'a>(ctx: &Ctx<'a>, w: &crate::domain::pricing::Waybill) -> Element<'a, Message> {
     let lang = ctx.lang;
-    let kv =
-        |k: &str, v: String| row![text(ctx.t(k)).size(13).width(90), text(v).size(13)].spacing(8);
+    let kv = |k: &str, v: String| kv(ctx, k, v);
     column![
         text(ctx.t("orders.f_waybill"))
             .size(14)
