@@ -278,8 +278,16 @@ pub mod container {
         c::rounded_box(t.iced())
     }
 
-    /// A panel with a border (lists, forms).
+    /// A panel with a border (lists, forms). In 高对比度 the border is
+    /// brought to a control's outline contrast against the page: iced's
+    /// edge vanished on black and the panels ran into each other. The
+    /// other styles keep iced's soft edge (their panels differ in fill).
     pub fn bordered_box(t: &AppTheme) -> Style {
-        c::bordered_box(t.iced())
+        let mut style = c::bordered_box(t.iced());
+        if t.style == crate::ui::theme::Style::HighContrast {
+            let page = crate::ui::theme::page(t);
+            style.border.color = crate::ui::theme::edge(t, style.border.color, page);
+        }
+        style
     }
 }

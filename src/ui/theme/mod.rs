@@ -573,6 +573,13 @@ mod tests {
                     }
                 }
             }
+            // In 高对比度 a panel's edge shows too (lists and forms ran
+            // together on black).
+            let panel = container::bordered_box(&t).border.color;
+            let r = contrast(over(panel, bg), bg);
+            if style == Style::HighContrast && r < min_edge_contrast(style) {
+                bad.push(format!("panel edge {r:.2}"));
+            }
             // A text field's box, editable or read-only, shows where the
             // field is (in 高对比度 iced's edge was 1.3:1 on black).
             {
