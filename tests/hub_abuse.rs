@@ -156,6 +156,76 @@ async fn guessing_one_login_waits_longer_each_time_but_not_for_long() {
     );
 }
 
+/// A login from its own loopback address, 127.0.0.`n`: only the name's
+/// throttle can then refuse it, not the address's.
+async fn login_from(h: &TestHub, n: u8, login: &str, password: &str) -> (u16, Option<u64>) {
+    let c = reqwest::Client::builder()
+        .local_address(std::net::IpAddr::from([127, 0, 0, n]))
+        .build()
+        .expect("client");
+    let r = c
+        .post(h.url("/api/v1/session"))
+        .json(&json!({"login": login, "password": password}))
+        .send()
+        .await
+        .expect("send");
+    let retry = r
+        .headers()
+        .get("retry-after")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse().ok());
+    (r.status().as_u16(), retry)
+}
+
+#[tokio::test]
+async fn made_up_logins_from_many_addresses_do_not_push_out_a_guessed_one() {
+    // The failure table holds 3 names (10,000 by default): made-up names
+    // must not grow it without bound, nor evict a name being guessed at.
+    let h = TestHub::start_with(true, |c| {
+        c.limits.max_tracked_logins = 3;
+    })
+    .await;
+    let mut addr = 10u8;
+    let mut next_addr = || {
+        addr += 1;
+        addr
+    };
+    // Someone guesses at hz.clerk until it must wait 4 s.
+    loop {
+        match login_from(&h, next_addr(), "hz.clerk", "guess").await {
+            (401, _) => {}
+            (429, Some(wait)) if wait >= 4 => break,
+            (429, Some(wait)) => tokio::time::sleep(Duration::from_millis(wait * 1000 + 50)).await,
+            other => panic!("guessing answered {other:?}"),
+        }
+    }
+    // Twice the table's size in made-up names, each from its own address.
+    for i in 0..6 {
+        let (s, _) = login_from(&h, next_addr(), &format!("nobody{i}"), "guess").await;
+        assert_eq!(s, 401);
+    }
+    // hz.clerk is still held off, even with the right password.
+    let (s, retry) = login_from(&h, next_addr(), "hz.clerk", DEMO_PW).await;
+    assert_eq!(
+        (s, retry.is_some()),
+        (429, true),
+        "the guessed name was forgotten"
+    );
+    // And the full table still tracks a new name being guessed at.
+    let mut refused = None;
+    for i in 0..8 {
+        match login_from(&h, next_addr(), "new.guess", "guess").await {
+            (401, _) => {}
+            (429, _) => {
+                refused = Some(i);
+                break;
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+    assert_eq!(refused, Some(5), "after the free failures, new.guess waits");
+}
+
 #[tokio::test]
 async fn a_deactivated_user_with_the_right_password_is_told_so() {
     let _ = log_lines();

@@ -2,6 +2,7 @@
 
 use rusqlite::Connection;
 
+use super::password_workers::PasswordWorkers;
 use super::{FirstStart, HubConfig, auth, db};
 use crate::domain::{Outlet, OutletKind, Role, Staff};
 
@@ -48,8 +49,16 @@ pub fn hq_outlet() -> Outlet {
 }
 
 /// Seeds an empty database; returns the secrets to print once.
-pub fn first_start(conn: &mut Connection, cfg: &HubConfig) -> Result<FirstStart, String> {
+pub fn first_start(
+    conn: &mut Connection,
+    cfg: &HubConfig,
+    passwords: &PasswordWorkers,
+) -> Result<FirstStart, String> {
     let err = |e: rusqlite::Error| e.to_string();
+    let hash_password = |pw: &str| {
+        let pw = pw.to_owned();
+        passwords.run_blocking(move |s| auth::hash_password_with(s, &pw))?
+    };
     let tx = conn.transaction().map_err(err)?;
     db::seed_parameters(&tx)?;
     let mut first = FirstStart::default();
@@ -70,7 +79,7 @@ pub fn first_start(conn: &mut Connection, cfg: &HubConfig) -> Result<FirstStart,
             active: true,
             version: 0,
         };
-        db::insert_staff(&tx, &admin, &auth::hash_password(&password)?).map_err(err)?;
+        db::insert_staff(&tx, &admin, &hash_password(&password)?).map_err(err)?;
         if generated {
             first
                 .notices
@@ -96,7 +105,7 @@ pub fn first_start(conn: &mut Connection, cfg: &HubConfig) -> Result<FirstStart,
             super::demo_rates::seed_card(&tx).map_err(err)?;
             seed_demo_orders = cfg.demo_rate > 0;
             for s in demo_staff() {
-                db::insert_staff(&tx, &s, &auth::hash_password(&pw)?).map_err(err)?;
+                db::insert_staff(&tx, &s, &hash_password(&pw)?).map_err(err)?;
                 first.notices.push(format!(
                     "demo account {} ({}) password: {pw}",
                     s.login, s.name
@@ -114,7 +123,7 @@ pub fn first_start(conn: &mut Connection, cfg: &HubConfig) -> Result<FirstStart,
         {
             // A demo made before passwords were per data dir still has the
             // old fixed one: move every demo account to the new one.
-            let hash = auth::hash_password(pw)?;
+            let hash = hash_password(pw)?;
             let logins = std::iter::once("admin".to_owned())
                 .chain(demo_staff().into_iter().map(|s| s.login));
             for login in logins {

@@ -12,24 +12,31 @@ use std::sync::Arc;
 
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
+use super::auth::Scratch;
 use super::error::ApiError;
+use super::password_workers::PasswordWorkers;
 
 /// Entries untouched this long are forgotten (and the failure count with
-/// them), so the tables cannot grow without bound.
+/// them).
 const FORGET_AFTER: Duration = Duration::from_secs(15 * 60);
-/// Above this many tracked names/addresses, forgotten entries are swept.
+/// Above this many users' write buckets, forgotten ones are swept (only
+/// logged-in users have one, so staff numbers bound it).
 const SWEEP_ABOVE: usize = 10_000;
 
 /// Limits of one hub; the defaults suit a company's server.
 #[derive(Debug, Clone)]
 pub struct Limits {
-    /// Argon2 checks at once (each holds ~19 MiB); about one per core.
+    /// Argon2 checks at once, each on its own thread holding ~19 MiB for
+    /// good; about one per core.
     pub password_workers: usize,
     /// How long a login waits for a password worker before 503.
     pub password_queue_wait: Duration,
     /// Longest wait after repeated failures, per login and per address:
     /// an attacker can hold a clerk off for at most this long at a time.
     pub max_login_backoff: Duration,
+    /// Most login names, and most addresses, whose failures are tracked at
+    /// once: made-up names from many addresses cannot grow memory past it.
+    pub max_tracked_logins: usize,
     /// Sustained writes per second per user, and the burst above it.
     pub writes_per_second: f64,
     pub write_burst: f64,
@@ -56,6 +63,7 @@ impl Default for Limits {
             password_workers: cores,
             password_queue_wait: Duration::from_secs(2),
             max_login_backoff: Duration::from_secs(60),
+            max_tracked_logins: 10_000,
             writes_per_second: 10.0,
             write_burst: 120.0,
             db_tasks: 64,
@@ -82,11 +90,17 @@ struct Failures {
     seen: Instant,
 }
 
-/// Failed-login bookkeeping per login name and per client address.
+/// Failed-login bookkeeping per login name and per client address. Names
+/// are kept as digests: a made-up 16 KiB name costs what a real one does.
 #[derive(Debug, Default)]
 struct Backoff {
-    by_login: HashMap<String, Failures>,
+    by_login: HashMap<[u8; 32], Failures>,
     by_addr: HashMap<IpAddr, Failures>,
+}
+
+fn login_key(login: &str) -> [u8; 32] {
+    use sha2::Digest;
+    sha2::Sha256::digest(login.as_bytes()).into()
 }
 
 fn remaining<K: std::hash::Hash + Eq>(map: &HashMap<K, Failures>, k: &K, now: Instant) -> Duration {
@@ -94,15 +108,27 @@ fn remaining<K: std::hash::Hash + Eq>(map: &HashMap<K, Failures>, k: &K, now: In
         .map_or(Duration::ZERO, |f| f.until.saturating_duration_since(now))
 }
 
-fn fail<K: std::hash::Hash + Eq>(
+fn fail<K: std::hash::Hash + Eq + Copy>(
     map: &mut HashMap<K, Failures>,
     k: K,
     now: Instant,
-    cap: Duration,
+    limits: &Limits,
 ) {
-    if map.len() > SWEEP_ABOVE {
+    if !map.contains_key(&k) && map.len() >= limits.max_tracked_logins.max(1) {
         map.retain(|_, f| now.duration_since(f.seen) < FORGET_AFTER);
+        // Still full: the entry that guards least goes, so that a flood of
+        // made-up names cannot push out a name someone is guessing at: one
+        // not waiting before one that is, then the fewest failures.
+        if map.len() >= limits.max_tracked_logins.max(1)
+            && let Some(weakest) = map
+                .iter()
+                .min_by_key(|(_, f)| (f.until > now, f.count, f.seen))
+                .map(|(k, _)| *k)
+        {
+            map.remove(&weakest);
+        }
     }
+    let cap = limits.max_login_backoff;
     let f = map.entry(k).or_insert(Failures {
         count: 0,
         until: now,
@@ -120,6 +146,7 @@ fn fail<K: std::hash::Hash + Eq>(
 pub struct Guard {
     pub limits: Limits,
     passwords: Arc<Semaphore>,
+    password_workers: Arc<PasswordWorkers>,
     db_tasks: Arc<Semaphore>,
     backoff: Mutex<Backoff>,
     /// Per-login token buckets: (tokens, last refill).
@@ -130,6 +157,7 @@ impl Guard {
     pub fn new(limits: Limits) -> Guard {
         Guard {
             passwords: Arc::new(Semaphore::new(limits.password_workers.max(1))),
+            password_workers: Arc::new(PasswordWorkers::new(limits.password_workers)),
             db_tasks: Arc::new(Semaphore::new(limits.db_tasks.max(1))),
             backoff: Mutex::new(Backoff::default()),
             writes: Mutex::new(HashMap::new()),
@@ -137,20 +165,58 @@ impl Guard {
         }
     }
 
-    /// A slot for one Argon2 check, or 503 when every worker stayed busy.
-    /// Owned: it moves into the blocking task, so the work stays bounded
-    /// even when the caller hangs up mid-check.
-    pub async fn password_slot(&self) -> Result<OwnedSemaphorePermit, ApiError> {
+    /// Runs Argon2 work `f` (a login's check) on a password worker, or
+    /// 503 when every worker stayed busy for `password_queue_wait`.
+    pub async fn password_check<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut Scratch) -> T + Send + 'static,
+    ) -> Result<T, ApiError> {
         let wait = self.limits.password_queue_wait;
         let acquire = self.passwords.clone().acquire_owned();
-        match tokio::time::timeout(wait, acquire).await {
-            Ok(Ok(p)) => Ok(p),
-            _ => Err(busy(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "login_busy",
-                Duration::from_secs(1),
-            )),
-        }
+        let slot = match tokio::time::timeout(wait, acquire).await {
+            Ok(Ok(p)) => p,
+            _ => {
+                return Err(busy(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "login_busy",
+                    Duration::from_secs(1),
+                ));
+            }
+        };
+        self.password_run(slot, f).await
+    }
+
+    /// [`password_check`](Self::password_check) for an administrator
+    /// setting a password: waits its turn (within the request's deadline)
+    /// instead of being shed with the login storm.
+    pub async fn password_hash<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut Scratch) -> T + Send + 'static,
+    ) -> Result<T, ApiError> {
+        let slot = self.passwords.clone().acquire_owned().await;
+        self.password_run(slot.map_err(ApiError::internal)?, f)
+            .await
+    }
+
+    /// The slot moves into the job, so the work stays bounded even when
+    /// the caller hangs up mid-check.
+    async fn password_run<T: Send + 'static>(
+        &self,
+        slot: OwnedSemaphorePermit,
+        f: impl FnOnce(&mut Scratch) -> T + Send + 'static,
+    ) -> Result<T, ApiError> {
+        self.password_workers
+            .run(move |s| {
+                let _slot = slot;
+                f(s)
+            })
+            .await
+            .map_err(ApiError::internal)
+    }
+
+    /// The password threads, for work outside a request (first start).
+    pub fn password_workers(&self) -> Arc<PasswordWorkers> {
+        self.password_workers.clone()
     }
 
     /// A slot for one blocking database task, or 503 under overload.
@@ -177,7 +243,7 @@ impl Guard {
     pub fn login_allowed(&self, login: &str, addr: Option<IpAddr>) -> Result<(), ApiError> {
         let now = Instant::now();
         let b = self.backoff();
-        let wait = remaining(&b.by_login, &login.to_owned(), now)
+        let wait = remaining(&b.by_login, &login_key(login), now)
             .max(addr.map_or(Duration::ZERO, |a| remaining(&b.by_addr, &a, now)));
         if wait.is_zero() {
             Ok(())
@@ -189,18 +255,17 @@ impl Guard {
     /// Counts a failed login against the name and the address.
     pub fn login_failed(&self, login: &str, addr: Option<IpAddr>) {
         let now = Instant::now();
-        let cap = self.limits.max_login_backoff;
         let mut b = self.backoff();
-        fail(&mut b.by_login, login.to_owned(), now, cap);
+        fail(&mut b.by_login, login_key(login), now, &self.limits);
         if let Some(a) = addr {
-            fail(&mut b.by_addr, a, now, cap);
+            fail(&mut b.by_addr, a, now, &self.limits);
         }
     }
 
     /// A right password clears the name's count; the address keeps its
     /// own (one good account must not unlock guessing at the others).
     pub fn login_succeeded(&self, login: &str) {
-        self.backoff().by_login.remove(login);
+        self.backoff().by_login.remove(&login_key(login));
     }
 
     /// Takes one write from `login`'s bucket, or 429 with the wait.

@@ -13,6 +13,7 @@ pub mod guard;
 pub mod http;
 pub mod intake;
 pub mod orders;
+pub mod password_workers;
 pub mod pricing_store;
 pub mod rate_sheet;
 pub mod routes;
@@ -254,13 +255,19 @@ pub async fn start(config: HubConfig) -> Result<RunningHub, String> {
         }
     }
     let cfg = config.clone();
+    // First, so that the first start's password hashes run on its
+    // password threads too.
+    let guard = guard::Guard::new(config.limits.clone());
+    let passwords = guard.password_workers();
     let (state, first_start) = tokio::task::spawn_blocking(move || {
-        HubState::open(&path, cfg.token_ttl, |conn| demo::first_start(conn, &cfg))
+        HubState::open(&path, cfg.token_ttl, |conn| {
+            demo::first_start(conn, &cfg, &passwords)
+        })
     })
     .await
     .map_err(|e| e.to_string())??;
     let mut state = state;
-    state.guard = guard::Guard::new(config.limits.clone());
+    state.guard = guard;
     if let Some(bytes) = config.limits.max_db_bytes {
         db::set_max_bytes(&lock(&state.conn), bytes).map_err(|e| e.to_string())?;
     }

@@ -30,20 +30,20 @@ pub async fn login(
         .read(move |c| Ok((db::password_hash(c, &login)?, db::staff(c, &login)?)))
         .await?;
     // Argon2 is slow and memory-hungry on purpose: at most one check per
-    // worker slot, on a blocking thread holding no connection, so a storm
-    // of logins neither exhausts memory nor stalls everyone's sync.
-    let slot = state.guard.password_slot().await?;
+    // password worker, each reusing its own memory and holding no
+    // connection, so a storm of logins neither grows memory nor stalls
+    // everyone's sync.
     let password = req.password;
-    let verified = tokio::task::spawn_blocking(move || {
-        let _slot = slot;
-        let hash = stored
-            .as_ref()
-            .map_or_else(|| auth::dummy_hash().to_owned(), |(h, _)| h.clone());
-        // Always verify, so an unknown login costs the same time.
-        auth::verify_password(&password, &hash) && stored.is_some()
-    })
-    .await
-    .map_err(ApiError::internal)?;
+    let verified = state
+        .guard
+        .password_check(move |scratch| {
+            let hash = stored
+                .as_ref()
+                .map_or_else(|| auth::dummy_hash().to_owned(), |(h, _)| h.clone());
+            // Always verify, so an unknown login costs the same time.
+            auth::verify_password_with(scratch, &password, &hash) && stored.is_some()
+        })
+        .await?;
     let staff = match staff {
         Some(s) if verified && s.active => s,
         Some(s) if verified => {

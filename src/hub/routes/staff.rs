@@ -78,7 +78,7 @@ pub async fn create(
 ) -> Result<(StatusCode, HeaderMap, Json<Staff>), ApiError> {
     user.require_admin()?;
     w.staff.check_fields(w.password.as_deref(), true)?;
-    let hash = hash_off_thread(w.password.clone()).await?;
+    let hash = hash_off_thread(&state, w.password.clone()).await?;
     let staff = w.staff;
     let saved = state
         .db(move |c| {
@@ -101,12 +101,17 @@ pub async fn create(
     Ok((StatusCode::CREATED, etag_header(saved.version), Json(saved)))
 }
 
-async fn hash_off_thread(password: Option<String>) -> Result<Option<String>, ApiError> {
+/// Hashes a new password on the hub's password workers.
+async fn hash_off_thread(
+    state: &HubState,
+    password: Option<String>,
+) -> Result<Option<String>, ApiError> {
     match password {
         None => Ok(None),
-        Some(p) => tokio::task::spawn_blocking(move || auth::hash_password(&p))
-            .await
-            .map_err(ApiError::internal)?
+        Some(p) => state
+            .guard
+            .password_hash(move |s| auth::hash_password_with(s, &p))
+            .await?
             .map(Some)
             .map_err(ApiError::internal),
     }
@@ -128,7 +133,7 @@ pub async fn update(
     user.require_admin()?;
     w.staff.login = login;
     w.staff.check_fields(w.password.as_deref(), false)?;
-    let hash = hash_off_thread(w.password.clone()).await?;
+    let hash = hash_off_thread(&state, w.password.clone()).await?;
     let caller = user.staff.login.clone();
     let staff = w.staff;
     let saved = state
