@@ -15,6 +15,7 @@ pub mod intake;
 pub mod orders;
 pub mod pricing_store;
 pub mod rate_sheet;
+pub mod report;
 pub mod routes;
 pub mod scope;
 pub mod serve;
