@@ -47,4 +47,20 @@ fn the_admin_opens_the_report_and_drills_down() {
     ui.expect("浙江分公司");
     ui.click("上月");
     ui.expect("浙江分公司");
+    // 导出Excel to a typed path: the file is there and reads back.
+    ui.click("本月");
+    let file = dir.path().join("成交比.xlsx");
+    ui.click("保存路径（留空则弹出保存对话框）");
+    ui.type_text(&file.display().to_string());
+    ui.click("导出Excel");
+    ui.expect(&format!("已导出到 {}", file.display()));
+    let mut wb: calamine::Xlsx<_> = calamine::open_workbook(&file).unwrap();
+    let sheet = calamine::Reader::worksheet_range(&mut wb, "阿里巴巴成交比").unwrap();
+    let names: Vec<String> = sheet.rows().map(|r| r[0].to_string()).collect();
+    assert!(names.contains(&"江苏分公司".to_owned()), "{names:?}");
+    // To a folder that does not exist: it says so.
+    ui.click(&file.display().to_string());
+    ui.type_text("/no-such-folder/x.csv");
+    ui.click("导出CSV");
+    ui.expect("导出失败，文件未写入。");
 }

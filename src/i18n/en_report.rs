@@ -62,4 +62,47 @@ pub const TABLE: &[(&str, &str)] = &[
     ("report.order.billing", "Billing outlet"),
     ("report.order.waybill", "Waybill no"),
     ("report.order.reason", "Reason"),
+    ("report.col.code", "Outlet code"),
+    ("report.total_of", "{name} total"),
+    ("report.export.formula_sheet", "Formula"),
+    (
+        "report.export.period",
+        "Period: {from} to {to} (by the day the order was placed, China time)",
+    ),
+    (
+        "report.export.formula1",
+        "Each order counts once, for one responsible outlet: its billing outlet if billed, else its accepting outlet, else the outlet that last held it (an order returned to HQ counts for the outlet that returned it), else the HQ pool.",
+    ),
+    (
+        "report.export.formula2",
+        "Valid = all orders − customer cancels before acceptance − returns as duplicate.",
+    ),
+    (
+        "report.export.formula3",
+        "Ratio = billed ÷ valid; a parent's ratio comes from its summed counts, not from an average of its children's ratios.",
+    ),
+    (
+        "report.export.formula4",
+        "Billed for others: orders this outlet billed that another outlet accepted; billed by others: orders this outlet accepted that another billed (they count there).",
+    ),
+    (
+        "report.export.formula5",
+        "Open: pending or accepted here, not billed yet; a returned order counts as returned, not open.",
+    ),
+    (
+        "report.export.formula6",
+        "Ali discounts: the Ali discounts (service fee, free pickup) on the billed orders' waybills, in yuan.",
+    ),
+    ("report.export_xlsx", "Export Excel"),
+    ("report.export_csv", "Export CSV"),
+    ("report.exported", "Exported to {path}"),
+    (
+        "report.export_failed",
+        "Export failed, nothing was written.\n{why}",
+    ),
+    (
+        "report.no_dialog",
+        "No save dialog could open: type the file name in the path box.",
+    ),
+    ("report.path", "Save to (blank: a save dialog opens)"),
 ];

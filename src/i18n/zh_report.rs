@@ -59,4 +59,44 @@ pub const TABLE: &[(&str, &str)] = &[
     ("report.order.billing", "开单网点"),
     ("report.order.waybill", "运单号"),
     ("report.order.reason", "原因"),
+    ("report.col.code", "网点代码"),
+    ("report.total_of", "{name} 合计"),
+    ("report.export.formula_sheet", "公式说明"),
+    (
+        "report.export.period",
+        "统计期间：{from} 至 {to}（按下单日期，北京时间）",
+    ),
+    (
+        "report.export.formula1",
+        "每张订单只计入一个责任网点：已开单的计开单网点；否则计受理网点；否则计最后持有它的网点（打回到总部的订单计打回的网点）；否则计总部订单池。",
+    ),
+    (
+        "report.export.formula2",
+        "有效单 = 全部订单 − 受理前客户撤销的 − 以“重复下单”打回的。",
+    ),
+    (
+        "report.export.formula3",
+        "成交比 = 已开单 ÷ 有效单；上级网点的成交比由汇总后的数量计算，不是下级比例的平均。",
+    ),
+    (
+        "report.export.formula4",
+        "代开：本网点为其他网点受理的订单开单；被代开：本网点受理的订单由其他网点开单（计入开单网点）。",
+    ),
+    (
+        "report.export.formula5",
+        "在途：在本网点待受理或已受理、尚未开单；打回的订单计为打回，不计在途。",
+    ),
+    (
+        "report.export.formula6",
+        "阿里优惠合计：已开单运单上阿里优惠（免综合服务费、免接货费）的金额合计（元）。",
+    ),
+    ("report.export_xlsx", "导出Excel"),
+    ("report.export_csv", "导出CSV"),
+    ("report.exported", "已导出到 {path}"),
+    ("report.export_failed", "导出失败，文件未写入。\n{why}"),
+    (
+        "report.no_dialog",
+        "无法打开保存对话框，请在路径框输入要保存的文件名。",
+    ),
+    ("report.path", "保存路径（留空则弹出保存对话框）"),
 ];

@@ -5,7 +5,10 @@
 //! orders behind a number. The last answer stays on screen when the server
 //! is away, with its age.
 
+mod files;
 mod view;
+
+pub use files::Chosen;
 
 use chrono::{DateTime, Utc};
 use iced::Task;
@@ -14,6 +17,7 @@ use super::form::lost;
 use super::{Ctx, Lost};
 use crate::api::report::{ConversionReport, ReportColumn, ReportOrders, ReportRow};
 use crate::domain::report::{Period, Preset, china_day};
+use crate::export::FileKind;
 use crate::sync::ClientError;
 use crate::sync::report_client::RowPart;
 
@@ -56,6 +60,14 @@ pub enum Message {
     BehindLoaded(Box<Result<ReportOrders, ClientError>>),
     /// Close the orders list.
     CloseBehind,
+    /// The typed save path changed.
+    Path(String),
+    /// 导出Excel / 导出CSV.
+    Export(FileKind),
+    /// The save dialog's answer.
+    Chosen(FileKind, Chosen),
+    /// The file was written (the notice) or not (why).
+    Exported(Result<String, String>),
 }
 
 /// The orders list behind a number.
@@ -83,6 +95,12 @@ pub struct State {
     loading: bool,
     sort: Option<(SortBy, bool)>,
     behind: Option<Behind>,
+    /// The typed save path (blank: the save dialog).
+    path: String,
+    /// The folder the last export went to, where the dialog opens next.
+    folder: Option<std::path::PathBuf>,
+    /// The last export's outcome.
+    notice: Option<String>,
 }
 
 /// The most orders one drill-down shows.
@@ -185,6 +203,17 @@ impl State {
                 }
             },
             Message::CloseBehind => self.behind = None,
+            Message::Path(p) => self.path = p,
+            Message::Export(kind) => return (self.export(kind, ctx), None),
+            Message::Chosen(kind, c) => return (self.chosen(kind, c, ctx), None),
+            Message::Exported(Ok(n)) => {
+                self.notice = Some(n);
+                self.error = None;
+            }
+            Message::Exported(Err(e)) => {
+                self.notice = None;
+                self.error = Some(e);
+            }
         }
         (Task::none(), None)
     }

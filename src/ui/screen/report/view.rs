@@ -10,6 +10,7 @@ use iced::{Alignment, Color, Length};
 use super::{Message, SortBy, State, below_target, count};
 use crate::api::report::{ConversionReport, ReportColumn, ReportRow};
 use crate::domain::report::Preset;
+use crate::export::FileKind;
 use crate::i18n;
 use crate::sync::report_client::RowPart;
 use crate::ui::Element;
@@ -42,8 +43,14 @@ impl State {
         let mut col = column![text(t("report.title")).size(18), self.period_row(ctx)]
             .spacing(8)
             .padding(10);
+        col = col.push(self.file_row(ctx));
         if let Some(e) = &self.error {
-            col = col.push(widget::banner(text(e.as_str()), Tone::Danger));
+            // One line per part, so "what failed" reads apart from "why".
+            let lines = e.lines().fold(column![], |c, l| c.push(text(l.to_owned())));
+            col = col.push(widget::banner(lines, Tone::Danger));
+        }
+        if let Some(n) = &self.notice {
+            col = col.push(widget::banner(text(n.as_str()), Tone::Success));
         }
         if let (true, Some(at)) = (self.stale, self.fetched) {
             let minutes = (chrono::Utc::now() - at).num_minutes().max(0);
@@ -119,6 +126,29 @@ impl State {
         .spacing(8)
         .align_y(Alignment::Center)
         .wrap()
+        .into()
+    }
+
+    /// The typed save path and the export buttons.
+    fn file_row<'a>(&'a self, ctx: &Ctx<'a>) -> Element<'a, Message> {
+        let t = |k: &str| ctx.t(k);
+        let ready = self.report.is_some();
+        row![
+            text_input(&t("report.path"), &self.path)
+                .on_input(Message::Path)
+                .padding(5)
+                .width(Length::Fill),
+            widget::tool(
+                t("report.export_xlsx"),
+                ready.then_some(Message::Export(FileKind::Xlsx))
+            ),
+            widget::secondary(
+                t("report.export_csv"),
+                ready.then_some(Message::Export(FileKind::Csv))
+            ),
+        ]
+        .spacing(8)
+        .align_y(Alignment::Center)
         .into()
     }
 
