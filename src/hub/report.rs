@@ -451,10 +451,11 @@ pub fn around_outlet_added(
     code: &str,
     add: impl FnOnce() -> rusqlite::Result<()>,
 ) -> rusqlite::Result<()> {
+    // Only an outlet already named as a parent can be anyone's ancestor
+    // (an indexed look-up; the closure has no index by ancestor).
     let wide: bool = c
         .prepare_cached(
-            "SELECT EXISTS(SELECT 1 FROM outlet_closure WHERE anc = ?1)
-                 OR EXISTS(SELECT 1 FROM outlets WHERE parent_code = ?1 AND code <> ?1)",
+            "SELECT EXISTS(SELECT 1 FROM outlets WHERE parent_code = ?1 AND code <> ?1)",
         )?
         .query_row([code], |r| r.get(0))?;
     if wide {

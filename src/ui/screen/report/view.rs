@@ -261,7 +261,12 @@ fn row_view<'a>(
     for (i, (_, c)) in COUNTS.iter().enumerate() {
         line = line.push(number(count(row, *c), *c, 6));
         if i == 1 {
-            line = line.push(ratio_cell(ctx, row.ratio, r.target_percent, 10));
+            line = line.push(ratio_cell(
+                ctx,
+                row.ratio,
+                r.target_percent,
+                Length::FillPortion(10),
+            ));
         }
     }
     line = line.push(
@@ -273,7 +278,12 @@ fn row_view<'a>(
 }
 
 /// The ratio, red and marked in words below the target.
-fn ratio_cell<'a>(ctx: &Ctx<'a>, ratio: Option<f64>, target: i64, w: u16) -> Element<'a, Message> {
+fn ratio_cell<'a>(
+    ctx: &Ctx<'a>,
+    ratio: Option<f64>,
+    target: i64,
+    width: Length,
+) -> Element<'a, Message> {
     let low = below_target(ratio, target);
     let label = if low {
         format!("{} {}", percent(ratio), ctx.t("report.below_target"))
@@ -282,7 +292,7 @@ fn ratio_cell<'a>(ctx: &Ctx<'a>, ratio: Option<f64>, target: i64, w: u16) -> Ele
     };
     text(label)
         .size(13)
-        .width(Length::FillPortion(w))
+        .width(width)
         .style(move |t: &Theme| text::Style {
             color: low.then(|| theme::error_text(t)),
         })
@@ -318,7 +328,7 @@ fn summary<'a>(ctx: &Ctx<'a>, r: &'a ConversionReport) -> Element<'a, Message> {
         ),
         cell(
             t("report.col.ratio"),
-            ratio_cell(ctx, total.ratio, r.target_percent, 1)
+            ratio_cell(ctx, total.ratio, r.target_percent, Length::Shrink)
         ),
         cell(
             t("report.col.open"),
