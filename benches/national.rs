@@ -99,6 +99,12 @@ fn main() {
         let disp = login("gen.disp".into()).await;
         let branch = login(branch_clerk.clone()).await;
 
+        report_figures(&url, &disp, &branch).await;
+        // `BENCH_ONLY=report`: the report's figures alone (a quicker run).
+        if std::env::var("BENCH_ONLY").is_ok_and(|v| v == "report") {
+            hub.stop().await;
+            return;
+        }
         hub_figures(&url, &disp, &branch, &summary.tiniest_outlet_with_pending).await;
         inbound_figure(&url, &tree).await;
 
@@ -186,6 +192,44 @@ async fn hub_figures(url: &str, disp: &HubClient, branch: &HubClient, tiny: &str
             what,
             "≤ 5 ms",
             format!("p50 {:.1} ms", ms(percentile(&mut v, 0.5))),
+        );
+    }
+}
+
+/// 阿里巴巴成交比 over a year (issue 12): the whole network as HQ, and the
+/// largest branch, each request end to end over HTTP.
+async fn report_figures(url: &str, disp: &HubClient, branch: &HubClient) {
+    let http = reqwest::Client::new();
+    let today = (chrono::Utc::now() + chrono::Duration::hours(8)).date_naive();
+    let from = today - chrono::Duration::days(365);
+    for (what, client) in [("whole network", disp), ("largest branch", branch)] {
+        let mut v = Vec::new();
+        for _ in 0..10 {
+            let t = Instant::now();
+            let r = http
+                .get(format!(
+                    "{url}/api/v1/reports/ali_conversion?from={from}&to={today}"
+                ))
+                .bearer_auth(client.token().unwrap_or_default())
+                .send()
+                .await
+                .expect("send");
+            assert!(r.status().is_success(), "report: {}", r.status());
+            let body: serde_json::Value = r.json().await.expect("json");
+            assert!(
+                body["total"]["valid"].as_i64().unwrap_or(0) > 0,
+                "an empty report"
+            );
+            v.push(t.elapsed());
+        }
+        line(
+            &format!("hub ali_conversion report, one year, {what}"),
+            "≤ 300 ms",
+            format!(
+                "p50 {:.1} ms, max {:.1} ms",
+                ms(percentile(&mut v, 0.5)),
+                ms(percentile(&mut v, 1.0))
+            ),
         );
     }
 }

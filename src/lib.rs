@@ -7,6 +7,7 @@
 pub mod api;
 pub mod config;
 pub mod domain;
+pub mod export;
 pub mod hub;
 pub mod i18n;
 pub mod instance;

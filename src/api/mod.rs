@@ -4,6 +4,8 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+pub mod report;
+
 pub use crate::domain::outlet::Attached;
 pub use crate::domain::params::{ParamType, Reason};
 pub use crate::domain::{FieldError, Order, Outlet, OutletKind, Role, Staff, Status};

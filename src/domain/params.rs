@@ -85,8 +85,8 @@ const fn int(
 }
 
 /// Categories in display order.
-pub const CATEGORIES: [&str; 7] = [
-    "sla", "discount", "price", "waybill", "reasons", "sync", "print",
+pub const CATEGORIES: [&str; 8] = [
+    "sla", "discount", "price", "waybill", "reasons", "sync", "print", "report",
 ];
 
 /// Every parameter the hub knows.
@@ -320,6 +320,14 @@ pub const DEFS: &[ParamDef] = &[
         max: None,
         choices: &["a4", "a5", "label_100x150"],
     },
+    // 阿里巴巴成交比 (SPEC 6): below this the ratio shows red.
+    int(
+        "report.conversion_target_percent",
+        "report",
+        ParamType::Int,
+        0,
+        100,
+    ),
 ];
 
 /// The definition for `key`.

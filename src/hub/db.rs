@@ -182,6 +182,11 @@ fn migrations() -> Migrations<'static> {
         M::up_with_hook(SCOPE_SCHEMA.as_str(), |tx: &rusqlite::Transaction| {
             Ok(super::scope::rebuild(tx)?)
         }),
+        // 阿里巴巴成交比 (issue 12): per-order entries and per-day counters
+        // under every ancestor, backfilled from the stored orders.
+        M::up_with_hook(super::report::SCHEMA, |tx: &rusqlite::Transaction| {
+            Ok(super::report::rebuild(tx)?)
+        }),
     ])
 }
 

@@ -16,6 +16,7 @@ pub mod orders;
 pub mod password_workers;
 pub mod pricing_store;
 pub mod rate_sheet;
+pub mod report;
 pub mod routes;
 pub mod scope;
 pub mod serve;

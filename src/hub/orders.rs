@@ -65,6 +65,7 @@ pub fn put(c: &Connection, o: &Order) -> rusqlite::Result<i64> {
         .execute(params![o.order_no, billing])?;
     }
     super::scope::reindex(c, old, o)?;
+    super::report::record(c, o)?;
     Ok(seq)
 }
 

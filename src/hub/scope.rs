@@ -39,18 +39,20 @@ pub fn rebuild(c: &Connection) -> rusqlite::Result<()> {
 
 /// An outlet was changed or deleted.
 pub fn refresh(c: &Connection) -> rusqlite::Result<()> {
-    index::refresh_closure(c, &LAYOUT)
+    super::report::around_tree_change(c, || index::refresh_closure(c, &LAYOUT))
 }
 
 /// An outlet was added.
 pub fn added(c: &Connection, o: &crate::domain::Outlet) -> rusqlite::Result<()> {
-    index::outlet_added(
-        c,
-        &LAYOUT,
-        &o.code,
-        o.parent_code.as_deref(),
-        o.kind == crate::domain::OutletKind::Hq,
-    )
+    super::report::around_outlet_added(c, &o.code, || {
+        index::outlet_added(
+            c,
+            &LAYOUT,
+            &o.code,
+            o.parent_code.as_deref(),
+            o.kind == crate::domain::OutletKind::Hq,
+        )
+    })
 }
 
 /// The stored index columns of `order_no`.

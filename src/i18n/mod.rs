@@ -10,15 +10,23 @@ use std::sync::OnceLock;
 use serde::{Deserialize, Serialize};
 
 mod en;
+mod en_report;
 mod en_waybill;
 mod zh;
+mod zh_report;
 mod zh_waybill;
 
-/// Every (key, text) of `lang`: the main table and the 开单 one.
+/// Every (key, text) of `lang`: the main table, the 开单 one and the 报表 one.
 fn entries(lang: Lang) -> impl Iterator<Item = &'static (&'static str, &'static str)> {
     match lang {
-        Lang::ZhCn => zh::TABLE.iter().chain(zh_waybill::TABLE.iter()),
-        Lang::En => en::TABLE.iter().chain(en_waybill::TABLE.iter()),
+        Lang::ZhCn => zh::TABLE
+            .iter()
+            .chain(zh_waybill::TABLE.iter())
+            .chain(zh_report::TABLE.iter()),
+        Lang::En => en::TABLE
+            .iter()
+            .chain(en_waybill::TABLE.iter())
+            .chain(en_report::TABLE.iter()),
     }
 }
 

@@ -5,6 +5,7 @@
 pub mod client;
 pub mod engine;
 pub mod pc_clock;
+pub mod report_client;
 pub mod waybill_client;
 
 pub use client::{ClientError, HubClient, OrderAnswer, Transport};

@@ -6,6 +6,7 @@ mod orders;
 mod outlets;
 mod parameters;
 mod rates;
+mod reports;
 mod session;
 mod staff;
 mod waybills;
@@ -139,6 +140,8 @@ pub fn router(state: Arc<HubState>) -> (Router, utoipa::openapi::OpenApi) {
         .routes(routes!(rates::export))
         .routes(routes!(waybills::quote))
         .routes(routes!(waybills::get))
+        .routes(routes!(reports::ali_conversion))
+        .routes(routes!(reports::ali_conversion_orders))
         .with_state(state)
         .split_for_parts();
     // After the routes are in: modifiers of `ApiDoc` run before them.

@@ -23,6 +23,7 @@ impl App {
             Page::Staff => pages.staff.view(&ctx).map(Message::Staff),
             Page::Waybill => pages.waybill.view(&ctx).map(Message::Waybill),
             Page::Rates => pages.rates.view(&ctx).map(Message::Rates),
+            Page::Report => pages.report.view(&ctx).map(Message::Report),
             Page::System => pages
                 .system
                 .view(&ctx, &self.settings, &self.param_list)
@@ -153,6 +154,9 @@ impl App {
             col = col.push(item(Page::Staff, "nav.staff"));
         }
         col = col.push(item(Page::Rates, "nav.rates"));
+        col = col.push(space().height(10));
+        col = col.push(group("nav.reports"));
+        col = col.push(item(Page::Report, "nav.report_conversion"));
         col = col.push(space().height(10));
         col = col.push(group("nav.system"));
         col = col.push(item(Page::System, "nav.system_settings"));

@@ -21,7 +21,7 @@ use chrono::DateTime;
 use iced::keyboard::{self, Key, key::Named};
 use iced::{Subscription, Task};
 
-use super::screen::{self, Ctx, login, orders, outlets, rates, staff, system, waybill};
+use super::screen::{self, Ctx, login, orders, outlets, rates, report, staff, system, waybill};
 use super::sync_sub;
 use super::widget::{self, shortcuts::Shortcut};
 use super::{font, theme};
@@ -89,6 +89,8 @@ pub enum Page {
     Waybill,
     /// 价格方案.
     Rates,
+    /// 报表 → 阿里巴巴成交比.
+    Report,
 }
 
 /// Top-level messages.
@@ -108,6 +110,8 @@ pub enum Message {
     Waybill(waybill::Message),
     /// A 价格方案 message.
     Rates(rates::Message),
+    /// A 阿里巴巴成交比 message.
+    Report(report::Message),
     /// Who last logged in on this PC was read from the cache.
     LastUser(Option<SessionUser>),
     /// The cache was handed to the user who just logged in (with the
@@ -215,6 +219,7 @@ struct Pages {
     system: system::State,
     waybill: waybill::State,
     rates: rates::State,
+    report: report::State,
 }
 
 impl Pages {
@@ -227,6 +232,7 @@ impl Pages {
             system: system::State::new(settings),
             waybill: waybill::State::default(),
             rates: rates::State::default(),
+            report: report::State::default(),
         }
     }
 
@@ -464,6 +470,7 @@ impl App {
             Message::Orders(m) => self.orders(m),
             Message::Waybill(m) => self.waybill(m),
             Message::Rates(m) => self.rates(m),
+            Message::Report(m) => self.report(m),
             Message::LastUser(u) => {
                 self.last_user = u;
                 Task::none()
@@ -529,7 +536,7 @@ impl App {
                 Page::Outlets => p.outlets.shortcut(sc).map(Message::Outlets),
                 Page::Staff => p.staff.shortcut(sc).map(Message::Staff),
                 Page::System => p.system.shortcut(sc).map(Message::System),
-                Page::Orders | Page::Waybill | Page::Rates => None,
+                Page::Orders | Page::Waybill | Page::Rates | Page::Report => None,
             }),
         };
         message.map_or_else(Task::none, |m| self.update(m))

@@ -7,7 +7,7 @@ use iced::Task;
 use super::{App, Message, Page, outlets_of};
 use crate::config::Settings;
 use crate::domain::Outlet;
-use crate::ui::screen::{Lost, orders, outlets, rates, staff, system, waybill};
+use crate::ui::screen::{Lost, orders, outlets, rates, report, staff, system, waybill};
 use crate::ui::{sync_sub, tray};
 
 impl App {
@@ -84,6 +84,18 @@ impl App {
         match event {
             None => task,
             Some(rates::Event::Lost(l)) => Task::batch([task, self.on_lost(l)]),
+        }
+    }
+
+    pub(super) fn report(&mut self, m: report::Message) -> Task<Message> {
+        let Some((pages, ctx)) = self.pages() else {
+            return Task::none();
+        };
+        let (task, event) = pages.report.update(m, &ctx);
+        let task = task.map(Message::Report);
+        match event {
+            None => task,
+            Some(report::Event::Lost(l)) => Task::batch([task, self.on_lost(l)]),
         }
     }
 
@@ -210,6 +222,7 @@ impl App {
             Page::Orders => pages.orders.reload(&ctx).map(Message::Orders),
             Page::Waybill => pages.waybill.load_card(&ctx).map(Message::Waybill),
             Page::Rates => pages.rates.reload(&ctx).map(Message::Rates),
+            Page::Report => pages.report.reload(&ctx).map(Message::Report),
             Page::Outlets | Page::System => Task::none(),
         }
     }

@@ -8,6 +8,7 @@ pub mod login;
 pub mod orders;
 pub mod outlets;
 pub mod rates;
+pub mod report;
 pub mod staff;
 pub mod system;
 pub mod waybill;

@@ -1,0 +1,201 @@
+//! 阿里巴巴成交比 (SPEC 6): the report and the orders behind its numbers.
+
+use std::sync::Arc;
+
+use axum::Json;
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use chrono::Utc;
+use serde::Deserialize;
+
+use crate::api::ErrorBody;
+use crate::api::report::{ConversionReport, ReportColumn, ReportOrders, ReportRow};
+use crate::domain::report::{Period, china_day};
+use crate::domain::{OutletKind, OutletTree, Staff};
+use crate::hub::error::ApiError;
+use crate::hub::http::{AuthUser, ReqLang};
+use crate::hub::report::{self, Part};
+use crate::hub::{HubState, db};
+
+/// The report's period and outlet.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct ReportQuery {
+    /// First day, YYYY-MM-DD, China time (default today).
+    pub from: Option<String>,
+    /// Last day, inclusive (default today); at most 366 days after `from`.
+    pub to: Option<String>,
+    /// The outlet whose children are the rows (default the user's own); in
+    /// the user's subtree.
+    pub outlet: Option<String>,
+}
+
+/// The drill-down's period, rows and page.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct ReportOrdersQuery {
+    /// As the report's.
+    pub from: Option<String>,
+    /// As the report's.
+    pub to: Option<String>,
+    /// The row's outlet (default the user's own).
+    pub outlet: Option<String>,
+    /// `subtree` (default: the row's outlet and everything below), `own`
+    /// (the row "outlet itself": orders counted for exactly `outlet`), or
+    /// `pool` (the HQ pool's row; HQ users only, `outlet` ignored).
+    pub part: Option<String>,
+    /// Which number: all (default), valid, billed, billed_for_others,
+    /// billed_by_others, returned, pickup_failed, cancelled, open.
+    pub column: Option<String>,
+    /// 1..=1000, default 200.
+    pub limit: Option<i64>,
+    /// Rows to skip.
+    pub offset: Option<i64>,
+}
+
+fn period(from: Option<&str>, to: Option<&str>) -> Result<Period, ApiError> {
+    Period::parse(from, to, china_day(Utc::now()))
+        .map_err(|e| ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, e.code()))
+}
+
+/// The outlet asked for: known (404) and inside the user's subtree (403).
+fn chosen<'t>(
+    tree: &'t OutletTree,
+    user: &Staff,
+    outlet: Option<&str>,
+) -> Result<&'t crate::domain::Outlet, ApiError> {
+    let code = outlet
+        .map(str::trim)
+        .filter(|c| !c.is_empty())
+        .unwrap_or(&user.outlet_code);
+    let o = tree
+        .get(code)
+        .ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, "unknown_outlet").arg("code", code))?;
+    let hq_user = crate::domain::visibility::is_hq_user(&user.outlet_code, tree);
+    if !hq_user && !tree.is_within(code, &user.outlet_code) {
+        return Err(ApiError::forbidden());
+    }
+    Ok(o)
+}
+
+fn target_percent(c: &rusqlite::Connection) -> Result<i64, ApiError> {
+    Ok(db::parameters(c)?
+        .into_iter()
+        .find(|p| p.0 == "report.conversion_target_percent")
+        .and_then(|p| p.1.parse().ok())
+        .unwrap_or(60))
+}
+
+/// 阿里巴巴成交比 of the outlet's children over the period (SPEC 6): each
+/// order counted once for its responsible outlet, the children summing
+/// exactly to the total, every ratio from summed counts.
+#[utoipa::path(get, path = "/api/v1/reports/ali_conversion", security(("bearer" = [])), params(ReportQuery),
+    responses((status = 200, body = ConversionReport),
+        (status = 403, body = ErrorBody, description = "the outlet is outside the user's subtree"),
+        (status = 404, body = ErrorBody, description = "unknown_outlet"),
+        (status = 422, body = ErrorBody, description = "invalid_date, period_reversed or period_too_long (over 366 days)")))]
+pub async fn ali_conversion(
+    State(state): State<Arc<HubState>>,
+    user: AuthUser,
+    ReqLang(lang): ReqLang,
+    Query(q): Query<ReportQuery>,
+) -> Result<Json<ConversionReport>, ApiError> {
+    let p = period(q.from.as_deref(), q.to.as_deref())?;
+    let st = state.clone();
+    let r = state
+        .read(move |c| {
+            let tree = st.tree(c)?;
+            let o = chosen(&tree, &user.staff, q.outlet.as_deref())?;
+            let row = |code: &str, key: &str, name: String| -> Result<ReportRow, ApiError> {
+                Ok(ReportRow {
+                    outlet_code: Some(code.to_owned()).filter(|c| !c.is_empty()),
+                    name,
+                    ..report::sums(c, key, &p)?
+                })
+            };
+            let total = row(&o.code, &o.code, o.name.clone())?;
+            let mut children = Vec::new();
+            let mut rest = total.clone();
+            for child in tree.children(&o.code) {
+                let name = tree.get(child).map(|c| c.name.clone()).unwrap_or_default();
+                let r = row(child, child, name)?;
+                rest.sub(&r);
+                children.push(r);
+            }
+            if o.kind == OutletKind::Hq {
+                let pool = row("", report::POOL_KEY, crate::i18n::t(lang, "report.pool"))?;
+                rest.sub(&pool);
+                children.push(pool);
+            }
+            // What the outlet holds itself, so the rows add up to the total.
+            if !rest.is_empty() {
+                children.push(ReportRow {
+                    outlet_code: Some(o.code.clone()),
+                    name: crate::i18n::tf(lang, "report.own", &[("name", &o.name)]),
+                    ..rest
+                });
+            }
+            Ok(ConversionReport {
+                from: p.from,
+                to: p.to,
+                outlet_code: o.code.clone(),
+                as_of: Utc::now(),
+                days: report::days(c, &o.code, &p)?,
+                total: total.finish(),
+                children: children.into_iter().map(ReportRow::finish).collect(),
+                target_percent: target_percent(c)?,
+            })
+        })
+        .await?;
+    Ok(Json(r))
+}
+
+/// The orders behind one number of the report, oldest first (SPEC 6's
+/// drill-down).
+#[utoipa::path(get, path = "/api/v1/reports/ali_conversion/orders", security(("bearer" = [])), params(ReportOrdersQuery),
+    responses((status = 200, body = ReportOrders),
+        (status = 403, body = ErrorBody, description = "the outlet is outside the user's subtree, or the pool asked for by a user outside HQ"),
+        (status = 404, body = ErrorBody, description = "unknown_outlet"),
+        (status = 422, body = ErrorBody, description = "invalid_date, period_reversed, period_too_long, invalid_part or invalid_column")))]
+pub async fn ali_conversion_orders(
+    State(state): State<Arc<HubState>>,
+    user: AuthUser,
+    Query(q): Query<ReportOrdersQuery>,
+) -> Result<Json<ReportOrders>, ApiError> {
+    let p = period(q.from.as_deref(), q.to.as_deref())?;
+    let col = match q.column.as_deref().filter(|s| !s.is_empty()) {
+        None => ReportColumn::All,
+        Some(s) => ReportColumn::parse(s)
+            .ok_or_else(|| ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_column"))?,
+    };
+    let part = q.part.clone().unwrap_or_default();
+    if !matches!(part.as_str(), "" | "subtree" | "own" | "pool") {
+        return Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_part",
+        ));
+    }
+    let limit = q.limit.unwrap_or(200).clamp(1, 1000);
+    let offset = q.offset.unwrap_or(0).max(0);
+    let st = state.clone();
+    let (total, orders) = state
+        .read(move |c| {
+            let tree = st.tree(c)?;
+            let hq_user = crate::domain::visibility::is_hq_user(&user.staff.outlet_code, &tree);
+            let which = if part == "pool" {
+                if !hq_user {
+                    return Err(ApiError::forbidden());
+                }
+                Part::Pool
+            } else {
+                let o = chosen(&tree, &user.staff, q.outlet.as_deref())?;
+                match (part.as_str(), o.kind) {
+                    ("own", _) => Part::Own(&o.code),
+                    // HQ's subtree also holds orders at codes that are no outlet.
+                    (_, OutletKind::Hq) => Part::All,
+                    _ => Part::Subtree(&o.code),
+                }
+            };
+            Ok(report::orders(c, which, col, &p, limit, offset)?)
+        })
+        .await?;
+    Ok(Json(ReportOrders { total, orders }))
+}
