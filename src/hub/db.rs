@@ -281,6 +281,7 @@ pub fn outlet_revision(c: &Connection) -> rusqlite::Result<i64> {
 }
 
 fn bump_outlet_revision(c: &Connection) -> rusqlite::Result<()> {
+    super::wake::network_changed();
     let next = outlet_revision(c)? + 1;
     meta_set(c, "outlet_revision", &next.to_string())
 }
