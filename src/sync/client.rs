@@ -378,8 +378,18 @@ impl HubClient {
 
     /// The whole network.
     pub async fn outlets(&self) -> Result<OutletList, ClientError> {
-        self.call::<(), _>(Method::GET, "/api/v1/outlets", None, None)
-            .await
+        self.outlets_since(None).await
+    }
+
+    /// What changed in the network after revision `since` (API.md
+    /// `?since=`); the whole list without one, or when the hub cannot
+    /// answer incrementally (`full`).
+    pub async fn outlets_since(&self, since: Option<i64>) -> Result<OutletList, ClientError> {
+        let path = match since {
+            Some(rev) => format!("/api/v1/outlets?since={rev}"),
+            None => "/api/v1/outlets".to_owned(),
+        };
+        self.call::<(), _>(Method::GET, &path, None, None).await
     }
 
     /// Creates an outlet.
