@@ -289,6 +289,10 @@ async fn client_figures(
     let path = cache_dir.path().join("cache.db");
     let (store, _) = Store::open(&path).expect("store");
     store.claim(who).expect("claim");
+    // The app caches the network at login, before the first sync: the
+    // cache's subtree index is built from it.
+    let outlets: Vec<_> = tree.outlets().cloned().collect();
+    store.replace_outlets(1, &outlets).expect("outlets");
     let mut engine = Engine::new(client, store.second_connection().expect("conn"), 1000);
     let t = Instant::now();
     let r = engine.sync_once().await;

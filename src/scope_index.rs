@@ -184,6 +184,8 @@ impl<'c> Indexer<'c> {
         for anc in ancs {
             st.execute(params![anc, order_no])?;
         }
+        // The hub wakes the long polls waiting under these.
+        crate::hub::wake::logged(ancs);
         Ok(())
     }
 

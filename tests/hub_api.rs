@@ -312,6 +312,70 @@ async fn outlet_create_update_delete() {
     assert_eq!(s, 404);
 }
 
+/// `?since=`: only what changed after a revision (added, edited, deleted),
+/// nothing when nothing did, and the whole list for a revision the hub
+/// never had.
+#[tokio::test]
+async fn outlet_list_since_a_revision_is_incremental() {
+    let h = TestHub::start(true).await;
+    let t = h.admin().await;
+    let (_, all) = h.get("/api/v1/outlets", &t).await;
+    let rev0 = all["revision"].as_i64().unwrap();
+    let whole = all["outlets"].as_array().unwrap().len();
+    assert_eq!(all["full"], true);
+
+    let (s, v) = h.get(&format!("/api/v1/outlets?since={rev0}"), &t).await;
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(
+        (v["full"].as_bool(), v["revision"].as_i64()),
+        (Some(false), Some(rev0))
+    );
+    assert!(
+        v["outlets"].as_array().unwrap().is_empty() && v["removed"].as_array().unwrap().is_empty()
+    );
+
+    for c in ["JS-T1", "JS-T2"] {
+        let (s, v) = h.post("/api/v1/outlets", &t, outlet(c, c, "JS")).await;
+        assert_eq!(s, 201, "{v}");
+    }
+    let (_, mid) = h.get("/api/v1/outlets", &t).await;
+    let rev1 = mid["revision"].as_i64().unwrap();
+    let (s, v) = h
+        .put(
+            "/api/v1/outlets/JS-T1",
+            &t,
+            1,
+            outlet("JS-T1", "改名", "JS"),
+        )
+        .await;
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(h.delete("/api/v1/outlets/JS-T2", &t).await.0, 204);
+
+    let codes = |v: &Value, key: &str| -> Vec<String> {
+        v[key]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|o| o.get("code").unwrap_or(o).as_str().unwrap().to_owned())
+            .collect()
+    };
+    let (_, v) = h.get(&format!("/api/v1/outlets?since={rev0}"), &t).await;
+    assert_eq!(v["full"], false);
+    assert_eq!(codes(&v, "outlets"), ["JS-T1"]);
+    assert_eq!(v["outlets"][0]["name"], "改名");
+    assert_eq!(codes(&v, "removed"), ["JS-T2"]);
+    let (_, v) = h.get(&format!("/api/v1/outlets?since={rev1}"), &t).await;
+    assert_eq!(
+        (codes(&v, "outlets"), codes(&v, "removed")),
+        (vec!["JS-T1".to_owned()], vec!["JS-T2".to_owned()])
+    );
+
+    let ahead = v["revision"].as_i64().unwrap() + 10;
+    let (_, v) = h.get(&format!("/api/v1/outlets?since={ahead}"), &t).await;
+    assert_eq!(v["full"], true);
+    assert_eq!(v["outlets"].as_array().unwrap().len(), whole + 1);
+}
+
 #[tokio::test]
 async fn deleting_an_outlet_in_use_says_what_is_attached() {
     let h = TestHub::start(true).await;

@@ -737,3 +737,51 @@ async fn a_long_poll_wakes_on_a_change_in_view_and_times_out_empty() {
         "at once, not after the wait: {took:?}"
     );
 }
+
+/// A waiting branch clerk whose view grows (an office moved under the
+/// branch) hears it at once as view_changed, and a waiting dispatcher
+/// (the whole network) is woken by an order anywhere.
+#[tokio::test]
+async fn a_long_poll_ends_when_the_view_changes_and_hq_hears_every_order() {
+    let (h, admin) = network().await;
+    place_orders(&h).await;
+    let a = h.login("clerk.a", "pass-word-1").await;
+    let disp = h.login("disp", "pass-word-1").await;
+    let (_, _, a_head) = h.feed(&a, None).await;
+    let (_, _, d_head) = h.feed(&disp, None).await;
+    let poll = |token: String, head: String| {
+        let url = h.url(&format!("/api/v1/orders/changes?cursor={head}&wait=20"));
+        let http = h.http.clone();
+        let t = std::time::Instant::now();
+        tokio::spawn(async move {
+            let r = http.get(url).bearer_auth(token).send().await.unwrap();
+            (
+                r.status().as_u16(),
+                r.json::<Value>().await.unwrap(),
+                t.elapsed(),
+            )
+        })
+    };
+    let dispatcher = poll(disp, d_head);
+    let clerk = poll(a, a_head);
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+
+    let (s, v) = h
+        .inbound(inbound("o-B1-late", "acct-z", "无网点之城", Some("B1")))
+        .await;
+    assert_eq!(s, 201, "{v}");
+    let (s, v, took) = dispatcher.await.unwrap();
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(numbers(v["orders"].as_array().unwrap()), ["o-B1-late"]);
+    assert!(took < std::time::Duration::from_secs(2), "{took:?}");
+    assert!(!clerk.is_finished(), "B1's order is not in A's view");
+
+    h.move_outlet(&admin, "B1", "A").await;
+    let (s, v, took) = clerk.await.unwrap();
+    assert_eq!(
+        (s, v["error"]["code"].as_str()),
+        (410, Some("view_changed")),
+        "{v}"
+    );
+    assert!(took < std::time::Duration::from_secs(2), "{took:?}");
+}

@@ -12,7 +12,8 @@ use common::sync::{cache, client, history, pause, until_idle};
 use common::{ADMIN_PW, TestHub, inbound};
 use outlet_desk::domain::{Action, Status};
 use outlet_desk::store::{ListFilter, OutboxState, PageQuery, SortOrder, Store};
-use outlet_desk::sync::engine::Engine;
+use outlet_desk::sync::engine::{Engine, Report};
+use outlet_desk::sync::runner::{self, Command};
 use proxy::{Fault, Proxy};
 use serde_json::{Value, json};
 
@@ -1022,5 +1023,107 @@ async fn s17_days_offline_then_every_action_applied_once() {
         mine,
         pairs(&[("o-1", "accepted"), ("o-2", "accepted")]),
         "o-3 went back to the pool"
+    );
+}
+
+/// The engine's own loop (`sync::runner`) for `engine`, with a poll
+/// interval of an hour: anything that arrives sooner came by the long
+/// poll. Its reports come out of the receiver.
+fn run_engine(
+    engine: Engine,
+) -> (
+    tokio::sync::mpsc::UnboundedSender<Command>,
+    tokio::sync::mpsc::UnboundedReceiver<Report>,
+) {
+    let (commands, rx) = tokio::sync::mpsc::unbounded_channel();
+    let (out, reports) = tokio::sync::mpsc::unbounded_channel();
+    tokio::spawn(runner::run(
+        engine,
+        Duration::from_secs(3600),
+        rx,
+        move |r| {
+            let sent = out.send(r).is_ok();
+            async move { sent }
+        },
+    ));
+    (commands, reports)
+}
+
+/// The next report within `limit`.
+async fn report_within(
+    reports: &mut tokio::sync::mpsc::UnboundedReceiver<Report>,
+    limit: Duration,
+) -> Report {
+    tokio::time::timeout(limit, reports.recv())
+        .await
+        .expect("a report in time")
+        .expect("the engine runs")
+}
+
+/// A new order at the clerk's office reaches the waiting client's cache
+/// within 2 s although its poll interval is an hour, and the wait costs
+/// one held request, not a poll every few seconds.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn long_poll_brings_a_new_order_at_once() {
+    let Rig {
+        h,
+        p,
+        _dir,
+        store,
+        engine,
+    } = rig(&["o-1"]).await;
+    let (_commands, mut reports) = run_engine(engine);
+    let first = report_within(&mut reports, Duration::from_secs(10)).await;
+    assert_eq!((first.pulled, first.error.as_deref()), (1, None));
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert!(
+        p.count(CHANGES) <= 2,
+        "no polling while nothing changes: {:?}",
+        p.seen_for(CHANGES)
+    );
+    assert!(
+        reports.try_recv().is_err(),
+        "nothing to report while nothing changes"
+    );
+
+    let placed = Instant::now();
+    orders_at(&h, "A1", &["o-2"]).await;
+    let r = report_within(&mut reports, Duration::from_secs(2)).await;
+    assert_eq!(r.pulled, 1, "{r:?}");
+    assert!(placed.elapsed() < Duration::from_secs(2));
+    assert_eq!(cached(&store), ["o-1", "o-2"]);
+}
+
+/// A clerk's action queued while the engine waits at the head goes out at
+/// once: the wait is broken off, not sat out.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn action_queued_during_a_long_poll_is_sent_at_once() {
+    let Rig {
+        h,
+        p,
+        _dir,
+        store,
+        engine,
+    } = rig(&["o-1"]).await;
+    let (commands, mut reports) = run_engine(engine);
+    report_within(&mut reports, Duration::from_secs(10)).await;
+    // Well inside the long poll.
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    assert!(p.count(ACTIONS) == 0);
+
+    let queued = Instant::now();
+    store.enqueue("o-1", &accept(1000)).unwrap();
+    commands.send(Command::SyncNow).unwrap();
+    let r = report_within(&mut reports, Duration::from_secs(2)).await;
+    assert_eq!(
+        (r.pushed, r.pending, r.error.as_deref()),
+        (1, 0, None),
+        "{r:?}"
+    );
+    assert!(queued.elapsed() < Duration::from_secs(2));
+    assert_eq!(count(&history(&h, "o-1").await, "accept"), 1);
+    assert_eq!(
+        store.order("o-1").unwrap().expect("cached").order.status,
+        Status::Accepted
     );
 }

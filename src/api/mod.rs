@@ -40,7 +40,19 @@ pub struct SessionResponse {
 pub struct OutletList {
     /// Grows on every outlet write; clients compare it to skip work.
     pub revision: i64,
+    /// The whole network, or with `?since=` only what changed after it.
     pub outlets: Vec<Outlet>,
+    /// With `?since=`: codes deleted after it.
+    #[serde(default)]
+    pub removed: Vec<String>,
+    /// `outlets` is the whole network (always without `since`; with it,
+    /// when that revision is too old to answer incrementally).
+    #[serde(default = "whole")]
+    pub full: bool,
+}
+
+fn whole() -> bool {
+    true
 }
 
 /// `POST`/`PUT` staff body: the record plus an optional new password.

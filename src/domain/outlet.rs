@@ -251,6 +251,25 @@ impl OutletTree {
         self.by_code.values()
     }
 
+    /// This network with `changed` outlets added or replaced and `removed`
+    /// codes gone (an incremental outlet list), in code order.
+    pub fn with_changes(&self, changed: Vec<Outlet>, removed: &[String]) -> Vec<Outlet> {
+        let gone: HashSet<&str> = removed
+            .iter()
+            .map(String::as_str)
+            .chain(changed.iter().map(|o| o.code.as_str()))
+            .collect();
+        let mut out: Vec<Outlet> = self
+            .by_code
+            .values()
+            .filter(|o| !gone.contains(o.code.as_str()))
+            .cloned()
+            .collect();
+        out.extend(changed);
+        out.sort_by(|a, b| a.code.cmp(&b.code));
+        out
+    }
+
     /// Number of outlets.
     pub fn len(&self) -> usize {
         self.by_code.len()
@@ -467,6 +486,17 @@ mod tests {
         assert!(s.contains("JS-YZ-01") && !s.contains("ZJ") && !s.contains("HQ"));
         assert_eq!(t.subtree("HQ").len(), 5);
         assert!(t.subtree("NOPE").is_empty());
+    }
+
+    #[test]
+    fn an_incremental_list_replaces_adds_and_removes() {
+        let t = net();
+        let renamed = o("JS", OutletKind::Branch, Some("HQ"), "江苏新名");
+        let added = o("ZJ-HZ", OutletKind::Office, Some("ZJ"), "杭州办事处");
+        let list = t.with_changes(vec![renamed, added], &["JS-YZ-01".to_owned()]);
+        let codes: Vec<&str> = list.iter().map(|o| o.code.as_str()).collect();
+        assert_eq!(codes, ["HQ", "JS", "JS-YZ", "ZJ", "ZJ-HZ"]);
+        assert_eq!(list[1].name, "江苏新名");
     }
 
     #[test]

@@ -187,6 +187,16 @@ fn migrations() -> Migrations<'static> {
         M::up_with_hook(super::report::SCHEMA, |tx: &rusqlite::Transaction| {
             Ok(super::report::rebuild(tx)?)
         }),
+        // Incremental outlet lists (`?since=`, issue 11): the list revision
+        // each outlet last changed at, and deleted codes. Older revisions
+        // than this migration's are answered with the whole list.
+        M::up(
+            "ALTER TABLE outlets ADD COLUMN revision INTEGER NOT NULL DEFAULT 0;
+             CREATE INDEX outlets_revision ON outlets(revision);
+             CREATE TABLE outlets_removed (code TEXT PRIMARY KEY, revision INTEGER NOT NULL);
+             INSERT INTO meta(key, value)
+               SELECT 'outlet_since_floor', coalesce((SELECT value FROM meta WHERE key = 'outlet_revision'), '0');",
+        ),
     ])
 }
 
@@ -285,9 +295,51 @@ pub fn outlet_revision(c: &Connection) -> rusqlite::Result<i64> {
         .unwrap_or(0))
 }
 
-fn bump_outlet_revision(c: &Connection) -> rusqlite::Result<()> {
+/// Moves the list revision on and marks `code` changed at it (or
+/// removed).
+fn bump_outlet_revision(c: &Connection, code: &str, removed: bool) -> rusqlite::Result<()> {
+    super::wake::network_changed();
     let next = outlet_revision(c)? + 1;
+    if removed {
+        c.execute(
+            "INSERT INTO outlets_removed(code, revision) VALUES (?1, ?2)
+             ON CONFLICT(code) DO UPDATE SET revision = excluded.revision",
+            params![code, next],
+        )?;
+    } else {
+        c.execute(
+            "UPDATE outlets SET revision = ?2 WHERE code = ?1",
+            params![code, next],
+        )?;
+        c.execute("DELETE FROM outlets_removed WHERE code = ?1", [code])?;
+    }
     meta_set(c, "outlet_revision", &next.to_string())
+}
+
+/// What changed in the network after revision `since`: changed or added
+/// outlets and removed codes, or `None` when `since` is too old (before
+/// revisions were kept per outlet) or ahead of this hub.
+pub fn outlets_since(
+    c: &Connection,
+    since: i64,
+) -> rusqlite::Result<Option<(Vec<Outlet>, Vec<String>)>> {
+    let floor: i64 = meta_get(c, "outlet_since_floor")?
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0);
+    if since < floor || since > outlet_revision(c)? {
+        return Ok(None);
+    }
+    let changed = c
+        .prepare_cached(&format!(
+            "SELECT {OUTLET_COLS} FROM outlets WHERE revision > ?1 ORDER BY code"
+        ))?
+        .query_map([since], outlet_row)?
+        .collect::<rusqlite::Result<_>>()?;
+    let removed = c
+        .prepare_cached("SELECT code FROM outlets_removed WHERE revision > ?1 ORDER BY code")?
+        .query_map([since], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    Ok(Some((changed, removed)))
 }
 
 const OUTLET_COLS: &str = "code, name, kind, parent_code, province, city, district, address, phone, urban, latitude, longitude, accepts_ali_orders, active, version";
@@ -340,7 +392,7 @@ pub fn insert_outlet(c: &Connection, o: &Outlet) -> rusqlite::Result<()> {
         ],
     )?;
     super::scope::added(c, o)?;
-    bump_outlet_revision(c)
+    bump_outlet_revision(c, &o.code, false)
 }
 
 /// Overwrites an outlet if its version is still `expected`; returns whether
@@ -355,7 +407,7 @@ pub fn update_outlet(c: &Connection, o: &Outlet, expected: i64) -> rusqlite::Res
     )?;
     if n == 1 {
         super::scope::refresh(c)?;
-        bump_outlet_revision(c)?;
+        bump_outlet_revision(c, &o.code, false)?;
     }
     Ok(n == 1)
 }
@@ -364,7 +416,7 @@ pub fn update_outlet(c: &Connection, o: &Outlet, expected: i64) -> rusqlite::Res
 pub fn delete_outlet(c: &Connection, code: &str) -> rusqlite::Result<()> {
     c.execute("DELETE FROM outlets WHERE code = ?1", [code])?;
     super::scope::refresh(c)?;
-    bump_outlet_revision(c)
+    bump_outlet_revision(c, code, true)
 }
 
 /// What blocks deleting `code` (SPEC 2.1).

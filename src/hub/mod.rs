@@ -21,6 +21,7 @@ pub mod routes;
 pub mod scope;
 pub mod serve;
 pub mod shield;
+pub mod wake;
 
 use std::net::SocketAddr;
 use std::path::Path;
@@ -98,9 +99,9 @@ pub struct HubState {
     tree: Mutex<Option<(i64, Arc<crate::domain::OutletTree>)>>,
     /// Password work, login backoff, write rates, database task cap.
     pub guard: guard::Guard,
-    /// Moves after every write: long polls (`wait=`) wait on it, as a
-    /// task each, not a thread.
-    pub changed: tokio::sync::watch::Sender<u64>,
+    /// Long polls (`wait=`) wait on these, as a task each, not a thread;
+    /// a write wakes those whose view it touched.
+    pub wakes: wake::Wakes,
 }
 
 /// Locks a connection. A task that panicked rolled its transaction back as
@@ -133,7 +134,7 @@ impl HubState {
             token_ttl,
             tree: Mutex::new(None),
             guard: guard::Guard::new(guard::Limits::default()),
-            changed: tokio::sync::watch::Sender::new(0),
+            wakes: wake::Wakes::default(),
         };
         Ok((state, seeded))
     }
@@ -162,15 +163,15 @@ impl HubState {
     {
         let conn = self.conn.clone();
         let slot = self.guard.db_slot().await?;
-        let out = tokio::task::spawn_blocking(move || {
+        let (out, touched) = tokio::task::spawn_blocking(move || {
             let _slot = slot;
-            f(&mut lock(&conn))
+            wake::collect(|| f(&mut lock(&conn)))
         })
         .await
         .map_err(ApiError::internal)?;
-        // Waiting feeds look again (a write that changed nothing in their
-        // view sends them back to waiting).
-        self.changed.send_modify(|n| *n = n.wrapping_add(1));
+        // Waiting feeds in the touched views look again (one whose view
+        // the write did not really change goes back to waiting).
+        self.wakes.wake(&touched);
         out
     }
 

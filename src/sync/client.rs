@@ -180,6 +180,10 @@ pub struct HubClient {
     lang: Lang,
 }
 
+/// How much longer than its `wait` a long poll may take before it counts
+/// as unanswered (the hub answers at `wait`; the rest is the network).
+const LONG_POLL_GRACE: Duration = Duration::from_secs(15);
+
 impl HubClient {
     /// A client for `base` (e.g. `http://127.0.0.1:8080`) under the
     /// default transport policy (plain http to loopback only).
@@ -374,8 +378,18 @@ impl HubClient {
 
     /// The whole network.
     pub async fn outlets(&self) -> Result<OutletList, ClientError> {
-        self.call::<(), _>(Method::GET, "/api/v1/outlets", None, None)
-            .await
+        self.outlets_since(None).await
+    }
+
+    /// What changed in the network after revision `since` (API.md
+    /// `?since=`); the whole list without one, or when the hub cannot
+    /// answer incrementally (`full`).
+    pub async fn outlets_since(&self, since: Option<i64>) -> Result<OutletList, ClientError> {
+        let path = match since {
+            Some(rev) => format!("/api/v1/outlets?since={rev}"),
+            None => "/api/v1/outlets".to_owned(),
+        };
+        self.call::<(), _>(Method::GET, &path, None, None).await
     }
 
     /// Creates an outlet.
@@ -476,11 +490,33 @@ impl HubClient {
         cursor: Option<&str>,
         limit: i64,
     ) -> Result<ChangesPage, ClientError> {
+        self.changes_waiting(cursor, limit, None).await
+    }
+
+    /// One page of the change feed after `cursor`; with `wait`, a long poll
+    /// (API.md `wait=`): at the head the hub answers as soon as something
+    /// in view changes, or empty after `wait` (whole seconds, 1..30).
+    pub async fn changes_waiting(
+        &self,
+        cursor: Option<&str>,
+        limit: i64,
+        wait: Option<Duration>,
+    ) -> Result<ChangesPage, ClientError> {
         let mut path = format!("/api/v1/orders/changes?limit={limit}");
         if let Some(c) = cursor {
             path.push_str(&format!("&cursor={}", enc(c)));
         }
-        self.call::<(), _>(Method::GET, &path, None, None).await
+        let secs = wait.map(|w| w.as_secs().clamp(1, 30));
+        if let Some(s) = secs {
+            path.push_str(&format!("&wait={s}"));
+        }
+        let mut req = self.request(Method::GET, &path);
+        if let Some(s) = secs {
+            // The client-wide 30 s limit would cut a full wait short.
+            req = req.timeout(Duration::from_secs(s) + LONG_POLL_GRACE);
+        }
+        let bytes = Self::send(req).await?;
+        serde_json::from_slice(&bytes).map_err(|e| ClientError::Decode(e.to_string()))
     }
 
     /// Sends one action with its idempotency key.

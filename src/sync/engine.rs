@@ -147,6 +147,26 @@ impl Engine {
 
     /// One round: push the outbox, then pull the feed.
     pub async fn sync_once(&mut self) -> Report {
+        self.sync_after(None).await
+    }
+
+    /// Waits at the head of the feed (a long poll of `wait`) until the
+    /// hub has something in this user's view, or `wait` ends. Nothing is
+    /// written: dropping it mid-wait is safe; hand what it heard to
+    /// [`Engine::sync_after`].
+    pub async fn listen(&self, wait: Duration) -> Heard {
+        let cursor = self.blocking(|s| s.cursor()).await.ok().flatten();
+        let sent = Instant::now();
+        let (rtt, pc, answer) = self.fetch_waiting(cursor, Some(wait)).await;
+        Heard {
+            took: sent.elapsed(),
+            fetched: (rtt, pc, answer),
+        }
+    }
+
+    /// One round whose first feed page is what [`Engine::listen`] heard
+    /// (unless this round pushed something, which the page may predate).
+    pub async fn sync_after(&mut self, heard: Option<Heard>) -> Report {
         let mut r = Report::default();
         if let Some((until, why)) = self.not_before.clone() {
             let now = Instant::now();
@@ -160,16 +180,20 @@ impl Engine {
             }
             self.not_before = None;
         }
-        let outcome = match self.push(&mut r).await {
-            Ok(()) => self.pull(&mut r).await,
+        let pushed = self.push(&mut r).await;
+        let first = heard
+            .filter(|_| r.pushed + r.rejected == 0)
+            .map(|h| h.fetched);
+        let outcome = match pushed {
+            Ok(()) => self.pull(&mut r, first).await,
             // One action the server cannot take yet (a 5xx on it, an
             // answer we could not read) or a local hiccup must not freeze
             // the list: still pull, unless the server asked for quiet
             // (Retry-After). The action is resent next round.
             Err(Stop::Retry(d, e)) if self.not_before.is_none() => {
-                self.pull(&mut r).await.and(Err(Stop::Retry(d, e)))
+                self.pull(&mut r, first).await.and(Err(Stop::Retry(d, e)))
             }
-            Err(Stop::Store(e)) => self.pull(&mut r).await.and(Err(Stop::Store(e))),
+            Err(Stop::Store(e)) => self.pull(&mut r, first).await.and(Err(Stop::Store(e))),
             Err(s) => Err(s),
         };
         match outcome {
@@ -296,10 +320,15 @@ impl Engine {
     /// Pulls pages until the server says there is no more. Each page and
     /// its cursor are written in one transaction, while the next page is
     /// already being fetched.
-    async fn pull(&mut self, r: &mut Report) -> Result<(), Stop> {
-        let cursor = self.blocking(|s| s.cursor()).await.map_err(Stop::Store)?;
+    async fn pull(&mut self, r: &mut Report, first: Option<Fetched>) -> Result<(), Stop> {
         let mut resynced = false;
-        let mut fetched = self.fetch(cursor).await;
+        let mut fetched = match first {
+            Some(f) => f,
+            None => {
+                let cursor = self.blocking(|s| s.cursor()).await.map_err(Stop::Store)?;
+                self.fetch(cursor).await
+            }
+        };
         loop {
             let (rtt, pc_at_answer, answer) = fetched;
             match answer {
@@ -367,21 +396,49 @@ impl Engine {
         }
     }
 
-    /// One feed page from `cursor`, with when it was asked for.
     /// One page, with its round trip and this PC's clocks as it arrived
     /// (read then, not when the page is written: a backlog page waits for
     /// the write before it).
-    async fn fetch(
-        &self,
-        cursor: Option<String>,
-    ) -> (
-        Duration,
-        PcClock,
-        Result<crate::api::ChangesPage, ClientError>,
-    ) {
+    async fn fetch(&self, cursor: Option<String>) -> Fetched {
+        self.fetch_waiting(cursor, None).await
+    }
+
+    async fn fetch_waiting(&self, cursor: Option<String>, wait: Option<Duration>) -> Fetched {
         let sent = Instant::now();
-        let answer = self.client.changes(cursor.as_deref(), self.page_size).await;
-        (sent.elapsed(), (self.pc_clock)(), answer)
+        let answer = self
+            .client
+            .changes_waiting(cursor.as_deref(), self.page_size, wait)
+            .await;
+        // A long poll's round trip includes the hub's wait; only the
+        // answer's travel says how old its server time is.
+        let rtt = match wait {
+            Some(_) => Duration::ZERO,
+            None => sent.elapsed(),
+        };
+        (rtt, (self.pc_clock)(), answer)
+    }
+}
+
+/// A feed page with its round trip and this PC's clocks as it arrived.
+type Fetched = (
+    Duration,
+    PcClock,
+    Result<crate::api::ChangesPage, ClientError>,
+);
+
+/// What a long poll ([`Engine::listen`]) heard: a page, or why not.
+pub struct Heard {
+    took: Duration,
+    fetched: Fetched,
+}
+
+impl Heard {
+    /// An empty answer that came back at once: the hub did not hold the
+    /// poll (it does not know `wait=`), so the caller falls back to its
+    /// poll interval instead of asking again straight away.
+    pub fn not_held(&self) -> bool {
+        let empty = matches!(&self.fetched.2, Ok(p) if p.orders.is_empty() && p.removed.is_empty());
+        empty && self.took < Duration::from_millis(900)
     }
 }
 

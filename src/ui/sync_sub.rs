@@ -1,5 +1,6 @@
 //! The sync engine as an iced subscription: it runs on the executor's
-//! threads with its own cache connection and reports each round.
+//! threads with its own cache connection and reports each round
+//! (`sync::runner`: a long poll between rounds).
 
 use std::hash::{Hash, Hasher};
 use std::time::Duration;
@@ -12,16 +13,7 @@ use crate::store::Store;
 use crate::sync::HubClient;
 use crate::sync::engine::{Engine, Report};
 
-/// What the app can tell the running engine.
-#[derive(Debug, Clone)]
-pub enum Command {
-    /// Sync now (after an action, or 立即同步).
-    SyncNow,
-    /// A new login: use this client.
-    Client(HubClient),
-    /// The poll interval and page size changed (parameters).
-    Tune(Duration, i64),
-}
+pub use crate::sync::runner::Command;
 
 /// What the engine tells the app.
 #[derive(Debug, Clone)]
@@ -54,7 +46,7 @@ pub fn subscription(key: Key) -> Subscription<Event> {
     Subscription::run_with(key, |key| {
         let key = key.clone();
         iced::stream::channel(16, async move |mut out| {
-            let (tx, mut rx) = mpsc::unbounded_channel();
+            let (tx, rx) = mpsc::unbounded_channel();
             let _ = out.send(Event::Ready(tx)).await;
             let store = match key.store.second_connection() {
                 Ok(s) => s,
@@ -68,42 +60,12 @@ pub fn subscription(key: Key) -> Subscription<Event> {
                     return;
                 }
             };
-            let mut engine = Engine::new(key.client.clone(), store, key.page_size);
-            let mut interval = key.interval;
-            loop {
-                let report = engine.sync_once().await;
-                let wait = report.retry_in.unwrap_or(interval);
-                let paused = report.need_login;
-                if out.send(Event::Report(report)).await.is_err() {
-                    return;
-                }
-                // While the token is refused, wait for a new one instead
-                // of hammering the server.
-                let timer = tokio::time::sleep(if paused {
-                    Duration::from_secs(3600)
-                } else {
-                    wait
-                });
-                tokio::pin!(timer);
-                loop {
-                    tokio::select! {
-                        _ = &mut timer => break,
-                        cmd = rx.recv() => match cmd {
-                            None => return,
-                            Some(Command::SyncNow) if !paused => break,
-                            Some(Command::SyncNow) => {}
-                            Some(Command::Client(c)) => {
-                                engine.set_client(c);
-                                break;
-                            }
-                            Some(Command::Tune(i, n)) => {
-                                interval = i;
-                                engine.set_page_size(n);
-                            }
-                        },
-                    }
-                }
-            }
+            let engine = Engine::new(key.client.clone(), store, key.page_size);
+            crate::sync::runner::run(engine, key.interval, rx, |report| {
+                let mut out = out.clone();
+                async move { out.send(Event::Report(report)).await.is_ok() }
+            })
+            .await;
         })
     })
 }

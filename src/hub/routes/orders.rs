@@ -104,16 +104,28 @@ pub async fn changes(
         }
     };
     let deadline = wait.map(|w| tokio::time::Instant::now() + w);
-    let mut changed = state.changed.subscribe();
+    // Both before the first read, so no write after it goes unseen; which
+    // one the poll waits on depends on the user's view, which the read
+    // tells.
+    let mut everything = state.wakes.all();
+    let mut mine = state.wakes.outlet(&user.staff.outlet_code);
     loop {
-        changed.mark_unchanged();
-        let page = feed_page(&state, user.staff.clone(), q.cursor.clone(), limit).await?;
+        everything.mark_unchanged();
+        mine.mark_unchanged();
+        let (page, whole_network) =
+            feed_page(&state, user.staff.clone(), q.cursor.clone(), limit).await?;
         let empty = page.orders.is_empty() && page.removed.is_empty();
-        if let Some(deadline) = deadline
-            && empty
-            && tokio::time::timeout_at(deadline, changed.changed())
-                .await
-                .is_ok_and(|r| r.is_ok())
+        let Some(deadline) = deadline.filter(|_| empty) else {
+            return Ok(Json(page));
+        };
+        let woken = if whole_network {
+            everything.changed()
+        } else {
+            mine.changed()
+        };
+        if tokio::time::timeout_at(deadline, woken)
+            .await
+            .is_ok_and(|r| r.is_ok())
         {
             continue;
         }
@@ -121,13 +133,14 @@ pub async fn changes(
     }
 }
 
-/// One feed page for `user` from `cursor`, read in one snapshot.
+/// One feed page for `user` from `cursor`, read in one snapshot, and
+/// whether the user sees the whole network.
 async fn feed_page(
     state: &Arc<HubState>,
     staff: Staff,
     cursor: Option<String>,
     limit: i64,
-) -> Result<ChangesPage, ApiError> {
+) -> Result<(ChangesPage, bool), ApiError> {
     let st = state.clone();
     state
         .read(move |c| {
@@ -178,7 +191,7 @@ async fn feed_page(
                     page.removed.push(o.order_no);
                 }
             }
-            Ok(page)
+            Ok((page, matches!(scope, Scope::All)))
         })
         .await
 }

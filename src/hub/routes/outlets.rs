@@ -1,7 +1,7 @@
 use std::sync::Arc;
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 
 use crate::api::{ErrorBody, Outlet, OutletList};
@@ -10,18 +10,42 @@ use crate::hub::error::ApiError;
 use crate::hub::http::{AuthUser, Body, IfMatch, etag_header};
 use crate::hub::{HubState, db};
 
-/// The whole network with its revision. Every logged-in user may read it.
-#[utoipa::path(get, path = "/api/v1/outlets", security(("bearer" = [])),
-    responses((status = 200, body = OutletList), (status = 401, body = ErrorBody)))]
+/// `GET /api/v1/outlets` filter.
+#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+pub struct ListQuery {
+    /// A revision this client already has: only what changed after it
+    /// (`full: false`), or the whole list when it is too old.
+    #[param(minimum = 0)]
+    pub since: Option<i64>,
+}
+
+/// The whole network with its revision, or what changed since a revision.
+/// Every logged-in user may read it.
+#[utoipa::path(get, path = "/api/v1/outlets", security(("bearer" = [])), params(ListQuery),
+    responses((status = 200, body = OutletList), (status = 400, body = ErrorBody),
+        (status = 401, body = ErrorBody)))]
 pub async fn list(
     State(state): State<Arc<HubState>>,
     _user: AuthUser,
+    Query(q): Query<ListQuery>,
 ) -> Result<Json<OutletList>, ApiError> {
     let list = state
-        .read(|c| {
-            Ok(OutletList {
-                revision: db::outlet_revision(c)?,
-                outlets: db::outlets(c)?,
+        .read(move |c| {
+            let revision = db::outlet_revision(c)?;
+            let since = q.since.map(|s| db::outlets_since(c, s)).transpose()?;
+            Ok(match since.flatten() {
+                Some((outlets, removed)) => OutletList {
+                    revision,
+                    outlets,
+                    removed,
+                    full: false,
+                },
+                None => OutletList {
+                    revision,
+                    outlets: db::outlets(c)?,
+                    removed: Vec::new(),
+                    full: true,
+                },
             })
         })
         .await?;

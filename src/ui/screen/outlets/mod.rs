@@ -36,6 +36,8 @@ pub enum Message {
     ExpandAll,
     /// Close every node.
     CollapseAll,
+    /// The tree was scrolled or resized: which rows are on screen.
+    TreeScrolled(iced::widget::scrollable::Viewport),
     /// A row was clicked.
     Select(String),
     /// 新增: a blank form under the selected outlet.
@@ -106,7 +108,19 @@ pub struct State {
     conflict: Option<Outlet>,
     busy: bool,
     parents: Picker,
+    /// The tree's scroll position and height: only the rows on screen are
+    /// built (20,000 outlets expanded would be 20,000 widgets a frame).
+    tree_top: f32,
+    tree_height: f32,
 }
+
+/// Height of one tree row, spacing included: fixed, so the rows on screen
+/// follow from the scroll position alone (room for 大字体).
+const TREE_ROW: f32 = 31.0;
+/// Rows built beyond each edge of the visible part, for smooth scrolling.
+const TREE_SPARE: usize = 10;
+/// The tree's height before the first scroll event says it.
+const TREE_FIRST_HEIGHT: f32 = 1200.0;
 
 fn kind_choice(lang: i18n::Lang, k: OutletKind) -> Choice<OutletKind> {
     Choice {
@@ -186,6 +200,10 @@ impl State {
     /// the search changes rather than on every frame.
     fn refresh_rows(&mut self, tree: &crate::domain::OutletTree) {
         self.rows = tree::visible_rows(tree, &self.open, &self.search);
+        // A shorter tree scrolls back as far as the scrollable itself
+        // clamps it, which it does not report.
+        let end = self.rows.len() as f32 * TREE_ROW - self.tree_height;
+        self.tree_top = self.tree_top.min(end).max(0.0);
     }
 
     fn handle(&mut self, message: Message, ctx: &Ctx<'_>) -> (Task<Message>, Option<Event>) {
@@ -196,6 +214,11 @@ impl State {
             }
             Message::Toggle(_) | Message::ExpandAll | Message::CollapseAll => {
                 self.fold(message, ctx);
+                Task::none()
+            }
+            Message::TreeScrolled(v) => {
+                self.tree_top = v.absolute_offset().y;
+                self.tree_height = v.bounds().height;
                 Task::none()
             }
             Message::Select(code) => {
@@ -263,10 +286,7 @@ impl State {
                 self.open.insert(code);
             }
             Message::ExpandAll => {
-                self.open = widget::outlet_choices(ctx.tree)
-                    .into_iter()
-                    .map(|c| c.value)
-                    .collect();
+                self.open = ctx.tree.outlets().map(|o| o.code.clone()).collect();
             }
             Message::CollapseAll => self.open.clear(),
             _ => {}
@@ -610,9 +630,21 @@ impl State {
             }))
             .into();
         }
-        let mut col = column![].spacing(1);
-        for r in rows {
+        // Only the rows on screen (and a few either side) are built; spaces
+        // of the right height stand for the rest, so the scrollbar is true.
+        let height = if self.tree_height > 0.0 {
+            self.tree_height
+        } else {
+            TREE_FIRST_HEIGHT
+        };
+        let first = ((self.tree_top / TREE_ROW) as usize)
+            .saturating_sub(TREE_SPARE)
+            .min(rows.len());
+        let last = (first + (height / TREE_ROW) as usize + 2 * TREE_SPARE + 1).min(rows.len());
+        let mut col = column![space().height(first as f32 * TREE_ROW)];
+        for r in &rows[first..last] {
             let Some(o) = ctx.tree.get(&r.code) else {
+                col = col.push(space().height(TREE_ROW));
                 continue;
             };
             let toggle: Element<'a, Message> = if r.has_children {
@@ -657,10 +689,13 @@ impl State {
                 .on_press(Message::Select(o.code.clone()));
             col = col.push(
                 row![space().width((r.depth * 18) as f32), toggle, line]
+                    .height(TREE_ROW)
                     .align_y(iced::Alignment::Center),
             );
         }
+        col = col.push(space().height((rows.len() - last) as f32 * TREE_ROW));
         scrollable(col)
+            .on_scroll(Message::TreeScrolled)
             .spacing(4)
             .width(Length::Fill)
             .height(Length::Fill)
