@@ -620,6 +620,8 @@ pub fn set_parameter(
         params![key, value, by, at],
     )?;
     if by.is_some() {
+        // Every client's feed carries the new revision: wake them all.
+        super::wake::network_changed();
         let next = params_revision(c)? + 1;
         meta_set(c, "params_revision", &next.to_string())?;
     }

@@ -45,6 +45,8 @@ pub fn rate_revision(c: &Connection) -> rusqlite::Result<i64> {
 }
 
 fn bump(c: &Connection) -> rusqlite::Result<()> {
+    // Every client's feed carries the new revision: wake them all.
+    super::wake::network_changed();
     let next = rate_revision(c)? + 1;
     db::meta_set(c, "rate_revision", &next.to_string())
 }

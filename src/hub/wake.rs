@@ -42,7 +42,8 @@ pub fn logged(ancestors: &[String]) {
     });
 }
 
-/// The network changed (called inside a write).
+/// The network, the parameters or the rate card changed: something every
+/// client's feed reports (called inside a write).
 pub fn network_changed() {
     TOUCHED.with(|t| {
         if let Some(t) = t.borrow_mut().as_mut() {

@@ -109,13 +109,19 @@ pub async fn changes(
     // tells.
     let mut everything = state.wakes.all();
     let mut mine = state.wakes.outlet(&user.staff.outlet_code);
+    let mut revisions = None;
     loop {
         everything.mark_unchanged();
         mine.mark_unchanged();
         let (page, whole_network) =
             feed_page(&state, user.staff.clone(), q.cursor.clone(), limit).await?;
         let empty = page.orders.is_empty() && page.removed.is_empty();
-        let Some(deadline) = deadline.filter(|_| empty) else {
+        // A new parameter or rate revision is news too: the client
+        // refetches them from what the page says.
+        let now = (page.params_revision, page.rate_revision);
+        let moved = revisions.is_some_and(|r| r != now);
+        revisions = Some(now);
+        let Some(deadline) = deadline.filter(|_| empty && !moved) else {
             return Ok(Json(page));
         };
         let woken = if whole_network {

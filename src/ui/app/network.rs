@@ -96,13 +96,14 @@ impl App {
         let store = self.store.clone();
         let (rev, cached) = (list.revision, outlets.clone());
         let reload = self.set_network(rev, outlets);
-        Task::batch([
-            reload,
-            Task::perform(
-                async move { store.run(move |s| s.replace_outlets(rev, &cached)).await },
-                super::logged("caching outlets"),
-            ),
-        ])
+        // The list is read through the cache's subtree index, which the
+        // cached network builds: reload only once it is in (in parallel, a
+        // list could show branch orders as the pool for a moment).
+        Task::perform(
+            async move { store.run(move |s| s.replace_outlets(rev, &cached)).await },
+            super::logged("caching outlets"),
+        )
+        .chain(reload)
     }
 
     pub(super) fn network_cached(
