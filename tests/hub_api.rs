@@ -374,6 +374,10 @@ async fn outlet_list_since_a_revision_is_incremental() {
     let (_, v) = h.get(&format!("/api/v1/outlets?since={ahead}"), &t).await;
     assert_eq!(v["full"], true);
     assert_eq!(v["outlets"].as_array().unwrap().len(), whole + 1);
+
+    // The schema's minimum 0: a negative revision is refused, not answered.
+    let (s, v) = h.get("/api/v1/outlets?since=-1", &t).await;
+    assert_eq!((s, code(&v)), (400, "invalid_query"));
 }
 
 #[tokio::test]
