@@ -15,9 +15,8 @@ use crate::hub::{HubState, db};
 pub struct ListQuery {
     /// A revision this client already has: only what changed after it
     /// (`full: false`), or the whole list when it is too old.
-    /// Unsigned, so a negative value is refused (400) as the schema says.
     #[param(minimum = 0)]
-    pub since: Option<u64>,
+    pub since: Option<i64>,
 }
 
 /// The whole network with its revision, or what changed since a revision.
@@ -30,15 +29,14 @@ pub async fn list(
     _user: AuthUser,
     Query(q): Query<ListQuery>,
 ) -> Result<Json<OutletList>, ApiError> {
+    // The schema's minimum: a negative revision is a malformed query.
+    if q.since.is_some_and(|s| s < 0) {
+        return Err(ApiError::new(StatusCode::BAD_REQUEST, "invalid_query"));
+    }
     let list = state
         .read(move |c| {
             let revision = db::outlet_revision(c)?;
-            // A revision past i64 is ahead of any list: answered in full.
-            let since = q
-                .since
-                .and_then(|s| i64::try_from(s).ok())
-                .map(|s| db::outlets_since(c, s))
-                .transpose()?;
+            let since = q.since.map(|s| db::outlets_since(c, s)).transpose()?;
             Ok(match since.flatten() {
                 Some((outlets, removed)) => OutletList {
                     revision,
