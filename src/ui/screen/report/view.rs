@@ -85,7 +85,7 @@ impl State {
             .push(self.table(ctx, r));
         let charts = row![bars(ctx, r), trend(ctx, r)].spacing(16);
         col = col.push(charts);
-        let page: Element<'a, Message> = scrollable(col).height(Length::Fill).into();
+        let page: Element<'a, Message> = scrollable(col).spacing(4).height(Length::Fill).into();
         match &self.behind {
             None => page,
             Some(b) => widget::modal(page, behind_view(ctx, b)),
