@@ -7,11 +7,9 @@
 //! [`client_process`]) and is killed like a crash: SIGKILL on Unix,
 //! TerminateProcess on Windows.
 
-mod common;
-#[path = "common/crash.rs"]
-mod crash;
-#[path = "common/proxy.rs"]
-mod proxy;
+use crate::common;
+use crate::crash;
+use crate::proxy;
 
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
@@ -177,7 +175,7 @@ impl ClientProcess {
         let exe = std::env::current_exe().expect("test binary");
         let mut cmd = Command::new(exe);
         cmd.args([
-            "client_process",
+            "sync_faults::client_process",
             "--exact",
             "--ignored",
             "--nocapture",

@@ -2,9 +2,8 @@
 //! through a fault-injecting proxy, with a real SQLite cache in a temp
 //! dir, driving the sync engine round by round.
 
-mod common;
-#[path = "common/proxy.rs"]
-mod proxy;
+use crate::common;
+use crate::proxy;
 
 use std::time::{Duration, Instant};
 

@@ -2,9 +2,8 @@
 //! against a real order-hub: keyboard accept, return with a reason, red
 //! rows on server time, the outlet selector, 查询 across branches.
 
-mod common;
-#[path = "common/ui.rs"]
-mod ui;
+use crate::common;
+use crate::ui;
 
 use std::time::Duration;
 

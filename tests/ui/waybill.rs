@@ -3,9 +3,8 @@
 //! Ali discounts; an administrator imports a rate card with a bad cell,
 //! sees it, fixes it and imports again.
 
-mod common;
-#[path = "common/ui.rs"]
-mod ui;
+use crate::common;
+use crate::ui;
 
 use std::time::Duration;
 

@@ -3,7 +3,7 @@
 //! (also on behalf of another outlet), summed up the tree, by China day,
 //! with the orders behind each number and every bad input.
 
-mod common;
+use crate::common;
 
 use common::{DEMO_PW, TestHub, code, inbound};
 use serde_json::{Value, json};

@@ -3,9 +3,8 @@
 //! clerk's list within one poll and re-colours it; clerks only read server
 //! parameters; every text key the code uses exists in both languages.
 
-mod common;
-#[path = "common/ui.rs"]
-mod ui;
+use crate::common;
+use crate::ui;
 
 use std::time::Duration;
 

@@ -1,8 +1,7 @@
 //! The client's cache file: survives restarts, and a corrupt or foreign
 //! file is kept aside and replaced instead of stopping the client.
 
-#[path = "common/crash.rs"]
-mod crash;
+use crate::crash;
 
 use outlet_desk::api::SessionUser;
 use outlet_desk::domain::{Action, Outlet, OutletKind, Role, Staff};

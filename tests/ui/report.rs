@@ -2,9 +2,8 @@
 //! orders: the admin opens it, sees every column and the branches, drills
 //! down to a branch and sees the orders behind a number.
 
-mod common;
-#[path = "common/ui.rs"]
-mod ui;
+use crate::common;
+use crate::ui;
 
 use outlet_desk::hub::EmbeddedHub;
 use outlet_desk::ui::application;

@@ -2,7 +2,7 @@
 //! machine, idempotency, races, dispatch memory, customer cancel, the
 //! change feed.
 
-mod common;
+use crate::common;
 
 use common::{ADMIN_PW, TestHub, code, inbound};
 use serde_json::{Value, json};

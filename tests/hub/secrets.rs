@@ -2,7 +2,7 @@
 //! as digests, an embedded demo whose password is its own per data dir.
 #![cfg(unix)]
 
-mod common;
+use crate::common;
 
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;

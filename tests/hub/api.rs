@@ -1,7 +1,7 @@
 //! order-hub's session, outlet, staff and parameter endpoints, over real
 //! HTTP on loopback: every success and every error status of API.md.
 
-mod common;
+use crate::common;
 
 use common::{ADMIN_PW, DEMO_PW, TestHub, code};
 use reqwest::Method;

@@ -2,7 +2,7 @@
 //! waybill priced on the rate card, visibility by billing outlet, every
 //! bad input of issue 10, and the rate card's maintenance and spreadsheets.
 
-mod common;
+use crate::common;
 
 use common::{DEMO_PW, TestHub, code, inbound};
 use outlet_desk::domain::pricing::{self, PriceParams, RateCard, RateLine};

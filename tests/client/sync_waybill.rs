@@ -2,9 +2,8 @@
 //! offline exactly as the hub prices, and an import made offline waits in
 //! the outbox and is applied exactly once after reconnecting.
 
-mod common;
-#[path = "common/proxy.rs"]
-mod proxy;
+use crate::common;
+use crate::proxy;
 
 use common::sync::client;
 use common::{DEMO_PW, TestHub, inbound};

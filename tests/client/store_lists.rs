@@ -5,7 +5,7 @@
 //! changed under them. Pages, exact counts and the waiting count must
 //! match after every step.
 
-mod common;
+use crate::common;
 use common::outlet;
 use std::collections::{BTreeMap, HashMap};
 

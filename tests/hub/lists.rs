@@ -5,7 +5,7 @@
 //! reassigned, billed elsewhere and change state, while the network is
 //! edited under them.
 
-mod common;
+use crate::common;
 use chrono::{TimeZone, Utc};
 use common::outlet;
 use outlet_desk::domain::visibility::Scope;

@@ -3,7 +3,7 @@
 //! trusts that CA only when configured, and never sends a password over
 //! plain http to another machine unless allowed.
 
-mod common;
+use crate::common;
 
 use outlet_desk::hub::{self, serve::TlsFiles};
 use outlet_desk::i18n::Lang;

@@ -4,7 +4,7 @@
 //! bounded in count and time; each asserts the hub stays up and answers
 //! its real clients.
 
-mod common;
+use crate::common;
 
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;

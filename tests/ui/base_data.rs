@@ -2,9 +2,8 @@
 //! a real order-hub on loopback: log in, 网点管理 (the manual's
 //! 扬州测试办事处 example), 员工管理, form validation.
 
-mod common;
-#[path = "common/ui.rs"]
-mod ui;
+use crate::common;
+use crate::ui;
 
 use std::time::Duration;
 

@@ -1,0 +1,19 @@
+//! The client's cache, its sync engine and its file export, against a real
+//! order-hub on 127.0.0.1:0 and real SQLite files in temp dirs (the
+//! RELIABILITY.md fault scenarios live here).
+//!
+//! One binary for the area (see tests/hub/main.rs for why).
+
+#[path = "../common/mod.rs"]
+mod common;
+#[path = "../common/crash.rs"]
+mod crash;
+#[path = "../common/proxy.rs"]
+mod proxy;
+
+mod export_files;
+mod store_cache;
+mod store_lists;
+mod sync_faults;
+mod sync_reliability;
+mod sync_waybill;

@@ -1,0 +1,18 @@
+//! order-hub's HTTP API, driven over real sockets against a real hub on
+//! 127.0.0.1:0 with its SQLite database in a temp dir.
+//!
+//! One test binary per area, not per file: each binary links the whole
+//! crate (iced included), and linking twenty of them was most of CI's test
+//! build, worst on the Windows cross-build.
+
+#[path = "../common/mod.rs"]
+mod common;
+
+mod abuse;
+mod api;
+mod lists;
+mod orders;
+mod report;
+mod secrets;
+mod tls;
+mod waybill;
