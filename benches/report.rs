@@ -2,7 +2,8 @@
 //! - the ratio bars of 200 child outlets drawn on the software renderer: a
 //!   cold draw (the cache empty: a new answer or a resize) and a redraw as
 //!   the pointer moves (the cache kept, only the hover drawn), each also
-//!   with the frame rasterised; goal: a redraw within one frame, 16 ms;
+//!   with the visible 600 × 700 px of the frame rasterised; goal: a redraw
+//!   within one frame, 16 ms;
 //! - the drill-down's export: 100,000 orders written to .xlsx and to CSV,
 //!   in rows per second (`BENCH_ROWS=N` to change).
 //!
@@ -21,7 +22,7 @@ use outlet_desk::ui::screen::report::Message;
 use outlet_desk::ui::screen::report::chart::{Bar, Bars, Hover, Labels};
 
 const BARS: usize = 200;
-const ROUNDS: usize = 40;
+const ROUNDS: usize = 20;
 const GOAL: Duration = Duration::from_millis(16);
 
 fn percentile(mut v: Vec<Duration>, p: f64) -> Duration {
@@ -131,7 +132,8 @@ fn chart() {
     };
     let size = Size::new(600.0, bars.height());
     let bounds = Rectangle::new(Point::ORIGIN, size);
-    let shot = Size::new(size.width as u32, size.height as u32);
+    // What a 768-high window shows of the chart; the rest is scrolled away.
+    let shot = Size::new(size.width as u32, 700);
     for style in [Style::ClassicBlue, Style::Dark] {
         let theme = outlet_desk::ui::theme::theme(style);
         let mut hover = Hover::default();

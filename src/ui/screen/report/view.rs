@@ -19,23 +19,24 @@ use crate::ui::screen::Ctx;
 use crate::ui::theme::{self, AppTheme as Theme, Tone};
 use crate::ui::widget;
 
-/// The table's count columns: heading key and column.
-const COUNTS: [(&str, ReportColumn); 8] = [
-    ("report.col.valid", ReportColumn::Valid),
-    ("report.col.billed", ReportColumn::Billed),
-    ("report.col.for_others", ReportColumn::BilledForOthers),
-    ("report.col.by_others", ReportColumn::BilledByOthers),
-    ("report.col.returned", ReportColumn::Returned),
-    ("report.col.pickup_failed", ReportColumn::PickupFailed),
-    ("report.col.cancelled", ReportColumn::Cancelled),
-    ("report.col.open", ReportColumn::Open),
+/// The table's count columns: heading key, column and width (portions).
+/// The widths are set at 1024 大字体 in English: the long single words
+/// (Cancelled, Returned) get the room they need, short headings less, so
+/// the ratio with its "below target" takes at most two lines.
+const COUNTS: [(&str, ReportColumn, u16); 8] = [
+    ("report.col.valid", ReportColumn::Valid, 5),
+    ("report.col.billed", ReportColumn::Billed, 5),
+    ("report.col.for_others", ReportColumn::BilledForOthers, 7),
+    ("report.col.by_others", ReportColumn::BilledByOthers, 7),
+    ("report.col.returned", ReportColumn::Returned, 7),
+    ("report.col.pickup_failed", ReportColumn::PickupFailed, 7),
+    ("report.col.cancelled", ReportColumn::Cancelled, 7),
+    ("report.col.open", ReportColumn::Open, 5),
 ];
 
-/// The table's column widths (portions) and gap: the counts get room for
-/// "Cancelled" at 1024 大字体 in English, the names wrap.
-const NAME_W: u16 = 11;
-const COUNT_W: u16 = 7;
-const RATIO_W: u16 = 9;
+/// The other columns' widths (portions) and the gap between columns.
+const NAME_W: u16 = 10;
+const RATIO_W: u16 = 16;
 const DISCOUNT_W: u16 = 7;
 const GAP: f32 = 6.0;
 
@@ -210,8 +211,8 @@ impl State {
                 .into()
         };
         let mut header = row![head(t("report.col.outlet"), SortBy::Name, NAME_W)].spacing(GAP);
-        for (i, (key, c)) in COUNTS.iter().enumerate() {
-            header = header.push(head(t(key), SortBy::Count(*c), COUNT_W));
+        for (i, (key, c, w)) in COUNTS.iter().enumerate() {
+            header = header.push(head(t(key), SortBy::Count(*c), *w));
             if i == 1 {
                 header = header.push(head(t("report.col.ratio"), SortBy::Ratio, RATIO_W));
             }
@@ -275,8 +276,8 @@ fn row_view<'a>(
             .into()
     };
     let mut line = iced::widget::Row::new().spacing(GAP).push(name);
-    for (i, (_, c)) in COUNTS.iter().enumerate() {
-        line = line.push(number(count(row, *c), *c, COUNT_W));
+    for (i, (_, c, w)) in COUNTS.iter().enumerate() {
+        line = line.push(number(count(row, *c), *c, *w));
         if i == 1 {
             line = line.push(ratio_cell(
                 ctx,
