@@ -7,7 +7,7 @@
 //! - the drill-down's export: 100,000 orders written to .xlsx and to CSV,
 //!   in rows per second (`BENCH_ROWS=N` to change).
 //!
-//! `cargo bench --bench report`
+//! `cargo bench --bench report` (`BENCH_ROUNDS=N`, default 20).
 
 use std::time::{Duration, Instant};
 
@@ -22,7 +22,6 @@ use outlet_desk::ui::screen::report::Message;
 use outlet_desk::ui::screen::report::chart::{Bar, Bars, Hover, Labels};
 
 const BARS: usize = 200;
-const ROUNDS: usize = 20;
 const GOAL: Duration = Duration::from_millis(16);
 
 fn percentile(mut v: Vec<Duration>, p: f64) -> Duration {
@@ -130,6 +129,10 @@ fn chart() {
         },
         cache: &cache,
     };
+    let rounds: usize = std::env::var("BENCH_ROUNDS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(20);
     let size = Size::new(600.0, bars.height());
     let bounds = Rectangle::new(Point::ORIGIN, size);
     // What a 768-high window shows of the chart; the rest is scrolled away.
@@ -154,7 +157,7 @@ fn chart() {
         };
         let (mut cold, mut cold_frame, mut warm, mut warm_frame) =
             (Vec::new(), Vec::new(), Vec::new(), Vec::new());
-        for round in 0..ROUNDS {
+        for round in 0..rounds {
             cache.clear();
             let (d, f) = frame(&mut renderer, &hover, Point::ORIGIN);
             cold.push(d);
@@ -168,7 +171,7 @@ fn chart() {
             warm_frame.push(f);
         }
         println!(
-            "{style:?}, {BARS} bars, {} × {} px, {ROUNDS} rounds:",
+            "{style:?}, {BARS} bars, {} × {} px, {rounds} rounds:",
             size.width, size.height
         );
         for (what, v) in [
