@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 
 use rust_xlsxwriter::{Format, Workbook, XlsxError};
 
-use crate::api::report::{ConversionReport, ReportRow};
+use crate::api::report::{ConversionReport, ReportOrder, ReportRow};
 use crate::i18n::{self, Lang};
 
 /// How a column's cells are shown.
@@ -287,5 +287,59 @@ pub fn report_table(r: &ConversionReport, lang: Lang) -> Table {
         columns,
         rows,
         notes: Some((t("report.export.formula_sheet"), notes)),
+    }
+}
+
+/// The orders behind a report number as a table, outlets named by `names`
+/// ("扬州办事处 (JS-YZ)") and reasons by `reasons`.
+pub fn report_orders_table(
+    orders: &[ReportOrder],
+    title: &str,
+    names: &dyn Fn(&str) -> String,
+    reasons: &dyn Fn(&str) -> String,
+    lang: Lang,
+) -> Table {
+    let t = |k: &str| i18n::t(lang, k);
+    let columns = vec![
+        (t("report.order.no"), Kind::Text),
+        (t("report.order.placed"), Kind::Text),
+        (t("report.order.status"), Kind::Text),
+        (t("report.order.responsible"), Kind::Text),
+        (t("report.order.accepting"), Kind::Text),
+        (t("report.order.billing"), Kind::Text),
+        (t("report.order.waybill"), Kind::Text),
+        (t("report.order.reason"), Kind::Text),
+        (t("report.order.discount"), Kind::Money),
+    ];
+    let place = |c: &Option<String>| Cell::Text(c.as_deref().map(names).unwrap_or_default());
+    let rows = orders
+        .iter()
+        .map(|o| {
+            vec![
+                Cell::Text(o.order_no.clone()),
+                // China time, as the report's days.
+                Cell::Text(
+                    (o.created_at + chrono::Duration::hours(8))
+                        .format("%Y-%m-%d %H:%M")
+                        .to_string(),
+                ),
+                Cell::Text(t(&format!("status.{}", o.status.as_str()))),
+                match &o.responsible_outlet_code {
+                    None => Cell::Text(t("report.pool")),
+                    some => place(some),
+                },
+                place(&o.accepting_outlet_code),
+                place(&o.billing_outlet_code),
+                Cell::Text(o.waybill_no.clone().unwrap_or_default()),
+                Cell::Text(o.reason_code.as_deref().map(reasons).unwrap_or_default()),
+                Cell::Fen(o.ali_discount_fen),
+            ]
+        })
+        .collect();
+    Table {
+        title: t("report.export.orders_sheet"),
+        columns,
+        rows,
+        notes: Some((t("report.export.formula_sheet"), vec![title.to_owned()])),
     }
 }

@@ -32,8 +32,16 @@ pub struct ReportRow {
 }
 
 impl ReportRow {
-    /// Adds `other`'s counts (the ratio is recomputed by [`ReportRow::finish`]).
-    pub fn add(&mut self, o: &ReportRow) {
+    /// Sets the ratio from the counts.
+    pub fn finish(mut self) -> ReportRow {
+        self.ratio = crate::domain::report::ratio(self.billed, self.valid);
+        self
+    }
+}
+
+impl crate::domain::report::Counts for ReportRow {
+    /// The ratio is recomputed by [`ReportRow::finish`].
+    fn add(&mut self, o: &ReportRow) {
         self.valid += o.valid;
         self.billed += o.billed;
         self.billed_for_others += o.billed_for_others;
@@ -45,8 +53,7 @@ impl ReportRow {
         self.ali_discount_fen += o.ali_discount_fen;
     }
 
-    /// Takes `other`'s counts away.
-    pub fn sub(&mut self, o: &ReportRow) {
+    fn sub(&mut self, o: &ReportRow) {
         self.valid -= o.valid;
         self.billed -= o.billed;
         self.billed_for_others -= o.billed_for_others;
@@ -58,8 +65,7 @@ impl ReportRow {
         self.ali_discount_fen -= o.ali_discount_fen;
     }
 
-    /// Whether every count is zero.
-    pub fn is_empty(&self) -> bool {
+    fn is_empty(&self) -> bool {
         [
             self.valid,
             self.billed,
@@ -73,12 +79,6 @@ impl ReportRow {
         ]
         .iter()
         .all(|n| *n == 0)
-    }
-
-    /// Sets the ratio from the counts.
-    pub fn finish(mut self) -> ReportRow {
-        self.ratio = crate::domain::report::ratio(self.billed, self.valid);
-        self
     }
 }
 

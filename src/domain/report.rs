@@ -98,6 +98,52 @@ pub fn ratio(billed: i64, valid: i64) -> Option<f64> {
     (valid > 0).then(|| billed as f64 / valid as f64)
 }
 
+/// Counts that add up and take away: one row of a report.
+pub trait Counts: Clone {
+    /// Adds `other`'s counts.
+    fn add(&mut self, other: &Self);
+    /// Takes `other`'s counts away.
+    fn sub(&mut self, other: &Self);
+    /// Whether every count is zero.
+    fn is_empty(&self) -> bool;
+}
+
+/// What one row of an outlet's breakdown stands for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Part {
+    /// A child outlet's whole subtree.
+    Child(String),
+    /// The HQ pool (HQ's breakdown only).
+    Pool,
+    /// The orders the outlet holds itself, below none of its children.
+    Own,
+}
+
+/// The rows of an outlet's report: each child's subtree, then the HQ pool
+/// (when given), then the outlet's own orders when it holds any. The
+/// counters are kept per subtree, so "own" is what the outlet's total
+/// holds beyond its children and the pool; the rows sum exactly to `total`.
+pub fn breakdown<C: Counts>(
+    total: &C,
+    children: Vec<(String, C)>,
+    pool: Option<C>,
+) -> Vec<(Part, C)> {
+    let mut own = total.clone();
+    let mut rows = Vec::with_capacity(children.len() + 2);
+    for (code, c) in children {
+        own.sub(&c);
+        rows.push((Part::Child(code), c));
+    }
+    if let Some(p) = pool {
+        own.sub(&p);
+        rows.push((Part::Pool, p));
+    }
+    if !own.is_empty() {
+        rows.push((Part::Own, own));
+    }
+    rows
+}
+
 /// A report period: both days inclusive, China time.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Period {
@@ -231,6 +277,67 @@ mod tests {
 
     fn pool(o: &Order) -> bool {
         o.current_outlet_code.as_deref() == Some("HQ")
+    }
+
+    /// Two counts, enough to see the parts apart.
+    #[derive(Debug, Clone, PartialEq)]
+    struct Two(i64, i64);
+
+    impl Counts for Two {
+        fn add(&mut self, o: &Self) {
+            self.0 += o.0;
+            self.1 += o.1;
+        }
+        fn sub(&mut self, o: &Self) {
+            self.0 -= o.0;
+            self.1 -= o.1;
+        }
+        fn is_empty(&self) -> bool {
+            self.0 == 0 && self.1 == 0
+        }
+    }
+
+    fn summed(rows: &[(Part, Two)]) -> Two {
+        rows.iter().fold(Two(0, 0), |mut s, (_, c)| {
+            s.add(c);
+            s
+        })
+    }
+
+    #[test]
+    fn the_outlets_own_orders_are_what_its_children_do_not_hold() {
+        let total = Two(10, 4);
+        let rows = breakdown(
+            &total,
+            vec![("A".into(), Two(6, 3)), ("B".into(), Two(1, 0))],
+            None,
+        );
+        assert_eq!(
+            rows,
+            vec![
+                (Part::Child("A".into()), Two(6, 3)),
+                (Part::Child("B".into()), Two(1, 0)),
+                (Part::Own, Two(3, 1)),
+            ]
+        );
+        assert_eq!(summed(&rows), total);
+    }
+
+    #[test]
+    fn the_pool_is_its_own_row_and_an_empty_own_row_is_left_out() {
+        let total = Two(9, 5);
+        let rows = breakdown(&total, vec![("A".into(), Two(7, 5))], Some(Two(2, 0)));
+        assert_eq!(
+            rows,
+            vec![
+                (Part::Child("A".into()), Two(7, 5)),
+                (Part::Pool, Two(2, 0))
+            ]
+        );
+        assert_eq!(summed(&rows), total);
+        // A pool with nothing in it still shows (HQ always has one).
+        let rows = breakdown(&Two(0, 0), Vec::new(), Some(Two(0, 0)));
+        assert_eq!(rows, vec![(Part::Pool, Two(0, 0))]);
     }
 
     #[test]

@@ -340,7 +340,7 @@ pub fn days(c: &Connection, anc: &str, p: &Period) -> rusqlite::Result<Vec<Repor
 }
 
 /// Which orders a drill-down lists.
-pub enum Part<'a> {
+pub enum Rows<'a> {
     /// Counted anywhere in this outlet's subtree.
     Subtree(&'a str),
     /// Counted for this outlet itself.
@@ -368,7 +368,7 @@ fn column_sql(col: ReportColumn) -> &'static str {
 /// The orders behind one number, oldest first, and how many there are.
 pub fn orders(
     c: &Connection,
-    part: Part<'_>,
+    part: Rows<'_>,
     col: ReportColumn,
     p: &Period,
     limit: i64,
@@ -381,19 +381,19 @@ pub fn orders(
         "e.resp"
     };
     let place = match part {
-        Part::Subtree(_) => {
+        Rows::Subtree(_) => {
             format!("{who} IN (SELECT code FROM outlet_closure WHERE anc = ?1)")
         }
-        Part::Own(_) => format!("{who} = ?1"),
-        Part::Pool => format!(
+        Rows::Own(_) => format!("{who} = ?1"),
+        Rows::Pool => format!(
             "({who} IN (SELECT code FROM outlet_closure WHERE anc = '')
               OR {who} NOT IN (SELECT code FROM outlet_closure)) AND ?1 = ''"
         ),
-        Part::All => "?1 = ?1".to_owned(),
+        Rows::All => "?1 = ?1".to_owned(),
     };
     let code = match part {
-        Part::Subtree(c) | Part::Own(c) => c,
-        Part::Pool | Part::All => "",
+        Rows::Subtree(c) | Rows::Own(c) => c,
+        Rows::Pool | Rows::All => "",
     };
     let filter = format!(
         "FROM report_entry e WHERE {place} AND e.day BETWEEN ?2 AND ?3 AND {}",

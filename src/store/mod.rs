@@ -15,12 +15,14 @@ mod offline_login;
 mod orders;
 mod outbox;
 mod rates;
+mod report_cache;
 mod salvage;
 mod scope;
 pub use offline_login::OfflineCheck;
 pub use orders::{COUNT_CAP, ListFilter, OrderRow, PageQuery, SortOrder};
 pub use outbox::{OutboxItem, OutboxState};
 pub use rates::CachedCard;
+pub use report_cache::CachedReport;
 pub use salvage::{Salvage, SalvagedAction};
 
 use crate::api::SessionUser;

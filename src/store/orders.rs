@@ -278,6 +278,11 @@ impl Store {
                 tx.execute("DELETE FROM left_view", [])?;
                 tx.execute("DELETE FROM resync_seen", [])?;
                 tx.execute("DELETE FROM meta WHERE key IN ('cursor', 'resync')", [])?;
+                // The last report is the previous user's view too.
+                tx.execute(
+                    "DELETE FROM meta WHERE key = ?1",
+                    [super::report_cache::LAST_REPORT],
+                )?;
                 set_meta(&tx, "owner", login)?;
             }
             tx.commit()?;

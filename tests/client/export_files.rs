@@ -6,6 +6,7 @@
 use calamine::{Data, Reader, Xlsx, open_workbook};
 use chrono::{NaiveDate, Utc};
 use outlet_desk::api::report::{ConversionReport, ReportRow};
+use outlet_desk::domain::report::Counts;
 use outlet_desk::export::{self, FileKind};
 use outlet_desk::i18n::Lang;
 

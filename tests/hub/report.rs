@@ -386,4 +386,45 @@ async fn the_demo_report_is_not_empty() {
         .count();
     assert!(billing_branches >= 2, "{r}");
     assert!(r["target_percent"].as_i64().unwrap() > 0);
+
+    // The orders behind the total page through by offset: every order
+    // once, as many as the total says.
+    let list = |q: String| {
+        let h = &h;
+        let admin = &admin;
+        async move {
+            h.get(
+                &format!("/api/v1/reports/ali_conversion/orders?from={from}&to={today}&{q}"),
+                admin,
+            )
+            .await
+        }
+    };
+    let mut seen = std::collections::HashSet::new();
+    let mut total = None;
+    let page = 7;
+    for offset in (0..).step_by(page) {
+        let (s, v) = list(format!("limit={page}&offset={offset}")).await;
+        assert_eq!(s, 200, "{v}");
+        let orders = v["orders"].as_array().unwrap();
+        total = Some(v["total"].as_i64().unwrap());
+        for o in orders {
+            assert!(
+                seen.insert(o["order_no"].as_str().unwrap().to_owned()),
+                "{o}"
+            );
+        }
+        if orders.len() < page {
+            break;
+        }
+    }
+    assert!(seen.len() > page, "more than one page: {}", seen.len());
+    assert_eq!(Some(seen.len() as i64), total);
+    // A page outside the contract is refused, not clamped.
+    for q in ["limit=0", "limit=1001", "limit=-5", "offset=-1"] {
+        let (s, v) = list(q.to_owned()).await;
+        assert_eq!((s, code(&v)), (400, "invalid_query"), "{q}: {v}");
+    }
+    let (s, v) = list("limit=1000".to_owned()).await;
+    assert_eq!(s, 200, "{v}");
 }

@@ -10,11 +10,11 @@ use serde::Deserialize;
 
 use crate::api::ErrorBody;
 use crate::api::report::{ConversionReport, ReportColumn, ReportOrders, ReportRow};
-use crate::domain::report::{Period, china_day};
+use crate::domain::report::{Part, Period, breakdown, china_day};
 use crate::domain::{OutletKind, OutletTree, Staff};
 use crate::hub::error::ApiError;
 use crate::hub::http::{AuthUser, ReqLang};
-use crate::hub::report::{self, Part};
+use crate::hub::report::{self, Rows};
 use crate::hub::{HubState, db};
 
 /// The report's period and outlet.
@@ -45,9 +45,11 @@ pub struct ReportOrdersQuery {
     /// Which number: all (default), valid, billed, billed_for_others,
     /// billed_by_others, returned, pickup_failed, cancelled, open.
     pub column: Option<String>,
-    /// 1..=1000, default 200.
+    /// 1..=1000, default 200; outside that: 400 `invalid_query`.
+    #[param(minimum = 1, maximum = 1000)]
     pub limit: Option<i64>,
-    /// Rows to skip.
+    /// Rows to skip (default 0); negative: 400 `invalid_query`.
+    #[param(minimum = 0)]
     pub offset: Option<i64>,
 }
 
@@ -89,6 +91,7 @@ fn target_percent(c: &rusqlite::Connection) -> Result<i64, ApiError> {
 /// exactly to the total, every ratio from summed counts.
 #[utoipa::path(get, path = "/api/v1/reports/ali_conversion", security(("bearer" = [])), params(ReportQuery),
     responses((status = 200, body = ConversionReport),
+        (status = 400, body = ErrorBody, description = "invalid_query: a query that does not parse"),
         (status = 403, body = ErrorBody, description = "the outlet is outside the user's subtree"),
         (status = 404, body = ErrorBody, description = "unknown_outlet"),
         (status = 422, body = ErrorBody, description = "invalid_date, period_reversed or period_too_long (over 366 days)")))]
@@ -113,26 +116,30 @@ pub async fn ali_conversion(
             };
             let total = row(&o.code, &o.code, o.name.clone())?;
             let mut children = Vec::new();
-            let mut rest = total.clone();
             for child in tree.children(&o.code) {
                 let name = tree.get(child).map(|c| c.name.clone()).unwrap_or_default();
-                let r = row(child, child, name)?;
-                rest.sub(&r);
-                children.push(r);
+                children.push((child.clone(), row(child, child, name)?));
             }
-            if o.kind == OutletKind::Hq {
-                let pool = row("", report::POOL_KEY, crate::i18n::t(lang, "report.pool"))?;
-                rest.sub(&pool);
-                children.push(pool);
-            }
-            // What the outlet holds itself, so the rows add up to the total.
-            if !rest.is_empty() {
-                children.push(ReportRow {
-                    outlet_code: Some(o.code.clone()),
-                    name: crate::i18n::tf(lang, "report.own", &[("name", &o.name)]),
-                    ..rest
-                });
-            }
+            let pool = if o.kind == OutletKind::Hq {
+                Some(row(
+                    "",
+                    report::POOL_KEY,
+                    crate::i18n::t(lang, "report.pool"),
+                )?)
+            } else {
+                None
+            };
+            let children = breakdown(&total, children, pool)
+                .into_iter()
+                .map(|(part, r)| match part {
+                    Part::Own => ReportRow {
+                        outlet_code: Some(o.code.clone()),
+                        name: crate::i18n::tf(lang, "report.own", &[("name", &o.name)]),
+                        ..r
+                    },
+                    Part::Child(_) | Part::Pool => r,
+                })
+                .collect::<Vec<_>>();
             Ok(ConversionReport {
                 from: p.from,
                 to: p.to,
@@ -152,6 +159,7 @@ pub async fn ali_conversion(
 /// drill-down).
 #[utoipa::path(get, path = "/api/v1/reports/ali_conversion/orders", security(("bearer" = [])), params(ReportOrdersQuery),
     responses((status = 200, body = ReportOrders),
+        (status = 400, body = ErrorBody, description = "invalid_query: limit outside 1..1000, a negative offset, or a query that does not parse"),
         (status = 403, body = ErrorBody, description = "the outlet is outside the user's subtree, or the pool asked for by a user outside HQ"),
         (status = 404, body = ErrorBody, description = "unknown_outlet"),
         (status = 422, body = ErrorBody, description = "invalid_date, period_reversed, period_too_long, invalid_part or invalid_column")))]
@@ -173,8 +181,21 @@ pub async fn ali_conversion_orders(
             "invalid_part",
         ));
     }
-    let limit = q.limit.unwrap_or(200).clamp(1, 1000);
-    let offset = q.offset.unwrap_or(0).max(0);
+    // Refused, not clamped: the page asked for is the page answered.
+    let limit = match q.limit.unwrap_or(200) {
+        l @ 1..=1000 => l,
+        _ => {
+            return Err(ApiError::new(StatusCode::BAD_REQUEST, "invalid_query")
+                .detail("limit must be 1..1000"));
+        }
+    };
+    let offset = match q.offset.unwrap_or(0) {
+        o @ 0.. => o,
+        _ => {
+            return Err(ApiError::new(StatusCode::BAD_REQUEST, "invalid_query")
+                .detail("offset must be 0 or more"));
+        }
+    };
     let st = state.clone();
     let (total, orders) = state
         .read(move |c| {
@@ -184,14 +205,14 @@ pub async fn ali_conversion_orders(
                 if !hq_user {
                     return Err(ApiError::forbidden());
                 }
-                Part::Pool
+                Rows::Pool
             } else {
                 let o = chosen(&tree, &user.staff, q.outlet.as_deref())?;
                 match (part.as_str(), o.kind) {
-                    ("own", _) => Part::Own(&o.code),
+                    ("own", _) => Rows::Own(&o.code),
                     // HQ's subtree also holds orders at codes that are no outlet.
-                    (_, OutletKind::Hq) => Part::All,
-                    _ => Part::Subtree(&o.code),
+                    (_, OutletKind::Hq) => Rows::All,
+                    _ => Rows::Subtree(&o.code),
                 }
             };
             Ok(report::orders(c, which, col, &p, limit, offset)?)

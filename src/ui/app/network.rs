@@ -151,6 +151,10 @@ impl App {
     /// Every 5 s: is the server there? Every 30 s also the parameters.
     pub(super) fn tick(&mut self) -> Task<Message> {
         self.fade_notices();
+        let now = self.sync.server_now();
+        if let Some(m) = self.screen.main_mut() {
+            m.pages.report.tick(now);
+        }
         let client = self.client.clone();
         let health = Task::perform(
             async move { client.health().await.is_ok() },

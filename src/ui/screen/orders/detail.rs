@@ -150,7 +150,7 @@ impl State {
     }
 }
 
-type Panel<'a> = iced::widget::Column<'a, Message, crate::ui::theme::AppTheme>;
+type Panel<'a, M = Message> = iced::widget::Column<'a, M, crate::ui::theme::AppTheme>;
 
 /// The order's fields and its Alibaba snapshot, under `col`.
 /// Why the order is at its outlet: 按诚信通账号记忆, 按发货城市, 总部分配 by
@@ -180,11 +180,11 @@ fn dispatch_reason(ctx: &Ctx<'_>, o: &Order) -> String {
 /// One line of the detail: the label, and the value breaking inside its
 /// column. The label column is narrow enough (80 px) that at 1024 px with
 /// 大字体 an English word of the value ("Remembered") still fits whole.
-fn kv<'a>(
+fn kv<'a, M: 'a>(
     ctx: &Ctx<'a>,
     key: &str,
     value: String,
-) -> iced::widget::Row<'a, Message, crate::ui::theme::AppTheme> {
+) -> iced::widget::Row<'a, M, crate::ui::theme::AppTheme> {
     row![
         text(ctx.t(key)).size(13).width(80),
         text(value).size(13).wrapping(text::Wrapping::WordOrGlyph)
@@ -192,7 +192,12 @@ fn kv<'a>(
     .spacing(8)
 }
 
-fn order_fields<'a>(ctx: &Ctx<'a>, o: &'a Order, mut col: Panel<'a>) -> Panel<'a> {
+/// Any screen's message type: the report's drill-down shows them too.
+pub(crate) fn order_fields<'a, M: 'a>(
+    ctx: &Ctx<'a>,
+    o: &'a Order,
+    mut col: Panel<'a, M>,
+) -> Panel<'a, M> {
     let lang = ctx.lang;
     let t = |k: &str| ctx.t(k);
     let kv = |k: &str, v: String| kv(ctx, k, v);
@@ -277,7 +282,7 @@ fn order_fields<'a>(ctx: &Ctx<'a>, o: &'a Order, mut col: Panel<'a>) -> Panel<'a
 
 /// What the order is worth and pays, where it stands, why it last moved,
 /// and the Alibaba snapshot.
-fn money_and_places<'a>(ctx: &Ctx<'a>, o: &'a Order, mut col: Panel<'a>) -> Panel<'a> {
+fn money_and_places<'a, M: 'a>(ctx: &Ctx<'a>, o: &'a Order, mut col: Panel<'a, M>) -> Panel<'a, M> {
     let lang = ctx.lang;
     let t = |k: &str| ctx.t(k);
     let outlet = |c: &Option<String>| {
@@ -342,7 +347,7 @@ fn money_and_places<'a>(ctx: &Ctx<'a>, o: &'a Order, mut col: Panel<'a>) -> Pane
 
 /// The billed order's waybill: number, billing outlet, product and every
 /// charge and Ali discount it was priced at.
-fn waybill_fields<'a>(ctx: &Ctx<'a>, w: &crate::domain::pricing::Waybill) -> Element<'a, Message> {
+fn waybill_fields<'a, M: 'a>(ctx: &Ctx<'a>, w: &crate::domain::pricing::Waybill) -> Element<'a, M> {
     let lang = ctx.lang;
     let kv = |k: &str, v: String| kv(ctx, k, v);
     column![

@@ -6,6 +6,8 @@ mod dialog;
 mod keys;
 mod list;
 
+pub(crate) use detail::order_fields;
+
 use crate::ui::notice::Notice;
 use crate::ui::theme::Tone;
 use crate::ui::widget::Choice;

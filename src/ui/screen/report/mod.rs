@@ -5,6 +5,8 @@
 //! orders behind a number. The last answer stays on screen when the server
 //! is away, with its age.
 
+mod behind;
+pub mod chart;
 mod files;
 mod view;
 
@@ -15,11 +17,14 @@ use iced::Task;
 
 use super::form::lost;
 use super::{Ctx, Lost};
-use crate::api::report::{ConversionReport, ReportColumn, ReportOrders, ReportRow};
+use std::path::PathBuf;
+
+use crate::api::report::{ConversionReport, ReportColumn, ReportOrder, ReportOrders, ReportRow};
 use crate::domain::report::{Period, Preset, china_day};
 use crate::export::FileKind;
-use crate::sync::ClientError;
+use crate::store::CachedReport;
 use crate::sync::report_client::RowPart;
+use crate::sync::{ClientError, OrderAnswer};
 
 /// What the report screen tells the app.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -56,25 +61,47 @@ pub enum Message {
     Sort(SortBy),
     /// The orders behind a row's number.
     Behind(RowPart, ReportColumn, String),
-    /// They arrived.
-    BehindLoaded(Box<Result<ReportOrders, ClientError>>),
-    /// Close the orders list.
+    /// A page of them arrived (for this offset).
+    BehindLoaded(i64, Box<Result<ReportOrders, ClientError>>),
+    /// Show the page from this offset.
+    BehindPage(i64),
+    /// Back from the orders to the report.
     CloseBehind,
+    /// Open one order of the list.
+    OpenOrder(String),
+    /// It arrived.
+    OrderLoaded(String, Box<Result<OrderAnswer, ClientError>>),
+    /// Close the opened order.
+    CloseOrder,
     /// The typed save path changed.
     Path(String),
-    /// 导出Excel / 导出CSV.
-    Export(FileKind),
+    /// 导出Excel / 导出CSV of the report or of the orders behind a number.
+    Export(Target, FileKind),
     /// The save dialog's answer.
-    Chosen(FileKind, Chosen),
+    Chosen(Target, FileKind, Chosen),
+    /// Every order behind the number arrived for export to the path.
+    BehindFetched(
+        FileKind,
+        PathBuf,
+        Box<Result<Vec<ReportOrder>, ClientError>>,
+    ),
     /// The file was written (the notice) or not (why).
     Exported(Result<String, String>),
+    /// The export folder was remembered in the cache (or why not).
+    FolderSaved(Result<(), String>),
+    /// The last answer and export folder kept in the cache were read.
+    Restored(Box<Option<CachedReport>>, Option<PathBuf>),
+    /// The answer was kept in the cache (or why not).
+    Kept(Result<(), String>),
 }
 
-/// The orders list behind a number.
-#[derive(Debug, Clone)]
-pub struct Behind {
-    pub title: String,
-    pub orders: Option<ReportOrders>,
+/// What an export writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Target {
+    /// The report's rows.
+    Report,
+    /// The orders behind the number shown.
+    Behind,
 }
 
 /// The report screen.
@@ -87,32 +114,85 @@ pub struct State {
     /// The outlet looked at (None: the user's own).
     outlet: Option<String>,
     report: Option<ConversionReport>,
-    /// When the shown answer was fetched (this PC's clock).
+    /// When the shown answer was fetched (server time).
     fetched: Option<DateTime<Utc>>,
+    /// How old the shown answer is, in whole minutes; moved on by the
+    /// app's tick so that drawing never reads the clock.
+    age_minutes: i64,
     /// The last call failed: the answer shown is the cached one.
     stale: bool,
     error: Option<String>,
     loading: bool,
     sort: Option<(SortBy, bool)>,
-    behind: Option<Behind>,
+    behind: Option<behind::Behind>,
     /// The typed save path (blank: the save dialog).
     path: String,
     /// The folder the last export went to, where the dialog opens next.
     folder: Option<std::path::PathBuf>,
     /// The last export's outcome.
     notice: Option<String>,
+    /// The cache was asked for the last answer and folder.
+    asked_cache: bool,
+    /// The charts' drawings, kept until the answer changes.
+    bars_cache: iced::widget::canvas::Cache,
+    trend_cache: iced::widget::canvas::Cache,
 }
 
-/// The most orders one drill-down shows.
-const BEHIND_LIMIT: i64 = 500;
-
 impl State {
-    /// Loads the report (when the screen is shown): this month at first.
+    /// Loads the report (when the screen is shown): this month at first,
+    /// with the last answer kept in the cache shown until (or unless) the
+    /// server answers.
     pub fn reload(&mut self, ctx: &Ctx<'_>) -> Task<Message> {
         if self.period.is_none() {
             self.set_preset(Preset::ThisMonth, ctx);
         }
-        self.fetch(ctx)
+        let fetch = self.fetch(ctx);
+        if self.asked_cache {
+            return fetch;
+        }
+        self.asked_cache = true;
+        let store = ctx.store.clone();
+        let restore = Task::perform(
+            async move {
+                store
+                    .run(|s| Ok((s.last_report()?, s.export_folder()?)))
+                    .await
+            },
+            |r| match r {
+                Ok((cached, folder)) => Message::Restored(Box::new(cached), folder),
+                Err(e) => {
+                    tracing::warn!("report: cache unreadable: {e}");
+                    Message::Restored(Box::new(None), None)
+                }
+            },
+        );
+        Task::batch([fetch, restore])
+    }
+
+    /// The cache's last answer: shown when nothing newer is, marked stale
+    /// unless the server may still answer.
+    fn restored(&mut self, cached: Option<CachedReport>, folder: Option<PathBuf>, ctx: &Ctx<'_>) {
+        if self.folder.is_none() {
+            self.folder = folder;
+        }
+        let Some(c) = cached.filter(|_| self.report.is_none()) else {
+            return;
+        };
+        let period = Period {
+            from: c.report.from,
+            to: c.report.to,
+        };
+        self.period = Some(period);
+        self.preset = None;
+        self.from = period.from.to_string();
+        self.to = period.to.to_string();
+        self.outlet = Some(c.report.outlet_code.clone());
+        self.report = Some(c.report);
+        self.fetched = Some(c.fetched);
+        self.tick(ctx.now);
+        self.stale = !self.loading;
+        self.bars_cache.clear();
+        self.trend_cache.clear();
     }
 
     fn set_preset(&mut self, p: Preset, ctx: &Ctx<'_>) {
@@ -157,7 +237,23 @@ impl State {
                     Err(e) => self.error = Some(ctx.t(&format!("err.{}", e.code()))),
                 }
             }
-            Message::Loaded(r) => return (Task::none(), self.loaded(*r, ctx)),
+            Message::Loaded(r) => {
+                let keep = match &*r {
+                    Ok(report) => {
+                        let cached = CachedReport {
+                            fetched: ctx.now,
+                            report: report.clone(),
+                        };
+                        let store = ctx.store.clone();
+                        Task::perform(
+                            async move { store.run(move |s| s.set_last_report(&cached)).await },
+                            |r| Message::Kept(r.map_err(|e| e.to_string())),
+                        )
+                    }
+                    Err(_) => Task::none(),
+                };
+                return (keep, self.loaded(*r, ctx));
+            }
             Message::Open(code) => {
                 self.outlet = Some(code);
                 self.behind = None;
@@ -170,46 +266,36 @@ impl State {
                 };
             }
             Message::Behind(part, column, title) => {
-                let Some(period) = self.period else {
-                    return (Task::none(), None);
-                };
-                self.behind = Some(Behind {
-                    title,
-                    orders: None,
-                });
-                let client = ctx.client.clone();
-                return (
-                    Task::perform(
-                        async move {
-                            client
-                                .report_orders(period, &part, column, BEHIND_LIMIT, 0)
-                                .await
-                        },
-                        |r| Message::BehindLoaded(Box::new(r)),
-                    ),
-                    None,
-                );
+                return (self.open_behind(part, column, title, ctx), None);
             }
-            Message::BehindLoaded(r) => match *r {
-                Ok(list) => {
-                    if let Some(b) = &mut self.behind {
-                        b.orders = Some(list);
-                    }
-                }
-                Err(e) => {
-                    self.behind = None;
-                    self.error = Some(e.user_message(ctx.lang));
-                    return (Task::none(), lost(&e).map(Event::Lost));
-                }
-            },
+            Message::BehindLoaded(offset, r) => {
+                return (Task::none(), self.behind_loaded(offset, *r, ctx));
+            }
+            Message::BehindPage(offset) => return (self.behind_page(offset, ctx), None),
             Message::CloseBehind => self.behind = None,
+            Message::OpenOrder(no) => return (self.open_order(no, ctx), None),
+            Message::OrderLoaded(no, r) => return (Task::none(), self.order_loaded(no, *r, ctx)),
+            Message::CloseOrder => {
+                if let Some(b) = &mut self.behind {
+                    b.opened = None;
+                }
+            }
+            Message::BehindFetched(kind, path, r) => {
+                return self.behind_fetched(kind, path, *r, ctx);
+            }
             Message::Path(p) => self.path = p,
-            Message::Export(kind) => return (self.export(kind, ctx), None),
-            Message::Chosen(kind, c) => return (self.chosen(kind, c, ctx), None),
+            Message::Export(target, kind) => return (self.export(target, kind, ctx), None),
+            Message::Chosen(target, kind, c) => return (self.chosen(target, kind, c, ctx), None),
             Message::Exported(Ok(n)) => {
                 self.notice = Some(n);
                 self.error = None;
             }
+            Message::FolderSaved(r) | Message::Kept(r) => {
+                if let Err(e) = r {
+                    tracing::warn!("report: not kept in the cache: {e}");
+                }
+            }
+            Message::Restored(cached, folder) => self.restored(*cached, folder, ctx),
             Message::Exported(Err(e)) => {
                 self.notice = None;
                 self.error = Some(e);
@@ -224,7 +310,10 @@ impl State {
             Ok(report) => {
                 self.outlet = Some(report.outlet_code.clone());
                 self.report = Some(report);
-                self.fetched = Some(Utc::now());
+                self.bars_cache.clear();
+                self.trend_cache.clear();
+                self.fetched = Some(ctx.now);
+                self.age_minutes = 0;
                 self.stale = false;
                 self.error = None;
                 None
@@ -235,6 +324,13 @@ impl State {
                 self.error = Some(e.user_message(ctx.lang));
                 lost(&e).map(Event::Lost)
             }
+        }
+    }
+
+    /// The app's tick: the shown answer's age moves on.
+    pub fn tick(&mut self, now: DateTime<Utc>) {
+        if let Some(at) = self.fetched {
+            self.age_minutes = (now - at).num_minutes().max(0);
         }
     }
 

@@ -1,13 +1,13 @@
 //! Drawing 阿里巴巴成交比: period row, outlet path, summary strip, the
 //! children's table, the ratio bars and the daily trend, the orders
-//! behind a number. Bars are drawn with containers in the theme's colours.
+//! behind a number. The charts are in `chart`.
 
 use iced::widget::{
-    button, column, container, mouse_area, row, scrollable, space, text, text_input,
+    button, canvas, column, container, mouse_area, row, scrollable, text, text_input,
 };
-use iced::{Alignment, Color, Length};
+use iced::{Alignment, Length};
 
-use super::{Message, SortBy, State, below_target, count};
+use super::{Message, SortBy, State, Target, below_target, chart, count};
 use crate::api::report::{ConversionReport, ReportColumn, ReportRow};
 use crate::domain::report::Preset;
 use crate::export::FileKind;
@@ -19,17 +19,26 @@ use crate::ui::screen::Ctx;
 use crate::ui::theme::{self, AppTheme as Theme, Tone};
 use crate::ui::widget;
 
-/// The table's count columns: heading key and column.
-const COUNTS: [(&str, ReportColumn); 8] = [
-    ("report.col.valid", ReportColumn::Valid),
-    ("report.col.billed", ReportColumn::Billed),
-    ("report.col.for_others", ReportColumn::BilledForOthers),
-    ("report.col.by_others", ReportColumn::BilledByOthers),
-    ("report.col.returned", ReportColumn::Returned),
-    ("report.col.pickup_failed", ReportColumn::PickupFailed),
-    ("report.col.cancelled", ReportColumn::Cancelled),
-    ("report.col.open", ReportColumn::Open),
+/// The table's count columns: heading key, column and width (portions).
+/// The widths are set at 1024 大字体 in English: the long single words
+/// (Cancelled, Returned) get the room they need, short headings less, so
+/// the ratio with its "below target" takes at most two lines.
+const COUNTS: [(&str, ReportColumn, u16); 8] = [
+    ("report.col.valid", ReportColumn::Valid, 5),
+    ("report.col.billed", ReportColumn::Billed, 5),
+    ("report.col.for_others", ReportColumn::BilledForOthers, 7),
+    ("report.col.by_others", ReportColumn::BilledByOthers, 7),
+    ("report.col.returned", ReportColumn::Returned, 7),
+    ("report.col.pickup_failed", ReportColumn::PickupFailed, 7),
+    ("report.col.cancelled", ReportColumn::Cancelled, 7),
+    ("report.col.open", ReportColumn::Open, 5),
 ];
+
+/// The other columns' widths (portions) and the gap between columns.
+const NAME_W: u16 = 10;
+const RATIO_W: u16 = 16;
+const DISCOUNT_W: u16 = 7;
+const GAP: f32 = 6.0;
 
 /// The ratio as a percentage, "—" when nothing is valid.
 pub fn percent(ratio: Option<f64>) -> String {
@@ -40,9 +49,12 @@ impl State {
     /// Draws the screen.
     pub fn view<'a>(&'a self, ctx: &Ctx<'a>) -> Element<'a, Message> {
         let t = |k: &str| ctx.t(k);
-        let mut col = column![text(t("report.title")).size(18), self.period_row(ctx)]
+        let mut col = column![text(t("report.title")).size(18)]
             .spacing(8)
             .padding(10);
+        if self.behind.is_none() {
+            col = col.push(self.period_row(ctx));
+        }
         col = col.push(self.file_row(ctx));
         if let Some(e) = &self.error {
             // One line per part, so "what failed" reads apart from "why".
@@ -53,7 +65,6 @@ impl State {
             col = col.push(widget::banner(text(n.as_str()), Tone::Success));
         }
         if let (true, Some(at)) = (self.stale, self.fetched) {
-            let minutes = (chrono::Utc::now() - at).num_minutes().max(0);
             col = col.push(widget::banner(
                 text(i18n::tf(
                     ctx.lang,
@@ -62,14 +73,17 @@ impl State {
                         (
                             "time",
                             &(at + chrono::Duration::hours(8))
-                                .format("%H:%M")
+                                .format("%m-%d %H:%M")
                                 .to_string(),
                         ),
-                        ("minutes", &minutes.to_string()),
+                        ("minutes", &self.age_minutes.to_string()),
                     ],
                 )),
                 Tone::Warning,
             ));
+        }
+        if let Some(b) = &self.behind {
+            return col.push(self.behind_view(ctx, b)).into();
         }
         let Some(r) = &self.report else {
             let wait = if self.loading {
@@ -83,13 +97,9 @@ impl State {
             .push(self.path_row(ctx, r))
             .push(summary(ctx, r))
             .push(self.table(ctx, r));
-        let charts = row![bars(ctx, r), trend(ctx, r)].spacing(16);
+        let charts = row![self.bars(ctx, r), self.trend(ctx, r)].spacing(16);
         col = col.push(charts);
-        let page: Element<'a, Message> = scrollable(col).spacing(4).height(Length::Fill).into();
-        match &self.behind {
-            None => page,
-            Some(b) => widget::modal(page, behind_view(ctx, b)),
-        }
+        scrollable(col).spacing(4).height(Length::Fill).into()
     }
 
     fn period_row<'a>(&'a self, ctx: &Ctx<'a>) -> Element<'a, Message> {
@@ -132,7 +142,11 @@ impl State {
     /// The typed save path and the export buttons.
     fn file_row<'a>(&'a self, ctx: &Ctx<'a>) -> Element<'a, Message> {
         let t = |k: &str| ctx.t(k);
-        let ready = self.report.is_some();
+        // With the orders behind a number shown, they are what is exported.
+        let (target, ready) = match &self.behind {
+            Some(b) => (Target::Behind, b.page.as_ref().is_some_and(|p| p.total > 0)),
+            None => (Target::Report, self.report.is_some()),
+        };
         row![
             text_input(&t("report.path"), &self.path)
                 .on_input(Message::Path)
@@ -140,11 +154,11 @@ impl State {
                 .width(Length::Fill),
             widget::tool(
                 t("report.export_xlsx"),
-                ready.then_some(Message::Export(FileKind::Xlsx))
+                ready.then_some(Message::Export(target, FileKind::Xlsx))
             ),
             widget::secondary(
                 t("report.export_csv"),
-                ready.then_some(Message::Export(FileKind::Csv))
+                ready.then_some(Message::Export(target, FileKind::Csv))
             ),
         ]
         .spacing(8)
@@ -187,21 +201,25 @@ impl State {
             _ => "",
         };
         let head = |label: String, by: SortBy, w: u16| -> Element<'a, Message> {
-            button(text(format!("{label}{}", arrow(by))).size(12))
-                .padding([2, 4])
+            // No side padding: at 1024 大字体 English every pixel of the
+            // column is needed for "Cancelled" beside "Open".
+            button(text(format!("{label}{}", arrow(by))).size(11))
+                .padding([2, 0])
                 .style(theme::button::text)
                 .width(Length::FillPortion(w))
                 .on_press(Message::Sort(by))
                 .into()
         };
-        let mut header = row![head(t("report.col.outlet"), SortBy::Name, 16)].spacing(4);
-        for (i, (key, c)) in COUNTS.iter().enumerate() {
-            header = header.push(head(t(key), SortBy::Count(*c), 6));
+        let mut header = row![head(t("report.col.outlet"), SortBy::Name, NAME_W)].spacing(GAP);
+        for (i, (key, c, w)) in COUNTS.iter().enumerate() {
+            header = header.push(head(t(key), SortBy::Count(*c), *w));
             if i == 1 {
-                header = header.push(head(t("report.col.ratio"), SortBy::Ratio, 10));
+                header = header.push(head(t("report.col.ratio"), SortBy::Ratio, RATIO_W));
             }
         }
-        header = header.push(head(t("report.col.discount"), SortBy::Discount, 8));
+        header = header.push(head(t("report.col.discount"), SortBy::Discount, DISCOUNT_W));
+        // Padded as the rows are, so the columns line up.
+        let header = container(header).padding([0, 4]);
         let rows = self
             .sorted_rows()
             .into_iter()
@@ -238,13 +256,13 @@ fn row_view<'a>(
             button(text(row.name.clone()).size(13))
                 .padding(0)
                 .style(theme::button::text)
-                .width(Length::FillPortion(16))
+                .width(Length::FillPortion(NAME_W))
                 .on_press(Message::Open(c.clone()))
                 .into()
         }
         _ => text(row.name.clone())
             .size(13)
-            .width(Length::FillPortion(16))
+            .width(Length::FillPortion(NAME_W))
             .into(),
     };
     let number = |n: i64, c: ReportColumn, w: u16| -> Element<'a, Message> {
@@ -257,22 +275,22 @@ fn row_view<'a>(
             .on_double_click(Message::Behind(part.clone(), c, title))
             .into()
     };
-    let mut line = iced::widget::Row::new().spacing(4).push(name);
-    for (i, (_, c)) in COUNTS.iter().enumerate() {
-        line = line.push(number(count(row, *c), *c, 6));
+    let mut line = iced::widget::Row::new().spacing(GAP).push(name);
+    for (i, (_, c, w)) in COUNTS.iter().enumerate() {
+        line = line.push(number(count(row, *c), *c, *w));
         if i == 1 {
             line = line.push(ratio_cell(
                 ctx,
                 row.ratio,
                 r.target_percent,
-                Length::FillPortion(10),
+                Length::FillPortion(RATIO_W),
             ));
         }
     }
     line = line.push(
         text(yuan(row.ali_discount_fen))
             .size(13)
-            .width(Length::FillPortion(8)),
+            .width(Length::FillPortion(DISCOUNT_W)),
     );
     container(line).padding([2, 4]).into()
 }
@@ -317,23 +335,29 @@ fn summary<'a>(ctx: &Ctx<'a>, r: &'a ConversionReport) -> Element<'a, Message> {
             .into()
     };
     let total = &r.total;
+    // A double-click on a count lists the orders behind it.
+    let number = |column: ReportColumn| -> Element<'a, Message> {
+        let title = format!(
+            "{} · {}",
+            total.name,
+            ctx.t(&format!("report.col.{}", short(column)))
+        );
+        mouse_area(text(count(total, column).to_string()).size(18))
+            .on_double_click(Message::Behind(
+                RowPart::Subtree(r.outlet_code.clone()),
+                column,
+                title,
+            ))
+            .into()
+    };
     row![
-        cell(
-            t("report.col.valid"),
-            text(total.valid.to_string()).size(18).into()
-        ),
-        cell(
-            t("report.col.billed"),
-            text(total.billed.to_string()).size(18).into()
-        ),
+        cell(t("report.col.valid"), number(ReportColumn::Valid)),
+        cell(t("report.col.billed"), number(ReportColumn::Billed)),
         cell(
             t("report.col.ratio"),
             ratio_cell(ctx, total.ratio, r.target_percent, Length::Shrink)
         ),
-        cell(
-            t("report.col.open"),
-            text(total.open.to_string()).size(18).into()
-        ),
+        cell(t("report.col.open"), number(ReportColumn::Open)),
         cell(
             t("report.col.discount"),
             text(yuan(total.ali_discount_fen)).size(18).into()
@@ -351,160 +375,89 @@ fn summary<'a>(ctx: &Ctx<'a>, r: &'a ConversionReport) -> Element<'a, Message> {
     .into()
 }
 
-/// A bar of `share` (0..1) of the width, in `color`.
-fn bar<'a>(share: f64, color: fn(&Theme) -> Color) -> Element<'a, Message> {
-    let filled = (share.clamp(0.0, 1.0) * 1000.0).round() as u16;
-    row![
-        container(space())
-            .height(12)
-            .width(Length::FillPortion(filled.max(1)))
-            .style(move |t: &Theme| container::Style {
-                background: Some(color(t).into()),
-                ..container::Style::default()
-            }),
-        space().width(Length::FillPortion((1000 - filled).max(1))),
-    ]
-    .into()
-}
-
-fn primary(t: &Theme) -> Color {
-    t.extended_palette().primary.base.color
-}
-
-fn danger(t: &Theme) -> Color {
-    theme::error_text(t)
-}
-
-/// The ratio per child against the chosen outlet's (the network average
-/// of this view), as bars.
-fn bars<'a>(ctx: &Ctx<'a>, r: &'a ConversionReport) -> Element<'a, Message> {
-    let avg = r.total.ratio.unwrap_or(0.0);
-    let mut col = column![
-        text(ctx.t("report.chart.bars")).size(14),
-        row![
-            text(i18n::tf(
-                ctx.lang,
-                "report.chart.average",
-                &[("p", &percent(r.total.ratio))]
-            ))
-            .size(12)
-            .width(Length::FillPortion(3)),
-            container(bar(avg, primary)).width(Length::FillPortion(7)),
-        ]
-        .spacing(6)
-    ]
-    .spacing(3);
-    for c in r.children.iter().filter(|c| c.valid > 0) {
-        let low = below_target(c.ratio, r.target_percent);
-        let part = part_of(r, c);
-        let title = format!("{} · {}", c.name, ctx.t("report.col.billed"));
-        col = col.push(
-            mouse_area(
-                row![
-                    text(format!("{} {}", c.name, percent(c.ratio)))
-                        .size(12)
-                        .width(Length::FillPortion(3)),
-                    container(bar(
-                        c.ratio.unwrap_or(0.0),
-                        if low { danger } else { primary }
-                    ))
-                    .width(Length::FillPortion(7)),
-                ]
-                .spacing(6),
-            )
-            .on_double_click(Message::Behind(part, ReportColumn::Billed, title)),
-        );
+/// The chart labels in the user's language.
+fn labels(ctx: &Ctx<'_>, r: &ConversionReport) -> chart::Labels {
+    chart::Labels {
+        average: i18n::tf(
+            ctx.lang,
+            "report.chart.average",
+            &[("p", &percent(r.total.ratio))],
+        ),
+        target: i18n::tf(
+            ctx.lang,
+            "report.chart.target",
+            &[("n", &r.target_percent.to_string())],
+        ),
+        valid: ctx.t("report.col.valid"),
+        billed: ctx.t("report.col.billed"),
     }
-    container(col)
+}
+
+/// A chart's frame: its title above the canvas.
+fn chart_box<'a>(title: String, body: Element<'a, Message>) -> Element<'a, Message> {
+    container(column![text(title).size(14), body].spacing(3))
         .padding(8)
         .width(Length::FillPortion(1))
         .style(theme::container::bordered_box)
         .into()
 }
 
-/// The chosen outlet's ratio day by day, as columns.
-fn trend<'a>(ctx: &Ctx<'a>, r: &'a ConversionReport) -> Element<'a, Message> {
-    let cols = r.days.iter().fold(row![].spacing(1).height(80), |line, d| {
-        let ratio = crate::domain::report::ratio(d.billed, d.valid).unwrap_or(0.0);
-        let filled = (ratio * 100.0).round() as u16;
-        line.push(
-            column![
-                space().height(Length::FillPortion(100 - filled.min(99))),
-                container(space())
-                    .width(Length::Fill)
-                    .height(Length::FillPortion(filled.max(1)))
-                    .style(|t: &Theme| container::Style {
-                        background: Some(primary(t).into()),
-                        ..container::Style::default()
-                    }),
-            ]
-            .width(Length::Fill),
+impl State {
+    /// The ratio per child (those with valid orders) against the chosen
+    /// outlet's (the network average of this view) and the target.
+    fn bars<'a>(&'a self, ctx: &Ctx<'a>, r: &'a ConversionReport) -> Element<'a, Message> {
+        let bars = r
+            .children
+            .iter()
+            .filter(|c| c.valid > 0)
+            .map(|c| chart::Bar {
+                name: &c.name,
+                ratio: c.ratio,
+                valid: c.valid,
+                billed: c.billed,
+                low: below_target(c.ratio, r.target_percent),
+                open: Message::Behind(
+                    part_of(r, c),
+                    ReportColumn::Billed,
+                    format!("{} · {}", c.name, ctx.t("report.col.billed")),
+                ),
+            })
+            .collect();
+        let program = chart::Bars {
+            bars,
+            average: r.total.ratio,
+            target: r.target_percent as f64 / 100.0,
+            labels: labels(ctx, r),
+            cache: &self.bars_cache,
+        };
+        let height = program.height();
+        chart_box(
+            ctx.t("report.chart.bars"),
+            canvas(program).width(Length::Fill).height(height).into(),
         )
-    });
-    let span = match (r.days.first(), r.days.last()) {
-        (Some(a), Some(b)) => format!("{} — {}", a.date, b.date),
-        _ => String::new(),
-    };
-    container(
-        column![
-            text(ctx.t("report.chart.trend")).size(14),
-            cols,
-            widget::muted(span).size(11)
-        ]
-        .spacing(3),
-    )
-    .padding(8)
-    .width(Length::FillPortion(1))
-    .style(theme::container::bordered_box)
-    .into()
-}
-
-/// The orders behind a number, in a dialog.
-fn behind_view<'a>(ctx: &Ctx<'a>, b: &'a super::Behind) -> Element<'a, Message> {
-    let t = |k: &str| ctx.t(k);
-    let heads = [
-        "report.order.no",
-        "report.order.status",
-        "report.order.accepting",
-        "report.order.billing",
-        "report.order.waybill",
-        "report.order.reason",
-    ];
-    let header = heads.iter().fold(row![].spacing(6), |r, k| {
-        r.push(text(t(k)).size(12).width(Length::FillPortion(1)))
-    });
-    let mut list = column![header].spacing(2);
-    match &b.orders {
-        None => list = list.push(widget::muted(t("report.loading"))),
-        Some(o) => {
-            for o in &o.orders {
-                let cells = [
-                    o.order_no.clone(),
-                    t(&format!("status.{}", o.status.as_str())),
-                    o.accepting_outlet_code.clone().unwrap_or_default(),
-                    o.billing_outlet_code.clone().unwrap_or_default(),
-                    o.waybill_no.clone().unwrap_or_default(),
-                    o.reason_code.clone().unwrap_or_default(),
-                ];
-                list = list.push(cells.into_iter().fold(row![].spacing(6), |r, c| {
-                    r.push(text(c).size(12).width(Length::FillPortion(1)))
-                }));
-            }
-        }
     }
-    let count = b.orders.as_ref().map_or(0, |o| o.total);
-    container(
-        column![
-            text(b.title.clone()).size(16),
-            widget::muted(i18n::tf(
-                ctx.lang,
-                "report.behind_count",
-                &[("n", &count.to_string())]
-            )),
-            scrollable(list).height(360),
-            widget::tool(t("report.close"), Some(Message::CloseBehind)),
-        ]
-        .spacing(8),
-    )
-    .into()
+
+    /// The chosen outlet's ratio day by day.
+    fn trend<'a>(&'a self, ctx: &Ctx<'a>, r: &'a ConversionReport) -> Element<'a, Message> {
+        let days = r
+            .days
+            .iter()
+            .map(|d| chart::Day {
+                label: d.date.format("%m-%d").to_string(),
+                ratio: crate::domain::report::ratio(d.billed, d.valid),
+                valid: d.valid,
+                billed: d.billed,
+            })
+            .collect();
+        let program = chart::Trend {
+            days,
+            target: r.target_percent as f64 / 100.0,
+            labels: labels(ctx, r),
+            cache: &self.trend_cache,
+        };
+        chart_box(
+            ctx.t("report.chart.trend"),
+            canvas(program).width(Length::Fill).height(170).into(),
+        )
+    }
 }
