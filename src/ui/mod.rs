@@ -3,6 +3,7 @@
 
 pub mod alert;
 pub mod app;
+pub mod export;
 pub mod fetch;
 pub mod font;
 pub mod format;

@@ -167,7 +167,15 @@ impl App {
                 }
                 self.alert(count)
             }
+            orders::Event::RememberExport(p) => self.remember_export(&p),
         }
+    }
+
+    /// A list was exported: its folder and format are kept for next time.
+    pub(super) fn remember_export(&mut self, p: &crate::config::ExportPrefs) -> Task<Message> {
+        self.settings.remember_export(p);
+        let (settings, path) = (self.settings.clone(), self.paths.settings_file());
+        Task::perform(super::save_settings(settings, path), |_| Message::Done)
     }
 
     /// A failed call lost the server or the session.
