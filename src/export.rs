@@ -15,7 +15,7 @@ use rust_xlsxwriter::XlsxError;
 
 use crate::api::report::{ConversionReport, ReportRow};
 use crate::i18n::{self, Lang};
-pub use job::{Failure, Rows, run};
+pub use job::{Failure, Mapped, Rows, run};
 pub use sink::Sink;
 
 /// How a column's cells are shown.

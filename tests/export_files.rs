@@ -428,3 +428,101 @@ mod lists {
         }
     }
 }
+
+/// 网点管理 and 员工管理: the outlets the tree shows under its search (with
+/// their ancestors, in tree order) and the staff found, never a password.
+#[test]
+fn outlets_and_staff_export_what_their_lists_show() {
+    use outlet_desk::domain::{Outlet, OutletKind, OutletTree, Role, Staff};
+    use outlet_desk::ui::export_lists;
+    use std::sync::atomic::AtomicBool;
+    let o = |c: &str, k, p: Option<&str>, n: &str| Outlet {
+        code: c.into(),
+        name: n.into(),
+        phone: "0514-1234567".into(),
+        ..Outlet::blank(k, p)
+    };
+    let tree = OutletTree::new([
+        o("HQ", OutletKind::Hq, None, "总公司"),
+        o("JS", OutletKind::Branch, Some("HQ"), "江苏分公司"),
+        o("JS-YZ", OutletKind::Office, Some("JS"), "扬州办事处"),
+        o("JS-NJ", OutletKind::Office, Some("JS"), "南京办事处"),
+        o("ZJ", OutletKind::Branch, Some("HQ"), "浙江分公司"),
+    ]);
+    let dir = tempfile::tempdir().unwrap();
+    let read = |path: &std::path::Path, sheet: &str| -> Vec<Vec<String>> {
+        let mut wb: Xlsx<_> = open_workbook(path).unwrap();
+        wb.worksheet_range(sheet)
+            .unwrap()
+            .rows()
+            .map(|r| r.iter().map(ToString::to_string).collect())
+            .collect()
+    };
+    let run = |req: outlet_desk::ui::export::Request, path: &std::path::Path| {
+        let mut rows = req.rows;
+        export::run(
+            path,
+            FileKind::Xlsx,
+            &req.title,
+            &req.columns,
+            rows.as_mut(),
+            &AtomicBool::new(false),
+            &mut |_| {},
+        )
+        .unwrap()
+    };
+    let path = dir.path().join("网点.xlsx");
+    assert_eq!(
+        run(export_lists::outlets(&tree, "扬州", Lang::ZhCn), &path),
+        3
+    );
+    let rows = read(&path, "网点管理");
+    let names: Vec<&str> = rows[1..].iter().map(|r| r[1].as_str()).collect();
+    assert_eq!(names, ["总公司", "江苏分公司", "扬州办事处"]);
+    assert_eq!(rows[3][3], "江苏分公司", "the parent by name");
+    assert_eq!(rows[3][2], "办事处");
+    assert_eq!(rows[3][8], "0514-1234567");
+    let all = dir.path().join("全部网点.xlsx");
+    assert_eq!(run(export_lists::outlets(&tree, "", Lang::ZhCn), &all), 5);
+
+    let staff = vec![Staff {
+        login: "yz.clerk".into(),
+        name: "王小明".into(),
+        outlet_code: "JS-YZ".into(),
+        role: Role::Clerk,
+        phone: "13800000000".into(),
+        active: true,
+        version: 1,
+    }];
+    let path = dir.path().join("员工.xlsx");
+    assert_eq!(run(export_lists::staff(staff, &tree, Lang::ZhCn), &path), 1);
+    let rows = read(&path, "员工管理");
+    assert_eq!(
+        rows[0],
+        [
+            "登录名",
+            "姓名",
+            "所属网点",
+            "网点编码",
+            "角色",
+            "电话",
+            "启用"
+        ]
+    );
+    assert_eq!(
+        rows[1],
+        [
+            "yz.clerk",
+            "王小明",
+            "扬州办事处",
+            "JS-YZ",
+            "网点受理员",
+            "13800000000",
+            "是"
+        ]
+    );
+    assert!(
+        !rows[0].iter().any(|h| h.contains("密码")),
+        "no password column"
+    );
+}

@@ -128,3 +128,33 @@ fn of_io(e: &std::io::Error) -> Failure {
         _ => Failure::Other(e.to_string()),
     }
 }
+
+/// Rows from items already at hand (a list the screen holds), turned into
+/// cells a chunk at a time on the export's thread.
+pub struct Mapped<T, F> {
+    items: std::vec::IntoIter<T>,
+    cells: F,
+}
+
+impl<T, F> Mapped<T, F> {
+    pub fn new(items: Vec<T>, cells: F) -> Mapped<T, F> {
+        Mapped {
+            items: items.into_iter(),
+            cells,
+        }
+    }
+}
+
+/// Rows per chunk of a [`Mapped`] source.
+const MAPPED_CHUNK: usize = 1000;
+
+impl<T: Send, F: FnMut(T) -> Vec<Cell> + Send> Rows for Mapped<T, F> {
+    fn next_chunk(&mut self) -> Result<Vec<Vec<Cell>>, String> {
+        Ok(self
+            .items
+            .by_ref()
+            .take(MAPPED_CHUNK)
+            .map(&mut self.cells)
+            .collect())
+    }
+}

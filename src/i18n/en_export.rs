@@ -88,6 +88,7 @@ pub const TABLE: &[(&str, &str)] = &[
     ("export.col.accepts_ali", "Takes Ali orders"),
     ("export.col.active", "Active"),
     ("export.col.login", "Login"),
+    ("export.col.person", "Name"),
     ("export.col.outlet", "Outlet"),
     ("export.col.role", "Role"),
     ("export.yes", "Yes"),

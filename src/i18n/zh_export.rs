@@ -85,6 +85,7 @@ pub const TABLE: &[(&str, &str)] = &[
     ("export.col.accepts_ali", "接收阿里订单"),
     ("export.col.active", "启用"),
     ("export.col.login", "登录名"),
+    ("export.col.person", "姓名"),
     ("export.col.outlet", "所属网点"),
     ("export.col.role", "角色"),
     ("export.yes", "是"),

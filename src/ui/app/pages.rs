@@ -32,6 +32,7 @@ impl App {
         match event {
             None => task,
             Some(staff::Event::Lost(l)) => Task::batch([task, self.on_lost(l)]),
+            Some(staff::Event::RememberExport(p)) => Task::batch([task, self.remember_export(&p)]),
         }
     }
 
@@ -135,6 +136,7 @@ impl App {
             }
             outlets::Event::RefreshNetwork => self.fetch_network(),
             outlets::Event::Lost(l) => self.on_lost(l),
+            outlets::Event::RememberExport(p) => self.remember_export(&p),
         }
     }
 
