@@ -123,6 +123,11 @@ fn format_of(k: FileKind) -> ExportFormat {
 }
 
 impl Exporter {
+    /// Whether the panel is open (it then takes the screen's keys).
+    pub fn is_open(&self) -> bool {
+        self.stage.is_some()
+    }
+
     /// Whether an export is being written.
     pub fn running(&self) -> bool {
         matches!(self.stage, Some(Stage::Running { .. }))

@@ -156,6 +156,10 @@ impl State {
 
     /// Maps a key to a message, given what is on screen.
     pub fn shortcut(&self, key: Shortcut) -> Option<Message> {
+        if self.export.is_open() {
+            return (key == crate::ui::widget::shortcuts::Shortcut::Escape)
+                .then_some(Message::Export(crate::ui::export::ExportMsg::Close));
+        }
         if self.form.confirm_discard {
             return prompt_key(key, Message::Cancel, Message::KeepEditing);
         }

@@ -179,6 +179,10 @@ impl State {
     /// Maps a key to a message, given what is on screen.
     pub fn shortcut(&self, key: crate::ui::widget::shortcuts::Shortcut) -> Option<Message> {
         use crate::ui::widget::shortcuts::Shortcut as S;
+        if self.export.is_open() {
+            return (key == crate::ui::widget::shortcuts::Shortcut::Escape)
+                .then_some(Message::Export(crate::ui::export::ExportMsg::Close));
+        }
         if self.reset.is_some() {
             return (key == S::Escape).then_some(Message::ResetCancel);
         }
