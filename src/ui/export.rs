@@ -151,7 +151,16 @@ impl Exporter {
                     .with_timezone(&crate::ui::format::cst())
                     .date_naive();
                 let name = default_name(title, today, self.format);
-                self.path = match &ctx.export.folder {
+                // Never the program's own folder (on Windows under Program
+                // Files, not writable): the last folder, else Documents.
+                let folder = ctx.export.folder.clone().or_else(|| {
+                    directories::UserDirs::new().map(|d| {
+                        d.document_dir()
+                            .unwrap_or_else(|| d.home_dir())
+                            .to_path_buf()
+                    })
+                });
+                self.path = match folder {
                     Some(f) => f.join(name).display().to_string(),
                     None => name,
                 };
