@@ -141,6 +141,27 @@ pub struct Settings {
     pub allow_insecure_http: bool,
     /// A PEM file of extra trusted roots (the company's own CA).
     pub ca_file: String,
+    /// The folder the last list export went to (empty: none yet).
+    pub export_folder: String,
+    /// The format the last list export used.
+    pub export_format: ExportFormat,
+}
+
+/// The file format of a list export.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ExportFormat {
+    #[default]
+    Xlsx,
+    Csv,
+}
+
+/// What list exports remember on this PC: where and in which format the
+/// last one was saved.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ExportPrefs {
+    pub folder: Option<PathBuf>,
+    pub format: ExportFormat,
 }
 
 impl Default for Settings {
@@ -157,6 +178,8 @@ impl Default for Settings {
             tray_notice_seen: false,
             allow_insecure_http: false,
             ca_file: String::new(),
+            export_folder: String::new(),
+            export_format: ExportFormat::Xlsx,
         }
     }
 }
@@ -254,6 +277,11 @@ impl Settings {
                     .map(|v| s.ca_file = v.trim().to_owned())
                     .is_some(),
                 "renderer" => typed(value).map(|v| s.renderer = v).is_some(),
+                "export_folder" => value
+                    .as_str()
+                    .map(|v| s.export_folder = v.to_owned())
+                    .is_some(),
+                "export_format" => typed(value).map(|v| s.export_format = v).is_some(),
                 _ => {
                     warnings.push(format!("{origin}: unknown setting `{key}` ignored"));
                     true
@@ -266,6 +294,22 @@ impl Settings {
             }
         }
         (s, warnings)
+    }
+
+    /// What list exports remember.
+    pub fn export_prefs(&self) -> ExportPrefs {
+        ExportPrefs {
+            folder: (!self.export_folder.is_empty()).then(|| PathBuf::from(&self.export_folder)),
+            format: self.export_format,
+        }
+    }
+
+    /// Remembers where and how the last list export was saved.
+    pub fn remember_export(&mut self, p: &ExportPrefs) {
+        if let Some(f) = &p.folder {
+            self.export_folder = f.display().to_string();
+        }
+        self.export_format = p.format;
     }
 
     /// How the client may reach the hub; an unreadable CA file is an

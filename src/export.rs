@@ -6,13 +6,17 @@
 //! only when complete: it is written beside its place and renamed, so a
 //! failure or a cancel leaves any file already there untouched.
 
-use std::io::Write;
-use std::path::{Path, PathBuf};
+mod job;
+mod sink;
 
-use rust_xlsxwriter::{Format, Workbook, XlsxError};
+use std::path::Path;
+
+use rust_xlsxwriter::XlsxError;
 
 use crate::api::report::{ConversionReport, ReportOrder, ReportRow};
 use crate::i18n::{self, Lang};
+pub use job::{Failure, Mapped, Rows, run};
+pub use sink::Sink;
 
 /// How a column's cells are shown.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -23,6 +27,10 @@ pub enum Kind {
     Percent,
     /// Fen shown as yuan.
     Money,
+    /// Grams shown as kg.
+    Kg,
+    /// cm³ shown as m³.
+    M3,
 }
 
 /// One cell.
@@ -33,6 +41,8 @@ pub enum Cell {
     /// None: nothing to divide by (shown empty).
     Percent(Option<f64>),
     Fen(i64),
+    Grams(i64),
+    Cm3(i64),
 }
 
 /// A list to export: headings with their kinds, and the rows.
@@ -55,11 +65,19 @@ pub enum ExportError {
     Xlsx(#[from] XlsxError),
     #[error("cancelled")]
     Cancelled,
+    /// The rows could not be read (the cache).
+    #[error("{0}")]
+    Source(String),
+    /// The writer gave up mid-way (rust_xlsxwriter panics on a failed
+    /// write, e.g. a full disk); its message.
+    #[error("{0}")]
+    Panicked(String),
 }
 
 /// The file format.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum FileKind {
+    #[default]
     Xlsx,
     Csv,
 }
@@ -78,14 +96,9 @@ fn shown(c: &Cell) -> String {
         Cell::Percent(None) => String::new(),
         Cell::Percent(Some(r)) => format!("{:.1}%", r * 100.0),
         Cell::Fen(f) => format!("{}.{:02}", f / 100, (f % 100).abs()),
+        Cell::Grams(g) => crate::ui::format::kg(*g),
+        Cell::Cm3(v) => crate::ui::format::m3(*v),
     }
-}
-
-/// The file beside `path` an export is written to first.
-fn partial(path: &Path) -> PathBuf {
-    let mut name = path.file_name().unwrap_or_default().to_os_string();
-    name.push(".partial");
-    path.with_file_name(name)
 }
 
 /// Writes `table` to `path`; `progress(rows written)` returning false
@@ -96,125 +109,24 @@ pub fn write(
     format: FileKind,
     progress: &mut dyn FnMut(usize) -> bool,
 ) -> Result<(), ExportError> {
-    let tmp = partial(path);
-    let result = match format {
-        FileKind::Xlsx => write_xlsx(table, &tmp, progress),
-        FileKind::Csv => write_csv(table, &tmp, progress),
-    };
-    match result.and_then(|()| Ok(std::fs::rename(&tmp, path)?)) {
-        Ok(()) => Ok(()),
-        Err(e) => {
-            let _ = std::fs::remove_file(&tmp);
-            Err(e)
-        }
-    }
-}
-
-/// How often progress is reported, in rows.
-const STEP: usize = 1000;
-
-fn write_csv(
-    table: &Table,
-    path: &Path,
-    progress: &mut dyn FnMut(usize) -> bool,
-) -> Result<(), ExportError> {
-    let mut out = std::io::BufWriter::new(std::fs::File::create(path)?);
-    out.write_all("\u{FEFF}".as_bytes())?;
-    let line = |cells: Vec<String>| {
-        let quoted: Vec<String> = cells
-            .into_iter()
-            .map(|c| {
-                if c.contains([',', '"', '\n', '\r']) {
-                    format!("\"{}\"", c.replace('"', "\"\""))
-                } else {
-                    c
-                }
-            })
-            .collect();
-        format!("{}\r\n", quoted.join(","))
-    };
-    out.write_all(line(table.columns.iter().map(|(h, _)| h.clone()).collect()).as_bytes())?;
+    let mut sink = Sink::create(path, format, &table.title, &table.columns)?;
     for (i, row) in table.rows.iter().enumerate() {
-        out.write_all(line(row.iter().map(shown).collect()).as_bytes())?;
+        sink.push(row)?;
         if (i + 1) % STEP == 0 && !progress(i + 1) {
             return Err(ExportError::Cancelled);
         }
     }
-    out.flush()?;
+    let notes = table
+        .notes
+        .as_ref()
+        .map(|(title, lines)| (title.as_str(), lines.as_slice()));
+    sink.finish(notes)?;
     progress(table.rows.len());
     Ok(())
 }
 
-fn write_xlsx(
-    table: &Table,
-    path: &Path,
-    progress: &mut dyn FnMut(usize) -> bool,
-) -> Result<(), ExportError> {
-    let mut wb = Workbook::new();
-    let bold = Format::new().set_bold();
-    let percent = Format::new().set_num_format("0.0%");
-    let money = Format::new().set_num_format("¥#,##0.00");
-    {
-        let ws = wb.add_worksheet();
-        ws.set_name(sheet_name(&table.title))?;
-        let mut widths: Vec<usize> = table
-            .columns
-            .iter()
-            .map(|(h, _)| display_width(h))
-            .collect();
-        for row in &table.rows {
-            for (c, cell) in row.iter().enumerate() {
-                if let Some(w) = widths.get_mut(c) {
-                    *w = (*w).max(display_width(&shown(cell)));
-                }
-            }
-        }
-        for (c, w) in widths.iter().enumerate() {
-            ws.set_column_width(c as u16, (*w).clamp(6, 60) as f64 + 2.0)?;
-        }
-        for (c, (h, _)) in table.columns.iter().enumerate() {
-            ws.write_string_with_format(0, c as u16, h, &bold)?;
-        }
-        for (r, row) in table.rows.iter().enumerate() {
-            let at = r as u32 + 1;
-            for (c, cell) in row.iter().enumerate() {
-                let c = c as u16;
-                match cell {
-                    Cell::Text(s) => {
-                        ws.write_string(at, c, s)?;
-                    }
-                    Cell::Int(n) => {
-                        ws.write_number(at, c, *n as f64)?;
-                    }
-                    Cell::Percent(Some(p)) => {
-                        ws.write_number_with_format(at, c, *p, &percent)?;
-                    }
-                    Cell::Percent(None) => {}
-                    Cell::Fen(f) => {
-                        ws.write_number_with_format(at, c, *f as f64 / 100.0, &money)?;
-                    }
-                }
-            }
-            if (r + 1) % STEP == 0 && !progress(r + 1) {
-                return Err(ExportError::Cancelled);
-            }
-        }
-        ws.set_freeze_panes(1, 0)?;
-        let last_col = table.columns.len().max(1) as u16 - 1;
-        ws.autofilter(0, 0, table.rows.len() as u32, last_col)?;
-    }
-    if let Some((title, lines)) = &table.notes {
-        let ws = wb.add_worksheet();
-        ws.set_name(sheet_name(title))?;
-        ws.set_column_width(0, 100)?;
-        for (i, l) in lines.iter().enumerate() {
-            ws.write_string(i as u32, 0, l)?;
-        }
-    }
-    wb.save(path)?;
-    progress(table.rows.len());
-    Ok(())
-}
+/// How often progress is reported, in rows.
+const STEP: usize = 1000;
 
 /// A sheet name Excel accepts: at most 31 characters, none of `[]:*?/\`.
 fn sheet_name(s: &str) -> String {

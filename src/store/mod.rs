@@ -11,6 +11,7 @@ use std::sync::{Arc, Mutex};
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use rusqlite_migration::{M, Migrations};
 
+mod export;
 mod offline_login;
 mod orders;
 mod outbox;
@@ -18,6 +19,7 @@ mod rates;
 mod report_cache;
 mod salvage;
 mod scope;
+pub use export::After;
 pub use offline_login::OfflineCheck;
 pub use orders::{COUNT_CAP, ListFilter, OrderRow, PageQuery, SortOrder};
 pub use outbox::{OutboxItem, OutboxState};

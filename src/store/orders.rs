@@ -435,7 +435,7 @@ fn rows_of(c: &Connection, bodies: Vec<String>) -> Result<Vec<OrderRow>, StoreEr
 /// The scope-index key a filter reads, if it has one. The pool is the
 /// index's only when `hq_code` is the network's root (or no network is
 /// cached yet): that is what the index calls the pool.
-fn scope_of(c: &Connection, f: &ListFilter) -> Result<Option<String>, StoreError> {
+pub(super) fn scope_of(c: &Connection, f: &ListFilter) -> Result<Option<String>, StoreError> {
     Ok(match f {
         ListFilter::Subtree(code) => Some(code.clone()),
         ListFilter::Pool { hq_code } => {

@@ -3,6 +3,8 @@
 
 pub mod alert;
 pub mod app;
+pub mod export;
+pub mod export_lists;
 pub mod fetch;
 pub mod font;
 pub mod format;

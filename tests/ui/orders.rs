@@ -363,3 +363,74 @@ fn hq_counts_describe_the_pool_list_and_name_the_larger_count() {
         "总公司 (HQ) 待受理 2 张。 您可见的全部网点共有 5 张新订单还未联系客户（清除网点选项可查看全部）。",
     );
 }
+
+/// 导出 on 阿里订单受理: the whole list under the clerk's view goes to the
+/// folder remembered on this PC, named after the list and the day; CSV is
+/// one click away; the file reads back with the orders and their Chinese,
+/// and the folder and format are remembered for next time.
+#[test]
+fn a_clerk_exports_the_list_to_excel_and_csv() {
+    let env = Env::new();
+    order(&env, "E-1", "JS-YZ-01", 5);
+    order(&env, "E-2", "JS-YZ-02", 3);
+    let out = env.dir.path().join("导出");
+    std::fs::create_dir_all(&out).unwrap();
+    let mut boot = env.boot("yz");
+    boot.settings.export_folder = out.display().to_string();
+    let settings_file = boot.paths.settings_file();
+    let mut ui = Ui::start(application(boot));
+    log_in(&mut ui, "yz.clerk");
+    assert!(
+        ui.wait_for("E-2", Duration::from_secs(15)),
+        "the orders arrive"
+    );
+    ui.click("导出");
+    ui.expect("导出列表");
+    let today = (chrono::Utc::now() + chrono::Duration::hours(8)).format("%Y-%m-%d");
+    let xlsx = out.join(format!("阿里订单受理-{today}.xlsx"));
+    ui.expect(&xlsx.display().to_string());
+    ui.click("开始导出");
+    assert!(
+        ui.wait_for("打开所在文件夹", Duration::from_secs(20)),
+        "the export ends"
+    );
+    let mut wb: calamine::Xlsx<_> = calamine::open_workbook(&xlsx).unwrap();
+    let sheet = calamine::Reader::worksheet_range(&mut wb, "阿里订单受理").unwrap();
+    let rows: Vec<Vec<String>> = sheet
+        .rows()
+        .map(|r| r.iter().map(ToString::to_string).collect())
+        .collect();
+    assert_eq!(rows[0][0], "订单号");
+    let e1 = rows.iter().find(|r| r[0] == "E-1").expect("E-1 exported");
+    assert_eq!(e1[9], "客户E-1", "the shipper's Chinese name");
+    assert_eq!(e1[3], "待受理");
+    ui.expect(&format!(
+        "已导出 {} 行到 {}",
+        rows.len() - 1,
+        xlsx.display()
+    ));
+    // Again as CSV: the name follows the format.
+    ui.click("关闭");
+    ui.click("导出");
+    ui.click("○ CSV (.csv)");
+    let csv = out.join(format!("阿里订单受理-{today}.csv"));
+    ui.expect(&csv.display().to_string());
+    ui.click("开始导出");
+    assert!(ui.wait_for("打开所在文件夹", Duration::from_secs(20)));
+    let bytes = std::fs::read(&csv).unwrap();
+    assert!(bytes.starts_with(&[0xEF, 0xBB, 0xBF]), "UTF-8 BOM");
+    let text = String::from_utf8_lossy(&bytes);
+    assert_eq!(text.lines().count(), rows.len(), "the same rows");
+    assert!(text.contains("客户E-2"), "{text}");
+    // Remembered on this PC for the next export.
+    let mut saved = String::new();
+    for _ in 0..50 {
+        saved = std::fs::read_to_string(&settings_file).unwrap_or_default();
+        if saved.contains("export_format = \"csv\"") {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert!(saved.contains("export_format = \"csv\""), "{saved}");
+    assert!(saved.contains(&out.display().to_string()), "{saved}");
+}

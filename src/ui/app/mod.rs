@@ -309,6 +309,7 @@ macro_rules! screen_ctx {
             online: $app.online,
             now: $app.sync.server_now(),
             params: &$app.params,
+            export: $app.settings.export_prefs(),
         }
     };
 }

@@ -32,6 +32,7 @@ impl App {
         match event {
             None => task,
             Some(staff::Event::Lost(l)) => Task::batch([task, self.on_lost(l)]),
+            Some(staff::Event::RememberExport(p)) => Task::batch([task, self.remember_export(&p)]),
         }
     }
 
@@ -135,6 +136,7 @@ impl App {
             }
             outlets::Event::RefreshNetwork => self.fetch_network(),
             outlets::Event::Lost(l) => self.on_lost(l),
+            outlets::Event::RememberExport(p) => self.remember_export(&p),
         }
     }
 
@@ -167,7 +169,15 @@ impl App {
                 }
                 self.alert(count)
             }
+            orders::Event::RememberExport(p) => self.remember_export(&p),
         }
+    }
+
+    /// A list was exported: its folder and format are kept for next time.
+    pub(super) fn remember_export(&mut self, p: &crate::config::ExportPrefs) -> Task<Message> {
+        self.settings.remember_export(p);
+        let (settings, path) = (self.settings.clone(), self.paths.settings_file());
+        Task::perform(super::save_settings(settings, path), |_| Message::Done)
     }
 
     /// A failed call lost the server or the session.

@@ -51,6 +51,7 @@ impl Fixture {
             online: true,
             now: chrono::Utc::now(),
             params: &self.params,
+            export: crate::config::ExportPrefs::default(),
         }
     }
 }

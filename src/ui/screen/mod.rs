@@ -34,6 +34,8 @@ pub struct Ctx<'a> {
     pub now: chrono::DateTime<chrono::Utc>,
     /// The server's parameters the client acts on.
     pub params: &'a crate::domain::params::ClientParams,
+    /// Where and how list exports were last saved on this PC.
+    pub export: crate::config::ExportPrefs,
 }
 
 impl Ctx<'_> {

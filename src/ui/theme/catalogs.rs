@@ -4,7 +4,7 @@
 
 use iced::widget::{
     button as b, checkbox as cb, combo_box, container as c, overlay::menu, pick_list as pl,
-    radio as r, scrollable as sc, text as t, text_input as ti,
+    progress_bar as pb, radio as r, scrollable as sc, text as t, text_input as ti,
 };
 
 use super::AppTheme;
@@ -107,6 +107,18 @@ impl menu::Catalog for AppTheme {
 }
 
 impl combo_box::Catalog for AppTheme {}
+
+impl pb::Catalog for AppTheme {
+    type Class<'a> = pb::StyleFn<'a, Self>;
+
+    fn default<'a>() -> Self::Class<'a> {
+        Box::new(|th: &AppTheme| pb::primary(th.iced()))
+    }
+
+    fn style(&self, class: &Self::Class<'_>) -> pb::Style {
+        class(self)
+    }
+}
 
 /// Button styles for views.
 pub mod button {

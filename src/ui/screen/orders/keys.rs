@@ -18,6 +18,10 @@ impl State {
         if mods.command() || mods.alt() {
             return None;
         }
+        if self.export.is_open() && self.dialog.is_none() {
+            return matches!(key, Key::Named(Named::Escape))
+                .then_some(Message::Export(crate::ui::export::ExportMsg::Close));
+        }
         if let Some(d) = &self.dialog {
             return match key {
                 // Typed before the dialog's first field had the keyboard.

@@ -67,6 +67,10 @@ impl State {
                 t("action.query"),
                 (!self.query.trim().is_empty()).then_some(Message::Query)
             ),
+            widget::secondary(
+                t("export.button"),
+                Some(Message::Export(crate::ui::export::ExportMsg::Open))
+            ),
         ]
         .spacing(8)
         .align_y(Alignment::Center)
@@ -127,7 +131,11 @@ impl State {
             .map(|n| widget::notice(lang, n, Message::DismissNotice))
             .collect();
         let base = widget::over_foot(body.padding(10), notices);
-        widget::modal_opt(base, self.dialog.as_ref().map(|d| self.dialog_view(ctx, d)))
+        let over = match &self.dialog {
+            Some(d) => Some(self.dialog_view(ctx, d)),
+            None => self.export.view(ctx).map(|e| e.map(Message::Export)),
+        };
+        widget::modal_opt(base, over)
     }
 
     /// The banner's line of counts. Each count names the place it covers:

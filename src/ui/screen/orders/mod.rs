@@ -3,6 +3,7 @@
 
 mod detail;
 mod dialog;
+pub mod export;
 mod keys;
 mod list;
 
@@ -37,6 +38,8 @@ pub enum Event {
     /// The count of orders waiting for a first call, read from the cache
     /// (`before`: the count shown until now), for the tray and alerts.
     Waiting { count: i64, before: i64 },
+    /// A list was exported: remember where and how on this PC.
+    RememberExport(crate::config::ExportPrefs),
 }
 
 /// Rows per page of the list.
@@ -149,6 +152,8 @@ pub enum Message {
     Query,
     /// The server (or cache) answered 查询.
     QueryAnswer(Result<OrderAnswer, String>),
+    /// 导出 and its panel.
+    Export(crate::ui::export::ExportMsg),
 }
 
 /// The 阿里订单受理 screen.
@@ -185,6 +190,8 @@ pub struct State {
     notice: Option<Notice>,
     /// Number of the newest page request.
     load_seq: u64,
+    /// 导出's panel.
+    export: crate::ui::export::Exporter,
 }
 
 impl Default for State {
@@ -210,6 +217,7 @@ impl Default for State {
             query: String::new(),
             notice: None,
             load_seq: 0,
+            export: crate::ui::export::Exporter::default(),
         }
     }
 }
@@ -483,8 +491,40 @@ impl State {
             Message::Dismiss(no) => return (dismiss(no, ctx), Some(Event::ActionQueued)),
             Message::SyncNow => return (Task::none(), Some(Event::SyncNow)),
             Message::QueryInput(q) => self.query = q,
+            Message::Export(m) => return self.export(m, ctx),
         }
         (Task::none(), None)
+    }
+
+    /// 导出: the whole list under the current 网点选项, status and order.
+    fn export(
+        &mut self,
+        m: crate::ui::export::ExportMsg,
+        ctx: &Ctx<'_>,
+    ) -> (Task<Message>, Option<Event>) {
+        use crate::ui::export::ExportMsg;
+        let mut request = None;
+        if matches!(m, ExportMsg::Start) {
+            match self.filter(ctx) {
+                Ok(filter) => {
+                    let q = PageQuery {
+                        filter,
+                        status: self.status,
+                        sort: self.sort,
+                        offset: 0,
+                        limit: 0,
+                    };
+                    request = Some(export::request(q, self.total, ctx));
+                }
+                Err(e) => self.notice = Some(Notice::new(e, Tone::Danger)),
+            }
+        }
+        let title = ctx.t("export.orders_title");
+        let (task, remember) = self.export.update(m, request, &title, ctx);
+        (
+            task.map(Message::Export),
+            remember.map(Event::RememberExport),
+        )
     }
 
     /// Where the list looks: the selector, the status filter, the order,

@@ -74,6 +74,8 @@ pub enum Message {
     TakeServer,
     /// After a 412: keep the user's edit and redo it on the server's version.
     RedoOnServer,
+    /// 导出 and its panel.
+    Export(crate::ui::export::ExportMsg),
 }
 
 /// What 网点管理 tells the app.
@@ -87,6 +89,8 @@ pub enum Event {
     RefreshNetwork,
     /// A call failed for want of the server or the session.
     Lost(Lost),
+    /// The list was exported: remember where and how on this PC.
+    RememberExport(crate::config::ExportPrefs),
 }
 
 /// The 网点管理 screen.
@@ -112,6 +116,8 @@ pub struct State {
     /// built (20,000 outlets expanded would be 20,000 widgets a frame).
     tree_top: f32,
     tree_height: f32,
+    /// 导出's panel.
+    export: crate::ui::export::Exporter,
 }
 
 /// Height of one tree row, spacing included: fixed, so the rows on screen
@@ -150,6 +156,10 @@ impl State {
 
     /// Maps a key to a message, given what is on screen.
     pub fn shortcut(&self, key: Shortcut) -> Option<Message> {
+        if self.export.is_open() {
+            return (key == crate::ui::widget::shortcuts::Shortcut::Escape)
+                .then_some(Message::Export(crate::ui::export::ExportMsg::Close));
+        }
         if self.form.confirm_discard {
             return prompt_key(key, Message::Cancel, Message::KeepEditing);
         }
@@ -208,6 +218,16 @@ impl State {
 
     fn handle(&mut self, message: Message, ctx: &Ctx<'_>) -> (Task<Message>, Option<Event>) {
         let task = match message {
+            Message::Export(m) => {
+                let request = matches!(m, crate::ui::export::ExportMsg::Start)
+                    .then(|| crate::ui::export_lists::outlets(ctx.tree, &self.search, ctx.lang));
+                let title = ctx.t("export.outlets_title");
+                let (task, remember) = self.export.update(m, request, &title, ctx);
+                return (
+                    task.map(Message::Export),
+                    remember.map(Event::RememberExport),
+                );
+            }
             Message::Search(s) => {
                 self.search = s;
                 Task::none()
@@ -520,7 +540,8 @@ impl State {
             self.tree_view(ctx),
             self.form_view(ctx),
             self.floating(ctx),
-            self.dialog(ctx),
+            self.dialog(ctx)
+                .or_else(|| self.export.view(ctx).map(|e| e.map(Message::Export))),
         )
     }
 
@@ -550,6 +571,10 @@ impl State {
             widget::secondary(t("outlets.expand_all"), Some(Message::ExpandAll)),
             widget::secondary(t("outlets.collapse_all"), Some(Message::CollapseAll)),
             widget::secondary(t("action.refresh"), Some(Message::Refresh)),
+            widget::secondary(
+                t("export.button"),
+                Some(Message::Export(crate::ui::export::ExportMsg::Open))
+            ),
         ]
         .spacing(8)
         .align_y(iced::Alignment::Center)

@@ -97,13 +97,17 @@ pub enum Message {
     /// A cache write finished; a failure is only logged (the server has
     /// the record, the next query brings it back).
     Cached(Result<(), StoreError>),
+    /// 导出 and its panel.
+    Export(crate::ui::export::ExportMsg),
 }
 
 /// What 员工管理 tells the app.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Event {
     /// A call failed for want of the server or the session.
     Lost(Lost),
+    /// The list was exported: remember where and how on this PC.
+    RememberExport(crate::config::ExportPrefs),
 }
 
 /// The 员工管理 screen.
@@ -128,6 +132,8 @@ pub struct State {
     busy: bool,
     query_outlets: Picker,
     form_outlets: Picker,
+    /// 导出's panel.
+    export: crate::ui::export::Exporter,
 }
 
 impl Default for State {
@@ -150,6 +156,7 @@ impl Default for State {
             busy: false,
             query_outlets: Picker::default(),
             form_outlets: Picker::default(),
+            export: crate::ui::export::Exporter::default(),
         }
     }
 }
@@ -172,6 +179,10 @@ impl State {
     /// Maps a key to a message, given what is on screen.
     pub fn shortcut(&self, key: crate::ui::widget::shortcuts::Shortcut) -> Option<Message> {
         use crate::ui::widget::shortcuts::Shortcut as S;
+        if self.export.is_open() {
+            return (key == crate::ui::widget::shortcuts::Shortcut::Escape)
+                .then_some(Message::Export(crate::ui::export::ExportMsg::Close));
+        }
         if self.reset.is_some() {
             return (key == S::Escape).then_some(Message::ResetCancel);
         }
@@ -216,6 +227,17 @@ impl State {
     /// Handles one message.
     pub fn update(&mut self, message: Message, ctx: &Ctx<'_>) -> (Task<Message>, Option<Event>) {
         match message {
+            Message::Export(m) => {
+                let request = matches!(m, crate::ui::export::ExportMsg::Start).then(|| {
+                    crate::ui::export_lists::staff(self.results.clone(), ctx.tree, ctx.lang)
+                });
+                let title = ctx.t("export.staff_title");
+                let (task, remember) = self.export.update(m, request, &title, ctx);
+                return (
+                    task.map(Message::Export),
+                    remember.map(Event::RememberExport),
+                );
+            }
             Message::DismissNotice => {
                 self.notice = None;
                 self.errors.general = None;

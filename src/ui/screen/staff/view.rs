@@ -20,7 +20,8 @@ impl State {
             self.results_view(ctx),
             self.form_view(ctx),
             self.floating(ctx),
-            self.dialog(ctx),
+            self.dialog(ctx)
+                .or_else(|| self.export.view(ctx).map(|e| e.map(Message::Export))),
         )
     }
 
@@ -170,6 +171,11 @@ impl State {
                     .into()
             ),
             widget::tool(t("action.query"), (!self.busy).then_some(Message::Query)),
+            widget::secondary(
+                t("export.button"),
+                self.queried
+                    .then_some(Message::Export(crate::ui::export::ExportMsg::Open))
+            ),
         ]
         .spacing(8)
         .align_y(iced::Alignment::Center)
