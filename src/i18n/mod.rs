@@ -10,9 +10,11 @@ use std::sync::OnceLock;
 use serde::{Deserialize, Serialize};
 
 mod en;
+mod en_print;
 mod en_report;
 mod en_waybill;
 mod zh;
+mod zh_print;
 mod zh_report;
 mod zh_waybill;
 
@@ -22,11 +24,13 @@ fn entries(lang: Lang) -> impl Iterator<Item = &'static (&'static str, &'static 
         Lang::ZhCn => zh::TABLE
             .iter()
             .chain(zh_waybill::TABLE.iter())
-            .chain(zh_report::TABLE.iter()),
+            .chain(zh_report::TABLE.iter())
+            .chain(zh_print::TABLE.iter()),
         Lang::En => en::TABLE
             .iter()
             .chain(en_waybill::TABLE.iter())
-            .chain(en_report::TABLE.iter()),
+            .chain(en_report::TABLE.iter())
+            .chain(en_print::TABLE.iter()),
     }
 }
 

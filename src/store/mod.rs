@@ -14,6 +14,7 @@ use rusqlite_migration::{M, Migrations};
 mod offline_login;
 mod orders;
 mod outbox;
+mod print;
 mod rates;
 mod salvage;
 mod scope;

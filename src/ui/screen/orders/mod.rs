@@ -5,6 +5,7 @@ mod detail;
 mod dialog;
 mod keys;
 mod list;
+mod printing;
 
 use crate::ui::notice::Notice;
 use crate::ui::theme::Tone;
@@ -147,6 +148,22 @@ pub enum Message {
     Query,
     /// The server (or cache) answered 查询.
     QueryAnswer(Result<OrderAnswer, String>),
+    /// An order's print tick set or cleared.
+    Mark(String, bool),
+    /// Tick every order on the page (Ctrl+A).
+    MarkPage,
+    /// Clear every tick.
+    ClearMarks,
+    /// The modifier keys now held (Ctrl/Shift+click).
+    Modifiers(iced::keyboard::Modifiers),
+    /// 打印 (Ctrl+P): the preview of the ticked (else the selected) orders.
+    OpenPrint,
+    /// The layouts kept on this PC arrived: the preview opens.
+    PrintLayouts(Vec<crate::domain::print::Layout>),
+    /// Inside the print preview.
+    Preview(crate::ui::screen::print::Message),
+    /// `printed` was queued for this many orders.
+    PrintRecorded(Result<usize, StoreError>),
 }
 
 /// The 阿里订单受理 screen.
@@ -183,6 +200,14 @@ pub struct State {
     notice: Option<Notice>,
     /// Number of the newest page request.
     load_seq: u64,
+    /// Orders ticked for printing, across pages.
+    marked: std::collections::BTreeMap<String, crate::domain::Order>,
+    /// The row Shift+click ticks from.
+    anchor: Option<String>,
+    /// Modifier keys held now.
+    mods: iced::keyboard::Modifiers,
+    /// The print preview, while open.
+    preview: Option<crate::ui::screen::print::Preview>,
 }
 
 impl Default for State {
@@ -208,6 +233,10 @@ impl Default for State {
             query: String::new(),
             notice: None,
             load_seq: 0,
+            marked: Default::default(),
+            anchor: None,
+            mods: Default::default(),
+            preview: None,
         }
     }
 }
@@ -424,7 +453,16 @@ impl State {
                 let before = std::mem::replace(&mut self.uncontacted, n);
                 return (Task::none(), Some(Event::Waiting { count: n, before }));
             }
+            m @ (Message::Mark(..)
+            | Message::MarkPage
+            | Message::ClearMarks
+            | Message::Modifiers(_)
+            | Message::OpenPrint
+            | Message::PrintLayouts(_)
+            | Message::Preview(_)
+            | Message::PrintRecorded(_)) => return self.update_print(m, ctx),
             Message::Select(no) => {
+                self.click_marks(&no);
                 self.selected = Some(no);
                 return (self.load_events(ctx), None);
             }
