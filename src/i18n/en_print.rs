@@ -1,5 +1,6 @@
 //! Printing texts (en): the printed documents and the preview window.
 pub const TABLE: &[(&str, &str)] = &[
+    ("print.colon", ": "),
     ("print.smaller", "Smaller"),
     ("print.larger", "Larger"),
     ("print.fewer", "Fewer"),
@@ -13,7 +14,6 @@ pub const TABLE: &[(&str, &str)] = &[
     ("print.save_path", "PDF path (empty: choose in a dialog)"),
     ("event.printed", "Printed"),
     ("done.printed", "print recorded"),
-    ("orders.col_printed", "Prints"),
     ("orders.print_count", "Printed {n}×"),
     ("print.doc.label", "Shipping label"),
     ("print.doc.delivery_note", "Delivery note"),
@@ -47,7 +47,6 @@ pub const TABLE: &[(&str, &str)] = &[
     ("print.seq", "No."),
     ("print.total", "Total"),
     ("print.page_of", "Page {x} of {y}"),
-    ("print.action", "Print"),
     ("print.title", "Print preview"),
     ("print.document", "Document"),
     ("print.paper", "Paper"),
@@ -76,7 +75,6 @@ pub const TABLE: &[(&str, &str)] = &[
     ("print.saved", "PDF saved: {path}"),
     ("print.save_failed", "Could not save the PDF: {error}"),
     ("print.sent", "Sent to {printer} (job {job}), {pages} pages"),
-    ("print.done", "Printed on {printer}"),
     (
         "print.failed",
         "Printing failed: {error}. The batch is kept: print again or save as PDF.",

@@ -1,5 +1,6 @@
 //! 订单打印 texts (zh-CN): the printed documents and the preview window.
 pub const TABLE: &[(&str, &str)] = &[
+    ("print.colon", "："),
     ("print.smaller", "小一号"),
     ("print.larger", "大一号"),
     ("print.fewer", "少一份"),
@@ -13,7 +14,6 @@ pub const TABLE: &[(&str, &str)] = &[
     ("print.save_path", "PDF保存路径（留空则弹出对话框）"),
     ("event.printed", "打印"),
     ("done.printed", "已记录打印"),
-    ("orders.col_printed", "打印次数"),
     ("orders.print_count", "已打印 {n} 次"),
     ("print.doc.label", "运单标签"),
     ("print.doc.delivery_note", "发货单"),
@@ -47,7 +47,6 @@ pub const TABLE: &[(&str, &str)] = &[
     ("print.seq", "序号"),
     ("print.total", "合计"),
     ("print.page_of", "第{x}页/共{y}页"),
-    ("print.action", "打印"),
     ("print.title", "打印预览"),
     ("print.document", "单据"),
     ("print.paper", "纸张"),
@@ -73,7 +72,6 @@ pub const TABLE: &[(&str, &str)] = &[
         "print.sent",
         "已发送到打印机 {printer}（作业 {job}），共 {pages} 页",
     ),
-    ("print.done", "打印完成：{printer}"),
     (
         "print.failed",
         "打印失败：{error}。这批单据仍在，可重新打印或另存为PDF。",

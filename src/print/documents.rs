@@ -33,6 +33,11 @@ impl Ctx<'_> {
         i18n::t(self.lang, key)
     }
 
+    /// "收货人：value" with the language's own colon.
+    fn field(&self, key: &str, value: impl std::fmt::Display) -> String {
+        format!("{}{}{value}", self.t(key), self.t("print.colon"))
+    }
+
     fn phone(&self, phone: &str) -> String {
         if self.layout.privacy {
             mask_phone(phone)
@@ -89,20 +94,17 @@ impl Ctx<'_> {
     fn cargo_line(&self, o: &Order) -> String {
         let (p, w, v) = cargo_of(o);
         format!(
-            "{}：{p}  {}：{} kg  {}：{} m³",
-            self.t("print.pieces"),
-            self.t("print.weight"),
-            kg(w),
-            self.t("print.volume"),
-            m3(v)
+            "{}  {}  {}",
+            self.field("print.pieces", p),
+            self.field("print.weight", format!("{} kg", kg(w))),
+            self.field("print.volume", format!("{} m³", m3(v)))
         )
     }
 
     fn printed_at(&self) -> String {
-        format!(
-            "{}：{}",
-            self.t("print.printed_at"),
-            self.now.with_timezone(&cst()).format("%Y-%m-%d %H:%M")
+        self.field(
+            "print.printed_at",
+            self.now.with_timezone(&cst()).format("%Y-%m-%d %H:%M"),
         )
     }
 }
@@ -228,22 +230,36 @@ const LABEL_MARGIN_MM: f32 = 3.0;
 
 /// One label per piece, numbered 1/N … N/N. A label whose content would
 /// run past its bottom is laid out again smaller, so nothing is cut off.
+/// The pieces of one order differ only in their mark: the order is laid
+/// out once and each piece gets a copy with its own mark.
 fn labels(ctx: &Ctx, o: &Order) -> Vec<Page> {
     let (pieces, _, _) = cargo_of(o);
-    piece_marks(pieces)
+    let marks = piece_marks(pieces);
+    let first = marks.first().cloned().unwrap_or_default();
+    let mut scale = 1.0;
+    let page = loop {
+        let page = label(ctx, o, &first, scale);
+        if page.bottom_mm() <= page.height_mm - LABEL_MARGIN_MM || scale < 0.45 {
+            break page;
+        }
+        scale *= 0.85;
+    };
+    let right = page.width_mm - LABEL_MARGIN_MM;
+    marks
         .into_iter()
         .map(|mark| {
-            let mut scale = 1.0;
-            loop {
-                let page = label(ctx, o, &mark, scale);
-                if page.bottom_mm() <= page.height_mm - LABEL_MARGIN_MM || scale < 0.45 {
-                    return page;
-                }
-                scale *= 0.85;
+            let mut p = page.clone();
+            if let Some(Item::Text(t)) = p.items.get_mut(MARK_ITEM) {
+                t.x_mm = right - width_mm(&mark, t.size_pt);
+                t.text = mark;
             }
+            p
         })
         .collect()
 }
+
+/// Where `label` puts the piece mark among its items.
+const MARK_ITEM: usize = 1;
 
 fn label(ctx: &Ctx, o: &Order, mark: &str, scale: f32) -> Page {
     let layout = ctx.layout;
@@ -269,16 +285,13 @@ fn label(ctx: &Ctx, o: &Order, mark: &str, scale: f32) -> Page {
             Field::Barcode => c.code128(number, 14.0 * scale, f * 1.2),
             Field::Qr => c.qr(number, 20.0 * scale),
             Field::Destination => c.text(&ctx.destination(o), f * 2.4),
-            Field::Product => c.text(
-                &format!("{}：{}", ctx.t("print.product"), ctx.product(o)),
-                f * 1.2,
-            ),
+            Field::Product => c.text(&ctx.field("print.product", ctx.product(o)), f * 1.2),
             Field::Consignee => party_block(ctx, &mut c, "print.consignee", &o.consignee, f),
             Field::Shipper => party_block(ctx, &mut c, "print.shipper", &o.shipper, f),
             Field::Cargo => c.text(&ctx.cargo_line(o), f),
             Field::OrderNo => order_numbers(ctx, &mut c, o, f),
             Field::Remark if !o.remark.is_empty() => {
-                c.text(&format!("{}：{}", ctx.t("print.remark"), o.remark), f)
+                c.text(&ctx.field("print.remark", &o.remark), f)
             }
             Field::Remark | Field::Charges => continue,
         }
@@ -289,20 +302,17 @@ fn label(ctx: &Ctx, o: &Order, mark: &str, scale: f32) -> Page {
 
 fn party_block(ctx: &Ctx, c: &mut Cursor, key: &str, p: &Party, f: f32) {
     let (name, address) = ctx.party(p);
-    c.text(&format!("{}：{name}", ctx.t(key)), f * 1.1);
+    c.text(&ctx.field(key, &name), f * 1.1);
     c.text(&address, f);
 }
 
 fn order_numbers(ctx: &Ctx, c: &mut Cursor, o: &Order, f: f32) {
-    c.text(&format!("{}：{}", ctx.t("print.order_no"), o.order_no), f);
+    c.text(&ctx.field("print.order_no", &o.order_no), f);
     if !o.logistics_no.is_empty() {
-        c.text(
-            &format!("{}：{}", ctx.t("print.logistics_no"), o.logistics_no),
-            f,
-        );
+        c.text(&ctx.field("print.logistics_no", &o.logistics_no), f);
     }
     if let Some(w) = o.waybill_no.as_deref().filter(|w| !w.is_empty()) {
-        c.text(&format!("{}：{w}", ctx.t("print.waybill_no")), f);
+        c.text(&ctx.field("print.waybill_no", w), f);
     }
 }
 
@@ -350,27 +360,18 @@ fn delivery_note(ctx: &Ctx, o: &Order) -> Vec<Page> {
             Field::Qr => c.qr(barcode_number(o), 20.0),
             Field::Shipper => party_block(ctx, &mut c, "print.shipper", &o.shipper, f),
             Field::Consignee => party_block(ctx, &mut c, "print.consignee", &o.consignee, f),
-            Field::Destination => c.text(
-                &format!("{}：{}", ctx.t("print.destination"), ctx.destination(o)),
-                f,
-            ),
+            Field::Destination => c.text(&ctx.field("print.destination", ctx.destination(o)), f),
             Field::Cargo => {
-                c.text(&format!("{}：{}", ctx.t("print.goods"), o.cargo.name), f);
+                c.text(&ctx.field("print.goods", &o.cargo.name), f);
                 if !o.cargo.packaging.is_empty() {
-                    c.text(
-                        &format!("{}：{}", ctx.t("print.packaging"), o.cargo.packaging),
-                        f,
-                    );
+                    c.text(&ctx.field("print.packaging", &o.cargo.packaging), f);
                 }
                 c.text(&ctx.cargo_line(o), f);
             }
-            Field::Product => c.text(
-                &format!("{}：{}", ctx.t("print.product"), ctx.product(o)),
-                f,
-            ),
+            Field::Product => c.text(&ctx.field("print.product", ctx.product(o)), f),
             Field::Charges => charges(ctx, &mut c, o, f),
             Field::Remark if !o.remark.is_empty() => {
-                c.text(&format!("{}：{}", ctx.t("print.remark"), o.remark), f)
+                c.text(&ctx.field("print.remark", &o.remark), f)
             }
             Field::Remark => continue,
         }

@@ -52,33 +52,41 @@ fn units(text: &str) -> Vec<&str> {
 }
 
 /// Wraps `text` into lines no wider than `max_mm` at `size_pt`. Newlines in
-/// the text start new lines; trailing spaces are dropped.
+/// the text start new lines; trailing spaces are dropped. Each unit is
+/// measured once, so a long address costs linear time.
 pub fn wrap(text: &str, max_mm: f32, size_pt: f32) -> Vec<String> {
     let mut lines = Vec::new();
     for para in text.split('\n') {
         let mut line = String::new();
+        // Width of `line`, trailing spaces included.
+        let mut full = 0.0;
         for unit in units(para) {
-            let candidate = format!("{line}{unit}");
-            if line.is_empty() || width_mm(candidate.trim_end(), size_pt) <= max_mm {
-                line = candidate;
-            } else {
+            let unit_full = width_mm(unit, size_pt);
+            let unit_trimmed = width_mm(unit.trim_end(), size_pt);
+            if !line.is_empty() && full + unit_trimmed > max_mm {
                 lines.push(line.trim_end().to_owned());
-                line = unit.to_owned();
+                line.clear();
+                full = 0.0;
             }
-            // A single word wider than the line: break it by characters.
-            while width_mm(line.trim_end(), size_pt) > max_mm && line.trim_end().chars().count() > 1
-            {
+            if line.is_empty() && unit_trimmed > max_mm {
+                // A single word wider than the line: break it by characters.
                 let mut head = String::new();
-                for c in line.chars() {
-                    let next = format!("{head}{c}");
-                    if !head.is_empty() && width_mm(&next, size_pt) > max_mm {
-                        break;
+                let mut w = 0.0;
+                for c in unit.trim_end().chars() {
+                    let cw = width_mm(c.encode_utf8(&mut [0; 4]), size_pt);
+                    if !head.is_empty() && w + cw > max_mm {
+                        lines.push(std::mem::take(&mut head));
+                        w = 0.0;
                     }
-                    head = next;
+                    head.push(c);
+                    w += cw;
                 }
-                line = line[head.len()..].to_owned();
-                lines.push(head.trim_end().to_owned());
+                line = head;
+                full = w;
+                continue;
             }
+            full += unit_full;
+            line.push_str(unit);
         }
         lines.push(line.trim_end().to_owned());
     }

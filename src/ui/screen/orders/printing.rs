@@ -193,6 +193,9 @@ impl State {
                 .size(12)
                 .text_size(11)
                 .spacing(4)
+                .width(iced::Length::Fill)
+                // Long numbers break inside the column, never over the next.
+                .text_wrapping(text::Wrapping::WordOrGlyph)
                 .on_toggle(move |on| Message::Mark(no.clone(), on)),
         ];
         if o.print_count > 0 {
@@ -203,5 +206,58 @@ impl State {
             )));
         }
         cell
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use iced::keyboard::Modifiers;
+
+    use super::State;
+    use crate::store::{OrderRow, OutboxState};
+
+    fn state(n: usize) -> State {
+        let rows = (1..=n)
+            .map(|i| {
+                let order = serde_json::from_value(serde_json::json!({
+                    "order_no": format!("O-{i}"),
+                    "shipper": {"name": "甲"}, "consignee": {"name": "乙"},
+                    "cargo": {"name": "货", "pieces": 1, "weight_g": 1000, "volume_cm3": 1000},
+                    "transport_mode": "standard", "declared_value": 100, "payment": "sender",
+                    "created_at": "2026-11-29T01:00:00Z", "updated_at": "2026-11-29T01:00:00Z",
+                    "status": "pending"
+                }))
+                .expect("order");
+                OrderRow {
+                    order,
+                    outbox: OutboxState::None,
+                    pending_action: None,
+                }
+            })
+            .collect();
+        State {
+            rows,
+            ..State::default()
+        }
+    }
+
+    fn ticked(s: &State) -> Vec<&str> {
+        s.marked.keys().map(String::as_str).collect()
+    }
+
+    #[test]
+    fn ctrl_click_toggles_and_shift_click_ticks_a_range() {
+        let mut s = state(5);
+        s.click_marks("O-2");
+        assert!(ticked(&s).is_empty(), "a plain click only selects");
+        s.mods = Modifiers::CTRL;
+        s.click_marks("O-2");
+        assert_eq!(ticked(&s), ["O-2"]);
+        s.mods = Modifiers::SHIFT;
+        s.click_marks("O-4");
+        assert_eq!(ticked(&s), ["O-2", "O-3", "O-4"]);
+        s.mods = Modifiers::CTRL;
+        s.click_marks("O-3");
+        assert_eq!(ticked(&s), ["O-2", "O-4"]);
     }
 }

@@ -82,7 +82,7 @@ pub struct Preview {
 
 /// Zoom steps: screen pixels per millimetre.
 const ZOOMS: [f32; 6] = [1.5, 2.0, 2.5, 3.0, 4.0, 5.0];
-const DEFAULT_ZOOM: f32 = 2.5;
+const DEFAULT_ZOOM: f32 = 3.0;
 
 impl Preview {
     /// A preview of `orders` with the layouts kept on this PC, and the

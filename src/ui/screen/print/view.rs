@@ -79,7 +79,30 @@ impl Preview {
             })
             .into()
         };
+        // What leaves the preview comes first: it stays reachable at 768 px.
+        let output = column![
+            row![
+                widget::tool(
+                    t("print.save_pdf"),
+                    (!self.busy).then_some(Message::SavePdf)
+                ),
+                widget::tool(
+                    t("print.print"),
+                    (!self.busy && self.printer.is_some()).then_some(Message::Print)
+                ),
+                widget::secondary(t("print.close"), Some(Message::Close)),
+            ]
+            .spacing(6)
+            .wrap(),
+            text_input(&t("print.save_path"), &self.path)
+                .on_input(Message::Path)
+                .padding(5),
+            text(t("print.printer")).size(14),
+            printer_line,
+        ]
+        .spacing(8);
         let options = column![
+            output,
             text(t("print.document")).size(14),
             widget::focus::choose(
                 Document::ALL.into_iter().map(doc_choice).collect(),
@@ -114,27 +137,9 @@ impl Preview {
                 .label(t("print.privacy"))
                 .on_toggle(Message::Privacy),
             fields,
-            text(t("print.printer")).size(14),
-            printer_line,
-            text_input(&t("print.save_path"), &self.path)
-                .on_input(Message::Path)
-                .padding(5),
-            row![
-                widget::tool(
-                    t("print.save_pdf"),
-                    (!self.busy).then_some(Message::SavePdf)
-                ),
-                widget::tool(
-                    t("print.print"),
-                    (!self.busy && self.printer.is_some()).then_some(Message::Print)
-                ),
-                widget::secondary(t("print.close"), Some(Message::Close)),
-            ]
-            .spacing(6)
-            .wrap(),
         ]
         .spacing(8)
-        .width(320);
+        .width(300);
         let count = self.pages.len();
         let pager = row![
             widget::secondary(
@@ -159,7 +164,8 @@ impl Preview {
             widget::secondary(t("print.zoom_in"), Some(Message::Zoom(true))),
         ]
         .spacing(8)
-        .align_y(Alignment::Center);
+        .align_y(Alignment::Center)
+        .wrap();
         let page: Element<'_, Message> = match self.pages.get(self.page) {
             Some(p) => crate::ui::widget::page_view::page_view(p, self.zoom),
             None => widget::muted(t("print.none_selected")).into(),
@@ -177,7 +183,7 @@ impl Preview {
         }
         column![
             text(t("print.title")).size(18),
-            row![scrollable(options).height(Length::Fill), right]
+            row![scrollable(options).spacing(6).height(Length::Fill), right]
                 .spacing(12)
                 .height(Length::Fill)
         ]
