@@ -8,6 +8,7 @@ pub mod order;
 pub mod outlet;
 pub mod params;
 pub mod pricing;
+pub mod print;
 pub mod report;
 pub mod role;
 pub mod rule;

@@ -213,6 +213,10 @@ pub struct Order {
     /// at, so every screen that has the order has its charges.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub waybill: Option<Box<super::pricing::Waybill>>,
+    /// 打印次数: how many times a document of this order was printed
+    /// (extension; `printed` actions).
+    #[serde(default)]
+    pub print_count: i64,
 }
 }
 
@@ -407,6 +411,7 @@ impl InboundOrder {
             version: 1,
             updated_at: now,
             waybill: None,
+            print_count: 0,
         }
     }
 }
@@ -463,6 +468,15 @@ pub enum Action {
         logistics_no: Option<String>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         accept: Option<AcceptFields>,
+    },
+    /// 打印: records that a document was printed (any state; the order
+    /// only counts it in `print_count`).
+    Printed {
+        /// `label`, `delivery_note` or `packing_list`.
+        #[schema(max_length = 32)]
+        document: String,
+        #[schema(minimum = 1, maximum = 20)]
+        copies: i64,
     },
 }
 
@@ -527,6 +541,12 @@ impl Action {
                     check_line(&mut c, "logistics_no", no, NUMBER_MAX);
                 }
             }
+            Action::Printed { document, copies } => {
+                let known = super::print::Document::parse(document).is_some();
+                c.check(!known, "document", "invalid_choice");
+                let copies_ok = (1..=i64::from(super::print::MAX_COPIES)).contains(copies);
+                c.check(!copies_ok, "copies", "out_of_range");
+            }
             Action::Contacted | Action::Accept { .. } => {}
         }
         c.finish()
@@ -548,6 +568,7 @@ pub enum ActionKind {
     Assign,
     Close,
     ImportWaybill,
+    Printed,
 }
 
 impl ActionKind {
@@ -561,6 +582,7 @@ impl ActionKind {
             ActionKind::Assign => "assign",
             ActionKind::Close => "close",
             ActionKind::ImportWaybill => "import_waybill",
+            ActionKind::Printed => "printed",
         }
     }
 }
@@ -576,6 +598,7 @@ impl Action {
             Action::Assign { .. } => ActionKind::Assign,
             Action::Close { .. } => ActionKind::Close,
             Action::ImportWaybill { .. } => ActionKind::ImportWaybill,
+            Action::Printed { .. } => ActionKind::Printed,
         }
     }
 }
@@ -614,6 +637,8 @@ pub fn precondition(
         // accepts it first (the hub does that as its own event, so `apply`
         // below still sees an accepted order).
         ActionKind::ImportWaybill => status == Status::Accepted || pending_at_outlet,
+        // Reprint is always possible (SPEC 5.1).
+        ActionKind::Printed => true,
     };
     if state_ok {
         Ok(())
@@ -731,6 +756,10 @@ pub fn apply(
             }
             next.status = Billed;
             next.waybill_no = Some(waybill.waybill_no.clone());
+            None
+        }
+        Action::Printed { .. } => {
+            next.print_count += 1;
             None
         }
     };

@@ -11,26 +11,30 @@ use serde::{Deserialize, Serialize};
 
 mod en;
 mod en_export;
+mod en_print;
 mod en_report;
 mod en_waybill;
 mod zh;
 mod zh_export;
+mod zh_print;
 mod zh_report;
 mod zh_waybill;
 
-/// Every (key, text) of `lang`: the main table, the 开单 one and the 报表 one.
+/// Every (key, text) of `lang`: the main table, then those of 开单, 报表, export and 打印.
 fn entries(lang: Lang) -> impl Iterator<Item = &'static (&'static str, &'static str)> {
     match lang {
         Lang::ZhCn => zh::TABLE
             .iter()
             .chain(zh_waybill::TABLE.iter())
             .chain(zh_report::TABLE.iter())
-            .chain(zh_export::TABLE.iter()),
+            .chain(zh_export::TABLE.iter())
+            .chain(zh_print::TABLE.iter()),
         Lang::En => en::TABLE
             .iter()
             .chain(en_waybill::TABLE.iter())
             .chain(en_report::TABLE.iter())
-            .chain(en_export::TABLE.iter()),
+            .chain(en_export::TABLE.iter())
+            .chain(en_print::TABLE.iter()),
     }
 }
 

@@ -15,6 +15,7 @@ mod export;
 mod offline_login;
 mod orders;
 mod outbox;
+mod print;
 mod rates;
 mod report_cache;
 mod salvage;

@@ -1,4 +1,4 @@
-//! The client's cache, its sync engine and its file export, against a real
+//! The client's cache, its sync engine, its file export and its printing, against a real
 //! order-hub on 127.0.0.1:0 and real SQLite files in temp dirs (the
 //! RELIABILITY.md fault scenarios live here).
 //!
@@ -12,6 +12,7 @@ mod crash;
 mod proxy;
 
 mod export_files;
+mod print_pdf;
 mod store_cache;
 mod store_lists;
 mod sync_faults;

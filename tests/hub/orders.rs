@@ -785,3 +785,63 @@ async fn a_long_poll_ends_when_the_view_changes_and_hq_hears_every_order() {
     );
     assert!(took < std::time::Duration::from_secs(2), "{took:?}");
 }
+
+/// Issue 13: `printed` records a print in any state and changes nothing
+/// else; 打印次数 counts them; an unknown document or copies out of range
+/// is 422.
+#[tokio::test]
+async fn printed_is_recorded_in_any_state_and_counted() {
+    let (h, _) = network().await;
+    place_orders(&h).await;
+    let a1 = h.login("clerk.a1", "pass-word-1").await;
+    let printed = json!({"action": "printed", "document": "label", "copies": 2});
+    let (s, v) = h.act(&a1, "o-A1", "p1", printed.clone()).await;
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(v["status"], "pending");
+    assert_eq!(v["print_count"], 1);
+    let (s, _) = h
+        .act(
+            &a1,
+            "o-A1",
+            "k-close",
+            json!({"action": "pickup_failed", "reason_code": "customer_cancelled", "note": ""}),
+        )
+        .await;
+    assert_eq!(s, 409, "pickup_failed needs an accepted order");
+    let (s, v) = h
+        .act(
+            &a1,
+            "o-A1",
+            "p2",
+            json!({"action": "printed", "document": "packing_list", "copies": 1}),
+        )
+        .await;
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(v["print_count"], 2);
+    for (key, body, field) in [
+        (
+            "p3",
+            json!({"action": "printed", "document": "poster", "copies": 1}),
+            "document",
+        ),
+        (
+            "p4",
+            json!({"action": "printed", "document": "label", "copies": 0}),
+            "copies",
+        ),
+    ] {
+        let (s, v) = h.act(&a1, "o-A1", key, body).await;
+        assert_eq!(s, 422, "{v}");
+        assert_eq!(v["error"]["fields"][0]["field"], field, "{v}");
+    }
+    let (s, ev) = h.get("/api/v1/orders/o-A1/events", &a1).await;
+    assert_eq!(s, 200);
+    let prints: Vec<_> = ev
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|e| e["action"] == "printed")
+        .map(|e| (e["from_status"].clone(), e["to_status"].clone()))
+        .collect();
+    assert_eq!(prints, vec![(json!("pending"), json!("pending")); 2]);
+}

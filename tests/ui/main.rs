@@ -10,6 +10,7 @@ mod ui;
 
 mod base_data;
 mod orders;
+mod print;
 mod report;
 mod system;
 mod waybill;

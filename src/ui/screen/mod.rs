@@ -7,6 +7,7 @@ pub mod form;
 pub mod login;
 pub mod orders;
 pub mod outlets;
+pub mod print;
 pub mod rates;
 pub mod report;
 pub mod staff;

@@ -1,6 +1,7 @@
 //! Shared view pieces.
 
 pub mod focus;
+pub mod page_view;
 pub mod picker;
 pub mod shortcuts;
 pub mod tree;

@@ -72,6 +72,14 @@ impl<M, Theme, R> Wrapper<M, Theme, R> for Shortcuts<'_, M> {
         if shell.is_event_captured() && !escape {
             return;
         }
+        // Modifier changes go on as an unidentified key (never captured),
+        // for screens where Ctrl/Shift+click means something.
+        if let Event::Keyboard(keyboard::Event::ModifiersChanged(modifiers)) = event {
+            if let Some(m) = (self.map)(&Key::Unidentified, *modifiers) {
+                shell.publish(m);
+            }
+            return;
+        }
         if let Event::Keyboard(keyboard::Event::KeyPressed { key, modifiers, .. }) = event
             && let Some(m) = (self.map)(key, *modifiers)
         {

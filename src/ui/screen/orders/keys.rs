@@ -15,6 +15,21 @@ impl State {
     ) -> Option<Message> {
         use iced::keyboard::Key;
         use iced::keyboard::key::Named;
+        if let Key::Unidentified = key {
+            // The shortcuts layer reports modifier changes this way.
+            return Some(Message::Modifiers(mods));
+        }
+        if self.preview.is_some() {
+            return matches!(key, Key::Named(Named::Escape))
+                .then_some(Message::Preview(crate::ui::screen::print::Message::Close));
+        }
+        if mods.command() && self.dialog.is_none() {
+            return match key.as_ref() {
+                Key::Character("a") => Some(Message::MarkPage),
+                Key::Character("p") => Some(Message::OpenPrint),
+                _ => None,
+            };
+        }
         if mods.command() || mods.alt() {
             return None;
         }
@@ -112,8 +127,15 @@ mod tests {
             s.key(&Key::Named(Named::F5), none),
             Some(Message::SyncNow)
         ));
-        // Ctrl+A is the text field's, never 受理.
-        assert!(s.key(&letter("a"), Modifiers::CTRL).is_none());
+        // Ctrl+A ticks the page for printing, never 受理; Ctrl+P prints.
+        assert!(matches!(
+            s.key(&letter("a"), Modifiers::CTRL),
+            Some(Message::MarkPage)
+        ));
+        assert!(matches!(
+            s.key(&letter("p"), Modifiers::CTRL),
+            Some(Message::OpenPrint)
+        ));
     }
 
     #[test]

@@ -71,6 +71,18 @@ impl State {
                 t("export.button"),
                 Some(Message::Export(crate::ui::export::ExportMsg::Open))
             ),
+            widget::tool(t("print.open"), Some(Message::OpenPrint)),
+            widget::secondary(t("print.mark_page"), Some(Message::MarkPage)),
+            widget::muted(i18n::tf(
+                lang,
+                "print.selected",
+                &[("n", &self.marked_count().to_string())]
+            ))
+            .size(13),
+            widget::secondary(
+                t("print.clear_marks"),
+                (self.marked_count() > 0).then_some(Message::ClearMarks)
+            ),
         ]
         .spacing(8)
         .align_y(Alignment::Center)
@@ -83,6 +95,9 @@ impl State {
 
     /// Draws the screen.
     pub fn view<'a>(&'a self, ctx: &Ctx<'a>) -> Element<'a, Message> {
+        if let Some(p) = &self.preview {
+            return p.view().map(Message::Preview);
+        }
         let lang = ctx.lang;
         let t = |k: &str| ctx.t(k);
         let mut body = column![self.toolbar(ctx)].spacing(8);
@@ -256,7 +271,7 @@ impl State {
             &[("t", &sla::clock(timing.waiting))],
         );
         let content = row![
-            column![small(o.order_no.clone()), sub(o.logistics_no.clone())]
+            self.number_cell(lang, o, sub)
                 .width(Length::FillPortion(COLUMNS[0])),
             column![
                 small(format!("{} {}", o.shipper.name, o.shipper.phone)),

@@ -6,6 +6,7 @@ mod dialog;
 pub mod export;
 mod keys;
 mod list;
+mod printing;
 
 pub(crate) use detail::order_fields;
 
@@ -154,6 +155,22 @@ pub enum Message {
     QueryAnswer(Result<OrderAnswer, String>),
     /// 导出 and its panel.
     Export(crate::ui::export::ExportMsg),
+    /// An order's print tick set or cleared.
+    Mark(String, bool),
+    /// Tick every order on the page (Ctrl+A).
+    MarkPage,
+    /// Clear every tick.
+    ClearMarks,
+    /// The modifier keys now held (Ctrl/Shift+click).
+    Modifiers(iced::keyboard::Modifiers),
+    /// 打印 (Ctrl+P): the preview of the ticked (else the selected) orders.
+    OpenPrint,
+    /// The layouts kept on this PC arrived: the preview opens.
+    PrintLayouts(Vec<crate::domain::print::Layout>),
+    /// Inside the print preview.
+    Preview(crate::ui::screen::print::Message),
+    /// `printed` was queued for this many orders.
+    PrintRecorded(Result<usize, StoreError>),
 }
 
 /// The 阿里订单受理 screen.
@@ -192,6 +209,14 @@ pub struct State {
     load_seq: u64,
     /// 导出's panel.
     export: crate::ui::export::Exporter,
+    /// Orders ticked for printing, across pages.
+    marked: std::collections::BTreeMap<String, crate::domain::Order>,
+    /// The row Shift+click ticks from.
+    anchor: Option<String>,
+    /// Modifier keys held now.
+    mods: iced::keyboard::Modifiers,
+    /// The print preview, while open.
+    preview: Option<crate::ui::screen::print::Preview>,
 }
 
 impl Default for State {
@@ -218,6 +243,10 @@ impl Default for State {
             notice: None,
             load_seq: 0,
             export: crate::ui::export::Exporter::default(),
+            marked: Default::default(),
+            anchor: None,
+            mods: Default::default(),
+            preview: None,
         }
     }
 }
@@ -434,7 +463,16 @@ impl State {
                 let before = std::mem::replace(&mut self.uncontacted, n);
                 return (Task::none(), Some(Event::Waiting { count: n, before }));
             }
+            m @ (Message::Mark(..)
+            | Message::MarkPage
+            | Message::ClearMarks
+            | Message::Modifiers(_)
+            | Message::OpenPrint
+            | Message::PrintLayouts(_)
+            | Message::Preview(_)
+            | Message::PrintRecorded(_)) => return self.update_print(m, ctx),
             Message::Select(no) => {
+                self.click_marks(&no);
                 self.selected = Some(no);
                 return (self.load_events(ctx), None);
             }

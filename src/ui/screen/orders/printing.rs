@@ -1,0 +1,263 @@
+//! 打印 from 阿里订单受理: ticking orders (checkbox, Ctrl/Shift+click,
+//! Ctrl+A on the page), opening the preview on them (Ctrl+P), keeping its
+//! layouts on this PC and recording `printed` once the batch went out.
+
+use iced::Task;
+use iced::keyboard::Modifiers;
+
+use super::{Event, Message, State};
+use crate::domain::Action;
+use crate::domain::print::Document;
+use crate::i18n;
+use crate::ui::notice::Notice;
+use crate::ui::screen::Ctx;
+use crate::ui::screen::print::{self as preview, Preview};
+use crate::ui::theme::Tone;
+
+impl State {
+    /// How many orders are ticked.
+    pub fn marked_count(&self) -> usize {
+        self.marked.len()
+    }
+
+    /// Whether the order is ticked.
+    pub(super) fn is_marked(&self, no: &str) -> bool {
+        self.marked.contains_key(no)
+    }
+
+    /// A row clicked with the modifiers held: Ctrl toggles its tick, Shift
+    /// ticks the rows from the last one clicked to it.
+    pub(super) fn click_marks(&mut self, no: &str) {
+        let mods: Modifiers = self.mods;
+        if mods.shift()
+            && let Some(anchor) = self.anchor.clone()
+        {
+            let at = |n: &str| self.rows.iter().position(|r| r.order.order_no == n);
+            if let (Some(a), Some(b)) = (at(&anchor), at(no)) {
+                let (from, to) = (a.min(b), a.max(b));
+                for r in &self.rows[from..=to] {
+                    self.marked
+                        .insert(r.order.order_no.clone(), r.order.clone());
+                }
+            }
+            return;
+        }
+        if mods.command() {
+            self.mark(no, !self.is_marked(no));
+        }
+        self.anchor = Some(no.to_owned());
+    }
+
+    pub(super) fn mark(&mut self, no: &str, on: bool) {
+        if !on {
+            self.marked.remove(no);
+        } else if let Some(r) = self.rows.iter().find(|r| r.order.order_no == no) {
+            self.marked.insert(no.to_owned(), r.order.clone());
+        }
+        self.anchor = Some(no.to_owned());
+    }
+
+    /// Handles the printing messages.
+    pub(super) fn update_print(
+        &mut self,
+        message: Message,
+        ctx: &Ctx<'_>,
+    ) -> (Task<Message>, Option<Event>) {
+        match message {
+            Message::Mark(no, on) => self.mark(&no, on),
+            Message::MarkPage => {
+                for r in &self.rows {
+                    self.marked
+                        .insert(r.order.order_no.clone(), r.order.clone());
+                }
+            }
+            Message::ClearMarks => self.marked.clear(),
+            Message::Modifiers(m) => self.mods = m,
+            Message::OpenPrint => {
+                if self.marked.is_empty()
+                    && let Some(r) = self.selected_row()
+                {
+                    self.marked
+                        .insert(r.order.order_no.clone(), r.order.clone());
+                }
+                if self.marked.is_empty() {
+                    self.notice = Some(Notice::new(ctx.t("print.none_selected"), Tone::Warning));
+                    return (Task::none(), None);
+                }
+                let store = ctx.store.clone();
+                return (
+                    Task::perform(async move { store.run(|s| s.print_layouts()).await }, |r| {
+                        Message::PrintLayouts(r.unwrap_or_default())
+                    }),
+                    None,
+                );
+            }
+            Message::PrintLayouts(layouts) => {
+                let orders = self.marked.values().cloned().collect();
+                let (p, task) = Preview::open(orders, layouts, Document::Label, ctx.lang, ctx.now);
+                self.preview = Some(p);
+                return (task.map(Message::Preview), None);
+            }
+            Message::Preview(m) => return self.preview_message(m, ctx),
+            Message::PrintRecorded(Ok(n)) => {
+                self.notice = Some(Notice::new(
+                    i18n::tf(ctx.lang, "print.recorded", &[("n", &n.to_string())]),
+                    Tone::Success,
+                ));
+                return (self.reload(ctx), Some(Event::ActionQueued));
+            }
+            Message::PrintRecorded(Err(e)) => {
+                self.notice = Some(Notice::new(e.user_message(ctx.lang), Tone::Danger));
+            }
+            _ => {}
+        }
+        (Task::none(), None)
+    }
+
+    fn preview_message(
+        &mut self,
+        m: preview::Message,
+        ctx: &Ctx<'_>,
+    ) -> (Task<Message>, Option<Event>) {
+        let Some(p) = self.preview.as_mut() else {
+            return (Task::none(), None);
+        };
+        let done = p.done(&m);
+        let (task, event) = p.update(m);
+        let mut tasks = vec![task.map(Message::Preview)];
+        for ev in event.into_iter().chain(done) {
+            match ev {
+                preview::Event::SaveLayouts(layouts) => {
+                    let store = ctx.store.clone();
+                    tasks.push(
+                        Task::perform(
+                            async move { store.run(move |s| s.save_print_layouts(&layouts)).await },
+                            |_| (),
+                        )
+                        .discard(),
+                    );
+                }
+                preview::Event::Printed {
+                    document,
+                    copies,
+                    orders,
+                } => {
+                    let store = ctx.store.clone();
+                    let n = orders.len();
+                    tasks.push(Task::perform(
+                        async move {
+                            store
+                                .run(move |s| {
+                                    for no in &orders {
+                                        s.enqueue(
+                                            no,
+                                            &Action::Printed {
+                                                document: document.as_str().to_owned(),
+                                                copies: i64::from(copies),
+                                            },
+                                        )?;
+                                    }
+                                    Ok(n)
+                                })
+                                .await
+                        },
+                        Message::PrintRecorded,
+                    ));
+                }
+                preview::Event::Close => {
+                    self.preview = None;
+                }
+            }
+        }
+        (Task::batch(tasks), None)
+    }
+}
+
+impl State {
+    /// The first cell of a row: the order number; the logistics number
+    /// beside the row's print tick; how often it was printed.
+    pub(super) fn number_cell<'a>(
+        &self,
+        lang: i18n::Lang,
+        o: &'a crate::domain::Order,
+        sub: impl Fn(String) -> iced::widget::Text<'a, crate::ui::theme::AppTheme>,
+    ) -> iced::widget::Column<'a, Message, crate::ui::theme::AppTheme> {
+        use iced::widget::{checkbox, column, text};
+        let no = o.order_no.clone();
+        let mut cell = column![
+            text(o.order_no.as_str())
+                .size(12)
+                .wrapping(text::Wrapping::WordOrGlyph),
+            checkbox(self.is_marked(&o.order_no))
+                .label(o.logistics_no.as_str())
+                .size(12)
+                .text_size(11)
+                .spacing(4)
+                .width(iced::Length::Fill)
+                // Long numbers break inside the column, never over the next.
+                .text_wrapping(text::Wrapping::WordOrGlyph)
+                .on_toggle(move |on| Message::Mark(no.clone(), on)),
+        ];
+        if o.print_count > 0 {
+            cell = cell.push(sub(i18n::tf(
+                lang,
+                "orders.print_count",
+                &[("n", &o.print_count.to_string())],
+            )));
+        }
+        cell
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use iced::keyboard::Modifiers;
+
+    use super::State;
+    use crate::store::{OrderRow, OutboxState};
+
+    fn state(n: usize) -> State {
+        let rows = (1..=n)
+            .map(|i| {
+                let order = serde_json::from_value(serde_json::json!({
+                    "order_no": format!("O-{i}"),
+                    "shipper": {"name": "甲"}, "consignee": {"name": "乙"},
+                    "cargo": {"name": "货", "pieces": 1, "weight_g": 1000, "volume_cm3": 1000},
+                    "transport_mode": "standard", "declared_value": 100, "payment": "sender",
+                    "created_at": "2026-11-29T01:00:00Z", "updated_at": "2026-11-29T01:00:00Z",
+                    "status": "pending"
+                }))
+                .expect("order");
+                OrderRow {
+                    order,
+                    outbox: OutboxState::None,
+                    pending_action: None,
+                }
+            })
+            .collect();
+        State {
+            rows,
+            ..State::default()
+        }
+    }
+
+    fn ticked(s: &State) -> Vec<&str> {
+        s.marked.keys().map(String::as_str).collect()
+    }
+
+    #[test]
+    fn ctrl_click_toggles_and_shift_click_ticks_a_range() {
+        let mut s = state(5);
+        s.click_marks("O-2");
+        assert!(ticked(&s).is_empty(), "a plain click only selects");
+        s.mods = Modifiers::CTRL;
+        s.click_marks("O-2");
+        assert_eq!(ticked(&s), ["O-2"]);
+        s.mods = Modifiers::SHIFT;
+        s.click_marks("O-4");
+        assert_eq!(ticked(&s), ["O-2", "O-3", "O-4"]);
+        s.mods = Modifiers::CTRL;
+        s.click_marks("O-3");
+        assert_eq!(ticked(&s), ["O-2", "O-4"]);
+    }
+}

@@ -1,0 +1,403 @@
+//! 打印预览: the real pages of the chosen document for the selected orders,
+//! page by page with zoom; the layout options beside them (fields and
+//! their order, font size, paper, copies, privacy) redraw the pages at
+//! once; 另存为PDF and 打印 (CUPS) from the same pages.
+
+mod view;
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use iced::Task;
+
+use crate::domain::Order;
+use crate::domain::print::{Document, FONT_SIZE_RANGE, Field, Layout, MAX_COPIES, Paper};
+use crate::i18n::{self, Lang};
+use crate::print::cups::{Cups, CupsError, Printer, PrinterState};
+use crate::print::page::Page;
+use crate::print::{documents, pdf};
+use crate::ui::screen::rates::Chosen;
+use crate::ui::theme::Tone;
+
+/// Preview messages.
+#[derive(Debug, Clone)]
+pub enum Message {
+    Document(Document),
+    Paper(Paper),
+    /// Font size up (`true`) or down by one point.
+    FontSize(bool),
+    Copies(bool),
+    Privacy(bool),
+    ToggleField(Field),
+    /// Move a field up (`true`) or down.
+    MoveField(Field, bool),
+    PrevPage,
+    NextPage,
+    /// Zoom in (`true`) or out.
+    Zoom(bool),
+    /// The save path typed.
+    Path(String),
+    SavePdf,
+    Chosen(Chosen),
+    Saved(Result<String, String>),
+    Printers(Result<Vec<Printer>, String>),
+    Printer(String),
+    Print,
+    Printed(Result<String, String>),
+    Close,
+}
+
+/// What the preview asks of the screen that opened it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Event {
+    /// Keep these layouts on this PC.
+    SaveLayouts(Vec<Layout>),
+    /// The batch went out (PDF saved or job done): record `printed`.
+    Printed {
+        document: Document,
+        copies: u32,
+        orders: Vec<String>,
+    },
+    Close,
+}
+
+/// The preview of one batch.
+pub struct Preview {
+    orders: Vec<Order>,
+    layouts: Vec<Layout>,
+    document: Document,
+    pages: Vec<Page>,
+    page: usize,
+    zoom: f32,
+    lang: Lang,
+    now: chrono::DateTime<chrono::Utc>,
+    path: String,
+    printers: Option<Result<Vec<Printer>, String>>,
+    printer: Option<String>,
+    busy: bool,
+    notice: Option<(String, Tone)>,
+    /// How long the last layout pass took (shown for the ≤ 300 ms goal).
+    pub built_in: Duration,
+}
+
+/// Zoom steps: screen pixels per millimetre.
+const ZOOMS: [f32; 6] = [1.5, 2.0, 2.5, 3.0, 4.0, 5.0];
+const DEFAULT_ZOOM: f32 = 3.0;
+
+impl Preview {
+    /// A preview of `orders` with the layouts kept on this PC, and the
+    /// task that lists the printers.
+    pub fn open(
+        orders: Vec<Order>,
+        layouts: Vec<Layout>,
+        document: Document,
+        lang: Lang,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> (Preview, Task<Message>) {
+        let mut p = Preview {
+            orders,
+            layouts,
+            document,
+            pages: Vec::new(),
+            page: 0,
+            zoom: DEFAULT_ZOOM,
+            lang,
+            now,
+            path: String::new(),
+            printers: None,
+            printer: None,
+            busy: false,
+            notice: None,
+            built_in: Duration::ZERO,
+        };
+        p.rebuild();
+        (p, list_printers())
+    }
+
+    /// The layout of the shown document.
+    pub fn layout(&self) -> Layout {
+        self.layouts
+            .iter()
+            .find(|l| l.document == self.document)
+            .cloned()
+            .unwrap_or_else(|| Layout::default_for(self.document))
+    }
+
+    fn layout_mut(&mut self) -> &mut Layout {
+        if !self.layouts.iter().any(|l| l.document == self.document) {
+            self.layouts.push(Layout::default_for(self.document));
+        }
+        let doc = self.document;
+        let i = self
+            .layouts
+            .iter()
+            .position(|l| l.document == doc)
+            .unwrap_or(0);
+        &mut self.layouts[i]
+    }
+
+    /// The pages shown, printed and saved.
+    pub fn pages(&self) -> &[Page] {
+        &self.pages
+    }
+
+    fn rebuild(&mut self) {
+        let started = Instant::now();
+        self.pages = documents::build(&self.orders, &self.layout(), self.lang, self.now);
+        self.built_in = started.elapsed();
+        self.page = self.page.min(self.pages.len().saturating_sub(1));
+    }
+
+    /// Handles a message; returns the work and what the screen must do.
+    pub fn update(&mut self, message: Message) -> (Task<Message>, Option<Event>) {
+        let lang = self.lang;
+        let t = move |k: &str| i18n::t(lang, k);
+        let mut changed = true;
+        match message {
+            Message::Document(d) => {
+                self.document = d;
+                self.page = 0;
+                changed = false;
+                self.rebuild();
+            }
+            Message::Paper(p) => self.layout_mut().paper = p,
+            Message::FontSize(up) => {
+                let l = self.layout_mut();
+                let next = l.font_size_pt + if up { 1.0 } else { -1.0 };
+                l.font_size_pt = next.clamp(FONT_SIZE_RANGE.0, FONT_SIZE_RANGE.1);
+            }
+            Message::Copies(up) => {
+                let l = self.layout_mut();
+                l.copies = if up {
+                    l.copies + 1
+                } else {
+                    l.copies.saturating_sub(1)
+                }
+                .clamp(1, MAX_COPIES);
+            }
+            Message::Privacy(on) => self.layout_mut().privacy = on,
+            Message::ToggleField(f) => self.layout_mut().toggle(f),
+            Message::MoveField(f, up) => self.layout_mut().move_field(f, up),
+            other => {
+                return (self.act(other, &t), None);
+            }
+        }
+        if !changed {
+            return (Task::none(), None);
+        }
+        self.rebuild();
+        (Task::none(), Some(Event::SaveLayouts(self.layouts.clone())))
+    }
+
+    /// Everything that is not a layout change.
+    fn act(&mut self, message: Message, t: &dyn Fn(&str) -> String) -> Task<Message> {
+        match message {
+            Message::PrevPage => self.page = self.page.saturating_sub(1),
+            Message::NextPage => {
+                self.page = (self.page + 1).min(self.pages.len().saturating_sub(1))
+            }
+            Message::Zoom(up) => {
+                let i = ZOOMS.iter().position(|z| *z >= self.zoom).unwrap_or(2);
+                let j = if up {
+                    (i + 1).min(ZOOMS.len() - 1)
+                } else {
+                    i.saturating_sub(1)
+                };
+                self.zoom = ZOOMS[j];
+            }
+            Message::Path(p) => self.path = p,
+            Message::SavePdf => {
+                let typed = self.path.trim();
+                if !typed.is_empty() {
+                    return self.save_to(PathBuf::from(typed));
+                }
+                let name = format!(
+                    "{}.pdf",
+                    t(&format!("print.doc.{}", self.document.as_str()))
+                );
+                return Task::perform(save_as(t("print.save_pdf"), name), Message::Chosen);
+            }
+            Message::Chosen(Chosen::Path(p)) => return self.save_to(p),
+            Message::Chosen(Chosen::Cancelled) => {}
+            Message::Chosen(Chosen::Unavailable) => {
+                self.notice = Some((t("rates.no_dialog"), Tone::Warning));
+            }
+            Message::Saved(r) | Message::Printed(r) => {
+                self.busy = false;
+                self.notice = Some(match r {
+                    Ok(s) => (s, Tone::Success),
+                    Err(e) => (e, Tone::Danger),
+                });
+            }
+            Message::Printers(r) => {
+                if let Ok(list) = &r {
+                    let usable = |p: &&Printer| p.state != PrinterState::Stopped;
+                    self.printer = self.printer.clone().or_else(|| {
+                        list.iter()
+                            .find(usable)
+                            .or(list.first())
+                            .map(|p| p.name.clone())
+                    });
+                }
+                self.printers = Some(r);
+            }
+            Message::Printer(name) => self.printer = Some(name),
+            Message::Print => return self.print(),
+            // Handled by `update` and the screen.
+            _ => {}
+        }
+        Task::none()
+    }
+
+    /// Whether `message` ends with the batch recorded as printed.
+    pub fn done(&self, message: &Message) -> Option<Event> {
+        match message {
+            Message::Saved(Ok(_)) | Message::Printed(Ok(_)) => Some(Event::Printed {
+                document: self.document,
+                copies: self.layout().copies,
+                orders: self.orders.iter().map(|o| o.order_no.clone()).collect(),
+            }),
+            Message::Close => Some(Event::Close),
+            _ => None,
+        }
+    }
+
+    /// The batch's PDF, about to go out: the preview is busy until the
+    /// answer; a PDF that cannot be made is said and nothing starts.
+    fn start_output(&mut self) -> Option<Vec<u8>> {
+        match pdf::write(&self.pages, self.layout().copies) {
+            Ok(bytes) => {
+                self.busy = true;
+                Some(bytes)
+            }
+            Err(e) => {
+                let text = i18n::tf(self.lang, "print.pdf_error", &[("error", &e.to_string())]);
+                self.notice = Some((text, Tone::Danger));
+                None
+            }
+        }
+    }
+
+    fn save_to(&mut self, path: PathBuf) -> Task<Message> {
+        let Some(bytes) = self.start_output() else {
+            return Task::none();
+        };
+        let lang = self.lang;
+        Task::perform(
+            async move {
+                let shown = path.display().to_string();
+                tokio::task::spawn_blocking(move || write_whole(&path, &bytes))
+                    .await
+                    .map_err(|e| e.to_string())
+                    .and_then(|r| r)
+                    .map(|()| i18n::tf(lang, "print.saved", &[("path", &shown)]))
+                    .map_err(|e| i18n::tf(lang, "print.save_failed", &[("error", &e)]))
+            },
+            Message::Saved,
+        )
+    }
+
+    /// One job for the whole batch on the chosen printer; the pages stay
+    /// here whatever happens, so 另存为PDF is always left.
+    fn print(&mut self) -> Task<Message> {
+        let Some(printer) = self.printer.clone() else {
+            self.notice = Some((i18n::t(self.lang, "print.no_printer"), Tone::Warning));
+            return Task::none();
+        };
+        let Some(bytes) = self.start_output() else {
+            return Task::none();
+        };
+        let lang = self.lang;
+        let paper = self.layout().paper;
+        let pages = (self.pages.len() as u32 * self.layout().copies).to_string();
+        let title = i18n::t(lang, &format!("print.doc.{}", self.document.as_str()));
+        Task::perform(
+            async move {
+                tokio::task::spawn_blocking(move || {
+                    let file = tempfile_pdf(&bytes).map_err(CupsError::Failed)?;
+                    let cups = Cups::default();
+                    let job = cups.submit(&printer, file.path(), paper, &title)?;
+                    cups.wait(&printer, &job, Duration::from_secs(300))?;
+                    Ok::<_, CupsError>((printer, job))
+                })
+                .await
+                .map_err(|e| CupsError::Failed(e.to_string()))
+                .and_then(|r| r)
+                .map(|(printer, job)| {
+                    i18n::tf(
+                        lang,
+                        "print.sent",
+                        &[("printer", &printer), ("job", &job), ("pages", &pages)],
+                    )
+                })
+                .map_err(|e| cups_message(lang, &e))
+            },
+            Message::Printed,
+        )
+    }
+}
+
+/// The user's words for a CUPS failure.
+pub fn cups_message(lang: Lang, e: &CupsError) -> String {
+    match e {
+        CupsError::Stopped(p) => i18n::tf(lang, "print.stopped", &[("printer", p)]),
+        CupsError::Missing => i18n::t(lang, "print.cups_missing"),
+        other => i18n::tf(lang, "print.failed", &[("error", &other.to_string())]),
+    }
+}
+
+fn list_printers() -> Task<Message> {
+    Task::perform(
+        async {
+            tokio::task::spawn_blocking(|| Cups::default().printers())
+                .await
+                .map_err(|e| e.to_string())
+                .and_then(|r| r.map_err(|e| e.to_string()))
+        },
+        Message::Printers,
+    )
+}
+
+/// Writes the whole file or nothing: a temp file beside it, then rename.
+fn write_whole(path: &std::path::Path, bytes: &[u8]) -> Result<(), String> {
+    let tmp = path.with_extension("pdf.part");
+    std::fs::write(&tmp, bytes).map_err(|e| format!("{}: {e}", tmp.display()))?;
+    std::fs::rename(&tmp, path).map_err(|e| format!("{}: {e}", path.display()))
+}
+
+/// The batch as a PDF file for `lp`, removed when the job is done.
+fn tempfile_pdf(bytes: &[u8]) -> Result<TempPdf, String> {
+    let path = std::env::temp_dir().join(format!("outlet-desk-{}.pdf", uuid::Uuid::new_v4()));
+    std::fs::write(&path, bytes).map_err(|e| format!("{}: {e}", path.display()))?;
+    Ok(TempPdf(path))
+}
+
+struct TempPdf(PathBuf);
+
+impl TempPdf {
+    fn path(&self) -> &std::path::Path {
+        &self.0
+    }
+}
+
+impl Drop for TempPdf {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
+}
+
+/// A "nothing picked" quicker than this came from a dialog that never showed.
+const NO_DIALOG: Duration = Duration::from_millis(300);
+
+async fn save_as(title: String, name: String) -> Chosen {
+    let started = Instant::now();
+    let dialog = rfd::AsyncFileDialog::new()
+        .set_title(title)
+        .set_file_name(name)
+        .add_filter("PDF", &["pdf"]);
+    match dialog.save_file().await {
+        Some(h) => Chosen::Path(h.path().to_path_buf()),
+        None if started.elapsed() < NO_DIALOG => Chosen::Unavailable,
+        None => Chosen::Cancelled,
+    }
+}

@@ -1,0 +1,70 @@
+//! A printed page drawn on screen from the same page model the PDF is
+//! written from, so the preview cannot drift from what is printed.
+
+use iced::widget::canvas::{self, Frame, Geometry};
+use iced::{Color, Length, Pixels, Point, Rectangle, Renderer, Size, mouse};
+
+use crate::ui::Element;
+use crate::ui::theme::AppTheme as Theme;
+
+use crate::print::page::{Item, MM_PER_PT, Page};
+
+/// Draws `page` at `px_per_mm` (white paper, black ink, whatever the theme).
+pub fn page_view<'a, M: 'a>(page: &'a Page, px_per_mm: f32) -> Element<'a, M> {
+    canvas::Canvas::new(PageProgram { page, px_per_mm })
+        .width(Length::Fixed(page.width_mm * px_per_mm))
+        .height(Length::Fixed(page.height_mm * px_per_mm))
+        .into()
+}
+
+struct PageProgram<'a> {
+    page: &'a Page,
+    px_per_mm: f32,
+}
+
+impl<M> canvas::Program<M, Theme> for PageProgram<'_> {
+    type State = ();
+
+    fn draw(
+        &self,
+        _state: &(),
+        renderer: &Renderer,
+        _theme: &Theme,
+        bounds: Rectangle,
+        _cursor: mouse::Cursor,
+    ) -> Vec<Geometry> {
+        let k = self.px_per_mm;
+        let mut frame = Frame::new(renderer, bounds.size());
+        frame.fill_rectangle(Point::ORIGIN, bounds.size(), Color::WHITE);
+        let (ascent, descent) =
+            crate::print::font::metrics().map_or((0.8, 0.2), |m| (m.ascent, m.descent));
+        for item in &self.page.items {
+            match item {
+                Item::Fill(r) => frame.fill_rectangle(
+                    Point::new(r.x_mm * k, r.y_mm * k),
+                    // At small zooms a hairline rule still shows.
+                    Size::new((r.w_mm * k).max(0.5), (r.h_mm * k).max(0.5)),
+                    Color::BLACK,
+                ),
+                Item::Text(t) => {
+                    let size = t.size_pt * MM_PER_PT * k;
+                    frame.fill_text(canvas::Text {
+                        content: t.text.clone(),
+                        position: Point::new(t.x_mm * k, t.baseline_mm * k - ascent * size),
+                        color: Color::BLACK,
+                        size: Pixels(size),
+                        // One line box exactly ascent + descent tall, so its
+                        // top is the baseline minus the ascent.
+                        line_height: iced::widget::text::LineHeight::Absolute(Pixels(
+                            (ascent + descent) * size,
+                        )),
+                        font: crate::ui::font::DEFAULT,
+                        align_y: iced::alignment::Vertical::Top,
+                        ..canvas::Text::default()
+                    });
+                }
+            }
+        }
+        vec![frame.into_geometry()]
+    }
+}
