@@ -4,7 +4,7 @@
 //! writes it back out as text (issue 11).
 
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Deserializer};
+use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::value::RawValue;
 
 use super::ChangesPage;
@@ -68,10 +68,12 @@ impl<'de> Deserialize<'de> for RawOrder {
     }
 }
 
-/// [`ChangesPage`] with its orders kept as sent.
-#[derive(Debug, Clone, Deserialize)]
-pub struct RawChangesPage {
-    pub orders: Vec<RawOrder>,
+/// [`ChangesPage`]'s JSON with its orders as `O`: the hub sends stored
+/// bodies as they are (`Box<RawValue>`), the client keeps them as sent
+/// ([`RawChangesPage`]).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct FeedPage<O> {
+    pub orders: Vec<O>,
     pub removed: Vec<String>,
     pub cursor: String,
     pub more: bool,
@@ -81,6 +83,9 @@ pub struct RawChangesPage {
     #[serde(default)]
     pub rate_revision: i64,
 }
+
+/// A feed page as the client reads it: each order's body kept as sent.
+pub type RawChangesPage = FeedPage<RawOrder>;
 
 impl RawChangesPage {
     /// A decoded page, each order encoded once.

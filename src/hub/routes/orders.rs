@@ -141,16 +141,7 @@ pub async fn changes(
 
 /// A [`ChangesPage`] with its orders' stored bodies passed through as they
 /// are (the same JSON).
-#[derive(Debug, serde::Serialize)]
-pub struct FeedAnswer {
-    orders: Vec<Box<serde_json::value::RawValue>>,
-    removed: Vec<String>,
-    cursor: String,
-    more: bool,
-    server_time: chrono::DateTime<Utc>,
-    params_revision: i64,
-    rate_revision: i64,
-}
+type FeedAnswer = crate::api::feed::FeedPage<Box<serde_json::value::RawValue>>;
 
 /// One feed page for `user` from `cursor`, read in one snapshot, and
 /// whether the user sees the whole network.
