@@ -146,11 +146,17 @@ async fn drain(state: Arc<HubState>) {
                 let mut answers = Vec::with_capacity(inbound.len());
                 for o in inbound {
                     let sp = tx.savepoint()?;
-                    let a = create_in(&sp, &tree, o, now);
-                    if a.is_ok() {
-                        sp.commit()?;
+                    match create_in(&sp, &tree, o, now) {
+                        Ok(a) => {
+                            sp.commit()?;
+                            answers.push(Ok(a));
+                        }
+                        // The database itself failed (full, I/O): SQLite
+                        // may have rolled the whole transaction back, so
+                        // none of the batch is stored and each is told so.
+                        Err(e) if e.status.is_server_error() => return Err(e),
+                        Err(e) => answers.push(Err(e)),
                     }
-                    answers.push(a);
                 }
                 tx.commit()?;
                 Ok(answers)
