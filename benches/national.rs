@@ -396,34 +396,54 @@ async fn client_figures(
     drop(reopened);
 }
 
-/// Rows/s of plain SQLite inserts of order-sized rows on the same disk, the
-/// anchor for cold sync.
+/// Rows/s of plain SQLite inserts of order rows on the same disk, the
+/// anchor for cold sync: every row its own order body (a thousand demo
+/// orders, each row with its own number in it), built before the clock
+/// runs, committed 1,000 to a transaction.
 fn raw_insert_rate(beside: &std::path::Path, n: usize) -> f64 {
     let path = beside.with_file_name("raw.db");
     let mut c = rusqlite::Connection::open(&path).expect("raw db");
     c.execute_batch(
         "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;
-         CREATE TABLE t (order_no TEXT PRIMARY KEY, status TEXT, outlet TEXT, created_at TEXT, body TEXT);",
+         CREATE TABLE t (order_no TEXT PRIMARY KEY, status TEXT, outlet TEXT, created_at INTEGER, body TEXT);",
     )
     .expect("schema");
     let mut d = demo::Dice::seeded(3);
-    let body =
-        serde_json::to_string(&demo::demo_order(&mut d, chrono::Utc::now())).unwrap_or_default();
-    let t = Instant::now();
+    let now = chrono::Utc::now();
+    let templates: Vec<outlet_desk::domain::Order> = (0..1000)
+        .map(|i| {
+            let mut o = demo::demo_order(&mut d, now - chrono::Duration::minutes(i))
+                .into_order(Some(format!("X{i}")), now);
+            o.order_no = "{NO}".into();
+            o
+        })
+        .collect();
+    let mut took = Duration::ZERO;
     for chunk in 0..n.div_ceil(1000) {
+        let rows: Vec<(String, String, i64)> = (chunk * 1000..((chunk + 1) * 1000).min(n))
+            .map(|i| {
+                let mut o = templates[i % templates.len()].clone();
+                o.order_no = format!("R{i:09}");
+                let at = o.created_at.timestamp_millis() - i as i64;
+                (
+                    o.order_no.clone(),
+                    serde_json::to_string(&o).unwrap_or_default(),
+                    at,
+                )
+            })
+            .collect();
+        let t = Instant::now();
         let tx = c.transaction().expect("tx");
         {
             let mut st = tx
-                .prepare_cached(
-                    "INSERT INTO t VALUES (?1, 'pending', 'X', '2026-01-01T00:00:00Z', ?2)",
-                )
+                .prepare_cached("INSERT INTO t VALUES (?1, 'pending', 'X', ?3, ?2)")
                 .expect("prepare");
-            for i in chunk * 1000..((chunk + 1) * 1000).min(n) {
-                st.execute(rusqlite::params![format!("R{i:09}"), body])
-                    .expect("insert");
+            for (no, body, at) in &rows {
+                st.execute(rusqlite::params![no, body, at]).expect("insert");
             }
         }
         tx.commit().expect("commit");
+        took += t.elapsed();
     }
-    n as f64 / t.elapsed().as_secs_f64()
+    n as f64 / took.as_secs_f64()
 }

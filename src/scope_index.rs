@@ -161,6 +161,9 @@ pub struct Indexer<'c> {
     c: &'c Connection,
     delta: HashMap<(String, String), i64>,
     feed: bool,
+    /// Each outlet's ancestors as read once, when the caller promises the
+    /// closure does not change while it indexes ([`Indexer::same_closure`]).
+    ancestors: Option<HashMap<String, Vec<String>>>,
 }
 
 impl<'c> Indexer<'c> {
@@ -169,7 +172,32 @@ impl<'c> Indexer<'c> {
             c,
             delta: HashMap::new(),
             feed: l.feed,
+            ancestors: None,
         }
+    }
+
+    /// Reads each outlet's ancestors once: only for writes of orders alone
+    /// (a feed page), never across a change of the network.
+    pub fn same_closure(mut self) -> Self {
+        self.ancestors = Some(HashMap::new());
+        self
+    }
+
+    /// The ancestors of `code` (itself included), none when the network
+    /// does not have it.
+    fn closure_of(&mut self, code: &str) -> rusqlite::Result<Vec<String>> {
+        if let Some(known) = self.ancestors.as_ref().and_then(|m| m.get(code)) {
+            return Ok(known.clone());
+        }
+        let found: Vec<String> = self
+            .c
+            .prepare_cached("SELECT anc FROM outlet_closure WHERE code = ?1")?
+            .query_map([code], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        if let Some(m) = self.ancestors.as_mut() {
+            m.insert(code.to_owned(), found.clone());
+        }
+        Ok(found)
     }
 
     /// Marks the order changed under `ancs` at its current `seq`.
@@ -190,22 +218,16 @@ impl<'c> Indexer<'c> {
     }
 
     /// Every ancestor the order is listed under, once each.
-    fn ancestors(&self, k: &Keyed) -> rusqlite::Result<Vec<String>> {
-        let mut st = self
-            .c
-            .prepare_cached("SELECT anc FROM outlet_closure WHERE code = ?1")?;
+    fn ancestors(&mut self, k: &Keyed) -> rusqlite::Result<Vec<String>> {
         let current = k.current.trim();
-        let mut out: Vec<String> = st
-            .query_map([current], |r| r.get(0))?
-            .collect::<rusqlite::Result<_>>()?;
+        let mut out = self.closure_of(current)?;
         if out.is_empty() {
             // No outlet, or one the network does not have.
             out.push(POOL.to_owned());
         }
         let billing = k.billing.trim();
         if !billing.is_empty() && billing != current {
-            for anc in st.query_map([billing], |r| r.get::<_, String>(0))? {
-                let anc = anc?;
+            for anc in self.closure_of(billing)? {
                 // The pool is about where the order is, not who billed it.
                 if anc != POOL && !out.contains(&anc) {
                     out.push(anc);

@@ -4,6 +4,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+pub mod feed;
 pub mod report;
 
 pub use crate::domain::outlet::Attached;

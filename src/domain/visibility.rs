@@ -42,12 +42,18 @@ impl Scope {
     /// the outlet that billed it, so a billing outlet keeps seeing the
     /// orders it imported from elsewhere.
     pub fn sees(&self, order: &super::Order, tree: &OutletTree) -> bool {
-        self.contains(order.current_outlet_code.as_deref(), tree)
+        self.sees_at(
+            order.current_outlet_code.as_deref(),
+            order.billing_outlet_code.as_deref(),
+            tree,
+        )
+    }
+
+    /// [`Scope::sees`] of an order at `current`, billed by `billing`.
+    pub fn sees_at(&self, current: Option<&str>, billing: Option<&str>, tree: &OutletTree) -> bool {
+        self.contains(current, tree)
             || match self {
-                Scope::Subtree(root) => order
-                    .billing_outlet_code
-                    .as_deref()
-                    .is_some_and(|b| tree.is_within(b, root)),
+                Scope::Subtree(root) => billing.is_some_and(|b| tree.is_within(b, root)),
                 _ => false,
             }
     }

@@ -197,12 +197,18 @@ fn migrations() -> Migrations<'static> {
              INSERT INTO meta(key, value)
                SELECT 'outlet_since_floor', coalesce((SELECT value FROM meta WHERE key = 'outlet_revision'), '0');",
         ),
+        // Look-ups by ancestor (a new outlet's "is anyone below it yet",
+        // the report's subtree lists) read an index instead of the whole
+        // closure: adding 20,000 outlets was quadratic (issue 11).
+        M::up("CREATE INDEX outlet_closure_anc ON outlet_closure(anc, code);"),
     ])
 }
 
 /// Opens (creating if needed) and migrates the hub database.
 pub fn open(path: &Path) -> Result<Connection, String> {
     let mut conn = Connection::open(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    // The order write path runs a few dozen distinct statements per order.
+    conn.set_prepared_statement_cache_capacity(128);
     conn.execute_batch(
         "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA busy_timeout=5000; PRAGMA foreign_keys=ON;",
     )
@@ -263,6 +269,7 @@ pub fn open_reader(path: &Path) -> Result<Connection, String> {
         OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
     )
     .map_err(|e| format!("{}: {e}", path.display()))?;
+    conn.set_prepared_statement_cache_capacity(128);
     conn.execute_batch("PRAGMA busy_timeout=5000; PRAGMA query_only=ON;")
         .map_err(|e| format!("{}: {e}", path.display()))?;
     Ok(conn)
@@ -384,14 +391,22 @@ pub fn outlet(c: &Connection, code: &str) -> rusqlite::Result<Option<Outlet>> {
 
 /// Inserts a new outlet at version 1.
 pub fn insert_outlet(c: &Connection, o: &Outlet) -> rusqlite::Result<()> {
-    c.execute(
+    insert_outlet_row(c, o)?;
+    super::scope::added(c, o)
+}
+
+/// [`insert_outlet`] without the scope index, for a bulk load that builds
+/// the index once at its end ([`super::scope::rebuild`]).
+pub fn insert_outlet_row(c: &Connection, o: &Outlet) -> rusqlite::Result<()> {
+    c.prepare_cached(
         &format!("INSERT INTO outlets ({OUTLET_COLS}, updated_at) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,1,?15)"),
+    )?
+    .execute(
         params![
             o.code, o.name, o.kind.as_str(), o.parent_code, o.province, o.city, o.district,
             o.address, o.phone, o.urban, o.latitude, o.longitude, o.accepts_ali_orders, o.active, now()
         ],
     )?;
-    super::scope::added(c, o)?;
     bump_outlet_revision(c, &o.code, false)
 }
 

@@ -102,6 +102,8 @@ pub struct HubState {
     /// Long polls (`wait=`) wait on these, as a task each, not a thread;
     /// a write wakes those whose view it touched.
     pub wakes: wake::Wakes,
+    /// Inbound orders waiting for the next group commit.
+    pub intake: intake::Queue,
 }
 
 /// Locks a connection. A task that panicked rolled its transaction back as
@@ -135,6 +137,7 @@ impl HubState {
             tree: Mutex::new(None),
             guard: guard::Guard::new(guard::Limits::default()),
             wakes: wake::Wakes::default(),
+            intake: intake::Queue::default(),
         };
         Ok((state, seeded))
     }

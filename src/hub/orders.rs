@@ -33,6 +33,27 @@ fn to_json(o: &Order) -> rusqlite::Result<String> {
 pub fn put(c: &Connection, o: &Order) -> rusqlite::Result<i64> {
     let seq = next_seq(c)?;
     let old = super::scope::stored(c, &o.order_no)?;
+    write_row(c, o, seq)?;
+    super::scope::reindex(c, old, o)?;
+    super::report::record(c, o)?;
+    Ok(seq)
+}
+
+/// A new order of a bulk load (the national generator) at `seq`: its row
+/// and outlets only. The load builds the scope index and change log once
+/// at its end ([`super::scope::rebuild`]), counts the report through
+/// [`super::report::Bulk`], and stores the last sequence with
+/// [`set_last_seq`].
+pub fn insert_bulk(c: &Connection, o: &Order, seq: i64) -> rusqlite::Result<()> {
+    write_row(c, o, seq)
+}
+
+/// Stores the newest change sequence number after a bulk load.
+pub fn set_last_seq(c: &Connection, seq: i64) -> rusqlite::Result<()> {
+    db::meta_set(c, "order_seq", &seq.to_string())
+}
+
+fn write_row(c: &Connection, o: &Order, seq: i64) -> rusqlite::Result<()> {
     // Cached statements: a cold start and the national generator write
     // hundreds of thousands of orders through here.
     c.prepare_cached(
@@ -52,21 +73,18 @@ pub fn put(c: &Connection, o: &Order) -> rusqlite::Result<i64> {
         o.created_at.to_rfc3339(),
         to_json(o)?
     ])?;
-    c.prepare_cached("INSERT OR IGNORE INTO order_outlets(order_no, outlet_code) VALUES (?1, ?2)")?
-        .execute(params![
-            o.order_no,
-            o.current_outlet_code.clone().unwrap_or_default()
-        ])?;
+    let mut at = c.prepare_cached(
+        "INSERT OR IGNORE INTO order_outlets(order_no, outlet_code) VALUES (?1, ?2)",
+    )?;
+    at.execute(params![
+        o.order_no,
+        o.current_outlet_code.as_deref().unwrap_or_default()
+    ])?;
     // The billing outlet's view follows the order too (SPEC 3.5).
     if let Some(billing) = &o.billing_outlet_code {
-        c.prepare_cached(
-            "INSERT OR IGNORE INTO order_outlets(order_no, outlet_code) VALUES (?1, ?2)",
-        )?
-        .execute(params![o.order_no, billing])?;
+        at.execute(params![o.order_no, billing])?;
     }
-    super::scope::reindex(c, old, o)?;
-    super::report::record(c, o)?;
-    Ok(seq)
+    Ok(())
 }
 
 /// An order from its stored body.
@@ -90,14 +108,19 @@ pub fn get(c: &Connection, order_no: &str) -> rusqlite::Result<Option<Order>> {
 
 /// Orders changed after `seq`, oldest change first, at most `limit`: the
 /// whole network's feed (a subtree's reads its change log,
-/// `scope::feed`).
-pub fn changed_since(c: &Connection, seq: i64, limit: i64) -> rusqlite::Result<Vec<(i64, Order)>> {
-    let mut st =
-        c.prepare_cached("SELECT seq, body FROM orders WHERE seq > ?1 ORDER BY seq LIMIT ?2")?;
-    let rows: Vec<(i64, String)> = st
-        .query_map(params![seq, limit], |r| Ok((r.get(0)?, r.get(1)?)))?
-        .collect::<rusqlite::Result<_>>()?;
-    rows.into_iter().map(|(s, b)| Ok((s, parse(&b)?))).collect()
+/// `scope::feed_rows`).
+pub fn changed_since(
+    c: &Connection,
+    seq: i64,
+    limit: i64,
+) -> rusqlite::Result<Vec<super::scope::FeedRow>> {
+    use super::scope::FeedRow;
+    c.prepare_cached(&format!(
+        "SELECT {} FROM orders o WHERE o.seq > ?1 ORDER BY o.seq LIMIT ?2",
+        FeedRow::COLS
+    ))?
+    .query_map(params![seq, limit], FeedRow::read)?
+    .collect()
 }
 
 /// Appends an event.
@@ -114,10 +137,11 @@ pub fn add_event(
     reason: Option<&str>,
     note: Option<&str>,
 ) -> rusqlite::Result<()> {
-    c.execute(
+    c.prepare_cached(
         "INSERT INTO order_events(order_no, at, actor_login, outlet_code, action, from_status, to_status, reason_code, note)
          VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9)",
-        params![order_no, at.to_rfc3339(), actor, outlet, action, from, to, reason, note],
+    )?
+    .execute(params![order_no, at.to_rfc3339(), actor, outlet, action, from, to, reason, note],
     )?;
     Ok(())
 }

@@ -212,6 +212,32 @@ pub fn record(c: &Connection, o: &Order) -> rusqlite::Result<()> {
     write_entry(c, &o.order_no, &new)
 }
 
+/// The counters of a bulk load of new orders (the national generator):
+/// each entry written as it comes, the day sums added up in memory and
+/// written once by [`Bulk::finish`].
+pub struct Bulk(Sums);
+
+impl Default for Bulk {
+    fn default() -> Self {
+        Bulk(Sums::new("outlet_closure"))
+    }
+}
+
+impl Bulk {
+    /// Counts `o`, a new order (nobody returned it yet).
+    pub fn add(&mut self, c: &Connection, o: &Order) -> rusqlite::Result<()> {
+        let pool = in_pool(c, o.current_outlet_code.as_deref())?;
+        let e = report::entry(o, "", pool);
+        self.0.add(c, &e, 1)?;
+        write_entry(c, &o.order_no, &e)
+    }
+
+    /// Writes the sums.
+    pub fn finish(self, c: &Connection) -> rusqlite::Result<()> {
+        self.0.finish(c)
+    }
+}
+
 /// The migration's backfill: every stored order, with the outlet that
 /// returned it (from its events) for one lying in the pool.
 pub fn rebuild(c: &Connection) -> rusqlite::Result<()> {

@@ -97,6 +97,33 @@ pub fn reindex(c: &Connection, old: Option<Keyed>, o: &Order) -> rusqlite::Resul
     ix.finish()
 }
 
+/// One change in a feed: the order as stored, with where it is and who
+/// billed it (what decides whether the reader still sees it).
+#[derive(Debug, Clone)]
+pub struct FeedRow {
+    pub seq: i64,
+    pub order_no: String,
+    pub current: Option<String>,
+    pub billing: Option<String>,
+    pub body: String,
+}
+
+impl FeedRow {
+    /// The columns [`FeedRow::read`] reads, from `orders o`.
+    pub(crate) const COLS: &str =
+        "o.seq, o.order_no, o.current_outlet_code, o.billing_outlet_code, o.body";
+
+    pub(crate) fn read(r: &rusqlite::Row<'_>) -> rusqlite::Result<FeedRow> {
+        Ok(FeedRow {
+            seq: r.get(0)?,
+            order_no: r.get(1)?,
+            current: r.get(2)?,
+            billing: r.get(3)?,
+            body: r.get(4)?,
+        })
+    }
+}
+
 /// Changes under `anc` after `seq`, oldest first: (seq, body).
 pub fn feed(
     c: &Connection,
@@ -104,13 +131,25 @@ pub fn feed(
     seq: i64,
     limit: i64,
 ) -> rusqlite::Result<Vec<(i64, String)>> {
-    c.prepare_cached(
-        "SELECT f.seq, o.body FROM order_feed f CROSS JOIN orders o ON o.order_no = f.order_no
+    Ok(feed_rows(c, anc, seq, limit)?
+        .into_iter()
+        .map(|r| (r.seq, r.body))
+        .collect())
+}
+
+/// Changes under `anc` after `seq`, oldest first.
+pub fn feed_rows(
+    c: &Connection,
+    anc: &str,
+    seq: i64,
+    limit: i64,
+) -> rusqlite::Result<Vec<FeedRow>> {
+    c.prepare_cached(&format!(
+        "SELECT {} FROM order_feed f CROSS JOIN orders o ON o.order_no = f.order_no
          WHERE f.anc = ?1 AND f.seq > ?2 ORDER BY f.seq LIMIT ?3",
-    )?
-    .query_map(rusqlite::params![anc, seq, limit], |r| {
-        Ok((r.get(0)?, r.get(1)?))
-    })?
+        FeedRow::COLS
+    ))?
+    .query_map(rusqlite::params![anc, seq, limit], FeedRow::read)?
     .collect()
 }
 

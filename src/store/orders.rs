@@ -9,6 +9,7 @@ use super::outbox::OutboxState;
 use super::scope::{self, Indexer, Keyed};
 use super::{Store, StoreError, get_meta, set_meta};
 use crate::api::ChangesPage;
+use crate::api::feed::{OrderKeys, RawChangesPage};
 use crate::domain::{Action, Order, Status};
 
 pub(super) fn json_err(e: serde_json::Error) -> StoreError {
@@ -69,12 +70,22 @@ pub(super) fn upsert(c: &Connection, o: &Order) -> Result<(), StoreError> {
 /// Writes `o` unless the cache holds the same or a newer version, keeping
 /// the scope index in step.
 pub(super) fn put(c: &Connection, ix: &mut Indexer<'_>, o: &Order) -> Result<(), StoreError> {
+    let body = serde_json::to_string(o).map_err(json_err)?;
+    put_raw(c, ix, &OrderKeys::of(o), &body)
+}
+
+/// [`put`] of an order's body as the hub sent it, with its keys read out.
+fn put_raw(
+    c: &Connection,
+    ix: &mut Indexer<'_>,
+    o: &OrderKeys,
+    body: &str,
+) -> Result<(), StoreError> {
     let stored = scope::stored(c, &o.order_no)?;
     // An older or equal version never replaces a newer row.
     if stored.as_ref().is_some_and(|(v, _)| *v >= o.version) {
         return Ok(());
     }
-    let body = serde_json::to_string(o).map_err(json_err)?;
     let k = Keyed {
         order_no: o.order_no.clone(),
         status: o.status.as_str().to_owned(),
@@ -132,80 +143,107 @@ fn parse_order(body: &str) -> Result<Order, StoreError> {
     serde_json::from_str(body).map_err(json_err)
 }
 
+/// One pulled page's orders and removals, inside the caller's transaction.
+fn write_page(
+    tx: &Connection,
+    ix: &mut Indexer<'_>,
+    page: &RawChangesPage,
+    resyncing: bool,
+) -> Result<(), StoreError> {
+    for o in &page.orders {
+        put_raw(tx, ix, &o.keys, o.body.get())?;
+        if resyncing {
+            tx.prepare_cached("INSERT OR IGNORE INTO resync_seen(order_no) VALUES (?1)")?
+                .execute([&o.keys.order_no])?;
+        }
+    }
+    // Back in view: no longer kept only for an unread refusal
+    // (the table is almost always empty; no work then).
+    let left_view: bool =
+        tx.query_row("SELECT EXISTS(SELECT 1 FROM left_view)", [], |r| r.get(0))?;
+    if left_view {
+        let mut st = tx.prepare_cached("DELETE FROM left_view WHERE order_no = ?1")?;
+        for o in &page.orders {
+            st.execute([&o.keys.order_no])?;
+        }
+    }
+    for no in &page.removed {
+        // The clerk's own work on it (an unread refusal, or an
+        // action still to send, which will be refused) keeps the
+        // order on screen until read; reading it drops both.
+        let own_work: bool = tx.query_row(
+            &format!("SELECT EXISTS(SELECT 1 FROM outbox WHERE order_no = ?1 AND {OWN_WORK})"),
+            [no],
+            |r| r.get(0),
+        )?;
+        if own_work {
+            tx.execute(
+                "INSERT OR IGNORE INTO left_view(order_no) VALUES (?1)",
+                [no],
+            )?;
+        } else {
+            delete(tx, ix, no)?;
+        }
+    }
+    if resyncing && !page.more {
+        // The resync is complete: what it did not bring is no
+        // longer in view (an unread refusal still keeps its order).
+        tx.execute(
+                &format!(
+                    "INSERT OR IGNORE INTO left_view(order_no)
+                     SELECT order_no FROM orders WHERE order_no NOT IN (SELECT order_no FROM resync_seen)
+                       AND order_no IN (SELECT order_no FROM outbox WHERE {OWN_WORK})"
+                ),
+                [],
+            )?;
+        let gone: Vec<String> = tx
+                .prepare(
+                    "SELECT order_no FROM orders WHERE order_no NOT IN (SELECT order_no FROM resync_seen)
+                       AND order_no NOT IN (SELECT order_no FROM left_view)",
+                )?
+                .query_map([], |r| r.get(0))?
+                .collect::<rusqlite::Result<_>>()?;
+        for no in &gone {
+            delete(tx, ix, no)?;
+        }
+        tx.execute("DELETE FROM resync_seen", [])?;
+        tx.execute("DELETE FROM meta WHERE key = 'resync'", [])?;
+    }
+    Ok(())
+}
+
 impl Store {
     /// Writes one pulled page and its cursor in one transaction: both are
     /// there or neither.
+    pub fn apply_page(&self, page: &ChangesPage) -> Result<(), StoreError> {
+        let raw = RawChangesPage::of(page).map_err(json_err)?;
+        self.apply_pages(std::slice::from_ref(&raw))
+    }
+
+    /// Writes pulled pages, in feed order, and the last one's cursor in one
+    /// transaction: all are there or none. Each body is stored as the hub
+    /// sent it.
     ///
-    /// A page with more behind it (a backlog, a cold sync) commits without
+    /// Pages with more behind them (a backlog, a cold sync) commit without
     /// waiting for the disk: WAL keeps the file consistent, a power cut
     /// loses at most those pages, whose cursor goes with them, so they are
     /// pulled again. The last page commits fully and makes them durable.
-    pub fn apply_page(&self, page: &ChangesPage) -> Result<(), StoreError> {
+    pub fn apply_pages(&self, pages: &[RawChangesPage]) -> Result<(), StoreError> {
+        let Some(last) = pages.last() else {
+            return Ok(());
+        };
         self.with(|c| {
-            if page.more {
+            if last.more {
                 c.execute_batch("PRAGMA synchronous=NORMAL")?;
             }
             let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
             let resyncing = get_meta(&tx, "resync")?.is_some();
-            let mut ix = scope::indexer(&tx);
-            for o in &page.orders {
-                put(&tx, &mut ix, o)?;
-                if resyncing {
-                    tx.prepare_cached("INSERT OR IGNORE INTO resync_seen(order_no) VALUES (?1)")?
-                        .execute([&o.order_no])?;
-                }
-            }
-            // Back in view: no longer kept only for an unread refusal
-            // (the table is almost always empty; no work then).
-            let left_view: bool =
-                tx.query_row("SELECT EXISTS(SELECT 1 FROM left_view)", [], |r| r.get(0))?;
-            if left_view {
-                let mut st = tx.prepare_cached("DELETE FROM left_view WHERE order_no = ?1")?;
-                for o in &page.orders {
-                    st.execute([&o.order_no])?;
-                }
-            }
-            for no in &page.removed {
-                // The clerk's own work on it (an unread refusal, or an
-                // action still to send, which will be refused) keeps the
-                // order on screen until read; reading it drops both.
-                let own_work: bool = tx.query_row(
-                    &format!("SELECT EXISTS(SELECT 1 FROM outbox WHERE order_no = ?1 AND {OWN_WORK})"),
-                    [no],
-                    |r| r.get(0),
-                )?;
-                if own_work {
-                    tx.execute("INSERT OR IGNORE INTO left_view(order_no) VALUES (?1)", [no])?;
-                } else {
-                    delete(&tx, &mut ix, no)?;
-                }
-            }
-            if resyncing && !page.more {
-                // The resync is complete: what it did not bring is no
-                // longer in view (an unread refusal still keeps its order).
-                tx.execute(
-                    &format!(
-                        "INSERT OR IGNORE INTO left_view(order_no)
-                         SELECT order_no FROM orders WHERE order_no NOT IN (SELECT order_no FROM resync_seen)
-                           AND order_no IN (SELECT order_no FROM outbox WHERE {OWN_WORK})"
-                    ),
-                    [],
-                )?;
-                let gone: Vec<String> = tx
-                    .prepare(
-                        "SELECT order_no FROM orders WHERE order_no NOT IN (SELECT order_no FROM resync_seen)
-                           AND order_no NOT IN (SELECT order_no FROM left_view)",
-                    )?
-                    .query_map([], |r| r.get(0))?
-                    .collect::<rusqlite::Result<_>>()?;
-                for no in &gone {
-                    delete(&tx, &mut ix, no)?;
-                }
-                tx.execute("DELETE FROM resync_seen", [])?;
-                tx.execute("DELETE FROM meta WHERE key = 'resync'", [])?;
+            let mut ix = scope::indexer(&tx).same_closure();
+            for page in pages {
+                write_page(&tx, &mut ix, page, resyncing)?;
             }
             ix.finish()?;
-            set_meta(&tx, "cursor", &page.cursor)?;
+            set_meta(&tx, "cursor", &last.cursor)?;
             set_meta(&tx, "last_pull", &Utc::now().to_rfc3339())?;
             let done = tx.commit();
             // Every other write on this connection (the outbox) waits
@@ -533,7 +571,8 @@ fn scoped_page(
         }
         None => {
             // Each status's own first `offset + limit` rows, merged: the
-            // index is by status, and the page is in any of them.
+            // index is by status, and the page is in any of them. Only
+            // the page's own rows then read their bodies.
             let parts: Vec<String> = Status::ALL
                 .iter()
                 .map(|s| {
@@ -545,8 +584,9 @@ fn scoped_page(
                 })
                 .collect();
             let mut st_page = c.prepare_cached(&format!(
-                "SELECT o.body FROM ({}) s CROSS JOIN orders o ON o.order_no = s.order_no
-                 ORDER BY s.created_at{rev}, s.order_no{rev} LIMIT ?3 OFFSET ?4",
+                "SELECT o.body FROM (SELECT created_at, order_no FROM ({}) ORDER BY {order} LIMIT ?3 OFFSET ?4) s
+                 CROSS JOIN orders o ON o.order_no = s.order_no
+                 ORDER BY s.created_at{rev}, s.order_no{rev}",
                 parts.join(" UNION ALL ")
             ))?;
             for b in st_page

@@ -7,6 +7,7 @@ use reqwest::{Method, StatusCode};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
+use crate::api::feed::RawChangesPage;
 use crate::api::{
     Action, ChangesPage, ErrorBody, ErrorDetail, LoginRequest, Order, OrderEvent, OrderSummary,
     Outlet, OutletList, Parameter, ParameterUpdate, SessionResponse, Staff, StaffWrite, etag,
@@ -490,18 +491,28 @@ impl HubClient {
         cursor: Option<&str>,
         limit: i64,
     ) -> Result<ChangesPage, ClientError> {
-        self.changes_waiting(cursor, limit, None).await
+        self.feed_page(cursor, limit, None).await
     }
 
-    /// One page of the change feed after `cursor`; with `wait`, a long poll
-    /// (API.md `wait=`): at the head the hub answers as soon as something
-    /// in view changes, or empty after `wait` (whole seconds, 1..30).
+    /// One page of the change feed after `cursor`, each order's body kept
+    /// as sent (what the cache stores); with `wait`, a long poll (API.md
+    /// `wait=`): at the head the hub answers as soon as something in view
+    /// changes, or empty after `wait` (whole seconds, 1..30).
     pub async fn changes_waiting(
         &self,
         cursor: Option<&str>,
         limit: i64,
         wait: Option<Duration>,
-    ) -> Result<ChangesPage, ClientError> {
+    ) -> Result<RawChangesPage, ClientError> {
+        self.feed_page(cursor, limit, wait).await
+    }
+
+    async fn feed_page<T: DeserializeOwned>(
+        &self,
+        cursor: Option<&str>,
+        limit: i64,
+        wait: Option<Duration>,
+    ) -> Result<T, ClientError> {
         let mut path = format!("/api/v1/orders/changes?limit={limit}");
         if let Some(c) = cursor {
             path.push_str(&format!("&cursor={}", enc(c)));

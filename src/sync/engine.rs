@@ -317,52 +317,71 @@ impl Engine {
             .map_err(Stop::Store)
     }
 
-    /// Pulls pages until the server says there is no more. Each page and
-    /// its cursor are written in one transaction, while the next page is
-    /// already being fetched.
+    /// Pulls pages until the server says there is no more. During a
+    /// backlog the pages come in runs (see [`Engine::fetch_run`]); each run
+    /// is written with its last cursor in one transaction while the next
+    /// run is already being fetched.
     async fn pull(&mut self, r: &mut Report, first: Option<Fetched>) -> Result<(), Stop> {
         let mut resynced = false;
-        let mut fetched = match first {
-            Some(f) => f,
+        let mut run = match first {
+            Some(f) => vec![f],
             None => {
                 let cursor = self.blocking(|s| s.cursor()).await.map_err(Stop::Store)?;
-                self.fetch(cursor).await
+                vec![self.fetch(cursor).await]
             }
         };
         loop {
-            let (rtt, pc_at_answer, answer) = fetched;
-            match answer {
-                Ok(page) => {
-                    r.online = true;
-                    // Half the round trip is the best guess of how long
-                    // ago the server read its clock.
-                    let half = chrono::Duration::from_std(rtt / 2).unwrap_or_default();
-                    let anchor = ClockAnchor::new(page.server_time + half, &pc_at_answer);
-                    r.clock = Some(anchor.clone());
-                    r.params_revision = Some(page.params_revision);
-                    self.card_key =
-                        Some(format!("{}.{}", page.rate_revision, page.params_revision));
-                    r.pulled += page.orders.len();
-                    r.removed += page.removed.len();
-                    let more = page.more;
-                    let next = page.cursor.clone();
-                    let write = self.blocking(move |s| {
-                        s.apply_page(&page)?;
-                        s.set_clock_anchor(&anchor)
-                    });
-                    if !more {
-                        write.await.map_err(Stop::Store)?;
-                        return Ok(());
+            let mut pages = Vec::new();
+            let mut anchor = None;
+            let mut failed = None;
+            for (rtt, pc_at_answer, answer) in run {
+                match answer {
+                    Ok(page) => {
+                        r.online = true;
+                        // Half the round trip is the best guess of how
+                        // long ago the server read its clock.
+                        let half = chrono::Duration::from_std(rtt / 2).unwrap_or_default();
+                        anchor = Some(ClockAnchor::new(page.server_time + half, &pc_at_answer));
+                        r.params_revision = Some(page.params_revision);
+                        self.card_key =
+                            Some(format!("{}.{}", page.rate_revision, page.params_revision));
+                        r.pulled += page.orders.len();
+                        r.removed += page.removed.len();
+                        pages.push(page);
                     }
-                    // A backlog: fetch the next page while this one is
-                    // written (a page whose write fails is fetched again
+                    Err(e) => {
+                        failed = Some(e);
+                        break;
+                    }
+                }
+            }
+            if let Some(last) = pages.last() {
+                let more = last.more;
+                let next = last.cursor.clone();
+                r.clock = anchor.clone();
+                let write = self.blocking(move |s| {
+                    s.apply_pages(&pages)?;
+                    match &anchor {
+                        Some(a) => s.set_clock_anchor(a),
+                        None => Ok(()),
+                    }
+                });
+                if more && failed.is_none() {
+                    // A backlog: fetch the next run while this one is
+                    // written (a run whose write fails is fetched again
                     // next round from the stored cursor).
-                    let (written, ahead) = tokio::join!(write, self.fetch(Some(next)));
+                    let (written, ahead) = tokio::join!(write, self.fetch_run(next));
                     written.map_err(Stop::Store)?;
-                    fetched = ahead;
+                    run = ahead;
                     continue;
                 }
-                Err(e) if e.code() == Some("view_changed") && !resynced => {
+                write.await.map_err(Stop::Store)?;
+            }
+            let Some(e) = failed else {
+                return Ok(());
+            };
+            match e.code() {
+                Some("view_changed") if !resynced => {
                     // What this user may see changed: drop what they may
                     // no longer see now, not after the resync. The outbox
                     // is untouched.
@@ -371,10 +390,7 @@ impl Engine {
                         .await
                         .map_err(Stop::Store)?;
                 }
-                Err(e)
-                    if matches!(e.code(), Some("cursor_expired" | "invalid_cursor"))
-                        && !resynced =>
-                {
+                Some("cursor_expired" | "invalid_cursor") if !resynced => {
                     // The server no longer knows our place: start over,
                     // keeping the list on screen until the resync is done.
                     resynced = true;
@@ -382,7 +398,7 @@ impl Engine {
                         .await
                         .map_err(Stop::Store)?;
                 }
-                Err(e) => {
+                _ => {
                     let why = describe(&e, self.client.lang());
                     return Err(match classify(&e) {
                         Verdict::Login => Stop::Login,
@@ -392,8 +408,29 @@ impl Engine {
                 }
             }
             // Only a restart from the beginning gets here.
-            fetched = self.fetch(None).await;
+            run = vec![self.fetch(None).await];
         }
+    }
+
+    /// Pages from `cursor` on, one after another, until one says there is
+    /// no more, one fails, or the run holds [`RUN_ORDERS`] orders: a
+    /// backlog is then written in a few big transactions rather than one
+    /// per page.
+    async fn fetch_run(&self, cursor: String) -> Vec<Fetched> {
+        let mut run: Vec<Fetched> = Vec::new();
+        let mut next = Some(cursor);
+        let mut orders = 0;
+        while let Some(cursor) = next.take() {
+            let fetched = self.fetch(Some(cursor)).await;
+            if let Ok(page) = &fetched.2 {
+                orders += page.orders.len() + page.removed.len();
+                if page.more && orders < RUN_ORDERS && run.len() + 1 < RUN_PAGES {
+                    next = Some(page.cursor.clone());
+                }
+            }
+            run.push(fetched);
+        }
+        run
     }
 
     /// One page, with its round trip and this PC's clocks as it arrived
@@ -419,11 +456,16 @@ impl Engine {
     }
 }
 
+/// A backlog's run of pages is written in one transaction once it holds
+/// this many orders (or [`RUN_PAGES`] pages, whichever comes first).
+const RUN_ORDERS: usize = 5_000;
+const RUN_PAGES: usize = 20;
+
 /// A feed page with its round trip and this PC's clocks as it arrived.
 type Fetched = (
     Duration,
     PcClock,
-    Result<crate::api::ChangesPage, ClientError>,
+    Result<crate::api::feed::RawChangesPage, ClientError>,
 );
 
 /// What a long poll ([`Engine::listen`]) heard: a page, or why not.

@@ -472,6 +472,93 @@ async fn dispatch_remembers_the_account_outlet() {
     let _ = ADMIN_PW;
 }
 
+/// Orders arriving together are committed together: each is answered as
+/// if alone (201, 200 for a number already stored, 422 for a bad body), and
+/// each stored one is in the feed once with its one "created" event.
+#[tokio::test]
+async fn orders_sent_at_once_are_each_answered_and_stored_once() {
+    let h = TestHub::start(true).await;
+    let cities = ["北京", "杭州", "拉萨", "厦门"];
+    let mut bodies: Vec<Value> = (0..40)
+        .map(|i| {
+            inbound(
+                &format!("burst-{i:02}"),
+                &format!("acct-{i}"),
+                cities[i % 4],
+                None,
+            )
+        })
+        .collect();
+    // The same number twice in one burst, and one bad body.
+    bodies.push(inbound("burst-07", "acct-again", "北京", None));
+    let mut bad = inbound("burst-bad", "x", "北京", None);
+    bad["declared_value"] = json!(0);
+    bodies.push(bad);
+    let mut sent = tokio::task::JoinSet::new();
+    for b in bodies {
+        let req = h
+            .http
+            .post(h.url("/api/v1/inbound/orders"))
+            .bearer_auth(common::UPSTREAM)
+            .json(&b);
+        sent.spawn(async move {
+            let r = req.send().await.expect("send");
+            let status = r.status().as_u16();
+            let v: Value = r.json().await.expect("json");
+            (
+                b["order_no"].as_str().unwrap_or_default().to_owned(),
+                status,
+                v,
+            )
+        });
+    }
+    let mut answers = Vec::new();
+    while let Some(a) = sent.join_next().await {
+        answers.push(a.expect("task"));
+    }
+    let status_of = |no: &str| -> Vec<u16> {
+        let mut v: Vec<u16> = answers
+            .iter()
+            .filter(|(n, _, _)| n == no)
+            .map(|a| a.1)
+            .collect();
+        v.sort();
+        v
+    };
+    assert_eq!(
+        status_of("burst-07"),
+        vec![200, 201],
+        "one stored, one found"
+    );
+    assert_eq!(status_of("burst-bad"), vec![422]);
+    for i in (0..40).filter(|i| *i != 7) {
+        assert_eq!(
+            status_of(&format!("burst-{i:02}")),
+            vec![201],
+            "burst-{i:02}"
+        );
+    }
+    let twins: Vec<&Value> = answers
+        .iter()
+        .filter(|(n, _, _)| n == "burst-07")
+        .map(|a| &a.2)
+        .collect();
+    assert_eq!(twins[0], twins[1], "both answers carry the stored order");
+
+    let t = h.admin().await;
+    let (orders, _, _) = h.feed(&t, None).await;
+    let mut nos: Vec<&str> = orders
+        .iter()
+        .filter_map(|o| o["order_no"].as_str())
+        .filter(|n| n.starts_with("burst-"))
+        .collect();
+    nos.sort();
+    let want: Vec<String> = (0..40).map(|i| format!("burst-{i:02}")).collect();
+    assert_eq!(nos, want.iter().map(String::as_str).collect::<Vec<_>>());
+    let (_, ev) = h.get("/api/v1/orders/burst-07/events", &t).await;
+    assert_eq!(ev.as_array().map(Vec::len), Some(1), "{ev}");
+}
+
 #[tokio::test]
 async fn customer_cancel_before_and_after_acceptance() {
     let (h, _) = network().await;

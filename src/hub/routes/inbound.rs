@@ -43,13 +43,7 @@ pub async fn create(
     _up: Upstream,
     Body(inbound): Body<InboundOrder>,
 ) -> Result<(StatusCode, Json<Order>), ApiError> {
-    let st = state.clone();
-    let (o, created) = state
-        .db(move |c| {
-            let tree = st.tree(c)?;
-            intake::create(c, &tree, inbound, Utc::now())
-        })
-        .await?;
+    let (o, created) = intake::submit(&state, inbound).await?;
     let status = if created {
         StatusCode::CREATED
     } else {
