@@ -49,6 +49,7 @@ pub const TABLE: &[(&str, &str)] = &[
         "Cannot open the folder {path}: {why}",
     ),
     ("export.orders_title", "Ali orders"),
+    ("export.query_button", "Export this order"),
     ("export.query_title", "Order query"),
     ("export.outlets_title", "Outlets"),
     ("export.staff_title", "Staff"),

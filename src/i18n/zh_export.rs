@@ -46,6 +46,7 @@ pub const TABLE: &[(&str, &str)] = &[
     ),
     ("export.folder_failed", "无法打开文件夹 {path}：{why}"),
     ("export.orders_title", "阿里订单受理"),
+    ("export.query_button", "导出此订单"),
     ("export.query_title", "订单查询"),
     ("export.outlets_title", "网点管理"),
     ("export.staff_title", "员工管理"),

@@ -434,3 +434,42 @@ fn a_clerk_exports_the_list_to_excel_and_csv() {
     assert!(saved.contains("export_format = \"csv\""), "{saved}");
     assert!(saved.contains(&out.display().to_string()), "{saved}");
 }
+
+/// Issue 12: 查询 results export too — the order found, through the same
+/// panel, one row with the list's columns.
+#[test]
+fn a_clerk_exports_the_order_found_by_query() {
+    let env = Env::new();
+    order(&env, "Q-YZ", "JS-YZ-01", 2);
+    let out = env.dir.path().join("导出");
+    std::fs::create_dir_all(&out).unwrap();
+    let mut boot = env.boot("yz");
+    boot.settings.export_folder = out.display().to_string();
+    let mut ui = Ui::start(application(boot));
+    log_in(&mut ui, "yz.clerk");
+    assert!(ui.wait_for("Q-YZ", Duration::from_secs(15)));
+    ui.click("输入订单号查询");
+    ui.type_text("Q-YZ");
+    ui.enter();
+    ui.expect("订单查询");
+    ui.click("导出此订单");
+    ui.expect("导出列表");
+    let today = (chrono::Utc::now() + chrono::Duration::hours(8)).format("%Y-%m-%d");
+    let xlsx = out.join(format!("订单查询-{today}.xlsx"));
+    ui.expect(&xlsx.display().to_string());
+    ui.click("开始导出");
+    assert!(
+        ui.wait_for("打开所在文件夹", Duration::from_secs(20)),
+        "the export ends"
+    );
+    let mut wb: calamine::Xlsx<_> = calamine::open_workbook(&xlsx).unwrap();
+    let sheet = calamine::Reader::worksheet_range(&mut wb, "订单查询").unwrap();
+    let rows: Vec<Vec<String>> = sheet
+        .rows()
+        .map(|r| r.iter().map(ToString::to_string).collect())
+        .collect();
+    assert_eq!(rows.len(), 2, "the header and the one order: {rows:?}");
+    assert_eq!(rows[1][0], "Q-YZ");
+    assert_eq!(rows[1][9], "客户Q-YZ", "with the customer's data");
+    ui.expect(&format!("已导出 1 行到 {}", xlsx.display()));
+}

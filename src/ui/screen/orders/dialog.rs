@@ -498,9 +498,17 @@ impl State {
                 };
             }
         }
-        col.push(widget::tool(t("dialog.ok"), Some(Message::CloseDialog)))
-            .width(420)
-            .into()
+        let ok = widget::tool(t("dialog.ok"), Some(Message::CloseDialog));
+        // Only an order in the user's view has data worth a file.
+        let buttons = match r {
+            Ok(OrderAnswer::Full(_)) => row![
+                ok,
+                widget::secondary(t("export.query_button"), Some(Message::ExportQuery))
+            ]
+            .spacing(8),
+            _ => row![ok],
+        };
+        col.push(buttons).width(420).into()
     }
 }
 

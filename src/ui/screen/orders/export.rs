@@ -190,3 +190,25 @@ pub fn request(q: PageQuery, total: i64, ctx: &Ctx<'_>) -> Request {
         total: u64::try_from(total).ok(),
     }
 }
+
+/// The export of one order found by 查询 (in the user's view, so with its
+/// customer data): the list's columns, one row.
+pub fn one(order: Order, ctx: &Ctx<'_>) -> Request {
+    // The query is never read: the row comes from the order at hand.
+    let q = PageQuery {
+        filter: crate::store::ListFilter::All,
+        status: None,
+        sort: crate::store::SortOrder::NewestFirst,
+        offset: 0,
+        limit: 0,
+    };
+    let rows = OrderRows::new(ctx.store.clone(), q, ctx.lang, ctx.tree, ctx.params);
+    Request {
+        title: ctx.t("export.query_title"),
+        columns: columns(ctx.lang),
+        rows: Box::new(crate::export::Mapped::new(vec![order], move |o: Order| {
+            rows.cells(&o)
+        })),
+        total: Some(1),
+    }
+}

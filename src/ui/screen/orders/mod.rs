@@ -155,6 +155,8 @@ pub enum Message {
     QueryAnswer(Result<OrderAnswer, String>),
     /// 导出 and its panel.
     Export(crate::ui::export::ExportMsg),
+    /// 导出此订单 in the 查询 answer: that one order, through the same panel.
+    ExportQuery,
     /// An order's print tick set or cleared.
     Mark(String, bool),
     /// Tick every order on the page (Ctrl+A).
@@ -209,6 +211,8 @@ pub struct State {
     load_seq: u64,
     /// 导出's panel.
     export: crate::ui::export::Exporter,
+    /// The order 查询 found, while its export panel is open (else the list).
+    export_one: Option<crate::domain::Order>,
     /// Orders ticked for printing, across pages.
     marked: std::collections::BTreeMap<String, crate::domain::Order>,
     /// The row Shift+click ticks from.
@@ -243,6 +247,7 @@ impl Default for State {
             notice: None,
             load_seq: 0,
             export: crate::ui::export::Exporter::default(),
+            export_one: None,
             marked: Default::default(),
             anchor: None,
             mods: Default::default(),
@@ -529,7 +534,20 @@ impl State {
             Message::Dismiss(no) => return (dismiss(no, ctx), Some(Event::ActionQueued)),
             Message::SyncNow => return (Task::none(), Some(Event::SyncNow)),
             Message::QueryInput(q) => self.query = q,
-            Message::Export(m) => return self.export(m, ctx),
+            Message::Export(m) => {
+                if matches!(m, crate::ui::export::ExportMsg::Open) {
+                    // 导出 in the toolbar: the list, not an order found before.
+                    self.export_one = None;
+                }
+                return self.export(m, ctx);
+            }
+            Message::ExportQuery => {
+                if let Some(Dialog::Query(Ok(OrderAnswer::Full(o)))) = &self.dialog {
+                    self.export_one = Some((**o).clone());
+                    self.dialog = None;
+                    return self.export(crate::ui::export::ExportMsg::Open, ctx);
+                }
+            }
         }
         (Task::none(), None)
     }
@@ -542,7 +560,11 @@ impl State {
     ) -> (Task<Message>, Option<Event>) {
         use crate::ui::export::ExportMsg;
         let mut request = None;
-        if matches!(m, ExportMsg::Start) {
+        if matches!(m, ExportMsg::Start)
+            && let Some(o) = &self.export_one
+        {
+            request = Some(export::one(o.clone(), ctx));
+        } else if matches!(m, ExportMsg::Start) {
             match self.filter(ctx) {
                 Ok(filter) => {
                     let q = PageQuery {
@@ -557,7 +579,10 @@ impl State {
                 Err(e) => self.notice = Some(Notice::new(e, Tone::Danger)),
             }
         }
-        let title = ctx.t("export.orders_title");
+        let title = match self.export_one {
+            Some(_) => ctx.t("export.query_title"),
+            None => ctx.t("export.orders_title"),
+        };
         let (task, remember) = self.export.update(m, request, &title, ctx);
         (
             task.map(Message::Export),
