@@ -44,7 +44,9 @@ pub struct Panel {
     store: Store,
     printers: Option<Result<Vec<Printer>, String>>,
     selected: Option<String>,
-    calibrations: Calibrations,
+    /// `None` until read from the cache: nothing is sent (and nothing
+    /// changed) before, so a calibration is never skipped or overwritten.
+    calibrations: Option<Calibrations>,
     listing: bool,
     busy: bool,
     notice: Option<(String, Tone)>,
@@ -58,7 +60,7 @@ impl Panel {
             store: store.clone(),
             printers: None,
             selected: None,
-            calibrations: Calibrations::default(),
+            calibrations: None,
             listing: true,
             busy: false,
             notice: None,
@@ -71,14 +73,17 @@ impl Panel {
         (panel, Task::batch([list_printers(), load]))
     }
 
-    /// The chosen printer.
+    /// The chosen printer, once its calibration is known.
     pub fn selected(&self) -> Option<&str> {
-        self.selected.as_deref()
+        self.calibrations.as_ref().and(self.selected.as_deref())
     }
 
     /// The calibration sending to `printer` applies.
     pub fn calibration(&self, printer: &str) -> Calibration {
-        self.calibrations.get(printer)
+        self.calibrations
+            .as_ref()
+            .map(|all| all.get(printer))
+            .unwrap_or_default()
     }
 
     /// Handles a message; `paper` is the shown document's, for the
@@ -103,16 +108,16 @@ impl Panel {
                 }
                 self.printers = Some(r);
             }
-            Message::Loaded(all) => self.calibrations = all,
+            Message::Loaded(all) => self.calibrations = Some(all),
             Message::Select(name) => self.selected = Some(name),
             Message::Nudge(what, up) => {
-                if let Some(p) = self.selected.clone() {
-                    let c = self.calibrations.get(&p).nudged(what, up);
+                if let Some(p) = self.selected().map(str::to_owned) {
+                    let c = self.calibration(&p).nudged(what, up);
                     return self.keep(&p, c);
                 }
             }
             Message::Reset => {
-                if let Some(p) = self.selected.clone() {
+                if let Some(p) = self.selected().map(str::to_owned) {
                     return self.keep(&p, Calibration::default());
                 }
             }
@@ -131,8 +136,11 @@ impl Panel {
     }
 
     fn keep(&mut self, printer: &str, c: Calibration) -> Task<Message> {
-        self.calibrations.set(printer, c);
-        let all = self.calibrations.clone();
+        let Some(all) = self.calibrations.as_mut() else {
+            return Task::none();
+        };
+        all.set(printer, c);
+        let all = all.clone();
         let store = self.store.clone();
         Task::perform(
             async move {
@@ -146,7 +154,7 @@ impl Panel {
     }
 
     fn print_calibration_page(&mut self, paper: Paper, lang: Lang) -> Task<Message> {
-        let Some(printer) = self.selected.clone() else {
+        let Some(printer) = self.selected().map(str::to_owned) else {
             return Task::none();
         };
         let page = calibration_page::page(paper.size_mm(), lang);
@@ -229,12 +237,13 @@ impl Panel {
             });
         }
         let c = self.calibration(name);
+        let ready = self.calibrations.is_some();
         let step = |label: String, value: String, keys: [&str; 2], what: Adjust| {
             row![
                 text(label).size(13).width(Length::Fill),
-                widget::secondary(t(keys[0]), Some(Message::Nudge(what, false))),
+                widget::secondary(t(keys[0]), ready.then_some(Message::Nudge(what, false))),
                 text(value).size(13).width(52).align_x(Alignment::Center),
-                widget::secondary(t(keys[1]), Some(Message::Nudge(what, true))),
+                widget::secondary(t(keys[1]), ready.then_some(Message::Nudge(what, true))),
             ]
             .spacing(4)
             .align_y(Alignment::Center)
@@ -264,11 +273,11 @@ impl Panel {
                 row![
                     widget::secondary(
                         t("printer.cal_print"),
-                        (!self.busy && !sending).then_some(Message::PrintCalibrationPage)
+                        (ready && !self.busy && !sending).then_some(Message::PrintCalibrationPage)
                     ),
                     widget::secondary(
                         t("printer.reset"),
-                        (!c.is_identity()).then_some(Message::Reset)
+                        (ready && !c.is_identity()).then_some(Message::Reset)
                     ),
                 ]
                 .spacing(6)
@@ -331,5 +340,43 @@ pub fn spool_message(lang: Lang, e: &SpoolError) -> String {
         SpoolError::Cancelled(job) => i18n::tf(lang, "printer.cancelled", &[("job", job)]),
         SpoolError::Timeout(job) => i18n::tf(lang, "printer.timeout", &[("job", job)]),
         other => i18n::tf(lang, "print.failed", &[("error", &other.to_string())]),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nothing_is_sent_or_changed_before_the_calibrations_are_read() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let (store, _) = Store::open(&dir.path().join("c.db")).expect("open");
+        let (mut panel, _) = Panel::open(&store);
+        let paper = Paper::Label100x150;
+        let list = vec![
+            Printer {
+                name: "停了".into(),
+                state: PrinterState::Stopped,
+            },
+            Printer {
+                name: "标签机".into(),
+                state: PrinterState::Idle,
+            },
+        ];
+        let _ = panel.update(Message::Listed(Ok(list)), paper, Lang::ZhCn);
+        assert_eq!(panel.selected(), None, "not before the calibrations");
+        let _ = panel.update(Message::Nudge(Adjust::OffsetX, true), paper, Lang::ZhCn);
+        let mut kept = Calibrations::default();
+        kept.set(
+            "标签机",
+            Calibration::default().nudged(Adjust::Scale, false),
+        );
+        let _ = panel.update(Message::Loaded(kept), paper, Lang::ZhCn);
+        assert_eq!(panel.selected(), Some("标签机"), "a working printer first");
+        let before = panel.calibration("标签机");
+        assert_eq!((before.offset_x_mm, before.scale_percent), (0.0, 99.5));
+        let _ = panel.update(Message::Nudge(Adjust::OffsetX, true), paper, Lang::ZhCn);
+        assert_eq!(panel.calibration("标签机").offset_x_mm, 0.5);
+        assert_eq!(panel.calibration("停了"), Calibration::default());
     }
 }
