@@ -79,15 +79,7 @@ impl Cups {
         paper: Paper,
         title: &str,
     ) -> Result<String, CupsError> {
-        let state = self
-            .printers()?
-            .into_iter()
-            .find(|p| p.name == printer)
-            .ok_or_else(|| CupsError::Unknown(printer.to_owned()))?
-            .state;
-        if state == PrinterState::Stopped {
-            return Err(CupsError::Stopped(printer.to_owned()));
-        }
+        super::spooler::check_ready(&self.printers()?, printer)?;
         let media = format!("media={}", paper.cups_media());
         let path = pdf.to_string_lossy();
         let out = self.run(

@@ -102,6 +102,16 @@ impl Job {
     }
 }
 
+/// Refuses a printer that is not in `list`, or is stopped, before
+/// anything is sent to it.
+pub fn check_ready(list: &[Printer], printer: &str) -> Result<(), SpoolError> {
+    match list.iter().find(|p| p.name == printer) {
+        None => Err(SpoolError::Unknown(printer.to_owned())),
+        Some(p) if p.state == PrinterState::Stopped => Err(SpoolError::Stopped(printer.to_owned())),
+        Some(_) => Ok(()),
+    }
+}
+
 /// A printing system.
 pub trait Spooler: Send + Sync {
     /// Every printer and its state.

@@ -501,15 +501,7 @@ impl Spooler for WindowsSpooler {
     }
 
     fn submit(&self, printer: &str, job: &Job) -> Result<String, SpoolError> {
-        let state = self
-            .printers()?
-            .into_iter()
-            .find(|p| p.name == printer)
-            .ok_or_else(|| SpoolError::Unknown(printer.to_owned()))?
-            .state;
-        if state == PrinterState::Stopped {
-            return Err(SpoolError::Stopped(printer.to_owned()));
-        }
+        super::spooler::check_ready(&self.printers()?, printer)?;
         let name = wide(printer);
         let handle = OpenPrinter::open(&name)?;
         let size = job
