@@ -1,6 +1,7 @@
 //! Pure product rules (SPEC.md): no I/O, shared by order-hub (the authority)
 //! and the client (instant feedback).
 
+pub mod calibration;
 pub mod clock;
 pub mod dispatch;
 pub mod name_match;

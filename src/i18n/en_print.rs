@@ -74,7 +74,6 @@ pub const TABLE: &[(&str, &str)] = &[
     ("print.selected", "{n} selected"),
     ("print.saved", "PDF saved: {path}"),
     ("print.save_failed", "Could not save the PDF: {error}"),
-    ("print.sent", "Sent to {printer} (job {job}), {pages} pages"),
     (
         "print.failed",
         "Printing failed: {error}. The batch is kept: print again or save as PDF.",
@@ -82,10 +81,6 @@ pub const TABLE: &[(&str, &str)] = &[
     (
         "print.stopped",
         "Printer {printer} is stopped; nothing was sent. Check the printer and try again, or save as PDF.",
-    ),
-    (
-        "print.cups_missing",
-        "No printing system (CUPS) found; save as PDF instead.",
     ),
     ("print.state.idle", "idle"),
     ("print.state.printing", "printing"),

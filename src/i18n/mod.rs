@@ -12,11 +12,13 @@ use serde::{Deserialize, Serialize};
 mod en;
 mod en_export;
 mod en_print;
+mod en_printer;
 mod en_report;
 mod en_waybill;
 mod zh;
 mod zh_export;
 mod zh_print;
+mod zh_printer;
 mod zh_report;
 mod zh_waybill;
 
@@ -28,13 +30,15 @@ fn entries(lang: Lang) -> impl Iterator<Item = &'static (&'static str, &'static 
             .chain(zh_waybill::TABLE.iter())
             .chain(zh_report::TABLE.iter())
             .chain(zh_export::TABLE.iter())
-            .chain(zh_print::TABLE.iter()),
+            .chain(zh_print::TABLE.iter())
+            .chain(zh_printer::TABLE.iter()),
         Lang::En => en::TABLE
             .iter()
             .chain(en_waybill::TABLE.iter())
             .chain(en_report::TABLE.iter())
             .chain(en_export::TABLE.iter())
-            .chain(en_print::TABLE.iter()),
+            .chain(en_print::TABLE.iter())
+            .chain(en_printer::TABLE.iter()),
     }
 }
 

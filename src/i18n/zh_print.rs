@@ -69,20 +69,12 @@ pub const TABLE: &[(&str, &str)] = &[
     ("print.saved", "已保存PDF：{path}"),
     ("print.save_failed", "保存PDF失败：{error}"),
     (
-        "print.sent",
-        "已发送到打印机 {printer}（作业 {job}），共 {pages} 页",
-    ),
-    (
         "print.failed",
         "打印失败：{error}。这批单据仍在，可重新打印或另存为PDF。",
     ),
     (
         "print.stopped",
         "打印机 {printer} 已停止，未发送。请检查打印机后重试，或另存为PDF。",
-    ),
-    (
-        "print.cups_missing",
-        "找不到打印系统（CUPS），请另存为PDF。",
     ),
     ("print.state.idle", "空闲"),
     ("print.state.printing", "正在打印"),

@@ -1,7 +1,9 @@
-//! Printing on Linux through CUPS's command-line tools (`lpstat`, `lp`):
-//! list the queues and their state, refuse a stopped queue, send one job
-//! per batch with its media size, and follow the job until it is done.
-//! Blocking: call from a worker thread, never from the GUI thread.
+//! Printing on Linux through CUPS's command-line tools (`lpstat`, `lp`,
+//! and `ipptool` when installed): list the queues and their state, refuse
+//! a stopped queue, send one job per batch with its media size, and follow
+//! the job to its real end (completed, cancelled, aborted, or stopped in
+//! the queue). Blocking: call from a worker thread, never from the GUI
+//! thread.
 
 use std::path::Path;
 use std::process::Command;
@@ -9,51 +11,11 @@ use std::time::{Duration, Instant};
 
 use crate::domain::print::Paper;
 
-/// A print queue as `lpstat -p` reports it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Printer {
-    pub name: String,
-    pub state: PrinterState,
-}
+use super::spooler::{Job, SpoolError, Spooler};
+pub use super::spooler::{Printer, PrinterState};
 
-/// What a queue is doing.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PrinterState {
-    Idle,
-    Printing,
-    /// Disabled (paused, out of paper, an error): jobs would only queue up.
-    Stopped,
-}
-
-impl PrinterState {
-    /// Key of its name in the i18n tables.
-    pub fn label_key(self) -> &'static str {
-        match self {
-            PrinterState::Idle => "print.state.idle",
-            PrinterState::Printing => "print.state.printing",
-            PrinterState::Stopped => "print.state.stopped",
-        }
-    }
-}
-
-/// Why a batch did not print. The batch itself is never dropped: the
-/// caller keeps the pages and offers the PDF.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum CupsError {
-    /// `lp`/`lpstat` are not installed (e.g. Windows, or no CUPS).
-    #[error("CUPS command-line tools not found")]
-    Missing,
-    /// The queue is stopped; nothing was sent.
-    #[error("printer {0} is stopped")]
-    Stopped(String),
-    #[error("no printer named {0}")]
-    Unknown(String),
-    /// A CUPS tool failed; its own message.
-    #[error("{0}")]
-    Failed(String),
-    #[error("job {0} did not finish in time")]
-    Timeout(String),
-}
+/// The errors CUPS gives are the spooler's.
+pub type CupsError = SpoolError;
 
 /// The CUPS server to talk to: the default one, or `host:port` (tests run
 /// a private cupsd).
@@ -107,25 +69,17 @@ impl Cups {
             .map(|s| s.trim().to_owned())
     }
 
-    /// Sends `pdf` to `printer` as one job with the paper's media size;
-    /// refuses a stopped (or unknown) queue before sending. Returns the
-    /// job id.
-    pub fn submit(
+    /// Sends the PDF file `pdf` to `printer` as one job with the paper's
+    /// media size; refuses a stopped (or unknown) queue before sending.
+    /// Returns the job id.
+    pub fn submit_file(
         &self,
         printer: &str,
         pdf: &Path,
         paper: Paper,
         title: &str,
     ) -> Result<String, CupsError> {
-        let state = self
-            .printers()?
-            .into_iter()
-            .find(|p| p.name == printer)
-            .ok_or_else(|| CupsError::Unknown(printer.to_owned()))?
-            .state;
-        if state == PrinterState::Stopped {
-            return Err(CupsError::Stopped(printer.to_owned()));
-        }
+        super::spooler::check_ready(&self.printers()?, printer)?;
         let media = format!("media={}", paper.cups_media());
         let path = pdf.to_string_lossy();
         let out = self.run(
@@ -135,35 +89,176 @@ impl Cups {
         parse_job_id(&out).ok_or(CupsError::Failed(out))
     }
 
-    /// Whether `job` is still waiting or printing.
-    pub fn job_pending(&self, printer: &str, job: &str) -> Result<bool, CupsError> {
-        let out = self.run("lpstat", &["-W", "not-completed", "-o", printer])?;
-        Ok(out
-            .lines()
-            .any(|l| l.split_whitespace().next() == Some(job)))
+    /// The jobs `lpstat -l` lists for `printer` (`which`: `not-completed`
+    /// or `completed`).
+    fn jobs(&self, printer: &str, which: &str) -> Result<Vec<JobLine>, CupsError> {
+        Ok(parse_jobs(
+            &self.run("lpstat", &["-l", "-W", which, "-o", printer])?,
+        ))
     }
 
-    /// Follows `job` until it leaves the queue; a queue that stops while
-    /// the job waits is a failure (the job would sit there).
-    pub fn wait(&self, printer: &str, job: &str, limit: Duration) -> Result<(), CupsError> {
+    /// The job's IPP `job-state` through `ipptool`, when that tool is
+    /// installed (lpstat does not print it; its "Alerts" are the
+    /// job-state-reasons, which CUPS does not always update at the end).
+    fn job_state(&self, id: &str) -> Option<String> {
+        let host = match &self.server {
+            Some(s) => s.clone(),
+            None => {
+                let h = self.run("lpstat", &["-H"]).ok()?.trim().to_owned();
+                // A local socket: cupsd listens on localhost too.
+                if h.starts_with('/') || h.is_empty() {
+                    "localhost".to_owned()
+                } else {
+                    h
+                }
+            }
+        };
+        let number = id.rsplit('-').next()?;
+        let out = Command::new("ipptool")
+            .env("LC_ALL", "C")
+            .args(["-T", "10", "-tv"])
+            .arg(format!("ipp://{host}/jobs/{number}"))
+            .arg("get-job-attributes.test")
+            .output()
+            .ok()?;
+        parse_job_state(&String::from_utf8_lossy(&out.stdout))
+    }
+
+    /// How job `id`, no longer in the queue, ended.
+    fn ended(&self, printer: &str, id: &str) -> Result<(), CupsError> {
+        let line = self
+            .jobs(printer, "completed")?
+            .into_iter()
+            .find(|j| j.id == id);
+        let (status, alerts) = line.map(|j| (j.status, j.alerts)).unwrap_or_default();
+        let state = self.job_state(id).unwrap_or_else(|| {
+            // Without ipptool: the reasons CUPS left on the job.
+            if alerts.contains("canceled") {
+                "canceled".into()
+            } else if alerts.contains("aborted") || alerts.contains("with-errors") {
+                "aborted".into()
+            } else {
+                "completed".into()
+            }
+        });
+        match state.as_str() {
+            "canceled" => Err(CupsError::Cancelled(id.to_owned())),
+            "aborted" => Err(CupsError::Aborted {
+                job: id.to_owned(),
+                reason: status,
+            }),
+            _ => Ok(()),
+        }
+    }
+}
+
+impl Spooler for Cups {
+    fn printers(&self) -> Result<Vec<Printer>, SpoolError> {
+        Cups::printers(self)
+    }
+
+    fn submit(&self, printer: &str, job: &Job) -> Result<String, SpoolError> {
+        let bytes = super::pdf::write(&job.pages, job.copies)
+            .map_err(|e| SpoolError::Failed(e.to_string()))?;
+        let file = TempPdf::write(&bytes)?;
+        self.submit_file(printer, file.path(), job.paper, &job.title)
+    }
+
+    /// Polls the queue; a job the queue holds stopped (a filter failed, the
+    /// printer stopped) is an end too: it would wait there for someone.
+    fn follow(&self, printer: &str, id: &str, limit: Duration) -> Result<(), SpoolError> {
         let started = Instant::now();
         loop {
-            if !self.job_pending(printer, job)? {
-                return Ok(());
-            }
-            let stopped = self
-                .printers()?
-                .iter()
-                .any(|p| p.name == printer && p.state == PrinterState::Stopped);
-            if stopped {
-                return Err(CupsError::Stopped(printer.to_owned()));
+            let Some(job) = self
+                .jobs(printer, "not-completed")?
+                .into_iter()
+                .find(|j| j.id == id)
+            else {
+                return self.ended(printer, id);
+            };
+            let stopped_job = job.alerts.contains("job-completed-with-errors")
+                || job.alerts.contains("job-stopped");
+            let stopped_printer = !stopped_job
+                && self
+                    .printers()?
+                    .iter()
+                    .any(|p| p.name == printer && p.state == PrinterState::Stopped);
+            if stopped_job || stopped_printer {
+                return Err(CupsError::JobStopped {
+                    printer: printer.to_owned(),
+                    job: id.to_owned(),
+                    reason: job.status,
+                });
             }
             if started.elapsed() > limit {
-                return Err(CupsError::Timeout(job.to_owned()));
+                return Err(CupsError::Timeout(id.to_owned()));
             }
             std::thread::sleep(Duration::from_millis(250));
         }
     }
+}
+
+/// A PDF file for `lp`, removed once the job is handed over (CUPS keeps
+/// its own copy of a submitted file).
+struct TempPdf(std::path::PathBuf);
+
+impl TempPdf {
+    fn write(bytes: &[u8]) -> Result<TempPdf, SpoolError> {
+        let path = std::env::temp_dir().join(format!("outlet-desk-{}.pdf", uuid::Uuid::new_v4()));
+        std::fs::write(&path, bytes)
+            .map_err(|e| SpoolError::Failed(format!("{}: {e}", path.display())))?;
+        Ok(TempPdf(path))
+    }
+
+    fn path(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for TempPdf {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
+}
+
+/// One job in `lpstat -l -o`: its id, its "Status:" and "Alerts:" lines.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct JobLine {
+    pub id: String,
+    pub status: String,
+    pub alerts: String,
+}
+
+/// Reads `lpstat -l -o` (C locale): a line per job starting with its id,
+/// then indented `Status: …`, `Alerts: …` and `queued for …` lines.
+pub fn parse_jobs(out: &str) -> Vec<JobLine> {
+    let mut jobs: Vec<JobLine> = Vec::new();
+    for l in out.lines() {
+        if !l.starts_with(char::is_whitespace) {
+            if let Some(id) = l.split_whitespace().next() {
+                jobs.push(JobLine {
+                    id: id.to_owned(),
+                    ..JobLine::default()
+                });
+            }
+            continue;
+        }
+        let Some(job) = jobs.last_mut() else { continue };
+        let l = l.trim();
+        if let Some(s) = l.strip_prefix("Status:") {
+            job.status = s.trim().to_owned();
+        } else if let Some(a) = l.strip_prefix("Alerts:") {
+            job.alerts = a.trim().to_owned();
+        }
+    }
+    jobs
+}
+
+/// The `job-state` keyword in `ipptool -tv` output.
+pub fn parse_job_state(out: &str) -> Option<String> {
+    out.lines()
+        .find_map(|l| l.trim().strip_prefix("job-state (enum) = "))
+        .map(|s| s.trim().to_owned())
 }
 
 /// Reads `lpstat -p` (C locale):
@@ -220,6 +315,35 @@ mod tests {
                 ("C", PrinterState::Stopped)
             ]
         );
+    }
+
+    #[test]
+    fn lpstat_jobs_and_ipptool_states_are_read() {
+        let out = "q-2                root              1024   Mon Nov 30 00:31:47 2026\n\
+                   \tStatus: Filter failed\n\
+                   \tAlerts: job-completed-with-errors\n\
+                   \tqueued for q\n\
+                   q-3                root              1024   Mon Nov 30 00:31:47 2026\n\
+                   \tAlerts: job-canceled-by-user\n\
+                   \tqueued for q\n";
+        assert_eq!(
+            parse_jobs(out),
+            [
+                JobLine {
+                    id: "q-2".into(),
+                    status: "Filter failed".into(),
+                    alerts: "job-completed-with-errors".into()
+                },
+                JobLine {
+                    id: "q-3".into(),
+                    status: String::new(),
+                    alerts: "job-canceled-by-user".into()
+                }
+            ]
+        );
+        let ipp = "        job-id (integer) = 5\n        job-state (enum) = aborted\n";
+        assert_eq!(parse_job_state(ipp).as_deref(), Some("aborted"));
+        assert_eq!(parse_job_state("FAIL"), None);
     }
 
     #[test]

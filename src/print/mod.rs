@@ -2,9 +2,13 @@
 //! written to PDF and drawn in the preview from the same pages.
 
 pub mod barcode;
+pub mod calibration_page;
 pub mod cups;
 pub mod documents;
 pub mod font;
 pub mod page;
 pub mod pdf;
+pub mod spooler;
 pub mod text;
+#[cfg(windows)]
+pub mod windows;

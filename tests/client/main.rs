@@ -13,6 +13,7 @@ mod proxy;
 
 mod export_files;
 mod print_pdf;
+mod print_spool;
 mod store_cache;
 mod store_lists;
 mod sync_faults;

@@ -16,7 +16,7 @@ const LONG_ADDRESS: &str =
     "天河区珠江新城华夏路十号富力中心写字楼三十二层东侧三二零八室前台代收请勿放在门口谢谢配合";
 
 /// An order as the API carries it, optionally with a waybill number.
-fn order(no: &str, pieces: i64, waybill_no: Option<&str>) -> Order {
+pub(crate) fn order(no: &str, pieces: i64, waybill_no: Option<&str>) -> Order {
     let v = json!({
         "order_no": no,
         "logistics_no": format!("WL{no}"),
@@ -38,7 +38,7 @@ fn order(no: &str, pieces: i64, waybill_no: Option<&str>) -> Order {
     serde_json::from_value(v).expect("order json")
 }
 
-fn now() -> chrono::DateTime<Utc> {
+pub(crate) fn now() -> chrono::DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 11, 29, 2, 30, 0)
         .single()
         .expect("time")
@@ -59,7 +59,7 @@ fn write_pdf(dir: &Path, name: &str, orders: &[Order], layout: &Layout) -> std::
 /// Whether poppler-utils can read the PDFs back here. Under Wine (the
 /// Windows leg of CI) they cannot be started: the PDF is still written
 /// and checked to be one, and the read-back is skipped with the reason.
-fn poppler(pdf: &Path) -> bool {
+pub(crate) fn poppler(pdf: &Path) -> bool {
     let bytes = std::fs::read(pdf).expect("pdf written");
     assert!(bytes.starts_with(b"%PDF-"), "a PDF");
     let found = Command::new("pdfinfo").arg("-v").output().is_ok();
@@ -72,7 +72,7 @@ fn poppler(pdf: &Path) -> bool {
     found
 }
 
-fn run(cmd: &str, args: &[&str]) -> String {
+pub(crate) fn run(cmd: &str, args: &[&str]) -> String {
     let out = Command::new(cmd)
         .args(args)
         .output()
@@ -98,7 +98,7 @@ fn text_of(pdf: &Path, page: Option<u32>) -> String {
 }
 
 /// (page count, page size in whole points) from `pdfinfo`.
-fn info(pdf: &Path) -> (u32, (i64, i64)) {
+pub(crate) fn info(pdf: &Path) -> (u32, (i64, i64)) {
     let out = run("pdfinfo", &[&pdf.to_string_lossy()]);
     let field = |name: &str| {
         out.lines()
@@ -435,15 +435,21 @@ mod code128 {
 
 /// A private cupsd with a cups-pdf queue (scripts/cups-test.sh), stopped
 /// when dropped.
-struct PrivateCups {
-    dir: tempfile::TempDir,
-    server: String,
-    queue: String,
+pub(crate) struct PrivateCups {
+    pub(crate) dir: tempfile::TempDir,
+    pub(crate) server: String,
+    pub(crate) queue: String,
 }
 
 impl PrivateCups {
     /// `Err` with the reason when this machine cannot run one.
     fn start() -> Result<PrivateCups, String> {
+        PrivateCups::start_queue("outletdesk-test")
+    }
+
+    /// One with its own queue name: cups-pdf's settings are per queue name,
+    /// so tests running side by side each need their own.
+    pub(crate) fn start_queue(queue: &str) -> Result<PrivateCups, String> {
         if !cfg!(target_os = "linux") {
             return Err("CUPS runs on Linux only (Windows prints through its spooler)".into());
         }
@@ -452,7 +458,7 @@ impl PrivateCups {
             .and_then(|l| l.local_addr())
             .map_err(|e| e.to_string())?
             .port();
-        let queue = "outletdesk-test".to_owned();
+        let queue = queue.to_owned();
         let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/cups-test.sh");
         let out = Command::new("bash")
             .arg(&script)
@@ -489,6 +495,7 @@ impl Drop for PrivateCups {
 #[test]
 fn a_batch_prints_through_cups_to_a_pdf_queue_and_a_stopped_queue_is_refused() {
     use outlet_desk::print::cups::{Cups, CupsError, PrinterState};
+    use outlet_desk::print::spooler::Spooler;
     let cups_host = match PrivateCups::start() {
         Ok(c) => c,
         Err(reason) => {
@@ -519,9 +526,9 @@ fn a_batch_prints_through_cups_to_a_pdf_queue_and_a_stopped_queue_is_refused() {
         return;
     }
     let job = cups
-        .submit(queue, &pdf, layout.paper, "batch")
+        .submit_file(queue, &pdf, layout.paper, "batch")
         .expect("submit");
-    cups.wait(queue, &job, std::time::Duration::from_secs(60))
+    cups.follow(queue, &job, std::time::Duration::from_secs(60))
         .expect("job done");
 
     let out_dir = cups_host.dir.path().join("out");
@@ -555,7 +562,7 @@ fn a_batch_prints_through_cups_to_a_pdf_queue_and_a_stopped_queue_is_refused() {
         .success();
     assert!(ok);
     assert_eq!(
-        cups.submit(queue, &pdf, layout.paper, "batch"),
+        cups.submit_file(queue, &pdf, layout.paper, "batch"),
         Err(CupsError::Stopped(queue.to_owned()))
     );
     let queued = run(

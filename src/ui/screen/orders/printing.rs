@@ -94,7 +94,14 @@ impl State {
             }
             Message::PrintLayouts(layouts) => {
                 let orders = self.marked.values().cloned().collect();
-                let (p, task) = Preview::open(orders, layouts, Document::Label, ctx.lang, ctx.now);
+                let (p, task) = Preview::open(
+                    orders,
+                    layouts,
+                    Document::Label,
+                    ctx.lang,
+                    ctx.now,
+                    ctx.store,
+                );
                 self.preview = Some(p);
                 return (task.map(Message::Preview), None);
             }

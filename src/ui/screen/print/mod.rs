@@ -1,8 +1,10 @@
 //! 打印预览: the real pages of the chosen document for the selected orders,
 //! page by page with zoom; the layout options beside them (fields and
 //! their order, font size, paper, copies, privacy) redraw the pages at
-//! once; 另存为PDF and 打印 (CUPS) from the same pages.
+//! once; 另存为PDF and 打印 (CUPS or the Windows spooler, through the
+//! printer panel's calibration) from the same pages.
 
+mod printer;
 mod view;
 
 use std::path::PathBuf;
@@ -13,9 +15,10 @@ use iced::Task;
 use crate::domain::Order;
 use crate::domain::print::{Document, FONT_SIZE_RANGE, Field, Layout, MAX_COPIES, Paper};
 use crate::i18n::{self, Lang};
-use crate::print::cups::{Cups, CupsError, Printer, PrinterState};
 use crate::print::page::Page;
+use crate::print::spooler::Job;
 use crate::print::{documents, pdf};
+use crate::store::Store;
 use crate::ui::screen::rates::Chosen;
 use crate::ui::theme::Tone;
 
@@ -40,8 +43,8 @@ pub enum Message {
     SavePdf,
     Chosen(Chosen),
     Saved(Result<String, String>),
-    Printers(Result<Vec<Printer>, String>),
-    Printer(String),
+    /// The printer panel (printers, 刷新, 校准).
+    Printer(printer::Message),
     Print,
     Printed(Result<String, String>),
     Close,
@@ -72,9 +75,11 @@ pub struct Preview {
     lang: Lang,
     now: chrono::DateTime<chrono::Utc>,
     path: String,
-    printers: Option<Result<Vec<Printer>, String>>,
-    printer: Option<String>,
+    panel: printer::Panel,
     busy: bool,
+    /// The last print did not complete: the PDF is offered beside the
+    /// message.
+    offer_pdf: bool,
     notice: Option<(String, Tone)>,
     /// How long the last layout pass took (shown for the ≤ 300 ms goal).
     pub built_in: Duration,
@@ -86,14 +91,17 @@ const DEFAULT_ZOOM: f32 = 3.0;
 
 impl Preview {
     /// A preview of `orders` with the layouts kept on this PC, and the
-    /// task that lists the printers.
+    /// task that lists the printers and reads their calibrations from
+    /// `store`.
     pub fn open(
         orders: Vec<Order>,
         layouts: Vec<Layout>,
         document: Document,
         lang: Lang,
         now: chrono::DateTime<chrono::Utc>,
+        store: &Store,
     ) -> (Preview, Task<Message>) {
+        let (panel, panel_task) = printer::Panel::open(store);
         let mut p = Preview {
             orders,
             layouts,
@@ -104,14 +112,14 @@ impl Preview {
             lang,
             now,
             path: String::new(),
-            printers: None,
-            printer: None,
+            panel,
             busy: false,
+            offer_pdf: false,
             notice: None,
             built_in: Duration::ZERO,
         };
         p.rebuild();
-        (p, list_printers())
+        (p, panel_task.map(Message::Printer))
     }
 
     /// The layout of the shown document.
@@ -224,24 +232,16 @@ impl Preview {
             }
             Message::Saved(r) | Message::Printed(r) => {
                 self.busy = false;
+                self.offer_pdf = r.is_err();
                 self.notice = Some(match r {
                     Ok(s) => (s, Tone::Success),
                     Err(e) => (e, Tone::Danger),
                 });
             }
-            Message::Printers(r) => {
-                if let Ok(list) = &r {
-                    let usable = |p: &&Printer| p.state != PrinterState::Stopped;
-                    self.printer = self.printer.clone().or_else(|| {
-                        list.iter()
-                            .find(usable)
-                            .or(list.first())
-                            .map(|p| p.name.clone())
-                    });
-                }
-                self.printers = Some(r);
+            Message::Printer(m) => {
+                let paper = self.layout().paper;
+                return self.panel.update(m, paper, self.lang).map(Message::Printer);
             }
-            Message::Printer(name) => self.printer = Some(name),
             Message::Print => return self.print(),
             // Handled by `update` and the screen.
             _ => {}
@@ -297,65 +297,47 @@ impl Preview {
         )
     }
 
-    /// One job for the whole batch on the chosen printer; the pages stay
-    /// here whatever happens, so 另存为PDF is always left.
+    /// One job for the whole batch on the chosen printer, with that
+    /// printer's calibration, followed to its end; the pages stay here
+    /// whatever happens, so 另存为PDF is always left.
     fn print(&mut self) -> Task<Message> {
-        let Some(printer) = self.printer.clone() else {
+        let Some(printer) = self.panel.selected().map(str::to_owned) else {
             self.notice = Some((i18n::t(self.lang, "print.no_printer"), Tone::Warning));
             return Task::none();
         };
-        let Some(bytes) = self.start_output() else {
-            return Task::none();
-        };
         let lang = self.lang;
-        let paper = self.layout().paper;
-        let pages = (self.pages.len() as u32 * self.layout().copies).to_string();
+        let layout = self.layout();
         let title = i18n::t(lang, &format!("print.doc.{}", self.document.as_str()));
+        let job = Job::new(
+            &title,
+            layout.paper,
+            layout.copies,
+            &self.pages,
+            &self.panel.calibration(&printer),
+        );
+        let sheets = job.sheets().to_string();
+        self.busy = true;
+        self.notice = Some((
+            i18n::tf(lang, "printer.following", &[("printer", &printer)]),
+            Tone::Info,
+        ));
         Task::perform(
             async move {
-                tokio::task::spawn_blocking(move || {
-                    let file = tempfile_pdf(&bytes).map_err(CupsError::Failed)?;
-                    let cups = Cups::default();
-                    let job = cups.submit(&printer, file.path(), paper, &title)?;
-                    cups.wait(&printer, &job, Duration::from_secs(300))?;
-                    Ok::<_, CupsError>((printer, job))
-                })
-                .await
-                .map_err(|e| CupsError::Failed(e.to_string()))
-                .and_then(|r| r)
-                .map(|(printer, job)| {
-                    i18n::tf(
-                        lang,
-                        "print.sent",
-                        &[("printer", &printer), ("job", &job), ("pages", &pages)],
-                    )
-                })
-                .map_err(|e| cups_message(lang, &e))
+                let shown = printer.clone();
+                printer::send(printer, job)
+                    .await
+                    .map(|id| {
+                        i18n::tf(
+                            lang,
+                            "printer.completed",
+                            &[("printer", &shown), ("job", &id), ("pages", &sheets)],
+                        )
+                    })
+                    .map_err(|e| printer::spool_message(lang, &e))
             },
             Message::Printed,
         )
     }
-}
-
-/// The user's words for a CUPS failure.
-pub fn cups_message(lang: Lang, e: &CupsError) -> String {
-    match e {
-        CupsError::Stopped(p) => i18n::tf(lang, "print.stopped", &[("printer", p)]),
-        CupsError::Missing => i18n::t(lang, "print.cups_missing"),
-        other => i18n::tf(lang, "print.failed", &[("error", &other.to_string())]),
-    }
-}
-
-fn list_printers() -> Task<Message> {
-    Task::perform(
-        async {
-            tokio::task::spawn_blocking(|| Cups::default().printers())
-                .await
-                .map_err(|e| e.to_string())
-                .and_then(|r| r.map_err(|e| e.to_string()))
-        },
-        Message::Printers,
-    )
 }
 
 /// Writes the whole file or nothing: a temp file beside it, then rename.
@@ -363,27 +345,6 @@ fn write_whole(path: &std::path::Path, bytes: &[u8]) -> Result<(), String> {
     let tmp = path.with_extension("pdf.part");
     std::fs::write(&tmp, bytes).map_err(|e| format!("{}: {e}", tmp.display()))?;
     std::fs::rename(&tmp, path).map_err(|e| format!("{}: {e}", path.display()))
-}
-
-/// The batch as a PDF file for `lp`, removed when the job is done.
-fn tempfile_pdf(bytes: &[u8]) -> Result<TempPdf, String> {
-    let path = std::env::temp_dir().join(format!("outlet-desk-{}.pdf", uuid::Uuid::new_v4()));
-    std::fs::write(&path, bytes).map_err(|e| format!("{}: {e}", path.display()))?;
-    Ok(TempPdf(path))
-}
-
-struct TempPdf(PathBuf);
-
-impl TempPdf {
-    fn path(&self) -> &std::path::Path {
-        &self.0
-    }
-}
-
-impl Drop for TempPdf {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_file(&self.0);
-    }
 }
 
 /// A "nothing picked" quicker than this came from a dialog that never showed.

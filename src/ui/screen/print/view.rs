@@ -57,28 +57,6 @@ impl Preview {
             }
             fields = fields.push(line);
         }
-        let printers: Vec<Choice<String>> = match &self.printers {
-            Some(Ok(list)) => list
-                .iter()
-                .map(|p| Choice {
-                    value: p.name.clone(),
-                    label: format!("{} ({})", p.name, t(p.state.label_key())),
-                })
-                .collect(),
-            _ => Vec::new(),
-        };
-        let printer_line: Element<'_, Message> = if printers.is_empty() {
-            widget::muted(t("print.no_printer")).size(12).into()
-        } else {
-            let chosen = printers
-                .iter()
-                .find(|c| Some(&c.value) == self.printer.as_ref())
-                .cloned();
-            widget::focus::choose(printers, chosen, |c: Choice<String>| {
-                Message::Printer(c.value)
-            })
-            .into()
-        };
         // What leaves the preview comes first: it stays reachable at 768 px.
         let output = column![
             row![
@@ -88,7 +66,7 @@ impl Preview {
                 ),
                 widget::tool(
                     t("print.print"),
-                    (!self.busy && self.printer.is_some()).then_some(Message::Print)
+                    (!self.busy && self.panel.selected().is_some()).then_some(Message::Print)
                 ),
                 widget::secondary(t("print.close"), Some(Message::Close)),
             ]
@@ -97,8 +75,7 @@ impl Preview {
             text_input(&t("print.save_path"), &self.path)
                 .on_input(Message::Path)
                 .padding(5),
-            text(t("print.printer")).size(14),
-            printer_line,
+            self.panel.view(lang, self.busy).map(Message::Printer),
         ]
         .spacing(8);
         let options = column![
@@ -179,7 +156,14 @@ impl Preview {
             .height(Length::Fill);
         let mut right = column![pager, sheet].spacing(8).width(Length::Fill);
         if let Some((msg, tone)) = &self.notice {
-            right = right.push(widget::banner(text(msg.as_str()), *tone));
+            let mut line = row![text(msg.as_str()).width(Length::Fill)]
+                .spacing(8)
+                .align_y(Alignment::Center);
+            // A batch that did not print: its PDF one click away.
+            if self.offer_pdf && !self.busy {
+                line = line.push(widget::tool(t("print.save_pdf"), Some(Message::SavePdf)));
+            }
+            right = right.push(widget::banner(line, *tone));
         }
         column![
             text(t("print.title")).size(18),
