@@ -168,7 +168,7 @@ pub enum Message {
     /// 打印 (Ctrl+P): the preview of the ticked (else the selected) orders.
     OpenPrint,
     /// The layouts kept on this PC arrived: the preview opens.
-    PrintLayouts(Vec<crate::domain::print::Layout>),
+    PrintLayouts(crate::domain::print::PrintSetup),
     /// Inside the print preview.
     Preview(crate::ui::screen::print::Message),
     /// `printed` was queued for this many orders.

@@ -86,15 +86,17 @@ impl State {
                 }
                 let store = ctx.store.clone();
                 return (
-                    Task::perform(async move { store.run(|s| s.print_layouts()).await }, |r| {
+                    Task::perform(async move { store.run(|s| s.print_setup()).await }, |r| {
                         Message::PrintLayouts(r.unwrap_or_default())
                     }),
                     None,
                 );
             }
-            Message::PrintLayouts(layouts) => {
+            Message::PrintLayouts(setup) => {
                 let orders = self.marked.values().cloned().collect();
-                let (p, task) = Preview::open(orders, layouts, Document::Label, ctx.lang, ctx.now);
+                let admin = ctx.user.role == crate::domain::Role::Admin;
+                let (p, task) =
+                    Preview::open(orders, setup, Document::Label, ctx.lang, ctx.now, admin);
                 self.preview = Some(p);
                 return (task.map(Message::Preview), None);
             }
@@ -136,6 +138,13 @@ impl State {
                         )
                         .discard(),
                     );
+                }
+                preview::Event::Publish { layout, version } => {
+                    let (client, store) = (ctx.client.clone(), ctx.store.clone());
+                    tasks.push(Task::perform(
+                        preview::publish(client, store, layout, version),
+                        |r| Message::Preview(preview::Message::Published(r)),
+                    ));
                 }
                 preview::Event::Printed {
                     document,
