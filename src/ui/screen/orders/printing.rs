@@ -184,16 +184,14 @@ impl State {
 
 impl State {
     /// The first cell of a row: the order number; the logistics number
-    /// beside the row's print tick; how often it was printed.
+    /// beside the row's print tick.
     pub(super) fn number_cell<'a>(
         &self,
-        lang: i18n::Lang,
         o: &'a crate::domain::Order,
-        sub: impl Fn(String) -> iced::widget::Text<'a, crate::ui::theme::AppTheme>,
     ) -> iced::widget::Column<'a, Message, crate::ui::theme::AppTheme> {
         use iced::widget::{checkbox, column, text};
         let no = o.order_no.clone();
-        let mut cell = column![
+        column![
             text(o.order_no.as_str())
                 .size(12)
                 .wrapping(text::Wrapping::WordOrGlyph),
@@ -206,15 +204,7 @@ impl State {
                 // Long numbers break inside the column, never over the next.
                 .text_wrapping(text::Wrapping::WordOrGlyph)
                 .on_toggle(move |on| Message::Mark(no.clone(), on)),
-        ];
-        if o.print_count > 0 {
-            cell = cell.push(sub(i18n::tf(
-                lang,
-                "orders.print_count",
-                &[("n", &o.print_count.to_string())],
-            )));
-        }
-        cell
+        ]
     }
 }
 
