@@ -3,6 +3,7 @@
 pub const TABLE: &[(&str, &str)] = &[
     ("rule.duplicate_field", "Each item may appear only once"),
     ("orders.col_prints", "Prints"),
+    ("print.query_button", "Print this order"),
     ("orders.f_prints", "Printed"),
     ("export.col.prints", "Prints"),
     (

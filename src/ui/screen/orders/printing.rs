@@ -5,10 +5,11 @@
 use iced::Task;
 use iced::keyboard::Modifiers;
 
-use super::{Event, Message, State};
+use super::{Dialog, Event, Message, State};
 use crate::domain::Action;
 use crate::domain::print::Document;
 use crate::i18n;
+use crate::sync::OrderAnswer;
 use crate::ui::notice::Notice;
 use crate::ui::screen::Ctx;
 use crate::ui::screen::print::{self as preview, Preview};
@@ -84,16 +85,21 @@ impl State {
                     self.notice = Some(Notice::new(ctx.t("print.none_selected"), Tone::Warning));
                     return (Task::none(), None);
                 }
-                let store = ctx.store.clone();
                 return (
-                    Task::perform(async move { store.run(|s| s.print_setup()).await }, |r| {
-                        Message::PrintLayouts(r.unwrap_or_default())
-                    }),
+                    open_preview(self.marked.values().cloned().collect(), ctx),
                     None,
                 );
             }
-            Message::PrintLayouts(setup) => {
-                let orders = self.marked.values().cloned().collect();
+            Message::PrintQuery => {
+                // The order 查询 found, whether or not it is in the list:
+                // the ticks stay as they were.
+                if let Some(Dialog::Query(Ok(OrderAnswer::Full(o)))) = &self.dialog {
+                    let order = (**o).clone();
+                    self.dialog = None;
+                    return (open_preview(vec![order], ctx), None);
+                }
+            }
+            Message::PrintLayouts(orders, setup) => {
                 let admin = ctx.user.role == crate::domain::Role::Admin;
                 let (p, task) =
                     Preview::open(orders, setup, Document::Label, ctx.lang, ctx.now, admin);
@@ -180,6 +186,15 @@ impl State {
         }
         (Task::batch(tasks), None)
     }
+}
+
+/// Reads the layouts this PC prints with (off the GUI thread), then opens
+/// the preview of `orders`.
+fn open_preview(orders: Vec<crate::domain::Order>, ctx: &Ctx<'_>) -> Task<Message> {
+    let store = ctx.store.clone();
+    Task::perform(async move { store.run(|s| s.print_setup()).await }, |r| {
+        Message::PrintLayouts(orders, r.unwrap_or_default())
+    })
 }
 
 impl State {
