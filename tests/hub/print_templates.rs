@@ -205,3 +205,23 @@ async fn a_template_that_breaks_a_rule_is_refused_and_the_old_one_stays() {
     assert_eq!(s, 200, "{v}");
     assert_eq!(v["fields"], json!(["order_no", "consignee"]));
 }
+
+#[tokio::test]
+async fn the_openapi_document_names_every_answer_of_the_template_routes() {
+    let h = TestHub::start(false).await;
+    let (s, v) = h
+        .call(Method::GET, "/api/v1/openapi.json", None, None, &[])
+        .await;
+    assert_eq!(s, 200);
+    let list = &v["paths"]["/api/v1/print_templates"]["get"]["responses"];
+    for status in ["200", "400", "401", "429", "503"] {
+        assert!(list[status].is_object(), "GET lacks {status}: {list}");
+    }
+    let put = &v["paths"]["/api/v1/print_templates/{document}"]["put"]["responses"];
+    for status in [
+        "200", "400", "401", "403", "404", "412", "413", "422", "429", "503",
+    ] {
+        assert!(put[status].is_object(), "PUT lacks {status}: {put}");
+    }
+    assert!(v["components"]["schemas"]["PrintTemplate"].is_object());
+}
