@@ -2,7 +2,8 @@
 //! preview's buttons for them, 打印次数.
 pub const TABLE: &[(&str, &str)] = &[
     ("rule.duplicate_field", "同一项目只能出现一次"),
-    ("orders.col_prints", "打印次数"),
+    // Two lines in the narrow column, never "打印次/数".
+    ("orders.col_prints", "打印 / 次数"),
     ("print.query_button", "打印此订单"),
     ("orders.f_prints", "打印次数"),
     ("export.col.prints", "打印次数"),

@@ -26,10 +26,12 @@ fn a_clerk_ticks_three_orders_previews_labels_and_saves_the_pdf() {
         ui.wait_for("PR-3", Duration::from_secs(15)),
         "orders arrive"
     );
-    // 打印次数 is a column of its own: none printed yet.
-    ui.expect("打印次数");
+    // 打印次数: a column of the list and a line of the order's detail;
+    // none printed yet.
     ui.expect("0 次");
     assert!(!ui.sees("1 次"));
+    ui.click("PR-1");
+    ui.expect("打印次数");
     for no in ["PR-1", "PR-2", "PR-3"] {
         ui.click(&format!("WL{no}"));
     }
