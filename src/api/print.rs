@@ -24,14 +24,18 @@ pub struct PrintTemplate {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct PrintTemplateWrite {
     /// `100x150mm`, `100x100mm`, `76x130mm` (labels), `A4`, `A5`.
+    #[schema(example = "100x150mm")]
     pub paper: String,
     /// The fields shown, in order: `barcode`, `qr`, `destination`,
     /// `product`, `consignee`, `shipper`, `cargo`, `order_no`, `charges`,
     /// `remark` (each document has its own set).
+    #[schema(min_items = 1)]
     pub fields: Vec<String>,
     /// Body text size, 6..16.
+    #[schema(minimum = 6, maximum = 16)]
     pub font_size_pt: f64,
     /// Copies of each batch, 1..20.
+    #[schema(minimum = 1, maximum = 20)]
     pub copies: i64,
     /// 隐私面单: phones with their middle four digits masked.
     pub privacy: bool,
