@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 pub mod feed;
+pub mod print;
 pub mod report;
 
 pub use crate::domain::outlet::Attached;

@@ -78,6 +78,8 @@ impl Document {
 }
 
 /// One block of a document the user can show, hide and move.
+///
+/// Its wire name (print templates) is the snake_case of its name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Field {
@@ -104,6 +106,41 @@ pub enum Field {
 }
 
 impl Field {
+    /// Every field.
+    pub const ALL: [Field; 10] = [
+        Field::Barcode,
+        Field::Qr,
+        Field::Destination,
+        Field::Product,
+        Field::Consignee,
+        Field::Shipper,
+        Field::Cargo,
+        Field::OrderNo,
+        Field::Charges,
+        Field::Remark,
+    ];
+
+    /// The wire name (print templates).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Field::Barcode => "barcode",
+            Field::Qr => "qr",
+            Field::Destination => "destination",
+            Field::Product => "product",
+            Field::Consignee => "consignee",
+            Field::Shipper => "shipper",
+            Field::Cargo => "cargo",
+            Field::OrderNo => "order_no",
+            Field::Charges => "charges",
+            Field::Remark => "remark",
+        }
+    }
+
+    /// Parses a wire name.
+    pub fn parse(s: &str) -> Option<Field> {
+        Field::ALL.into_iter().find(|f| f.as_str() == s)
+    }
+
     /// Key of its name in the i18n tables.
     pub fn label_key(self) -> &'static str {
         match self {
@@ -158,6 +195,19 @@ impl Paper {
             Paper::A4 => "A4",
             Paper::A5 => "A5",
         }
+    }
+
+    /// Parses a wire name.
+    pub fn parse(s: &str) -> Option<Paper> {
+        [
+            Paper::Label100x150,
+            Paper::Label100x100,
+            Paper::Label76x130,
+            Paper::A4,
+            Paper::A5,
+        ]
+        .into_iter()
+        .find(|p| p.as_str() == s)
     }
 
     /// The CUPS `media` option naming this size (PWG self-describing names).
@@ -265,6 +315,127 @@ impl Layout {
             self.paper = self.document.default_paper();
         }
         self
+    }
+}
+
+/// A print template as the wire carries it (API.md "Print templates"):
+/// names as text, so that a word this version does not know is a rule
+/// broken (422), not a malformed body.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TemplateWords<'a> {
+    pub paper: &'a str,
+    pub fields: &'a [String],
+    pub font_size_pt: f64,
+    pub copies: i64,
+    pub privacy: bool,
+}
+
+impl Layout {
+    /// The layout of `document` an administrator sent, or every rule it
+    /// breaks: an unknown or repeated field or one this document does not
+    /// have (`fields`: `invalid_choice`, `duplicate_field`; none at all:
+    /// `required`), a paper this document is not printed on (`paper`:
+    /// `invalid_choice`), a font size or copies outside their ranges
+    /// (`out_of_range`).
+    pub fn from_words(
+        document: Document,
+        w: &TemplateWords<'_>,
+    ) -> Result<Layout, crate::domain::RuleError> {
+        let mut c = crate::domain::rule::Checker::default();
+        let paper = Paper::parse(w.paper).filter(|p| document.papers().contains(p));
+        c.check(paper.is_none(), "paper", "invalid_choice");
+        let mut fields = Vec::new();
+        for name in w.fields {
+            match Field::parse(name).filter(|f| document.fields().contains(f)) {
+                None => c.check(true, "fields", "invalid_choice"),
+                Some(f) if fields.contains(&f) => c.check(true, "fields", "duplicate_field"),
+                Some(f) => fields.push(f),
+            }
+        }
+        c.check(w.fields.is_empty(), "fields", "required");
+        let (lo, hi) = FONT_SIZE_RANGE;
+        let size_ok = (f64::from(lo)..=f64::from(hi)).contains(&w.font_size_pt);
+        c.check(!size_ok, "font_size_pt", "out_of_range");
+        let copies_ok = (1..=i64::from(MAX_COPIES)).contains(&w.copies);
+        c.check(!copies_ok, "copies", "out_of_range");
+        c.finish()?;
+        Ok(Layout {
+            document,
+            paper: paper.unwrap_or(document.default_paper()),
+            fields,
+            font_size_pt: w.font_size_pt as f32,
+            copies: u32::try_from(w.copies).unwrap_or(1),
+            privacy: w.privacy,
+        })
+    }
+
+    /// The wire names of the fields shown, in order.
+    pub fn field_words(&self) -> Vec<String> {
+        self.fields.iter().map(|f| f.as_str().to_owned()).collect()
+    }
+}
+
+/// The layouts one PC prints with (SPEC 5.1): the network's template of
+/// each document as last fetched, and this PC's own adjustments. A
+/// document this PC never adjusted prints with the network's template.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct PrintSetup {
+    /// The network's templates with their versions (a document missing
+    /// here has its built-in layout at version 1, as on the hub).
+    pub network: Vec<(Layout, i64)>,
+    /// This PC's adjustments, at most one per document.
+    pub local: Vec<Layout>,
+}
+
+impl PrintSetup {
+    /// The network's template of `document` and its version.
+    pub fn network_of(&self, document: Document) -> (Layout, i64) {
+        self.network
+            .iter()
+            .find(|(l, _)| l.document == document)
+            .cloned()
+            .unwrap_or_else(|| (Layout::default_for(document), 1))
+    }
+
+    /// Whether this PC prints `document` with its own layout.
+    pub fn adjusted(&self, document: Document) -> bool {
+        self.local.iter().any(|l| l.document == document)
+    }
+
+    /// The layout `document` prints with: this PC's, else the network's.
+    pub fn layout(&self, document: Document) -> Layout {
+        self.local
+            .iter()
+            .find(|l| l.document == document)
+            .cloned()
+            .unwrap_or_else(|| self.network_of(document).0)
+    }
+
+    /// Changes `document`'s layout on this PC with `f`. A change that
+    /// ends where the network's template is drops the adjustment, so the
+    /// PC follows the network again.
+    pub fn adjust(&mut self, document: Document, f: impl FnOnce(&mut Layout)) {
+        let mut layout = self.layout(document);
+        f(&mut layout);
+        self.local.retain(|l| l.document != document);
+        if layout != self.network_of(document).0 {
+            self.local.push(layout);
+        }
+    }
+
+    /// Drops this PC's adjustment of `document` (恢复网络默认).
+    pub fn reset(&mut self, document: Document) {
+        self.local.retain(|l| l.document != document);
+    }
+
+    /// Takes a template from the network; an adjustment equal to it is
+    /// dropped.
+    pub fn set_network(&mut self, layout: Layout, version: i64) {
+        let document = layout.document;
+        self.local
+            .retain(|l| l.document != document || *l != layout);
+        self.network.retain(|(l, _)| l.document != document);
+        self.network.push((layout, version));
     }
 }
 
@@ -386,6 +557,111 @@ mod tests {
         assert_eq!(l.font_size_pt, 10.0);
         assert_eq!(l.copies, 1);
         assert_eq!(l.paper, Paper::A4);
+    }
+
+    #[test]
+    fn a_template_from_the_wire_is_checked_field_by_field() {
+        let words = |fields: &[&str]| fields.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        let fields = words(&["qr", "barcode"]);
+        let ok = TemplateWords {
+            paper: "100x100mm",
+            fields: &fields,
+            font_size_pt: 12.0,
+            copies: 2,
+            privacy: false,
+        };
+        let l = Layout::from_words(Document::Label, &ok).expect("valid");
+        assert_eq!(l.fields, vec![Field::Qr, Field::Barcode]);
+        assert_eq!(l.paper, Paper::Label100x100);
+        assert_eq!((l.font_size_pt, l.copies, l.privacy), (12.0, 2, false));
+        // Round trip through the wire names.
+        let back = l.field_words();
+        let again = TemplateWords {
+            fields: &back,
+            paper: l.paper.as_str(),
+            ..ok.clone()
+        };
+        assert_eq!(Layout::from_words(Document::Label, &again), Ok(l));
+
+        let codes = |doc, w: &TemplateWords<'_>| match Layout::from_words(doc, w) {
+            Err(crate::domain::RuleError::Fields(f)) => f
+                .into_iter()
+                .map(|e| format!("{}:{}", e.field, e.code))
+                .collect::<Vec<_>>(),
+            other => panic!("{other:?}"),
+        };
+        let bad_fields = words(&["qr", "charges"]);
+        let bad = TemplateWords {
+            paper: "A4",
+            fields: &bad_fields,
+            font_size_pt: 40.0,
+            copies: 0,
+            privacy: true,
+        };
+        assert_eq!(
+            codes(Document::Label, &bad),
+            [
+                "paper:invalid_choice",
+                "fields:invalid_choice",
+                "font_size_pt:out_of_range",
+                "copies:out_of_range"
+            ]
+        );
+        let twice = words(&["qr", "qr"]);
+        let w = TemplateWords {
+            fields: &twice,
+            ..ok.clone()
+        };
+        assert_eq!(codes(Document::Label, &w), ["fields:duplicate_field"]);
+        let w = TemplateWords {
+            fields: &[],
+            copies: 21,
+            ..ok.clone()
+        };
+        assert_eq!(
+            codes(Document::Label, &w),
+            ["fields:required", "copies:out_of_range"]
+        );
+    }
+
+    #[test]
+    fn a_pc_prints_with_the_network_template_until_it_adjusts_its_own() {
+        let mut setup = PrintSetup::default();
+        assert_eq!(
+            setup.layout(Document::Label),
+            Layout::default_for(Document::Label)
+        );
+        let mut network = Layout::default_for(Document::Label);
+        network.font_size_pt = 12.0;
+        setup.set_network(network.clone(), 2);
+        assert_eq!(setup.layout(Document::Label), network);
+        assert!(!setup.adjusted(Document::Label));
+
+        setup.adjust(Document::Label, |l| l.toggle(Field::Qr));
+        assert!(setup.adjusted(Document::Label));
+        assert!(!setup.layout(Document::Label).shows(Field::Qr));
+        assert_eq!(setup.layout(Document::Label).font_size_pt, 12.0);
+        // The network moves on: this PC keeps its own layout.
+        network.font_size_pt = 13.0;
+        setup.set_network(network.clone(), 3);
+        assert!(!setup.layout(Document::Label).shows(Field::Qr));
+        assert_eq!(setup.network_of(Document::Label), (network.clone(), 3));
+        // 恢复网络默认.
+        setup.reset(Document::Label);
+        assert_eq!(setup.layout(Document::Label), network);
+
+        // Adjusting back to the network's layout follows the network again.
+        setup.adjust(Document::Label, |l| l.font_size_pt = 14.0);
+        setup.adjust(Document::Label, |l| l.font_size_pt = 13.0);
+        assert!(!setup.adjusted(Document::Label));
+        // A template published from this PC's layout replaces it.
+        setup.adjust(Document::Label, |l| l.copies = 2);
+        let mine = setup.layout(Document::Label);
+        setup.set_network(mine.clone(), 4);
+        assert!(!setup.adjusted(Document::Label));
+        assert_eq!(setup.layout(Document::Label), mine);
+        // Other documents are untouched.
+        assert_eq!(setup.network_of(Document::PackingList).1, 1);
     }
 
     #[test]

@@ -201,6 +201,18 @@ fn migrations() -> Migrations<'static> {
         // the report's subtree lists) read an index instead of the whole
         // closure: adding 20,000 outlets was quadratic (issue 11).
         M::up("CREATE INDEX outlet_closure_anc ON outlet_closure(anc, code);"),
+        // The network's print templates (issue 13): one row per document an
+        // administrator changed; a document without a row prints with its
+        // built-in layout at version 1.
+        M::up(
+            "CREATE TABLE print_templates (
+                document TEXT PRIMARY KEY,
+                body TEXT NOT NULL,
+                version INTEGER NOT NULL,
+                updated_by TEXT NOT NULL,
+                updated_at TEXT NOT NULL
+            );",
+        ),
     ])
 }
 
@@ -635,15 +647,21 @@ pub fn set_parameter(
         params![key, value, by, at],
     )?;
     if by.is_some() {
-        // Every client's feed carries the new revision: wake them all.
-        super::wake::network_changed();
-        let next = params_revision(c)? + 1;
-        meta_set(c, "params_revision", &next.to_string())?;
+        settings_changed(c)?;
     }
     Ok(())
 }
 
-/// Grows with every administrator's parameter change.
+/// Raises the revision every feed page carries after an administrator's
+/// change to the network's settings (parameters, print templates), and
+/// wakes every client so it fetches them again.
+pub fn settings_changed(c: &Connection) -> rusqlite::Result<()> {
+    super::wake::network_changed();
+    let next = params_revision(c)? + 1;
+    meta_set(c, "params_revision", &next.to_string())
+}
+
+/// Grows with every administrator's parameter or print template change.
 pub fn params_revision(c: &Connection) -> rusqlite::Result<i64> {
     Ok(meta_get(c, "params_revision")?
         .and_then(|v| v.parse().ok())

@@ -15,6 +15,7 @@ pub mod intake;
 pub mod orders;
 pub mod password_workers;
 pub mod pricing_store;
+pub mod print_templates;
 pub mod rate_sheet;
 pub mod report;
 pub mod routes;

@@ -14,7 +14,7 @@ pub const TABLE: &[(&str, &str)] = &[
     ("print.save_path", "PDF path (empty: choose in a dialog)"),
     ("event.printed", "Printed"),
     ("done.printed", "print recorded"),
-    ("orders.print_count", "Printed {n}×"),
+    ("orders.print_count", "{n}×"),
     ("print.doc.label", "Shipping label"),
     ("print.doc.delivery_note", "Delivery note"),
     ("print.doc.packing_list", "Packing list"),

@@ -14,15 +14,17 @@ mod en_export;
 mod en_print;
 mod en_printer;
 mod en_report;
+mod en_template;
 mod en_waybill;
 mod zh;
 mod zh_export;
 mod zh_print;
 mod zh_printer;
 mod zh_report;
+mod zh_template;
 mod zh_waybill;
 
-/// Every (key, text) of `lang`: the main table, then those of 开单, 报表, export and 打印.
+/// Every (key, text) of `lang`: the main table, then those of 开单, 报表, export, 打印 and print templates.
 fn entries(lang: Lang) -> impl Iterator<Item = &'static (&'static str, &'static str)> {
     match lang {
         Lang::ZhCn => zh::TABLE
@@ -31,14 +33,16 @@ fn entries(lang: Lang) -> impl Iterator<Item = &'static (&'static str, &'static 
             .chain(zh_report::TABLE.iter())
             .chain(zh_export::TABLE.iter())
             .chain(zh_print::TABLE.iter())
-            .chain(zh_printer::TABLE.iter()),
+            .chain(zh_printer::TABLE.iter())
+            .chain(zh_template::TABLE.iter()),
         Lang::En => en::TABLE
             .iter()
             .chain(en_waybill::TABLE.iter())
             .chain(en_report::TABLE.iter())
             .chain(en_export::TABLE.iter())
             .chain(en_print::TABLE.iter())
-            .chain(en_printer::TABLE.iter()),
+            .chain(en_printer::TABLE.iter())
+            .chain(en_template::TABLE.iter()),
     }
 }
 
@@ -207,6 +211,7 @@ pub const RULE_CODES: &[&str] = &[
     "overlapping_line",
     "invalid_pattern",
     "invalid_date",
+    "duplicate_field",
 ];
 
 #[cfg(test)]

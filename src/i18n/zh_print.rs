@@ -14,7 +14,7 @@ pub const TABLE: &[(&str, &str)] = &[
     ("print.save_path", "PDF保存路径（留空则弹出对话框）"),
     ("event.printed", "打印"),
     ("done.printed", "已记录打印"),
-    ("orders.print_count", "已打印 {n} 次"),
+    ("orders.print_count", "{n} 次"),
     ("print.doc.label", "运单标签"),
     ("print.doc.delivery_note", "发货单"),
     ("print.doc.packing_list", "装箱单"),

@@ -71,6 +71,8 @@ pub struct Report {
     pub params_revision: Option<i64>,
     /// The rate card was fetched anew this round (for offline quotes).
     pub card_refreshed: bool,
+    /// The network's print templates were fetched anew this round.
+    pub templates_refreshed: bool,
     /// The last problem, for the status bar.
     pub error: Option<String>,
     /// The token is no longer accepted: log in again.
@@ -204,6 +206,14 @@ impl Engine {
                     r.card_refreshed =
                         super::waybill_client::refresh_rate_card(&self.client, &self.store, key)
                             .await;
+                }
+                if let Some(rev) = r.params_revision {
+                    r.templates_refreshed = super::print_client::refresh_print_templates(
+                        &self.client,
+                        &self.store,
+                        rev.to_string(),
+                    )
+                    .await;
                 }
             }
             Err(Stop::Offline(e)) => {

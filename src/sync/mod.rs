@@ -5,6 +5,7 @@
 pub mod client;
 pub mod engine;
 pub mod pc_clock;
+pub mod print_client;
 pub mod report_client;
 pub mod runner;
 pub mod waybill_client;

@@ -18,4 +18,5 @@ mod store_cache;
 mod store_lists;
 mod sync_faults;
 mod sync_reliability;
+mod sync_templates;
 mod sync_waybill;

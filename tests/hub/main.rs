@@ -12,6 +12,7 @@ mod abuse;
 mod api;
 mod lists;
 mod orders;
+mod print_templates;
 mod report;
 mod secrets;
 mod tls;

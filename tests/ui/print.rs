@@ -1,6 +1,8 @@
 //! 订单打印 (issue 13) driven by visible text in iced_test's emulator,
 //! against a real order-hub: tick three orders, 打印, change the layout in
-//! the preview, save the PDF, and the print is recorded on the orders.
+//! the preview, save the PDF, and the print is recorded on the orders (打印次数);
+//! an administrator's layout becomes the network's and a clerk's PC prints
+//! with it.
 
 use crate::common;
 use crate::ui;
@@ -24,6 +26,12 @@ fn a_clerk_ticks_three_orders_previews_labels_and_saves_the_pdf() {
         ui.wait_for("PR-3", Duration::from_secs(15)),
         "orders arrive"
     );
+    // 打印次数: a column of the list and a line of the order's detail;
+    // none printed yet.
+    ui.expect("0 次");
+    assert!(!ui.sees("1 次"));
+    ui.click("PR-1");
+    ui.expect("打印次数");
     for no in ["PR-1", "PR-2", "PR-3"] {
         ui.click(&format!("WL{no}"));
     }
@@ -64,12 +72,138 @@ fn a_clerk_ticks_three_orders_previews_labels_and_saves_the_pdf() {
     assert!(text.contains("3/3"));
     assert!(text.contains("139****0000"), "privacy label masks phones");
     assert!(!text.contains("张三"), "the hidden shipper is not printed");
-    // Saving the batch records `printed` on each order at the hub.
+    // Saving the batch records `printed` on each order at the hub, and the
+    // list's 打印次数 goes from 0 to 1.
+    let mut recorded = false;
     for _ in 0..150 {
         if env.server_order("PR-3")["print_count"] == 1 {
-            return;
+            recorded = true;
+            break;
         }
         std::thread::sleep(Duration::from_millis(100));
     }
-    panic!("print not recorded: {}", env.server_order("PR-3"));
+    assert!(recorded, "print not recorded: {}", env.server_order("PR-3"));
+    ui.click("关闭");
+    assert!(
+        ui.wait_for("1 次", Duration::from_secs(15)),
+        "the list counts it"
+    );
+    assert!(!ui.sees("0 次"), "every printed order counts one");
+}
+
+/// The hub's label template, as anyone reads it.
+fn label_template(env: &Env) -> serde_json::Value {
+    env.rt.block_on(async {
+        let c =
+            outlet_desk::sync::HubClient::new(&env.hub.url, Default::default()).expect("client");
+        let s = c
+            .login("yz.clerk", common::DEMO_PW)
+            .await
+            .expect("clerk logs in");
+        let all = c
+            .with_token(Some(s.token))
+            .print_templates()
+            .await
+            .expect("templates");
+        let label = all
+            .into_iter()
+            .find(|t| t.document == "label")
+            .expect("label template");
+        serde_json::to_value(label).expect("json")
+    })
+}
+
+/// Another administrator's change to the label template, seen at `version`.
+fn label_changed_elsewhere(env: &Env, font_size_pt: f32, version: i64) {
+    use outlet_desk::domain::print::{Document, Layout};
+    env.rt.block_on(async {
+        let c =
+            outlet_desk::sync::HubClient::new(&env.hub.url, Default::default()).expect("client");
+        let s = c
+            .login("admin", common::ADMIN_PW)
+            .await
+            .expect("admin logs in");
+        let mut layout = Layout::default_for(Document::Label);
+        layout.font_size_pt = font_size_pt;
+        c.with_token(Some(s.token))
+            .put_print_template(&layout, version)
+            .await
+            .expect("saved elsewhere");
+    });
+}
+
+#[test]
+fn an_admin_saves_the_label_layout_for_the_network_and_a_clerk_prints_with_it() {
+    let env = Env::new();
+    let body = common::inbound("NT-1", "acct-NT-1", "扬州", Some("JS-YZ-01"));
+    common::place_order(&env.rt, &env.hub.url, &body);
+
+    let mut admin = Ui::start(application(env.boot("hq")));
+    admin.log_in("admin", common::ADMIN_PW, "网点选项");
+    // 查询 finds the order wherever it waits; 打印此订单 opens its preview.
+    admin.click("输入订单号查询");
+    admin.type_text("NT-1");
+    admin.enter();
+    assert!(admin.wait_for("订单查询", Duration::from_secs(10)));
+    admin.click("打印此订单");
+    assert!(admin.wait_for("打印预览", Duration::from_secs(10)));
+    admin.expect("第1页/共3页");
+    admin.expect("使用网络默认版式（第1版）");
+    admin.expect("9");
+    admin.click("大一号");
+    admin.expect("10");
+    admin.expect("使用本机调整的版式");
+
+    // Someone else saves first: the newer template is loaded and said.
+    label_changed_elsewhere(&env, 12.0, 1);
+    admin.click("保存为网络默认");
+    assert!(
+        admin.wait_for(
+            "网络默认已被他人修改，已载入较新的第2版；您的修改未保存，请在此基础上重新调整后再保存",
+            Duration::from_secs(10)
+        ),
+        "the conflict is said"
+    );
+    admin.expect("12");
+    admin.expect("使用网络默认版式（第2版）");
+    assert_eq!(label_template(&env)["font_size_pt"], 12.0);
+
+    // On the newer one: one point larger, saved for the network.
+    admin.click("大一号");
+    admin.expect("13");
+    admin.click("保存为网络默认");
+    assert!(
+        admin.wait_for(
+            "已保存为网络默认（第3版），各网点同步后即使用此版式",
+            Duration::from_secs(10)
+        ),
+        "saved"
+    );
+    admin.expect("使用网络默认版式（第3版）");
+    let label = label_template(&env);
+    assert_eq!(label["font_size_pt"], 13.0, "{label}");
+    assert_eq!(label["version"], 3, "{label}");
+    drop(admin);
+
+    // A clerk on another PC (its own cache) prints with it.
+    let mut clerk = Ui::start(application(env.boot("yz")));
+    clerk.log_in("yz.clerk", common::DEMO_PW, "网点选项");
+    assert!(clerk.wait_for("NT-1", Duration::from_secs(15)));
+    clerk.click("WLNT-1");
+    clerk.click("打印 (Ctrl+P)");
+    assert!(clerk.wait_for("打印预览", Duration::from_secs(10)));
+    clerk.expect("使用网络默认版式（第3版）");
+    clerk.expect("13");
+    assert!(
+        !clerk.sees("保存为网络默认"),
+        "only administrators set the network's layout"
+    );
+    // The clerk's own change stays on this PC, and 恢复网络默认 drops it.
+    clerk.click("小一号");
+    clerk.expect("12");
+    clerk.expect("使用本机调整的版式");
+    clerk.click("恢复网络默认");
+    clerk.expect("13");
+    clerk.expect("使用网络默认版式（第3版）");
+    assert_eq!(label_template(&env)["version"], 3, "the hub is untouched");
 }

@@ -5,6 +5,7 @@ mod inbound;
 mod orders;
 mod outlets;
 mod parameters;
+mod print_templates;
 mod rates;
 mod reports;
 mod session;
@@ -126,6 +127,8 @@ pub fn router(state: Arc<HubState>) -> (Router, utoipa::openapi::OpenApi) {
         .routes(routes!(staff::update))
         .routes(routes!(parameters::list))
         .routes(routes!(parameters::update))
+        .routes(routes!(print_templates::list))
+        .routes(routes!(print_templates::update))
         .routes(routes!(orders::changes))
         .routes(routes!(orders::list))
         .routes(routes!(orders::get))

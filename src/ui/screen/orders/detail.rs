@@ -309,6 +309,14 @@ fn money_and_places<'a, M: 'a>(ctx: &Ctx<'a>, o: &'a Order, mut col: Panel<'a, M
         ))
         .push(kv("orders.f_remark", o.remark.clone()))
         .push(kv("orders.f_placed", short_time(o.created_at)))
+        .push(kv(
+            "orders.f_prints",
+            i18n::tf(
+                lang,
+                "orders.print_count",
+                &[("n", &o.print_count.to_string())],
+            ),
+        ))
         .push(kv("orders.f_current", outlet(&o.current_outlet_code)))
         .push(kv(
             "orders.f_accepting",

@@ -503,7 +503,8 @@ impl State {
         let buttons = match r {
             Ok(OrderAnswer::Full(_)) => row![
                 ok,
-                widget::secondary(t("export.query_button"), Some(Message::ExportQuery))
+                widget::secondary(t("export.query_button"), Some(Message::ExportQuery)),
+                widget::secondary(t("print.query_button"), Some(Message::PrintQuery))
             ]
             .spacing(8),
             _ => row![ok],

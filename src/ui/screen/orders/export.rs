@@ -46,6 +46,7 @@ pub fn columns(lang: Lang) -> Vec<(String, Kind)> {
         ("pickup", Text),
         ("pickup_time", Text),
         ("reason", Text),
+        ("prints", Int),
     ]
     .into_iter()
     .map(|(k, kind)| (i18n::t(lang, &format!("export.col.{k}")), kind))
@@ -140,6 +141,7 @@ impl OrderRows {
                     .map(|c| self.params.reason_label(c, lang))
                     .unwrap_or_default(),
             ),
+            Cell::Int(o.print_count),
         ]
     }
 }

@@ -189,8 +189,9 @@ impl State {
             h("orders.col_placed", COLUMNS[5]),
             h("orders.col_call", COLUMNS[6]),
             h("orders.col_status", COLUMNS[7]),
+            h("orders.col_prints", COLUMNS[8]),
         ]
-        .spacing(6)
+        .spacing(COLUMN_GAP)
         .padding(iced::Padding {
             top: 2.0,
             bottom: 2.0,
@@ -271,8 +272,7 @@ impl State {
             &[("t", &sla::clock(timing.waiting))],
         );
         let content = row![
-            self.number_cell(lang, o, sub)
-                .width(Length::FillPortion(COLUMNS[0])),
+            self.number_cell(o).width(Length::FillPortion(COLUMNS[0])),
             column![
                 small(format!("{} {}", o.shipper.name, o.shipper.phone)),
                 sub(format!("{} {}", o.shipper.city, o.shipper.district))
@@ -321,8 +321,14 @@ impl State {
             call_cell(call_label(lang, o, timing.call), selected, overdue)
                 .width(Length::FillPortion(COLUMNS[6])),
             status_cell(lang, r, selected, overdue).width(Length::FillPortion(COLUMNS[7])),
+            small(i18n::tf(
+                lang,
+                "orders.print_count",
+                &[("n", &o.print_count.to_string())]
+            ))
+            .width(Length::FillPortion(COLUMNS[8])),
         ]
-        .spacing(6)
+        .spacing(COLUMN_GAP)
         .align_y(Alignment::Center);
         button(content)
             .width(Length::Fill)
@@ -460,9 +466,13 @@ pub(super) fn counts_line(
 }
 
 /// Shares of the list's width, header and rows alike: 订单号, 发货人, 货物,
-/// 重量, 上门, 下单, 联系时限, 状态. 上门 is wide enough for "Drop-off"
-/// unbroken at 1024 px ("Picku / p" before).
-const COLUMNS: [u16; 8] = [16, 16, 11, 10, 9, 14, 9, 12];
+/// 重量, 上门, 下单, 联系时限, 状态, 打印次数. 上门 is wide enough for
+/// "Drop-off" unbroken at 1024 px ("Picku / p" before); 打印次数's room
+/// came from the numbers' columns, which break inside anyway, 下单 and 状态.
+const COLUMNS: [u16; 9] = [14, 14, 11, 10, 9, 12, 9, 11, 9];
+/// Between two columns: 4 px, not 6, was the rest of 打印次数's room at
+/// 1024 px with 大字体.
+const COLUMN_GAP: f32 = 4.0;
 
 #[cfg(test)]
 mod tests {

@@ -167,8 +167,11 @@ pub enum Message {
     Modifiers(iced::keyboard::Modifiers),
     /// 打印 (Ctrl+P): the preview of the ticked (else the selected) orders.
     OpenPrint,
-    /// The layouts kept on this PC arrived: the preview opens.
-    PrintLayouts(Vec<crate::domain::print::Layout>),
+    /// 打印 in the 查询 answer: the preview of that one order.
+    PrintQuery,
+    /// The layouts this PC prints with arrived: the preview of these
+    /// orders opens.
+    PrintLayouts(Vec<crate::domain::Order>, crate::domain::print::PrintSetup),
     /// Inside the print preview.
     Preview(crate::ui::screen::print::Message),
     /// `printed` was queued for this many orders.
@@ -473,7 +476,8 @@ impl State {
             | Message::ClearMarks
             | Message::Modifiers(_)
             | Message::OpenPrint
-            | Message::PrintLayouts(_)
+            | Message::PrintQuery
+            | Message::PrintLayouts(..)
             | Message::Preview(_)
             | Message::PrintRecorded(_)) => return self.update_print(m, ctx),
             Message::Select(no) => {

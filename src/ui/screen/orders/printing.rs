@@ -5,10 +5,11 @@
 use iced::Task;
 use iced::keyboard::Modifiers;
 
-use super::{Event, Message, State};
+use super::{Dialog, Event, Message, State};
 use crate::domain::Action;
 use crate::domain::print::Document;
 use crate::i18n;
+use crate::sync::OrderAnswer;
 use crate::ui::notice::Notice;
 use crate::ui::screen::Ctx;
 use crate::ui::screen::print::{self as preview, Preview};
@@ -84,22 +85,29 @@ impl State {
                     self.notice = Some(Notice::new(ctx.t("print.none_selected"), Tone::Warning));
                     return (Task::none(), None);
                 }
-                let store = ctx.store.clone();
                 return (
-                    Task::perform(async move { store.run(|s| s.print_layouts()).await }, |r| {
-                        Message::PrintLayouts(r.unwrap_or_default())
-                    }),
+                    open_preview(self.marked.values().cloned().collect(), ctx),
                     None,
                 );
             }
-            Message::PrintLayouts(layouts) => {
-                let orders = self.marked.values().cloned().collect();
+            Message::PrintQuery => {
+                // The order 查询 found, whether or not it is in the list:
+                // the ticks stay as they were.
+                if let Some(Dialog::Query(Ok(OrderAnswer::Full(o)))) = &self.dialog {
+                    let order = (**o).clone();
+                    self.dialog = None;
+                    return (open_preview(vec![order], ctx), None);
+                }
+            }
+            Message::PrintLayouts(orders, setup) => {
+                let admin = ctx.user.role == crate::domain::Role::Admin;
                 let (p, task) = Preview::open(
                     orders,
-                    layouts,
+                    setup,
                     Document::Label,
                     ctx.lang,
                     ctx.now,
+                    admin,
                     ctx.store,
                 );
                 self.preview = Some(p);
@@ -144,6 +152,13 @@ impl State {
                         .discard(),
                     );
                 }
+                preview::Event::Publish { layout, version } => {
+                    let (client, store) = (ctx.client.clone(), ctx.store.clone());
+                    tasks.push(Task::perform(
+                        preview::publish(client, store, layout, version),
+                        |r| Message::Preview(preview::Message::Published(r)),
+                    ));
+                }
                 preview::Event::Printed {
                     document,
                     copies,
@@ -180,18 +195,25 @@ impl State {
     }
 }
 
+/// Reads the layouts this PC prints with (off the GUI thread), then opens
+/// the preview of `orders`.
+fn open_preview(orders: Vec<crate::domain::Order>, ctx: &Ctx<'_>) -> Task<Message> {
+    let store = ctx.store.clone();
+    Task::perform(async move { store.run(|s| s.print_setup()).await }, |r| {
+        Message::PrintLayouts(orders, r.unwrap_or_default())
+    })
+}
+
 impl State {
     /// The first cell of a row: the order number; the logistics number
-    /// beside the row's print tick; how often it was printed.
+    /// beside the row's print tick.
     pub(super) fn number_cell<'a>(
         &self,
-        lang: i18n::Lang,
         o: &'a crate::domain::Order,
-        sub: impl Fn(String) -> iced::widget::Text<'a, crate::ui::theme::AppTheme>,
     ) -> iced::widget::Column<'a, Message, crate::ui::theme::AppTheme> {
         use iced::widget::{checkbox, column, text};
         let no = o.order_no.clone();
-        let mut cell = column![
+        column![
             text(o.order_no.as_str())
                 .size(12)
                 .wrapping(text::Wrapping::WordOrGlyph),
@@ -204,15 +226,7 @@ impl State {
                 // Long numbers break inside the column, never over the next.
                 .text_wrapping(text::Wrapping::WordOrGlyph)
                 .on_toggle(move |on| Message::Mark(no.clone(), on)),
-        ];
-        if o.print_count > 0 {
-            cell = cell.push(sub(i18n::tf(
-                lang,
-                "orders.print_count",
-                &[("n", &o.print_count.to_string())],
-            )));
-        }
-        cell
+        ]
     }
 }
 

@@ -5,7 +5,10 @@
 //! printer panel's calibration) from the same pages.
 
 mod printer;
+mod template;
 mod view;
+
+pub use template::{Published, publish};
 
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -13,7 +16,9 @@ use std::time::{Duration, Instant};
 use iced::Task;
 
 use crate::domain::Order;
-use crate::domain::print::{Document, FONT_SIZE_RANGE, Field, Layout, MAX_COPIES, Paper};
+use crate::domain::print::{
+    Document, FONT_SIZE_RANGE, Field, Layout, MAX_COPIES, Paper, PrintSetup,
+};
 use crate::i18n::{self, Lang};
 use crate::print::page::Page;
 use crate::print::spooler::Job;
@@ -47,14 +52,27 @@ pub enum Message {
     Printer(printer::Message),
     Print,
     Printed(Result<String, String>),
+    /// 恢复网络默认: drop this PC's layout of the shown document.
+    ResetToNetwork,
+    /// 保存为网络默认 (administrators).
+    SaveAsNetwork,
+    /// The hub's answer to 保存为网络默认.
+    Published(Published),
     Close,
 }
 
 /// What the preview asks of the screen that opened it.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Event {
-    /// Keep these layouts on this PC.
+    /// Keep these adjustments on this PC (the documents not named print
+    /// with the network's templates).
     SaveLayouts(Vec<Layout>),
+    /// Make `layout` its document's network template, seen at `version`;
+    /// answer with [`Message::Published`] (see [`publish`]).
+    Publish {
+        layout: Layout,
+        version: i64,
+    },
     /// The batch went out (PDF saved or job done): record `printed`.
     Printed {
         document: Document,
@@ -67,7 +85,11 @@ pub enum Event {
 /// The preview of one batch.
 pub struct Preview {
     orders: Vec<Order>,
-    layouts: Vec<Layout>,
+    setup: PrintSetup,
+    /// May publish the shown layout as the network's template (admin).
+    publisher: bool,
+    /// 保存为网络默认 is waiting for the hub.
+    publishing: bool,
     document: Document,
     pages: Vec<Page>,
     page: usize,
@@ -90,21 +112,25 @@ const ZOOMS: [f32; 6] = [1.5, 2.0, 2.5, 3.0, 4.0, 5.0];
 const DEFAULT_ZOOM: f32 = 3.0;
 
 impl Preview {
-    /// A preview of `orders` with the layouts kept on this PC, and the
-    /// task that lists the printers and reads their calibrations from
-    /// `store`.
+    /// A preview of `orders` with the layouts this PC prints with, and
+    /// the task that lists the printers and reads their calibrations from
+    /// `store`; a `publisher` (administrator) may make the shown layout
+    /// the network's template.
     pub fn open(
         orders: Vec<Order>,
-        layouts: Vec<Layout>,
+        setup: PrintSetup,
         document: Document,
         lang: Lang,
         now: chrono::DateTime<chrono::Utc>,
+        publisher: bool,
         store: &Store,
     ) -> (Preview, Task<Message>) {
         let (panel, panel_task) = printer::Panel::open(store);
         let mut p = Preview {
             orders,
-            layouts,
+            setup,
+            publisher,
+            publishing: false,
             document,
             pages: Vec::new(),
             page: 0,
@@ -122,26 +148,14 @@ impl Preview {
         (p, panel_task.map(Message::Printer))
     }
 
-    /// The layout of the shown document.
+    /// The layout of the shown document: this PC's, else the network's.
     pub fn layout(&self) -> Layout {
-        self.layouts
-            .iter()
-            .find(|l| l.document == self.document)
-            .cloned()
-            .unwrap_or_else(|| Layout::default_for(self.document))
+        self.setup.layout(self.document)
     }
 
-    fn layout_mut(&mut self) -> &mut Layout {
-        if !self.layouts.iter().any(|l| l.document == self.document) {
-            self.layouts.push(Layout::default_for(self.document));
-        }
-        let doc = self.document;
-        let i = self
-            .layouts
-            .iter()
-            .position(|l| l.document == doc)
-            .unwrap_or(0);
-        &mut self.layouts[i]
+    /// Changes the shown document's layout on this PC.
+    fn adjust(&mut self, f: impl FnOnce(&mut Layout)) {
+        self.setup.adjust(self.document, f);
     }
 
     /// The pages shown, printed and saved.
@@ -168,24 +182,25 @@ impl Preview {
                 changed = false;
                 self.rebuild();
             }
-            Message::Paper(p) => self.layout_mut().paper = p,
-            Message::FontSize(up) => {
-                let l = self.layout_mut();
+            Message::Paper(p) => self.adjust(|l| l.paper = p),
+            Message::FontSize(up) => self.adjust(|l| {
                 let next = l.font_size_pt + if up { 1.0 } else { -1.0 };
                 l.font_size_pt = next.clamp(FONT_SIZE_RANGE.0, FONT_SIZE_RANGE.1);
-            }
-            Message::Copies(up) => {
-                let l = self.layout_mut();
+            }),
+            Message::Copies(up) => self.adjust(|l| {
                 l.copies = if up {
                     l.copies + 1
                 } else {
                     l.copies.saturating_sub(1)
                 }
                 .clamp(1, MAX_COPIES);
-            }
-            Message::Privacy(on) => self.layout_mut().privacy = on,
-            Message::ToggleField(f) => self.layout_mut().toggle(f),
-            Message::MoveField(f, up) => self.layout_mut().move_field(f, up),
+            }),
+            Message::Privacy(on) => self.adjust(|l| l.privacy = on),
+            Message::ToggleField(f) => self.adjust(|l| l.toggle(f)),
+            Message::MoveField(f, up) => self.adjust(|l| l.move_field(f, up)),
+            Message::ResetToNetwork => self.setup.reset(self.document),
+            Message::SaveAsNetwork => return (Task::none(), self.start_publish()),
+            Message::Published(answer) => self.published(answer),
             other => {
                 return (self.act(other, &t), None);
             }
@@ -194,7 +209,10 @@ impl Preview {
             return (Task::none(), None);
         }
         self.rebuild();
-        (Task::none(), Some(Event::SaveLayouts(self.layouts.clone())))
+        (
+            Task::none(),
+            Some(Event::SaveLayouts(self.setup.local.clone())),
+        )
     }
 
     /// Everything that is not a layout change.

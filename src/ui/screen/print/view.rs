@@ -86,6 +86,7 @@ impl Preview {
                 Some(doc_choice(self.document)),
                 |c: Choice<Document>| Message::Document(c.value)
             ),
+            self.template_panel(),
             text(t("print.paper")).size(14),
             widget::focus::choose(
                 layout
