@@ -4,7 +4,8 @@
 //! with its goal and, where one exists, an anchor measured in the same run.
 //!
 //! `cargo bench --bench national` (1,000,000 orders);
-//! `BENCH_ORDERS=100000 cargo bench --bench national` for everyday use.
+//! `BENCH_ORDERS=100000 cargo bench --bench national` for everyday use;
+//! `BENCH_ONLY=client` or `BENCH_ONLY=report` for one side's figures.
 //! CI does not run it.
 
 use std::time::{Duration, Instant};
@@ -99,14 +100,18 @@ fn main() {
         let disp = login("gen.disp".into()).await;
         let branch = login(branch_clerk.clone()).await;
 
-        report_figures(&url, &disp, &branch).await;
-        // `BENCH_ONLY=report`: the report's figures alone (a quicker run).
-        if std::env::var("BENCH_ONLY").is_ok_and(|v| v == "report") {
-            hub.stop().await;
-            return;
+        // `BENCH_ONLY=report`: the report's figures alone; `BENCH_ONLY=client`:
+        // the client's (cold sync, lists, start) alone. Quicker runs.
+        let only = std::env::var("BENCH_ONLY").unwrap_or_default();
+        if only != "client" {
+            report_figures(&url, &disp, &branch).await;
+            if only == "report" {
+                hub.stop().await;
+                return;
+            }
+            hub_figures(&url, &disp, &branch, &summary.tiniest_outlet_with_pending).await;
+            inbound_figure(&url, &tree).await;
         }
-        hub_figures(&url, &disp, &branch, &summary.tiniest_outlet_with_pending).await;
-        inbound_figure(&url, &tree).await;
 
         // Client: cold sync as HQ and as the largest branch, each against
         // raw SQLite inserts of the same rows in the same run.
@@ -293,7 +298,11 @@ async fn client_figures(
     // cache's subtree index is built from it.
     let outlets: Vec<_> = tree.outlets().cloned().collect();
     store.replace_outlets(1, &outlets).expect("outlets");
-    let mut engine = Engine::new(client, store.second_connection().expect("conn"), 1000);
+    let mut engine = Engine::new(
+        client.clone(),
+        store.second_connection().expect("conn"),
+        1000,
+    );
     let t = Instant::now();
     let r = engine.sync_once().await;
     let cold = t.elapsed();
@@ -308,6 +317,7 @@ async fn client_figures(
             100.0 * rate / raw
         ),
     );
+    sync_parts(who, &client, &outlets).await;
 
     let q = |filter: ListFilter| PageQuery {
         filter,
@@ -394,6 +404,54 @@ async fn client_figures(
         ),
     );
     drop(reopened);
+}
+
+/// Where a cold sync's time goes: the feed alone (every page fetched and
+/// read as the engine reads it, nothing written), and the cache's writes
+/// alone (the first 20 pages written into a fresh cache in runs of five,
+/// as the engine does, the load's indexes built at the end).
+async fn sync_parts(who: &str, client: &HubClient, outlets: &[outlet_desk::domain::Outlet]) {
+    let t = Instant::now();
+    let (mut cursor, mut n, mut kept) = (None::<String>, 0, Vec::new());
+    loop {
+        let page = client
+            .changes_waiting(cursor.as_deref(), 1000, None)
+            .await
+            .expect("page");
+        n += page.orders.len();
+        cursor = Some(page.cursor.clone());
+        let more = page.more;
+        if kept.len() < 20 {
+            kept.push(page);
+        }
+        if !more {
+            break;
+        }
+    }
+    let fetch = n as f64 / t.elapsed().as_secs_f64();
+    if let Some(last) = kept.last_mut() {
+        last.more = false;
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (store, _) = Store::open(&dir.path().join("cache.db")).expect("store");
+    store.claim(who).expect("claim");
+    store.replace_outlets(1, outlets).expect("outlets");
+    let written: usize = kept.iter().map(|p| p.orders.len()).sum();
+    let t = Instant::now();
+    for run in kept.chunks(5) {
+        store.apply_pages(run).expect("write");
+    }
+    let write = written as f64 / t.elapsed().as_secs_f64();
+    line(
+        &format!("  of which: feed alone, {who} ({n} orders)"),
+        "(where the time goes)",
+        format!("{fetch:.0}/s fetched and read"),
+    );
+    line(
+        &format!("  of which: cache writes alone, {who} ({written} orders)"),
+        "(where the time goes)",
+        format!("{write:.0}/s written and indexed"),
+    );
 }
 
 /// Rows/s of plain SQLite inserts of order rows on the same disk, the
