@@ -4,7 +4,8 @@
 //! with its goal and, where one exists, an anchor measured in the same run.
 //!
 //! `cargo bench --bench national` (1,000,000 orders);
-//! `BENCH_ORDERS=100000 cargo bench --bench national` for everyday use.
+//! `BENCH_ORDERS=100000 cargo bench --bench national` for everyday use;
+//! `BENCH_ONLY=client` or `BENCH_ONLY=report` for one side's figures.
 //! CI does not run it.
 
 use std::time::{Duration, Instant};
@@ -86,6 +87,7 @@ fn main() {
         let conn = hub::db::open(&hub_dir.join("hub.db")).expect("db");
         let tree = OutletTree::new(hub::db::outlets(&conn).expect("outlets"));
         drop(conn);
+        network_on_gui_thread(&tree);
 
         let login = |who: String| {
             let url = url.clone();
@@ -99,14 +101,18 @@ fn main() {
         let disp = login("gen.disp".into()).await;
         let branch = login(branch_clerk.clone()).await;
 
-        report_figures(&url, &disp, &branch).await;
-        // `BENCH_ONLY=report`: the report's figures alone (a quicker run).
-        if std::env::var("BENCH_ONLY").is_ok_and(|v| v == "report") {
-            hub.stop().await;
-            return;
+        // `BENCH_ONLY=report`: the report's figures alone; `BENCH_ONLY=client`:
+        // the client's (cold sync, lists, start) alone. Quicker runs.
+        let only = std::env::var("BENCH_ONLY").unwrap_or_default();
+        if only != "client" {
+            report_figures(&url, &disp, &branch).await;
+            if only == "report" {
+                hub.stop().await;
+                return;
+            }
+            hub_figures(&url, &disp, &branch, &summary.tiniest_outlet_with_pending).await;
+            inbound_figure(&url, &tree).await;
         }
-        hub_figures(&url, &disp, &branch, &summary.tiniest_outlet_with_pending).await;
-        inbound_figure(&url, &tree).await;
 
         // Client: cold sync as HQ and as the largest branch, each against
         // raw SQLite inserts of the same rows in the same run.
@@ -293,7 +299,11 @@ async fn client_figures(
     // cache's subtree index is built from it.
     let outlets: Vec<_> = tree.outlets().cloned().collect();
     store.replace_outlets(1, &outlets).expect("outlets");
-    let mut engine = Engine::new(client, store.second_connection().expect("conn"), 1000);
+    let mut engine = Engine::new(
+        client.clone(),
+        store.second_connection().expect("conn"),
+        1000,
+    );
     let t = Instant::now();
     let r = engine.sync_once().await;
     let cold = t.elapsed();
@@ -308,6 +318,7 @@ async fn client_figures(
             100.0 * rate / raw
         ),
     );
+    sync_parts(who, &client, &outlets).await;
 
     let q = |filter: ListFilter| PageQuery {
         filter,
@@ -394,6 +405,104 @@ async fn client_figures(
         ),
     );
     drop(reopened);
+}
+
+/// What the app does on the GUI thread when the network arrives at login
+/// (`ui::app::network::set_network`): the outlet tree, and the pickers'
+/// five lists of every outlet (orders: selector and assign; outlets:
+/// parent; staff: query and form), timed, with the memory they hold.
+fn network_on_gui_thread(tree: &OutletTree) {
+    let outlets: Vec<_> = tree.outlets().cloned().collect();
+    let before = rss_kib();
+    let t = Instant::now();
+    let tree = OutletTree::new(outlets);
+    let pickers: Vec<_> = (0..5)
+        .map(|_| outlet_desk::ui::widget::outlet_choices(&tree))
+        .collect();
+    let took = t.elapsed();
+    let grew = rss_kib().saturating_sub(before);
+    // Resident growth can hide in memory the generator freed: the
+    // pickers' own bytes are counted too.
+    let picker_bytes: usize = pickers
+        .iter()
+        .map(|v| {
+            v.capacity() * std::mem::size_of::<outlet_desk::ui::widget::Choice<String>>()
+                + v.iter()
+                    .map(|c| c.value.capacity() + c.label.capacity())
+                    .sum::<usize>()
+        })
+        .sum();
+    line(
+        &format!("network at login, GUI thread ({} outlets)", tree.len()),
+        "off the GUI thread",
+        format!(
+            "{:.0} ms on it; pickers hold {:.1} MiB, resident +{} MiB (of the ≤ +60 MB budget)",
+            ms(took),
+            picker_bytes as f64 / 1048576.0,
+            grew / 1024
+        ),
+    );
+    std::hint::black_box((tree, pickers));
+}
+
+/// This process's resident memory now (Linux; 0 elsewhere).
+fn rss_kib() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmRSS:"))
+                .and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
+        })
+        .unwrap_or(0)
+}
+
+/// Where a cold sync's time goes: the feed alone (every page fetched and
+/// read as the engine reads it, nothing written), and the cache's writes
+/// alone (the first 20 pages written into a fresh cache in runs of five,
+/// as the engine does, the load's indexes built at the end).
+async fn sync_parts(who: &str, client: &HubClient, outlets: &[outlet_desk::domain::Outlet]) {
+    let t = Instant::now();
+    let (mut cursor, mut n, mut kept) = (None::<String>, 0, Vec::new());
+    loop {
+        let page = client
+            .changes_waiting(cursor.as_deref(), 1000, None)
+            .await
+            .expect("page");
+        n += page.orders.len();
+        cursor = Some(page.cursor.clone());
+        let more = page.more;
+        if kept.len() < 20 {
+            kept.push(page);
+        }
+        if !more {
+            break;
+        }
+    }
+    let fetch = n as f64 / t.elapsed().as_secs_f64();
+    if let Some(last) = kept.last_mut() {
+        last.more = false;
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (store, _) = Store::open(&dir.path().join("cache.db")).expect("store");
+    store.claim(who).expect("claim");
+    store.replace_outlets(1, outlets).expect("outlets");
+    let written: usize = kept.iter().map(|p| p.orders.len()).sum();
+    let t = Instant::now();
+    for run in kept.chunks(5) {
+        store.apply_pages(run).expect("write");
+    }
+    let write = written as f64 / t.elapsed().as_secs_f64();
+    line(
+        &format!("  of which: feed alone, {who} ({n} orders)"),
+        "(where the time goes)",
+        format!("{fetch:.0}/s fetched and read"),
+    );
+    line(
+        &format!("  of which: cache writes alone, {who} ({written} orders)"),
+        "(where the time goes)",
+        format!("{write:.0}/s written and indexed"),
+    );
 }
 
 /// Rows/s of plain SQLite inserts of order rows on the same disk, the

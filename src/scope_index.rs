@@ -251,6 +251,13 @@ impl<'c> Indexer<'c> {
         }
     }
 
+    /// Counts (`by` 1) or uncounts (-1) `k` in the whole table's totals
+    /// alone: a bulk load lists its orders under their ancestors later, in
+    /// one rebuild, while the whole-table count still follows the load.
+    pub fn total_only(&mut self, k: &Keyed, by: i64) {
+        self.totals(k, by);
+    }
+
     /// Lists `k` under its ancestors.
     pub fn add(&mut self, k: &Keyed) -> rusqlite::Result<()> {
         let ancs = self.ancestors(k)?;

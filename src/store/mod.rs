@@ -11,6 +11,7 @@ use std::sync::{Arc, Mutex};
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use rusqlite_migration::{M, Migrations};
 
+mod bulk;
 mod calibration;
 mod export;
 mod offline_login;
@@ -241,6 +242,10 @@ fn open_checked(path: &Path) -> Result<Connection, OpenFail> {
     }
     migrations().to_latest(&mut conn).map_err(|e| OpenFail {
         bad_file: true,
+        why: e.to_string(),
+    })?;
+    bulk::recover(&mut conn).map_err(|e| OpenFail {
+        bad_file: false,
         why: e.to_string(),
     })?;
     conn.set_db_config(

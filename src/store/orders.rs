@@ -71,21 +71,19 @@ pub(super) fn upsert(c: &Connection, o: &Order) -> Result<(), StoreError> {
 /// the scope index in step.
 pub(super) fn put(c: &Connection, ix: &mut Indexer<'_>, o: &Order) -> Result<(), StoreError> {
     let body = serde_json::to_string(o).map_err(json_err)?;
-    put_raw(c, ix, &OrderKeys::of(o), &body)
+    put_raw(c, ix, &OrderKeys::of(o), &body, false)
 }
 
 /// [`put`] of an order's body as the hub sent it, with its keys read out.
+/// During a bulk load (`bulk`, see [`super::bulk`]) only the row and the
+/// whole table's counts are written, and a new order costs one statement.
 fn put_raw(
     c: &Connection,
     ix: &mut Indexer<'_>,
     o: &OrderKeys,
     body: &str,
+    bulk: bool,
 ) -> Result<(), StoreError> {
-    let stored = scope::stored(c, &o.order_no)?;
-    // An older or equal version never replaces a newer row.
-    if stored.as_ref().is_some_and(|(v, _)| *v >= o.version) {
-        return Ok(());
-    }
     let k = Keyed {
         order_no: o.order_no.clone(),
         status: o.status.as_str().to_owned(),
@@ -104,8 +102,28 @@ fn put_raw(
         body,
         k.billing
     ];
+    if bulk
+        && c.prepare_cached(
+            "INSERT OR IGNORE INTO orders(order_no, version, status, current_outlet_code, created_at, contacted, body, billing_outlet_code)
+             VALUES (?1,?2,?3,?4,?5,?6,?7,?8)",
+        )?
+        .execute(args)?
+            > 0
+    {
+        ix.total_only(&k, 1);
+        return Ok(());
+    }
+    let stored = scope::stored(c, &o.order_no)?;
+    // An older or equal version never replaces a newer row.
+    if stored.as_ref().is_some_and(|(v, _)| *v >= o.version) {
+        return Ok(());
+    }
     if let Some((_, old)) = stored {
-        ix.remove(&old)?;
+        if bulk {
+            ix.total_only(&old, -1);
+        } else {
+            ix.remove(&old)?;
+        }
         c.prepare_cached(
             "UPDATE orders SET version=?2, status=?3, current_outlet_code=?4, created_at=?5,
                contacted=?6, body=?7, billing_outlet_code=?8 WHERE order_no=?1",
@@ -117,6 +135,10 @@ fn put_raw(
              VALUES (?1,?2,?3,?4,?5,?6,?7,?8)",
         )?
         .execute(args)?;
+    }
+    if bulk {
+        ix.total_only(&k, 1);
+        return Ok(());
     }
     Ok(ix.add(&k)?)
 }
@@ -149,9 +171,10 @@ fn write_page(
     ix: &mut Indexer<'_>,
     page: &RawChangesPage,
     resyncing: bool,
+    bulk: bool,
 ) -> Result<(), StoreError> {
     for o in &page.orders {
-        put_raw(tx, ix, &o.keys, o.body.get())?;
+        put_raw(tx, ix, &o.keys, o.body.get(), bulk)?;
         if resyncing {
             tx.prepare_cached("INSERT OR IGNORE INTO resync_seen(order_no) VALUES (?1)")?
                 .execute([&o.keys.order_no])?;
@@ -228,6 +251,9 @@ impl Store {
     /// waiting for the disk: WAL keeps the file consistent, a power cut
     /// loses at most those pages, whose cursor goes with them, so they are
     /// pulled again. The last page commits fully and makes them durable.
+    ///
+    /// A backlog into an empty cache is a bulk load ([`super::bulk`]):
+    /// rows only, the indexes built once when its last page is written.
     pub fn apply_pages(&self, pages: &[RawChangesPage]) -> Result<(), StoreError> {
         let Some(last) = pages.last() else {
             return Ok(());
@@ -235,21 +261,44 @@ impl Store {
         self.with(|c| {
             if last.more {
                 c.execute_batch("PRAGMA synchronous=NORMAL")?;
+                super::bulk::big_cache(c)?;
             }
             let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
             let resyncing = get_meta(&tx, "resync")?.is_some();
+            let bulk = super::bulk::active(&tx)? || (last.more && super::bulk::begin(&tx)?);
             let mut ix = scope::indexer(&tx).same_closure();
             for page in pages {
-                write_page(&tx, &mut ix, page, resyncing)?;
+                write_page(&tx, &mut ix, page, resyncing, bulk)?;
             }
             ix.finish()?;
+            if bulk && !last.more {
+                super::bulk::end(&tx)?;
+            }
             set_meta(&tx, "cursor", &last.cursor)?;
             set_meta(&tx, "last_pull", &Utc::now().to_rfc3339())?;
             let done = tx.commit();
             // Every other write on this connection (the outbox) waits
-            // for the disk again.
+            // for the disk again, and the backlog's page cache goes.
             c.execute_batch("PRAGMA synchronous=FULL")?;
+            if !last.more {
+                super::bulk::small_cache(c)?;
+            }
             done?;
+            Ok(())
+        })
+    }
+
+    /// A pull stopped before the head of the feed (offline, an error): a
+    /// bulk load under way builds its indexes now, so the lists show what
+    /// came; the rest arrives as ordinary pages.
+    pub fn end_bulk_load(&self) -> Result<(), StoreError> {
+        self.with(|c| {
+            let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            if super::bulk::active(&tx)? {
+                super::bulk::end(&tx)?;
+            }
+            tx.commit()?;
+            super::bulk::small_cache(c)?;
             Ok(())
         })
     }
@@ -280,6 +329,9 @@ impl Store {
             )?;
             // Few stay: listing them again beats un-listing every one gone.
             scope::rebuild_orders(&tx)?;
+            if super::bulk::active(&tx)? {
+                super::bulk::end(&tx)?;
+            }
             tx.execute("DELETE FROM resync_seen", [])?;
             tx.execute("DELETE FROM meta WHERE key IN ('cursor', 'resync')", [])?;
             tx.commit()?;
@@ -313,6 +365,9 @@ impl Store {
             if changed {
                 tx.execute("DELETE FROM orders", [])?;
                 scope::clear_orders(&tx)?;
+                if super::bulk::active(&tx)? {
+                    super::bulk::end(&tx)?;
+                }
                 tx.execute("DELETE FROM left_view", [])?;
                 tx.execute("DELETE FROM resync_seen", [])?;
                 tx.execute("DELETE FROM meta WHERE key IN ('cursor', 'resync')", [])?;

@@ -332,6 +332,18 @@ impl Engine {
     /// is written with its last cursor in one transaction while the next
     /// run is already being fetched.
     async fn pull(&mut self, r: &mut Report, first: Option<Fetched>) -> Result<(), Stop> {
+        let pulled = self.pull_pages(r, first).await;
+        if pulled.is_err() {
+            // Stopped short of the head: a cold sync's bulk load indexes
+            // what came, so the lists show it while the rest waits.
+            if let Err(e) = self.blocking(|s| s.end_bulk_load()).await {
+                tracing::warn!("cache: {e}");
+            }
+        }
+        pulled
+    }
+
+    async fn pull_pages(&mut self, r: &mut Report, first: Option<Fetched>) -> Result<(), Stop> {
         let mut resynced = false;
         let mut run = match first {
             Some(f) => vec![f],

@@ -430,6 +430,70 @@ async fn s07_killed_while_pages_are_written_keeps_rows_and_cursor_together() {
     assert_eq!(cached(&store), N);
 }
 
+/// A cold sync into an empty cache writes the rows first and lists them
+/// under their outlets at the end (issue 11). Cut halfway, what came is
+/// in every list at once, counts exact; the next round brings the rest
+/// into the same lists.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cold_sync_cut_halfway_lists_what_came_and_then_the_rest() {
+    const N: usize = 600;
+    let h = hub_with(&[]).await;
+    place(&h, (0..N).map(|i| format!("c-{i:04}")).collect()).await;
+    let proxy = Proxy::start(&h.hub.url()).await;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let store = reopen(&new_cache(dir.path()));
+    // The app caches the network at login, before the first sync.
+    let network = HubClient::new(&h.hub.url(), Lang::default())
+        .expect("client")
+        .with_token(Some(token(&h).await))
+        .outlets_since(None)
+        .await
+        .expect("network");
+    store
+        .replace_outlets(network.revision, &network.outlets)
+        .expect("network cached");
+    let mut engine = Engine::new(client(&proxy.url(), &token(&h).await), store.clone(), 100);
+    let listed = |filter: ListFilter| {
+        let q = PageQuery {
+            filter,
+            status: Some(outlet_desk::domain::Status::Pending),
+            ..every(1000)
+        };
+        let (rows, total) = store.page(&q).expect("list");
+        let mut nos: Vec<String> = rows.into_iter().map(|r| r.order.order_no).collect();
+        nos.sort();
+        (nos, total)
+    };
+
+    // Two pages come, the third is cut.
+    proxy.push_for(CHANGES, Fault::Pass);
+    proxy.push_for(CHANGES, Fault::Pass);
+    proxy.push_for(CHANGES, Fault::HalfResponse);
+    let r = engine.sync_once().await;
+    assert!(r.error.is_some(), "{r:?}");
+    let (came, total) = listed(ListFilter::All);
+    assert_eq!((came.len(), total), (200, 200), "two whole pages");
+    for place in ["A1", "A", "HQ"] {
+        assert_eq!(
+            listed(ListFilter::Subtree(place.into())),
+            (came.clone(), 200),
+            "{place}'s list"
+        );
+    }
+    assert_eq!(store.uncontacted().expect("waiting"), 200);
+
+    until_idle(&mut engine, 3).await;
+    let all: Vec<String> = (0..N).map(|i| format!("c-{i:04}")).collect();
+    for place in ["A1", "A"] {
+        assert_eq!(
+            listed(ListFilter::Subtree(place.into())),
+            (all.clone(), N as i64),
+            "{place}'s list"
+        );
+    }
+    assert_eq!(store.uncontacted().expect("waiting"), N as i64);
+}
+
 /// 12. The PC's clock is days wrong (either way): the cache holds the
 /// server's states, server time is reckoned right from the pull, and the
 /// list's colours (overdue, call countdown) are what they would be on a
