@@ -591,6 +591,10 @@ pub const TABLE: &[(&str, &str)] = &[
     ("orders.col_placed", "Placed / waiting"),
     ("orders.col_call", "Call within"),
     ("orders.col_status", "Status / sync"),
+    (
+        "orders.first_sync",
+        "First sync under way: the orders show here once they have all arrived.",
+    ),
     ("orders.empty", "No orders match."),
     ("orders.pager", "Page {page}/{pages} · {total} orders"),
     ("orders.prev", "Previous"),

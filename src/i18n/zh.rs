@@ -494,6 +494,10 @@ pub const TABLE: &[(&str, &str)] = &[
     ("orders.col_placed", "下单 / 等待"),
     ("orders.col_call", "联系 / 倒计时"),
     ("orders.col_status", "状态 / 同步"),
+    (
+        "orders.first_sync",
+        "首次同步进行中：订单全部到达后显示在这里，请稍候。",
+    ),
     ("orders.empty", "没有符合条件的订单。"),
     ("orders.pager", "第 {page}/{pages} 页 · 共 {total} 条"),
     ("orders.prev", "上一页"),

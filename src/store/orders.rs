@@ -303,6 +303,12 @@ impl Store {
         })
     }
 
+    /// Whether a first sync's bulk load is under way (its per-outlet lists
+    /// are indexed when it ends).
+    pub fn first_sync_under_way(&self) -> Result<bool, StoreError> {
+        self.with(|c| super::bulk::active(c))
+    }
+
     /// The saved feed cursor.
     pub fn cursor(&self) -> Result<Option<String>, StoreError> {
         self.with(|c| get_meta(c, "cursor"))

@@ -471,6 +471,10 @@ async fn a_cold_sync_cut_halfway_lists_what_came_and_then_the_rest() {
     proxy.push_for(CHANGES, Fault::HalfResponse);
     let r = engine.sync_once().await;
     assert!(r.error.is_some(), "{r:?}");
+    assert!(
+        !store.first_sync_under_way().expect("flag"),
+        "a cut pull ends the bulk load, so the lists no longer say the orders are coming"
+    );
     let (came, total) = listed(ListFilter::All);
     assert_eq!((came.len(), total), (200, 200), "two whole pages");
     for place in ["A1", "A", "HQ"] {

@@ -203,7 +203,12 @@ impl State {
             list = list.push(self.row_view(ctx, r));
         }
         if self.rows.is_empty() {
-            list = list.push(widget::muted(t("orders.empty")).size(13));
+            let key = if self.first_sync {
+                "orders.first_sync"
+            } else {
+                "orders.empty"
+            };
+            list = list.push(widget::muted(t(key)).size(13));
         }
         let pages = ((self.total + PAGE - 1) / PAGE).max(1);
         let pager = row![

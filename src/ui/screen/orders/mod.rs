@@ -102,6 +102,9 @@ pub enum Message {
     /// How many pending orders the list's place (网点选项) holds, for the
     /// counts shown beside the list (numbered like `Loaded`).
     ListPending(u64, i64),
+    /// Whether a first sync's bulk load is still under way (numbered like
+    /// `Loaded`): an empty list then says the orders are still coming.
+    FirstSync(u64, bool),
     /// A row was clicked.
     Select(String),
     /// Move the selection up or down the page.
@@ -198,6 +201,9 @@ pub struct State {
     list_pending: i64,
     /// Whether the list's place is the user's whole view.
     list_is_whole: bool,
+    /// A first sync's bulk load is under way: the per-outlet lists fill
+    /// when it ends (store/bulk.rs), so an empty list is not "no orders".
+    first_sync: bool,
     selected: Option<String>,
     events: Option<(String, Result<Vec<OrderEvent>, String>)>,
     dialog: Option<Dialog>,
@@ -241,6 +247,7 @@ impl Default for State {
             uncontacted: 0,
             list_pending: 0,
             list_is_whole: true,
+            first_sync: false,
             selected: None,
             events: None,
             dialog: None,
@@ -331,6 +338,7 @@ impl State {
         let store = ctx.store.clone();
         let store2 = ctx.store.clone();
         let store3 = ctx.store.clone();
+        let store4 = ctx.store.clone();
         // Loads can finish out of order; only the newest request's page
         // may land, or an empty early page could hide a pulled order.
         self.load_seq += 1;
@@ -346,6 +354,10 @@ impl State {
             Task::perform(
                 async move { store3.run(move |s| s.page(&pending_q)).await },
                 move |r| Message::ListPending(seq, r.map_or(0, |(_, n)| n)),
+            ),
+            Task::perform(
+                async move { store4.run(|s| s.first_sync_under_way()).await },
+                move |r| Message::FirstSync(seq, r.unwrap_or(false)),
             ),
         ])
     }
@@ -465,6 +477,11 @@ impl State {
             Message::ListPending(seq, n) => {
                 if seq == self.load_seq {
                     self.list_pending = n;
+                }
+            }
+            Message::FirstSync(seq, on) => {
+                if seq == self.load_seq {
+                    self.first_sync = on;
                 }
             }
             Message::Uncontacted(n) => {
