@@ -6,6 +6,8 @@
 # run (scripts/schemathesis.sh), poppler-utils (the print tests read
 # PDFs back with pdftotext/pdfinfo/pdftoppm), CUPS with the cups-pdf
 # queue driver (the print test runs a private cupsd, scripts/cups-test.sh),
+# PostgreSQL (the hub's second engine; tests start a throw-away cluster
+# with scripts/pg-test.sh),
 # and Rust itself when cargo is missing.
 set -euo pipefail
 SUDO=""
@@ -18,7 +20,8 @@ $SUDO apt-get install -y --no-install-recommends \
   libwayland-client0 libegl1 libgl1 libvulkan1 mesa-vulkan-drivers \
   libfontconfig1 fontconfig \
   python3 python3-venv \
-  poppler-utils cups cups-client cups-bsd printer-driver-cups-pdf
+  poppler-utils cups cups-client cups-bsd printer-driver-cups-pdf \
+  postgresql
 if ! command -v cargo >/dev/null 2>&1; then
   if [ -x "$HOME/.cargo/bin/cargo" ]; then
     :
