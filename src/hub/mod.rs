@@ -14,6 +14,7 @@ pub mod http;
 pub mod intake;
 pub mod orders;
 pub mod password_workers;
+pub mod pg;
 pub mod pricing_store;
 pub mod rate_sheet;
 pub mod report;
