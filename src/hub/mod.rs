@@ -12,6 +12,7 @@ pub mod generate;
 pub mod guard;
 pub mod http;
 pub mod intake;
+pub mod migrate;
 pub mod orders;
 pub mod password_workers;
 pub mod pg;
