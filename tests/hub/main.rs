@@ -12,6 +12,7 @@ mod abuse;
 mod api;
 mod lists;
 mod orders;
+mod pg_changes;
 mod pg_migrate;
 mod report;
 mod secrets;
