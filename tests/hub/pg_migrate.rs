@@ -125,6 +125,12 @@ async fn the_demo_database_round_trips_through_postgresql_and_is_served_again() 
     let back_dir = tempfile::tempdir().expect("temp dir");
     let back = back_dir.path().join("hub.db");
     let to_sqlite = migrate(&pg, &sqlite(&back), &["--with-sessions"]).expect("back to SQLite");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&back).expect("copy").permissions().mode();
+        assert_eq!(mode & 0o777, 0o600, "the copy holds password hashes");
+    }
     // Every table the first copy carried comes back with the same rows.
     for (table, first) in &to_pg {
         assert_eq!(to_sqlite.get(table), Some(first), "{table}");

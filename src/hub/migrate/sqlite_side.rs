@@ -34,9 +34,13 @@ impl SqliteSide {
     /// one transaction.
     pub fn target(path: &Path) -> Result<SqliteSide, String> {
         let label = format!("sqlite:{}", path.display());
+        // Owner-only from the start, as the hub keeps its own (password
+        // hashes, customers' phones).
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+            crate::private_files::private_dir(dir)
+                .map_err(|e| format!("{}: {e}", dir.display()))?;
         }
+        crate::private_files::private_file(path).map_err(|e| format!("{label}: {e}"))?;
         let c = crate::hub::db::open(path)?;
         Ok(SqliteSide { c, label })
     }
