@@ -39,6 +39,13 @@ impl PgCluster {
         }
     }
 
+    /// [`PgCluster::start`], or `None` after printing why the test skips.
+    pub fn or_skip() -> Option<PgCluster> {
+        PgCluster::start()
+            .inspect_err(|reason| println!("skipped: {reason}"))
+            .ok()
+    }
+
     /// A new empty database in the cluster, as a URL.
     pub async fn database(&self, name: &str) -> String {
         let c = outlet_desk::hub::pg::connect(&self.url)

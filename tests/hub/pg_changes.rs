@@ -39,12 +39,8 @@ async fn write(c: &mut tokio_postgres::Client, orders: &[String], work: Duration
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn concurrent_writers_changes_reach_a_reader_in_order_with_none_skipped() {
-    let cluster = match PgCluster::start() {
-        Ok(c) => c,
-        Err(reason) => {
-            println!("skipped: {reason}");
-            return;
-        }
+    let Some(cluster) = PgCluster::or_skip() else {
+        return;
     };
     let url = cluster.database("changes").await;
     let mut c = pg::connect(&url).await.expect("connect");
@@ -115,12 +111,8 @@ async fn concurrent_writers_changes_reach_a_reader_in_order_with_none_skipped() 
 
 #[tokio::test(flavor = "multi_thread")]
 async fn an_order_written_without_its_change_number_cannot_commit() {
-    let cluster = match PgCluster::start() {
-        Ok(c) => c,
-        Err(reason) => {
-            println!("skipped: {reason}");
-            return;
-        }
+    let Some(cluster) = PgCluster::or_skip() else {
+        return;
     };
     let url = cluster.database("unstamped").await;
     let mut c = pg::connect(&url).await.expect("connect");

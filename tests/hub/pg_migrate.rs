@@ -93,12 +93,8 @@ async fn demo_database() -> (tempfile::TempDir, String) {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn the_demo_database_round_trips_through_postgresql_and_is_served_again() {
-    let cluster = match PgCluster::start() {
-        Ok(c) => c,
-        Err(reason) => {
-            println!("skipped: {reason}");
-            return;
-        }
+    let Some(cluster) = PgCluster::or_skip() else {
+        return;
     };
     let (dir, token) = demo_database().await;
     let source = dir.path().join("hub.db");
@@ -171,12 +167,8 @@ async fn the_demo_database_round_trips_through_postgresql_and_is_served_again() 
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_target_that_holds_data_is_refused_and_left_as_it_was() {
-    let cluster = match PgCluster::start() {
-        Ok(c) => c,
-        Err(reason) => {
-            println!("skipped: {reason}");
-            return;
-        }
+    let Some(cluster) = PgCluster::or_skip() else {
+        return;
     };
     let (dir, _) = demo_database().await;
     let source = dir.path().join("hub.db");

@@ -342,3 +342,38 @@ pub fn check(
         ))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use super::*;
+
+    fn all() -> BTreeMap<String, Vec<String>> {
+        TABLES
+            .iter()
+            .map(|t| {
+                let cols = t.columns.iter().map(|(c, _)| c.to_string()).collect();
+                (t.name.to_owned(), cols)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_table_or_column_nobody_copies_stops_the_copy() {
+        assert_eq!(check("x", &all()), Ok(()));
+        let mut extra = all();
+        extra.insert("print_jobs".into(), vec!["id".into()]);
+        let err = check("x", &extra).expect_err("unknown table");
+        assert!(err.contains("print_jobs"), "{err}");
+        let mut column = all();
+        column.get_mut("orders").expect("orders").push("eta".into());
+        let err = check("x", &column).expect_err("unknown column");
+        assert!(err.contains("orders.eta"), "{err}");
+        let mut older = all();
+        older.remove("print_templates");
+        assert_eq!(check("x", &older), Ok(()), "a newer table may be absent");
+        older.remove("waybills");
+        assert!(check("x", &older).is_err(), "an older schema is not copied");
+    }
+}

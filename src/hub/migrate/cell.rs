@@ -275,3 +275,61 @@ pub fn pg_type(kind: Kind) -> tokio_postgres::types::Type {
         Kind::Json => Type::JSONB,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sum(rows: &[Vec<Cell>]) -> Checksum {
+        let mut c = Checksum::default();
+        for r in rows {
+            c.add(r);
+        }
+        c
+    }
+
+    fn json(s: &str) -> Cell {
+        Cell::Json(serde_json::from_str(s).expect("json"))
+    }
+
+    #[test]
+    fn json_checksums_alike_whatever_its_key_order_and_spacing() {
+        let sqlite = json(r#"{"b": 1, "a": {"y": [1, 2.5, "x"], "x": null}}"#);
+        let jsonb = json(r#"{"a":{"x":null,"y":[1,2.5,"x"]},"b":1}"#);
+        assert_eq!(sum(&[vec![sqlite]]), sum(&[vec![jsonb]]));
+        assert_ne!(
+            sum(&[vec![json(r#"{"a": 1}"#)]]),
+            sum(&[vec![json(r#"{"a": 2}"#)]])
+        );
+    }
+
+    #[test]
+    fn a_table_checksums_alike_in_any_row_order_but_not_with_a_row_changed() {
+        let a = vec![Cell::Text("HQ".into()), Cell::Int(1), Cell::Null];
+        let b = vec![Cell::Text("JS".into()), Cell::Bool(true), Cell::Real(1.5)];
+        assert_eq!(sum(&[a.clone(), b.clone()]), sum(&[b.clone(), a.clone()]));
+        let changed = vec![Cell::Text("JS".into()), Cell::Bool(false), Cell::Real(1.5)];
+        assert_ne!(sum(&[a.clone(), b]), sum(&[a, changed]));
+    }
+
+    #[test]
+    fn times_compare_at_microseconds_and_booleans_as_zero_or_one() {
+        let t = |s: &str| {
+            Cell::Time(
+                DateTime::parse_from_rfc3339(s)
+                    .expect("time")
+                    .with_timezone(&Utc),
+            )
+        };
+        // SQLite keeps nanoseconds, PostgreSQL microseconds.
+        assert_eq!(
+            sum(&[vec![t("2026-11-30T01:02:03.123456789+00:00")]]),
+            sum(&[vec![t("2026-11-30T09:02:03.123456+08:00")]])
+        );
+        assert_ne!(
+            sum(&[vec![t("2026-11-30T01:02:03.123456+00:00")]]),
+            sum(&[vec![t("2026-11-30T01:02:03.123457+00:00")]])
+        );
+        assert_eq!(sum(&[vec![Cell::Bool(true)]]), sum(&[vec![Cell::Int(1)]]));
+    }
+}
