@@ -61,8 +61,7 @@ use std::time::Duration;
 /// it after `lock_timeout` and is ended after
 /// `idle_in_transaction_session_timeout`, instead of freezing every
 /// writer of every hub.
-pub const SESSION_SETTINGS: &str =
-    "-c lock_timeout=5s -c idle_in_transaction_session_timeout=30s -c statement_timeout=0";
+pub const SESSION_SETTINGS: &str = "-c lock_timeout=5s -c idle_in_transaction_session_timeout=30s";
 
 /// A `postgres://` URL as a connection config with [`SESSION_SETTINGS`].
 pub fn config(url: &str) -> Result<tokio_postgres::Config, String> {
