@@ -7,6 +7,8 @@
 # PDFs back with pdftotext/pdfinfo/pdftoppm), CUPS with the cups-pdf
 # queue driver (the print test runs a private cupsd, scripts/cups-test.sh;
 # cups-ipp-utils's ipptool reads a finished job's state, which lpstat omits),
+# PostgreSQL (the hub's second engine; tests start a throw-away cluster
+# with scripts/pg-test.sh),
 # and Rust itself when cargo is missing.
 set -euo pipefail
 SUDO=""
@@ -19,7 +21,8 @@ $SUDO apt-get install -y --no-install-recommends \
   libwayland-client0 libegl1 libgl1 libvulkan1 mesa-vulkan-drivers \
   libfontconfig1 fontconfig \
   python3 python3-venv \
-  poppler-utils cups cups-client cups-bsd cups-ipp-utils printer-driver-cups-pdf
+  poppler-utils cups cups-client cups-bsd cups-ipp-utils printer-driver-cups-pdf \
+  postgresql
 if ! command -v cargo >/dev/null 2>&1; then
   if [ -x "$HOME/.cargo/bin/cargo" ]; then
     :

@@ -2,6 +2,7 @@
 //! in a temp dir, and a plain HTTP client to talk to it.
 #![allow(dead_code)]
 
+pub mod pg;
 pub mod sync;
 
 use outlet_desk::hub::{self, EmbeddedHub, HubConfig, RunningHub};

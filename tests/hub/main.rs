@@ -12,6 +12,8 @@ mod abuse;
 mod api;
 mod lists;
 mod orders;
+mod pg_changes;
+mod pg_migrate;
 mod print_templates;
 mod report;
 mod secrets;
