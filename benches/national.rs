@@ -5,7 +5,8 @@
 //!
 //! `cargo bench --bench national` (1,000,000 orders);
 //! `BENCH_ORDERS=100000 cargo bench --bench national` for everyday use;
-//! `BENCH_ONLY=client` or `BENCH_ONLY=report` for one side's figures.
+//! `BENCH_ONLY=client`, `BENCH_ONLY=report` or `BENCH_ONLY=inbound` for one
+//! side's figures.
 //! CI does not run it.
 
 use std::time::{Duration, Instant};
@@ -104,6 +105,11 @@ fn main() {
         // `BENCH_ONLY=report`: the report's figures alone; `BENCH_ONLY=client`:
         // the client's (cold sync, lists, start) alone. Quicker runs.
         let only = std::env::var("BENCH_ONLY").unwrap_or_default();
+        if only == "inbound" {
+            inbound_figure(&url, &tree).await;
+            hub.stop().await;
+            return;
+        }
         if only != "client" {
             report_figures(&url, &disp, &branch).await;
             if only == "report" {

@@ -24,14 +24,19 @@ pub fn create(
     now: DateTime<Utc>,
 ) -> Result<(Order, bool), ApiError> {
     let tx = c.transaction()?;
-    let out = create_in(&tx, tree, inbound, now)?;
+    let mut new = orders::NewOrders::new(&tx)?;
+    let out = create_in(&tx, &mut new, tree, inbound, now)?;
+    new.finish()?;
     tx.commit()?;
     Ok(out)
 }
 
-/// [`create`] inside the caller's transaction.
+/// [`create`] inside the caller's transaction, writing through `new`.
+/// Nothing is written before the checks pass: a refused order leaves
+/// `new`'s counts untouched.
 fn create_in(
     tx: &Connection,
+    new: &mut orders::NewOrders<'_>,
     tree: &OutletTree,
     inbound: InboundOrder,
     now: DateTime<Utc>,
@@ -54,7 +59,7 @@ fn create_in(
     };
     let mut order = inbound.into_order(outlet.clone(), now);
     order.dispatch_reason = rule.map(DispatchReason::rule);
-    orders::put(tx, &order)?;
+    new.put(&order)?;
     if let Some(o) = outlet.as_deref().filter(|o| dispatch::can_receive(o, tree)) {
         orders::remember_outlet(tx, &order.ali_account, o)?;
     }
@@ -110,8 +115,9 @@ impl Queue {
 
 /// Stores a new order as [`create`] does, answering once it is on disk.
 /// Orders that arrive while a batch is being written go into the next
-/// batch: one transaction, each order in its own savepoint so a refused
-/// one leaves the others stored.
+/// batch: one transaction. A refused order is refused by its checks,
+/// before it writes anything, so it leaves the others stored; a database
+/// failure refuses the whole batch.
 pub async fn submit(state: &Arc<HubState>, inbound: InboundOrder) -> Answer {
     let (reply, answer) = oneshot::channel();
     state.intake.push(Job { inbound, reply });
@@ -142,21 +148,23 @@ async fn drain(state: Arc<HubState>) {
             .db(move |c| {
                 let tree = st.tree(c)?;
                 let now = Utc::now();
-                let mut tx = c.transaction()?;
+                let tx = c.transaction()?;
                 let mut answers = Vec::with_capacity(inbound.len());
-                for o in inbound {
-                    let sp = tx.savepoint()?;
-                    match create_in(&sp, &tree, o, now) {
-                        Ok(a) => {
-                            sp.commit()?;
-                            answers.push(Ok(a));
+                {
+                    // One writer for the batch: the network cannot change
+                    // while this transaction holds the connection.
+                    let mut new = orders::NewOrders::new(&tx)?;
+                    for o in inbound {
+                        match create_in(&tx, &mut new, &tree, o, now) {
+                            Ok(a) => answers.push(Ok(a)),
+                            // The database itself failed (full, I/O): SQLite
+                            // may have rolled the whole transaction back, so
+                            // none of the batch is stored and each is told so.
+                            Err(e) if e.status.is_server_error() => return Err(e),
+                            Err(e) => answers.push(Err(e)),
                         }
-                        // The database itself failed (full, I/O): SQLite
-                        // may have rolled the whole transaction back, so
-                        // none of the batch is stored and each is told so.
-                        Err(e) if e.status.is_server_error() => return Err(e),
-                        Err(e) => answers.push(Err(e)),
                     }
+                    new.finish()?;
                 }
                 tx.commit()?;
                 Ok(answers)

@@ -107,6 +107,10 @@ pub struct HubState {
     pub wakes: wake::Wakes,
     /// Inbound orders waiting for the next group commit.
     pub intake: intake::Queue,
+    /// The upstream token's digest, read once: only the start (`demo::seed`,
+    /// before this state exists) writes it, so every later inbound request
+    /// is checked without a database round trip.
+    pub upstream_digest: tokio::sync::OnceCell<Option<String>>,
 }
 
 /// Locks a connection. A task that panicked rolled its transaction back as
@@ -141,6 +145,7 @@ impl HubState {
             guard: guard::Guard::new(guard::Limits::default()),
             wakes: wake::Wakes::default(),
             intake: intake::Queue::default(),
+            upstream_digest: tokio::sync::OnceCell::new(),
         };
         Ok((state, seeded))
     }

@@ -39,6 +39,44 @@ pub fn put(c: &Connection, o: &Order) -> rusqlite::Result<i64> {
     Ok(seq)
 }
 
+/// New orders written together in one transaction whose network does not
+/// change (a batch of inbound orders): their sequence numbers, scope index
+/// counts and report sums are kept in memory and written once by
+/// [`NewOrders::finish`], instead of a dozen statements per order.
+pub struct NewOrders<'c> {
+    c: &'c Connection,
+    seq: i64,
+    listed: super::scope::NewListed<'c>,
+    report: super::report::Bulk,
+}
+
+impl<'c> NewOrders<'c> {
+    pub fn new(c: &'c Connection) -> rusqlite::Result<Self> {
+        Ok(NewOrders {
+            c,
+            seq: last_seq(c)?,
+            listed: super::scope::NewListed::new(c),
+            report: super::report::Bulk::default(),
+        })
+    }
+
+    /// Writes `o`, which is not stored yet, as [`put`] does.
+    pub fn put(&mut self, o: &Order) -> rusqlite::Result<i64> {
+        self.seq += 1;
+        write_row(self.c, o, self.seq)?;
+        self.listed.add(o)?;
+        self.report.add(self.c, o)?;
+        Ok(self.seq)
+    }
+
+    /// Writes the sequence number, counts and sums.
+    pub fn finish(self) -> rusqlite::Result<()> {
+        set_last_seq(self.c, self.seq)?;
+        self.listed.finish()?;
+        self.report.finish(self.c)
+    }
+}
+
 /// A new order of a bulk load (the national generator) at `seq`: its row
 /// and outlets only. The load builds the scope index and change log once
 /// at its end ([`super::scope::rebuild`]), counts the report through
@@ -97,11 +135,8 @@ pub fn parse(body: &str) -> rusqlite::Result<Order> {
 /// One order.
 pub fn get(c: &Connection, order_no: &str) -> rusqlite::Result<Option<Order>> {
     let body: Option<String> = c
-        .query_row(
-            "SELECT body FROM orders WHERE order_no = ?1",
-            [order_no],
-            |r| r.get(0),
-        )
+        .prepare_cached("SELECT body FROM orders WHERE order_no = ?1")?
+        .query_row([order_no], |r| r.get(0))
         .optional()?;
     body.map(|b| parse(&b)).transpose()
 }
@@ -213,12 +248,9 @@ pub fn expire_refused(c: &Connection, before: DateTime<Utc>) -> rusqlite::Result
 
 /// The outlet remembered for an Ali account.
 pub fn memory(c: &Connection, account: &str) -> rusqlite::Result<Option<String>> {
-    c.query_row(
-        "SELECT outlet_code FROM dispatch_memory WHERE ali_account = ?1",
-        [account],
-        |r| r.get(0),
-    )
-    .optional()
+    c.prepare_cached("SELECT outlet_code FROM dispatch_memory WHERE ali_account = ?1")?
+        .query_row([account], |r| r.get(0))
+        .optional()
 }
 
 /// Remembers `outlet` as the account's outlet.
@@ -226,10 +258,10 @@ pub fn remember_outlet(c: &Connection, account: &str, outlet: &str) -> rusqlite:
     if account.trim().is_empty() {
         return Ok(());
     }
-    c.execute(
+    c.prepare_cached(
         "INSERT INTO dispatch_memory(ali_account, outlet_code, updated_at) VALUES (?1,?2,?3)
          ON CONFLICT(ali_account) DO UPDATE SET outlet_code=excluded.outlet_code, updated_at=excluded.updated_at",
-        params![account, outlet, Utc::now().to_rfc3339()],
-    )?;
+    )?
+    .execute(params![account, outlet, Utc::now().to_rfc3339()])?;
     Ok(())
 }

@@ -397,14 +397,14 @@ impl Store {
     fn row_for(c: &Connection, order: Order) -> Result<OrderRow, StoreError> {
         // A refusal the clerk has not dismissed shows before the actions
         // queued after it: those wait for the clerk to read it.
+        // Cached: a list page asks this once per row.
         let last: Option<(String, String, Option<String>)> = c
-            .query_row(
+            .prepare_cached(
                 "SELECT state, body, error FROM outbox WHERE order_no = ?1
                  AND state IN ('queued','sending','rejected','applied')
                  ORDER BY state = 'rejected' DESC, id DESC LIMIT 1",
-                [&order.order_no],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-            )
+            )?
+            .query_row([&order.order_no], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
             .optional()?;
         let (outbox, pending_action) = match last {
             None => (OutboxState::None, None),

@@ -24,10 +24,11 @@ impl FromRequestParts<Arc<HubState>> for Upstream {
     ) -> Result<Self, ApiError> {
         let token = bearer(parts).ok_or_else(ApiError::unauthorized)?;
         let stored = state
-            .read(|c| Ok(db::meta_get(c, "upstream_token_sha256")?))
+            .upstream_digest
+            .get_or_try_init(|| state.read(|c| Ok(db::meta_get(c, "upstream_token_sha256")?)))
             .await?;
         match stored {
-            Some(t) if auth::same_secret(&t, &auth::digest(&token)) => Ok(Upstream),
+            Some(t) if auth::same_secret(t, &auth::digest(&token)) => Ok(Upstream),
             _ => Err(ApiError::unauthorized()),
         }
     }
