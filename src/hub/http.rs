@@ -125,12 +125,8 @@ impl FromRequestParts<Arc<HubState>> for AuthUser {
         state: &Arc<HubState>,
     ) -> Result<Self, ApiError> {
         let token = bearer(parts).ok_or_else(ApiError::unauthorized)?;
-        let t = token.clone();
-        let found = state
-            .read(move |c| Ok(super::db::session_user(c, &t)?))
-            .await?;
-        match found {
-            Some((staff, _)) => {
+        match state.session_user(token.clone()).await? {
+            Some(staff) => {
                 if let Some(slot) = parts.extensions.get::<AuditLogin>()
                     && let Ok(mut l) = slot.0.lock()
                 {

@@ -31,6 +31,15 @@ pub struct TestHub {
     pub hub: RunningHub,
     pub dir: tempfile::TempDir,
     pub http: reqwest::Client,
+    /// On PostgreSQL: its throw-away cluster and the database's URL.
+    pub pg: Option<(pg::PgCluster, String)>,
+}
+
+/// The engine a conformance test's hub runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Engine {
+    Sqlite,
+    Postgres,
 }
 
 impl TestHub {
@@ -49,7 +58,54 @@ impl TestHub {
             hub,
             dir,
             http: reqwest::Client::new(),
+            pg: None,
         }
+    }
+
+    /// [`TestHub::start_with`] on `engine`. On PostgreSQL: the same hub
+    /// started on SQLite (so the same first start and demo data), its
+    /// database copied by `order-hub migrate`'s code into a throw-away
+    /// cluster, then served from there. `None` (after printing why) where
+    /// this machine cannot run PostgreSQL.
+    pub async fn start_on(
+        engine: Engine,
+        demo: bool,
+        tweak: impl FnOnce(&mut HubConfig),
+    ) -> Option<TestHub> {
+        if engine == Engine::Sqlite {
+            return Some(Self::start_with(demo, tweak).await);
+        }
+        let cluster = pg::PgCluster::or_skip()?;
+        let TestHub { hub, dir, .. } = Self::start(demo).await;
+        hub.stop().await;
+        let url = cluster.database("conformance").await;
+        let opts = hub::migrate::Options {
+            from: hub::migrate::Endpoint::Sqlite(dir.path().join("hub.db")),
+            to: hub::migrate::Endpoint::Postgres(url.clone()),
+            with_sessions: false,
+        };
+        tokio::task::spawn_blocking(move || hub::migrate::run(&opts))
+            .await
+            .expect("join")
+            .expect("copied into PostgreSQL");
+        let mut cfg = config(dir.path(), demo);
+        tweak(&mut cfg);
+        cfg.postgres = Some(url.clone());
+        let hub = hub::start(cfg).await.expect("hub starts on PostgreSQL");
+        Some(TestHub {
+            hub,
+            dir,
+            http: reqwest::Client::new(),
+            pg: Some((cluster, url)),
+        })
+    }
+
+    /// Another hub on this hub's PostgreSQL database.
+    pub async fn another_hub(&self) -> RunningHub {
+        let (_, url) = self.pg.as_ref().expect("a hub on PostgreSQL");
+        let mut cfg = config(self.dir.path(), false);
+        cfg.postgres = Some(url.clone());
+        hub::start(cfg).await.expect("second hub starts")
     }
 
     pub fn url(&self, path: &str) -> String {

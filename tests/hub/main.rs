@@ -10,6 +10,7 @@ mod common;
 
 mod abuse;
 mod api;
+mod conformance;
 mod lists;
 mod orders;
 mod pg_changes;

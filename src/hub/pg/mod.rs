@@ -3,7 +3,8 @@
 //! ([`super::db`]); `order-hub migrate` ([`super::migrate`]) already copies
 //! a hub's data into PostgreSQL and back.
 //!
-//! # The storage interface still to build (design, not code yet)
+//! # The storage interface (design; being built in [`super::storage`],
+//! which says which operations are behind it so far)
 //!
 //! Today every route hands a closure over a rusqlite `Connection` to
 //! `HubState::db` (the one writer) or `HubState::read` (a reader in one

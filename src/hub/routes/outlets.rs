@@ -33,26 +33,7 @@ pub async fn list(
     if q.since.is_some_and(|s| s < 0) {
         return Err(ApiError::new(StatusCode::BAD_REQUEST, "invalid_query"));
     }
-    let list = state
-        .read(move |c| {
-            let revision = db::outlet_revision(c)?;
-            let since = q.since.map(|s| db::outlets_since(c, s)).transpose()?;
-            Ok(match since.flatten() {
-                Some((outlets, removed)) => OutletList {
-                    revision,
-                    outlets,
-                    removed,
-                    full: false,
-                },
-                None => OutletList {
-                    revision,
-                    outlets: db::outlets(c)?,
-                    removed: Vec::new(),
-                    full: true,
-                },
-            })
-        })
-        .await?;
+    let list = state.outlet_list(q.since).await?;
     Ok(Json(list))
 }
 

@@ -7,9 +7,9 @@ use serde_json::Value;
 
 use crate::api::{ErrorBody, Parameter, ParameterUpdate};
 use crate::domain::params::{self, ParamDef};
+use crate::hub::HubState;
 use crate::hub::error::ApiError;
 use crate::hub::http::{AuthUser, Body, ReqLang};
-use crate::hub::{HubState, db};
 use crate::i18n::{self, Lang};
 
 use crate::hub::db::StoredParam as Stored;
@@ -54,7 +54,7 @@ pub async fn list(
     _user: AuthUser,
     ReqLang(lang): ReqLang,
 ) -> Result<Json<Vec<Parameter>>, ApiError> {
-    let stored = state.read(|c| Ok(db::parameters(c)?)).await?;
+    let stored = state.parameters().await?;
     let defaults = params::defaults().map_err(ApiError::internal)?;
     Ok(Json(
         params::DEFS
@@ -79,20 +79,7 @@ pub async fn update(
     user.require_admin()?;
     let def = params::def(&key).ok_or_else(ApiError::not_found)?;
     let by = user.staff.login.clone();
-    let stored = state
-        .db(move |c| {
-            let tx = c.transaction()?;
-            let old: Option<Value> = db::parameters(&tx)?
-                .into_iter()
-                .find(|s| s.0 == def.key)
-                .and_then(|s| serde_json::from_str(&s.1).ok());
-            def.validate(&req.value, old.as_ref())?;
-            db::set_parameter(&tx, def.key, &req.value.to_string(), Some(&by))?;
-            let stored = db::parameters(&tx)?;
-            tx.commit()?;
-            Ok(stored)
-        })
-        .await?;
+    let stored = state.set_parameter(def, req.value, by).await?;
     let defaults = params::defaults().map_err(ApiError::internal)?;
     Ok(Json(build(
         lang,

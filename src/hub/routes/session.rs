@@ -8,7 +8,7 @@ use chrono::Utc;
 use crate::api::{ErrorBody, LoginRequest, SessionResponse, SessionUser};
 use crate::hub::error::ApiError;
 use crate::hub::http::{AuthUser, Body, ClientAddr};
-use crate::hub::{HubState, auth, db};
+use crate::hub::{HubState, auth};
 
 /// Logs in; wrong login and wrong password give the same 401. Repeated
 /// failures for one login or from one address wait longer each time
@@ -25,10 +25,7 @@ pub async fn login(
 ) -> Result<Json<SessionResponse>, ApiError> {
     let ttl = chrono::Duration::from_std(state.token_ttl).map_err(ApiError::internal)?;
     state.guard.login_allowed(&req.login, addr)?;
-    let login = req.login.clone();
-    let (stored, staff) = state
-        .read(move |c| Ok((db::password_hash(c, &login)?, db::staff(c, &login)?)))
-        .await?;
+    let (stored, staff) = state.login_lookup(req.login.clone()).await?;
     // Argon2 is slow and memory-hungry on purpose: at most one check per
     // password worker, each reusing its own memory and holding no
     // connection, so a storm of logins neither grows memory nor stalls
@@ -59,24 +56,21 @@ pub async fn login(
         }
     };
     state.guard.login_succeeded(&staff.login);
-    let resp = state
-        .db(move |c| {
-            let token = auth::new_token();
-            let expires_at = Utc::now() + ttl;
-            db::insert_session(c, &token, &staff.login, expires_at)?;
-            Ok(SessionResponse {
-                token,
-                expires_at,
-                user: SessionUser {
-                    login: staff.login,
-                    name: staff.name,
-                    outlet_code: staff.outlet_code,
-                    role: staff.role,
-                },
-            })
-        })
+    let token = auth::new_token();
+    let expires_at = Utc::now() + ttl;
+    state
+        .insert_session(token.clone(), staff.login.clone(), expires_at)
         .await?;
-    Ok(Json(resp))
+    Ok(Json(SessionResponse {
+        token,
+        expires_at,
+        user: SessionUser {
+            login: staff.login,
+            name: staff.name,
+            outlet_code: staff.outlet_code,
+            role: staff.role,
+        },
+    }))
 }
 
 /// Logs out: the token stops working at once.
@@ -86,8 +80,6 @@ pub async fn logout(
     State(state): State<Arc<HubState>>,
     user: AuthUser,
 ) -> Result<StatusCode, ApiError> {
-    state
-        .db(move |c| Ok(db::delete_session(c, &user.token)?))
-        .await?;
+    state.delete_session(user.token).await?;
     Ok(StatusCode::NO_CONTENT)
 }

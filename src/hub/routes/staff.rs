@@ -6,10 +6,9 @@ use axum::http::{HeaderMap, StatusCode};
 use serde::Deserialize;
 
 use crate::api::{ErrorBody, Staff, StaffWrite};
-use crate::domain::{OutletTree, Role, RuleError};
 use crate::hub::error::ApiError;
 use crate::hub::http::{AuthUser, Body, IfMatch, etag_header};
-use crate::hub::{HubState, auth, db};
+use crate::hub::{HubState, auth};
 
 /// Filters of `GET /api/v1/staff`.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -44,26 +43,7 @@ pub async fn list(
     require_staff_reader(&user)?;
     let limit = q.limit.unwrap_or(500).clamp(1, 5000);
     let rows = state
-        .read(move |c| {
-            let codes = match q.outlet_code.as_deref().filter(|s| !s.is_empty()) {
-                None => None,
-                Some(code) if q.include_sub => {
-                    let mut v: Vec<String> = OutletTree::new(db::outlets(c)?)
-                        .subtree(code)
-                        .into_iter()
-                        .collect();
-                    v.sort();
-                    Some(v)
-                }
-                Some(code) => Some(vec![code.to_owned()]),
-            };
-            Ok(db::staff_query(
-                c,
-                codes.as_deref(),
-                q.name.as_deref(),
-                limit,
-            )?)
-        })
+        .staff_list(q.outlet_code, q.include_sub, q.name, limit)
         .await?;
     Ok(Json(rows))
 }
@@ -79,24 +59,8 @@ pub async fn create(
     user.require_admin()?;
     w.staff.check_fields(w.password.as_deref(), true)?;
     let hash = hash_off_thread(&state, w.password.clone()).await?;
-    let staff = w.staff;
     let saved = state
-        .db(move |c| {
-            let tx = c.transaction()?;
-            if db::outlet(&tx, &staff.outlet_code)?.is_none() {
-                return Err(RuleError::field("outlet_code", "unknown_outlet").into());
-            }
-            if db::staff(&tx, &staff.login)?.is_some() {
-                return Err(RuleError::Duplicate {
-                    field: "login".into(),
-                }
-                .into());
-            }
-            db::insert_staff(&tx, &staff, hash.as_deref().unwrap_or_default())?;
-            let saved = db::staff(&tx, &staff.login)?.ok_or_else(ApiError::not_found)?;
-            tx.commit()?;
-            Ok(saved)
-        })
+        .staff_create(w.staff, hash.unwrap_or_default())
         .await?;
     Ok((StatusCode::CREATED, etag_header(saved.version), Json(saved)))
 }
@@ -134,43 +98,8 @@ pub async fn update(
     w.staff.login = login;
     w.staff.check_fields(w.password.as_deref(), false)?;
     let hash = hash_off_thread(&state, w.password.clone()).await?;
-    let caller = user.staff.login.clone();
-    let staff = w.staff;
     let saved = state
-        .db(move |c| {
-            let tx = c.transaction()?;
-            let current = db::staff(&tx, &staff.login)?.ok_or_else(ApiError::not_found)?;
-            if current.version != expected {
-                let mut e = ApiError::new(StatusCode::PRECONDITION_FAILED, "version_moved");
-                e.current = serde_json::to_value(&current).ok();
-                return Err(e);
-            }
-            if db::outlet(&tx, &staff.outlet_code)?.is_none() {
-                return Err(RuleError::field("outlet_code", "unknown_outlet").into());
-            }
-            let stays_admin = staff.role == Role::Admin && staff.active;
-            if current.role == Role::Admin
-                && !stays_admin
-                && db::other_active_admins(&tx, &staff.login)? == 0
-            {
-                return Err(RuleError::field("role", "last_admin").into());
-            }
-            if !db::update_staff(&tx, &staff, hash.as_deref(), expected)? {
-                return Err(ApiError::new(
-                    StatusCode::PRECONDITION_FAILED,
-                    "version_moved",
-                ));
-            }
-            // A deactivated user, a changed role or a reset password ends
-            // that person's sessions elsewhere.
-            let access_changed = hash.is_some() || !staff.active || staff.role != current.role;
-            if access_changed && staff.login != caller {
-                db::delete_sessions_of(&tx, &staff.login)?;
-            }
-            let saved = db::staff(&tx, &staff.login)?.ok_or_else(ApiError::not_found)?;
-            tx.commit()?;
-            Ok(saved)
-        })
+        .staff_update(w.staff, hash, expected, user.staff.login.clone())
         .await?;
     Ok((etag_header(saved.version), Json(saved)))
 }
