@@ -1,12 +1,19 @@
 //! A throw-away PostgreSQL cluster for a test (scripts/pg-test.sh), stopped
-//! when dropped.
+//! when dropped — or, under scripts/test.sh, the one cluster that script
+//! started for the whole run (`ORDER_HUB_TEST_PG`), each test in databases
+//! of its own: an `initdb` per test cost seconds each.
 
 use std::path::Path;
 use std::process::Command;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// Set by scripts/test.sh: the URL of its cluster's `order_hub` database.
+const SHARED: &str = "ORDER_HUB_TEST_PG";
 
 pub struct PgCluster {
-    dir: tempfile::TempDir,
-    /// `postgres://…/order_hub` (an empty database).
+    /// The cluster's directory when this test started its own.
+    dir: Option<tempfile::TempDir>,
+    /// `postgres://…/order_hub`, to create databases from.
     pub url: String,
 }
 
@@ -17,6 +24,9 @@ impl PgCluster {
     pub fn start() -> Result<PgCluster, String> {
         if !cfg!(target_os = "linux") {
             return Err("PostgreSQL tests run on Linux only".into());
+        }
+        if let Ok(url) = std::env::var(SHARED) {
+            return Ok(PgCluster { dir: None, url });
         }
         let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
         let out = Command::new("bash")
@@ -32,7 +42,10 @@ impl PgCluster {
                     .map_err(|e| e.to_string())?
                     .trim()
                     .to_owned();
-                Ok(PgCluster { dir, url })
+                Ok(PgCluster {
+                    dir: Some(dir),
+                    url,
+                })
             }
             Some(3) => Err(stderr),
             _ => panic!("PostgreSQL did not start: {stderr}"),
@@ -46,8 +59,15 @@ impl PgCluster {
             .ok()
     }
 
-    /// A new empty database in the cluster, as a URL.
+    /// A new empty database in the cluster, as a URL; its name is `name`
+    /// made unique, since tests share the script's cluster.
     pub async fn database(&self, name: &str) -> String {
+        static NEXT: AtomicU64 = AtomicU64::new(0);
+        let name = format!(
+            "{name}_{}_{}",
+            std::process::id(),
+            NEXT.fetch_add(1, Ordering::Relaxed)
+        );
         let c = outlet_desk::hub::pg::connect(&self.url)
             .await
             .expect("connect");
@@ -67,10 +87,13 @@ fn script() -> std::path::PathBuf {
 
 impl Drop for PgCluster {
     fn drop(&mut self) {
-        let _ = Command::new("bash")
-            .arg(script())
-            .arg("stop")
-            .arg(self.dir.path())
-            .status();
+        // The script's shared cluster is stopped by the script.
+        if let Some(dir) = &self.dir {
+            let _ = Command::new("bash")
+                .arg(script())
+                .arg("stop")
+                .arg(dir.path())
+                .status();
+        }
     }
 }
