@@ -28,6 +28,12 @@ struct Args {
     /// settings file). Without one, an embedded demo hub is started.
     #[arg(long)]
     server: Option<String>,
+    /// Bench only: exit at the first frame, printing resident memory.
+    #[arg(long, hide = true)]
+    bench_first_frame: bool,
+    /// Bench only: the same for an empty iced window (the anchor).
+    #[arg(long, hide = true)]
+    bench_empty: bool,
 }
 
 /// Logs to stderr and to `outlet-desk.log` in the data dir: on Windows the
@@ -65,6 +71,18 @@ fn init_logging(paths: &Paths) {
 
 fn main() -> ExitCode {
     let args = Args::parse();
+    if args.bench_empty {
+        return match ui::bench_start::empty() {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("outlet-desk: {e}");
+                ExitCode::FAILURE
+            }
+        };
+    }
+    if args.bench_first_frame {
+        ui::bench_start::arm();
+    }
     let paths = match Paths::resolve(args.data_dir.clone()) {
         Ok(p) => p,
         Err(e) => {

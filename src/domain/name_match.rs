@@ -127,6 +127,11 @@ impl MatchKey {
         MatchKey { text, initials }
     }
 
+    /// The heap bytes the key holds.
+    pub fn bytes(&self) -> usize {
+        self.text.capacity() + self.initials.capacity()
+    }
+
     /// Whether every space-separated part of `query` is found in the label,
     /// either as written (Chinese, a code) or, for letters, as initials.
     /// An empty query matches nothing: nothing was asked.

@@ -404,7 +404,49 @@ pub fn outlet(c: &Connection, code: &str) -> rusqlite::Result<Option<Outlet>> {
 /// Inserts a new outlet at version 1.
 pub fn insert_outlet(c: &Connection, o: &Outlet) -> rusqlite::Result<()> {
     insert_outlet_row(c, o)?;
-    super::scope::added(c, o)
+    super::scope::added(c, o)?;
+    // Orders already at its code (the pool's "unknown outlet") come into
+    // its new ancestors' views.
+    views_changed(c, &o.code)
+}
+
+/// The key of an outlet's view epoch in `meta` (see [`view_epoch`]).
+fn view_epoch_key(code: &str) -> String {
+    format!("view_epoch:{code}")
+}
+
+/// How often what `code`'s subtree may see changed by the network (an
+/// outlet with orders moved in or out), for the feed's cursors: a new or
+/// moved outlet that never had an order changes nothing anyone sees.
+pub fn view_epoch(c: &Connection, code: &str) -> rusqlite::Result<i64> {
+    Ok(meta_get(c, &view_epoch_key(code))?
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0))
+}
+
+/// `code`'s subtree joins or leaves its ancestors' views now: when an
+/// order was ever at an outlet of it, each ancestor's view changed.
+/// Called with the closure as it is (before and after a move).
+fn views_changed(c: &Connection, code: &str) -> rusqlite::Result<()> {
+    let had_orders: bool = c
+        .prepare_cached(
+            "SELECT EXISTS(SELECT 1 FROM outlet_closure k
+               JOIN order_outlets oo ON oo.outlet_code = k.code WHERE k.anc = ?1)
+             OR EXISTS(SELECT 1 FROM order_outlets WHERE outlet_code = ?1)",
+        )?
+        .query_row([code], |r| r.get(0))?;
+    if !had_orders {
+        return Ok(());
+    }
+    let ancestors: Vec<String> = c
+        .prepare_cached("SELECT anc FROM outlet_closure WHERE code = ?1 AND anc <> ?1")?
+        .query_map([code], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    for anc in ancestors {
+        let next = view_epoch(c, &anc)? + 1;
+        meta_set(c, &view_epoch_key(&anc), &next.to_string())?;
+    }
+    Ok(())
 }
 
 /// [`insert_outlet`] without the scope index, for a bulk load that builds
@@ -425,6 +467,17 @@ pub fn insert_outlet_row(c: &Connection, o: &Outlet) -> rusqlite::Result<()> {
 /// Overwrites an outlet if its version is still `expected`; returns whether
 /// it did.
 pub fn update_outlet(c: &Connection, o: &Outlet, expected: i64) -> rusqlite::Result<bool> {
+    let old_parent: Option<Option<String>> = c
+        .query_row(
+            "SELECT parent_code FROM outlets WHERE code = ?1 AND version = ?2",
+            params![o.code, expected],
+            |r| r.get(0),
+        )
+        .optional()?;
+    let moved = old_parent.is_some_and(|p| p != o.parent_code);
+    if moved {
+        views_changed(c, &o.code)?;
+    }
     let n = c.execute(
         "UPDATE outlets SET name=?2, kind=?3, parent_code=?4, province=?5, city=?6, district=?7, address=?8, phone=?9, urban=?10, latitude=?11, longitude=?12, accepts_ali_orders=?13, active=?14, version=version+1, updated_at=?15 WHERE code=?1 AND version=?16",
         params![
@@ -434,6 +487,9 @@ pub fn update_outlet(c: &Connection, o: &Outlet, expected: i64) -> rusqlite::Res
     )?;
     if n == 1 {
         super::scope::refresh(c)?;
+        if moved {
+            views_changed(c, &o.code)?;
+        }
         bump_outlet_revision(c, &o.code, false)?;
     }
     Ok(n == 1)
@@ -441,6 +497,7 @@ pub fn update_outlet(c: &Connection, o: &Outlet, expected: i64) -> rusqlite::Res
 
 /// Deletes an outlet.
 pub fn delete_outlet(c: &Connection, code: &str) -> rusqlite::Result<()> {
+    views_changed(c, code)?;
     c.execute("DELETE FROM outlets WHERE code = ?1", [code])?;
     super::scope::refresh(c)?;
     bump_outlet_revision(c, code, true)

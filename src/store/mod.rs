@@ -363,7 +363,11 @@ impl Store {
     }
 
     /// Replaces the cached network with the server's list at `revision`.
-    pub fn replace_outlets(&self, revision: i64, outlets: &[Outlet]) -> Result<(), StoreError> {
+    pub fn replace_outlets<'a>(
+        &self,
+        revision: i64,
+        outlets: impl IntoIterator<Item = &'a Outlet>,
+    ) -> Result<(), StoreError> {
         self.with(|c| {
             let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
             tx.execute("DELETE FROM outlets", [])?;

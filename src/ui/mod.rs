@@ -3,11 +3,13 @@
 
 pub mod alert;
 pub mod app;
+pub mod bench_start;
 pub mod export;
 pub mod export_lists;
 pub mod fetch;
 pub mod font;
 pub mod format;
+pub mod network_data;
 pub mod notice;
 pub mod screen;
 pub mod sync_sub;

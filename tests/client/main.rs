@@ -12,6 +12,7 @@ mod crash;
 mod proxy;
 
 mod export_files;
+mod outlet_views;
 mod print_pdf;
 mod print_spool;
 mod store_cache;

@@ -33,9 +33,11 @@ pub struct ChangesQuery {
 
 /// A short stable fingerprint of what a user may see, kept in cursors: a
 /// user moved to another outlet, or whose subtree gained or lost an outlet
-/// (one moved between branches), starts over instead of missing the
-/// orders that came into view or keeping those that left it.
-fn scope_tag(user: &Staff, codes: Option<&[String]>) -> String {
+/// that ever had orders (one moved between branches; `epoch`, see
+/// `db::view_epoch`), starts over instead of missing the orders that came
+/// into view or keeping those that left it. A new empty outlet changes
+/// nothing anyone sees, so it keeps every cursor.
+fn scope_tag(user: &Staff, epoch: i64) -> String {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
     let mut eat = |bytes: &[u8]| {
         for b in bytes {
@@ -44,10 +46,7 @@ fn scope_tag(user: &Staff, codes: Option<&[String]>) -> String {
         }
     };
     eat(format!("{}|{}|{}", user.login, user.outlet_code, user.role.as_str()).as_bytes());
-    for code in codes.unwrap_or_default() {
-        eat(b"|");
-        eat(code.as_bytes());
-    }
+    eat(format!("|{epoch}").as_bytes());
     format!("{:08x}", h as u32)
 }
 
@@ -66,17 +65,12 @@ fn parse_cursor(cursor: &str, tag: &str) -> Result<i64, ApiError> {
     Ok(seq)
 }
 
-fn sorted(codes: std::collections::HashSet<String>) -> Vec<String> {
-    let mut v: Vec<String> = codes.into_iter().collect();
-    v.sort();
-    v
-}
-
-/// The codes a scope covers, for the feed's SQL filter (None = all).
-fn scope_codes(scope: &Scope, tree: &OutletTree) -> Option<Vec<String>> {
+/// How often the network changed what `scope` sees (0 for the whole
+/// network, which no move changes).
+fn scope_epoch(c: &rusqlite::Connection, scope: &Scope) -> rusqlite::Result<i64> {
     match scope {
-        Scope::Subtree(root) => Some(sorted(tree.subtree(root))),
-        _ => None,
+        Scope::Subtree(root) => db::view_epoch(c, root),
+        _ => Ok(0),
     }
 }
 
@@ -156,8 +150,7 @@ async fn feed_page(
         .read(move |c| {
             let tree = st.tree(c)?;
             let scope = visibility::user_scope(&staff.outlet_code, &tree);
-            let codes = scope_codes(&scope, &tree);
-            let tag = scope_tag(&staff, codes.as_deref());
+            let tag = scope_tag(&staff, scope_epoch(c, &scope)?);
             let since = match cursor.as_deref().filter(|c| !c.is_empty()) {
                 None => 0,
                 Some(c) => parse_cursor(c, &tag)?,

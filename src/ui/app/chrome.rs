@@ -67,6 +67,7 @@ impl App {
         };
         let user = ctx.user;
         let outlet = self
+            .net
             .tree
             .get(&user.outlet_code)
             .map_or(user.outlet_code.clone(), |o| o.name.clone());
@@ -200,7 +201,7 @@ impl App {
                 lang,
                 "status.network",
                 &[
-                    ("n", &self.tree.len().to_string()),
+                    ("n", &self.net.tree.len().to_string()),
                     ("rev", &self.revision.to_string())
                 ]
             ))

@@ -13,6 +13,7 @@ mod network;
 mod pages;
 mod session;
 
+use crate::ui::network_data::NetworkData;
 use std::time::Duration;
 
 use crate::ui::Element;
@@ -27,7 +28,7 @@ use super::widget::{self, shortcuts::Shortcut};
 use super::{font, theme};
 use crate::api::{OutletList, SessionResponse, SessionUser};
 use crate::config::{FontSize, Paths, Settings};
-use crate::domain::{Outlet, OutletTree};
+use crate::domain::Outlet;
 use crate::i18n::{self, Lang};
 use crate::store::{Store, StoreError};
 use crate::sync::{ClientError, HubClient};
@@ -140,6 +141,10 @@ pub enum Message {
     NetworkFetched(Result<OutletList, ClientError>),
     /// The cached network was read.
     NetworkCached(Result<(i64, Vec<Outlet>), StoreError>),
+    /// The first frame was drawn (the bench's start figure only).
+    FirstFrame,
+    /// A network built off the GUI thread is ready to show.
+    NetworkBuilt(Box<network::Built>),
     /// Periodic connection check.
     Tick,
     /// A second start on this data dir asked us to come to the front.
@@ -250,8 +255,11 @@ pub struct App {
     store: Store,
     client: HubClient,
     screen: Screen,
-    tree: OutletTree,
+    /// The network shown: the tree and the pickers' shared entries.
+    net: NetworkData,
     revision: i64,
+    /// Counts network builds started: only the newest is shown.
+    network_gen: u64,
     online: bool,
     last_refresh: Option<DateTime<chrono::Utc>>,
     last_error: Option<String>,
@@ -304,7 +312,7 @@ macro_rules! screen_ctx {
             lang: $app.settings.language,
             client: &$session.client,
             store: &$app.store,
-            tree: &$app.tree,
+            tree: &$app.net.tree,
             user: &$session.user,
             online: $app.online,
             now: $app.sync.server_now(),
@@ -341,8 +349,9 @@ impl App {
             server: boot.server,
             store: boot.store,
             client,
-            tree: OutletTree::default(),
+            net: NetworkData::default(),
             revision: 0,
+            network_gen: 0,
             online: true,
             last_refresh: None,
             last_error: None,
@@ -427,6 +436,9 @@ impl App {
             Subscription::run(tray_commands),
             iced::window::close_requests().map(Message::CloseRequested),
         ];
+        if super::bench_start::armed() {
+            subs.push(iced::window::frames().map(|_| Message::FirstFrame));
+        }
         if let Some(m) = self.screen.main() {
             subs.push(iced::time::every(Duration::from_secs(5)).map(|_| Message::Tick));
             if !m.session.offline_only {
@@ -503,6 +515,11 @@ impl App {
             Message::LogoutNow => self.logout_now(),
             Message::NetworkFetched(r) => self.network_fetched(r),
             Message::NetworkCached(r) => self.network_cached(r),
+            Message::NetworkBuilt(b) => self.network_built(*b),
+            Message::FirstFrame => {
+                super::bench_start::report();
+                iced::exit()
+            }
             Message::Tick => self.tick(),
             Message::Health(up) => self.health(up),
             Message::Retry => self.fetch_network(),
@@ -605,13 +622,6 @@ fn show_requests() -> impl iced::futures::Stream<Item = Message> {
             }
         }
     })
-}
-
-fn outlets_of(tree: &OutletTree) -> Vec<Outlet> {
-    widget::outlet_choices(tree)
-        .into_iter()
-        .filter_map(|c| tree.get(&c.value).cloned())
-        .collect()
 }
 
 /// The message for a background cache write whose failure only the log

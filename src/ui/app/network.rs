@@ -2,6 +2,8 @@
 //! server is away), connection checks, the server's parameters and the
 //! sync engine's reports.
 
+use std::sync::Arc;
+
 use chrono::DateTime;
 use iced::Task;
 
@@ -12,6 +14,7 @@ use crate::domain::params::ClientParams;
 use crate::domain::{Outlet, OutletTree};
 use crate::store::StoreError;
 use crate::sync::ClientError;
+use crate::ui::network_data::NetworkData;
 use crate::ui::screen::Lost;
 use crate::ui::sync_sub;
 
@@ -48,6 +51,41 @@ impl SyncStatus {
     }
 }
 
+/// What a network build starts from.
+pub(super) enum Source {
+    /// A whole list (the server's or the cache's).
+    Full(Vec<Outlet>),
+    /// The network shown with outlets added or replaced and codes gone.
+    Changes {
+        base: Arc<OutletTree>,
+        changed: Vec<Outlet>,
+        removed: Vec<String>,
+    },
+}
+
+impl Source {
+    fn outlets(self) -> Vec<Outlet> {
+        match self {
+            Source::Full(all) => all,
+            Source::Changes {
+                base,
+                changed,
+                removed,
+            } => base.with_changes(changed, &removed),
+        }
+    }
+}
+
+/// A network built off the GUI thread.
+#[derive(Debug, Clone)]
+pub struct Built {
+    generation: u64,
+    revision: i64,
+    /// The server's list: the cache takes it before the list reloads.
+    cache: bool,
+    net: NetworkData,
+}
+
 impl App {
     pub(super) fn fetch_network(&self) -> Task<Message> {
         let Some(m) = self.screen.main() else {
@@ -56,7 +94,7 @@ impl App {
         let client = m.session.client.clone();
         // With a network in hand only what changed since comes (20,000
         // outlets are 6.6 MB and a rebuild on every reconnect otherwise).
-        let since = (!self.tree.is_empty()).then_some(self.revision);
+        let since = (!self.net.tree.is_empty()).then_some(self.revision);
         Task::perform(
             async move { client.outlets_since(since).await },
             Message::NetworkFetched,
@@ -84,26 +122,20 @@ impl App {
         self.online = true;
         self.last_error = None;
         self.last_refresh = Some(self.sync.server_now());
-        let outlets = if list.full {
-            list.outlets
+        let source = if list.full {
+            Source::Full(list.outlets)
         } else if list.outlets.is_empty() && list.removed.is_empty() {
             // Nothing changed: the tree, the pickers and the list stay.
             self.revision = list.revision;
             return Task::none();
         } else {
-            self.tree.with_changes(list.outlets, &list.removed)
+            Source::Changes {
+                base: self.net.tree.clone(),
+                changed: list.outlets,
+                removed: list.removed,
+            }
         };
-        let store = self.store.clone();
-        let (rev, cached) = (list.revision, outlets.clone());
-        let reload = self.set_network(rev, outlets);
-        // The list is read through the cache's subtree index, which the
-        // cached network builds: reload only once it is in (in parallel, a
-        // list could show branch orders as the pool for a moment).
-        Task::perform(
-            async move { store.run(move |s| s.replace_outlets(rev, &cached)).await },
-            super::logged("caching outlets"),
-        )
-        .chain(reload)
+        self.build_network(list.revision, source, true)
     }
 
     pub(super) fn network_cached(
@@ -114,7 +146,7 @@ impl App {
             // The server's answer may already have arrived; never let
             // the older cache replace it.
             Ok((rev, outlets)) if self.last_refresh.is_none() && !outlets.is_empty() => {
-                self.set_network(rev, outlets)
+                self.build_network(rev, Source::Full(outlets), false)
             }
             Ok(_) => Task::none(),
             Err(e) => {
@@ -124,17 +156,76 @@ impl App {
         }
     }
 
-    /// A new network: every page re-reads its choices, the list reloads.
-    pub(super) fn set_network(&mut self, revision: i64, outlets: Vec<Outlet>) -> Task<Message> {
-        self.revision = revision;
-        self.tree = OutletTree::new(outlets);
+    /// Builds the tree and the pickers' entries from `source` on a
+    /// blocking task (150–250 ms at 20,000 outlets); the GUI thread only
+    /// swaps them in when they arrive. `cache`: the server's list, which
+    /// the cache takes too.
+    pub(super) fn build_network(
+        &mut self,
+        revision: i64,
+        source: Source,
+        cache: bool,
+    ) -> Task<Message> {
+        self.network_gen += 1;
+        let generation = self.network_gen;
+        let user = self
+            .screen
+            .main()
+            .map(|m| m.session.user.outlet_code.clone())
+            .unwrap_or_default();
+        Task::perform(
+            async move {
+                tokio::task::spawn_blocking(move || NetworkData::build(source.outlets(), &user))
+                    .await
+            },
+            move |r| match r {
+                Ok(net) => Message::NetworkBuilt(Box::new(Built {
+                    generation,
+                    revision,
+                    cache,
+                    net,
+                })),
+                Err(e) => {
+                    tracing::error!("building the network: {e}");
+                    Message::Done
+                }
+            },
+        )
+    }
+
+    /// A built network arrives: every page re-reads its choices, the list
+    /// reloads. A build overtaken by a newer one is dropped.
+    pub(super) fn network_built(&mut self, b: Built) -> Task<Message> {
+        if b.generation != self.network_gen {
+            return Task::none();
+        }
+        self.revision = b.revision;
+        self.net = b.net;
+        let net = self.net.clone();
         let Some((pages, ctx)) = self.pages() else {
             return Task::none();
         };
-        pages.outlets.network_changed(&ctx);
-        pages.staff.network_changed(&ctx);
-        pages.orders.network_changed(&ctx);
-        pages.orders.reload(&ctx).map(Message::Orders)
+        pages.outlets.network_changed(&ctx, &net);
+        pages.staff.network_changed(&net);
+        pages.orders.network_changed(&ctx, &net);
+        let reload = pages.orders.reload(&ctx).map(Message::Orders);
+        if !b.cache {
+            return reload;
+        }
+        let store = self.store.clone();
+        let (rev, tree) = (b.revision, net.tree);
+        // The list is read through the cache's subtree index, which the
+        // cached network builds: reload only once it is in (in parallel, a
+        // list could show branch orders as the pool for a moment).
+        Task::perform(
+            async move {
+                store
+                    .run(move |s| s.replace_outlets(rev, tree.outlets()))
+                    .await
+            },
+            super::logged("caching outlets"),
+        )
+        .chain(reload)
     }
 
     pub(super) fn client_failed(&mut self, e: &ClientError) -> Task<Message> {

@@ -4,9 +4,9 @@
 
 use iced::Task;
 
-use super::{App, Message, Page, outlets_of};
+use super::network::Source;
+use super::{App, Message, Page};
 use crate::config::Settings;
-use crate::domain::Outlet;
 use crate::ui::screen::{Lost, orders, outlets, rates, report, staff, system, waybill};
 use crate::ui::{sync_sub, tray};
 
@@ -104,12 +104,12 @@ impl App {
         match event {
             outlets::Event::Saved(o) => {
                 let o = *o;
-                let mut all = outlets_of(&self.tree);
-                match all.iter_mut().find(|x| x.code == o.code) {
-                    Some(x) => *x = o.clone(),
-                    None => all.push(o.clone()),
-                }
-                let reload = self.set_network(self.revision, all);
+                let source = Source::Changes {
+                    base: self.net.tree.clone(),
+                    changed: vec![o.clone()],
+                    removed: Vec::new(),
+                };
+                let reload = self.build_network(self.revision, source, false);
                 let store = self.store.clone();
                 Task::batch([
                     reload,
@@ -120,11 +120,12 @@ impl App {
                 ])
             }
             outlets::Event::Deleted(code) => {
-                let all: Vec<Outlet> = outlets_of(&self.tree)
-                    .into_iter()
-                    .filter(|o| o.code != code)
-                    .collect();
-                let reload = self.set_network(self.revision, all);
+                let source = Source::Changes {
+                    base: self.net.tree.clone(),
+                    changed: Vec::new(),
+                    removed: vec![code.clone()],
+                };
+                let reload = self.build_network(self.revision, source, false);
                 let store = self.store.clone();
                 Task::batch([
                     reload,
@@ -217,8 +218,12 @@ impl App {
             m.session.client = m.session.client.with_lang(lang);
         }
         // Labels in the tree and selectors are in the language: rebuild.
-        let tree = std::mem::take(&mut self.tree);
-        let reload = self.set_network(self.revision, outlets_of(&tree));
+        let source = Source::Changes {
+            base: self.net.tree.clone(),
+            changed: Vec::new(),
+            removed: Vec::new(),
+        };
+        let reload = self.build_network(self.revision, source, false);
         Task::batch([reload, save])
     }
 

@@ -3,6 +3,8 @@
 //! name, code or pinyin initials; the highlighted match (↑/↓ move it) is
 //! what Enter picks, and Enter with no match picks nothing and says so.
 
+use std::sync::Arc;
+
 use iced::Length;
 use iced::widget::{button, column, text, text_input};
 
@@ -14,11 +16,46 @@ use crate::ui::Element;
 /// How many matches are listed at once.
 const MAX_HITS: usize = 8;
 
+/// Entries with their match keys, built once (off the GUI thread for the
+/// network) and shared by every picker over them: 20,000 outlets are one
+/// list of labels, not one per picker.
+#[derive(Debug, Default)]
+pub struct Options {
+    choices: Vec<Choice<String>>,
+    keys: Vec<MatchKey>,
+}
+
+impl Options {
+    /// The entries, in the order they are listed, with their keys.
+    pub fn new(choices: Vec<Choice<String>>) -> Options {
+        let keys = choices.iter().map(|c| MatchKey::new(&c.label)).collect();
+        Options { choices, keys }
+    }
+
+    /// The entries.
+    pub fn choices(&self) -> &[Choice<String>] {
+        &self.choices
+    }
+
+    /// The heap bytes the entries and keys hold (for the bench).
+    pub fn bytes(&self) -> usize {
+        self.choices.capacity() * std::mem::size_of::<Choice<String>>()
+            + self.keys.capacity() * std::mem::size_of::<MatchKey>()
+            + self
+                .choices
+                .iter()
+                .map(|c| c.value.capacity() + c.label.capacity())
+                .sum::<usize>()
+            + self.keys.iter().map(MatchKey::bytes).sum::<usize>()
+    }
+}
+
 /// The picker's options and what is typed.
 #[derive(Debug, Clone, Default)]
 pub struct Picker {
-    options: Vec<Choice<String>>,
-    keys: Vec<MatchKey>,
+    options: Arc<Options>,
+    /// The entries of `options` this picker offers (all when `None`).
+    only: Option<Arc<[u32]>>,
     query: String,
     /// Indexes into `options` of the listed matches.
     hits: Vec<usize>,
@@ -52,10 +89,15 @@ pub enum Picked {
 impl Picker {
     /// A picker over `options`, in the order they are listed.
     pub fn new(options: Vec<Choice<String>>) -> Picker {
-        let keys = options.iter().map(|c| MatchKey::new(&c.label)).collect();
+        Picker::shared(Arc::new(Options::new(options)), None)
+    }
+
+    /// A picker over shared `options`, offering only the entries `only`
+    /// indexes (all when `None`).
+    pub fn shared(options: Arc<Options>, only: Option<Arc<[u32]>>) -> Picker {
         let mut p = Picker {
             options,
-            keys,
+            only,
             ..Picker::default()
         };
         p.refresh();
@@ -63,9 +105,9 @@ impl Picker {
     }
 
     /// Replaces the options, keeping what is typed.
-    pub fn set_options(&mut self, options: Vec<Choice<String>>) {
+    pub fn set_options(&mut self, options: Arc<Options>, only: Option<Arc<[u32]>>) {
         let query = std::mem::take(&mut self.query);
-        *self = Picker::new(options);
+        *self = Picker::shared(options, only);
         self.query = query;
         self.refresh();
     }
@@ -76,14 +118,11 @@ impl Picker {
         self.refresh();
     }
 
-    /// The options.
-    pub fn options(&self) -> &[Choice<String>] {
-        &self.options
-    }
-
     /// The highlighted match, if something is typed and matches.
     pub fn highlighted(&self) -> Option<&Choice<String>> {
-        self.hits.get(self.cursor).map(|i| &self.options[*i])
+        self.hits
+            .get(self.cursor)
+            .and_then(|i| self.options.choices.get(*i))
     }
 
     /// Whether something is typed that matches no outlet.
@@ -93,14 +132,17 @@ impl Picker {
 
     fn refresh(&mut self) {
         let q = self.query.trim();
-        self.hits = self
-            .keys
-            .iter()
-            .enumerate()
-            .filter(|(_, k)| k.matches(q))
-            .map(|(i, _)| i)
-            .take(MAX_HITS)
-            .collect();
+        let keys = &self.options.keys;
+        let matches = |i: &usize| keys.get(*i).is_some_and(|k| k.matches(q));
+        self.hits = match &self.only {
+            Some(only) => only
+                .iter()
+                .map(|i| *i as usize)
+                .filter(matches)
+                .take(MAX_HITS)
+                .collect(),
+            None => (0..keys.len()).filter(matches).take(MAX_HITS).collect(),
+        };
         self.cursor = 0;
     }
 
@@ -119,7 +161,7 @@ impl Picker {
                 }
                 Picked::Nothing
             }
-            PickerMsg::Pick(i) => match self.options.get(i).cloned() {
+            PickerMsg::Pick(i) => match self.options.choices.get(i).cloned() {
                 Some(c) => {
                     self.clear();
                     Picked::Chose(c)
@@ -148,10 +190,10 @@ impl Picker {
 
     /// The listed matches: option index, option, highlighted.
     pub fn listed(&self) -> impl Iterator<Item = (usize, &Choice<String>, bool)> {
-        self.hits
-            .iter()
-            .enumerate()
-            .map(|(n, i)| (*i, &self.options[*i], n == self.cursor))
+        self.hits.iter().enumerate().filter_map(|(n, i)| {
+            let c = self.options.choices.get(*i)?;
+            Some((*i, c, n == self.cursor))
+        })
     }
 
     /// The text field alone. `chosen` is shown in the empty field; `on`

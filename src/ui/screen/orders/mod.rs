@@ -10,6 +10,7 @@ mod printing;
 
 pub(crate) use detail::order_fields;
 
+use crate::ui::network_data::NetworkData;
 use crate::ui::notice::Notice;
 use crate::ui::theme::Tone;
 use crate::ui::widget::Choice;
@@ -24,7 +25,6 @@ use crate::domain::{Action, Status};
 use crate::i18n;
 use crate::store::{ListFilter, OrderRow, PageQuery, SortOrder, StoreError};
 use crate::sync::{ClientError, OrderAnswer};
-use crate::ui::widget;
 use dialog::Dialog;
 
 /// What 阿里订单受理 tells the app.
@@ -269,18 +269,12 @@ impl Default for State {
 impl State {
     /// Called when the network changed: the selector's choices are the
     /// user's own subtree (HQ: everything).
-    pub fn network_changed(&mut self, ctx: &Ctx<'_>) {
+    pub fn network_changed(&mut self, ctx: &Ctx<'_>, net: &NetworkData) {
         let user = &ctx.user.outlet_code;
-        let mine: Vec<Choice<String>> = widget::outlet_choices(ctx.tree)
-            .into_iter()
-            .filter(|c| ctx.tree.is_within(&c.value, user))
-            .collect();
-        self.selector_picker.set_options(mine);
-        let targets: Vec<Choice<String>> = widget::outlet_choices(ctx.tree)
-            .into_iter()
-            .filter(|c| crate::domain::dispatch::can_receive(&c.value, ctx.tree))
-            .collect();
-        self.assign.set_options(targets);
+        self.selector_picker
+            .set_options(net.choices.clone(), Some(net.mine.clone()));
+        self.assign
+            .set_options(net.choices.clone(), Some(net.targets.clone()));
         if !self.selector_set {
             // HQ users start on HQ (the pool); others on their own subtree.
             self.selector = visibility::default_selector(user, ctx.tree).map(|code| Choice {

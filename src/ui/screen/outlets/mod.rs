@@ -3,6 +3,7 @@
 
 mod form;
 
+use crate::ui::network_data::NetworkData;
 use std::collections::HashSet;
 
 use crate::ui::Element;
@@ -137,8 +138,8 @@ fn kind_choice(lang: i18n::Lang, k: OutletKind) -> Choice<OutletKind> {
 
 impl State {
     /// Called by the app whenever the cached network changed.
-    pub fn network_changed(&mut self, ctx: &Ctx<'_>) {
-        self.parents.set_options(widget::outlet_choices(ctx.tree));
+    pub fn network_changed(&mut self, ctx: &Ctx<'_>, net: &NetworkData) {
+        self.parents.set_options(net.choices.clone(), None);
         if self.open.is_empty() {
             // Start with HQ and the branches open: the usual first look.
             for r in ctx.tree.roots() {

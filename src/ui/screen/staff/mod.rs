@@ -4,6 +4,7 @@
 mod form;
 mod view;
 
+use crate::ui::network_data::NetworkData;
 use crate::ui::widget::picker::{Picked, Picker, PickerMsg};
 use iced::Task;
 
@@ -170,10 +171,9 @@ fn role_choice(lang: i18n::Lang, r: Role) -> Choice<Role> {
 
 impl State {
     /// Called by the app whenever the cached network changed.
-    pub fn network_changed(&mut self, ctx: &Ctx<'_>) {
-        let choices = widget::outlet_choices(ctx.tree);
-        self.query_outlets.set_options(choices.clone());
-        self.form_outlets.set_options(choices);
+    pub fn network_changed(&mut self, net: &NetworkData) {
+        self.query_outlets.set_options(net.choices.clone(), None);
+        self.form_outlets.set_options(net.choices.clone(), None);
     }
 
     /// Maps a key to a message, given what is on screen.
