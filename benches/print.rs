@@ -12,6 +12,7 @@
 use std::borrow::Cow;
 use std::time::{Duration, Instant};
 
+use iced::advanced::Renderer as _;
 use iced::advanced::graphics::geometry::Renderer as _;
 use iced::advanced::renderer::Headless;
 use iced::{Color, Size};
@@ -64,6 +65,9 @@ fn ms(d: Duration) -> f64 {
 /// Draws `page` as the preview does and rasterises it; its size in pixels.
 fn render(renderer: &mut iced::Renderer, page: &Page) -> Size<u32> {
     let size = Size::new(page.width_mm * ZOOM, page.height_mm * ZOOM);
+    // A new frame, as the window starts each one: without it the layers of
+    // every earlier call are drawn again.
+    renderer.reset(iced::Rectangle::with_size(size));
     renderer.draw_geometry(page_view::draw(page, ZOOM, renderer, size));
     let px = Size::new(size.width.ceil() as u32, size.height.ceil() as u32);
     let _ = renderer.screenshot(px, 1.0, Color::WHITE);
