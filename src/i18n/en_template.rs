@@ -32,4 +32,8 @@ pub const TABLE: &[(&str, &str)] = &[
         "print.template.unreadable",
         "This version cannot read the server's layout; please update the client",
     ),
+    (
+        "print.template.updated",
+        "The network default layout is now version {v}; the preview was redrawn with it",
+    ),
 ];

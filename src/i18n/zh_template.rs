@@ -27,4 +27,8 @@ pub const TABLE: &[(&str, &str)] = &[
         "print.template.unreadable",
         "服务器的版式本版本无法识别，请升级客户端",
     ),
+    (
+        "print.template.updated",
+        "网络默认版式已更新为第{v}版，预览已按新版式重绘",
+    ),
 ];

@@ -171,12 +171,15 @@ impl Cursor<'_> {
         self.centred(data, size_pt);
     }
 
-    /// A QR code `side` mm wide at the left of the column.
+    /// A QR code `side` mm wide at the left of the column, with its quiet
+    /// zone of four modules above and below (a rule closer than that can
+    /// stop a scanner finding the symbol).
     fn qr(&mut self, data: &str, side: f32) {
         let Some((w, modules)) = barcode::qr(data) else {
             return;
         };
         let m = side / w as f32;
+        self.y += 4.0 * m;
         for (i, dark) in modules.iter().enumerate() {
             if *dark {
                 let (col, row) = ((i % w) as f32, (i / w) as f32);
@@ -185,7 +188,7 @@ impl Cursor<'_> {
                     .push(fill(self.x + col * m, self.y + row * m, m, m));
             }
         }
-        self.y += side + 1.0;
+        self.y += side + 4.0 * m;
     }
 }
 

@@ -129,6 +129,51 @@ impl<P: Program + 'static> Ui<P> {
         assert!(self.sees(text), "expected to see {text:?}");
     }
 
+    /// Sends raw window events through the widgets shown now, as the
+    /// window would, and runs the messages they publish: what `.ice`
+    /// instructions cannot say, such as a key pressed with Ctrl or a
+    /// modifier held down.
+    pub fn send_events(&mut self, events: impl IntoIterator<Item = iced_test::core::Event>) {
+        let messages: Vec<P::Message> = {
+            let mut sim = iced_test::Simulator::with_size(
+                Default::default(),
+                Size::new(1280.0, 820.0),
+                self.emulator.view(&self.program),
+            );
+            sim.simulate(events);
+            sim.into_messages().collect()
+        };
+        for m in messages {
+            self.emulator.update(&self.program, m);
+        }
+    }
+
+    /// Holds down exactly `modifiers` (none to release them).
+    pub fn hold(&mut self, modifiers: iced_test::core::keyboard::Modifiers) {
+        use iced_test::core::{Event, keyboard};
+        self.send_events([Event::Keyboard(keyboard::Event::ModifiersChanged(
+            modifiers,
+        ))]);
+    }
+
+    /// Presses the letter `c` with Ctrl (⌘ on macOS) held.
+    pub fn ctrl_key(&mut self, c: &str) {
+        use iced_test::core::keyboard::{self, Key, Modifiers};
+        use iced_test::core::{Event, SmolStr};
+        let key = Key::Character(SmolStr::new(c));
+        self.send_events([Event::Keyboard(keyboard::Event::KeyPressed {
+            key: key.clone(),
+            modified_key: key,
+            physical_key: keyboard::key::Physical::Unidentified(
+                keyboard::key::NativeCode::Unidentified,
+            ),
+            location: keyboard::Location::Standard,
+            modifiers: Modifiers::COMMAND,
+            repeat: false,
+            text: None,
+        })]);
+    }
+
     /// Renders the current window into a PNG file (for looking at it).
     pub fn screenshot(&mut self, theme: &P::Theme, path: &std::path::Path) {
         let shot = self.emulator.screenshot(&self.program, theme, 1.0);

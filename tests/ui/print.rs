@@ -207,3 +207,110 @@ fn an_admin_saves_the_label_layout_for_the_network_and_a_clerk_prints_with_it() 
     clerk.expect("使用网络默认版式（第3版）");
     assert_eq!(label_template(&env)["version"], 3, "the hub is untouched");
 }
+
+#[test]
+fn ctrl_click_shift_click_and_ctrl_a_tick_orders_for_printing() {
+    use iced_test::core::keyboard::Modifiers;
+    let env = Env::new();
+    for no in ["MK-1", "MK-2", "MK-3", "MK-4", "MK-5"] {
+        let body = common::inbound(no, &format!("acct-{no}"), "扬州", Some("JS-YZ-01"));
+        common::place_order(&env.rt, &env.hub.url, &body);
+    }
+    let mut ui = Ui::start(application(env.boot("yz")));
+    ui.log_in("yz.clerk", common::DEMO_PW, "网点选项");
+    assert!(ui.wait_for("MK-5", Duration::from_secs(15)));
+    // A plain click only selects the row.
+    ui.click("MK-2");
+    assert!(!ui.sees("已选 1 单"), "a plain click ticks nothing");
+    // Ctrl+click ticks it; Shift+click ticks the rows from it to MK-4.
+    ui.hold(Modifiers::CTRL);
+    ui.click("MK-2");
+    ui.expect("已选 1 单");
+    ui.hold(Modifiers::SHIFT);
+    ui.click("MK-4");
+    ui.expect("已选 3 单");
+    // Ctrl+click on a ticked row clears its tick.
+    ui.hold(Modifiers::CTRL);
+    ui.click("MK-3");
+    ui.expect("已选 2 单");
+    ui.hold(Modifiers::empty());
+    // The preview has those two orders: three labels each.
+    ui.click("打印 (Ctrl+P)");
+    assert!(ui.wait_for("打印预览", Duration::from_secs(10)));
+    ui.expect("第1页/共6页");
+    ui.click("关闭");
+    // Ctrl+A ticks the whole page, whatever was clicked.
+    ui.ctrl_key("a");
+    ui.expect("已选 5 单");
+    // Ctrl+P prints them: fifteen labels.
+    ui.ctrl_key("p");
+    assert!(ui.wait_for("第1页/共15页", Duration::from_secs(10)));
+}
+
+/// The network's label template version this client's cache holds.
+fn cached_label_version(env: &Env, who: &str) -> Option<i64> {
+    let paths = outlet_desk::config::Paths::resolve(Some(env.dir.path().join(who))).ok()?;
+    let conn = rusqlite::Connection::open(paths.cache_db()).ok()?;
+    let text: String = conn
+        .query_row(
+            "SELECT value FROM meta WHERE key = 'print_templates'",
+            [],
+            |r| r.get(0),
+        )
+        .ok()?;
+    let all: Vec<serde_json::Value> = serde_json::from_str(&text).ok()?;
+    all.iter()
+        .find(|t| t["document"] == "label")
+        .and_then(|t| t["version"].as_i64())
+}
+
+#[test]
+fn an_open_preview_takes_a_new_network_template_unless_this_pc_adjusted_it() {
+    let env = Env::new();
+    let body = common::inbound("NT-2", "acct-NT-2", "扬州", Some("JS-YZ-01"));
+    common::place_order(&env.rt, &env.hub.url, &body);
+    let mut ui = Ui::start(application(env.boot("yz")));
+    ui.log_in("yz.clerk", common::DEMO_PW, "网点选项");
+    assert!(ui.wait_for("NT-2", Duration::from_secs(15)));
+    ui.click("WLNT-2");
+    ui.click("打印 (Ctrl+P)");
+    assert!(ui.wait_for("打印预览", Duration::from_secs(10)));
+    ui.expect("使用网络默认版式（第1版）");
+    ui.expect("9");
+
+    // An administrator changes the label template: the next sync brings
+    // it, and the open preview redraws with it and says so.
+    label_changed_elsewhere(&env, 12.0, 1);
+    assert!(
+        ui.wait_for(
+            "网络默认版式已更新为第2版，预览已按新版式重绘",
+            Duration::from_secs(30)
+        ),
+        "the preview takes the new template"
+    );
+    ui.expect("12");
+    ui.expect("使用网络默认版式（第2版）");
+
+    // This PC's own adjustment is left alone by the next change...
+    ui.click("小一号");
+    ui.expect("11");
+    ui.expect("使用本机调整的版式");
+    label_changed_elsewhere(&env, 14.0, 2);
+    let mut cached = false;
+    for _ in 0..300 {
+        if cached_label_version(&env, "yz") == Some(3) {
+            cached = true;
+            break;
+        }
+        let _ = ui.wait_for("never shown", Duration::from_millis(100));
+    }
+    assert!(cached, "the sync caches version 3");
+    let _ = ui.wait_for("never shown", Duration::from_millis(500));
+    ui.expect("11");
+    ui.expect("使用本机调整的版式");
+    assert!(!ui.sees("网络默认版式已更新为第3版，预览已按新版式重绘"));
+    // ...and 恢复网络默认 goes to the version the sync brought.
+    ui.click("恢复网络默认");
+    ui.expect("14");
+    ui.expect("使用网络默认版式（第3版）");
+}

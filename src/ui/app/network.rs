@@ -387,6 +387,11 @@ impl App {
         {
             tasks.push(pages.waybill.load_card(&ctx).map(Message::Waybill));
         }
+        if r.templates_refreshed
+            && let Some((pages, ctx)) = self.pages()
+        {
+            tasks.push(pages.orders.templates_refreshed(&ctx).map(Message::Orders));
+        }
         Task::batch(tasks)
     }
 }

@@ -33,38 +33,54 @@ impl<M> canvas::Program<M, Theme> for PageProgram<'_> {
         bounds: Rectangle,
         _cursor: mouse::Cursor,
     ) -> Vec<Geometry> {
-        let k = self.px_per_mm;
-        let mut frame = Frame::new(renderer, bounds.size());
-        frame.fill_rectangle(Point::ORIGIN, bounds.size(), Color::WHITE);
-        let (ascent, descent) =
-            crate::print::font::metrics().map_or((0.8, 0.2), |m| (m.ascent, m.descent));
-        for item in &self.page.items {
-            match item {
-                Item::Fill(r) => frame.fill_rectangle(
-                    Point::new(r.x_mm * k, r.y_mm * k),
-                    // At small zooms a hairline rule still shows.
-                    Size::new((r.w_mm * k).max(0.5), (r.h_mm * k).max(0.5)),
-                    Color::BLACK,
-                ),
-                Item::Text(t) => {
-                    let size = t.size_pt * MM_PER_PT * k;
-                    frame.fill_text(canvas::Text {
-                        content: t.text.clone(),
-                        position: Point::new(t.x_mm * k, t.baseline_mm * k - ascent * size),
-                        color: Color::BLACK,
-                        size: Pixels(size),
-                        // One line box exactly ascent + descent tall, so its
-                        // top is the baseline minus the ascent.
-                        line_height: iced::widget::text::LineHeight::Absolute(Pixels(
-                            (ascent + descent) * size,
-                        )),
-                        font: crate::ui::font::DEFAULT,
-                        align_y: iced::alignment::Vertical::Top,
-                        ..canvas::Text::default()
-                    });
-                }
+        vec![draw(self.page, self.px_per_mm, renderer, bounds.size())]
+    }
+}
+
+/// The page drawn at `px_per_mm` into a frame of `size`: what the preview
+/// shows (public for the print bench, which times it).
+pub fn draw(page: &Page, px_per_mm: f32, renderer: &Renderer, size: Size) -> Geometry {
+    let k = px_per_mm;
+    let mut frame = Frame::new(renderer, size);
+    frame.fill_rectangle(Point::ORIGIN, size, Color::WHITE);
+    let (ascent, descent) =
+        crate::print::font::metrics().map_or((0.8, 0.2), |m| (m.ascent, m.descent));
+    for item in &page.items {
+        match item {
+            Item::Fill(r) => {
+                let (x, w) = hairline(r.x_mm * k, r.w_mm * k);
+                let (y, h) = hairline(r.y_mm * k, r.h_mm * k);
+                frame.fill_rectangle(Point::new(x, y), Size::new(w, h), Color::BLACK);
+            }
+            Item::Text(t) => {
+                let size = t.size_pt * MM_PER_PT * k;
+                frame.fill_text(canvas::Text {
+                    content: t.text.clone(),
+                    position: Point::new(t.x_mm * k, t.baseline_mm * k - ascent * size),
+                    color: Color::BLACK,
+                    size: Pixels(size),
+                    // One line box exactly ascent + descent tall, so its
+                    // top is the baseline minus the ascent.
+                    line_height: iced::widget::text::LineHeight::Absolute(Pixels(
+                        (ascent + descent) * size,
+                    )),
+                    font: crate::ui::font::DEFAULT,
+                    align_y: iced::alignment::Vertical::Top,
+                    ..canvas::Text::default()
+                });
             }
         }
-        vec![frame.into_geometry()]
+    }
+    frame.into_geometry()
+}
+
+/// A rule thinner than a pixel is drawn one whole pixel wide on the pixel
+/// grid: anti-aliased across a pixel boundary it faded to nothing, and a
+/// 装箱单's column lines vanished at some positions.
+fn hairline(at: f32, len: f32) -> (f32, f32) {
+    if len >= 1.0 {
+        (at, len)
+    } else {
+        (at.round(), 1.0)
     }
 }

@@ -195,6 +195,32 @@ impl State {
     }
 }
 
+impl State {
+    /// The sync fetched the network's print templates anew: an open
+    /// preview takes them from the cache (off the GUI thread).
+    pub fn templates_refreshed(&self, ctx: &Ctx<'_>) -> Task<Message> {
+        if self.preview.is_none() {
+            return Task::none();
+        }
+        let store = ctx.store.clone();
+        Task::perform(
+            async move {
+                store
+                    .run(|s| s.print_setup())
+                    .await
+                    .inspect_err(|e| tracing::warn!("print templates not read: {e}"))
+                    .ok()
+            },
+            |r| r,
+        )
+        .and_then(|setup| {
+            Task::done(Message::Preview(preview::Message::NetworkTemplates(
+                Box::new(setup),
+            )))
+        })
+    }
+}
+
 /// Reads the layouts this PC prints with (off the GUI thread), then opens
 /// the preview of `orders`.
 fn open_preview(orders: Vec<crate::domain::Order>, ctx: &Ctx<'_>) -> Task<Message> {

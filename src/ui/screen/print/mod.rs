@@ -58,6 +58,9 @@ pub enum Message {
     SaveAsNetwork,
     /// The hub's answer to 保存为网络默认.
     Published(Published),
+    /// The sync fetched the network's templates anew: this PC's setup as
+    /// now cached.
+    NetworkTemplates(Box<PrintSetup>),
     Close,
 }
 
@@ -201,6 +204,10 @@ impl Preview {
             Message::ResetToNetwork => self.setup.reset(self.document),
             Message::SaveAsNetwork => return (Task::none(), self.start_publish()),
             Message::Published(answer) => self.published(answer),
+            Message::NetworkTemplates(fresh) => {
+                self.network_refreshed(&fresh);
+                return (Task::none(), None);
+            }
             other => {
                 return (self.act(other, &t), None);
             }

@@ -6,7 +6,7 @@ use iced::widget::{column, row};
 
 use super::{Event, Message, Preview};
 use crate::api::print::PrintTemplate;
-use crate::domain::print::Layout;
+use crate::domain::print::{Layout, PrintSetup};
 use crate::i18n;
 use crate::store::Store;
 use crate::sync::HubClient;
@@ -95,6 +95,26 @@ impl Preview {
                 Tone::Danger,
             ),
         });
+    }
+
+    /// Takes the network's templates the sync just cached. The shown
+    /// pages redraw only when they print with the network's template; an
+    /// adjustment made on this PC stays as it is.
+    pub(super) fn network_refreshed(&mut self, fresh: &PrintSetup) {
+        let before = self.layout();
+        for (layout, version) in &fresh.network {
+            if self.setup.network_of(layout.document) != (layout.clone(), *version) {
+                self.setup.set_network(layout.clone(), *version);
+            }
+        }
+        if self.layout() != before {
+            self.rebuild();
+            let v = self.setup.network_of(self.document).1.to_string();
+            self.notice = Some((
+                i18n::tf(self.lang, "print.template.updated", &[("v", &v)]),
+                Tone::Info,
+            ));
+        }
     }
 
     /// Which layout the shown document prints with, 恢复网络默认 and, for
