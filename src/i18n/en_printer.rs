@@ -2,6 +2,10 @@
 pub const TABLE: &[(&str, &str)] = &[
     ("printer.refresh", "Refresh"),
     ("printer.listing", "Looking for printers…"),
+    (
+        "printer.not_running",
+        "the printing service (CUPS) is not running: start it, or save as PDF for now",
+    ),
     ("printer.list_failed", "Cannot list the printers: {error}"),
     ("printer.state", "State: {state}"),
     ("printer.calibration", "Calibration"),

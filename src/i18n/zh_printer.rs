@@ -2,6 +2,10 @@
 pub const TABLE: &[(&str, &str)] = &[
     ("printer.refresh", "刷新"),
     ("printer.listing", "正在查找打印机…"),
+    (
+        "printer.not_running",
+        "打印服务（CUPS）没有运行：请启动打印服务，或先另存为PDF",
+    ),
     ("printer.list_failed", "无法列出打印机：{error}"),
     ("printer.state", "状态：{state}"),
     ("printer.calibration", "校准"),

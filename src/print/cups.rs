@@ -52,6 +52,11 @@ impl Cups {
             if err.contains("No destinations") {
                 return Ok(String::new());
             }
+            // The tools speak English here (LC_ALL=C); the clerk gets the
+            // message in their own language instead of lpstat's text.
+            if err.contains("Scheduler is not running") {
+                return Err(CupsError::NotRunning);
+            }
             Err(CupsError::Failed(if err.is_empty() { stdout } else { err }))
         }
     }

@@ -43,6 +43,10 @@ pub enum SpoolError {
     /// No printing system here (no CUPS tools; no spooler).
     #[error("no printing system found")]
     Missing,
+    /// The printing system is installed but its service (the CUPS
+    /// scheduler) is not running.
+    #[error("the printing service is not running")]
+    NotRunning,
     /// The printer is stopped; nothing was sent.
     #[error("printer {0} is stopped")]
     Stopped(String),

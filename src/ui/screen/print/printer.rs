@@ -25,7 +25,7 @@ pub const JOB_LIMIT: Duration = Duration::from_secs(300);
 pub enum Message {
     /// 刷新: list the printers again.
     Refresh,
-    Listed(Result<Vec<Printer>, String>),
+    Listed(Result<Vec<Printer>, SpoolError>),
     /// The calibrations kept on this PC, read at opening.
     Loaded(Calibrations),
     Select(String),
@@ -42,7 +42,7 @@ pub enum Message {
 /// The printers and calibrations.
 pub struct Panel {
     store: Store,
-    printers: Option<Result<Vec<Printer>, String>>,
+    printers: Option<Result<Vec<Printer>, SpoolError>>,
     selected: Option<String>,
     /// `None` until read from the cache: nothing is sent (and nothing
     /// changed) before, so a calibration is never skipped or overwritten.
@@ -200,7 +200,7 @@ impl Panel {
             col = col.push(widget::error_line(i18n::tf(
                 lang,
                 "printer.list_failed",
-                &[("error", e)],
+                &[("error", &spool_message(lang, e))],
             )));
         }
         if list.is_empty() {
@@ -303,8 +303,8 @@ fn list_printers() -> Task<Message> {
         async {
             tokio::task::spawn_blocking(|| spooler::system().printers())
                 .await
-                .map_err(|e| e.to_string())
-                .and_then(|r| r.map_err(|e| e.to_string()))
+                .map_err(|e| SpoolError::Failed(e.to_string()))
+                .and_then(|r| r)
         },
         Message::Listed,
     )
@@ -323,6 +323,7 @@ pub fn spool_message(lang: Lang, e: &SpoolError) -> String {
     match e {
         SpoolError::Stopped(p) => i18n::tf(lang, "print.stopped", &[("printer", p)]),
         SpoolError::Missing => i18n::t(lang, "printer.missing"),
+        SpoolError::NotRunning => i18n::t(lang, "printer.not_running"),
         SpoolError::JobStopped {
             printer,
             job,
