@@ -73,10 +73,42 @@ pub(super) fn recover(c: &mut Connection) -> Result<(), StoreError> {
 /// A backlog's pages touch far more of the file than SQLite's default
 /// 2 MB page cache holds: 64 MB on the sync connection while it lasts.
 pub(super) fn big_cache(c: &Connection) -> Result<(), StoreError> {
-    Ok(c.execute_batch("PRAGMA cache_size = -65536")?)
+    Ok(c.execute_batch(&format!("PRAGMA cache_size = {BIG_CACHE_KIB}"))?)
 }
 
-/// Back to the default once the backlog is written, and the memory freed.
+/// [`big_cache`]'s size (negative: KiB, as SQLite counts it).
+const BIG_CACHE_KIB: i64 = -65536;
+
+/// Back to the default once the backlog is written, and the memory freed
+/// — only when a backlog raised it: an ordinary poll's last page must not
+/// throw away the page cache the next list read wants.
 pub(super) fn small_cache(c: &Connection) -> Result<(), StoreError> {
-    Ok(c.execute_batch("PRAGMA cache_size = -2000; PRAGMA shrink_memory;")?)
+    let size: i64 = c.query_row("PRAGMA cache_size", [], |r| r.get(0))?;
+    if size == BIG_CACHE_KIB {
+        c.execute_batch("PRAGMA cache_size = -2000; PRAGMA shrink_memory;")?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cache_size(c: &Connection) -> i64 {
+        c.query_row("PRAGMA cache_size", [], |r| r.get(0))
+            .expect("cache_size")
+    }
+
+    #[test]
+    fn only_a_raised_cache_is_given_back() {
+        let c = Connection::open_in_memory().expect("db");
+        c.execute_batch("PRAGMA cache_size = -4000")
+            .expect("own size");
+        small_cache(&c).expect("ordinary poll");
+        assert_eq!(cache_size(&c), -4000, "an ordinary poll keeps the cache");
+        big_cache(&c).expect("backlog");
+        assert_eq!(cache_size(&c), BIG_CACHE_KIB);
+        small_cache(&c).expect("backlog written");
+        assert_eq!(cache_size(&c), -2000);
+    }
 }
