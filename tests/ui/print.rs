@@ -192,7 +192,12 @@ fn an_admin_saves_the_label_layout_for_the_network_and_a_clerk_prints_with_it() 
     clerk.click("WLNT-1");
     clerk.click("打印 (Ctrl+P)");
     assert!(clerk.wait_for("打印预览", Duration::from_secs(10)));
-    clerk.expect("使用网络默认版式（第3版）");
+    // The templates come with the sync round after the orders' pages;
+    // an open preview takes them when they arrive.
+    assert!(
+        clerk.wait_for("使用网络默认版式（第3版）", Duration::from_secs(15)),
+        "the clerk's preview uses the network's version 3"
+    );
     clerk.expect("13");
     assert!(
         !clerk.sees("保存为网络默认"),
