@@ -148,6 +148,29 @@ impl<P: Program + 'static> Ui<P> {
         }
     }
 
+    /// Double-clicks the widget showing `text`: both clicks go through one
+    /// simulation, so they land within the double-click interval however
+    /// slow the machine is (two separate `click`s on a loaded CI runner
+    /// can be further apart than that and count as two single clicks).
+    pub fn double_click(&mut self, text: &str) {
+        let messages: Vec<P::Message> = {
+            let mut sim = iced_test::Simulator::with_size(
+                Default::default(),
+                Size::new(1280.0, 820.0),
+                self.emulator.view(&self.program),
+            );
+            for _ in 0..2 {
+                if let Err(e) = sim.click(text) {
+                    panic!("double-click {text:?}: {e:?}");
+                }
+            }
+            sim.into_messages().collect()
+        };
+        for m in messages {
+            self.emulator.update(&self.program, m);
+        }
+    }
+
     /// Holds down exactly `modifiers` (none to release them).
     pub fn hold(&mut self, modifiers: iced_test::core::keyboard::Modifiers) {
         use iced_test::core::{Event, keyboard};

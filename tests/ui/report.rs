@@ -112,8 +112,7 @@ fn the_admin_opens_the_report_and_drills_down() {
     }
     let (valid, first) = asked.expect("the desk shows the hub's count");
     assert!(valid > 0, "the demo has valid orders in 江苏 this month");
-    ui.click(&valid.to_string());
-    ui.click(&valid.to_string());
+    ui.double_click(&valid.to_string());
     assert!(ui.wait_for("江苏分公司 · 有效单", Duration::from_secs(10)));
     let deadline = std::time::Instant::now() + Duration::from_secs(10);
     let listed = loop {
