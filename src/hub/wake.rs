@@ -20,6 +20,34 @@ pub struct Touched {
     everyone: bool,
 }
 
+impl Touched {
+    /// Every view may have changed.
+    pub fn everyone(&self) -> bool {
+        self.everyone
+    }
+
+    /// Ancestors whose change log got a row.
+    pub fn ancestors(&self) -> impl Iterator<Item = &String> {
+        self.ancestors.iter()
+    }
+
+    /// A write that touched `ancestors` (as another hub reported it).
+    pub fn of(ancestors: impl IntoIterator<Item = String>) -> Self {
+        Touched {
+            ancestors: ancestors.into_iter().collect(),
+            everyone: false,
+        }
+    }
+
+    /// A write that changed what every view may see.
+    pub fn everyone_touched() -> Self {
+        Touched {
+            ancestors: HashSet::new(),
+            everyone: true,
+        }
+    }
+}
+
 thread_local! {
     /// Filled while a write runs on this (blocking) thread.
     static TOUCHED: RefCell<Option<Touched>> = const { RefCell::new(None) };

@@ -53,6 +53,7 @@
 //! the rules stay in `domain`.
 
 pub mod changes;
+pub mod notify;
 pub mod schema;
 
 use std::time::Duration;
