@@ -22,26 +22,65 @@ struct PageProgram<'a> {
     px_per_mm: f32,
 }
 
+/// The page's drawing, kept until the page or the zoom changes: without
+/// it every pointer move over the preview laid out every text run again.
+#[derive(Default)]
+struct Drawn {
+    cache: canvas::Cache<Renderer>,
+    key: std::cell::Cell<Option<u64>>,
+}
+
 impl<M> canvas::Program<M, Theme> for PageProgram<'_> {
-    type State = ();
+    type State = Drawn;
 
     fn draw(
         &self,
-        _state: &(),
+        state: &Drawn,
         renderer: &Renderer,
         _theme: &Theme,
         bounds: Rectangle,
         _cursor: mouse::Cursor,
     ) -> Vec<Geometry> {
-        vec![draw(self.page, self.px_per_mm, renderer, bounds.size())]
+        let key = Some(fingerprint(self.page, self.px_per_mm));
+        if state.key.replace(key) != key {
+            state.cache.clear();
+        }
+        vec![state.cache.draw(renderer, bounds.size(), |frame| {
+            paint(frame, self.page, self.px_per_mm, bounds.size());
+        })]
     }
+}
+
+/// What the drawing depends on (the page is rebuilt, not edited, so its
+/// content is what identifies it).
+fn fingerprint(page: &Page, px_per_mm: f32) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::hash::DefaultHasher::new();
+    let bits =
+        |h: &mut std::hash::DefaultHasher, v: &[f32]| v.iter().for_each(|f| f.to_bits().hash(h));
+    bits(&mut h, &[px_per_mm, page.width_mm, page.height_mm]);
+    for item in &page.items {
+        match item {
+            Item::Fill(r) => bits(&mut h, &[r.x_mm, r.y_mm, r.w_mm, r.h_mm]),
+            Item::Text(t) => {
+                bits(&mut h, &[t.x_mm, t.baseline_mm, t.size_pt]);
+                t.text.hash(&mut h);
+            }
+        }
+    }
+    h.finish()
 }
 
 /// The page drawn at `px_per_mm` into a frame of `size`: what the preview
 /// shows (public for the print bench, which times it).
 pub fn draw(page: &Page, px_per_mm: f32, renderer: &Renderer, size: Size) -> Geometry {
-    let k = px_per_mm;
     let mut frame = Frame::new(renderer, size);
+    paint(&mut frame, page, px_per_mm, size);
+    frame.into_geometry()
+}
+
+fn paint(frame: &mut Frame, page: &Page, px_per_mm: f32, size: Size) {
+    let k = px_per_mm;
     frame.fill_rectangle(Point::ORIGIN, size, Color::WHITE);
     let (ascent, descent) =
         crate::print::font::metrics().map_or((0.8, 0.2), |m| (m.ascent, m.descent));
@@ -71,7 +110,6 @@ pub fn draw(page: &Page, px_per_mm: f32, renderer: &Renderer, size: Size) -> Geo
             }
         }
     }
-    frame.into_geometry()
 }
 
 /// A rule thinner than a pixel is drawn one whole pixel wide on the pixel

@@ -372,6 +372,8 @@ fn status_cell<'a>(
         status_line.push_str(&format!(" · {}", i18n::t(lang, "orders.refunding")));
     }
     let (outbox, tone) = outbox_label(lang, r);
+    // The right padding keeps "待受理 · 退款中" off 打印次数 where it
+    // just fits (1366 px): it wraps instead of touching.
     column![
         text(status_line)
             .size(12)
@@ -387,6 +389,7 @@ fn status_cell<'a>(
                 )),
             })
     ]
+    .padding(iced::Padding::ZERO.right(6))
 }
 
 fn outbox_label(lang: i18n::Lang, r: &OrderRow) -> (String, Option<Tone>) {

@@ -58,6 +58,26 @@ impl State {
         self.anchor = Some(no.to_owned());
     }
 
+    /// The ticked orders as the clerk sees them: this page's in the list's
+    /// order, then those ticked on other pages by order number.
+    fn marked_in_list_order(&self) -> Vec<crate::domain::Order> {
+        let place: std::collections::HashMap<&str, usize> = self
+            .rows
+            .iter()
+            .enumerate()
+            .map(|(i, r)| (r.order.order_no.as_str(), i))
+            .collect();
+        let mut orders: Vec<crate::domain::Order> = self.marked.values().cloned().collect();
+        // Stable: marks off this page keep the map's order-number order.
+        orders.sort_by_key(|o| {
+            place
+                .get(o.order_no.as_str())
+                .copied()
+                .unwrap_or(usize::MAX)
+        });
+        orders
+    }
+
     /// Handles the printing messages.
     pub(super) fn update_print(
         &mut self,
@@ -85,10 +105,7 @@ impl State {
                     self.notice = Some(Notice::new(ctx.t("print.none_selected"), Tone::Warning));
                     return (Task::none(), None);
                 }
-                return (
-                    open_preview(self.marked.values().cloned().collect(), ctx),
-                    None,
-                );
+                return (open_preview(self.marked_in_list_order(), ctx), None);
             }
             Message::PrintQuery => {
                 // The order 查询 found, whether or not it is in the list:

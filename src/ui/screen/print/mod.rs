@@ -183,6 +183,11 @@ impl Preview {
                 self.document = d;
                 self.page = 0;
                 changed = false;
+                // "Printed" / "saved" spoke of the other document; a
+                // failure stays, since its PDF offer still holds the batch.
+                if matches!(&self.notice, Some((_, Tone::Success | Tone::Info))) && !self.busy {
+                    self.notice = None;
+                }
                 self.rebuild();
             }
             Message::Paper(p) => self.adjust(|l| l.paper = p),

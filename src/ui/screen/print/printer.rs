@@ -204,7 +204,9 @@ impl Panel {
             )));
         }
         if list.is_empty() {
-            if !self.listing {
+            // A failed listing already said why and offered the PDF.
+            let failed = matches!(self.printers, Some(Err(_)));
+            if !self.listing && !failed {
                 col = col.push(widget::muted(t("print.no_printer")).size(12));
             }
             return col.into();
