@@ -16,8 +16,8 @@ use crate::config::{ExportFormat, ExportPrefs};
 use crate::export::{self, ExportError, FileKind, Kind, Rows};
 use crate::i18n::{self, Lang};
 use crate::ui::Element;
+use crate::ui::file_dialog::Chosen;
 use crate::ui::screen::Ctx;
-use crate::ui::screen::rates::Chosen;
 use crate::ui::widget;
 
 /// What a screen exports when the clerk starts.
@@ -449,9 +449,6 @@ pub fn failure_text(lang: Lang, f: &export::Failure) -> String {
     i18n::tf(lang, "export.failed", &[("why", &why)])
 }
 
-/// A "nothing picked" quicker than this came from a dialog that never showed.
-const NO_DIALOG: std::time::Duration = std::time::Duration::from_millis(300);
-
 async fn save_as(
     title: String,
     folder: Option<PathBuf>,
@@ -459,7 +456,6 @@ async fn save_as(
     format: FileKind,
     lang: Lang,
 ) -> Chosen {
-    let started = std::time::Instant::now();
     let (label, ext) = match format {
         FileKind::Xlsx => (i18n::t(lang, "export.xlsx"), "xlsx"),
         FileKind::Csv => (i18n::t(lang, "export.csv"), "csv"),
@@ -471,11 +467,7 @@ async fn save_as(
     if let Some(f) = folder {
         dialog = dialog.set_directory(f);
     }
-    match dialog.save_file().await {
-        Some(h) => Chosen::Path(h.path().to_path_buf()),
-        None if started.elapsed() < NO_DIALOG => Chosen::Unavailable,
-        None => Chosen::Cancelled,
-    }
+    crate::ui::file_dialog::save(dialog).await
 }
 
 /// Shows `folder` in the system's file manager.

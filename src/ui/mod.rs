@@ -7,6 +7,7 @@ pub mod bench_start;
 pub mod export;
 pub mod export_lists;
 pub mod fetch;
+pub mod file_dialog;
 pub mod font;
 pub mod format;
 pub mod network_data;

@@ -24,7 +24,7 @@ use crate::print::page::Page;
 use crate::print::spooler::Job;
 use crate::print::{documents, pdf};
 use crate::store::Store;
-use crate::ui::screen::rates::Chosen;
+use crate::ui::file_dialog::Chosen;
 use crate::ui::theme::Tone;
 
 /// Preview messages.
@@ -377,18 +377,10 @@ fn write_whole(path: &std::path::Path, bytes: &[u8]) -> Result<(), String> {
     std::fs::rename(&tmp, path).map_err(|e| format!("{}: {e}", path.display()))
 }
 
-/// A "nothing picked" quicker than this came from a dialog that never showed.
-const NO_DIALOG: Duration = Duration::from_millis(300);
-
 async fn save_as(title: String, name: String) -> Chosen {
-    let started = Instant::now();
     let dialog = rfd::AsyncFileDialog::new()
         .set_title(title)
         .set_file_name(name)
         .add_filter("PDF", &["pdf"]);
-    match dialog.save_file().await {
-        Some(h) => Chosen::Path(h.path().to_path_buf()),
-        None if started.elapsed() < NO_DIALOG => Chosen::Unavailable,
-        None => Chosen::Cancelled,
-    }
+    crate::ui::file_dialog::save(dialog).await
 }

@@ -3,7 +3,6 @@
 //! dialog can open: a PC without a desktop portal or zenity, a test).
 
 use std::path::PathBuf;
-use std::time::{Duration, Instant};
 
 use iced::Task;
 
@@ -11,6 +10,7 @@ use super::{Event, Message, State};
 use crate::api::ImportResult;
 use crate::i18n;
 use crate::sync::{ClientError, SheetFormat};
+use crate::ui::file_dialog::{self, Chosen};
 use crate::ui::screen::Ctx;
 use crate::ui::theme::Tone;
 
@@ -21,37 +21,14 @@ pub enum Purpose {
     Export,
 }
 
-/// What the file dialog gave.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Chosen {
-    /// The user picked this file.
-    Path(PathBuf),
-    /// The user closed the dialog.
-    Cancelled,
-    /// No dialog could open: the typed path is the way.
-    Unavailable,
-}
-
-/// A "nothing picked" quicker than this came from a dialog that never
-/// showed (the portal and zenity both missing): nobody closes one so fast.
-/// rfd answers both cases with `None`.
-const NO_DIALOG: Duration = Duration::from_millis(300);
-
-/// Shows the system's file dialog. rfd runs it on its own thread; this
-/// future only waits for it, so the GUI thread never blocks.
+/// Shows the system's file dialog.
 async fn choose(purpose: Purpose, title: String) -> Chosen {
-    let started = Instant::now();
     let dialog = rfd::AsyncFileDialog::new()
         .set_title(title)
         .add_filter("Excel / CSV", &["xlsx", "csv"]);
-    let handle = match purpose {
-        Purpose::Import => dialog.pick_file().await,
-        Purpose::Export => dialog.set_file_name("rate-card.xlsx").save_file().await,
-    };
-    match handle {
-        Some(h) => Chosen::Path(h.path().to_path_buf()),
-        None if started.elapsed() < NO_DIALOG => Chosen::Unavailable,
-        None => Chosen::Cancelled,
+    match purpose {
+        Purpose::Import => file_dialog::pick(dialog).await,
+        Purpose::Export => file_dialog::save(dialog.set_file_name("rate-card.xlsx")).await,
     }
 }
 

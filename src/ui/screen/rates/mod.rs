@@ -14,10 +14,11 @@ use super::{Ctx, Lost};
 use crate::api::{ImportResult, RateLine, RateLineList, RowError};
 use crate::domain::pricing;
 use crate::sync::ClientError;
+pub use crate::ui::file_dialog::Chosen;
 use crate::ui::theme::Tone;
 use crate::ui::widget::Choice;
 use draft::Draft;
-pub use files::{Chosen, Purpose};
+pub use files::Purpose;
 
 /// What the 价格方案 screen tells the app.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

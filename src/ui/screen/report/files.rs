@@ -3,7 +3,6 @@
 //! the GUI thread, and only complete files appear.
 
 use std::path::PathBuf;
-use std::time::{Duration, Instant};
 
 use iced::Task;
 
@@ -12,27 +11,18 @@ use crate::api::report::ReportOrder;
 use crate::export::{self, FileKind};
 use crate::i18n;
 use crate::sync::ClientError;
+pub use crate::ui::file_dialog::Chosen;
 use crate::ui::screen::Ctx;
 use crate::ui::screen::form::lost;
-/// What the save dialog gave (the same answers as 价格方案's dialog).
-pub use crate::ui::screen::rates::Chosen;
-
-/// A "nothing picked" quicker than this came from a dialog that never showed.
-const NO_DIALOG: Duration = Duration::from_millis(300);
 
 async fn save_as(title: String, folder: Option<PathBuf>, name: String) -> Chosen {
-    let started = Instant::now();
     let mut dialog = rfd::AsyncFileDialog::new()
         .set_title(title)
         .set_file_name(name);
     if let Some(f) = folder {
         dialog = dialog.set_directory(f);
     }
-    match dialog.save_file().await {
-        Some(h) => Chosen::Path(h.path().to_path_buf()),
-        None if started.elapsed() < NO_DIALOG => Chosen::Unavailable,
-        None => Chosen::Cancelled,
-    }
+    crate::ui::file_dialog::save(dialog).await
 }
 
 fn extension(kind: FileKind) -> &'static str {
