@@ -16,7 +16,11 @@
 //! so a hub on PostgreSQL is started by tests only
 //! ([`crate::hub::HubConfig::postgres`]) until every route is converted.
 
+pub mod orders_read;
+pub mod pg_orders_read;
+pub mod pg_reports_read;
 pub mod postgres;
+pub mod reports_read;
 pub mod sqlite;
 
 use axum::http::StatusCode;
