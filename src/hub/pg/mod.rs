@@ -53,6 +53,8 @@
 //! the rules stay in `domain`.
 
 pub mod changes;
+pub mod first_start;
+pub mod listen;
 pub mod notify;
 pub mod schema;
 
@@ -109,16 +111,64 @@ pub async fn connect(url: &str) -> Result<tokio_postgres::Client, String> {
     Ok(client)
 }
 
-/// `url` with its password replaced, for messages and logs.
+/// `url` with its password replaced, for messages and logs: the one in
+/// the user part and any `password=` parameter.
 pub fn redact(url: &str) -> String {
+    let url = redact_parameter(url);
     let Some((scheme, rest)) = url.split_once("://") else {
-        return url.to_owned();
+        return url;
     };
     let Some((userinfo, host)) = rest.rsplit_once('@') else {
         return url.to_owned();
     };
     match userinfo.split_once(':') {
         Some((user, _)) => format!("{scheme}://{user}:***@{host}"),
-        None => url.to_owned(),
+        None => url.clone(),
+    }
+}
+
+fn redact_parameter(url: &str) -> String {
+    let Some(at) = url.find("password=") else {
+        return url.to_owned();
+    };
+    let value = at + "password=".len();
+    let end = url[value..].find('&').map_or(url.len(), |e| value + e);
+    format!("{}***{}", &url[..value], &url[end..])
+}
+
+/// Checks a `--database` / `DATABASE_URL` value before anything connects.
+pub fn check_url(url: &str) -> Result<(), String> {
+    if !(url.starts_with("postgres://") || url.starts_with("postgresql://")) {
+        return Err(format!(
+            "{}: expected postgres://USER:PASSWORD@HOST:PORT/DATABASE (without --database the hub runs on SQLite in --data-dir)",
+            redact(url)
+        ));
+    }
+    config(url).map(|_| ())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_password_never_shows_in_a_message() {
+        assert_eq!(
+            redact("postgres://hub:s3cret@db.example:5432/orders"),
+            "postgres://hub:***@db.example:5432/orders"
+        );
+        assert_eq!(
+            redact("postgres://hub@db/orders?password=s3cret&sslmode=disable"),
+            "postgres://hub@db/orders?password=***&sslmode=disable"
+        );
+        assert_eq!(redact("postgres://db/orders"), "postgres://db/orders");
+        for bad in [
+            "mysql://hub:s3cret@db/orders",
+            "postgres://hub:s3cret@db:notaport/x",
+        ] {
+            let e = check_url(bad).expect_err(bad);
+            assert!(!e.contains("s3cret"), "{e}");
+        }
+        assert!(check_url("postgres://hub:s3cret@db:5432/orders").is_ok());
     }
 }

@@ -128,8 +128,8 @@ impl HubState {
             }
             Storage::Postgres(p) => {
                 let stored = p.set_parameter(def, &value, &by).await?;
-                // This hub's waiting feeds; other hubs' wait for LISTEN /
-                // NOTIFY (not built yet).
+                // This hub's waiting feeds; the other hubs' hear the
+                // transaction's NOTIFY.
                 let ((), touched) = wake::collect(wake::network_changed);
                 self.wakes.wake(&touched);
                 Ok(stored)

@@ -264,6 +264,14 @@ impl Postgres {
         )
         .await?;
         tx.execute(BUMP_PARAMS_REVISION, &[]).await?;
+        // Every feed on every hub carries the new revision (delivered on
+        // commit only).
+        let everyone = pg::notify::payload(&crate::hub::wake::Touched::everyone_touched());
+        tx.execute(
+            "SELECT pg_notify($1, $2)",
+            &[&pg::notify::CHANNEL, &everyone],
+        )
+        .await?;
         let rows = tx
             .query(&format!("SELECT {PARAM_COLS} FROM parameters"), &[])
             .await?;
