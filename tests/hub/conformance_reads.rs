@@ -54,6 +54,11 @@ macro_rules! reads_on_both_engines {
             }
 
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn an_order_moved_leaves_one_view_and_wakes_the_other_on_another_hub() {
+                super::an_order_moved_leaves_one_view_and_wakes_the_other_on_another_hub().await
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn hubs_starting_together_on_an_empty_database_make_one_first_start() {
                 super::hubs_starting_together_on_an_empty_database_make_one_first_start().await
             }
@@ -778,12 +783,137 @@ async fn hubs_starting_together_on_an_empty_database_make_one_first_start() {
         .await
         .expect("send");
     assert_eq!(r.status(), 200, "the other hub serves the same database");
+    for hub in [h1.hub.url(), h2.url()] {
+        let r = h1
+            .http
+            .get(format!("{hub}/readyz"))
+            .send()
+            .await
+            .expect("send");
+        assert_eq!(r.status(), 200, "ready: the database takes a write");
+    }
     h2.stop().await;
 
     let dir = tempfile::tempdir().expect("dir");
     let mut c = common::config(dir.path(), false);
     c.postgres = Some("postgres://hub:s3cret-pw@127.0.0.1:1/orders".into());
     let e = hub::start(c).await.err().expect("no database there");
-    assert!(e.contains("cannot reach PostgreSQL"), "{e}");
+    assert!(e.contains("cannot connect to PostgreSQL"), "{e}");
     assert!(e.contains("127.0.0.1:1") && !e.contains("s3cret-pw"), "{e}");
+}
+
+/// Moves order `no` to `outlet` as an order write on PostgreSQL does it
+/// for the feed: its change-log rows under every ancestor it was or is
+/// under, the NOTIFY naming the new ancestors, the change number as the
+/// last statement. A test-only stand-in until the order actions run on
+/// PostgreSQL (pgw); it leaves the list's scope index as it was.
+async fn move_order_on_postgres(url: &str, no: &str, outlet: &str) {
+    use outlet_desk::hub::pg::{changes, notify};
+    let mut c = outlet_desk::hub::pg::connect(url).await.expect("connect");
+    let tx = c.transaction().await.expect("begin");
+    let ancestors: Vec<String> = tx
+        .query("SELECT anc FROM outlet_closure WHERE code = $1", &[&outlet])
+        .await
+        .expect("closure")
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    tx.execute(
+        "UPDATE order_feed SET seq = NULL WHERE order_no = $1",
+        &[&no],
+    )
+    .await
+    .expect("old log rows");
+    tx.execute(
+        "INSERT INTO order_feed(anc, order_no, seq) SELECT anc, $1, NULL FROM outlet_closure
+         WHERE code = $2 ON CONFLICT (anc, order_no) DO UPDATE SET seq = NULL",
+        &[&no, &outlet],
+    )
+    .await
+    .expect("new log rows");
+    tx.execute(
+        "INSERT INTO order_outlets(order_no, outlet_code) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+        &[&no, &outlet],
+    )
+    .await
+    .expect("order_outlets");
+    tx.execute(
+        "UPDATE orders SET current_outlet_code = $2,
+             body = jsonb_set(body, '{current_outlet_code}', to_jsonb($2::text))
+         WHERE order_no = $1",
+        &[&no, &outlet],
+    )
+    .await
+    .expect("order");
+    let payload = notify::payload(&outlet_desk::hub::wake::Touched::of(ancestors));
+    tx.execute("SELECT pg_notify($1, $2)", &[&notify::CHANNEL, &payload])
+        .await
+        .expect("notify");
+    changes::stamp(&tx, &[no.to_owned()]).await.expect("stamp");
+    tx.commit().await.expect("commit");
+}
+
+/// An order moved from 扬州 (JS-YZ) to 杭州 (ZJ-HZ) through hub A: the
+/// 杭州 clerk's long poll held by hub B answers at once with it, the 扬州
+/// clerk's next page names it removed, and the 扬州 clerk now gets only
+/// its status.
+async fn an_order_moved_leaves_one_view_and_wakes_the_other_on_another_hub() {
+    let Some(a) = demo(Engine::Postgres).await else {
+        return;
+    };
+    let b = a.another_hub().await;
+    let admin = a.admin().await;
+    let parents = parents(&a, &admin).await;
+    let (all, _, _) = a.feed(&admin, None).await;
+    let moving = all
+        .iter()
+        .find(|o| {
+            within(&parents, o["current_outlet_code"].as_str(), "JS-YZ")
+                && o["billing_outlet_code"].is_null()
+        })
+        .expect("an unbilled order at 扬州")["order_no"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let yz = a.login("yz.clerk", DEMO_PW).await;
+    let hz = a.login("hz.clerk", DEMO_PW).await;
+    let (_, _, yz_head) = a.feed(&yz, None).await;
+    let (_, _, hz_head) = a.feed(&hz, None).await;
+    let url = format!("{}/api/v1/orders/changes?cursor={hz_head}&wait=20", b.url());
+    let http = a.http.clone();
+    let t = Instant::now();
+    let waiting = tokio::spawn(async move {
+        let r = http.get(url).bearer_auth(hz).send().await.expect("send");
+        (
+            r.status().as_u16(),
+            r.json::<Value>().await.expect("json"),
+            t.elapsed(),
+        )
+    });
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert!(!waiting.is_finished(), "nothing new for 杭州 yet");
+    let pg_url = a.pg.as_ref().expect("on PostgreSQL").1.clone();
+    move_order_on_postgres(&pg_url, &moving, "ZJ-HZ").await;
+    let (s, v, took) = waiting.await.expect("join");
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(
+        numbers(v["orders"].as_array().unwrap()),
+        BTreeSet::from([moving.clone()])
+    );
+    assert!(
+        took < Duration::from_secs(3),
+        "at once, not after the wait: {took:?}"
+    );
+
+    let (s, v) = a
+        .get(&format!("/api/v1/orders/changes?cursor={yz_head}"), &yz)
+        .await;
+    assert_eq!(s, 200, "{v}");
+    assert!(v["orders"].as_array().unwrap().is_empty(), "{v}");
+    assert_eq!(v["removed"], json!([moving]));
+    let (s, v) = a.get(&format!("/api/v1/orders/{moving}"), &yz).await;
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(v["current_outlet_code"], "ZJ-HZ");
+    assert!(v.get("shipper").is_none(), "out of 扬州's view: {v}");
+    b.stop().await;
 }

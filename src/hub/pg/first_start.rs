@@ -29,7 +29,7 @@ pub async fn prepare(
 ) -> Result<FirstStart, String> {
     let mut c = super::connect(url)
         .await
-        .map_err(|e| format!("cannot reach PostgreSQL: {e}"))?;
+        .map_err(|e| format!("cannot connect to PostgreSQL: {e}"))?;
     let sql = |e: tokio_postgres::Error| sql_error(url, &e);
     // Another hub's first start may take longer than `lock_timeout`
     // (password hashes, the demo's orders): wait for it to end.
@@ -86,10 +86,11 @@ async fn prepare_locked(
 
 /// `e` with the server's own message (a bare `db error` says nothing).
 fn sql_error(url: &str, e: &tokio_postgres::Error) -> String {
-    let why = e
-        .as_db_error()
-        .map_or_else(|| e.to_string(), |d| d.message().to_owned());
-    format!("PostgreSQL at {}: {why}", super::redact(url))
+    format!(
+        "PostgreSQL at {}: {}",
+        super::redact(url),
+        super::describe(e)
+    )
 }
 
 /// SQLite's first start in a temporary directory, copied into `url`.

@@ -38,7 +38,7 @@ async fn connect(url: &str) -> Result<Listening, String> {
     let (client, mut conn) = cfg
         .connect(tokio_postgres::NoTls)
         .await
-        .map_err(|e| format!("{}: {e}", super::redact(url)))?;
+        .map_err(|e| format!("{}: {}", super::redact(url), super::describe(&e)))?;
     let (tx, notes) = mpsc::unbounded_channel();
     // The connection is driven here, and only here do notifications
     // arrive; its end closes `notes`.
@@ -62,7 +62,7 @@ async fn connect(url: &str) -> Result<Listening, String> {
     client
         .batch_execute(&format!("LISTEN {CHANNEL}"))
         .await
-        .map_err(|e| format!("LISTEN {CHANNEL}: {e}"))?;
+        .map_err(|e| format!("LISTEN {CHANNEL}: {}", super::describe(&e)))?;
     Ok(Listening {
         _client: client,
         notes,

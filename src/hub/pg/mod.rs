@@ -1,7 +1,9 @@
-//! order-hub on PostgreSQL (issue 15): the schema, the change number and
-//! the connection settings. The hub itself still runs on SQLite
-//! ([`super::db`]); `order-hub migrate` ([`super::migrate`]) already copies
-//! a hub's data into PostgreSQL and back.
+//! order-hub on PostgreSQL (issue 15): the schema, the change number, the
+//! connection settings, the first start ([`first_start`]) and the wakes
+//! between hubs ([`notify`], [`listen`]). A hub runs on it with
+//! `--database` (routes not yet behind [`super::storage`] answer 500
+//! there); `order-hub migrate` ([`super::migrate`]) copies a hub's data
+//! into PostgreSQL and back.
 //!
 //! # The storage interface (design; being built in [`super::storage`],
 //! which says which operations are behind it so far)
@@ -69,8 +71,9 @@ pub const SESSION_SETTINGS: &str = "-c lock_timeout=5s -c idle_in_transaction_se
 
 /// A `postgres://` URL as a connection config with [`SESSION_SETTINGS`].
 pub fn config(url: &str) -> Result<tokio_postgres::Config, String> {
-    let mut cfg: tokio_postgres::Config =
-        url.parse().map_err(|e| format!("{}: {e}", redact(url)))?;
+    let mut cfg: tokio_postgres::Config = url
+        .parse()
+        .map_err(|e| format!("{}: {}", redact(url), describe(&e)))?;
     let options = match cfg.get_options() {
         Some(own) => format!("{SESSION_SETTINGS} {own}"),
         None => SESSION_SETTINGS.to_owned(),
@@ -102,13 +105,29 @@ pub async fn connect(url: &str) -> Result<tokio_postgres::Client, String> {
     let (client, conn) = config(url)?
         .connect(tokio_postgres::NoTls)
         .await
-        .map_err(|e| format!("{}: {e}", redact(url)))?;
+        .map_err(|e| format!("{}: {}", redact(url), describe(&e)))?;
     tokio::spawn(async move {
         if let Err(e) = conn.await {
             tracing::warn!("PostgreSQL connection ended: {e}");
         }
     });
     Ok(client)
+}
+
+/// `e` with its causes ("error connecting to server: Connection
+/// refused", the server's own message for a `db error`): tokio-postgres's
+/// own text names only the kind.
+pub fn describe(e: &tokio_postgres::Error) -> String {
+    if let Some(db) = e.as_db_error() {
+        return db.message().to_owned();
+    }
+    let mut out = e.to_string();
+    let mut cause = std::error::Error::source(e);
+    while let Some(c) = cause {
+        out = format!("{out}: {c}");
+        cause = c.source();
+    }
+    out
 }
 
 /// `url` with its password replaced, for messages and logs: the one in

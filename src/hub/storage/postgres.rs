@@ -50,7 +50,7 @@ impl From<tokio_postgres::Error> for ApiError {
                 err.retry_after = Some(60);
                 err
             }
-            _ => ApiError::internal(e),
+            _ => ApiError::internal(pg::describe(&e)),
         }
     }
 }
