@@ -16,6 +16,12 @@ struct Args {
     /// Directory of the server's database (hub.db).
     #[arg(long, default_value = "order-hub-data")]
     data_dir: PathBuf,
+    /// Run on PostgreSQL instead of hub.db, shared by several hubs:
+    /// postgres://USER:PASSWORD@HOST:PORT/DATABASE (or DATABASE_URL).
+    /// An empty database gets its first start (HQ, admin, with --demo the
+    /// demo).
+    #[arg(long)]
+    database: Option<String>,
     /// Seed the demo network and keep demo orders arriving.
     #[arg(long)]
     demo: bool,
@@ -194,7 +200,18 @@ async fn run(args: Args) -> std::process::ExitCode {
         eprintln!("order-hub: the demo only listens on loopback (127.0.0.1 or ::1)");
         return std::process::ExitCode::from(2);
     }
+    let database = args
+        .database
+        .or_else(|| std::env::var("DATABASE_URL").ok())
+        .filter(|u| !u.trim().is_empty());
+    if let Some(url) = &database
+        && let Err(e) = hub::pg::check_url(url)
+    {
+        eprintln!("order-hub: --database {e}");
+        return std::process::ExitCode::from(2);
+    }
     let mut cfg = HubConfig::new(args.listen, args.data_dir);
+    cfg.postgres = database;
     cfg.demo = args.demo || args.demo_rate.is_some();
     cfg.demo_rate = args.demo_rate.unwrap_or(6);
     cfg.admin_password = std::env::var("ORDER_HUB_ADMIN_PASSWORD").ok();

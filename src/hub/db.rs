@@ -411,7 +411,7 @@ pub fn insert_outlet(c: &Connection, o: &Outlet) -> rusqlite::Result<()> {
 }
 
 /// The key of an outlet's view epoch in `meta` (see [`view_epoch`]).
-fn view_epoch_key(code: &str) -> String {
+pub(crate) fn view_epoch_key(code: &str) -> String {
     format!("view_epoch:{code}")
 }
 

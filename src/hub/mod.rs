@@ -68,8 +68,7 @@ pub struct HubConfig {
     /// Connection limits and TLS.
     pub net: serve::NetLimits,
     /// A `postgres://` URL: run on PostgreSQL instead of `hub.db`
-    /// (issue 15). Set by tests only until every route runs on it (see
-    /// [`storage`]); the command line does not offer it yet.
+    /// (issue 15; `order-hub --database` or `DATABASE_URL`).
     pub postgres: Option<String>,
 }
 
@@ -242,6 +241,8 @@ pub struct RunningHub {
     scheme: &'static str,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
     task: tokio::task::JoinHandle<()>,
+    /// On PostgreSQL: the LISTEN connection's task ([`pg::listen`]).
+    listener: Option<tokio::task::JoinHandle<()>>,
 }
 
 impl RunningHub {
@@ -256,23 +257,24 @@ impl RunningHub {
             let _ = tx.send(());
         }
         let _ = self.task.await;
+        if let Some(l) = self.listener.take() {
+            l.abort();
+        }
     }
 }
 
 /// Opens the database, seeds it on first start, binds and serves.
 pub async fn start(config: HubConfig) -> Result<RunningHub, String> {
     let (state, first_start) = match &config.postgres {
-        Some(url) => {
-            // No first start of its own yet: tests fill the database with
-            // `order-hub migrate` from a SQLite hub's.
-            let pg = storage::postgres::Postgres::open(url).await?;
-            let mut state = HubState::on(Storage::Postgres(pg), config.token_ttl);
-            state.guard = guard::Guard::new(config.limits.clone());
-            (state, FirstStart::default())
-        }
+        Some(url) => open_postgres(url, &config).await?,
         None => open_sqlite(&config).await?,
     };
     let state = Arc::new(state);
+    // Writes through the other hubs on the database wake this one's polls.
+    let wake_listener = match &config.postgres {
+        Some(url) => Some(pg::listen::spawn(url, Arc::downgrade(&state)).await?),
+        None => None,
+    };
     if config.demo && config.demo_rate > 0 && config.postgres.is_none() {
         demo::spawn_generator(state.clone(), config.demo_rate);
     }
@@ -297,7 +299,19 @@ pub async fn start(config: HubConfig) -> Result<RunningHub, String> {
         first_start,
         shutdown: Some(tx),
         task,
+        listener: wake_listener,
     })
+}
+
+/// Connects to PostgreSQL at `url`, bringing its schema up to date and
+/// running the first start on an empty database.
+async fn open_postgres(url: &str, config: &HubConfig) -> Result<(HubState, FirstStart), String> {
+    let guard = guard::Guard::new(config.limits.clone());
+    let first_start = pg::first_start::prepare(url, config, guard.password_workers()).await?;
+    let pg = storage::postgres::Postgres::open(url).await?;
+    let mut state = HubState::on(Storage::Postgres(pg), config.token_ttl);
+    state.guard = guard;
+    Ok((state, first_start))
 }
 
 /// Opens (creating, migrating and on first start seeding) `hub.db` in

@@ -442,18 +442,9 @@ pub fn orders(
     let mut out = Vec::with_capacity(rows.len());
     for (body, resp, discount) in rows {
         let o = super::orders::parse(&body)?;
-        out.push(ReportOrder {
-            order_no: o.order_no,
-            created_at: o.created_at,
-            status: o.status,
-            responsible_outlet_code: Some(resp).filter(|r| !r.is_empty()),
-            current_outlet_code: o.current_outlet_code,
-            accepting_outlet_code: o.accepting_outlet_code,
-            billing_outlet_code: o.billing_outlet_code,
-            waybill_no: o.waybill_no,
-            reason_code: o.last_reason_code,
-            ali_discount_fen: discount,
-        });
+        out.push(super::storage::reports_read::report_order(
+            o, resp, discount,
+        ));
     }
     Ok((total, out))
 }

@@ -1,7 +1,9 @@
-//! order-hub on PostgreSQL (issue 15): the schema, the change number and
-//! the connection settings. The hub itself still runs on SQLite
-//! ([`super::db`]); `order-hub migrate` ([`super::migrate`]) already copies
-//! a hub's data into PostgreSQL and back.
+//! order-hub on PostgreSQL (issue 15): the schema, the change number, the
+//! connection settings, the first start ([`first_start`]) and the wakes
+//! between hubs ([`notify`], [`listen`]). A hub runs on it with
+//! `--database` (routes not yet behind [`super::storage`] answer 500
+//! there); `order-hub migrate` ([`super::migrate`]) copies a hub's data
+//! into PostgreSQL and back.
 //!
 //! # The storage interface (design; being built in [`super::storage`],
 //! which says which operations are behind it so far)
@@ -53,6 +55,8 @@
 //! the rules stay in `domain`.
 
 pub mod changes;
+pub mod first_start;
+pub mod listen;
 pub mod notify;
 pub mod schema;
 
@@ -67,8 +71,9 @@ pub const SESSION_SETTINGS: &str = "-c lock_timeout=5s -c idle_in_transaction_se
 
 /// A `postgres://` URL as a connection config with [`SESSION_SETTINGS`].
 pub fn config(url: &str) -> Result<tokio_postgres::Config, String> {
-    let mut cfg: tokio_postgres::Config =
-        url.parse().map_err(|e| format!("{}: {e}", redact(url)))?;
+    let mut cfg: tokio_postgres::Config = url
+        .parse()
+        .map_err(|e| format!("{}: {}", redact(url), describe(&e)))?;
     let options = match cfg.get_options() {
         Some(own) => format!("{SESSION_SETTINGS} {own}"),
         None => SESSION_SETTINGS.to_owned(),
@@ -100,7 +105,7 @@ pub async fn connect(url: &str) -> Result<tokio_postgres::Client, String> {
     let (client, conn) = config(url)?
         .connect(tokio_postgres::NoTls)
         .await
-        .map_err(|e| format!("{}: {e}", redact(url)))?;
+        .map_err(|e| format!("{}: {}", redact(url), describe(&e)))?;
     tokio::spawn(async move {
         if let Err(e) = conn.await {
             tracing::warn!("PostgreSQL connection ended: {e}");
@@ -109,16 +114,80 @@ pub async fn connect(url: &str) -> Result<tokio_postgres::Client, String> {
     Ok(client)
 }
 
-/// `url` with its password replaced, for messages and logs.
+/// `e` with its causes ("error connecting to server: Connection
+/// refused", the server's own message for a `db error`): tokio-postgres's
+/// own text names only the kind.
+pub fn describe(e: &tokio_postgres::Error) -> String {
+    if let Some(db) = e.as_db_error() {
+        return db.message().to_owned();
+    }
+    let mut out = e.to_string();
+    let mut cause = std::error::Error::source(e);
+    while let Some(c) = cause {
+        out = format!("{out}: {c}");
+        cause = c.source();
+    }
+    out
+}
+
+/// `url` with its password replaced, for messages and logs: the one in
+/// the user part and any `password=` parameter.
 pub fn redact(url: &str) -> String {
+    let url = redact_parameter(url);
     let Some((scheme, rest)) = url.split_once("://") else {
-        return url.to_owned();
+        return url;
     };
     let Some((userinfo, host)) = rest.rsplit_once('@') else {
         return url.to_owned();
     };
     match userinfo.split_once(':') {
         Some((user, _)) => format!("{scheme}://{user}:***@{host}"),
-        None => url.to_owned(),
+        None => url.clone(),
+    }
+}
+
+fn redact_parameter(url: &str) -> String {
+    let Some(at) = url.find("password=") else {
+        return url.to_owned();
+    };
+    let value = at + "password=".len();
+    let end = url[value..].find('&').map_or(url.len(), |e| value + e);
+    format!("{}***{}", &url[..value], &url[end..])
+}
+
+/// Checks a `--database` / `DATABASE_URL` value before anything connects.
+pub fn check_url(url: &str) -> Result<(), String> {
+    if !(url.starts_with("postgres://") || url.starts_with("postgresql://")) {
+        return Err(format!(
+            "{}: expected postgres://USER:PASSWORD@HOST:PORT/DATABASE (without --database the hub runs on SQLite in --data-dir)",
+            redact(url)
+        ));
+    }
+    config(url).map(|_| ())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_password_never_shows_in_a_message() {
+        assert_eq!(
+            redact("postgres://hub:s3cret@db.example:5432/orders"),
+            "postgres://hub:***@db.example:5432/orders"
+        );
+        assert_eq!(
+            redact("postgres://hub@db/orders?password=s3cret&sslmode=disable"),
+            "postgres://hub@db/orders?password=***&sslmode=disable"
+        );
+        assert_eq!(redact("postgres://db/orders"), "postgres://db/orders");
+        for bad in [
+            "mysql://hub:s3cret@db/orders",
+            "postgres://hub:s3cret@db:notaport/x",
+        ] {
+            let e = check_url(bad).expect_err(bad);
+            assert!(!e.contains("s3cret"), "{e}");
+        }
+        assert!(check_url("postgres://hub:s3cret@db:5432/orders").is_ok());
     }
 }

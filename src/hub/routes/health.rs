@@ -24,6 +24,32 @@ pub async fn healthz() -> Json<Health> {
     responses((status = 200, body = Health),
         (status = 503, body = ErrorBody, description = "storage_full, overloaded, or the database cannot write")))]
 pub async fn readyz(State(state): State<Arc<HubState>>) -> Result<Json<Health>, ApiError> {
+    let probe = match &state.storage {
+        crate::hub::storage::Storage::Postgres(p) => p.ready_probe().await,
+        crate::hub::storage::Storage::Sqlite(_) => sqlite_probe(&state).await,
+    };
+    probe.map_err(|e| {
+        if e.status.is_server_error() {
+            // Whatever broke, the answer is "not ready", never a 500.
+            let code = match e.code.as_str() {
+                "storage_full" | "overloaded" => e.code.as_str(),
+                _ => "not_ready",
+            };
+            let mut r = ApiError::new(StatusCode::SERVICE_UNAVAILABLE, code);
+            r.retry_after = e.retry_after.or(Some(5));
+            r
+        } else {
+            e
+        }
+    })?;
+    Ok(Json(Health {
+        status: "ready".into(),
+        server_time: Utc::now(),
+    }))
+}
+
+/// hub.db takes a write and has room for more.
+async fn sqlite_probe(state: &HubState) -> Result<(), ApiError> {
     state
         .db(|c| {
             let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
@@ -37,22 +63,4 @@ pub async fn readyz(State(state): State<Arc<HubState>>) -> Result<Json<Health>, 
             Ok(())
         })
         .await
-        .map_err(|e| {
-            if e.status.is_server_error() {
-                // Whatever broke, the answer is "not ready", never a 500.
-                let code = match e.code.as_str() {
-                    "storage_full" | "overloaded" => e.code.as_str(),
-                    _ => "not_ready",
-                };
-                let mut r = ApiError::new(StatusCode::SERVICE_UNAVAILABLE, code);
-                r.retry_after = e.retry_after.or(Some(5));
-                r
-            } else {
-                e
-            }
-        })?;
-    Ok(Json(Health {
-        status: "ready".into(),
-        server_time: Utc::now(),
-    }))
 }

@@ -8,14 +8,16 @@ use chrono::Utc;
 use serde::Deserialize;
 use serde_json::Value;
 
-use crate::api::{ChangesPage, ErrorBody, OrderEvent, OrderSummary};
+use crate::api::{ChangesPage, ErrorBody, OrderEvent};
 use crate::domain::order::{self, Action, ActionContext, ActionError};
 use crate::domain::params::Reason;
-use crate::domain::visibility::{self, Scope};
+use crate::domain::visibility;
 use crate::domain::{Order, OutletTree, Staff};
 use crate::hub::error::ApiError;
 use crate::hub::http::{AuthUser, Body, ReqLang};
 use crate::hub::{HubState, auth, db, orders};
+
+pub use crate::hub::storage::orders_read::{FeedAnswer, OrderList};
 
 /// Paging of the change feed.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -29,49 +31,6 @@ pub struct ChangesQuery {
     /// shorter, see `--max-wait`).
     #[param(minimum = 1, maximum = 30)]
     pub wait: Option<u64>,
-}
-
-/// A short stable fingerprint of what a user may see, kept in cursors: a
-/// user moved to another outlet, or whose subtree gained or lost an outlet
-/// that ever had orders (one moved between branches; `epoch`, see
-/// `db::view_epoch`), starts over instead of missing the orders that came
-/// into view or keeping those that left it. A new empty outlet changes
-/// nothing anyone sees, so it keeps every cursor.
-fn scope_tag(user: &Staff, epoch: i64) -> String {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    let mut eat = |bytes: &[u8]| {
-        for b in bytes {
-            h ^= u64::from(*b);
-            h = h.wrapping_mul(0x0100_0000_01b3);
-        }
-    };
-    eat(format!("{}|{}|{}", user.login, user.outlet_code, user.role.as_str()).as_bytes());
-    eat(format!("|{epoch}").as_bytes());
-    format!("{:08x}", h as u32)
-}
-
-fn parse_cursor(cursor: &str, tag: &str) -> Result<i64, ApiError> {
-    let (seq, t) = cursor
-        .split_once('.')
-        .ok_or_else(|| ApiError::new(StatusCode::BAD_REQUEST, "invalid_cursor"))?;
-    let seq: i64 = seq
-        .parse()
-        .map_err(|_| ApiError::new(StatusCode::BAD_REQUEST, "invalid_cursor"))?;
-    if t != tag {
-        // The user's view is not what it was (moved, or the subtree
-        // changed): the client must drop what it may no longer see.
-        return Err(ApiError::new(StatusCode::GONE, "view_changed"));
-    }
-    Ok(seq)
-}
-
-/// How often the network changed what `scope` sees (0 for the whole
-/// network, which no move changes).
-fn scope_epoch(c: &rusqlite::Connection, scope: &Scope) -> rusqlite::Result<i64> {
-    match scope {
-        Scope::Subtree(root) => db::view_epoch(c, root),
-        _ => Ok(0),
-    }
 }
 
 /// The change feed: orders new or changed in the user's view since the
@@ -107,8 +66,9 @@ pub async fn changes(
     loop {
         everything.mark_unchanged();
         mine.mark_unchanged();
-        let (page, whole_network) =
-            feed_page(&state, user.staff.clone(), q.cursor.clone(), limit).await?;
+        let (page, whole_network) = state
+            .feed_page(user.staff.clone(), q.cursor.clone(), limit)
+            .await?;
         let empty = page.orders.is_empty() && page.removed.is_empty();
         // A new parameter or rate revision is news too: the client
         // refetches them from what the page says.
@@ -133,74 +93,6 @@ pub async fn changes(
     }
 }
 
-/// A [`ChangesPage`] with its orders' stored bodies passed through as they
-/// are (the same JSON).
-type FeedAnswer = crate::api::feed::FeedPage<Box<serde_json::value::RawValue>>;
-
-/// One feed page for `user` from `cursor`, read in one snapshot, and
-/// whether the user sees the whole network.
-async fn feed_page(
-    state: &Arc<HubState>,
-    staff: Staff,
-    cursor: Option<String>,
-    limit: i64,
-) -> Result<(FeedAnswer, bool), ApiError> {
-    let st = state.clone();
-    state
-        .read(move |c| {
-            let tree = st.tree(c)?;
-            let scope = visibility::user_scope(&staff.outlet_code, &tree);
-            let tag = scope_tag(&staff, scope_epoch(c, &scope)?);
-            let since = match cursor.as_deref().filter(|c| !c.is_empty()) {
-                None => 0,
-                Some(c) => parse_cursor(c, &tag)?,
-            };
-            // A cursor ahead of this database (restored from a backup, or
-            // rebuilt) would silently skip every order up to it: resync.
-            if since > orders::last_seq(c)? {
-                return Err(ApiError::new(StatusCode::GONE, "cursor_expired"));
-            }
-            // A subtree reads its own change log: the cost of the page,
-            // wherever the cursor is.
-            let rows = match &scope {
-                Scope::Subtree(root) => crate::hub::scope::feed_rows(c, root, since, limit)?,
-                _ => orders::changed_since(c, since, limit)?,
-            };
-            let more = rows.len() as i64 == limit;
-            let last = rows.last().map_or(since, |r| r.seq);
-            // Nothing in view changed: still move the cursor to the newest
-            // sequence so the next poll starts there.
-            let last = if rows.is_empty() {
-                orders::last_seq(c)?.max(since)
-            } else {
-                last
-            };
-            let mut page = FeedAnswer {
-                orders: Vec::new(),
-                removed: Vec::new(),
-                cursor: format!("{last}.{tag}"),
-                more,
-                server_time: Utc::now(),
-                params_revision: db::params_revision(c)?,
-                rate_revision: crate::hub::pricing_store::rate_revision(c)?,
-            };
-            // Bodies go out as stored: decoding and encoding each order
-            // again was most of a backlog page's cost.
-            for r in rows {
-                if scope.sees_at(r.current.as_deref(), r.billing.as_deref(), &tree) {
-                    page.orders.push(
-                        serde_json::value::RawValue::from_string(r.body)
-                            .map_err(ApiError::internal)?,
-                    );
-                } else {
-                    page.removed.push(r.order_no);
-                }
-            }
-            Ok((page, matches!(scope, Scope::All)))
-        })
-        .await
-}
-
 /// Filters of `GET /api/v1/orders`.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 pub struct ListQuery {
@@ -212,13 +104,6 @@ pub struct ListQuery {
     pub limit: Option<i64>,
     /// Rows to skip.
     pub offset: Option<i64>,
-}
-
-/// One page of `GET /api/v1/orders`.
-#[derive(Debug, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
-pub struct OrderList {
-    pub orders: Vec<Order>,
-    pub total: i64,
 }
 
 /// Orders under the outlet selector's rules (SPEC 3.1), oldest first: the
@@ -239,27 +124,8 @@ pub async fn list(
     };
     let limit = q.limit.unwrap_or(100).clamp(1, 500);
     let offset = q.offset.unwrap_or(0).max(0);
-    let st = state.clone();
     let list = state
-        .read(move |c| {
-            let tree = st.tree(c)?;
-            let scope =
-                visibility::selector_scope(&user.staff.outlet_code, q.outlet.as_deref(), &tree)
-                    .map_err(|_| ApiError::forbidden())?;
-            // Read from the scope index: a page and an exact count from a
-            // few index rows, whatever the size of the history.
-            let anc = match &scope {
-                Scope::All => None,
-                Scope::Subtree(root) => Some(root.as_str()),
-                Scope::Pool => Some(crate::hub::scope::POOL),
-            };
-            let (bodies, total) = crate::hub::scope::page(c, anc, status, limit, offset)?;
-            let orders = bodies
-                .iter()
-                .map(|b| orders::parse(b))
-                .collect::<rusqlite::Result<_>>()?;
-            Ok(OrderList { orders, total })
-        })
+        .order_list(user.staff, q.outlet, status, limit, offset)
         .await?;
     Ok(Json(list))
 }
@@ -275,25 +141,7 @@ pub async fn get(
     user: AuthUser,
     Path(order_no): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
-    let st = state.clone();
-    let v = state
-        .read(move |c| {
-            let tree = st.tree(c)?;
-            let o = orders::get(c, &order_no)?.ok_or_else(ApiError::not_found)?;
-            let scope = visibility::user_scope(&user.staff.outlet_code, &tree);
-            let v = if scope.sees(&o, &tree) {
-                serde_json::to_value(&o)
-            } else {
-                serde_json::to_value(OrderSummary {
-                    order_no: o.order_no,
-                    status: o.status,
-                    current_outlet_code: o.current_outlet_code,
-                    accepting_outlet_code: o.accepting_outlet_code,
-                })
-            };
-            v.map_err(ApiError::internal)
-        })
-        .await?;
+    let v = state.order_get(user.staff, order_no).await?;
     Ok(Json(v))
 }
 
@@ -306,18 +154,7 @@ pub async fn events(
     user: AuthUser,
     Path(order_no): Path<String>,
 ) -> Result<Json<Vec<OrderEvent>>, ApiError> {
-    let st = state.clone();
-    let v = state
-        .read(move |c| {
-            let tree = st.tree(c)?;
-            let o = orders::get(c, &order_no)?.ok_or_else(ApiError::not_found)?;
-            let scope = visibility::user_scope(&user.staff.outlet_code, &tree);
-            if !scope.sees(&o, &tree) {
-                return Err(ApiError::forbidden());
-            }
-            Ok(orders::events(c, &order_no)?)
-        })
-        .await?;
+    let v = state.order_events(user.staff, order_no).await?;
     Ok(Json(v))
 }
 

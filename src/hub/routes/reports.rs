@@ -9,13 +9,12 @@ use chrono::Utc;
 use serde::Deserialize;
 
 use crate::api::ErrorBody;
-use crate::api::report::{ConversionReport, ReportColumn, ReportOrders, ReportRow};
-use crate::domain::report::{Part, Period, breakdown, china_day};
-use crate::domain::{OutletKind, OutletTree, Staff};
+use crate::api::report::{ConversionReport, ReportColumn, ReportOrders};
+use crate::domain::report::{Period, china_day};
+use crate::hub::HubState;
 use crate::hub::error::ApiError;
 use crate::hub::http::{AuthUser, ReqLang};
-use crate::hub::report::{self, Rows};
-use crate::hub::{HubState, db};
+use crate::hub::storage::reports_read::{Drill, DrillPart};
 
 /// The report's period and outlet.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -58,34 +57,6 @@ fn period(from: Option<&str>, to: Option<&str>) -> Result<Period, ApiError> {
         .map_err(|e| ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, e.code()))
 }
 
-/// The outlet asked for: known (404) and inside the user's subtree (403).
-fn chosen<'t>(
-    tree: &'t OutletTree,
-    user: &Staff,
-    outlet: Option<&str>,
-) -> Result<&'t crate::domain::Outlet, ApiError> {
-    let code = outlet
-        .map(str::trim)
-        .filter(|c| !c.is_empty())
-        .unwrap_or(&user.outlet_code);
-    let o = tree
-        .get(code)
-        .ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, "unknown_outlet").arg("code", code))?;
-    let hq_user = crate::domain::visibility::is_hq_user(&user.outlet_code, tree);
-    if !hq_user && !tree.is_within(code, &user.outlet_code) {
-        return Err(ApiError::forbidden());
-    }
-    Ok(o)
-}
-
-fn target_percent(c: &rusqlite::Connection) -> Result<i64, ApiError> {
-    Ok(db::parameters(c)?
-        .into_iter()
-        .find(|p| p.0 == "report.conversion_target_percent")
-        .and_then(|p| p.1.parse().ok())
-        .unwrap_or(60))
-}
-
 /// 阿里巴巴成交比 of the outlet's children over the period (SPEC 6): each
 /// order counted once for its responsible outlet, the children summing
 /// exactly to the total, every ratio from summed counts.
@@ -102,55 +73,8 @@ pub async fn ali_conversion(
     Query(q): Query<ReportQuery>,
 ) -> Result<Json<ConversionReport>, ApiError> {
     let p = period(q.from.as_deref(), q.to.as_deref())?;
-    let st = state.clone();
     let r = state
-        .read(move |c| {
-            let tree = st.tree(c)?;
-            let o = chosen(&tree, &user.staff, q.outlet.as_deref())?;
-            let row = |code: &str, key: &str, name: String| -> Result<ReportRow, ApiError> {
-                Ok(ReportRow {
-                    outlet_code: Some(code.to_owned()).filter(|c| !c.is_empty()),
-                    name,
-                    ..report::sums(c, key, &p)?
-                })
-            };
-            let total = row(&o.code, &o.code, o.name.clone())?;
-            let mut children = Vec::new();
-            for child in tree.children(&o.code) {
-                let name = tree.get(child).map(|c| c.name.clone()).unwrap_or_default();
-                children.push((child.clone(), row(child, child, name)?));
-            }
-            let pool = if o.kind == OutletKind::Hq {
-                Some(row(
-                    "",
-                    report::POOL_KEY,
-                    crate::i18n::t(lang, "report.pool"),
-                )?)
-            } else {
-                None
-            };
-            let children = breakdown(&total, children, pool)
-                .into_iter()
-                .map(|(part, r)| match part {
-                    Part::Own => ReportRow {
-                        outlet_code: Some(o.code.clone()),
-                        name: crate::i18n::tf(lang, "report.own", &[("name", &o.name)]),
-                        ..r
-                    },
-                    Part::Child(_) | Part::Pool => r,
-                })
-                .collect::<Vec<_>>();
-            Ok(ConversionReport {
-                from: p.from,
-                to: p.to,
-                outlet_code: o.code.clone(),
-                as_of: Utc::now(),
-                days: report::days(c, &o.code, &p)?,
-                total: total.finish(),
-                children: children.into_iter().map(ReportRow::finish).collect(),
-                target_percent: target_percent(c)?,
-            })
-        })
+        .conversion_report(user.staff, q.outlet, p, lang)
         .await?;
     Ok(Json(r))
 }
@@ -174,13 +98,17 @@ pub async fn ali_conversion_orders(
         Some(s) => ReportColumn::parse(s)
             .ok_or_else(|| ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_column"))?,
     };
-    let part = q.part.clone().unwrap_or_default();
-    if !matches!(part.as_str(), "" | "subtree" | "own" | "pool") {
-        return Err(ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "invalid_part",
-        ));
-    }
+    let part = match q.part.as_deref().unwrap_or_default() {
+        "" | "subtree" => DrillPart::Subtree,
+        "own" => DrillPart::Own,
+        "pool" => DrillPart::Pool,
+        _ => {
+            return Err(ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid_part",
+            ));
+        }
+    };
     // Refused, not clamped: the page asked for is the page answered.
     let limit = match q.limit.unwrap_or(200) {
         l @ 1..=1000 => l,
@@ -196,27 +124,14 @@ pub async fn ali_conversion_orders(
                 .detail("offset must be 0 or more"));
         }
     };
-    let st = state.clone();
-    let (total, orders) = state
-        .read(move |c| {
-            let tree = st.tree(c)?;
-            let hq_user = crate::domain::visibility::is_hq_user(&user.staff.outlet_code, &tree);
-            let which = if part == "pool" {
-                if !hq_user {
-                    return Err(ApiError::forbidden());
-                }
-                Rows::Pool
-            } else {
-                let o = chosen(&tree, &user.staff, q.outlet.as_deref())?;
-                match (part.as_str(), o.kind) {
-                    ("own", _) => Rows::Own(&o.code),
-                    // HQ's subtree also holds orders at codes that are no outlet.
-                    (_, OutletKind::Hq) => Rows::All,
-                    _ => Rows::Subtree(&o.code),
-                }
-            };
-            Ok(report::orders(c, which, col, &p, limit, offset)?)
-        })
-        .await?;
+    let drill = Drill {
+        outlet: q.outlet,
+        part,
+        column: col,
+        period: p,
+        limit,
+        offset,
+    };
+    let (total, orders) = state.conversion_orders(user.staff, drill).await?;
     Ok(Json(ReportOrders { total, orders }))
 }

@@ -11,12 +11,17 @@
 //! Behind the interface so far: sessions and logins (every request's
 //! session lookup included), parameters, the outlet list (not the outlet
 //! writes: their scope-index and report-counter upkeep is SQLite code
-//! still) and staff. Every other route still uses
-//! [`HubState::db`] / [`HubState::read`], which answer 500 on PostgreSQL,
-//! so a hub on PostgreSQL is started by tests only
-//! ([`crate::hub::HubConfig::postgres`]) until every route is converted.
+//! still), staff, and the order reads ([`orders_read`]: feed, list, one
+//! order, events; [`reports_read`]: the conversion report). Every other
+//! route still uses [`HubState::db`] / [`HubState::read`], which answer
+//! 500 on PostgreSQL.
 
+pub mod orders_read;
+pub mod pg_health;
+pub mod pg_orders_read;
+pub mod pg_reports_read;
 pub mod postgres;
+pub mod reports_read;
 pub mod sqlite;
 
 use axum::http::StatusCode;
@@ -124,8 +129,8 @@ impl HubState {
             }
             Storage::Postgres(p) => {
                 let stored = p.set_parameter(def, &value, &by).await?;
-                // This hub's waiting feeds; other hubs' wait for LISTEN /
-                // NOTIFY (not built yet).
+                // This hub's waiting feeds; the other hubs' hear the
+                // transaction's NOTIFY.
                 let ((), touched) = wake::collect(wake::network_changed);
                 self.wakes.wake(&touched);
                 Ok(stored)

@@ -50,7 +50,7 @@ impl From<tokio_postgres::Error> for ApiError {
                 err.retry_after = Some(60);
                 err
             }
-            _ => ApiError::internal(e),
+            _ => ApiError::internal(pg::describe(&e)),
         }
     }
 }
@@ -108,7 +108,10 @@ fn outlet_row(r: &Row) -> Outlet {
 }
 
 /// `meta`'s integer `key` (0 when unset), as SQLite's hub reads it.
-async fn meta_int(c: &impl tokio_postgres::GenericClient, key: &str) -> Result<i64, ApiError> {
+pub(crate) async fn meta_int(
+    c: &impl tokio_postgres::GenericClient,
+    key: &str,
+) -> Result<i64, ApiError> {
     let v: Option<String> = c
         .query_opt("SELECT value FROM meta WHERE key = $1", &[&key])
         .await?
@@ -116,7 +119,9 @@ async fn meta_int(c: &impl tokio_postgres::GenericClient, key: &str) -> Result<i
     Ok(v.and_then(|v| v.parse().ok()).unwrap_or(0))
 }
 
-async fn outlets(c: &impl tokio_postgres::GenericClient) -> Result<Vec<Outlet>, ApiError> {
+pub(crate) async fn outlets(
+    c: &impl tokio_postgres::GenericClient,
+) -> Result<Vec<Outlet>, ApiError> {
     // Byte order, as SQLite sorts text.
     let rows = c
         .query(
@@ -143,7 +148,7 @@ impl Postgres {
         })
     }
 
-    async fn conn(&self) -> Result<deadpool_postgres::Object, ApiError> {
+    pub(crate) async fn conn(&self) -> Result<deadpool_postgres::Object, ApiError> {
         Ok(self.pool.get().await?)
     }
 
@@ -259,6 +264,14 @@ impl Postgres {
         )
         .await?;
         tx.execute(BUMP_PARAMS_REVISION, &[]).await?;
+        // Every feed on every hub carries the new revision (delivered on
+        // commit only).
+        let everyone = pg::notify::payload(&crate::hub::wake::Touched::everyone_touched());
+        tx.execute(
+            "SELECT pg_notify($1, $2)",
+            &[&pg::notify::CHANNEL, &everyone],
+        )
+        .await?;
         let rows = tx
             .query(&format!("SELECT {PARAM_COLS} FROM parameters"), &[])
             .await?;
