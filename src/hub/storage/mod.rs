@@ -16,6 +16,8 @@
 //! so a hub on PostgreSQL is started by tests only
 //! ([`crate::hub::HubConfig::postgres`]) until every route is converted.
 
+pub mod orders_write;
+pub mod pg_orders_write;
 pub mod postgres;
 pub mod sqlite;
 

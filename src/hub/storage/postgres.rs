@@ -108,7 +108,10 @@ fn outlet_row(r: &Row) -> Outlet {
 }
 
 /// `meta`'s integer `key` (0 when unset), as SQLite's hub reads it.
-async fn meta_int(c: &impl tokio_postgres::GenericClient, key: &str) -> Result<i64, ApiError> {
+pub(super) async fn meta_int(
+    c: &impl tokio_postgres::GenericClient,
+    key: &str,
+) -> Result<i64, ApiError> {
     let v: Option<String> = c
         .query_opt("SELECT value FROM meta WHERE key = $1", &[&key])
         .await?
@@ -116,7 +119,9 @@ async fn meta_int(c: &impl tokio_postgres::GenericClient, key: &str) -> Result<i
     Ok(v.and_then(|v| v.parse().ok()).unwrap_or(0))
 }
 
-async fn outlets(c: &impl tokio_postgres::GenericClient) -> Result<Vec<Outlet>, ApiError> {
+pub(super) async fn outlets(
+    c: &impl tokio_postgres::GenericClient,
+) -> Result<Vec<Outlet>, ApiError> {
     // Byte order, as SQLite sorts text.
     let rows = c
         .query(
@@ -143,7 +148,7 @@ impl Postgres {
         })
     }
 
-    async fn conn(&self) -> Result<deadpool_postgres::Object, ApiError> {
+    pub(super) async fn conn(&self) -> Result<deadpool_postgres::Object, ApiError> {
         Ok(self.pool.get().await?)
     }
 
