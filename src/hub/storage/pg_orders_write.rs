@@ -634,7 +634,7 @@ impl Upkeep {
     }
 
     async fn sum(&mut self, tx: &Transaction<'_>, e: &Entry, sign: i64) -> Result<(), ApiError> {
-        let own = entry_sums(e, sign);
+        let own = e.sums(sign);
         for anc in self.counted(tx, &e.responsible).await? {
             let s = self.sums.entry((anc, e.day)).or_default();
             for (s, d) in s.iter_mut().zip(own) {
@@ -815,24 +815,6 @@ fn pool_keys(hq: &[String]) -> Vec<String> {
     out
 }
 
-/// What entry `e` adds (`sign` 1) to or takes (-1) from the day sums of
-/// the outlets it counts for, in `report_day`'s column order; 被代开
-/// (column 3) goes to the outlet billed for instead.
-fn entry_sums(e: &Entry, sign: i64) -> [i64; 9] {
-    let b = |v: bool| i64::from(v) * sign;
-    [
-        b(e.valid),
-        b(e.billed),
-        b(!e.billed_for.is_empty()),
-        0,
-        b(e.returned),
-        b(e.pickup_failed),
-        b(e.cancelled),
-        b(e.open),
-        e.ali_discount_fen * sign,
-    ]
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -859,24 +841,5 @@ mod tests {
         );
         assert!(in_pool(&[]) && in_pool(&v(&["HQ", ""])) && !in_pool(&v(&["A1", "A", "HQ"])));
         assert_eq!(pool_keys(&v(&["HQ"])), v(&["", "HQ"]));
-    }
-
-    #[test]
-    fn an_entry_counts_with_its_sign() {
-        let e = Entry {
-            day: NaiveDate::from_ymd_opt(2026, 11, 30).unwrap_or_default(),
-            holder: String::new(),
-            responsible: "A1".into(),
-            billed_for: "B1".into(),
-            valid: true,
-            billed: true,
-            returned: false,
-            pickup_failed: false,
-            cancelled: false,
-            open: false,
-            ali_discount_fen: 250,
-        };
-        assert_eq!(entry_sums(&e, 1), [1, 1, 1, 0, 0, 0, 0, 0, 250]);
-        assert_eq!(entry_sums(&e, -1), [-1, -1, -1, 0, 0, 0, 0, 0, -250]);
     }
 }
