@@ -43,6 +43,28 @@ fn code(c: Option<&str>) -> &str {
     c.map(str::trim).unwrap_or_default()
 }
 
+impl Entry {
+    /// What this entry adds (`sign` 1) to or takes (-1) from the day sums
+    /// of the outlets it counts for, in the counters' column order (valid,
+    /// billed, 代开, 被代开, returned, pickup failed, cancelled, open, Ali
+    /// discount); 被代开 is always 0 here: it goes to the outlet billed
+    /// for instead.
+    pub fn sums(&self, sign: i64) -> [i64; 9] {
+        let b = |v: bool| i64::from(v) * sign;
+        [
+            b(self.valid),
+            b(self.billed),
+            b(!self.billed_for.is_empty()),
+            0,
+            b(self.returned),
+            b(self.pickup_failed),
+            b(self.cancelled),
+            b(self.open),
+            self.ali_discount_fen * sign,
+        ]
+    }
+}
+
 /// The entry of `o`, given the outlet that held it before this write
 /// (`previous_holder`, "" if none) and whether its current outlet is the
 /// HQ pool (HQ, or a code that is not an outlet).
@@ -267,6 +289,25 @@ impl Preset {
 mod tests {
     use super::*;
     use chrono::TimeZone;
+
+    #[test]
+    fn an_entry_counts_with_its_sign() {
+        let e = Entry {
+            day: NaiveDate::from_ymd_opt(2026, 11, 30).unwrap_or_default(),
+            holder: String::new(),
+            responsible: "A1".into(),
+            billed_for: "B1".into(),
+            valid: true,
+            billed: true,
+            returned: false,
+            pickup_failed: false,
+            cancelled: false,
+            open: false,
+            ali_discount_fen: 250,
+        };
+        assert_eq!(e.sums(1), [1, 1, 1, 0, 0, 0, 0, 0, 250]);
+        assert_eq!(e.sums(-1), [-1, -1, -1, 0, 0, 0, 0, 0, -250]);
+    }
 
     fn order(status: Status) -> Order {
         let mut o = crate::domain::order::tests::sample("K1", Some("A1"));

@@ -10,6 +10,7 @@ use rusqlite::Connection;
 use tokio::sync::oneshot;
 
 use super::error::ApiError;
+use super::storage::Storage;
 use super::{HubState, orders};
 use crate::domain::dispatch::{self, DispatchReason, DispatchRule};
 use crate::domain::order::InboundOrder;
@@ -45,20 +46,11 @@ fn create_in(
     if let Some(existing) = orders::get(tx, inbound.order_no.trim())? {
         return Ok((existing, false));
     }
-    let (outlet, rule) = match inbound.current_outlet_code.clone() {
-        // Stored trimmed: every visibility check and SQL filter compares
-        // codes exactly, so " A1" would be nobody's order.
-        Some(given) => (Some(given.trim().to_owned()), Some(DispatchRule::Upstream)),
-        None => {
-            let remembered = orders::memory(tx, &inbound.ali_account)?;
-            match dispatch::dispatch_why(remembered.as_deref(), &inbound.shipper.city, tree) {
-                Some((code, rule)) => (Some(code), Some(rule)),
-                None => (None, None),
-            }
-        }
+    let remembered = match inbound.current_outlet_code {
+        Some(_) => None,
+        None => orders::memory(tx, &inbound.ali_account)?,
     };
-    let mut order = inbound.into_order(outlet.clone(), now);
-    order.dispatch_reason = rule.map(DispatchReason::rule);
+    let (order, outlet) = placed(inbound, remembered.as_deref(), tree, now);
     new.put(&order)?;
     if let Some(o) = outlet.as_deref().filter(|o| dispatch::can_receive(o, tree)) {
         orders::remember_outlet(tx, &order.ali_account, o)?;
@@ -78,7 +70,31 @@ fn create_in(
     Ok((order, true))
 }
 
-type Answer = Result<(Order, bool), ApiError>;
+/// The order `inbound` becomes and the outlet it is placed at (SPEC
+/// 3.4): Alibaba's own code when it sent one, else the account's
+/// `remembered` outlet or the shipper's city, else the pool. Both engines'
+/// intake.
+pub(crate) fn placed(
+    inbound: InboundOrder,
+    remembered: Option<&str>,
+    tree: &OutletTree,
+    now: DateTime<Utc>,
+) -> (Order, Option<String>) {
+    let (outlet, rule) = match inbound.current_outlet_code.clone() {
+        // Stored trimmed: every visibility check and SQL filter compares
+        // codes exactly, so " A1" would be nobody's order.
+        Some(given) => (Some(given.trim().to_owned()), Some(DispatchRule::Upstream)),
+        None => match dispatch::dispatch_why(remembered, &inbound.shipper.city, tree) {
+            Some((code, rule)) => (Some(code), Some(rule)),
+            None => (None, None),
+        },
+    };
+    let mut order = inbound.into_order(outlet.clone(), now);
+    order.dispatch_reason = rule.map(DispatchReason::rule);
+    (order, outlet)
+}
+
+pub(crate) type Answer = Result<(Order, bool), ApiError>;
 
 struct Job {
     inbound: InboundOrder,
@@ -144,32 +160,37 @@ async fn drain(state: Arc<HubState>) {
         let (jobs, inbound): (Vec<_>, Vec<_>) =
             batch.into_iter().map(|j| (j.reply, j.inbound)).unzip();
         let n = jobs.len();
-        let written = state
-            .db(move |c| {
-                let tree = st.tree(c)?;
-                let now = Utc::now();
-                let tx = c.transaction()?;
-                let mut answers = Vec::with_capacity(inbound.len());
-                {
-                    // One writer for the batch: the network cannot change
-                    // while this transaction holds the connection.
-                    let mut new = orders::NewOrders::new(&tx)?;
-                    for o in inbound {
-                        match create_in(&tx, &mut new, &tree, o, now) {
-                            Ok(a) => answers.push(Ok(a)),
-                            // The database itself failed (full, I/O): SQLite
-                            // may have rolled the whole transaction back, so
-                            // none of the batch is stored and each is told so.
-                            Err(e) if e.status.is_server_error() => return Err(e),
-                            Err(e) => answers.push(Err(e)),
+        let written = match &state.storage {
+            Storage::Postgres(p) => p.inbound_batch(&state, inbound).await,
+            Storage::Sqlite(_) => {
+                state
+                    .db(move |c| {
+                        let tree = st.tree(c)?;
+                        let now = Utc::now();
+                        let tx = c.transaction()?;
+                        let mut answers = Vec::with_capacity(inbound.len());
+                        {
+                            // One writer for the batch: the network cannot change
+                            // while this transaction holds the connection.
+                            let mut new = orders::NewOrders::new(&tx)?;
+                            for o in inbound {
+                                match create_in(&tx, &mut new, &tree, o, now) {
+                                    Ok(a) => answers.push(Ok(a)),
+                                    // The database itself failed (full, I/O): SQLite
+                                    // may have rolled the whole transaction back, so
+                                    // none of the batch is stored and each is told so.
+                                    Err(e) if e.status.is_server_error() => return Err(e),
+                                    Err(e) => answers.push(Err(e)),
+                                }
+                            }
+                            new.finish()?;
                         }
-                    }
-                    new.finish()?;
-                }
-                tx.commit()?;
-                Ok(answers)
-            })
-            .await;
+                        tx.commit()?;
+                        Ok(answers)
+                    })
+                    .await
+            }
+        };
         match written {
             Ok(answers) => {
                 for (reply, a) in jobs.into_iter().zip(answers) {

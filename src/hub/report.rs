@@ -113,18 +113,7 @@ impl Sums {
     }
 
     fn add(&mut self, c: &Connection, e: &Entry, sign: i64) -> rusqlite::Result<()> {
-        let b = |v: bool| i64::from(v) * sign;
-        let own = [
-            b(e.valid),
-            b(e.billed),
-            b(!e.billed_for.is_empty()),
-            0,
-            b(e.returned),
-            b(e.pickup_failed),
-            b(e.cancelled),
-            b(e.open),
-            e.ali_discount_fen * sign,
-        ];
+        let own = e.sums(sign);
         for anc in self.ancestors(c, &e.responsible)? {
             let sums = self.by_key.entry((anc, e.day)).or_default();
             for (s, d) in sums.iter_mut().zip(own) {

@@ -75,8 +75,26 @@ impl TestHub {
         if engine == Engine::Sqlite {
             return Some(Self::start_with(demo, tweak).await);
         }
+        Self::start(demo).await.onto(engine, demo, tweak).await
+    }
+
+    /// This SQLite hub's data served on `engine`: itself on SQLite; on
+    /// PostgreSQL, stopped, its database copied by `order-hub migrate`'s
+    /// code into a throw-away cluster and served from there (so a test
+    /// can prepare what is not yet behind the storage interface on
+    /// SQLite first). `None` (after printing why) where this machine
+    /// cannot run PostgreSQL.
+    pub async fn onto(
+        self,
+        engine: Engine,
+        demo: bool,
+        tweak: impl FnOnce(&mut HubConfig),
+    ) -> Option<TestHub> {
+        if engine == Engine::Sqlite {
+            return Some(self);
+        }
         let cluster = pg::PgCluster::or_skip()?;
-        let TestHub { hub, dir, .. } = Self::start(demo).await;
+        let TestHub { hub, dir, .. } = self;
         hub.stop().await;
         let url = cluster.database("conformance").await;
         let opts = hub::migrate::Options {

@@ -4,13 +4,12 @@ use axum::Json;
 use axum::extract::{FromRequestParts, Path, State};
 use axum::http::StatusCode;
 use axum::http::request::Parts;
-use chrono::Utc;
 
 use crate::api::{ErrorBody, InboundOrder};
-use crate::domain::{Order, order};
+use crate::domain::Order;
 use crate::hub::error::ApiError;
 use crate::hub::http::{Body, bearer};
-use crate::hub::{HubState, auth, db, intake, orders};
+use crate::hub::{HubState, auth, intake};
 
 /// A caller holding the upstream (Alibaba side) token.
 pub struct Upstream;
@@ -25,7 +24,7 @@ impl FromRequestParts<Arc<HubState>> for Upstream {
         let token = bearer(parts).ok_or_else(ApiError::unauthorized)?;
         let stored = state
             .upstream_digest
-            .get_or_try_init(|| state.read(|c| Ok(db::meta_get(c, "upstream_token_sha256")?)))
+            .get_or_try_init(|| state.upstream_token_digest())
             .await?;
         match stored {
             Some(t) if auth::same_secret(t, &auth::digest(&token)) => Ok(Upstream),
@@ -62,39 +61,6 @@ pub async fn cancel(
     _up: Upstream,
     Path(order_no): Path<String>,
 ) -> Result<Json<Order>, ApiError> {
-    let o = state
-        .db(move |c| {
-            let tx = c.transaction()?;
-            let o = orders::get(&tx, &order_no)?.ok_or_else(ApiError::not_found)?;
-            if o.status == crate::domain::Status::Cancelled {
-                return Ok(o);
-            }
-            let now = Utc::now();
-            let next = match order::cancel(&o, now) {
-                Ok(n) => n,
-                Err(_) => {
-                    let mut e = ApiError::new(StatusCode::CONFLICT, "cancel_too_late")
-                        .arg("status", format!("@status.{}", o.status.as_str()));
-                    e.order = serde_json::to_value(&o).ok();
-                    return Err(e);
-                }
-            };
-            orders::put(&tx, &next)?;
-            orders::add_event(
-                &tx,
-                &o.order_no,
-                now,
-                "upstream",
-                o.current_outlet_code.as_deref(),
-                "cancel",
-                Some(o.status.as_str()),
-                next.status.as_str(),
-                None,
-                None,
-            )?;
-            tx.commit()?;
-            Ok(next)
-        })
-        .await?;
+    let o = state.inbound_cancel(order_no).await?;
     Ok(Json(o))
 }

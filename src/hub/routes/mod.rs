@@ -2,7 +2,7 @@
 
 mod health;
 mod inbound;
-mod orders;
+pub(crate) mod orders;
 mod outlets;
 mod parameters;
 mod print_templates;
@@ -10,7 +10,7 @@ mod rates;
 mod reports;
 mod session;
 mod staff;
-mod waybills;
+pub(crate) mod waybills;
 
 use std::sync::Arc;
 

@@ -15,6 +15,7 @@ use crate::domain::visibility;
 use crate::domain::{Order, OutletTree, Staff};
 use crate::hub::error::ApiError;
 use crate::hub::http::{AuthUser, Body, ReqLang};
+use crate::hub::storage::orders_write::ActionWrite;
 use crate::hub::{HubState, auth, db, orders};
 
 pub use crate::hub::storage::orders_read::{FeedAnswer, OrderList};
@@ -162,8 +163,14 @@ fn reasons(c: &rusqlite::Connection, key: &str) -> Result<Vec<Reason>, ApiError>
     let stored = db::parameters(c)?
         .into_iter()
         .find(|p| p.0 == key)
-        .and_then(|p| serde_json::from_str::<Vec<Reason>>(&p.1).ok());
-    match stored {
+        .map(|p| p.1);
+    reasons_from(stored.as_deref(), key)
+}
+
+/// The reason list `key` from its stored value (JSON text), else the
+/// default list.
+pub(crate) fn reasons_from(stored: Option<&str>, key: &str) -> Result<Vec<Reason>, ApiError> {
+    match stored.and_then(|p| serde_json::from_str::<Vec<Reason>>(p).ok()) {
         Some(r) => Ok(r),
         None => crate::domain::params::defaults()
             .map_err(ApiError::internal)?
@@ -176,7 +183,11 @@ fn reasons(c: &rusqlite::Connection, key: &str) -> Result<Vec<Reason>, ApiError>
 
 /// 409 `state_conflict`: says who did what when, with the current order.
 pub(super) fn conflict(c: &rusqlite::Connection, o: &Order) -> Result<ApiError, ApiError> {
-    let last = orders::events(c, &o.order_no)?.pop();
+    Ok(conflict_after(orders::events(c, &o.order_no)?.pop(), o))
+}
+
+/// [`conflict`] given the order's last event.
+pub(crate) fn conflict_after(last: Option<OrderEvent>, o: &Order) -> ApiError {
     let mut e = ApiError::new(StatusCode::CONFLICT, "state_conflict");
     if let Some(ev) = last {
         let at = (ev.at + chrono::Duration::hours(8))
@@ -190,7 +201,74 @@ pub(super) fn conflict(c: &rusqlite::Connection, o: &Order) -> Result<ApiError, 
     }
     e = e.arg("status", format!("@status.{}", o.status.as_str()));
     e.order = serde_json::to_value(o).ok();
-    Ok(e)
+    e
+}
+
+/// Why [`decide`] refused an action.
+pub(crate) enum Refused {
+    /// The order's state does not allow it: answer [`conflict`].
+    State,
+    /// Any other refusal, as answered.
+    Other(ApiError),
+}
+
+/// The state machine's answer to `action` by `user` on `o` (both
+/// engines): the transition, with 分配's reason naming the dispatcher.
+pub(crate) fn decide(
+    tree: &OutletTree,
+    user: &Staff,
+    o: &Order,
+    action: &Action,
+    return_reasons: &[Reason],
+    pickup_failed_reasons: &[Reason],
+    now: chrono::DateTime<Utc>,
+) -> Result<order::Transition, Refused> {
+    let scope = visibility::user_scope(&user.outlet_code, tree);
+    if !scope.sees(o, tree) {
+        return Err(Refused::Other(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "order_out_of_view",
+        )));
+    }
+    // A dispatcher below HQ may hand orders on only inside their own
+    // subtree, never into another branch's view.
+    let assignable = |code: &str| {
+        crate::domain::dispatch::can_receive(code, tree) && scope.contains(Some(code), tree)
+    };
+    let ctx = ActionContext {
+        role: user.role,
+        in_pool: visibility::is_pool(o.current_outlet_code.as_deref(), tree),
+        assignable: &assignable,
+        return_reasons,
+        pickup_failed_reasons,
+        now,
+    };
+    let mut t = match order::apply(o, action, &ctx) {
+        Ok(t) => t,
+        Err(ActionError::State(_)) => return Err(Refused::State),
+        Err(ActionError::Role) => return Err(Refused::Other(ApiError::forbidden())),
+        Err(ActionError::Rule(r)) => return Err(Refused::Other(r.into())),
+    };
+    // 分配's reason names the dispatcher, whom only the hub knows.
+    if let (Action::Assign { .. }, Some(why)) = (action, t.order.dispatch_reason.as_mut()) {
+        why.by = Some(user.login.clone());
+    }
+    Ok(t)
+}
+
+/// The outlet an action's event names: where it was assigned to, else
+/// where the order was.
+pub(crate) fn event_outlet(action: &Action, before: &Order) -> Option<String> {
+    match action {
+        Action::Assign { outlet_code } => Some(outlet_code.clone()),
+        _ => before.current_outlet_code.clone(),
+    }
+}
+
+/// Whether the action makes the order's outlet the account's remembered
+/// one (受理 and 分配).
+pub(crate) fn remembers_outlet(action: &Action) -> bool {
+    matches!(action, Action::Accept { .. } | Action::Assign { .. })
 }
 
 /// Runs one action under the state machine, with its events and memory,
@@ -203,41 +281,24 @@ pub(crate) fn act(
     action: &Action,
 ) -> Result<Order, ApiError> {
     let o = orders::get(tx, order_no)?.ok_or_else(ApiError::not_found)?;
-    let scope = visibility::user_scope(&user.outlet_code, tree);
-    if !scope.sees(&o, tree) {
-        return Err(ApiError::new(StatusCode::FORBIDDEN, "order_out_of_view"));
-    }
     let return_reasons = reasons(tx, "reasons.return")?;
     let failed_reasons = reasons(tx, "reasons.pickup_failed")?;
-    // A dispatcher below HQ may hand orders on only inside their own
-    // subtree, never into another branch's view.
-    let assignable = |code: &str| {
-        crate::domain::dispatch::can_receive(code, tree) && scope.contains(Some(code), tree)
-    };
     let now = Utc::now();
-    let ctx = ActionContext {
-        role: user.role,
-        in_pool: visibility::is_pool(o.current_outlet_code.as_deref(), tree),
-        assignable: &assignable,
-        return_reasons: &return_reasons,
-        pickup_failed_reasons: &failed_reasons,
+    let t = match decide(
+        tree,
+        user,
+        &o,
+        action,
+        &return_reasons,
+        &failed_reasons,
         now,
-    };
-    let mut t = match order::apply(&o, action, &ctx) {
+    ) {
         Ok(t) => t,
-        Err(ActionError::State(_)) => return Err(conflict(tx, &o)?),
-        Err(ActionError::Role) => return Err(ApiError::forbidden()),
-        Err(ActionError::Rule(r)) => return Err(r.into()),
+        Err(Refused::State) => return Err(conflict(tx, &o)?),
+        Err(Refused::Other(e)) => return Err(e),
     };
-    // 分配's reason names the dispatcher, whom only the hub knows.
-    if let (Action::Assign { .. }, Some(why)) = (action, t.order.dispatch_reason.as_mut()) {
-        why.by = Some(user.login.clone());
-    }
     orders::put(tx, &t.order)?;
-    let outlet = match action {
-        Action::Assign { outlet_code } => Some(outlet_code.clone()),
-        _ => o.current_outlet_code.clone(),
-    };
+    let outlet = event_outlet(action, &o);
     orders::add_event(
         tx,
         order_no,
@@ -250,8 +311,7 @@ pub(crate) fn act(
         t.reason_code.as_deref(),
         t.note.as_deref().filter(|n| !n.is_empty()),
     )?;
-    if let (Action::Accept { .. } | Action::Assign { .. }, Some(code)) = (action, outlet.as_deref())
-    {
+    if let (true, Some(code)) = (remembers_outlet(action), outlet.as_deref()) {
         orders::remember_outlet(tx, &t.order.ali_account, code)?;
     }
     Ok(t.order)
@@ -292,57 +352,15 @@ pub async fn action(
     ));
     let refused_ttl = chrono::Duration::from_std(state.guard.limits.refused_key_ttl)
         .unwrap_or(chrono::Duration::days(7));
-    let st = state.clone();
     let (status, text) = state
-        .db(move |c| {
-            // The effect and its key commit together: a crash between them
-            // must not let a resend apply the action a second time.
-            let tx = c.transaction()?;
-            if let Some((login, req, status, resp)) = orders::idempotent(&tx, &key)? {
-                if login == user.staff.login && auth::same_secret(&req, &request) {
-                    return Ok((status, resp));
-                }
-                return Err(ApiError::new(
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    "idempotency_key_reused",
-                ));
-            }
-            let tree = st.tree(&tx)?;
-            let outcome = match serde_json::from_value::<Action>(canonical) {
-                Ok(Action::ImportWaybill {
-                    waybill,
-                    logistics_no,
-                    accept,
-                }) => super::waybills::import(
-                    &tx,
-                    &tree,
-                    &user.staff,
-                    &order_no,
-                    &waybill,
-                    logistics_no.as_deref(),
-                    accept.as_ref(),
-                ),
-                Ok(a) => act(&tx, &tree, &user.staff, &order_no, &a),
-                Err(e) => Err(
-                    ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_action")
-                        .detail(e.to_string()),
-                ),
-            };
-            let (status, text) = match outcome {
-                Ok(o) => (200, serde_json::to_string(&o).map_err(ApiError::internal)?),
-                // Server faults are not answers: the client retries them.
-                Err(e) if e.status.is_server_error() => return Err(e),
-                Err(e) => (
-                    e.status.as_u16(),
-                    serde_json::to_string(&e.body(lang)).map_err(ApiError::internal)?,
-                ),
-            };
-            if status != 200 {
-                orders::expire_refused(&tx, Utc::now() - refused_ttl)?;
-            }
-            orders::remember(&tx, &key, &user.staff.login, &request, status, &text)?;
-            tx.commit()?;
-            Ok((status, text))
+        .order_action(ActionWrite {
+            key,
+            staff: user.staff,
+            request,
+            order_no,
+            action: canonical,
+            lang,
+            refused_before: Utc::now() - refused_ttl,
         })
         .await?;
     let status = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);

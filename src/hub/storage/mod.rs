@@ -17,8 +17,10 @@
 //! 500 on PostgreSQL.
 
 pub mod orders_read;
+pub mod orders_write;
 pub mod pg_health;
 pub mod pg_orders_read;
+pub mod pg_orders_write;
 pub mod pg_reports_read;
 pub mod postgres;
 pub mod reports_read;
