@@ -11,6 +11,7 @@ mod common;
 mod abuse;
 mod api;
 mod conformance;
+mod conformance_network;
 mod lists;
 mod orders;
 mod pg_changes;

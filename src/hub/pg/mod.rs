@@ -55,6 +55,7 @@
 pub mod changes;
 pub mod notify;
 pub mod schema;
+pub mod scope_tree;
 
 use std::time::Duration;
 

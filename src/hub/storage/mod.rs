@@ -16,7 +16,11 @@
 //! so a hub on PostgreSQL is started by tests only
 //! ([`crate::hub::HubConfig::postgres`]) until every route is converted.
 
+pub mod outlets_write;
+pub mod pg_outlets_write;
+pub mod pg_rate_card;
 pub mod postgres;
+pub mod rate_card;
 pub mod sqlite;
 
 use axum::http::StatusCode;

@@ -84,9 +84,9 @@ fn stored_param(r: &Row) -> StoredParam {
     (r.get(0), r.get(1), r.get(2), at.map(|t| t.to_rfc3339()))
 }
 
-const OUTLET_COLS: &str = "code, name, kind, parent_code, province, city, district, address, phone, urban, latitude, longitude, accepts_ali_orders, active, version";
+pub(super) const OUTLET_COLS: &str = "code, name, kind, parent_code, province, city, district, address, phone, urban, latitude, longitude, accepts_ali_orders, active, version";
 
-fn outlet_row(r: &Row) -> Outlet {
+pub(super) fn outlet_row(r: &Row) -> Outlet {
     let kind: String = r.get(2);
     Outlet {
         code: r.get(0),
@@ -108,7 +108,10 @@ fn outlet_row(r: &Row) -> Outlet {
 }
 
 /// `meta`'s integer `key` (0 when unset), as SQLite's hub reads it.
-async fn meta_int(c: &impl tokio_postgres::GenericClient, key: &str) -> Result<i64, ApiError> {
+pub(super) async fn meta_int(
+    c: &impl tokio_postgres::GenericClient,
+    key: &str,
+) -> Result<i64, ApiError> {
     let v: Option<String> = c
         .query_opt("SELECT value FROM meta WHERE key = $1", &[&key])
         .await?
@@ -116,7 +119,9 @@ async fn meta_int(c: &impl tokio_postgres::GenericClient, key: &str) -> Result<i
     Ok(v.and_then(|v| v.parse().ok()).unwrap_or(0))
 }
 
-async fn outlets(c: &impl tokio_postgres::GenericClient) -> Result<Vec<Outlet>, ApiError> {
+pub(super) async fn outlets(
+    c: &impl tokio_postgres::GenericClient,
+) -> Result<Vec<Outlet>, ApiError> {
     // Byte order, as SQLite sorts text.
     let rows = c
         .query(
@@ -130,7 +135,8 @@ async fn outlets(c: &impl tokio_postgres::GenericClient) -> Result<Vec<Outlet>, 
 const PARAM_COLS: &str = "key, value::text, updated_by, updated_at";
 
 /// Raises `meta`'s `params_revision` inside the writing transaction.
-const BUMP_PARAMS_REVISION: &str = "INSERT INTO meta(key, value) VALUES ('params_revision', '1')
+pub(super) const BUMP_PARAMS_REVISION: &str =
+    "INSERT INTO meta(key, value) VALUES ('params_revision', '1')
      ON CONFLICT (key) DO UPDATE SET value = (meta.value::bigint + 1)::text";
 
 impl Postgres {
@@ -143,7 +149,7 @@ impl Postgres {
         })
     }
 
-    async fn conn(&self) -> Result<deadpool_postgres::Object, ApiError> {
+    pub(super) async fn conn(&self) -> Result<deadpool_postgres::Object, ApiError> {
         Ok(self.pool.get().await?)
     }
 
