@@ -49,6 +49,11 @@ macro_rules! on_both_engines {
             async fn two_hubs_writing_the_network_at_once_take_turns() {
                 super::two_hubs_take_turns().await
             }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn a_network_change_through_one_hub_is_what_the_other_decides_with() {
+                super::the_other_hub_follows_the_network().await
+            }
         }
     };
 }
@@ -1025,7 +1030,7 @@ async fn a_rate_card_import_is_all_or_nothing(engine: Engine) {
 }
 
 /// What the domain prices `d` at for `outlet` on the card the hub serves.
-async fn expected(h: &TestHub, token: &str, d: &Value, outlet: &str) -> pricing::Quote {
+pub(crate) async fn expected(h: &TestHub, token: &str, d: &Value, outlet: &str) -> pricing::Quote {
     let (_, lines) = h.get("/api/v1/rate_lines", token).await;
     let lines: Vec<RateLine> = serde_json::from_value(lines["lines"].clone()).unwrap();
     let (_, outlets) = h.get("/api/v1/outlets", token).await;
@@ -1491,5 +1496,43 @@ async fn two_hubs_take_turns() {
         .filter(|o| o["code"].as_str().is_some_and(|c| c.starts_with("JS-R")))
         .count();
     assert_eq!(added, 5);
+    b.stop().await;
+}
+
+/// An outlet moved through one hub changes who may read a waybill on the
+/// other at once: its network follows the outlet revision, not its own
+/// cache.
+async fn the_other_hub_follows_the_network() {
+    let Some(a) = start_with_orders(Engine::Postgres).await else {
+        return;
+    };
+    let b = a.another_hub().await;
+    let bj = a.login("bj.clerk", DEMO_PW).await;
+    let on_b = async |path: &str| {
+        let r = a
+            .http
+            .get(format!("{}{path}", b.url()))
+            .bearer_auth(&bj)
+            .send()
+            .await
+            .expect("send");
+        let status = r.status().as_u16();
+        (status, r.json::<Value>().await.unwrap_or(Value::Null))
+    };
+    // 北京朝阳 neither billed 22345678 (杭州 did) nor holds its order.
+    let (s, v) = on_b("/api/v1/waybills/22345678").await;
+    assert_eq!(s, 404, "{v}");
+    let admin = a.admin().await;
+    a.move_outlet(&admin, "JS-YZ-01", "BJ-CY").await;
+    let (s, v) = on_b("/api/v1/waybills/22345678").await;
+    assert_eq!(s, 200, "the order's outlet is under 北京朝阳 now: {v}");
+    assert_eq!(v["order_no"], "n-dai");
+    let (_, list) = on_b("/api/v1/outlets").await;
+    let moved = list["outlets"]
+        .as_array()
+        .and_then(|l| l.iter().find(|o| o["code"] == "JS-YZ-01"))
+        .cloned()
+        .unwrap_or(Value::Null);
+    assert_eq!(moved["parent_code"], "BJ-CY");
     b.stop().await;
 }

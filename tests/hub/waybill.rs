@@ -6,9 +6,10 @@
 
 use crate::common;
 
+use crate::conformance_network::expected;
 use common::{DEMO_PW, TestHub, code, inbound};
-use outlet_desk::domain::pricing::{self, PriceParams, RateCard, RateLine};
-use outlet_desk::domain::{Outlet, Status};
+use outlet_desk::domain::Status;
+use outlet_desk::domain::pricing;
 use serde_json::{Value, json};
 
 /// A waybill draft to 广州 by `product`.
@@ -66,25 +67,6 @@ async fn events(h: &TestHub, token: &str, no: &str) -> Vec<String> {
         .iter()
         .map(|e| e["action"].as_str().unwrap().to_owned())
         .collect()
-}
-
-/// What the domain prices `d` at for `outlet` on the card the hub serves.
-async fn expected(h: &TestHub, token: &str, d: &Value, outlet: &str) -> pricing::Quote {
-    let (_, lines) = h.get("/api/v1/rate_lines", token).await;
-    let lines: Vec<RateLine> = serde_json::from_value(lines["lines"].clone()).unwrap();
-    let (_, outlets) = h.get("/api/v1/outlets", token).await;
-    let outlets: Vec<Outlet> = serde_json::from_value(outlets["outlets"].clone()).unwrap();
-    let o = outlets.iter().find(|o| o.code == outlet).unwrap();
-    let (_, products) = h.get("/api/v1/products", token).await;
-    pricing::quote(
-        &serde_json::from_value(d.clone()).unwrap(),
-        o,
-        &RateCard::new(lines),
-        &serde_json::from_value::<Vec<_>>(products).unwrap(),
-        &PriceParams::default(),
-        pricing::pricing_day(chrono::Utc::now()),
-    )
-    .unwrap()
 }
 
 fn amounts(q: &Value, list: &str) -> Vec<(String, i64)> {

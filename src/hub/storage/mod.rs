@@ -9,9 +9,12 @@
 //! [`postgres::Postgres`].
 //!
 //! Behind the interface so far: sessions and logins (every request's
-//! session lookup included), parameters, the outlet list (not the outlet
-//! writes: their scope-index and report-counter upkeep is SQLite code
-//! still) and staff. Every other route still uses
+//! session lookup included), parameters, the outlet list, staff, the
+//! outlet writes with their closure, scope-index, report-counter and
+//! view-epoch upkeep ([`outlets_write`]; PostgreSQL's in
+//! [`crate::hub::pg::scope_tree`]), print templates, products, the rate
+//! card and its import, quotes and waybill reads ([`rate_card`]). Every
+//! other route still uses
 //! [`HubState::db`] / [`HubState::read`], which answer 500 on PostgreSQL,
 //! so a hub on PostgreSQL is started by tests only
 //! ([`crate::hub::HubConfig::postgres`]) until every route is converted.

@@ -2,8 +2,9 @@
 //! here, the tree-level upkeep in [`crate::hub::pg::scope_tree`], in one
 //! transaction that tells every hub (NOTIFY `*`) when it commits.
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use tokio_postgres::Transaction;
+use tokio_postgres::types::ToSql;
 
 use super::outlets_write::{deletable, outlet_moved};
 use super::postgres::{OUTLET_COLS, Postgres, outlet_row, outlets};
@@ -21,6 +22,32 @@ pub(super) async fn notify_everyone(tx: &Transaction<'_>) -> Result<(), ApiError
     tx.execute("SELECT pg_notify($1, $2)", &[&notify::CHANNEL, &payload])
         .await?;
     Ok(())
+}
+
+/// `$1`…`$15` of an outlet's insert and update: its columns in
+/// [`OUTLET_COLS`]' order but `version`, then `updated_at`.
+fn columns<'a>(
+    o: &'a Outlet,
+    kind: &'a &'static str,
+    now: &'a DateTime<Utc>,
+) -> [&'a (dyn ToSql + Sync); 15] {
+    [
+        &o.code,
+        &o.name,
+        kind,
+        &o.parent_code,
+        &o.province,
+        &o.city,
+        &o.district,
+        &o.address,
+        &o.phone,
+        &o.urban,
+        &o.latitude,
+        &o.longitude,
+        &o.accepts_ali_orders,
+        &o.active,
+        now,
+    ]
 }
 
 /// One outlet, locked against other writers until this transaction ends.
@@ -102,28 +129,13 @@ impl Postgres {
         tx.batch_execute(scope_tree::LOCK_ORDERS).await?;
         // Read after the lock: a code another hub just added is seen.
         OutletTree::new(outlets(&*tx).await?).check_create(new)?;
+        let (kind, now) = (new.kind.as_str(), Utc::now());
         tx.execute(
             &format!(
                 "INSERT INTO outlets ({OUTLET_COLS}, updated_at)
                  VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,1,$15)"
             ),
-            &[
-                &new.code,
-                &new.name,
-                &new.kind.as_str(),
-                &new.parent_code,
-                &new.province,
-                &new.city,
-                &new.district,
-                &new.address,
-                &new.phone,
-                &new.urban,
-                &new.latitude,
-                &new.longitude,
-                &new.accepts_ali_orders,
-                &new.active,
-                &Utc::now(),
-            ],
+            &columns(new, &kind, &now),
         )
         .await?;
         bump_revision(&tx, &new.code, false).await?;
@@ -157,6 +169,7 @@ impl Postgres {
             return Err(outlet_moved(&current));
         }
         OutletTree::new(outlets(&*tx).await?).check_update(new)?;
+        let (kind, now) = (new.kind.as_str(), Utc::now());
         let moved = current.parent_code != new.parent_code;
         if moved {
             scope_tree::views_changed(&tx, &new.code).await?;
@@ -166,23 +179,7 @@ impl Postgres {
                  address=$8, phone=$9, urban=$10, latitude=$11, longitude=$12,
                  accepts_ali_orders=$13, active=$14, version=version+1, updated_at=$15
              WHERE code=$1",
-            &[
-                &new.code,
-                &new.name,
-                &new.kind.as_str(),
-                &new.parent_code,
-                &new.province,
-                &new.city,
-                &new.district,
-                &new.address,
-                &new.phone,
-                &new.urban,
-                &new.latitude,
-                &new.longitude,
-                &new.accepts_ali_orders,
-                &new.active,
-                &Utc::now(),
-            ],
+            &columns(new, &kind, &now),
         )
         .await?;
         scope_tree::refresh(&tx).await?;
