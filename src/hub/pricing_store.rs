@@ -176,30 +176,40 @@ pub fn route_card(
     dest_province: &str,
 ) -> rusqlite::Result<RateCard> {
     let mut lines = rate_lines(c, Some(product), Some(dest_province), false)?;
-    if product == PARTNER_PRODUCT {
-        let mut vias: Vec<String> = lines
-            .iter()
-            .filter_map(|l| given(&l.via_province).map(|p| place_key(p).to_owned()))
-            .collect();
-        vias.sort();
-        vias.dedup();
-        for via in vias {
-            lines.extend(rate_lines(c, Some(PARTNER_TRUNK), Some(&via), false)?);
-        }
+    for via in trunk_provinces(product, &lines) {
+        lines.extend(rate_lines(c, Some(PARTNER_TRUNK), Some(&via), false)?);
     }
     Ok(RateCard::new(lines))
 }
 
+/// The provinces whose [`PARTNER_TRUNK`] lines a quote of `product` on
+/// `lines` (its route's lines) also needs: a partner line's transfer
+/// provinces, each once; none for any other product.
+pub fn trunk_provinces(product: &str, lines: &[RateLine]) -> Vec<String> {
+    if product != PARTNER_PRODUCT {
+        return Vec::new();
+    }
+    let mut vias: Vec<String> = lines
+        .iter()
+        .filter_map(|l| given(&l.via_province).map(|p| place_key(p).to_owned()))
+        .collect();
+    vias.sort();
+    vias.dedup();
+    vias
+}
+
 /// The fee parameters as stored (defaults for any not stored).
 pub fn price_params(c: &Connection) -> rusqlite::Result<PriceParams> {
-    let stored = db::parameters(c)?;
+    Ok(price_params_of(db::parameters(c)?))
+}
+
+/// The fee parameters from the stored parameter rows, on either engine.
+pub fn price_params_of(stored: Vec<db::StoredParam>) -> PriceParams {
     let values: Vec<(String, serde_json::Value)> = stored
         .into_iter()
         .filter_map(|(k, v, _, _)| serde_json::from_str(&v).ok().map(|v| (k, v)))
         .collect();
-    Ok(PriceParams::from_values(
-        values.iter().map(|(k, v)| (k.as_str(), v)),
-    ))
+    PriceParams::from_values(values.iter().map(|(k, v)| (k.as_str(), v)))
 }
 
 /// Parameter `waybill.number_pattern`, compiled (the default if unset or

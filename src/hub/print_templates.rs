@@ -15,7 +15,13 @@ pub fn get(c: &Connection, document: Document) -> rusqlite::Result<(Layout, i64)
         .prepare_cached("SELECT body, version FROM print_templates WHERE document = ?1")?
         .query_row([document.as_str()], |r| Ok((r.get(0)?, r.get(1)?)))
         .optional()?;
-    Ok(match row {
+    Ok(stored(document, row))
+}
+
+/// `document`'s template from its stored row (body JSON and version), on
+/// either engine; the built-in layout at [`FIRST_VERSION`] without one.
+pub fn stored(document: Document, row: Option<(String, i64)>) -> (Layout, i64) {
+    match row {
         // A body this version cannot read (written by a newer hub) prints
         // with the default, but keeps its version so a write still needs
         // to have seen it.
@@ -27,7 +33,7 @@ pub fn get(c: &Connection, document: Document) -> rusqlite::Result<(Layout, i64)
             version,
         ),
         None => (Layout::default_for(document), FIRST_VERSION),
-    })
+    }
 }
 
 /// Every document's template, in menu order.

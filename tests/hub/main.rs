@@ -11,6 +11,7 @@ mod common;
 mod abuse;
 mod api;
 mod conformance;
+mod conformance_network;
 mod conformance_orders;
 mod conformance_reads;
 mod lists;

@@ -59,6 +59,7 @@ pub mod first_start;
 pub mod listen;
 pub mod notify;
 pub mod schema;
+pub mod scope_tree;
 
 use std::time::Duration;
 

@@ -5,10 +5,9 @@ use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 
 use crate::api::{ErrorBody, Outlet, OutletList};
-use crate::domain::{OutletKind, OutletTree, RuleError};
+use crate::hub::HubState;
 use crate::hub::error::ApiError;
 use crate::hub::http::{AuthUser, Body, IfMatch, etag_header};
-use crate::hub::{HubState, db};
 
 /// `GET /api/v1/outlets` filter.
 #[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
@@ -47,17 +46,7 @@ pub async fn create(
     Body(new): Body<Outlet>,
 ) -> Result<(StatusCode, HeaderMap, Json<Outlet>), ApiError> {
     user.require_admin()?;
-    let created = state
-        .db(move |c| {
-            let tx = c.transaction()?;
-            let tree = OutletTree::new(db::outlets(&tx)?);
-            tree.check_create(&new)?;
-            db::insert_outlet(&tx, &new)?;
-            let saved = db::outlet(&tx, &new.code)?.ok_or_else(ApiError::not_found)?;
-            tx.commit()?;
-            Ok(saved)
-        })
-        .await?;
+    let created = state.outlet_create(new).await?;
     Ok((
         StatusCode::CREATED,
         etag_header(created.version),
@@ -79,30 +68,8 @@ pub async fn update(
 ) -> Result<(HeaderMap, Json<Outlet>), ApiError> {
     user.require_admin()?;
     new.code = code;
-    let saved = state
-        .db(move |c| {
-            let tx = c.transaction()?;
-            let current = db::outlet(&tx, &new.code)?.ok_or_else(ApiError::not_found)?;
-            if current.version != expected {
-                return Err(stale(&current));
-            }
-            let tree = OutletTree::new(db::outlets(&tx)?);
-            tree.check_update(&new)?;
-            if !db::update_outlet(&tx, &new, expected)? {
-                return Err(stale(&current));
-            }
-            let saved = db::outlet(&tx, &new.code)?.ok_or_else(ApiError::not_found)?;
-            tx.commit()?;
-            Ok(saved)
-        })
-        .await?;
+    let saved = state.outlet_update(new, expected).await?;
     Ok((etag_header(saved.version), Json(saved)))
-}
-
-fn stale(current: &Outlet) -> ApiError {
-    let mut e = ApiError::new(StatusCode::PRECONDITION_FAILED, "version_moved");
-    e.current = serde_json::to_value(current).ok();
-    e
 }
 
 /// Deletes an outlet with nothing attached; 409 `outlet_in_use` says what
@@ -117,23 +84,6 @@ pub async fn delete(
     Path(code): Path<String>,
 ) -> Result<StatusCode, ApiError> {
     user.require_admin()?;
-    state
-        .db(move |c| {
-            let tx = c.transaction()?;
-            let current = db::outlet(&tx, &code)?.ok_or_else(ApiError::not_found)?;
-            if current.kind == OutletKind::Hq {
-                return Err(RuleError::field("kind", "hq_must_stay").into());
-            }
-            let attached = db::attached(&tx, &code)?;
-            if !attached.is_empty() {
-                let mut e = ApiError::new(StatusCode::CONFLICT, "outlet_in_use");
-                e.attached = Some(attached);
-                return Err(e);
-            }
-            db::delete_outlet(&tx, &code)?;
-            tx.commit()?;
-            Ok(())
-        })
-        .await?;
+    state.outlet_delete(code).await?;
     Ok(StatusCode::NO_CONTENT)
 }

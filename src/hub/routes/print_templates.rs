@@ -5,14 +5,14 @@ use std::sync::Arc;
 
 use axum::Json;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::HeaderMap;
 
 use crate::api::ErrorBody;
 use crate::api::print::{PrintTemplate, PrintTemplateWrite};
 use crate::domain::print::Document;
+use crate::hub::HubState;
 use crate::hub::error::ApiError;
 use crate::hub::http::{AuthUser, Body, IfMatch, etag_header};
-use crate::hub::{HubState, print_templates};
 
 /// Every document's template (a document no administrator changed comes
 /// with its built-in layout at version 1). Every logged-in user may read
@@ -23,7 +23,7 @@ pub async fn list(
     State(state): State<Arc<HubState>>,
     _user: AuthUser,
 ) -> Result<Json<Vec<PrintTemplate>>, ApiError> {
-    let all = state.read(|c| Ok(print_templates::all(c)?)).await?;
+    let all = state.print_templates().await?;
     Ok(Json(
         all.iter()
             .map(|(layout, version)| PrintTemplate::of(layout, *version))
@@ -52,19 +52,6 @@ pub async fn update(
     let document = Document::parse(&document).ok_or_else(ApiError::not_found)?;
     let layout = body.layout(document)?;
     let by = user.staff.login.clone();
-    let saved = state
-        .db(move |c| {
-            let tx = c.transaction()?;
-            if !print_templates::put(&tx, &layout, expected, &by)? {
-                let (now, version) = print_templates::get(&tx, document)?;
-                let mut e = ApiError::new(StatusCode::PRECONDITION_FAILED, "version_moved");
-                e.current = serde_json::to_value(PrintTemplate::of(&now, version)).ok();
-                return Err(e);
-            }
-            let (now, version) = print_templates::get(&tx, document)?;
-            tx.commit()?;
-            Ok(PrintTemplate::of(&now, version))
-        })
-        .await?;
+    let saved = state.print_template_put(layout, expected, by).await?;
     Ok((etag_header(saved.version), Json(saved)))
 }

@@ -14,10 +14,11 @@ use serde::Deserialize;
 use crate::api::{ErrorBody, ImportResult, Product, RateLine, RateLineList, XLSX_MIME as XLSX};
 use crate::domain::RuleError;
 use crate::domain::pricing::place_key;
+use crate::hub::HubState;
 use crate::hub::error::ApiError;
 use crate::hub::http::{AuthUser, Body, IfMatch, etag_header};
 use crate::hub::rate_sheet::{self, CellProblem, SheetLine};
-use crate::hub::{HubState, pricing_store};
+use crate::hub::storage::rate_card::ImportStep;
 
 /// The products (运输性质).
 #[utoipa::path(get, path = "/api/v1/products", security(("bearer" = [])),
@@ -26,7 +27,7 @@ pub async fn products(
     State(state): State<Arc<HubState>>,
     _user: AuthUser,
 ) -> Result<Json<Vec<Product>>, ApiError> {
-    let p = state.read(|c| Ok(pricing_store::products(c)?)).await?;
+    let p = state.products().await?;
     Ok(Json(p))
 }
 
@@ -51,33 +52,9 @@ pub async fn list(
     Query(q): Query<LineQuery>,
 ) -> Result<Json<RateLineList>, ApiError> {
     let list = state
-        .read(move |c| {
-            Ok(RateLineList {
-                revision: pricing_store::rate_revision(c)?,
-                lines: pricing_store::rate_lines(
-                    c,
-                    q.product.as_deref(),
-                    q.dest_province.as_deref(),
-                    q.retired,
-                )?,
-            })
-        })
+        .rate_line_list(q.product, q.dest_province, q.retired)
         .await?;
     Ok(Json(list))
-}
-
-/// Checks `line` alone and against the card (every line but itself).
-fn check_line(c: &rusqlite::Connection, line: &RateLine) -> Result<(), ApiError> {
-    let products = pricing_store::products(c)?;
-    line.check(&products)?;
-    let same_route = pricing_store::rate_lines(
-        c,
-        Some(&line.product_code),
-        Some(&line.dest_province),
-        false,
-    )?;
-    line.check_against(&same_route)?;
-    Ok(())
 }
 
 /// Adds a line (admin).
@@ -91,22 +68,8 @@ pub async fn create(
 ) -> Result<(StatusCode, HeaderMap, Json<RateLine>), ApiError> {
     user.require_admin()?;
     new.id = 0;
-    let saved = state
-        .db(move |c| {
-            let tx = c.transaction()?;
-            check_line(&tx, &new)?;
-            let saved = pricing_store::insert_rate_line(&tx, &new, &user.staff.login)?;
-            tx.commit()?;
-            Ok(saved)
-        })
-        .await?;
+    let saved = state.rate_line_create(new, user.staff.login).await?;
     Ok((StatusCode::CREATED, etag_header(saved.version), Json(saved)))
-}
-
-fn stale(current: &RateLine) -> ApiError {
-    let mut e = ApiError::new(StatusCode::PRECONDITION_FAILED, "version_moved");
-    e.current = serde_json::to_value(current).ok();
-    e
 }
 
 /// Replaces a line if `If-Match` still names its version (admin). Waybills
@@ -125,20 +88,7 @@ pub async fn update(
     user.require_admin()?;
     new.id = id;
     let saved = state
-        .db(move |c| {
-            let tx = c.transaction()?;
-            let current = pricing_store::rate_line(&tx, id)?
-                .filter(|l| !l.retired)
-                .ok_or_else(ApiError::not_found)?;
-            if current.version != expected {
-                return Err(stale(&current));
-            }
-            check_line(&tx, &new)?;
-            let saved = pricing_store::update_rate_line(&tx, &new, expected, &user.staff.login)?
-                .ok_or_else(|| stale(&current))?;
-            tx.commit()?;
-            Ok(saved)
-        })
+        .rate_line_update(new, expected, user.staff.login)
         .await?;
     Ok((etag_header(saved.version), Json(saved)))
 }
@@ -154,14 +104,7 @@ pub async fn retire(
     Path(id): Path<i64>,
 ) -> Result<StatusCode, ApiError> {
     user.require_admin()?;
-    state
-        .db(move |c| {
-            if !pricing_store::retire_rate_line(c, id)? {
-                return Err(ApiError::not_found());
-            }
-            Ok(())
-        })
-        .await?;
+    state.rate_line_retire(id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -266,6 +209,34 @@ fn check_sheet(
     problems
 }
 
+/// The steps of an import of `lines` into the card `existing`: every
+/// problem refuses the whole file; an unchanged row is no step.
+fn plan(
+    lines: Vec<SheetLine>,
+    existing: &[RateLine],
+    products: &[Product],
+) -> Result<Vec<ImportStep>, ApiError> {
+    let problems = check_sheet(&lines, existing, products);
+    if !problems.is_empty() {
+        return Err(sheet_error(problems));
+    }
+    let by_id: HashMap<i64, &RateLine> = existing.iter().map(|l| (l.id, l)).collect();
+    let mut steps = Vec::new();
+    for s in lines {
+        match by_id.get(&s.line.id) {
+            None => steps.push(ImportStep::Add(s.line)),
+            Some(old) => {
+                let mut same = s.line.clone();
+                same.version = old.version;
+                if same != **old {
+                    steps.push(ImportStep::Replace(s.line, old.version));
+                }
+            }
+        }
+    }
+    Ok(steps)
+}
+
 /// Imports a rate card from CSV text or .xlsx bytes (admin): all or
 /// nothing. Rows with an `id` replace that line, rows without add one;
 /// unchanged rows change nothing. Any bad cell → 422 with every one of
@@ -282,46 +253,20 @@ pub async fn import(
 ) -> Result<Json<ImportResult>, ApiError> {
     user.require_admin()?;
     let lines = read_sheet(&headers, &body)?;
-    let result = state
-        .db(move |c| {
-            let tx = c.transaction()?;
-            let existing = pricing_store::rate_lines(&tx, None, None, false)?;
-            let products = pricing_store::products(&tx)?;
-            let problems = check_sheet(&lines, &existing, &products);
-            if !problems.is_empty() {
-                return Err(sheet_error(problems));
-            }
-            let by_id: HashMap<i64, &RateLine> = existing.iter().map(|l| (l.id, l)).collect();
-            let mut result = ImportResult {
-                added: 0,
-                updated: 0,
-            };
-            for s in &lines {
-                match by_id.get(&s.line.id) {
-                    None => {
-                        pricing_store::insert_rate_line(&tx, &s.line, &user.staff.login)?;
-                        result.added += 1;
-                    }
-                    Some(old) => {
-                        let mut same = s.line.clone();
-                        same.version = old.version;
-                        if same == **old {
-                            continue;
-                        }
-                        pricing_store::update_rate_line(
-                            &tx,
-                            &s.line,
-                            old.version,
-                            &user.staff.login,
-                        )?;
-                        result.updated += 1;
-                    }
-                }
-            }
-            tx.commit()?;
-            Ok(result)
-        })
+    let steps = state
+        .rate_import(
+            Box::new(move |existing, products| plan(lines, existing, products)),
+            user.staff.login,
+        )
         .await?;
+    let added = steps
+        .iter()
+        .filter(|s| matches!(s, ImportStep::Add(_)))
+        .count();
+    let result = ImportResult {
+        added,
+        updated: steps.len() - added,
+    };
     Ok(Json(result))
 }
 
@@ -350,9 +295,7 @@ pub async fn export(
             .and_then(|v| v.to_str().ok())
             .is_some_and(|a| a.contains("text/csv")),
     };
-    let lines = state
-        .read(|c| Ok(pricing_store::rate_lines(c, None, None, false)?))
-        .await?;
+    let lines = state.rate_line_list(None, None, false).await?.lines;
     let (ty, name, bytes) = if wants_csv {
         (
             "text/csv; charset=utf-8",

@@ -46,18 +46,30 @@ fn price(
     user: &Staff,
     draft: &WaybillDraft,
 ) -> Result<Quote, ApiError> {
-    let outlet = tree
-        .get(&user.outlet_code)
-        .ok_or_else(ApiError::forbidden)?;
     let products = pricing_store::products(c)?;
     let card = pricing_store::route_card(c, &draft.product_code, &draft.dest_province)?;
     let params = pricing_store::price_params(c)?;
+    quote_on(tree, user, draft, &products, &card, &params)
+}
+
+/// Prices `draft` for the caller's outlet as of now on `card`.
+fn quote_on(
+    tree: &OutletTree,
+    user: &Staff,
+    draft: &WaybillDraft,
+    products: &[pricing::Product],
+    card: &pricing::RateCard,
+    params: &pricing::PriceParams,
+) -> Result<Quote, ApiError> {
+    let outlet = tree
+        .get(&user.outlet_code)
+        .ok_or_else(ApiError::forbidden)?;
     pricing::quote(
         draft,
         outlet,
-        &card,
-        &products,
-        &params,
+        card,
+        products,
+        params,
         pricing::pricing_day(Utc::now()),
     )
     .map_err(quote_error)
@@ -73,14 +85,22 @@ pub async fn quote(
     ReqLang(lang): ReqLang,
     Body(req): Body<QuoteRequest>,
 ) -> Result<Json<Quote>, ApiError> {
-    let st = state.clone();
-    let mut q = state
-        .read(move |c| {
-            orders::get(c, &req.order_no)?.ok_or_else(ApiError::not_found)?;
-            let tree = st.tree(c)?;
-            price(c, &tree, &user.staff, &req.waybill)
-        })
+    let draft = req.waybill;
+    let inputs = state
+        .price_inputs(
+            req.order_no,
+            draft.product_code.clone(),
+            draft.dest_province.clone(),
+        )
         .await?;
+    let mut q = quote_on(
+        &inputs.tree,
+        &user.staff,
+        &draft,
+        &inputs.products,
+        &inputs.card,
+        &inputs.params,
+    )?;
     localize(&mut q, lang);
     Ok(Json(q))
 }
@@ -96,19 +116,11 @@ pub async fn get(
     ReqLang(lang): ReqLang,
     Path(no): Path<String>,
 ) -> Result<Json<Waybill>, ApiError> {
-    let st = state.clone();
-    let mut w = state
-        .read(move |c| {
-            let w = pricing_store::waybill(c, &no)?.ok_or_else(ApiError::not_found)?;
-            let o = orders::get(c, &w.order_no)?.ok_or_else(ApiError::not_found)?;
-            let tree = st.tree(c)?;
-            // Outside both subtrees it answers like an unknown number.
-            if !visibility::user_scope(&user.staff.outlet_code, &tree).sees(&o, &tree) {
-                return Err(ApiError::not_found());
-            }
-            Ok(w)
-        })
-        .await?;
+    let (mut w, o, tree) = state.waybill_with_order(no).await?;
+    // Outside both subtrees it answers like an unknown number.
+    if !visibility::user_scope(&user.staff.outlet_code, &tree).sees(&o, &tree) {
+        return Err(ApiError::not_found());
+    }
     localize(&mut w.quote, lang);
     Ok(Json(w))
 }

@@ -9,20 +9,28 @@
 //! [`postgres::Postgres`].
 //!
 //! Behind the interface so far: sessions and logins (every request's
-//! session lookup included), parameters, the outlet list (not the outlet
-//! writes: their scope-index and report-counter upkeep is SQLite code
-//! still), staff, and the order reads ([`orders_read`]: feed, list, one
-//! order, events; [`reports_read`]: the conversion report). Every other
-//! route still uses [`HubState::db`] / [`HubState::read`], which answer
-//! 500 on PostgreSQL.
+//! session lookup included), parameters, the outlet list, staff, the
+//! outlet writes with their closure, scope-index, report-counter and
+//! view-epoch upkeep ([`outlets_write`]; PostgreSQL's in
+//! [`crate::hub::pg::scope_tree`]), print templates, products, the rate
+//! card and its import, quotes and waybill reads ([`rate_card`]), the
+//! order reads ([`orders_read`]: feed, list, one order, events;
+//! [`reports_read`]: the conversion report) and the order writes
+//! ([`orders_write`]: actions with their idempotency keys, inbound orders
+//! and cancels). Every other route still uses [`HubState::db`] /
+//! [`HubState::read`], which answer 500 on PostgreSQL.
 
 pub mod orders_read;
 pub mod orders_write;
+pub mod outlets_write;
 pub mod pg_health;
 pub mod pg_orders_read;
 pub mod pg_orders_write;
+pub mod pg_outlets_write;
+pub mod pg_rate_card;
 pub mod pg_reports_read;
 pub mod postgres;
+pub mod rate_card;
 pub mod reports_read;
 pub mod sqlite;
 

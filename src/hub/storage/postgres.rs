@@ -84,9 +84,9 @@ fn stored_param(r: &Row) -> StoredParam {
     (r.get(0), r.get(1), r.get(2), at.map(|t| t.to_rfc3339()))
 }
 
-const OUTLET_COLS: &str = "code, name, kind, parent_code, province, city, district, address, phone, urban, latitude, longitude, accepts_ali_orders, active, version";
+pub(super) const OUTLET_COLS: &str = "code, name, kind, parent_code, province, city, district, address, phone, urban, latitude, longitude, accepts_ali_orders, active, version";
 
-fn outlet_row(r: &Row) -> Outlet {
+pub(super) fn outlet_row(r: &Row) -> Outlet {
     let kind: String = r.get(2);
     Outlet {
         code: r.get(0),
@@ -135,7 +135,8 @@ pub(crate) async fn outlets(
 const PARAM_COLS: &str = "key, value::text, updated_by, updated_at";
 
 /// Raises `meta`'s `params_revision` inside the writing transaction.
-const BUMP_PARAMS_REVISION: &str = "INSERT INTO meta(key, value) VALUES ('params_revision', '1')
+pub(super) const BUMP_PARAMS_REVISION: &str =
+    "INSERT INTO meta(key, value) VALUES ('params_revision', '1')
      ON CONFLICT (key) DO UPDATE SET value = (meta.value::bigint + 1)::text";
 
 impl Postgres {
