@@ -28,14 +28,13 @@
 //! and counted under comes from the pure helpers at the end of this file.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::sync::{Arc, PoisonError};
 
 use chrono::{DateTime, NaiveDate, Utc};
 use tokio_postgres::Transaction;
 use tokio_postgres::types::Json;
 
 use super::orders_write::{ActionWrite, answer, cancel_too_late, invalid_action, replay};
-use super::postgres::{Postgres, meta_int, outlets};
+use super::postgres::Postgres;
 use crate::api::OrderEvent;
 use crate::domain::dispatch;
 use crate::domain::order::{self, Action, InboundOrder};
@@ -181,26 +180,6 @@ async fn remember_outlets(
     Ok(())
 }
 
-impl HubState {
-    /// The current network read inside `tx` (which holds
-    /// [`NETWORK_LOCK`]); cheap unless an outlet changed.
-    async fn pg_tree(&self, tx: &Transaction<'_>) -> Result<Arc<OutletTree>, ApiError> {
-        let rev = meta_int(tx, "outlet_revision").await?;
-        if let Some((r, t)) = self
-            .tree
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .as_ref()
-            && *r == rev
-        {
-            return Ok(t.clone());
-        }
-        let t = Arc::new(OutletTree::new(outlets(tx).await?));
-        *self.tree.lock().unwrap_or_else(PoisonError::into_inner) = Some((rev, t.clone()));
-        Ok(t)
-    }
-}
-
 impl Postgres {
     /// `meta`'s text under `key`.
     pub async fn meta_text(&self, key: &str) -> Result<Option<String>, ApiError> {
@@ -249,7 +228,7 @@ impl Postgres {
             return Ok((replay(w, stored)?, Touched::default()));
         }
         begin(&tx).await?;
-        let tree = state.pg_tree(&tx).await?;
+        let tree = state.pg_tree(&*tx).await?;
         let mut up = Upkeep::default();
         let outcome = match serde_json::from_value::<Action>(w.action.clone()) {
             Ok(Action::ImportWaybill { .. }) => Err(ApiError::internal(
@@ -326,7 +305,7 @@ impl Postgres {
         let mut c = self.conn().await?;
         let tx = c.transaction().await?;
         begin(&tx).await?;
-        let tree = state.pg_tree(&tx).await?;
+        let tree = state.pg_tree(&*tx).await?;
         let now = Utc::now();
         let mut up = Upkeep::default();
         let mut memory: BTreeMap<String, String> = BTreeMap::new();
