@@ -18,6 +18,7 @@ mod lists;
 mod orders;
 mod pg_changes;
 mod pg_migrate;
+mod pg_two_hubs;
 mod print_templates;
 mod report;
 mod secrets;
