@@ -659,45 +659,17 @@ pub fn spawn_generator(state: std::sync::Arc<super::HubState>, rate: u32) {
             ticker.tick().await;
             let o = demo_order(&mut d, chrono::Utc::now());
             let cancel_later = d.chance(5).then(|| o.order_no.clone());
-            let st = state.clone();
-            let created = state
-                .db(move |c| {
-                    let tree = st.tree(c)?;
-                    super::intake::create(c, &tree, o, chrono::Utc::now())
-                })
-                .await;
-            if let Err(e) = created {
+            // Through the intake and the cancel route's storage, as
+            // upstream's own orders go: the same on either engine.
+            if let Err(e) = super::intake::submit(&state, o).await {
                 tracing::warn!("demo order failed: {}", e.code);
             }
             if let Some(no) = cancel_later {
                 let st = state.clone();
                 tokio::spawn(async move {
                     tokio::time::sleep(std::time::Duration::from_secs(90)).await;
-                    let _ = st
-                        .db(move |c| {
-                            let tx = c.transaction()?;
-                            if let Some(o) = super::orders::get(&tx, &no)?
-                                && let Ok(next) =
-                                    crate::domain::order::cancel(&o, chrono::Utc::now())
-                            {
-                                super::orders::put(&tx, &next)?;
-                                super::orders::add_event(
-                                    &tx,
-                                    &no,
-                                    next.updated_at,
-                                    "upstream",
-                                    o.current_outlet_code.as_deref(),
-                                    "cancel",
-                                    Some("pending"),
-                                    "cancelled",
-                                    None,
-                                    None,
-                                )?;
-                            }
-                            tx.commit()?;
-                            Ok(())
-                        })
-                        .await;
+                    // Too late once a clerk accepted it: that is the demo too.
+                    let _ = st.inbound_cancel(no).await;
                 });
             }
         }
