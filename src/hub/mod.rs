@@ -275,7 +275,7 @@ pub async fn start(config: HubConfig) -> Result<RunningHub, String> {
         Some(url) => Some(pg::listen::spawn(url, Arc::downgrade(&state)).await?),
         None => None,
     };
-    if config.demo && config.demo_rate > 0 && config.postgres.is_none() {
+    if config.demo && config.demo_rate > 0 {
         demo::spawn_generator(state.clone(), config.demo_rate);
     }
     let (router, _api) = routes::router(state.clone());
