@@ -187,6 +187,16 @@ impl HubState {
         c: &impl tokio_postgres::GenericClient,
     ) -> Result<Arc<OutletTree>, ApiError> {
         let rev = super::postgres::meta_int(c, "outlet_revision").await?;
+        self.pg_tree_at(c, rev).await
+    }
+
+    /// [`HubState::pg_tree`] when the snapshot's outlet revision `rev` is
+    /// already read (one round trip less on every poll).
+    pub async fn pg_tree_at(
+        &self,
+        c: &impl tokio_postgres::GenericClient,
+        rev: i64,
+    ) -> Result<Arc<OutletTree>, ApiError> {
         if let Some(t) = self.cached_tree(rev) {
             return Ok(t);
         }

@@ -56,12 +56,11 @@ pub(crate) async fn snapshot(
 
 /// `meta`'s integer values of `keys` (0 when unset) in one round trip.
 pub(crate) async fn meta_ints(
-    c: &impl GenericClient,
+    tx: &deadpool_postgres::Transaction<'_>,
     keys: &[&str],
 ) -> Result<HashMap<String, i64>, ApiError> {
-    let rows = c
-        .query("SELECT key, value FROM meta WHERE key = ANY($1)", &[&keys])
-        .await?;
+    let st = c_prepare(tx, "SELECT key, value FROM meta WHERE key = ANY($1)").await?;
+    let rows = tx.query(&st, &[&keys]).await?;
     let mut out: HashMap<String, i64> = keys.iter().map(|k| ((*k).to_owned(), 0)).collect();
     for r in rows {
         let v: String = r.get(1);
@@ -96,14 +95,22 @@ impl Postgres {
     ) -> Result<(FeedAnswer, bool), ApiError> {
         let mut c = self.conn().await?;
         let tx = snapshot(&mut c).await?;
-        let tree = hub.pg_tree(&*tx).await?;
-        let scope = visibility::user_scope(&staff.outlet_code, &tree);
-        let epoch_key = epoch_root(&scope).map(db::view_epoch_key);
-        let mut keys = vec!["order_seq", "params_revision", "rate_revision"];
-        keys.extend(epoch_key.as_deref());
-        let meta = meta_ints(&*tx, &keys).await?;
+        // Every counter the page needs in one round trip (a poll at the
+        // head is mostly round trips); the view epoch of the user's own
+        // outlet is read even when the network turns out to be HQ's.
+        let epoch_key = db::view_epoch_key(&staff.outlet_code);
+        let keys = [
+            "outlet_revision",
+            "order_seq",
+            "params_revision",
+            "rate_revision",
+            &epoch_key,
+        ];
+        let meta = meta_ints(&tx, &keys).await?;
         let at = |k: &str| meta.get(k).copied().unwrap_or(0);
-        let epoch = epoch_key.as_deref().map_or(0, at);
+        let tree = hub.pg_tree_at(&*tx, at("outlet_revision")).await?;
+        let scope = visibility::user_scope(&staff.outlet_code, &tree);
+        let epoch = epoch_root(&scope).map_or(0, |root| at(&db::view_epoch_key(root)));
         let head = at("order_seq");
         let (tag, since) = feed_start(staff, epoch, cursor, head)?;
         // A subtree reads its own change log: the cost of the page,
@@ -236,7 +243,8 @@ impl Postgres {
 }
 
 /// `sql` prepared once per pooled connection: the feed and the list run
-/// on every poll of every clerk.
+/// on every poll of every clerk, and a statement given as text costs a
+/// round trip of its own to prepare each time.
 async fn c_prepare(
     tx: &deadpool_postgres::Transaction<'_>,
     sql: &str,

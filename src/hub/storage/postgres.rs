@@ -205,15 +205,17 @@ impl Postgres {
             .map(|col| format!("s.{col}"))
             .collect::<Vec<_>>()
             .join(", ");
+        // Prepared once per connection: this runs on every request, and
+        // a statement given as text costs a round trip to prepare each time.
+        let st = c
+            .prepare_cached(&format!(
+                "SELECT {cols} FROM sessions x JOIN staff s ON s.login = x.login
+                 WHERE x.token = $1 AND x.expires_at > $2 AND s.active"
+            ))
+            .await?;
         // The hub's clock decides expiry, as on SQLite.
         let row = c
-            .query_opt(
-                &format!(
-                    "SELECT {cols} FROM sessions x JOIN staff s ON s.login = x.login
-                     WHERE x.token = $1 AND x.expires_at > $2 AND s.active"
-                ),
-                &[&auth::digest(token), &Utc::now()],
-            )
+            .query_opt(&st, &[&auth::digest(token), &Utc::now()])
             .await?;
         Ok(row.as_ref().map(staff_row))
     }
