@@ -176,18 +176,25 @@ pub fn route_card(
     dest_province: &str,
 ) -> rusqlite::Result<RateCard> {
     let mut lines = rate_lines(c, Some(product), Some(dest_province), false)?;
-    if product == PARTNER_PRODUCT {
-        let mut vias: Vec<String> = lines
-            .iter()
-            .filter_map(|l| given(&l.via_province).map(|p| place_key(p).to_owned()))
-            .collect();
-        vias.sort();
-        vias.dedup();
-        for via in vias {
-            lines.extend(rate_lines(c, Some(PARTNER_TRUNK), Some(&via), false)?);
-        }
+    for via in trunk_vias(product, &lines) {
+        lines.extend(rate_lines(c, Some(PARTNER_TRUNK), Some(&via), false)?);
     }
     Ok(RateCard::new(lines))
+}
+
+/// The transfer provinces whose trunk lines (`PARTNER_TRUNK`) a quote
+/// for `product` on `lines` also needs: those of a partner line's lines.
+pub fn trunk_vias(product: &str, lines: &[RateLine]) -> Vec<String> {
+    if product != PARTNER_PRODUCT {
+        return Vec::new();
+    }
+    let mut vias: Vec<String> = lines
+        .iter()
+        .filter_map(|l| given(&l.via_province).map(|p| place_key(p).to_owned()))
+        .collect();
+    vias.sort();
+    vias.dedup();
+    vias
 }
 
 /// The fee parameters as stored (defaults for any not stored).

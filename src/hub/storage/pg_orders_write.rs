@@ -38,14 +38,20 @@ use super::orders_write::{ActionWrite, answer, cancel_too_late, invalid_action, 
 use super::postgres::{Postgres, meta_int, outlets};
 use crate::api::OrderEvent;
 use crate::domain::dispatch;
-use crate::domain::order::{self, Action, InboundOrder};
+use crate::domain::order::{self, AcceptFields, Action, InboundOrder};
+use crate::domain::pricing::{
+    DEFAULT_NUMBER_PATTERN, Haul, Mode, PARTNER_TRUNK, PriceParams, Product, RateCard, RateLine,
+    WaybillDraft, WaybillPattern, place_key,
+};
 use crate::domain::report::{self as report_rules, Entry};
 use crate::domain::{Order, OutletTree, Staff, Status};
 use crate::hub::error::ApiError;
 use crate::hub::intake::{self, Answer};
 use crate::hub::routes::orders::{self as order_routes, Refused};
+use crate::hub::routes::waybills;
 use crate::hub::wake::Touched;
-use crate::hub::{HubState, pg};
+use crate::hub::{HubState, pg, pricing_store};
+use crate::i18n::Lang;
 use crate::scope_index::{ALL, POOL};
 
 /// The advisory lock between order writes (shared) and writes that
@@ -252,9 +258,23 @@ impl Postgres {
         let tree = state.pg_tree(&tx).await?;
         let mut up = Upkeep::default();
         let outcome = match serde_json::from_value::<Action>(w.action.clone()) {
-            Ok(Action::ImportWaybill { .. }) => Err(ApiError::internal(
-                "开单 (import_waybill) does not run on PostgreSQL yet (issue 15)",
-            )),
+            Ok(Action::ImportWaybill {
+                waybill,
+                logistics_no,
+                accept,
+            }) => {
+                import(
+                    &tx,
+                    &mut up,
+                    &tree,
+                    &w.staff,
+                    &w.order_no,
+                    &waybill,
+                    logistics_no.as_deref(),
+                    accept.as_ref(),
+                )
+                .await
+            }
             Ok(a) => act(&tx, &mut up, &tree, &w.staff, &w.order_no, &a).await,
             Err(e) => Err(invalid_action(e)),
         };
@@ -400,6 +420,191 @@ async fn act(
         remember_outlets(tx, &memory).await?;
     }
     Ok(t.order)
+}
+
+/// 开单 (`import_waybill`) inside the action's transaction, as
+/// `waybills::import` on SQLite: everything checked first, then a pending
+/// order accepted (its own event), billed and its waybill stored.
+#[allow(clippy::too_many_arguments)]
+async fn import(
+    tx: &Transaction<'_>,
+    up: &mut Upkeep,
+    tree: &OutletTree,
+    user: &Staff,
+    order_no: &str,
+    draft: &WaybillDraft,
+    logistics_no: Option<&str>,
+    accept: Option<&AcceptFields>,
+) -> Result<Order, ApiError> {
+    let s = stored(tx, order_no, true)
+        .await?
+        .ok_or_else(ApiError::not_found)?;
+    let o = s.order;
+    let Some(pending_here) = waybills::billable_as(&o, tree, user, logistics_no)? else {
+        return Err(order_routes::conflict_after(
+            last_event(tx, order_no).await?,
+            &o,
+        ));
+    };
+    let products = products(tx).await?;
+    draft.check(&products, &number_pattern(tx).await?)?;
+    let taken = tx
+        .query_opt(
+            "SELECT 1 FROM waybills WHERE waybill_no = $1",
+            &[&draft.waybill_no],
+        )
+        .await?
+        .is_some();
+    if taken {
+        return Err(waybills::waybill_no_taken());
+    }
+    let card = route_card(tx, &draft.product_code, &draft.dest_province).await?;
+    let params = PriceParams::from_values(
+        tx.query("SELECT key, value FROM parameters", &[])
+            .await?
+            .iter()
+            .map(|r| (r.get::<_, String>(0), r.get::<_, serde_json::Value>(1)))
+            .collect::<Vec<_>>()
+            .iter()
+            .map(|(k, v)| (k.as_str(), v)),
+    );
+    let mut quote = waybills::price_on(tree, user, draft, &card, &products, &params)?;
+    waybills::localize(&mut quote, Lang::ZhCn);
+    let accept_action = pending_here
+        .then(|| waybills::accept_first(&o, draft, accept, user))
+        .transpose()?;
+
+    // Everything checked: write.
+    let (current, key) = match accept_action {
+        Some(a) => {
+            act(tx, up, tree, user, order_no, &a).await?;
+            let s = stored(tx, order_no, false)
+                .await?
+                .ok_or_else(ApiError::not_found)?;
+            (s.order, s.key)
+        }
+        None => (o, s.key),
+    };
+    let now = Utc::now();
+    let revision = meta_int(tx, "params_revision").await?;
+    let b = match waybills::bill(&current, draft, quote, user, now, revision) {
+        Ok(b) => b,
+        Err(Refused::State) => {
+            return Err(order_routes::conflict_after(
+                last_event(tx, order_no).await?,
+                &current,
+            ));
+        }
+        Err(Refused::Other(e)) => return Err(e),
+    };
+    up.put(tx, Some(&key), &b.order).await?;
+    add_event(
+        tx,
+        order_no,
+        now,
+        &user.login,
+        Some(&user.outlet_code),
+        "import_waybill",
+        Some(b.from.as_str()),
+        b.to.as_str(),
+        None,
+        Some(&b.waybill.draft.waybill_no),
+    )
+    .await?;
+    let w = &b.waybill;
+    tx.execute(
+        "INSERT INTO waybills(waybill_no, order_no, billing_outlet_code, billed_by, billed_at,
+             rate_line_id, rate_line_version, params_revision, published_fen, discount_fen,
+             total_fen, body)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+        &[
+            &w.draft.waybill_no,
+            &w.order_no,
+            &w.billing_outlet_code,
+            &w.billed_by,
+            &w.billed_at,
+            &w.quote.rate_line_id,
+            &w.quote.rate_line_version,
+            &w.params_revision,
+            &w.quote.published_fen,
+            &w.quote.discount_fen,
+            &w.quote.total_fen,
+            &Json(w),
+        ],
+    )
+    .await?;
+    Ok(b.order)
+}
+
+/// The products, in menu order.
+async fn products(tx: &Transaction<'_>) -> Result<Vec<Product>, ApiError> {
+    Ok(tx
+        .query(
+            "SELECT code, name, mode, haul FROM products ORDER BY position, code COLLATE \"C\"",
+            &[],
+        )
+        .await?
+        .iter()
+        .map(|r| Product {
+            code: r.get(0),
+            name: r.get(1),
+            mode: Mode::parse(r.get(2)).unwrap_or(Mode::Ltl),
+            haul: Haul::parse(r.get(3)).unwrap_or(Haul::Long),
+        })
+        .collect())
+}
+
+/// Parameter `waybill.number_pattern`, compiled (the default if unset or
+/// unusable).
+async fn number_pattern(tx: &Transaction<'_>) -> Result<WaybillPattern, ApiError> {
+    let stored: Option<serde_json::Value> = tx
+        .query_opt(
+            "SELECT value FROM parameters WHERE key = 'waybill.number_pattern'",
+            &[],
+        )
+        .await?
+        .map(|r| r.get(0));
+    let pattern = stored
+        .as_ref()
+        .and_then(serde_json::Value::as_str)
+        .unwrap_or(DEFAULT_NUMBER_PATTERN);
+    Ok(WaybillPattern::new(pattern).unwrap_or_default())
+}
+
+/// The lines in force a quote for `product` to `dest_province` can need
+/// (as `pricing_store::route_card`).
+async fn route_card(
+    tx: &Transaction<'_>,
+    product: &str,
+    dest_province: &str,
+) -> Result<RateCard, ApiError> {
+    let lines = |product: String, dest: String| async move {
+        let rows = tx
+            .query(
+                "SELECT body::text, id, version, retired FROM rate_lines
+                 WHERE product_code = $1 AND dest_key = $2 AND NOT retired ORDER BY id",
+                &[&product, &dest],
+            )
+            .await?;
+        rows.iter()
+            .map(|r| {
+                let mut l: RateLine = serde_json::from_str(r.get(0)).map_err(ApiError::internal)?;
+                l.id = r.get(1);
+                l.version = r.get(2);
+                l.retired = r.get(3);
+                Ok(l)
+            })
+            .collect::<Result<Vec<RateLine>, ApiError>>()
+    };
+    let mut found = lines(
+        product.trim().to_owned(),
+        place_key(dest_province).to_owned(),
+    )
+    .await?;
+    for via in pricing_store::trunk_vias(product, &found) {
+        found.extend(lines(PARTNER_TRUNK.to_owned(), via).await?);
+    }
+    Ok(RateCard::new(found))
 }
 
 /// One inbound order inside the group's transaction, as
