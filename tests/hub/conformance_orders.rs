@@ -65,6 +65,7 @@ on_both_engines!(
     one_key_sent_to_two_hubs_at_once_has_one_effect,
     two_hubs_share_the_dispatch_memory,
     the_same_writes_leave_the_same_index_and_counters_on_both_engines,
+    billing_elsewhere_leaves_the_same_index_and_counters_on_both_engines,
     concurrent_writers_on_two_hubs_keep_the_counts_exact,
 );
 
@@ -786,6 +787,56 @@ async fn the_same_writes_leave_the_same_index_and_counters_on_both_engines() {
     for h in [&s, &p] {
         writes(h).await;
     }
+    assert_same_tables(&s, &p).await;
+}
+
+/// 代开 on both engines from one demo hub's data: an order billed by
+/// another branch's outlet is listed and counted for both (the billing
+/// outlet's ancestors, 被代开 for the outlet it was billed for) alike.
+async fn billing_elsewhere_leaves_the_same_index_and_counters_on_both_engines() {
+    let p = TestHub::start(true).await;
+    // The same first start served twice: a consistent copy of the live
+    // database for the SQLite hub, the original moved to PostgreSQL.
+    let twin = tempfile::tempdir().expect("temp dir");
+    rusqlite::Connection::open(p.dir.path().join("hub.db"))
+        .and_then(|c| {
+            c.execute(
+                "VACUUM INTO ?1",
+                [twin.path().join("hub.db").to_string_lossy()],
+            )
+        })
+        .expect("copy");
+    let s = TestHub {
+        hub: outlet_desk::hub::start(common::config(twin.path(), true))
+            .await
+            .expect("twin starts"),
+        dir: twin,
+        http: reqwest::Client::new(),
+        pg: None,
+    };
+    let Some(p) = p.onto(Engine::Postgres, true, |_| {}).await else {
+        return;
+    };
+    for h in [&s, &p] {
+        let (st, v) = h
+            .inbound(inbound("dk-1", "acct-dk", "扬州", Some("JS-YZ-01")))
+            .await;
+        assert_eq!(st, 201, "{v}");
+        let yz = h.login("yz.clerk", DEMO_PW).await;
+        accepted(h, &yz, "dk-1").await;
+        let hz = h.login("hz.clerk", DEMO_PW).await;
+        let mut body = import(draft("82345678", "JZKH", 30_000));
+        body["logistics_no"] = json!("WLdk-1");
+        let (st, o) = h.act(&hz, "dk-1", "dk-import", body).await;
+        assert_eq!(st, 200, "{o}");
+        assert_eq!(o["billing_outlet_code"], "ZJ-HZ");
+    }
+    assert_same_tables(&s, &p).await;
+}
+
+/// The order tables of hub `s` (SQLite) and `p` (PostgreSQL) hold the
+/// same rows ([`TABLES`]).
+async fn assert_same_tables(s: &TestHub, p: &TestHub) {
     let (_, url) = p.pg.as_ref().expect("on PostgreSQL");
     let pg = outlet_desk::hub::pg::connect(url).await.expect("connect");
     let lite = rusqlite::Connection::open(s.dir.path().join("hub.db")).expect("open");
