@@ -31,7 +31,8 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::{Arc, PoisonError};
 
 use chrono::{DateTime, NaiveDate, Utc};
-use tokio_postgres::Transaction;
+use deadpool_postgres::Transaction;
+use tokio_postgres::Statement;
 use tokio_postgres::types::Json;
 
 use super::orders_write::{ActionWrite, answer, cancel_too_late, invalid_action, replay};
@@ -83,11 +84,15 @@ async fn stored(
     let lock = if lock { " FOR UPDATE" } else { "" };
     let row = tx
         .query_opt(
-            &format!(
+            &st(
+                tx,
+                &format!(
                 "SELECT body::text, status, created_at, coalesce(trim(current_outlet_code), ''),
                         coalesce(trim(billing_outlet_code), '')
                  FROM orders WHERE order_no = $1{lock}"
             ),
+            )
+            .await?,
             &[&order_no],
         )
         .await?;
@@ -104,10 +109,19 @@ async fn stored(
     }))
 }
 
+/// `sql` prepared once per connection: a statement sent as text costs a
+/// second round trip each time.
+async fn st(tx: &Transaction<'_>, sql: &str) -> Result<Statement, ApiError> {
+    Ok(tx.prepare_cached(sql).await?)
+}
+
 /// Starts an order write: the network lock, shared.
 async fn begin(tx: &Transaction<'_>) -> Result<(), ApiError> {
-    tx.execute("SELECT pg_advisory_xact_lock_shared($1)", &[&NETWORK_LOCK])
-        .await?;
+    tx.execute(
+        &st(tx, "SELECT pg_advisory_xact_lock_shared($1)").await?,
+        &[&NETWORK_LOCK],
+    )
+    .await?;
     Ok(())
 }
 
@@ -125,8 +139,8 @@ async fn add_event(
     note: Option<&str>,
 ) -> Result<(), ApiError> {
     tx.execute(
-        "INSERT INTO order_events(order_no, at, actor_login, outlet_code, action, from_status, to_status, reason_code, note)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        &st(tx, "INSERT INTO order_events(order_no, at, actor_login, outlet_code, action, from_status, to_status, reason_code, note)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)").await?,
         &[&order_no, &at, &actor, &outlet, &action, &from, &to, &reason, &note],
     )
     .await?;
@@ -136,8 +150,8 @@ async fn add_event(
 async fn last_event(tx: &Transaction<'_>, order_no: &str) -> Result<Option<OrderEvent>, ApiError> {
     let row = tx
         .query_opt(
-            "SELECT seq, at, actor_login, outlet_code, action, from_status, to_status, reason_code, note
-             FROM order_events WHERE order_no = $1 ORDER BY seq DESC LIMIT 1",
+            &st(tx, "SELECT seq, at, actor_login, outlet_code, action, from_status, to_status, reason_code, note
+             FROM order_events WHERE order_no = $1 ORDER BY seq DESC LIMIT 1").await?,
             &[&order_no],
         )
         .await?;
@@ -159,7 +173,10 @@ async fn reasons(
     key: &str,
 ) -> Result<Vec<crate::domain::params::Reason>, ApiError> {
     let stored: Option<String> = tx
-        .query_opt("SELECT value::text FROM parameters WHERE key = $1", &[&key])
+        .query_opt(
+            &st(tx, "SELECT value::text FROM parameters WHERE key = $1").await?,
+            &[&key],
+        )
         .await?
         .map(|r| r.get(0));
     order_routes::reasons_from(stored.as_deref(), key)
@@ -177,10 +194,14 @@ async fn remember_outlets(
         return Ok(());
     }
     tx.execute(
-        "INSERT INTO dispatch_memory(ali_account, outlet_code, updated_at)
+        &st(
+            tx,
+            "INSERT INTO dispatch_memory(ali_account, outlet_code, updated_at)
          SELECT a, o, $3 FROM unnest($1::text[], $2::text[]) AS m(a, o) ORDER BY a
          ON CONFLICT (ali_account) DO UPDATE SET outlet_code = excluded.outlet_code,
              updated_at = excluded.updated_at",
+        )
+        .await?,
         &[&accounts, &outlets, &Utc::now()],
     )
     .await?;
@@ -191,7 +212,7 @@ impl HubState {
     /// The current network read inside `tx` (which holds
     /// [`NETWORK_LOCK`]); cheap unless an outlet changed.
     async fn pg_tree(&self, tx: &Transaction<'_>) -> Result<Arc<OutletTree>, ApiError> {
-        let rev = meta_int(tx, "outlet_revision").await?;
+        let rev = meta_int(&**tx, "outlet_revision").await?;
         if let Some((r, t)) = self
             .tree
             .lock()
@@ -201,7 +222,7 @@ impl HubState {
         {
             return Ok(t.clone());
         }
-        let t = Arc::new(OutletTree::new(outlets(tx).await?));
+        let t = Arc::new(OutletTree::new(outlets(&**tx).await?));
         *self.tree.lock().unwrap_or_else(PoisonError::into_inner) = Some((rev, t.clone()));
         Ok(t)
     }
@@ -232,15 +253,23 @@ impl Postgres {
         // after a rollback, claims the key itself).
         let claimed = tx
             .execute(
-                "INSERT INTO idempotency(key, login, request, status, response, created_at)
+                &st(
+                    &tx,
+                    "INSERT INTO idempotency(key, login, request, status, response, created_at)
                  VALUES ($1, $2, $3, 0, '', $4) ON CONFLICT (key) DO NOTHING",
+                )
+                .await?,
                 &[&w.key, &w.staff.login, &w.request, &Utc::now()],
             )
             .await?;
         if claimed == 0 {
             let r = tx
                 .query_one(
-                    "SELECT login, request, status, response FROM idempotency WHERE key = $1",
+                    &st(
+                        &tx,
+                        "SELECT login, request, status, response FROM idempotency WHERE key = $1",
+                    )
+                    .await?,
                     &[&w.key],
                 )
                 .await?;
@@ -281,13 +310,21 @@ impl Postgres {
         let (status, text) = answer(outcome, w.lang)?;
         if status != 200 {
             tx.execute(
-                "DELETE FROM idempotency WHERE status <> 200 AND created_at < $1",
+                &st(
+                    &tx,
+                    "DELETE FROM idempotency WHERE status <> 200 AND created_at < $1",
+                )
+                .await?,
                 &[&w.refused_before],
             )
             .await?;
         }
         tx.execute(
-            "UPDATE idempotency SET status = $2, response = $3 WHERE key = $1",
+            &st(
+                &tx,
+                "UPDATE idempotency SET status = $2, response = $3 WHERE key = $1",
+            )
+            .await?,
             &[&w.key, &i64::from(status), &text],
         )
         .await?;
@@ -450,7 +487,7 @@ async fn import(
     draft.check(&products, &number_pattern(tx).await?)?;
     let taken = tx
         .query_opt(
-            "SELECT 1 FROM waybills WHERE waybill_no = $1",
+            &st(tx, "SELECT 1 FROM waybills WHERE waybill_no = $1").await?,
             &[&draft.waybill_no],
         )
         .await?
@@ -460,7 +497,7 @@ async fn import(
     }
     let card = route_card(tx, &draft.product_code, &draft.dest_province).await?;
     let params = PriceParams::from_values(
-        tx.query("SELECT key, value FROM parameters", &[])
+        tx.query(&st(tx, "SELECT key, value FROM parameters").await?, &[])
             .await?
             .iter()
             .map(|r| (r.get::<_, String>(0), r.get::<_, serde_json::Value>(1)))
@@ -486,7 +523,7 @@ async fn import(
         None => (o, s.key),
     };
     let now = Utc::now();
-    let revision = meta_int(tx, "params_revision").await?;
+    let revision = meta_int(&**tx, "params_revision").await?;
     let b = match waybills::bill(&current, draft, quote, user, now, revision) {
         Ok(b) => b,
         Err(Refused::State) => {
@@ -513,10 +550,14 @@ async fn import(
     .await?;
     let w = &b.waybill;
     tx.execute(
-        "INSERT INTO waybills(waybill_no, order_no, billing_outlet_code, billed_by, billed_at,
+        &st(
+            tx,
+            "INSERT INTO waybills(waybill_no, order_no, billing_outlet_code, billed_by, billed_at,
              rate_line_id, rate_line_version, params_revision, published_fen, discount_fen,
              total_fen, body)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+        )
+        .await?,
         &[
             &w.draft.waybill_no,
             &w.order_no,
@@ -540,7 +581,11 @@ async fn import(
 async fn products(tx: &Transaction<'_>) -> Result<Vec<Product>, ApiError> {
     Ok(tx
         .query(
-            "SELECT code, name, mode, haul FROM products ORDER BY position, code COLLATE \"C\"",
+            &st(
+                tx,
+                "SELECT code, name, mode, haul FROM products ORDER BY position, code COLLATE \"C\"",
+            )
+            .await?,
             &[],
         )
         .await?
@@ -559,7 +604,11 @@ async fn products(tx: &Transaction<'_>) -> Result<Vec<Product>, ApiError> {
 async fn number_pattern(tx: &Transaction<'_>) -> Result<WaybillPattern, ApiError> {
     let stored: Option<serde_json::Value> = tx
         .query_opt(
-            "SELECT value FROM parameters WHERE key = 'waybill.number_pattern'",
+            &st(
+                tx,
+                "SELECT value FROM parameters WHERE key = 'waybill.number_pattern'",
+            )
+            .await?,
             &[],
         )
         .await?
@@ -581,8 +630,12 @@ async fn route_card(
     let lines = |product: String, dest: String| async move {
         let rows = tx
             .query(
-                "SELECT body::text, id, version, retired FROM rate_lines
+                &st(
+                    tx,
+                    "SELECT body::text, id, version, retired FROM rate_lines
                  WHERE product_code = $1 AND dest_key = $2 AND NOT retired ORDER BY id",
+                )
+                .await?,
                 &[&product, &dest],
             )
             .await?;
@@ -631,7 +684,11 @@ async fn create(
         (None, Some(m)) => Some(m.clone()),
         (None, None) => tx
             .query_opt(
-                "SELECT outlet_code FROM dispatch_memory WHERE ali_account = $1",
+                &st(
+                    tx,
+                    "SELECT outlet_code FROM dispatch_memory WHERE ali_account = $1",
+                )
+                .await?,
                 &[&inbound.ali_account],
             )
             .await?
@@ -692,7 +749,10 @@ impl Upkeep {
             return Ok(known.clone());
         }
         let found: Vec<String> = tx
-            .query("SELECT anc FROM outlet_closure WHERE code = $1", &[&code])
+            .query(
+                &st(tx, "SELECT anc FROM outlet_closure WHERE code = $1").await?,
+                &[&code],
+            )
             .await?
             .iter()
             .map(|r| r.get(0))
@@ -738,14 +798,21 @@ impl Upkeep {
             // The placed time never changes; the change number is stamped
             // at the end.
             tx.execute(
-                "UPDATE orders SET seq = NULL, status = $2, current_outlet_code = $3,
+                &st(
+                    tx,
+                    "UPDATE orders SET seq = NULL, status = $2, current_outlet_code = $3,
                      accepting_outlet_code = $4, billing_outlet_code = $5, body = $6
                  WHERE order_no = $1",
+                )
+                .await?,
                 &[row[0], row[1], row[2], row[3], row[4], row[6]],
             )
             .await?;
         } else if tx
-            .execute(&format!("{INSERT} ON CONFLICT (order_no) DO NOTHING"), &row)
+            .execute(
+                &st(tx, &format!("{INSERT} ON CONFLICT (order_no) DO NOTHING")).await?,
+                &row,
+            )
             .await?
             == 0
         {
@@ -755,8 +822,12 @@ impl Upkeep {
         // The billing outlet's view follows the order too (SPEC 3.5).
         at.extend(o.billing_outlet_code.clone());
         tx.execute(
-            "INSERT INTO order_outlets(order_no, outlet_code) SELECT $1, unnest($2::text[])
+            &st(
+                tx,
+                "INSERT INTO order_outlets(order_no, outlet_code) SELECT $1, unnest($2::text[])
              ON CONFLICT DO NOTHING",
+            )
+            .await?,
             &[&o.order_no, &at],
         )
         .await?;
@@ -766,8 +837,12 @@ impl Upkeep {
             let ancs = self.listed(tx, old).await?;
             let gone = tx
                 .query(
-                    "DELETE FROM order_scope WHERE anc = ANY($1) AND status = $2
+                    &st(
+                        tx,
+                        "DELETE FROM order_scope WHERE anc = ANY($1) AND status = $2
                          AND created_at = $3 AND order_no = $4 RETURNING anc",
+                    )
+                    .await?,
                     &[&ancs, &old.status, &old.created_at, &o.order_no],
                 )
                 .await?;
@@ -786,8 +861,12 @@ impl Upkeep {
         let ancs = self.listed(tx, &new).await?;
         let added = tx
             .query(
-                "INSERT INTO order_scope(anc, status, created_at, order_no)
+                &st(
+                    tx,
+                    "INSERT INTO order_scope(anc, status, created_at, order_no)
                  SELECT unnest($1::text[]), $2, $3, $4 ON CONFLICT DO NOTHING RETURNING anc",
+                )
+                .await?,
                 &[&ancs, &new.status, &new.created_at, &o.order_no],
             )
             .await?;
@@ -803,8 +882,12 @@ impl Upkeep {
         // Marked changed under its old and new ancestors, at the number
         // the stamp gives it.
         tx.execute(
-            "INSERT INTO order_feed(anc, order_no, seq) SELECT unnest($1::text[]), $2, NULL
+            &st(
+                tx,
+                "INSERT INTO order_feed(anc, order_no, seq) SELECT unnest($1::text[]), $2, NULL
              ON CONFLICT (anc, order_no) DO UPDATE SET seq = NULL",
+            )
+            .await?,
             &[&logged, &o.order_no],
         )
         .await?;
@@ -828,7 +911,10 @@ impl Upkeep {
         }
         if self.hq.is_none() {
             let hq = tx
-                .query("SELECT code FROM outlets WHERE kind = 'hq'", &[])
+                .query(
+                    &st(tx, "SELECT code FROM outlets WHERE kind = 'hq'").await?,
+                    &[],
+                )
                 .await?
                 .iter()
                 .map(|r| r.get(0))
@@ -859,9 +945,13 @@ impl Upkeep {
     async fn record(&mut self, tx: &Transaction<'_>, o: &Order) -> Result<(), ApiError> {
         let old = tx
             .query_opt(
-                "SELECT day, holder, resp, billed_for, valid, billed, returned, pickup_failed,
+                &st(
+                    tx,
+                    "SELECT day, holder, resp, billed_for, valid, billed, returned, pickup_failed,
                         cancelled, open, discount_fen
                  FROM report_entry WHERE order_no = $1",
+                )
+                .await?,
                 &[&o.order_no],
             )
             .await?
@@ -894,7 +984,9 @@ impl Upkeep {
         }
         self.sum(tx, &new, 1).await?;
         tx.execute(
-            "INSERT INTO report_entry(order_no, day, holder, resp, billed_for, valid, billed,
+            &st(
+                tx,
+                "INSERT INTO report_entry(order_no, day, holder, resp, billed_for, valid, billed,
                  returned, pickup_failed, cancelled, open, discount_fen)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
              ON CONFLICT (order_no) DO UPDATE SET day = excluded.day, holder = excluded.holder,
@@ -902,6 +994,8 @@ impl Upkeep {
                  billed = excluded.billed, returned = excluded.returned,
                  pickup_failed = excluded.pickup_failed, cancelled = excluded.cancelled,
                  open = excluded.open, discount_fen = excluded.discount_fen",
+            )
+            .await?,
             &[
                 &o.order_no,
                 &new.day,
@@ -934,9 +1028,13 @@ impl Upkeep {
             let statuses: Vec<&str> = counts.iter().map(|((_, s), _)| s.as_str()).collect();
             let ns: Vec<i64> = counts.iter().map(|(_, n)| *n).collect();
             tx.execute(
-                "INSERT INTO scope_count(anc, status, n)
+                &st(
+                    tx,
+                    "INSERT INTO scope_count(anc, status, n)
                  SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[]) ORDER BY 1, 2
                  ON CONFLICT (anc, status) DO UPDATE SET n = scope_count.n + excluded.n",
+                )
+                .await?,
                 &[&ancs, &statuses, &ns],
             )
             .await?;
@@ -952,7 +1050,7 @@ impl Upkeep {
             let col = |i: usize| -> Vec<i64> { sums.iter().map(|(_, s)| s[i]).collect() };
             let cols: Vec<Vec<i64>> = (0..9).map(col).collect();
             tx.execute(
-                "INSERT INTO report_day(anc, day, valid, billed, for_others, by_others, returned,
+                &st(tx, "INSERT INTO report_day(anc, day, valid, billed, for_others, by_others, returned,
                      pickup_failed, cancelled, open, discount_fen)
                  SELECT * FROM unnest($1::text[], $2::date[], $3::bigint[], $4::bigint[],
                      $5::bigint[], $6::bigint[], $7::bigint[], $8::bigint[], $9::bigint[],
@@ -965,7 +1063,7 @@ impl Upkeep {
                      pickup_failed = report_day.pickup_failed + excluded.pickup_failed,
                      cancelled = report_day.cancelled + excluded.cancelled,
                      open = report_day.open + excluded.open,
-                     discount_fen = report_day.discount_fen + excluded.discount_fen",
+                     discount_fen = report_day.discount_fen + excluded.discount_fen").await?,
                 &[
                     &ancs, &days, &cols[0], &cols[1], &cols[2], &cols[3], &cols[4], &cols[5],
                     &cols[6], &cols[7], &cols[8],
@@ -977,7 +1075,7 @@ impl Upkeep {
         // Delivered by PostgreSQL on commit only, once; before the stamp,
         // which must stay the last statement.
         tx.execute(
-            "SELECT pg_notify($1, $2)",
+            &st(tx, "SELECT pg_notify($1, $2)").await?,
             &[&pg::notify::CHANNEL, &pg::notify::payload(&touched)],
         )
         .await?;
