@@ -10,7 +10,6 @@ use rusqlite::Connection;
 use tokio::sync::oneshot;
 
 use super::error::ApiError;
-use super::storage::Storage;
 use super::{HubState, orders};
 use crate::domain::dispatch::{self, DispatchReason, DispatchRule};
 use crate::domain::order::InboundOrder;
@@ -160,37 +159,32 @@ async fn drain(state: Arc<HubState>) {
         let (jobs, inbound): (Vec<_>, Vec<_>) =
             batch.into_iter().map(|j| (j.reply, j.inbound)).unzip();
         let n = jobs.len();
-        let written = match &state.storage {
-            Storage::Postgres(p) => p.inbound_batch(&state, inbound).await,
-            Storage::Sqlite(_) => {
-                state
-                    .db(move |c| {
-                        let tree = st.tree(c)?;
-                        let now = Utc::now();
-                        let tx = c.transaction()?;
-                        let mut answers = Vec::with_capacity(inbound.len());
-                        {
-                            // One writer for the batch: the network cannot change
-                            // while this transaction holds the connection.
-                            let mut new = orders::NewOrders::new(&tx)?;
-                            for o in inbound {
-                                match create_in(&tx, &mut new, &tree, o, now) {
-                                    Ok(a) => answers.push(Ok(a)),
-                                    // The database itself failed (full, I/O): SQLite
-                                    // may have rolled the whole transaction back, so
-                                    // none of the batch is stored and each is told so.
-                                    Err(e) if e.status.is_server_error() => return Err(e),
-                                    Err(e) => answers.push(Err(e)),
-                                }
-                            }
-                            new.finish()?;
+        let written = state
+            .inbound_write(inbound, move |c, inbound| {
+                let tree = st.tree(c)?;
+                let now = Utc::now();
+                let tx = c.transaction()?;
+                let mut answers = Vec::with_capacity(inbound.len());
+                {
+                    // One writer for the batch: the network cannot change
+                    // while this transaction holds the connection.
+                    let mut new = orders::NewOrders::new(&tx)?;
+                    for o in inbound {
+                        match create_in(&tx, &mut new, &tree, o, now) {
+                            Ok(a) => answers.push(Ok(a)),
+                            // The database itself failed (full, I/O): SQLite
+                            // may have rolled the whole transaction back, so
+                            // none of the batch is stored and each is told so.
+                            Err(e) if e.status.is_server_error() => return Err(e),
+                            Err(e) => answers.push(Err(e)),
                         }
-                        tx.commit()?;
-                        Ok(answers)
-                    })
-                    .await
-            }
-        };
+                    }
+                    new.finish()?;
+                }
+                tx.commit()?;
+                Ok(answers)
+            })
+            .await;
         match written {
             Ok(answers) => {
                 for (reply, a) in jobs.into_iter().zip(answers) {

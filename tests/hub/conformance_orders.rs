@@ -14,7 +14,8 @@
 use crate::common;
 use crate::orders::{network, numbers, place_orders};
 
-use common::{ADMIN_PW, Engine, TestHub, code, inbound};
+use crate::waybill::{accepted, draft, import, uuid};
+use common::{ADMIN_PW, DEMO_PW, Engine, TestHub, code, inbound};
 use serde_json::{Value, json};
 
 /// Runs each named check as a test on each engine; the `postgres_only`
@@ -56,11 +57,15 @@ on_both_engines!(
     customer_cancel_before_and_after_acceptance,
     a_branch_dispatcher_assigns_only_inside_the_branch,
     an_upstream_outlet_code_with_spaces_still_reaches_that_outlet,
-    printed_is_recorded_in_any_state_and_counted;
+    printed_is_recorded_in_any_state_and_counted,
+    a_pending_order_in_the_subtree_is_accepted_and_billed_in_one_step,
+    an_import_is_idempotent,
+    bad_input_is_refused_at_its_field_and_nothing_is_stored;
     postgres_only:
     one_key_sent_to_two_hubs_at_once_has_one_effect,
     two_hubs_share_the_dispatch_memory,
     the_same_writes_leave_the_same_index_and_counters_on_both_engines,
+    billing_elsewhere_leaves_the_same_index_and_counters_on_both_engines,
     concurrent_writers_on_two_hubs_keep_the_counts_exact,
 );
 
@@ -782,6 +787,56 @@ async fn the_same_writes_leave_the_same_index_and_counters_on_both_engines() {
     for h in [&s, &p] {
         writes(h).await;
     }
+    assert_same_tables(&s, &p).await;
+}
+
+/// 代开 on both engines from one demo hub's data: an order billed by
+/// another branch's outlet is listed and counted for both (the billing
+/// outlet's ancestors, 被代开 for the outlet it was billed for) alike.
+async fn billing_elsewhere_leaves_the_same_index_and_counters_on_both_engines() {
+    let p = TestHub::start(true).await;
+    // The same first start served twice: a consistent copy of the live
+    // database for the SQLite hub, the original moved to PostgreSQL.
+    let twin = tempfile::tempdir().expect("temp dir");
+    rusqlite::Connection::open(p.dir.path().join("hub.db"))
+        .and_then(|c| {
+            c.execute(
+                "VACUUM INTO ?1",
+                [twin.path().join("hub.db").to_string_lossy()],
+            )
+        })
+        .expect("copy");
+    let s = TestHub {
+        hub: outlet_desk::hub::start(common::config(twin.path(), true))
+            .await
+            .expect("twin starts"),
+        dir: twin,
+        http: reqwest::Client::new(),
+        pg: None,
+    };
+    let Some(p) = p.onto(Engine::Postgres, true, |_| {}).await else {
+        return;
+    };
+    for h in [&s, &p] {
+        let (st, v) = h
+            .inbound(inbound("dk-1", "acct-dk", "扬州", Some("JS-YZ-01")))
+            .await;
+        assert_eq!(st, 201, "{v}");
+        let yz = h.login("yz.clerk", DEMO_PW).await;
+        accepted(h, &yz, "dk-1").await;
+        let hz = h.login("hz.clerk", DEMO_PW).await;
+        let mut body = import(draft("82345678", "JZKH", 30_000));
+        body["logistics_no"] = json!("WLdk-1");
+        let (st, o) = h.act(&hz, "dk-1", "dk-import", body).await;
+        assert_eq!(st, 200, "{o}");
+        assert_eq!(o["billing_outlet_code"], "ZJ-HZ");
+    }
+    assert_same_tables(&s, &p).await;
+}
+
+/// The order tables of hub `s` (SQLite) and `p` (PostgreSQL) hold the
+/// same rows ([`TABLES`]).
+async fn assert_same_tables(s: &TestHub, p: &TestHub) {
     let (_, url) = p.pg.as_ref().expect("on PostgreSQL");
     let pg = outlet_desk::hub::pg::connect(url).await.expect("connect");
     let lite = rusqlite::Connection::open(s.dir.path().join("hub.db")).expect("open");
@@ -1013,4 +1068,211 @@ async fn concurrent_writers_on_two_hubs_keep_the_counts_exact() {
         "created + three actions each"
     );
     b.stop().await;
+}
+
+/// A demo hub (rate card seeded) on `engine` with order `no` pending at
+/// 扬州邗江营业部, and its clerk's token.
+async fn hub_with_order(engine: Engine, no: &str) -> Option<(TestHub, String)> {
+    let h = TestHub::start_on(engine, true, |_| {}).await?;
+    let (s, v) = h
+        .inbound(inbound(no, "acct-1", "扬州", Some("JS-YZ-01")))
+        .await;
+    assert_eq!(s, 201, "{v}");
+    let yz = h.login("yz.clerk", DEMO_PW).await;
+    Some((h, yz))
+}
+
+/// The order, where [`reads`] says the engine serves it (else `Null`,
+/// which compares equal to itself: the write answers carry the checks).
+async fn order(h: &TestHub, engine: Engine, token: &str, no: &str) -> Value {
+    if !reads(engine) {
+        return Value::Null;
+    }
+    let (s, v) = h.get(&format!("/api/v1/orders/{no}"), token).await;
+    assert_eq!(s, 200, "{v}");
+    v
+}
+
+fn actions(events: &[Value]) -> Vec<&str> {
+    events.iter().filter_map(|e| e["action"].as_str()).collect()
+}
+
+async fn a_pending_order_in_the_subtree_is_accepted_and_billed_in_one_step(engine: Engine) {
+    let Some((h, yz)) = hub_with_order(engine, "w-2").await else {
+        return;
+    };
+    let (s, o) = h
+        .act(
+            &yz,
+            "w-2",
+            &uuid(),
+            import(draft("12345679", "JZQY_LONG", 20_000)),
+        )
+        .await;
+    assert_eq!(s, 200, "{o}");
+    assert_eq!(o["status"], "billed");
+    assert_eq!(o["accepting_outlet_code"], "JS-YZ-01");
+    assert_eq!(
+        o["cargo"]["weight_g"], 20_000,
+        "accepted with the draft's weight"
+    );
+    if let Some(ev) = events(&h, engine, &yz, "w-2").await {
+        assert_eq!(actions(&ev), ["created", "accept", "import_waybill"]);
+    }
+}
+
+async fn an_import_is_idempotent(engine: Engine) {
+    let Some((h, yz)) = hub_with_order(engine, "w-4").await else {
+        return;
+    };
+    let key = uuid();
+    let body = import(draft("32345678", "JZKH", 30_000));
+    let (s1, a) = h.act(&yz, "w-4", &key, body.clone()).await;
+    let (s2, b) = h.act(&yz, "w-4", &key, body.clone()).await;
+    assert_eq!((s1, s2), (200, 200));
+    assert_eq!(a, b);
+    if let Some(ev) = events(&h, engine, &yz, "w-4").await {
+        assert_eq!(actions(&ev), ["created", "accept", "import_waybill"]);
+    }
+    let mut other = body;
+    other["waybill"]["waybill_no"] = json!("32345679");
+    let (s, v) = h.act(&yz, "w-4", &key, other).await;
+    assert_eq!((s, code(&v)), (422, "idempotency_key_reused"));
+}
+
+/// Every bad input of issue 10: the right status, code and field, and
+/// nothing stored.
+async fn bad_input_is_refused_at_its_field_and_nothing_is_stored(engine: Engine) {
+    let Some((h, yz)) = hub_with_order(engine, "w-5").await else {
+        return;
+    };
+    accepted(&h, &yz, "w-5").await;
+    // A number already used by another waybill.
+    let (s, v) = h
+        .inbound(inbound("w-6", "acct-2", "扬州", Some("JS-YZ-01")))
+        .await;
+    assert_eq!(s, 201, "{v}");
+    let (s, v) = h
+        .act(
+            &yz,
+            "w-6",
+            &uuid(),
+            import(draft("42345678", "JZKH", 30_000)),
+        )
+        .await;
+    assert_eq!(s, 200, "{v}");
+    let before = order(&h, engine, &yz, "w-5").await;
+    let set = |path: &[&str], value: Value| {
+        let mut d = draft("52345678", "JZKH", 30_000);
+        let mut at = &mut d;
+        for p in &path[..path.len() - 1] {
+            at = &mut at[*p];
+        }
+        at[path[path.len() - 1]] = value;
+        d
+    };
+    // A bad value refused at the field it was set on.
+    let invalid = |path: &[&str], value| (set(path, value), 422, "invalid_fields", path.join("."));
+    let cases: Vec<(Value, u16, &str, String)> = vec![
+        invalid(&["declared_value_fen"], json!(0)),
+        invalid(&["cargo", "weight_g"], json!(-1)),
+        invalid(&["cargo", "weight_g"], json!(900_000_000)),
+        invalid(&["cargo", "volume_cm3"], json!(-5)),
+        invalid(&["cargo", "volume_cm3"], json!(999_000_000)),
+        invalid(&["product_code"], json!("ROCKET")),
+        invalid(&["waybill_no"], json!("12ab5678")),
+        invalid(&["waybill_no"], json!("1234567")),
+        (
+            set(&["waybill_no"], json!("42345678")),
+            409,
+            "waybill_no_taken",
+            "waybill_no".into(),
+        ),
+        (
+            set(&["dest_province"], json!("西藏自治区")),
+            422,
+            "no_rate",
+            "dest_city".into(),
+        ),
+    ];
+    for (d, status, want, field) in cases {
+        let (s, v) = h.act(&yz, "w-5", &uuid(), import(d.clone())).await;
+        assert_eq!((s, code(&v)), (status, want), "{d}: {v}");
+        assert_eq!(v["error"]["fields"][0]["field"], field, "{v}");
+        assert!(!v["error"]["message"].as_str().unwrap().is_empty());
+        assert_eq!(
+            order(&h, engine, &yz, "w-5").await,
+            before,
+            "nothing stored for {d}"
+        );
+    }
+    // The route is named, in the user's language.
+    let (_, v) = h
+        .call(
+            reqwest::Method::POST,
+            "/api/v1/orders/w-5/actions",
+            Some(&yz),
+            Some(import(set(&["dest_province"], json!("西藏自治区")))),
+            &[("Idempotency-Key", &uuid()), ("Accept-Language", "en")],
+        )
+        .await;
+    let msg = v["error"]["message"].as_str().unwrap();
+    assert!(
+        msg.starts_with("No price for this route") && msg.contains("西藏自治区"),
+        "{msg}"
+    );
+    // An order in the wrong state: billed already, or cancelled.
+    let (s, v) = h
+        .act(
+            &yz,
+            "w-6",
+            &uuid(),
+            import(draft("62345678", "JZKH", 30_000)),
+        )
+        .await;
+    assert_eq!((s, code(&v)), (409, "state_conflict"), "{v}");
+    assert_eq!(v["error"]["order"]["status"], "billed");
+    let (s, _) = h
+        .inbound(inbound("w-7", "acct-3", "扬州", Some("JS-YZ-01")))
+        .await;
+    assert_eq!(s, 201);
+    let (s, _) = h
+        .call(
+            reqwest::Method::POST,
+            "/api/v1/inbound/orders/w-7/cancel",
+            Some(common::UPSTREAM),
+            None,
+            &[],
+        )
+        .await;
+    assert_eq!(s, 200);
+    let (s, v) = h
+        .act(
+            &yz,
+            "w-7",
+            &uuid(),
+            import(draft("72345678", "JZKH", 30_000)),
+        )
+        .await;
+    assert_eq!((s, code(&v)), (409, "state_conflict"), "{v}");
+    // None of the refused numbers was stored, nor the order changed: the
+    // number bills it now, from accepted.
+    if reads(engine) {
+        for no in ["52345678", "62345678", "72345678"] {
+            let (s, _) = h.get(&format!("/api/v1/waybills/{no}"), &yz).await;
+            assert_eq!(s, 404, "{no}");
+        }
+    }
+    let (s, v) = h
+        .act(
+            &yz,
+            "w-5",
+            &uuid(),
+            import(draft("52345678", "JZKH", 30_000)),
+        )
+        .await;
+    assert_eq!((s, v["status"].as_str()), (200, Some("billed")), "{v}");
+    if let Some(ev) = events(&h, engine, &yz, "w-5").await {
+        assert_eq!(actions(&ev), ["created", "accept", "import_waybill"]);
+    }
 }

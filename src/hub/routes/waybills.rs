@@ -15,11 +15,12 @@ use crate::domain::visibility;
 use crate::domain::{FieldError, Order, OutletTree, Staff, Status};
 use crate::hub::error::ApiError;
 use crate::hub::http::{AuthUser, Body, ReqLang};
+use crate::hub::routes::orders::Refused;
 use crate::hub::{HubState, db, orders, pricing_store};
 use crate::i18n::{self, Lang};
 
 /// A pricing refusal as an API error: 422 with the field named.
-fn quote_error(e: QuoteError) -> ApiError {
+pub(crate) fn quote_error(e: QuoteError) -> ApiError {
     match e {
         QuoteError::Invalid(r) => r.into(),
         QuoteError::NoRate { route } => {
@@ -32,7 +33,7 @@ fn quote_error(e: QuoteError) -> ApiError {
 }
 
 /// Puts the quote's reasons into words in `lang` (the domain leaves keys).
-fn localize(q: &mut Quote, lang: Lang) {
+pub(crate) fn localize(q: &mut Quote, lang: Lang) {
     for d in &mut q.discounts {
         d.reason = i18n::t(lang, &d.code.reason_key());
     }
@@ -142,9 +143,7 @@ pub(crate) fn import(
     let products = pricing_store::products(tx)?;
     draft.check(&products, &pricing_store::number_pattern(tx)?)?;
     if pricing_store::waybill_no_taken(tx, &draft.waybill_no)? {
-        let mut e = ApiError::new(StatusCode::CONFLICT, "waybill_no_taken");
-        e.fields = vec![FieldError::new("waybill_no", "waybill_no_taken")];
-        return Err(e);
+        return Err(waybill_no_taken());
     }
     let mut quote = price(tx, tree, user, draft)?;
     localize(&mut quote, Lang::ZhCn);
@@ -158,16 +157,63 @@ pub(crate) fn import(
         None => o,
     };
     let now = Utc::now();
+    let b = match bill(&current, draft, quote, user, now, db::params_revision(tx)?) {
+        Ok(b) => b,
+        Err(Refused::State) => return Err(super::orders::conflict(tx, &current)?),
+        Err(Refused::Other(e)) => return Err(e),
+    };
+    orders::put(tx, &b.order)?;
+    orders::add_event(
+        tx,
+        order_no,
+        now,
+        &user.login,
+        Some(&user.outlet_code),
+        "import_waybill",
+        Some(b.from.as_str()),
+        b.to.as_str(),
+        None,
+        Some(&b.waybill.draft.waybill_no),
+    )?;
+    pricing_store::insert_waybill(tx, &b.waybill)?;
+    Ok(b.order)
+}
+
+/// 409 `waybill_no_taken`.
+pub(crate) fn waybill_no_taken() -> ApiError {
+    let mut e = ApiError::new(StatusCode::CONFLICT, "waybill_no_taken");
+    e.fields = vec![FieldError::new("waybill_no", "waybill_no_taken")];
+    e
+}
+
+/// An order billed: the order as stored after it, its waybill, and the
+/// status it went from and to.
+pub(crate) struct Billed {
+    pub order: Order,
+    pub waybill: Waybill,
+    pub from: Status,
+    pub to: Status,
+}
+
+/// `current` billed by `user` on `quote` (both engines), or why not.
+pub(crate) fn bill(
+    current: &Order,
+    draft: &WaybillDraft,
+    quote: Quote,
+    user: &Staff,
+    now: chrono::DateTime<Utc>,
+    params_revision: i64,
+) -> Result<Billed, Refused> {
     let action = Action::ImportWaybill {
         waybill: Box::new(draft.clone()),
         logistics_no: None,
         accept: None,
     };
-    let t = match order::apply(&current, &action, &context(user, &[], now)) {
+    let t = match order::apply(current, &action, &context(user, &[], now)) {
         Ok(t) => t,
-        Err(ActionError::State(_)) => return Err(super::orders::conflict(tx, &current)?),
-        Err(ActionError::Role) => return Err(ApiError::forbidden()),
-        Err(ActionError::Rule(r)) => return Err(r.into()),
+        Err(ActionError::State(_)) => return Err(Refused::State),
+        Err(ActionError::Role) => return Err(Refused::Other(ApiError::forbidden())),
+        Err(ActionError::Rule(r)) => return Err(Refused::Other(r.into())),
     };
     let waybill = Waybill {
         order_no: current.order_no.clone(),
@@ -176,26 +222,17 @@ pub(crate) fn import(
         billing_outlet_code: user.outlet_code.clone(),
         billed_by: user.login.clone(),
         billed_at: now,
-        params_revision: db::params_revision(tx)?,
+        params_revision,
     };
     let mut billed = t.order;
     billed.billing_outlet_code = Some(user.outlet_code.clone());
     billed.waybill = Some(Box::new(waybill.clone()));
-    orders::put(tx, &billed)?;
-    orders::add_event(
-        tx,
-        order_no,
-        now,
-        &user.login,
-        Some(&user.outlet_code),
-        "import_waybill",
-        Some(t.from.as_str()),
-        t.to.as_str(),
-        None,
-        Some(&waybill.draft.waybill_no),
-    )?;
-    pricing_store::insert_waybill(tx, &waybill)?;
-    Ok(billed)
+    Ok(Billed {
+        order: billed,
+        waybill,
+        from: t.from,
+        to: t.to,
+    })
 }
 
 /// The order to bill and whether it is pending in the caller's subtree
@@ -208,8 +245,23 @@ fn billable(
     logistics_no: Option<&str>,
 ) -> Result<(Order, bool), ApiError> {
     let o = orders::get(tx, order_no)?.ok_or_else(ApiError::not_found)?;
+    match billable_as(&o, tree, user, logistics_no)? {
+        Some(pending_here) => Ok((o, pending_here)),
+        None => Err(super::orders::conflict(tx, &o)?),
+    }
+}
+
+/// Whether `user` may bill `o` (both engines): `Some(pending_here)`, or
+/// `None` when its state does not allow it (a state conflict); 404 when
+/// the caller may not open it at all.
+pub(crate) fn billable_as(
+    o: &Order,
+    tree: &OutletTree,
+    user: &Staff,
+    logistics_no: Option<&str>,
+) -> Result<Option<bool>, ApiError> {
     let scope = visibility::user_scope(&user.outlet_code, tree);
-    let in_view = scope.sees(&o, tree);
+    let in_view = scope.sees(o, tree);
     // Outside the caller's subtree only the customer's logistics number
     // opens the order; a wrong pair looks exactly like an unknown order.
     let pair_ok = logistics_no
@@ -223,14 +275,14 @@ fn billable(
         && !visibility::is_pool(o.current_outlet_code.as_deref(), tree)
         && scope.contains(o.current_outlet_code.as_deref(), tree);
     if o.status != Status::Accepted && !pending_here {
-        return Err(super::orders::conflict(tx, &o)?);
+        return Ok(None);
     }
-    Ok((o, pending_here))
+    Ok(Some(pending_here))
 }
 
 /// The accept a pending order gets first (the fields sent, else the
 /// waybill's), checked before anything is written.
-fn accept_first(
+pub(crate) fn accept_first(
     o: &Order,
     draft: &WaybillDraft,
     accept: Option<&AcceptFields>,
@@ -253,7 +305,7 @@ fn accept_first(
     Ok(a)
 }
 
-fn context<'a>(
+pub(crate) fn context<'a>(
     user: &Staff,
     reasons: &'a [crate::domain::params::Reason],
     now: chrono::DateTime<Utc>,

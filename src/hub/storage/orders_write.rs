@@ -11,9 +11,10 @@ use chrono::{DateTime, Utc};
 use serde_json::Value;
 
 use super::Storage;
-use crate::domain::order::{self, Action};
+use crate::domain::order::{self, Action, InboundOrder};
 use crate::domain::{Order, Staff, Status};
 use crate::hub::error::ApiError;
+use crate::hub::intake::Answer;
 use crate::hub::routes::{orders as order_routes, waybills};
 use crate::hub::{HubState, auth, db, orders};
 use crate::i18n::Lang;
@@ -122,6 +123,26 @@ impl HubState {
             Ok((status, text))
         })
         .await
+    }
+
+    /// Writes a group of inbound orders in one transaction (the intake's
+    /// group commit): on SQLite by `sqlite` on the writer, on PostgreSQL
+    /// by [`super::postgres::Postgres::inbound_batch`]. One answer per
+    /// order, in order; `Err` when the database refused the whole group.
+    pub async fn inbound_write<F>(
+        &self,
+        inbound: Vec<InboundOrder>,
+        sqlite: F,
+    ) -> Result<Vec<Answer>, ApiError>
+    where
+        F: FnOnce(&mut rusqlite::Connection, Vec<InboundOrder>) -> Result<Vec<Answer>, ApiError>
+            + Send
+            + 'static,
+    {
+        match &self.storage {
+            Storage::Postgres(p) => p.inbound_batch(self, inbound).await,
+            Storage::Sqlite(_) => self.db(move |c| sqlite(c, inbound)).await,
+        }
     }
 
     /// The digest of the upstream (Alibaba side) token, which only a

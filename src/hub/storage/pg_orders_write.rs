@@ -30,21 +30,28 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use chrono::{DateTime, NaiveDate, Utc};
-use tokio_postgres::Transaction;
+use deadpool_postgres::Transaction;
+use tokio_postgres::Statement;
 use tokio_postgres::types::Json;
 
 use super::orders_write::{ActionWrite, answer, cancel_too_late, invalid_action, replay};
 use super::postgres::Postgres;
 use crate::api::OrderEvent;
 use crate::domain::dispatch;
-use crate::domain::order::{self, Action, InboundOrder};
+use crate::domain::order::{self, AcceptFields, Action, InboundOrder};
+use crate::domain::pricing::{
+    DEFAULT_NUMBER_PATTERN, Haul, Mode, PARTNER_TRUNK, PriceParams, Product, RateCard, RateLine,
+    WaybillDraft, WaybillPattern, place_key,
+};
 use crate::domain::report::{self as report_rules, Entry};
 use crate::domain::{Order, OutletTree, Staff, Status};
 use crate::hub::error::ApiError;
 use crate::hub::intake::{self, Answer};
 use crate::hub::routes::orders::{self as order_routes, Refused};
+use crate::hub::routes::waybills;
 use crate::hub::wake::Touched;
-use crate::hub::{HubState, pg};
+use crate::hub::{HubState, pg, pricing_store};
+use crate::i18n::Lang;
 use crate::scope_index::{ALL, POOL};
 
 /// The advisory lock between order writes (shared) and writes that
@@ -76,11 +83,15 @@ async fn stored(
     let lock = if lock { " FOR UPDATE" } else { "" };
     let row = tx
         .query_opt(
-            &format!(
+            &st(
+                tx,
+                &format!(
                 "SELECT body::text, status, created_at, coalesce(trim(current_outlet_code), ''),
                         coalesce(trim(billing_outlet_code), '')
                  FROM orders WHERE order_no = $1{lock}"
             ),
+            )
+            .await?,
             &[&order_no],
         )
         .await?;
@@ -97,10 +108,19 @@ async fn stored(
     }))
 }
 
+/// `sql` prepared once per connection: a statement sent as text costs a
+/// second round trip each time.
+async fn st(tx: &Transaction<'_>, sql: &str) -> Result<Statement, ApiError> {
+    Ok(tx.prepare_cached(sql).await?)
+}
+
 /// Starts an order write: the network lock, shared.
 async fn begin(tx: &Transaction<'_>) -> Result<(), ApiError> {
-    tx.execute("SELECT pg_advisory_xact_lock_shared($1)", &[&NETWORK_LOCK])
-        .await?;
+    tx.execute(
+        &st(tx, "SELECT pg_advisory_xact_lock_shared($1)").await?,
+        &[&NETWORK_LOCK],
+    )
+    .await?;
     Ok(())
 }
 
@@ -118,8 +138,8 @@ async fn add_event(
     note: Option<&str>,
 ) -> Result<(), ApiError> {
     tx.execute(
-        "INSERT INTO order_events(order_no, at, actor_login, outlet_code, action, from_status, to_status, reason_code, note)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        &st(tx, "INSERT INTO order_events(order_no, at, actor_login, outlet_code, action, from_status, to_status, reason_code, note)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)").await?,
         &[&order_no, &at, &actor, &outlet, &action, &from, &to, &reason, &note],
     )
     .await?;
@@ -129,8 +149,8 @@ async fn add_event(
 async fn last_event(tx: &Transaction<'_>, order_no: &str) -> Result<Option<OrderEvent>, ApiError> {
     let row = tx
         .query_opt(
-            "SELECT seq, at, actor_login, outlet_code, action, from_status, to_status, reason_code, note
-             FROM order_events WHERE order_no = $1 ORDER BY seq DESC LIMIT 1",
+            &st(tx, "SELECT seq, at, actor_login, outlet_code, action, from_status, to_status, reason_code, note
+             FROM order_events WHERE order_no = $1 ORDER BY seq DESC LIMIT 1").await?,
             &[&order_no],
         )
         .await?;
@@ -152,7 +172,10 @@ async fn reasons(
     key: &str,
 ) -> Result<Vec<crate::domain::params::Reason>, ApiError> {
     let stored: Option<String> = tx
-        .query_opt("SELECT value::text FROM parameters WHERE key = $1", &[&key])
+        .query_opt(
+            &st(tx, "SELECT value::text FROM parameters WHERE key = $1").await?,
+            &[&key],
+        )
         .await?
         .map(|r| r.get(0));
     order_routes::reasons_from(stored.as_deref(), key)
@@ -170,10 +193,14 @@ async fn remember_outlets(
         return Ok(());
     }
     tx.execute(
-        "INSERT INTO dispatch_memory(ali_account, outlet_code, updated_at)
+        &st(
+            tx,
+            "INSERT INTO dispatch_memory(ali_account, outlet_code, updated_at)
          SELECT a, o, $3 FROM unnest($1::text[], $2::text[]) AS m(a, o) ORDER BY a
          ON CONFLICT (ali_account) DO UPDATE SET outlet_code = excluded.outlet_code,
              updated_at = excluded.updated_at",
+        )
+        .await?,
         &[&accounts, &outlets, &Utc::now()],
     )
     .await?;
@@ -205,15 +232,23 @@ impl Postgres {
         // after a rollback, claims the key itself).
         let claimed = tx
             .execute(
-                "INSERT INTO idempotency(key, login, request, status, response, created_at)
+                &st(
+                    &tx,
+                    "INSERT INTO idempotency(key, login, request, status, response, created_at)
                  VALUES ($1, $2, $3, 0, '', $4) ON CONFLICT (key) DO NOTHING",
+                )
+                .await?,
                 &[&w.key, &w.staff.login, &w.request, &Utc::now()],
             )
             .await?;
         if claimed == 0 {
             let r = tx
                 .query_one(
-                    "SELECT login, request, status, response FROM idempotency WHERE key = $1",
+                    &st(
+                        &tx,
+                        "SELECT login, request, status, response FROM idempotency WHERE key = $1",
+                    )
+                    .await?,
                     &[&w.key],
                 )
                 .await?;
@@ -231,22 +266,44 @@ impl Postgres {
         let tree = state.pg_tree(&*tx).await?;
         let mut up = Upkeep::default();
         let outcome = match serde_json::from_value::<Action>(w.action.clone()) {
-            Ok(Action::ImportWaybill { .. }) => Err(ApiError::internal(
-                "开单 (import_waybill) does not run on PostgreSQL yet (issue 15)",
-            )),
+            Ok(Action::ImportWaybill {
+                waybill,
+                logistics_no,
+                accept,
+            }) => {
+                import(
+                    &tx,
+                    &mut up,
+                    &tree,
+                    &w.staff,
+                    &w.order_no,
+                    &waybill,
+                    logistics_no.as_deref(),
+                    accept.as_ref(),
+                )
+                .await
+            }
             Ok(a) => act(&tx, &mut up, &tree, &w.staff, &w.order_no, &a).await,
             Err(e) => Err(invalid_action(e)),
         };
         let (status, text) = answer(outcome, w.lang)?;
         if status != 200 {
             tx.execute(
-                "DELETE FROM idempotency WHERE status <> 200 AND created_at < $1",
+                &st(
+                    &tx,
+                    "DELETE FROM idempotency WHERE status <> 200 AND created_at < $1",
+                )
+                .await?,
                 &[&w.refused_before],
             )
             .await?;
         }
         tx.execute(
-            "UPDATE idempotency SET status = $2, response = $3 WHERE key = $1",
+            &st(
+                &tx,
+                "UPDATE idempotency SET status = $2, response = $3 WHERE key = $1",
+            )
+            .await?,
             &[&w.key, &i64::from(status), &text],
         )
         .await?;
@@ -381,6 +438,207 @@ async fn act(
     Ok(t.order)
 }
 
+/// 开单 (`import_waybill`) inside the action's transaction, as
+/// `waybills::import` on SQLite: everything checked first, then a pending
+/// order accepted (its own event), billed and its waybill stored.
+#[allow(clippy::too_many_arguments)]
+async fn import(
+    tx: &Transaction<'_>,
+    up: &mut Upkeep,
+    tree: &OutletTree,
+    user: &Staff,
+    order_no: &str,
+    draft: &WaybillDraft,
+    logistics_no: Option<&str>,
+    accept: Option<&AcceptFields>,
+) -> Result<Order, ApiError> {
+    let s = stored(tx, order_no, true)
+        .await?
+        .ok_or_else(ApiError::not_found)?;
+    let o = s.order;
+    let Some(pending_here) = waybills::billable_as(&o, tree, user, logistics_no)? else {
+        return Err(order_routes::conflict_after(
+            last_event(tx, order_no).await?,
+            &o,
+        ));
+    };
+    let products = products(tx).await?;
+    draft.check(&products, &number_pattern(tx).await?)?;
+    let taken = tx
+        .query_opt(
+            &st(tx, "SELECT 1 FROM waybills WHERE waybill_no = $1").await?,
+            &[&draft.waybill_no],
+        )
+        .await?
+        .is_some();
+    if taken {
+        return Err(waybills::waybill_no_taken());
+    }
+    let card = route_card(tx, &draft.product_code, &draft.dest_province).await?;
+    let params = PriceParams::from_values(
+        tx.query(&st(tx, "SELECT key, value FROM parameters").await?, &[])
+            .await?
+            .iter()
+            .map(|r| (r.get::<_, String>(0), r.get::<_, serde_json::Value>(1)))
+            .collect::<Vec<_>>()
+            .iter()
+            .map(|(k, v)| (k.as_str(), v)),
+    );
+    let mut quote = waybills::quote_on(tree, user, draft, &products, &card, &params)?;
+    waybills::localize(&mut quote, Lang::ZhCn);
+    let accept_action = pending_here
+        .then(|| waybills::accept_first(&o, draft, accept, user))
+        .transpose()?;
+
+    // Everything checked: write.
+    let (current, key) = match accept_action {
+        Some(a) => {
+            act(tx, up, tree, user, order_no, &a).await?;
+            let s = stored(tx, order_no, false)
+                .await?
+                .ok_or_else(ApiError::not_found)?;
+            (s.order, s.key)
+        }
+        None => (o, s.key),
+    };
+    let now = Utc::now();
+    let revision = meta_int(&**tx, "params_revision").await?;
+    let b = match waybills::bill(&current, draft, quote, user, now, revision) {
+        Ok(b) => b,
+        Err(Refused::State) => {
+            return Err(order_routes::conflict_after(
+                last_event(tx, order_no).await?,
+                &current,
+            ));
+        }
+        Err(Refused::Other(e)) => return Err(e),
+    };
+    up.put(tx, Some(&key), &b.order).await?;
+    add_event(
+        tx,
+        order_no,
+        now,
+        &user.login,
+        Some(&user.outlet_code),
+        "import_waybill",
+        Some(b.from.as_str()),
+        b.to.as_str(),
+        None,
+        Some(&b.waybill.draft.waybill_no),
+    )
+    .await?;
+    let w = &b.waybill;
+    tx.execute(
+        &st(
+            tx,
+            "INSERT INTO waybills(waybill_no, order_no, billing_outlet_code, billed_by, billed_at,
+             rate_line_id, rate_line_version, params_revision, published_fen, discount_fen,
+             total_fen, body)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+        )
+        .await?,
+        &[
+            &w.draft.waybill_no,
+            &w.order_no,
+            &w.billing_outlet_code,
+            &w.billed_by,
+            &w.billed_at,
+            &w.quote.rate_line_id,
+            &w.quote.rate_line_version,
+            &w.params_revision,
+            &w.quote.published_fen,
+            &w.quote.discount_fen,
+            &w.quote.total_fen,
+            &Json(w),
+        ],
+    )
+    .await?;
+    Ok(b.order)
+}
+
+/// The products, in menu order.
+async fn products(tx: &Transaction<'_>) -> Result<Vec<Product>, ApiError> {
+    Ok(tx
+        .query(
+            &st(
+                tx,
+                "SELECT code, name, mode, haul FROM products ORDER BY position, code COLLATE \"C\"",
+            )
+            .await?,
+            &[],
+        )
+        .await?
+        .iter()
+        .map(|r| Product {
+            code: r.get(0),
+            name: r.get(1),
+            mode: Mode::parse(r.get(2)).unwrap_or(Mode::Ltl),
+            haul: Haul::parse(r.get(3)).unwrap_or(Haul::Long),
+        })
+        .collect())
+}
+
+/// Parameter `waybill.number_pattern`, compiled (the default if unset or
+/// unusable).
+async fn number_pattern(tx: &Transaction<'_>) -> Result<WaybillPattern, ApiError> {
+    let stored: Option<serde_json::Value> = tx
+        .query_opt(
+            &st(
+                tx,
+                "SELECT value FROM parameters WHERE key = 'waybill.number_pattern'",
+            )
+            .await?,
+            &[],
+        )
+        .await?
+        .map(|r| r.get(0));
+    let pattern = stored
+        .as_ref()
+        .and_then(serde_json::Value::as_str)
+        .unwrap_or(DEFAULT_NUMBER_PATTERN);
+    Ok(WaybillPattern::new(pattern).unwrap_or_default())
+}
+
+/// The lines in force a quote for `product` to `dest_province` can need
+/// (as `pricing_store::route_card`).
+async fn route_card(
+    tx: &Transaction<'_>,
+    product: &str,
+    dest_province: &str,
+) -> Result<RateCard, ApiError> {
+    let lines = |product: String, dest: String| async move {
+        let rows = tx
+            .query(
+                &st(
+                    tx,
+                    "SELECT body::text, id, version, retired FROM rate_lines
+                 WHERE product_code = $1 AND dest_key = $2 AND NOT retired ORDER BY id",
+                )
+                .await?,
+                &[&product, &dest],
+            )
+            .await?;
+        rows.iter()
+            .map(|r| {
+                let mut l: RateLine = serde_json::from_str(r.get(0)).map_err(ApiError::internal)?;
+                l.id = r.get(1);
+                l.version = r.get(2);
+                l.retired = r.get(3);
+                Ok(l)
+            })
+            .collect::<Result<Vec<RateLine>, ApiError>>()
+    };
+    let mut found = lines(
+        product.trim().to_owned(),
+        place_key(dest_province).to_owned(),
+    )
+    .await?;
+    for via in pricing_store::trunk_provinces(product, &found) {
+        found.extend(lines(PARTNER_TRUNK.to_owned(), via).await?);
+    }
+    Ok(RateCard::new(found))
+}
+
 /// One inbound order inside the group's transaction, as
 /// `intake::create_in` on SQLite; the dispatch memory it teaches is kept
 /// in `memory` (seen by the group's later orders, written at the end).
@@ -405,7 +663,11 @@ async fn create(
         (None, Some(m)) => Some(m.clone()),
         (None, None) => tx
             .query_opt(
-                "SELECT outlet_code FROM dispatch_memory WHERE ali_account = $1",
+                &st(
+                    tx,
+                    "SELECT outlet_code FROM dispatch_memory WHERE ali_account = $1",
+                )
+                .await?,
                 &[&inbound.ali_account],
             )
             .await?
@@ -466,7 +728,10 @@ impl Upkeep {
             return Ok(known.clone());
         }
         let found: Vec<String> = tx
-            .query("SELECT anc FROM outlet_closure WHERE code = $1", &[&code])
+            .query(
+                &st(tx, "SELECT anc FROM outlet_closure WHERE code = $1").await?,
+                &[&code],
+            )
             .await?
             .iter()
             .map(|r| r.get(0))
@@ -512,14 +777,21 @@ impl Upkeep {
             // The placed time never changes; the change number is stamped
             // at the end.
             tx.execute(
-                "UPDATE orders SET seq = NULL, status = $2, current_outlet_code = $3,
+                &st(
+                    tx,
+                    "UPDATE orders SET seq = NULL, status = $2, current_outlet_code = $3,
                      accepting_outlet_code = $4, billing_outlet_code = $5, body = $6
                  WHERE order_no = $1",
+                )
+                .await?,
                 &[row[0], row[1], row[2], row[3], row[4], row[6]],
             )
             .await?;
         } else if tx
-            .execute(&format!("{INSERT} ON CONFLICT (order_no) DO NOTHING"), &row)
+            .execute(
+                &st(tx, &format!("{INSERT} ON CONFLICT (order_no) DO NOTHING")).await?,
+                &row,
+            )
             .await?
             == 0
         {
@@ -529,8 +801,12 @@ impl Upkeep {
         // The billing outlet's view follows the order too (SPEC 3.5).
         at.extend(o.billing_outlet_code.clone());
         tx.execute(
-            "INSERT INTO order_outlets(order_no, outlet_code) SELECT $1, unnest($2::text[])
+            &st(
+                tx,
+                "INSERT INTO order_outlets(order_no, outlet_code) SELECT $1, unnest($2::text[])
              ON CONFLICT DO NOTHING",
+            )
+            .await?,
             &[&o.order_no, &at],
         )
         .await?;
@@ -540,8 +816,12 @@ impl Upkeep {
             let ancs = self.listed(tx, old).await?;
             let gone = tx
                 .query(
-                    "DELETE FROM order_scope WHERE anc = ANY($1) AND status = $2
+                    &st(
+                        tx,
+                        "DELETE FROM order_scope WHERE anc = ANY($1) AND status = $2
                          AND created_at = $3 AND order_no = $4 RETURNING anc",
+                    )
+                    .await?,
                     &[&ancs, &old.status, &old.created_at, &o.order_no],
                 )
                 .await?;
@@ -560,8 +840,12 @@ impl Upkeep {
         let ancs = self.listed(tx, &new).await?;
         let added = tx
             .query(
-                "INSERT INTO order_scope(anc, status, created_at, order_no)
+                &st(
+                    tx,
+                    "INSERT INTO order_scope(anc, status, created_at, order_no)
                  SELECT unnest($1::text[]), $2, $3, $4 ON CONFLICT DO NOTHING RETURNING anc",
+                )
+                .await?,
                 &[&ancs, &new.status, &new.created_at, &o.order_no],
             )
             .await?;
@@ -577,8 +861,12 @@ impl Upkeep {
         // Marked changed under its old and new ancestors, at the number
         // the stamp gives it.
         tx.execute(
-            "INSERT INTO order_feed(anc, order_no, seq) SELECT unnest($1::text[]), $2, NULL
+            &st(
+                tx,
+                "INSERT INTO order_feed(anc, order_no, seq) SELECT unnest($1::text[]), $2, NULL
              ON CONFLICT (anc, order_no) DO UPDATE SET seq = NULL",
+            )
+            .await?,
             &[&logged, &o.order_no],
         )
         .await?;
@@ -602,7 +890,10 @@ impl Upkeep {
         }
         if self.hq.is_none() {
             let hq = tx
-                .query("SELECT code FROM outlets WHERE kind = 'hq'", &[])
+                .query(
+                    &st(tx, "SELECT code FROM outlets WHERE kind = 'hq'").await?,
+                    &[],
+                )
                 .await?
                 .iter()
                 .map(|r| r.get(0))
@@ -633,9 +924,13 @@ impl Upkeep {
     async fn record(&mut self, tx: &Transaction<'_>, o: &Order) -> Result<(), ApiError> {
         let old = tx
             .query_opt(
-                "SELECT day, holder, resp, billed_for, valid, billed, returned, pickup_failed,
+                &st(
+                    tx,
+                    "SELECT day, holder, resp, billed_for, valid, billed, returned, pickup_failed,
                         cancelled, open, discount_fen
                  FROM report_entry WHERE order_no = $1",
+                )
+                .await?,
                 &[&o.order_no],
             )
             .await?
@@ -668,7 +963,9 @@ impl Upkeep {
         }
         self.sum(tx, &new, 1).await?;
         tx.execute(
-            "INSERT INTO report_entry(order_no, day, holder, resp, billed_for, valid, billed,
+            &st(
+                tx,
+                "INSERT INTO report_entry(order_no, day, holder, resp, billed_for, valid, billed,
                  returned, pickup_failed, cancelled, open, discount_fen)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
              ON CONFLICT (order_no) DO UPDATE SET day = excluded.day, holder = excluded.holder,
@@ -676,6 +973,8 @@ impl Upkeep {
                  billed = excluded.billed, returned = excluded.returned,
                  pickup_failed = excluded.pickup_failed, cancelled = excluded.cancelled,
                  open = excluded.open, discount_fen = excluded.discount_fen",
+            )
+            .await?,
             &[
                 &o.order_no,
                 &new.day,
@@ -708,9 +1007,13 @@ impl Upkeep {
             let statuses: Vec<&str> = counts.iter().map(|((_, s), _)| s.as_str()).collect();
             let ns: Vec<i64> = counts.iter().map(|(_, n)| *n).collect();
             tx.execute(
-                "INSERT INTO scope_count(anc, status, n)
+                &st(
+                    tx,
+                    "INSERT INTO scope_count(anc, status, n)
                  SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[]) ORDER BY 1, 2
                  ON CONFLICT (anc, status) DO UPDATE SET n = scope_count.n + excluded.n",
+                )
+                .await?,
                 &[&ancs, &statuses, &ns],
             )
             .await?;
@@ -726,7 +1029,7 @@ impl Upkeep {
             let col = |i: usize| -> Vec<i64> { sums.iter().map(|(_, s)| s[i]).collect() };
             let cols: Vec<Vec<i64>> = (0..9).map(col).collect();
             tx.execute(
-                "INSERT INTO report_day(anc, day, valid, billed, for_others, by_others, returned,
+                &st(tx, "INSERT INTO report_day(anc, day, valid, billed, for_others, by_others, returned,
                      pickup_failed, cancelled, open, discount_fen)
                  SELECT * FROM unnest($1::text[], $2::date[], $3::bigint[], $4::bigint[],
                      $5::bigint[], $6::bigint[], $7::bigint[], $8::bigint[], $9::bigint[],
@@ -739,7 +1042,7 @@ impl Upkeep {
                      pickup_failed = report_day.pickup_failed + excluded.pickup_failed,
                      cancelled = report_day.cancelled + excluded.cancelled,
                      open = report_day.open + excluded.open,
-                     discount_fen = report_day.discount_fen + excluded.discount_fen",
+                     discount_fen = report_day.discount_fen + excluded.discount_fen").await?,
                 &[
                     &ancs, &days, &cols[0], &cols[1], &cols[2], &cols[3], &cols[4], &cols[5],
                     &cols[6], &cols[7], &cols[8],
@@ -751,7 +1054,7 @@ impl Upkeep {
         // Delivered by PostgreSQL on commit only, once; before the stamp,
         // which must stay the last statement.
         tx.execute(
-            "SELECT pg_notify($1, $2)",
+            &st(tx, "SELECT pg_notify($1, $2)").await?,
             &[&pg::notify::CHANNEL, &pg::notify::payload(&touched)],
         )
         .await?;
