@@ -98,11 +98,14 @@ const REPORT_SIDE: &str = "
     FROM e JOIN up u ON u.code = trim(e.billed_for) WHERE e.billed_for <> ''";
 
 /// Marks every affected order changed under the ancestors it was or is
-/// listed under, at its own change number (as SQLite's log does).
+/// listed under, at its own change number (as SQLite's log does). A row
+/// already at that number is left as it is: rewriting it changes nothing
+/// and was most of a move's time.
 const LOG: &str = "
     INSERT INTO order_feed(anc, order_no, seq)
     SELECT l.anc, l.order_no, k.seq FROM tree_listed l JOIN tree_orders k USING (order_no)
-    ON CONFLICT (anc, order_no) DO UPDATE SET seq = excluded.seq";
+    ON CONFLICT (anc, order_no) DO UPDATE SET seq = excluded.seq
+    WHERE order_feed.seq IS DISTINCT FROM excluded.seq";
 
 /// Writes the gathered deltas; a net zero writes nothing (as SQLite's).
 const WRITE_DELTAS: &str = "
