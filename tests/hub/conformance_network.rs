@@ -1192,6 +1192,10 @@ const SCRIPT: &[Step] = &[
     Step::Move("JS-YZ-01", "AH"),
     // A rename changes no one's ancestors.
     Step::Rename("ZJ-HZ"),
+    // The outlet that billed n-dai (代开) moves: its counts and listing
+    // as the billing outlet follow.
+    Step::Move("ZJ-HZ", "JS"),
+    Step::Move("ZJ-HZ", "ZJ"),
     // An office with its outlets moves under another office.
     Step::Move("JS-YZ", "JS-NJ"),
     Step::Delete("AH-01"),

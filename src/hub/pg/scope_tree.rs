@@ -8,11 +8,12 @@
 //!
 //! Every step reads `outlet_closure` as it is at that moment, so one
 //! order of work serves both a new leaf (its closure rows written
-//! directly) and any other change (the whole closure recomputed and
-//! swapped in): the affected orders and counters are taken **out** under
-//! the closure before the change and put back **in** under the one
-//! after it; the count deltas are summed in temporary tables and written
-//! once.
+//! directly) and any other change (the closure of the changed outlet's
+//! subtree recomputed and swapped in — SQLite recomputes the whole tree,
+//! with the same result): the affected orders and counters are taken
+//! **out** under the closure before the change and put back **in** under
+//! the one after it; the count deltas are summed in temporary tables and
+//! written once.
 //!
 //! Concurrency: an outlet write takes [`LOCK_ORDERS`] first. `EXCLUSIVE`
 //! lets plain reads on but waits for every transaction that has written
@@ -32,11 +33,6 @@ use crate::hub::error::ApiError;
 /// The first statement of every outlet write (see the module comment).
 pub const LOCK_ORDERS: &str = "LOCK TABLE orders IN EXCLUSIVE MODE";
 
-/// Every outlet with each of its ancestors (itself included), plus the
-/// pool's key for the HQ outlets: the same text as SQLite's closure.
-const CLOSURE: &str =
-    crate::scope_index::closure_sql!("SELECT code, '' FROM outlets WHERE kind = 'hq'");
-
 /// Where the counts of one write gather before they are written once.
 const DELTAS: &str = "
     CREATE TEMP TABLE tree_scope_delta (anc text, status text, n bigint) ON COMMIT DROP;
@@ -51,14 +47,18 @@ const DELTAS: &str = "
         FROM orders WHERE false;";
 
 /// The orders listed under outlets `$1` (as current or billing outlet),
-/// with the scope index's columns.
+/// with the scope index's columns. Found through `order_outlets` (every
+/// outlet an order was ever at or billed by, indexed by outlet: the order
+/// writes keep it, on both engines) rather than a scan of every order;
+/// codes are stored trimmed, so the exact comparison finds them all.
 const AFFECTED: &str = "
     INSERT INTO tree_orders
     SELECT order_no, status, created_at, seq,
            coalesce(trim(current_outlet_code), ''), coalesce(trim(billing_outlet_code), '')
     FROM orders
-    WHERE coalesce(trim(current_outlet_code), '') = ANY($1)
-       OR coalesce(trim(billing_outlet_code), '') = ANY($1)";
+    WHERE order_no IN (SELECT order_no FROM order_outlets WHERE outlet_code = ANY($1))
+      AND (coalesce(trim(current_outlet_code), '') = ANY($1)
+           OR coalesce(trim(billing_outlet_code), '') = ANY($1))";
 
 /// Each affected order's ancestors under the closure as it is now: its
 /// current outlet's (the pool when the network lacks it), then its
@@ -98,11 +98,14 @@ const REPORT_SIDE: &str = "
     FROM e JOIN up u ON u.code = trim(e.billed_for) WHERE e.billed_for <> ''";
 
 /// Marks every affected order changed under the ancestors it was or is
-/// listed under, at its own change number (as SQLite's log does).
+/// listed under, at its own change number (as SQLite's log does). A row
+/// already at that number is left as it is: rewriting it changes nothing
+/// and was most of a move's time.
 const LOG: &str = "
     INSERT INTO order_feed(anc, order_no, seq)
     SELECT l.anc, l.order_no, k.seq FROM tree_listed l JOIN tree_orders k USING (order_no)
-    ON CONFLICT (anc, order_no) DO UPDATE SET seq = excluded.seq";
+    ON CONFLICT (anc, order_no) DO UPDATE SET seq = excluded.seq
+    WHERE order_feed.seq IS DISTINCT FROM excluded.seq";
 
 /// Writes the gathered deltas; a net zero writes nothing (as SQLite's).
 const WRITE_DELTAS: &str = "
@@ -174,19 +177,53 @@ async fn put_in(tx: &Transaction<'_>, codes: &[String]) -> Result<(), ApiError> 
     Ok(())
 }
 
-/// An outlet was changed or deleted (its row already written): brings
-/// the closure up to date and moves what it affects. A rename, or a
-/// move of an outlet nobody's orders name, costs no order work.
-pub async fn refresh(tx: &Transaction<'_>) -> Result<(), ApiError> {
-    tx.batch_execute(&format!(
-        "CREATE TEMP TABLE tree_next ON COMMIT DROP AS {CLOSURE}"
-    ))
+/// The closure rows of `$1` and every outlet below it, as the outlets
+/// are now: each with its ancestors (itself included), and the pool's
+/// key for an HQ — the rows SQLite's `scope_index::closure_sql!` gives
+/// them.
+const SUBTREE_CLOSURE: &str = "
+    WITH RECURSIVE sub(code) AS (
+        SELECT code FROM outlets WHERE code = $1
+        UNION
+        SELECT o.code FROM outlets o JOIN sub ON o.parent_code = sub.code
+    ), up(code, anc) AS (
+        SELECT code, code FROM sub
+        UNION
+        SELECT up.code, o.parent_code FROM up JOIN outlets o ON o.code = up.anc
+        WHERE o.parent_code IS NOT NULL AND o.parent_code <> ''
+    )
+    SELECT code, anc FROM up
+    UNION
+    SELECT code, '' FROM outlets WHERE kind = 'hq' AND code IN (SELECT code FROM sub)";
+
+/// Outlet `root` moved, changed kind or was deleted (its row already
+/// written): brings the closure of `root` and every outlet below it up to
+/// date — only theirs can change, as an outlet's ancestors are its
+/// parents' chain — and moves what that affects. An edit that changes
+/// neither parent nor kind changes no closure and needs no call.
+pub async fn refresh(tx: &Transaction<'_>, root: &str) -> Result<(), ApiError> {
+    tx.execute(
+        &format!("CREATE TEMP TABLE tree_next ON COMMIT DROP AS {SUBTREE_CLOSURE}"),
+        &[&root],
+    )
+    .await?;
+    // The outlets whose rows may differ: the subtree now, and `root`
+    // itself (a deleted outlet has none now).
+    tx.execute(
+        "CREATE TEMP TABLE tree_scope ON COMMIT DROP AS
+         SELECT DISTINCT code FROM tree_next UNION SELECT $1::text",
+        &[&root],
+    )
     .await?;
     let changed: Vec<String> = tx
         .query(
-            "SELECT code FROM (SELECT code, anc FROM tree_next EXCEPT SELECT code, anc FROM outlet_closure) a
+            "SELECT code FROM (SELECT code, anc FROM tree_next
+                               EXCEPT SELECT c.code, c.anc FROM outlet_closure c
+                                      JOIN tree_scope s ON s.code = c.code) a
              UNION
-             SELECT code FROM (SELECT code, anc FROM outlet_closure EXCEPT SELECT code, anc FROM tree_next) b",
+             SELECT code FROM (SELECT c.code, c.anc FROM outlet_closure c
+                                      JOIN tree_scope s ON s.code = c.code
+                               EXCEPT SELECT code, anc FROM tree_next) b",
             &[],
         )
         .await?
@@ -198,8 +235,9 @@ pub async fn refresh(tx: &Transaction<'_>) -> Result<(), ApiError> {
     }
     take_out(tx, &changed).await?;
     tx.batch_execute(
-        "DELETE FROM outlet_closure c
-         WHERE NOT EXISTS (SELECT 1 FROM tree_next n WHERE n.code = c.code AND n.anc = c.anc);
+        "DELETE FROM outlet_closure c USING tree_scope s
+         WHERE c.code = s.code
+           AND NOT EXISTS (SELECT 1 FROM tree_next n WHERE n.code = c.code AND n.anc = c.anc);
          INSERT INTO outlet_closure(code, anc) SELECT code, anc FROM tree_next ON CONFLICT DO NOTHING;",
     )
     .await?;
@@ -209,7 +247,7 @@ pub async fn refresh(tx: &Transaction<'_>) -> Result<(), ApiError> {
 /// Outlet `code` was added (its row already written) under `parent`, an
 /// HQ when `hq`: a leaf gets its parent's closure plus itself directly,
 /// so adding 20,000 outlets stays linear; an outlet others already name
-/// as their parent needs the whole tree ([`refresh`]).
+/// as their parent brings its subtree along ([`refresh`]).
 pub async fn added(
     tx: &Transaction<'_>,
     code: &str,
@@ -225,7 +263,7 @@ pub async fn added(
         .await?
         .get(0);
     if named {
-        return refresh(tx).await;
+        return refresh(tx, code).await;
     }
     let codes = [code.to_owned()];
     take_out(tx, &codes).await?;

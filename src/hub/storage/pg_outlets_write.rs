@@ -182,7 +182,10 @@ impl Postgres {
             &columns(new, &kind, &now),
         )
         .await?;
-        scope_tree::refresh(&tx).await?;
+        // The closure follows the parent and the kind (HQ) alone.
+        if moved || current.kind != new.kind {
+            scope_tree::refresh(&tx, &new.code).await?;
+        }
         if moved {
             scope_tree::views_changed(&tx, &new.code).await?;
         }
@@ -209,7 +212,7 @@ impl Postgres {
         scope_tree::views_changed(&tx, code).await?;
         tx.execute("DELETE FROM outlets WHERE code = $1", &[&code])
             .await?;
-        scope_tree::refresh(&tx).await?;
+        scope_tree::refresh(&tx, code).await?;
         bump_revision(&tx, code, true).await?;
         notify_everyone(&tx).await?;
         Ok(tx.commit().await?)
