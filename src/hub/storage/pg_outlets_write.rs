@@ -14,6 +14,22 @@ use crate::hub::error::ApiError;
 use crate::hub::pg::{notify, scope_tree};
 use crate::hub::wake::Touched;
 
+/// The first statements of every outlet write: the network lock
+/// exclusively (order writes hold it shared from before they read the
+/// tree until they commit, so none lists an order under a closure being
+/// replaced), then the orders table (see [`scope_tree`]). Taken in this
+/// order: an order write holding the shared lock may be waiting on an
+/// order row, never on this.
+async fn lock_network(tx: &Transaction<'_>) -> Result<(), ApiError> {
+    tx.execute(
+        "SELECT pg_advisory_xact_lock($1)",
+        &[&super::pg_orders_write::NETWORK_LOCK],
+    )
+    .await?;
+    tx.batch_execute(scope_tree::LOCK_ORDERS).await?;
+    Ok(())
+}
+
 /// Sends the notification that makes every hub's waiting feeds look
 /// again; PostgreSQL delivers it when (and only if) the transaction
 /// commits.
@@ -126,7 +142,7 @@ impl Postgres {
     pub async fn outlet_create(&self, new: &Outlet) -> Result<Outlet, ApiError> {
         let mut c = self.conn().await?;
         let tx = c.transaction().await?;
-        tx.batch_execute(scope_tree::LOCK_ORDERS).await?;
+        lock_network(&tx).await?;
         // Read after the lock: a code another hub just added is seen.
         OutletTree::new(outlets(&*tx).await?).check_create(new)?;
         let (kind, now) = (new.kind.as_str(), Utc::now());
@@ -161,7 +177,7 @@ impl Postgres {
     pub async fn outlet_update(&self, new: &Outlet, expected: i64) -> Result<Outlet, ApiError> {
         let mut c = self.conn().await?;
         let tx = c.transaction().await?;
-        tx.batch_execute(scope_tree::LOCK_ORDERS).await?;
+        lock_network(&tx).await?;
         let current = outlet_locked(&tx, &new.code)
             .await?
             .ok_or_else(ApiError::not_found)?;
@@ -202,7 +218,7 @@ impl Postgres {
     pub async fn outlet_delete(&self, code: &str) -> Result<(), ApiError> {
         let mut c = self.conn().await?;
         let tx = c.transaction().await?;
-        tx.batch_execute(scope_tree::LOCK_ORDERS).await?;
+        lock_network(&tx).await?;
         // Locked: staff added through another hub waits for this delete
         // (then finds no outlet) or is seen by the check below.
         let current = outlet_locked(&tx, code)
