@@ -7,11 +7,8 @@
 use crate::common;
 
 use crate::conformance_network::expected;
-use common::{DEMO_PW, TestHub, code, inbound};
-use outlet_desk::domain::Status;
+use common::{DEMO_PW, TestHub, inbound};
 use outlet_desk::domain::pricing;
-use outlet_desk::domain::Outlet;
-use outlet_desk::domain::pricing::{self, PriceParams, RateCard, RateLine};
 use serde_json::{Value, json};
 
 /// A waybill draft to 广州 by `product`.

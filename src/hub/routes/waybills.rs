@@ -54,7 +54,7 @@ fn price(
 }
 
 /// Prices `draft` for the caller's outlet as of now on `card`.
-fn quote_on(
+pub(crate) fn quote_on(
     tree: &OutletTree,
     user: &Staff,
     draft: &WaybillDraft,

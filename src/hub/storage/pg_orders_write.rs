@@ -35,7 +35,7 @@ use tokio_postgres::Statement;
 use tokio_postgres::types::Json;
 
 use super::orders_write::{ActionWrite, answer, cancel_too_late, invalid_action, replay};
-use super::postgres::Postgres;
+use super::postgres::{Postgres, meta_int};
 use crate::api::OrderEvent;
 use crate::domain::dispatch;
 use crate::domain::order::{self, AcceptFields, Action, InboundOrder};
