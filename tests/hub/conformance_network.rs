@@ -87,7 +87,7 @@ fn uuid() -> String {
 }
 
 /// A waybill draft to 广州 by `product`.
-fn draft(no: &str, product: &str, weight_g: i64) -> Value {
+pub(crate) fn draft(no: &str, product: &str, weight_g: i64) -> Value {
     json!({
         "waybill_no": no, "product_code": product,
         "dest_province": "广东省", "dest_city": "广州", "dest_district": "天河区",

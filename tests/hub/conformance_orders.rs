@@ -14,7 +14,8 @@
 use crate::common;
 use crate::orders::{network, numbers, place_orders};
 
-use crate::waybill::{accepted, draft, import, uuid};
+use crate::conformance_network::draft;
+use crate::waybill::{accepted, import, uuid};
 use common::{ADMIN_PW, DEMO_PW, Engine, TestHub, code, inbound};
 use serde_json::{Value, json};
 

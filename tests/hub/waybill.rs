@@ -6,23 +6,10 @@
 
 use crate::common;
 
-use crate::conformance_network::expected;
+use crate::conformance_network::{draft, expected};
 use common::{DEMO_PW, TestHub, inbound};
 use outlet_desk::domain::pricing;
 use serde_json::{Value, json};
-
-/// A waybill draft to 广州 by `product`.
-pub(crate) fn draft(no: &str, product: &str, weight_g: i64) -> Value {
-    json!({
-        "waybill_no": no, "product_code": product,
-        "dest_province": "广东省", "dest_city": "广州", "dest_district": "天河区",
-        "consignee": {"name": "李四", "phone": "13900000000", "address": "中山路 2 号"},
-        "cargo": {"name": "服装", "pieces": 3, "weight_g": weight_g, "volume_cm3": 60000, "packaging": "纸箱"},
-        "declared_value_fen": 150000, "cod_amount_fen": 0, "cod_refund": "three_day",
-        "payment": "sender", "pickup_required": true, "pickup_distance_m": 10000,
-        "single_pickup_address": true, "delivery": "door"
-    })
-}
 
 pub(crate) fn import(d: Value) -> Value {
     json!({"action": "import_waybill", "waybill": d})
