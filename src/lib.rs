@@ -14,6 +14,7 @@ pub mod instance;
 pub mod print;
 pub mod private_files;
 pub mod scope_index;
+pub mod scope_sorted;
 pub mod store;
 pub mod sync;
 pub mod ui;
