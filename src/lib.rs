@@ -11,6 +11,7 @@ pub mod export;
 pub mod hub;
 pub mod i18n;
 pub mod instance;
+pub mod memory;
 pub mod print;
 pub mod private_files;
 pub mod scope_index;
