@@ -18,6 +18,14 @@ use outlet_desk::store::{ListFilter, PageQuery, SortOrder, Store};
 use outlet_desk::sync::HubClient;
 use outlet_desk::sync::engine::Engine;
 
+/// The generator's summary, as the bench reads it back.
+#[derive(serde::Deserialize)]
+struct Summary {
+    largest_branch: String,
+    busiest_outlet: String,
+    tiniest_outlet_with_pending: String,
+}
+
 const PASSWORD: &str = "national-bench-1";
 const UPSTREAM: &str = "national-upstream";
 
@@ -56,24 +64,44 @@ fn main() {
         .and_then(|v| v.parse().ok())
         .unwrap_or(20_000);
     let dir = tempfile::tempdir().expect("tempdir");
-    let hub_dir = dir.path().join("hub");
-
-    let t = Instant::now();
-    let summary = generate(&GenerateOptions {
-        data_dir: hub_dir.clone(),
-        outlets,
-        orders,
-        seed: 11,
-        password: PASSWORD.into(),
-        upstream_token: Some(UPSTREAM.into()),
-    })
-    .expect("generate");
-    line(
-        &format!("generate {outlets} outlets, {orders} orders"),
-        "≤ 180 s at 1M",
-        format!("{:.1} s", t.elapsed().as_secs_f64()),
-    );
-    println!("  {}", serde_json::to_string(&summary).unwrap_or_default());
+    // `BENCH_HUB_DIR`: generate there once and reuse it on later runs
+    // (the generator alone takes a while; client figures do not change
+    // the orders it wrote).
+    let kept = std::env::var_os("BENCH_HUB_DIR").map(std::path::PathBuf::from);
+    let hub_dir = kept.clone().unwrap_or_else(|| dir.path().join("hub"));
+    let saved = hub_dir.join("bench-summary.json");
+    let summary = match std::fs::read_to_string(&saved)
+        .ok()
+        .and_then(|s| serde_json::from_str::<Summary>(&s).ok())
+    {
+        Some(s) if kept.is_some() => {
+            println!("  reusing the network and orders in {}", hub_dir.display());
+            s
+        }
+        _ => {
+            let t = Instant::now();
+            let summary = generate(&GenerateOptions {
+                data_dir: hub_dir.clone(),
+                outlets,
+                orders,
+                seed: 11,
+                password: PASSWORD.into(),
+                upstream_token: Some(UPSTREAM.into()),
+            })
+            .expect("generate");
+            line(
+                &format!("generate {outlets} outlets, {orders} orders"),
+                "≤ 180 s at 1M",
+                format!("{:.1} s", t.elapsed().as_secs_f64()),
+            );
+            let text = serde_json::to_string(&summary).unwrap_or_default();
+            println!("  {text}");
+            if kept.is_some() {
+                std::fs::write(&saved, &text).expect("summary");
+            }
+            serde_json::from_str(&text).expect("summary")
+        }
+    };
 
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -259,9 +287,12 @@ async fn inbound_figure(url: &str, tree: &OutletTree) {
     let t = Instant::now();
     let mut d = demo::Dice::seeded(5);
     let mut batch = Vec::new();
+    // Numbers of this run's own: a kept data set (`BENCH_HUB_DIR`) has the
+    // last run's.
+    let run = chrono::Utc::now().timestamp();
     for i in 0..n {
         let mut o = demo::demo_order(&mut d, chrono::Utc::now());
-        o.order_no = format!("NAT-IN-{i:06}");
+        o.order_no = format!("NAT-IN-{run}-{i:06}");
         o.ali_account = format!("bench-account-{i}");
         let (p, c) = &cities[i % cities.len()];
         o.shipper.province = p.clone();
@@ -295,7 +326,7 @@ async fn client_figures(
     who: &str,
     client: HubClient,
     tree: &OutletTree,
-    summary: &hub::generate::GenerateSummary,
+    summary: &Summary,
     url: &str,
 ) {
     let cache_dir = tempfile::tempdir().expect("tempdir");

@@ -97,31 +97,10 @@ pub fn rebuild(c: &Connection, l: &Layout) -> rusqlite::Result<()> {
     rebuild_orders(c, l)
 }
 
-/// Rebuilds the order rows of the index (not the closure).
+/// Rebuilds the order rows of the index (not the closure), sorted in
+/// memory and appended in key order ([`crate::scope_sorted`]).
 pub fn rebuild_orders(c: &Connection, l: &Layout) -> rusqlite::Result<()> {
-    c.execute_batch(&format!(
-        "DELETE FROM order_scope;
-         DELETE FROM scope_count;
-         CREATE TEMP TABLE IF NOT EXISTS keyed_all (
-             order_no TEXT, status TEXT, created_at, contacted INTEGER, cur TEXT, bill TEXT);
-         DELETE FROM temp.keyed_all;
-         INSERT INTO temp.keyed_all {keyed};
-         INSERT OR IGNORE INTO order_scope(anc, status, created_at, order_no)
-           SELECT coalesce(k.anc, ''), o.status, o.created_at, o.order_no
-           FROM temp.keyed_all o LEFT JOIN outlet_closure k ON k.code = o.cur
-           UNION
-           SELECT k.anc, o.status, o.created_at, o.order_no
-           FROM temp.keyed_all o JOIN outlet_closure k ON k.code = o.bill
-           WHERE o.bill <> '' AND k.anc <> '';
-         INSERT INTO scope_count(anc, status, n)
-           SELECT anc, status, count(*) FROM order_scope GROUP BY anc, status;
-         INSERT INTO scope_count(anc, status, n)
-           SELECT '*', status, count(*) FROM temp.keyed_all GROUP BY status;
-         INSERT INTO scope_count(anc, status, n)
-           SELECT '*', 'waiting', count(*) FROM temp.keyed_all WHERE status = 'pending' AND contacted = 0;
-         DELETE FROM temp.keyed_all;",
-        keyed = l.keyed
-    ))
+    crate::scope_sorted::rebuild_orders(c, l.keyed)
 }
 
 /// Empties the index (every order went).

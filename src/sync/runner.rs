@@ -36,6 +36,10 @@ enum Next {
     Stop,
 }
 
+/// A round that wrote this many orders was a backlog: the memory its
+/// pages held is given back once it is reported.
+const BACKLOG: usize = 1000;
+
 /// Runs rounds until `commands` closes or `report` returns false (nobody
 /// listens any more). `interval` is the poll interval used when the hub
 /// does not hold a long poll.
@@ -54,8 +58,13 @@ pub async fn run<F, Fut>(
         let r = engine.sync_after(heard.take()).await;
         let retry = r.retry_in;
         let paused = r.need_login;
+        let backlog = r.pulled + r.removed >= BACKLOG;
         if !report(r).await {
             return;
+        }
+        if backlog {
+            // Its pages are written and dropped.
+            crate::memory::give_back();
         }
         let next = if paused {
             // While the token is refused, wait for a new one instead of

@@ -175,8 +175,13 @@ impl App {
             .unwrap_or_default();
         Task::perform(
             async move {
-                tokio::task::spawn_blocking(move || NetworkData::build(source.outlets(), &user))
-                    .await
+                tokio::task::spawn_blocking(move || {
+                    let net = NetworkData::build(source.outlets(), &user);
+                    // The list it was built from is gone now.
+                    crate::memory::give_back();
+                    net
+                })
+                .await
             },
             move |r| match r {
                 Ok(net) => Message::NetworkBuilt(Box::new(Built {
