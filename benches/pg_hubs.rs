@@ -142,11 +142,14 @@ async fn database(server_url: &str, name: &str) -> String {
     let c = outlet_desk::hub::pg::connect(server_url)
         .await
         .expect("connect to PostgreSQL");
-    c.batch_execute(&format!(
-        "DROP DATABASE IF EXISTS {name}; CREATE DATABASE {name}"
-    ))
-    .await
-    .expect("create database");
+    // Two statements: DROP DATABASE refuses to run inside the implicit
+    // transaction of a multi-statement batch.
+    for sql in [
+        format!("DROP DATABASE IF EXISTS {name}"),
+        format!("CREATE DATABASE {name}"),
+    ] {
+        c.batch_execute(&sql).await.expect("create database");
+    }
     let (server, _) = server_url.rsplit_once('/').expect("a database in the URL");
     format!("{server}/{name}")
 }

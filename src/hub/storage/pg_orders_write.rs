@@ -39,10 +39,7 @@ use super::postgres::{Postgres, meta_int};
 use crate::api::OrderEvent;
 use crate::domain::dispatch;
 use crate::domain::order::{self, AcceptFields, Action, InboundOrder};
-use crate::domain::pricing::{
-    DEFAULT_NUMBER_PATTERN, Haul, Mode, PARTNER_TRUNK, PriceParams, Product, RateCard, RateLine,
-    WaybillDraft, WaybillPattern, place_key,
-};
+use crate::domain::pricing::{DEFAULT_NUMBER_PATTERN, PriceParams, WaybillDraft, WaybillPattern};
 use crate::domain::report::{self as report_rules, Entry};
 use crate::domain::{Order, OutletTree, Staff, Status};
 use crate::hub::error::ApiError;
@@ -50,7 +47,7 @@ use crate::hub::intake::{self, Answer};
 use crate::hub::routes::orders::{self as order_routes, Refused};
 use crate::hub::routes::waybills;
 use crate::hub::wake::Touched;
-use crate::hub::{HubState, pg, pricing_store};
+use crate::hub::{HubState, pg};
 use crate::i18n::Lang;
 use crate::scope_index::{ALL, POOL};
 
@@ -462,7 +459,7 @@ async fn import(
             &o,
         ));
     };
-    let products = products(tx).await?;
+    let products = super::pg_rate_card::products(&**tx).await?;
     draft.check(&products, &number_pattern(tx).await?)?;
     let taken = tx
         .query_opt(
@@ -474,7 +471,8 @@ async fn import(
     if taken {
         return Err(waybills::waybill_no_taken());
     }
-    let card = route_card(tx, &draft.product_code, &draft.dest_province).await?;
+    let card =
+        super::pg_rate_card::route_card(&**tx, &draft.product_code, &draft.dest_province).await?;
     let params = PriceParams::from_values(
         tx.query(&st(tx, "SELECT key, value FROM parameters").await?, &[])
             .await?
@@ -556,28 +554,6 @@ async fn import(
     Ok(b.order)
 }
 
-/// The products, in menu order.
-async fn products(tx: &Transaction<'_>) -> Result<Vec<Product>, ApiError> {
-    Ok(tx
-        .query(
-            &st(
-                tx,
-                "SELECT code, name, mode, haul FROM products ORDER BY position, code COLLATE \"C\"",
-            )
-            .await?,
-            &[],
-        )
-        .await?
-        .iter()
-        .map(|r| Product {
-            code: r.get(0),
-            name: r.get(1),
-            mode: Mode::parse(r.get(2)).unwrap_or(Mode::Ltl),
-            haul: Haul::parse(r.get(3)).unwrap_or(Haul::Long),
-        })
-        .collect())
-}
-
 /// Parameter `waybill.number_pattern`, compiled (the default if unset or
 /// unusable).
 async fn number_pattern(tx: &Transaction<'_>) -> Result<WaybillPattern, ApiError> {
@@ -597,46 +573,6 @@ async fn number_pattern(tx: &Transaction<'_>) -> Result<WaybillPattern, ApiError
         .and_then(serde_json::Value::as_str)
         .unwrap_or(DEFAULT_NUMBER_PATTERN);
     Ok(WaybillPattern::new(pattern).unwrap_or_default())
-}
-
-/// The lines in force a quote for `product` to `dest_province` can need
-/// (as `pricing_store::route_card`).
-async fn route_card(
-    tx: &Transaction<'_>,
-    product: &str,
-    dest_province: &str,
-) -> Result<RateCard, ApiError> {
-    let lines = |product: String, dest: String| async move {
-        let rows = tx
-            .query(
-                &st(
-                    tx,
-                    "SELECT body::text, id, version, retired FROM rate_lines
-                 WHERE product_code = $1 AND dest_key = $2 AND NOT retired ORDER BY id",
-                )
-                .await?,
-                &[&product, &dest],
-            )
-            .await?;
-        rows.iter()
-            .map(|r| {
-                let mut l: RateLine = serde_json::from_str(r.get(0)).map_err(ApiError::internal)?;
-                l.id = r.get(1);
-                l.version = r.get(2);
-                l.retired = r.get(3);
-                Ok(l)
-            })
-            .collect::<Result<Vec<RateLine>, ApiError>>()
-    };
-    let mut found = lines(
-        product.trim().to_owned(),
-        place_key(dest_province).to_owned(),
-    )
-    .await?;
-    for via in pricing_store::trunk_provinces(product, &found) {
-        found.extend(lines(PARTNER_TRUNK.to_owned(), via).await?);
-    }
-    Ok(RateCard::new(found))
 }
 
 /// One inbound order inside the group's transaction, as

@@ -4,14 +4,14 @@
 //! `rate_revision`) raises its revision in the same transaction and tells
 //! every hub when it commits.
 
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::Arc;
 
 use chrono::Utc;
 use serde_json::Value;
 use tokio_postgres::{GenericClient, IsolationLevel, Row, Transaction};
 
 use super::pg_outlets_write::notify_everyone;
-use super::postgres::{BUMP_PARAMS_REVISION, Postgres, meta_int, outlets};
+use super::postgres::{BUMP_PARAMS_REVISION, Postgres, meta_int};
 use super::rate_card::{ImportPlan, ImportStep, PriceInputs, check_line, moved};
 use crate::api::RateLineList;
 use crate::api::print::PrintTemplate;
@@ -77,7 +77,7 @@ async fn rate_line(tx: &Transaction<'_>, id: i64) -> Result<Option<RateLine>, Ap
     .transpose()
 }
 
-async fn products(c: &impl GenericClient) -> Result<Vec<Product>, ApiError> {
+pub(super) async fn products(c: &impl GenericClient) -> Result<Vec<Product>, ApiError> {
     let rows = c
         .query(
             "SELECT code, name, mode, haul FROM products ORDER BY position, code COLLATE \"C\"",
@@ -93,6 +93,20 @@ async fn products(c: &impl GenericClient) -> Result<Vec<Product>, ApiError> {
             haul: Haul::parse(r.get(3)).unwrap_or(Haul::Long),
         })
         .collect())
+}
+
+/// The lines in force a quote for `product` to `dest_province` can need
+/// (as `pricing_store::route_card`).
+pub(super) async fn route_card(
+    c: &impl GenericClient,
+    product: &str,
+    dest_province: &str,
+) -> Result<RateCard, ApiError> {
+    let mut lines = rate_lines(c, Some(product), Some(dest_province), false).await?;
+    for via in pricing_store::trunk_provinces(product, &lines) {
+        lines.extend(rate_lines(c, Some(PARTNER_TRUNK), Some(&via), false).await?);
+    }
+    Ok(RateCard::new(lines))
 }
 
 /// Keeps version `l.version` of line `l.id` in its history.
@@ -182,26 +196,6 @@ async fn check(tx: &Transaction<'_>, line: &RateLine) -> Result<(), ApiError> {
     )
     .await?;
     check_line(line, &products(tx).await?, &same_route)
-}
-
-/// The network, from `cache` while the outlet revision holds (as
-/// `HubState::tree` does on SQLite).
-async fn tree(
-    c: &impl GenericClient,
-    cache: &Mutex<Option<(i64, Arc<OutletTree>)>>,
-) -> Result<Arc<OutletTree>, ApiError> {
-    let rev = meta_int(c, "outlet_revision").await?;
-    {
-        let cached = cache.lock().unwrap_or_else(PoisonError::into_inner);
-        if let Some((r, t)) = cached.as_ref()
-            && *r == rev
-        {
-            return Ok(t.clone());
-        }
-    }
-    let t = Arc::new(OutletTree::new(outlets(c).await?));
-    *cache.lock().unwrap_or_else(PoisonError::into_inner) = Some((rev, t.clone()));
-    Ok(t)
 }
 
 async fn order(c: &impl GenericClient, order_no: &str) -> Result<Option<Order>, ApiError> {
@@ -422,7 +416,7 @@ impl Postgres {
         order_no: &str,
         product: &str,
         dest_province: &str,
-        cache: &Mutex<Option<(i64, Arc<OutletTree>)>>,
+        state: &crate::hub::HubState,
     ) -> Result<PriceInputs, ApiError> {
         let mut c = self.conn().await?;
         let tx = Self::snapshot(&mut c).await?;
@@ -430,10 +424,6 @@ impl Postgres {
             .query_opt("SELECT 1 FROM orders WHERE order_no = $1", &[&order_no])
             .await?;
         exists.ok_or_else(ApiError::not_found)?;
-        let mut lines = rate_lines(&*tx, Some(product), Some(dest_province), false).await?;
-        for via in pricing_store::trunk_provinces(product, &lines) {
-            lines.extend(rate_lines(&*tx, Some(PARTNER_TRUNK), Some(&via), false).await?);
-        }
         let params = tx
             .query("SELECT key, value::text FROM parameters", &[])
             .await?
@@ -441,9 +431,9 @@ impl Postgres {
             .map(|r| (r.get(0), r.get(1), None, None))
             .collect();
         let inputs = PriceInputs {
-            tree: tree(&*tx, cache).await?,
+            tree: state.pg_tree(&*tx).await?,
             products: products(&*tx).await?,
-            card: RateCard::new(lines),
+            card: route_card(&*tx, product, dest_province).await?,
             params: pricing_store::price_params_of(params),
         };
         tx.commit().await?;
@@ -454,7 +444,7 @@ impl Postgres {
     pub async fn waybill_with_order(
         &self,
         no: &str,
-        cache: &Mutex<Option<(i64, Arc<OutletTree>)>>,
+        state: &crate::hub::HubState,
     ) -> Result<(Waybill, Order, Arc<OutletTree>), ApiError> {
         let mut c = self.conn().await?;
         let tx = Self::snapshot(&mut c).await?;
@@ -469,7 +459,7 @@ impl Postgres {
         let o = order(&*tx, &w.order_no)
             .await?
             .ok_or_else(ApiError::not_found)?;
-        let t = tree(&*tx, cache).await?;
+        let t = state.pg_tree(&*tx).await?;
         tx.commit().await?;
         Ok((w, o, t))
     }

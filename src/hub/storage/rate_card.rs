@@ -274,7 +274,7 @@ impl HubState {
                 .await
             }
             Storage::Postgres(p) => {
-                p.price_inputs(&order_no, &product, &dest_province, &self.tree)
+                p.price_inputs(&order_no, &product, &dest_province, self)
                     .await
             }
         }
@@ -296,7 +296,7 @@ impl HubState {
                 })
                 .await
             }
-            Storage::Postgres(p) => p.waybill_with_order(&no, &self.tree).await,
+            Storage::Postgres(p) => p.waybill_with_order(&no, self).await,
         }
     }
 }
