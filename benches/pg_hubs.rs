@@ -251,7 +251,7 @@ fn inbound(order_no: &str) -> Value {
         "transport_mode": "standard",
         "pickup_required": true,
         "pickup_time": null,
-        "declared_value": 0,
+        "declared_value": 150000,
         "cod_amount": 0,
         "payment": "sender",
         "remark": "",

@@ -200,6 +200,12 @@ pub fn run(opts: &Options) -> Result<Vec<TableReport>, String> {
     match copied {
         Ok(reports) if reports.iter().all(agrees) => {
             target.commit()?;
+            // A bulk copy leaves PostgreSQL without statistics until
+            // autovacuum comes by: a branch's feed page took 294 ms
+            // instead of about 20 until then.
+            if let Side::Pg(p) = &target {
+                p.analyze()?;
+            }
             Ok(reports)
         }
         Ok(reports) => {

@@ -120,6 +120,11 @@ impl PgSide {
         self.batch("COMMIT")
     }
 
+    /// Gathers the planner's statistics on every table.
+    pub fn analyze(&self) -> Result<(), String> {
+        self.batch("ANALYZE")
+    }
+
     pub fn rollback(&self) {
         let _ = self.batch("ROLLBACK");
     }
