@@ -283,20 +283,24 @@ pub fn record_page<'a, M: Clone + 'a>(
     bars: Vec<Element<'a, M>>,
     list: Element<'a, M>,
     form: Element<'a, M>,
+    open: bool,
     floating: Vec<Element<'a, M>>,
     dialog: Option<Element<'a, M>>,
 ) -> Element<'a, M> {
     let body = iced::widget::Column::with_children(bars)
         .spacing(10)
-        .push(list_over_form(list, form));
+        .push(list_over_form(list, form, open));
     modal_opt(over_foot(body.padding(12), floating), dialog)
 }
 
 /// The manual's base-data layout: a list panel above, the detail form
-/// below it (scrolling when the window is small).
+/// below it (scrolling when the window is small). With no record `open`
+/// the form is only its hint line, and the list takes the room: at 20,000
+/// outlets the tree had a third of the window above an empty panel.
 pub fn list_over_form<'a, M: 'a>(
     list: impl Into<Element<'a, M>>,
     form: impl Into<Element<'a, M>>,
+    open: bool,
 ) -> Element<'a, M> {
     let form = iced::widget::scrollable(container(form).padding(iced::Padding {
         right: 16.0,
@@ -309,7 +313,11 @@ pub fn list_over_form<'a, M: 'a>(
             .padding(6)
             .style(crate::ui::theme::container::bordered_box),
         container(form)
-            .height(Length::FillPortion(5))
+            .height(if open {
+                Length::FillPortion(5)
+            } else {
+                Length::Shrink
+            })
             .width(Length::Fill)
             .padding(10)
             .style(crate::ui::theme::container::bordered_box),

@@ -540,6 +540,7 @@ impl State {
             vec![self.toolbar(ctx)],
             self.tree_view(ctx),
             self.form_view(ctx),
+            self.form.draft.is_some() || self.selected.is_some(),
             self.floating(ctx),
             self.dialog(ctx)
                 .or_else(|| self.export.view(ctx).map(|e| e.map(Message::Export))),

@@ -99,7 +99,11 @@ impl State {
                 ],
             )));
         }
-        let body = widget::list_over_form(self.list_view(ctx), self.form_view(ctx));
+        let body = widget::list_over_form(
+            self.list_view(ctx),
+            self.form_view(ctx),
+            self.draft.is_some() || self.selected.is_some(),
+        );
         let base: Element<'a, Message> = col.push(body).padding(10).into();
         if self.confirm {
             widget::modal(

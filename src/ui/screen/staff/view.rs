@@ -19,6 +19,7 @@ impl State {
             vec![self.query_bar(ctx), self.actions(ctx)],
             self.results_view(ctx),
             self.form_view(ctx),
+            self.form.draft.is_some() || self.selected_staff().is_some(),
             self.floating(ctx),
             self.dialog(ctx)
                 .or_else(|| self.export.view(ctx).map(|e| e.map(Message::Export))),
