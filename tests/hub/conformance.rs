@@ -17,33 +17,6 @@ use common::{ADMIN_PW, DEMO_PW, Engine, TestHub, code};
 use reqwest::Method;
 use serde_json::{Value, json};
 
-/// Runs each named check as a test on each engine.
-macro_rules! on_both_engines {
-    ($($check:ident),* $(,)?) => {
-        mod sqlite {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $check() {
-                    super::$check(crate::common::Engine::Sqlite).await
-                }
-            )*
-        }
-        mod postgres {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $check() {
-                    super::$check(crate::common::Engine::Postgres).await
-                }
-            )*
-
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn two_hubs_on_one_database_share_sessions_and_parameters() {
-                super::two_hubs_share_sessions_and_parameters().await
-            }
-        }
-    };
-}
-
 on_both_engines!(
     login_logout_and_token_checks,
     tokens_expire,
@@ -51,7 +24,8 @@ on_both_engines!(
     error_messages_follow_accept_language,
     first_start_creates_hq_and_admin_and_demo_network,
     staff_query_create_update,
-    the_last_admin_cannot_be_demoted,
+    the_last_admin_cannot_be_demoted;
+    postgres_only: two_hubs_share_sessions_and_parameters,
 );
 
 async fn login_logout_and_token_checks(engine: Engine) {

@@ -16,48 +16,6 @@ use outlet_desk::domain::Outlet;
 use outlet_desk::domain::pricing::{self, PriceParams, RateCard, RateLine};
 use outlet_desk::hub;
 
-/// Runs each named check as a test on each engine.
-macro_rules! on_both_engines {
-    ($($check:ident),* $(,)?) => {
-        mod sqlite {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $check() {
-                    super::$check(crate::common::Engine::Sqlite).await
-                }
-            )*
-        }
-        mod postgres {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $check() {
-                    super::$check(crate::common::Engine::Postgres).await
-                }
-            )*
-
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn outlet_writes_leave_the_index_counters_and_epochs_sqlite_leaves() {
-                super::same_upkeep_as_sqlite().await
-            }
-
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn a_network_or_settings_write_through_one_hub_notifies_every_hub() {
-                super::writes_notify_every_hub().await
-            }
-
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn two_hubs_writing_the_network_at_once_take_turns() {
-                super::two_hubs_take_turns().await
-            }
-
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn a_network_change_through_one_hub_is_what_the_other_decides_with() {
-                super::the_other_hub_follows_the_network().await
-            }
-        }
-    };
-}
-
 on_both_engines!(
     outlet_create_update_delete,
     outlet_list_since_a_revision_is_incremental,
@@ -70,7 +28,8 @@ on_both_engines!(
     admins_keep_rate_lines,
     a_rate_card_import_is_all_or_nothing,
     a_quote_prices_on_the_card_and_stores_nothing,
-    an_issued_waybill_is_seen_by_the_billing_and_the_order_subtrees,
+    an_issued_waybill_is_seen_by_the_billing_and_the_order_subtrees;
+    postgres_only: same_upkeep_as_sqlite, writes_notify_every_hub, two_hubs_take_turns, the_other_hub_follows_the_network,
 );
 
 fn outlet(code: &str, name: &str, parent: &str) -> Value {

@@ -19,35 +19,6 @@ use crate::waybill::{accepted, import, uuid};
 use common::{ADMIN_PW, DEMO_PW, Engine, TestHub, code, inbound};
 use serde_json::{Value, json};
 
-/// Runs each named check as a test on each engine; the `postgres_only`
-/// checks run on PostgreSQL alone (several hubs on one database).
-macro_rules! on_both_engines {
-    ($($check:ident),* $(,)?; postgres_only: $($pg:ident),* $(,)?) => {
-        mod sqlite {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $check() {
-                    super::$check(crate::common::Engine::Sqlite).await
-                }
-            )*
-        }
-        mod postgres {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $check() {
-                    super::$check(crate::common::Engine::Postgres).await
-                }
-            )*
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $pg() {
-                    super::$pg().await
-                }
-            )*
-        }
-    };
-}
-
 on_both_engines!(
     actions_follow_the_state_machine_and_log_events,
     the_same_key_replays_and_another_body_is_refused,

@@ -24,53 +24,12 @@ use common::{ADMIN_PW, DEMO_PW, Engine, TestHub, code};
 use outlet_desk::hub;
 use serde_json::{Value, json};
 
-/// Runs each named check as a test on each engine.
-macro_rules! reads_on_both_engines {
-    ($($check:ident),* $(,)?) => {
-        mod sqlite {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $check() {
-                    super::$check(crate::common::Engine::Sqlite).await
-                }
-            )*
-        }
-        mod postgres {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $check() {
-                    super::$check(crate::common::Engine::Postgres).await
-                }
-            )*
-
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn reads_answer_alike_on_both_engines() {
-                super::reads_answer_alike_on_both_engines().await
-            }
-
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn a_write_through_one_hub_wakes_a_long_poll_on_the_other() {
-                super::a_write_through_one_hub_wakes_a_long_poll_on_the_other().await
-            }
-
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn an_order_moved_leaves_one_view_and_wakes_the_other_on_another_hub() {
-                super::an_order_moved_leaves_one_view_and_wakes_the_other_on_another_hub().await
-            }
-
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn hubs_starting_together_on_an_empty_database_make_one_first_start() {
-                super::hubs_starting_together_on_an_empty_database_make_one_first_start().await
-            }
-        }
-    };
-}
-
-reads_on_both_engines!(
+on_both_engines!(
     the_feed_gives_each_user_their_view_once,
     the_list_pages_oldest_first_with_exact_counts,
     one_order_shows_in_full_only_inside_the_view,
-    the_demo_report_sums_up_and_drills_down,
+    the_demo_report_sums_up_and_drills_down;
+    postgres_only: reads_answer_alike_on_both_engines, a_write_through_one_hub_wakes_a_long_poll_on_the_other, an_order_moved_leaves_one_view_and_wakes_the_other_on_another_hub, hubs_starting_together_on_an_empty_database_make_one_first_start,
 );
 
 /// The demo's first start with its seeded orders (SQLite's, in `dir`):
