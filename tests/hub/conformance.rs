@@ -6,10 +6,11 @@
 //! `order-hub migrate`'s code, so both start from the same data and the
 //! same assertions hold for both.
 //!
-//! Only the routes behind the storage interface (`hub::storage`) can be
-//! checked here: sessions, parameters, the outlet list
-//! and staff so far. A test moves here from
-//! its own file when its routes are converted.
+//! This module holds sessions, parameters, the outlet list and staff; the
+//! order writes, the order reads and the network / rate card / templates
+//! have theirs (`conformance_orders`, `conformance_reads`,
+//! `conformance_network`). A hub test still in its own file runs on
+//! SQLite only, and moves to one of these when it asserts API behaviour.
 
 use crate::common;
 

@@ -8,7 +8,7 @@
 //! [`HubState::read`] snapshot); the PostgreSQL arm is
 //! [`postgres::Postgres`].
 //!
-//! Behind the interface so far: sessions and logins (every request's
+//! Behind the interface: sessions and logins (every request's
 //! session lookup included), parameters, the outlet list, staff, the
 //! outlet writes with their closure, scope-index, report-counter and
 //! view-epoch upkeep ([`outlets_write`]; PostgreSQL's in
@@ -17,8 +17,8 @@
 //! order reads ([`orders_read`]: feed, list, one order, events;
 //! [`reports_read`]: the conversion report) and the order writes
 //! ([`orders_write`]: actions with their idempotency keys, inbound orders
-//! and cancels). Every other route still uses [`HubState::db`] /
-//! [`HubState::read`], which answer 500 on PostgreSQL.
+//! and cancels) — every route. [`HubState::db`] / [`HubState::read`]
+//! remain for SQLite arms only (they answer 500 on PostgreSQL).
 
 pub mod orders_read;
 pub mod orders_write;
