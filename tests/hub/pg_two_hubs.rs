@@ -106,6 +106,18 @@ async fn login(http: &reqwest::Client, base: &str, login: &str, pw: &str) -> Str
     v["token"].as_str().expect("token").to_owned()
 }
 
+/// A GET's JSON answer.
+async fn get_json(http: &reqwest::Client, url: &str, token: &str) -> Value {
+    http.get(url)
+        .bearer_auth(token)
+        .send()
+        .await
+        .expect("the hub answers")
+        .json()
+        .await
+        .expect("a JSON body")
+}
+
 /// What one reader saw: every (order, version) delivered, in order.
 type Seen = Vec<(String, i64)>;
 
@@ -165,15 +177,7 @@ async fn two_hubs_one_database_survive_a_sigkill_mid_burst() {
 
     // A session made through A holds on B: sessions live in the database.
     let admin = login(&http, &a.base, "admin", ADMIN_PW).await;
-    let outlets: Value = http
-        .get(format!("{}/api/v1/outlets", b.base))
-        .bearer_auth(&admin)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let outlets = get_json(&http, &format!("{}/api/v1/outlets", b.base), &admin).await;
     let targets: Vec<String> = outlets["outlets"]
         .as_array()
         .expect("the outlet list")
@@ -260,26 +264,10 @@ async fn two_hubs_one_database_survive_a_sigkill_mid_burst() {
     let mut finals: HashMap<String, i64> = HashMap::new();
     for (i, (no, to)) in expected.iter().enumerate() {
         let base = &bases[i % 2];
-        let o: Value = http
-            .get(format!("{base}/api/v1/orders/{no}"))
-            .bearer_auth(&admin)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let o = get_json(&http, &format!("{base}/api/v1/orders/{no}"), &admin).await;
         assert_eq!(o["current_outlet_code"].as_str(), Some(to.as_str()), "{o}");
         finals.insert(no.clone(), o["version"].as_i64().expect("version"));
-        let events: Value = http
-            .get(format!("{base}/api/v1/orders/{no}/events"))
-            .bearer_auth(&admin)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let events = get_json(&http, &format!("{base}/api/v1/orders/{no}/events"), &admin).await;
         let assigns = events
             .as_array()
             .expect("events")
