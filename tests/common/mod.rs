@@ -81,9 +81,8 @@ impl TestHub {
     /// This SQLite hub's data served on `engine`: itself on SQLite; on
     /// PostgreSQL, stopped, its database copied by `order-hub migrate`'s
     /// code into a throw-away cluster and served from there (so a test
-    /// can prepare what is not yet behind the storage interface on
-    /// SQLite first). `None` (after printing why) where this machine
-    /// cannot run PostgreSQL.
+    /// can prepare its data through SQLite-only paths first). `None`
+    /// (after printing why) where this machine cannot run PostgreSQL.
     pub async fn onto(
         self,
         engine: Engine,
@@ -93,9 +92,21 @@ impl TestHub {
         if engine == Engine::Sqlite {
             return Some(self);
         }
-        let cluster = pg::PgCluster::or_skip()?;
         let TestHub { hub, dir, .. } = self;
         hub.stop().await;
+        Self::served_on_postgres(dir, demo, tweak).await
+    }
+
+    /// The (stopped) SQLite hub database in `dir` copied by `order-hub
+    /// migrate`'s code into a throw-away cluster and served from there.
+    /// `None` (after printing why) where this machine cannot run
+    /// PostgreSQL.
+    pub async fn served_on_postgres(
+        dir: tempfile::TempDir,
+        demo: bool,
+        tweak: impl FnOnce(&mut HubConfig),
+    ) -> Option<TestHub> {
+        let cluster = pg::PgCluster::or_skip()?;
         let url = cluster.database("conformance").await;
         let opts = hub::migrate::Options {
             from: hub::migrate::Endpoint::Sqlite(dir.path().join("hub.db")),

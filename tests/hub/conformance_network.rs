@@ -122,38 +122,7 @@ async fn place_orders(h: &TestHub) {
 async fn start_with_orders(engine: Engine) -> Option<TestHub> {
     let h = TestHub::start(true).await;
     place_orders(&h).await;
-    match engine {
-        Engine::Sqlite => Some(h),
-        Engine::Postgres => {
-            h.hub.stop().await;
-            onto_postgres(h.dir).await
-        }
-    }
-}
-
-/// A demo hub on PostgreSQL serving a copy of `dir`'s (stopped) SQLite
-/// hub database.
-async fn onto_postgres(dir: tempfile::TempDir) -> Option<TestHub> {
-    let cluster = common::pg::PgCluster::or_skip()?;
-    let url = cluster.database("conformance_network").await;
-    let opts = hub::migrate::Options {
-        from: hub::migrate::Endpoint::Sqlite(dir.path().join("hub.db")),
-        to: hub::migrate::Endpoint::Postgres(url.clone()),
-        with_sessions: false,
-    };
-    tokio::task::spawn_blocking(move || hub::migrate::run(&opts))
-        .await
-        .expect("join")
-        .expect("copied into PostgreSQL");
-    let mut cfg = common::config(dir.path(), true);
-    cfg.postgres = Some(url.clone());
-    let hub = hub::start(cfg).await.expect("hub starts on PostgreSQL");
-    Some(TestHub {
-        hub,
-        dir,
-        http: reqwest::Client::new(),
-        pg: Some((cluster, url)),
-    })
+    h.onto(engine, true, |_| {}).await
 }
 
 async fn outlet_create_update_delete(engine: Engine) {
@@ -1283,7 +1252,7 @@ async fn same_upkeep_as_sqlite() {
             )
         })
         .expect("copy");
-    let Some(pg) = onto_postgres(copy).await else {
+    let Some(pg) = TestHub::served_on_postgres(copy, true, |_| {}).await else {
         return;
     };
     let lite = TestHub {
