@@ -495,27 +495,15 @@ fn comparable(mut v: Value) -> Value {
 /// the SQLite demo copied by `order-hub migrate`'s code, then every read
 /// route asked the same questions of both.
 async fn reads_answer_alike_on_both_engines() {
-    let Some(cluster) = PgCluster::or_skip() else {
-        return;
-    };
     let dir = tempfile::tempdir().expect("temp dir");
     demo_sqlite(dir.path()).await;
-    let url = cluster.database("alike").await;
-    let opts = hub::migrate::Options {
-        from: hub::migrate::Endpoint::Sqlite(dir.path().join("hub.db")),
-        to: hub::migrate::Endpoint::Postgres(url.clone()),
-        with_sessions: false,
+    let Some(pg) = TestHub::served_on_postgres(dir, true, |_| {}).await else {
+        return;
     };
-    tokio::task::spawn_blocking(move || hub::migrate::run(&opts))
-        .await
-        .expect("join")
-        .expect("copied into PostgreSQL");
-    let lite = hub::start(common::config(dir.path(), true))
+    // The SQLite hub serves the same file the copy was made from.
+    let lite = hub::start(common::config(pg.dir.path(), true))
         .await
         .expect("SQLite hub");
-    let mut cfg = common::config(dir.path(), true);
-    cfg.postgres = Some(url.clone());
-    let pg = hub::start(cfg).await.expect("PostgreSQL hub");
     let http = reqwest::Client::new();
     let ask = |base: String, token: String, path: String| {
         let http = http.clone();
@@ -583,14 +571,14 @@ async fn reads_answer_alike_on_both_engines() {
     ] {
         let (tl, tp) = (
             login(lite.url(), user, pw).await,
-            login(pg.url(), user, pw).await,
+            login(pg.hub.url(), user, pw).await,
         );
         // The whole feed, page by page: the same pages and cursors.
         let mut cursor = String::new();
         loop {
             let path = format!("/api/v1/orders/changes?limit=5&cursor={cursor}");
             let a = ask(lite.url(), tl.clone(), path.clone()).await;
-            let b = ask(pg.url(), tp.clone(), path.clone()).await;
+            let b = ask(pg.hub.url(), tp.clone(), path.clone()).await;
             assert_eq!(a, b, "{user} {path}");
             assert_eq!(a.0, 200, "{user} {path}: {:?}", a.1);
             compared += 1;
@@ -613,14 +601,14 @@ async fn reads_answer_alike_on_both_engines() {
         }
         for path in mine {
             let a = ask(lite.url(), tl.clone(), path.clone()).await;
-            let b = ask(pg.url(), tp.clone(), path.clone()).await;
+            let b = ask(pg.hub.url(), tp.clone(), path.clone()).await;
             assert_eq!(a, b, "{user} {path}");
             compared += 1;
         }
     }
     assert!(compared > 150, "{compared} answers compared");
     lite.stop().await;
-    pg.stop().await;
+    pg.hub.stop().await;
 }
 
 /// Hub A's write wakes a long poll held by hub B at once (LISTEN/NOTIFY),
