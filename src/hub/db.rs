@@ -486,8 +486,11 @@ pub fn update_outlet(c: &Connection, o: &Outlet, expected: i64) -> rusqlite::Res
         ],
     )?;
     if n == 1 {
-        super::scope::refresh(c)?;
+        // The closure follows parents alone, and an outlet's kind cannot
+        // become or stop being HQ: only a move changes the index, and
+        // recomputing it for a rename took seconds at national size.
         if moved {
+            super::scope::refresh(c)?;
             views_changed(c, &o.code)?;
         }
         bump_outlet_revision(c, &o.code, false)?;
