@@ -2,7 +2,10 @@
 //! in a temp dir, and a plain HTTP client to talk to it.
 #![allow(dead_code)]
 
+#[macro_use]
+mod engines;
 pub mod pg;
+mod stored;
 pub mod sync;
 
 use outlet_desk::hub::{self, EmbeddedHub, HubConfig, RunningHub};
@@ -75,7 +78,12 @@ impl TestHub {
         if engine == Engine::Sqlite {
             return Some(Self::start_with(demo, tweak).await);
         }
-        Self::start(demo).await.onto(engine, demo, tweak).await
+        // Before the SQLite start, so a machine without PostgreSQL (CI's
+        // wine run) skips at once.
+        let cluster = pg::PgCluster::or_skip()?;
+        let TestHub { hub, dir, .. } = Self::start(demo).await;
+        hub.stop().await;
+        Some(Self::copied_into(cluster, dir, demo, tweak).await)
     }
 
     /// This SQLite hub's data served on `engine`: itself on SQLite; on
@@ -92,9 +100,10 @@ impl TestHub {
         if engine == Engine::Sqlite {
             return Some(self);
         }
+        let cluster = pg::PgCluster::or_skip()?;
         let TestHub { hub, dir, .. } = self;
         hub.stop().await;
-        Self::served_on_postgres(dir, demo, tweak).await
+        Some(Self::copied_into(cluster, dir, demo, tweak).await)
     }
 
     /// The (stopped) SQLite hub database in `dir` copied by `order-hub
@@ -107,6 +116,16 @@ impl TestHub {
         tweak: impl FnOnce(&mut HubConfig),
     ) -> Option<TestHub> {
         let cluster = pg::PgCluster::or_skip()?;
+        Some(Self::copied_into(cluster, dir, demo, tweak).await)
+    }
+
+    /// [`TestHub::served_on_postgres`] in `cluster`.
+    async fn copied_into(
+        cluster: pg::PgCluster,
+        dir: tempfile::TempDir,
+        demo: bool,
+        tweak: impl FnOnce(&mut HubConfig),
+    ) -> TestHub {
         let url = cluster.database("conformance").await;
         let opts = hub::migrate::Options {
             from: hub::migrate::Endpoint::Sqlite(dir.path().join("hub.db")),
@@ -121,12 +140,12 @@ impl TestHub {
         tweak(&mut cfg);
         cfg.postgres = Some(url.clone());
         let hub = hub::start(cfg).await.expect("hub starts on PostgreSQL");
-        Some(TestHub {
+        TestHub {
             hub,
             dir,
             http: reqwest::Client::new(),
             pg: Some((cluster, url)),
-        })
+        }
     }
 
     /// Another hub on this hub's PostgreSQL database.

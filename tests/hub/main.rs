@@ -5,35 +5,7 @@
 //! crate (iced included), and linking twenty of them was most of CI's test
 //! build, worst on the Windows cross-build.
 
-/// Runs each named check as a test on each engine; the `postgres_only`
-/// checks run on PostgreSQL alone (several hubs on one database).
-macro_rules! on_both_engines {
-    ($($check:ident),* $(,)?; postgres_only: $($pg:ident),* $(,)?) => {
-        mod sqlite {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $check() {
-                    super::$check(crate::common::Engine::Sqlite).await
-                }
-            )*
-        }
-        mod postgres {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $check() {
-                    super::$check(crate::common::Engine::Postgres).await
-                }
-            )*
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $pg() {
-                    super::$pg().await
-                }
-            )*
-        }
-    };
-}
-
+#[macro_use]
 #[path = "../common/mod.rs"]
 mod common;
 
