@@ -1,5 +1,6 @@
 //! order-hub's HTTP API, driven over real sockets against a real hub on
-//! 127.0.0.1:0 with its SQLite database in a temp dir.
+//! 127.0.0.1:0, on each engine: SQLite in a temp dir, and PostgreSQL in a
+//! throw-away cluster (`common::pg`; skipped where none can run).
 //!
 //! One test binary per area, not per file: each binary links the whole
 //! crate (iced included), and linking twenty of them was most of CI's test
