@@ -5,6 +5,7 @@
 #[macro_use]
 mod engines;
 pub mod pg;
+mod pg_first_start;
 mod stored;
 pub mod sync;
 
@@ -65,11 +66,11 @@ impl TestHub {
         }
     }
 
-    /// [`TestHub::start_with`] on `engine`. On PostgreSQL: the same hub
-    /// started on SQLite (so the same first start and demo data), its
-    /// database copied by `order-hub migrate`'s code into a throw-away
-    /// cluster, then served from there. `None` (after printing why) where
-    /// this machine cannot run PostgreSQL.
+    /// [`TestHub::start_with`] on `engine`. On PostgreSQL: a copy of the
+    /// same hub's first start on SQLite (so the same first start and demo
+    /// data) moved by `order-hub migrate`'s code into a throw-away cluster
+    /// ([`pg::PgCluster::first_start_copy`]), served from there. `None`
+    /// (after printing why) where this machine cannot run PostgreSQL.
     pub async fn start_on(
         engine: Engine,
         demo: bool,
@@ -78,12 +79,10 @@ impl TestHub {
         if engine == Engine::Sqlite {
             return Some(Self::start_with(demo, tweak).await);
         }
-        // Before the SQLite start, so a machine without PostgreSQL (CI's
-        // wine run) skips at once.
         let cluster = pg::PgCluster::or_skip()?;
-        let TestHub { hub, dir, .. } = Self::start(demo).await;
-        hub.stop().await;
-        Some(Self::copied_into(cluster, dir, demo, tweak).await)
+        let url = cluster.first_start_copy(demo).await;
+        let dir = tempfile::tempdir().expect("temp dir");
+        Some(Self::served_from(cluster, url, dir, demo, tweak).await)
     }
 
     /// This SQLite hub's data served on `engine`: itself on SQLite; on
@@ -136,6 +135,17 @@ impl TestHub {
             .await
             .expect("join")
             .expect("copied into PostgreSQL");
+        Self::served_from(cluster, url, dir, demo, tweak).await
+    }
+
+    /// A hub serving the PostgreSQL database at `url` in `cluster`.
+    async fn served_from(
+        cluster: pg::PgCluster,
+        url: String,
+        dir: tempfile::TempDir,
+        demo: bool,
+        tweak: impl FnOnce(&mut HubConfig),
+    ) -> TestHub {
         let mut cfg = config(dir.path(), demo);
         tweak(&mut cfg);
         cfg.postgres = Some(url.clone());

@@ -126,9 +126,13 @@ async fn a_login_storm_gets_bounded_password_work_and_clerks_keep_polling(engine
         "64 parallel logins on one worker: some must be shed"
     );
     // The lock-out is bounded: after the wait, the right password works.
-    tokio::time::sleep(Duration::from_millis(2100)).await;
-    let (s, _, v) = login_raw(&h, "js.clerk", DEMO_PW).await;
-    assert_eq!(s, 200, "{v}");
+    // The lock-out is the hub process's (`guard`), whatever the engine:
+    // its wait is sat out once.
+    if engine == Engine::Sqlite {
+        tokio::time::sleep(Duration::from_millis(2100)).await;
+        let (s, _, v) = login_raw(&h, "js.clerk", DEMO_PW).await;
+        assert_eq!(s, 200, "{v}");
+    }
 }
 
 /// The login throttle lives in the hub process (`guard`), not in the
@@ -345,8 +349,14 @@ async fn order_at(h: &TestHub, no: &str, outlet: &str) {
 }
 
 async fn raw_post(h: &TestHub, path: &str, token: &str, key: &str, body: String) -> (u16, Value) {
-    let r = h
-        .http
+    // A connection of its own: the hub refuses an oversize body before
+    // reading it all and closes the connection, which a pooled client
+    // could pick up again for the next request ("broken pipe").
+    let c = reqwest::Client::builder()
+        .pool_max_idle_per_host(0)
+        .build()
+        .expect("client");
+    let r = c
         .post(h.url(path))
         .bearer_auth(token)
         .header("Idempotency-Key", key)

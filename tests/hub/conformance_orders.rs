@@ -1,13 +1,12 @@
 //! Order writes on both engines (issue 15): actions under their
 //! Idempotency-Key, inbound orders and their group commit, dispatch and
 //! its memory, the customer's cancel. Each check runs as
-//! `conformance_orders::sqlite::X` and `conformance_orders::postgres::X`;
-//! the network is made on SQLite and copied over before the orders
-//! arrive, so every order here is written by the engine under test, and
-//! read back (one order, its events, the feed) from the same engine.
+//! `conformance_orders::sqlite::X` and `conformance_orders::postgres::X`:
+//! every order here is written by the engine under test, and read back
+//! (one order, its events, the feed) from the same engine.
 
 use crate::common;
-use crate::orders::{network, numbers, place_orders};
+use crate::orders::{network_on, numbers, place_orders};
 
 use crate::conformance_network::draft;
 use crate::waybill::{accepted, import, uuid};
@@ -45,10 +44,9 @@ async fn events(h: &TestHub, token: &str, order_no: &str) -> Vec<Value> {
     ev.as_array().cloned().unwrap_or_default()
 }
 
-/// The test network (`orders::network`) on `engine`, no orders yet.
+/// The test network (`orders::network_on`) on `engine`, no orders yet.
 async fn on(engine: Engine) -> Option<TestHub> {
-    let (h, _) = network().await;
-    h.onto(engine, false, |_| {}).await
+    network_on(engine).await.map(|(h, _)| h)
 }
 
 /// The order was accepted, once, by `login`: accepting it again under a

@@ -18,12 +18,8 @@ on_both_engines!(
 
 /// HQ; branches A and B; offices A1, A2 under A and B1 under B; a clerk at
 /// A (branch), A1 (office) and a dispatcher at HQ. Each outlet has its own
-/// city so city dispatch is predictable.
-pub(crate) async fn network() -> (TestHub, String) {
-    network_on(Engine::Sqlite).await.expect("a hub on SQLite")
-}
-
-/// [`network`] on `engine` (`None` where this machine cannot run it).
+/// city so city dispatch is predictable. On `engine`; `None` where this
+/// machine cannot run it.
 pub(crate) async fn network_on(engine: Engine) -> Option<(TestHub, String)> {
     let h = TestHub::start_on(engine, false, |_| {}).await?;
     let t = h.admin().await;
