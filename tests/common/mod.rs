@@ -126,15 +126,7 @@ impl TestHub {
         tweak: impl FnOnce(&mut HubConfig),
     ) -> TestHub {
         let url = cluster.database("conformance").await;
-        let opts = hub::migrate::Options {
-            from: hub::migrate::Endpoint::Sqlite(dir.path().join("hub.db")),
-            to: hub::migrate::Endpoint::Postgres(url.clone()),
-            with_sessions: false,
-        };
-        tokio::task::spawn_blocking(move || hub::migrate::run(&opts))
-            .await
-            .expect("join")
-            .expect("copied into PostgreSQL");
+        pg_first_start::migrate(dir.path(), &url).await;
         Self::served_from(cluster, url, dir, demo, tweak).await
     }
 

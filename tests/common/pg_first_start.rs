@@ -41,18 +41,24 @@ impl PgCluster {
         } = lite;
         running.stop().await;
         let url = self.database("first_start").await;
-        let opts = hub::migrate::Options {
-            from: hub::migrate::Endpoint::Sqlite(dir.path().join("hub.db")),
-            to: hub::migrate::Endpoint::Postgres(url.clone()),
-            with_sessions: false,
-        };
-        tokio::task::spawn_blocking(move || hub::migrate::run(&opts))
-            .await
-            .expect("join")
-            .expect("copied into PostgreSQL");
+        migrate(dir.path(), &url).await;
         match url.rsplit_once('/') {
             Some((_, name)) => name.to_owned(),
             None => panic!("no database in {url}"),
         }
     }
+}
+
+/// Copies the (stopped) SQLite hub's database in `data_dir` into the empty
+/// PostgreSQL database at `url` with `order-hub migrate`'s code.
+pub(super) async fn migrate(data_dir: &std::path::Path, url: &str) {
+    let opts = hub::migrate::Options {
+        from: hub::migrate::Endpoint::Sqlite(data_dir.join("hub.db")),
+        to: hub::migrate::Endpoint::Postgres(url.to_owned()),
+        with_sessions: false,
+    };
+    tokio::task::spawn_blocking(move || hub::migrate::run(&opts))
+        .await
+        .expect("join")
+        .expect("copied into PostgreSQL");
 }
