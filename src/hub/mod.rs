@@ -308,7 +308,7 @@ pub async fn start(config: HubConfig) -> Result<RunningHub, String> {
 async fn open_postgres(url: &str, config: &HubConfig) -> Result<(HubState, FirstStart), String> {
     let guard = guard::Guard::new(config.limits.clone());
     let first_start = pg::first_start::prepare(url, config, guard.password_workers()).await?;
-    let pg = storage::postgres::Postgres::open(url).await?;
+    let pg = storage::postgres::Postgres::open(url, &config.limits).await?;
     let mut state = HubState::on(Storage::Postgres(pg), config.token_ttl);
     state.guard = guard;
     Ok((state, first_start))

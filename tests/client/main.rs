@@ -4,6 +4,7 @@
 //!
 //! One binary for the area (see tests/hub/main.rs for why).
 
+#[macro_use]
 #[path = "../common/mod.rs"]
 mod common;
 #[path = "../common/crash.rs"]

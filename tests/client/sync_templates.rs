@@ -6,14 +6,17 @@ use crate::common;
 use crate::proxy;
 
 use common::sync::{cache, client};
-use common::{DEMO_PW, TestHub};
+use common::{DEMO_PW, Engine as Db, TestHub};
 use outlet_desk::domain::print::{Document, Field, Layout};
 use outlet_desk::sync::engine::Engine;
 use proxy::Proxy;
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_cache_follows_the_networks_templates_and_answers_offline() {
-    let h = TestHub::start(true).await;
+on_both_engines!(the_cache_follows_the_networks_templates_and_answers_offline);
+
+async fn the_cache_follows_the_networks_templates_and_answers_offline(db: Db) {
+    let Some(h) = TestHub::start_on(db, true, |_| {}).await else {
+        return;
+    };
     let p = Proxy::start(&h.hub.url()).await;
     let (_dir, store) = cache();
     store.claim("yz.clerk").expect("claim");

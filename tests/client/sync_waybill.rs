@@ -6,7 +6,7 @@ use crate::common;
 use crate::proxy;
 
 use common::sync::client;
-use common::{DEMO_PW, TestHub, inbound};
+use common::{DEMO_PW, Engine as Db, TestHub, inbound};
 use outlet_desk::domain::pricing::{self, WaybillDraft};
 use outlet_desk::domain::{Action, Outlet, Status};
 use outlet_desk::i18n::Lang;
@@ -15,11 +15,14 @@ use outlet_desk::sync::HubClient;
 use outlet_desk::sync::engine::Engine;
 use proxy::{Fault, Proxy};
 
+on_both_engines!(offline_import_is_queued_and_applied_once_with_the_cached_quote);
+
 const ACTIONS: &str = "/actions";
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn offline_import_is_queued_and_applied_once_with_the_cached_quote() {
-    let h = TestHub::start(true).await;
+async fn offline_import_is_queued_and_applied_once_with_the_cached_quote(db: Db) {
+    let Some(h) = TestHub::start_on(db, true, |_| {}).await else {
+        return;
+    };
     let (s, v) = h
         .inbound(inbound("s-1", "acct-1", "扬州", Some("JS-YZ-01")))
         .await;

@@ -2,7 +2,11 @@
 //! in a temp dir, and a plain HTTP client to talk to it.
 #![allow(dead_code)]
 
+#[macro_use]
+mod engines;
 pub mod pg;
+mod pg_first_start;
+mod stored;
 pub mod sync;
 
 use outlet_desk::hub::{self, EmbeddedHub, HubConfig, RunningHub};
@@ -62,11 +66,11 @@ impl TestHub {
         }
     }
 
-    /// [`TestHub::start_with`] on `engine`. On PostgreSQL: the same hub
-    /// started on SQLite (so the same first start and demo data), its
-    /// database copied by `order-hub migrate`'s code into a throw-away
-    /// cluster, then served from there. `None` (after printing why) where
-    /// this machine cannot run PostgreSQL.
+    /// [`TestHub::start_with`] on `engine`. On PostgreSQL: a copy of the
+    /// same hub's first start on SQLite (so the same first start and demo
+    /// data) moved by `order-hub migrate`'s code into a throw-away cluster
+    /// ([`pg::PgCluster::first_start_copy`]), served from there. `None`
+    /// (after printing why) where this machine cannot run PostgreSQL.
     pub async fn start_on(
         engine: Engine,
         demo: bool,
@@ -75,7 +79,10 @@ impl TestHub {
         if engine == Engine::Sqlite {
             return Some(Self::start_with(demo, tweak).await);
         }
-        Self::start(demo).await.onto(engine, demo, tweak).await
+        let cluster = pg::PgCluster::or_skip()?;
+        let url = cluster.first_start_copy(demo).await;
+        let dir = tempfile::tempdir().expect("temp dir");
+        Some(Self::served_from(cluster, url, dir, demo, tweak).await)
     }
 
     /// This SQLite hub's data served on `engine`: itself on SQLite; on
@@ -92,9 +99,10 @@ impl TestHub {
         if engine == Engine::Sqlite {
             return Some(self);
         }
+        let cluster = pg::PgCluster::or_skip()?;
         let TestHub { hub, dir, .. } = self;
         hub.stop().await;
-        Self::served_on_postgres(dir, demo, tweak).await
+        Some(Self::copied_into(cluster, dir, demo, tweak).await)
     }
 
     /// The (stopped) SQLite hub database in `dir` copied by `order-hub
@@ -107,26 +115,39 @@ impl TestHub {
         tweak: impl FnOnce(&mut HubConfig),
     ) -> Option<TestHub> {
         let cluster = pg::PgCluster::or_skip()?;
+        Some(Self::copied_into(cluster, dir, demo, tweak).await)
+    }
+
+    /// [`TestHub::served_on_postgres`] in `cluster`.
+    async fn copied_into(
+        cluster: pg::PgCluster,
+        dir: tempfile::TempDir,
+        demo: bool,
+        tweak: impl FnOnce(&mut HubConfig),
+    ) -> TestHub {
         let url = cluster.database("conformance").await;
-        let opts = hub::migrate::Options {
-            from: hub::migrate::Endpoint::Sqlite(dir.path().join("hub.db")),
-            to: hub::migrate::Endpoint::Postgres(url.clone()),
-            with_sessions: false,
-        };
-        tokio::task::spawn_blocking(move || hub::migrate::run(&opts))
-            .await
-            .expect("join")
-            .expect("copied into PostgreSQL");
+        pg_first_start::migrate(dir.path(), &url).await;
+        Self::served_from(cluster, url, dir, demo, tweak).await
+    }
+
+    /// A hub serving the PostgreSQL database at `url` in `cluster`.
+    async fn served_from(
+        cluster: pg::PgCluster,
+        url: String,
+        dir: tempfile::TempDir,
+        demo: bool,
+        tweak: impl FnOnce(&mut HubConfig),
+    ) -> TestHub {
         let mut cfg = config(dir.path(), demo);
         tweak(&mut cfg);
         cfg.postgres = Some(url.clone());
         let hub = hub::start(cfg).await.expect("hub starts on PostgreSQL");
-        Some(TestHub {
+        TestHub {
             hub,
             dir,
             http: reqwest::Client::new(),
             pg: Some((cluster, url)),
-        })
+        }
     }
 
     /// Another hub on this hub's PostgreSQL database.

@@ -62,6 +62,12 @@ impl PgCluster {
     /// A new empty database in the cluster, as a URL; its name is `name`
     /// made unique, since tests share the script's cluster.
     pub async fn database(&self, name: &str) -> String {
+        self.database_like(name, "template1").await
+    }
+
+    /// [`PgCluster::database`] as a copy of database `template` (which
+    /// nothing may be connected to).
+    pub async fn database_like(&self, name: &str, template: &str) -> String {
         static NEXT: AtomicU64 = AtomicU64::new(0);
         let name = format!(
             "{name}_{}_{}",
@@ -71,7 +77,7 @@ impl PgCluster {
         let c = outlet_desk::hub::pg::connect(&self.url)
             .await
             .expect("connect");
-        c.batch_execute(&format!("CREATE DATABASE {name}"))
+        c.batch_execute(&format!("CREATE DATABASE {name} TEMPLATE {template}"))
             .await
             .expect("create database");
         match self.url.rsplit_once('/') {

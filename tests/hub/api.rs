@@ -1,18 +1,26 @@
-//! order-hub's endpoints that need no login, over real HTTP on loopback.
-//! The session, outlet, staff, parameter and settings routes are checked
-//! on both engines in `conformance*.rs`.
+//! order-hub's endpoints that need no login, over real HTTP on loopback,
+//! on both engines. The session, outlet, staff, parameter and settings
+//! routes are checked on both engines in `conformance*.rs`.
 
 use crate::common;
 
-use common::TestHub;
+use common::{Engine, TestHub};
 use reqwest::Method;
 
-#[tokio::test]
-async fn health_and_openapi_need_no_login() {
-    let h = TestHub::start(false).await;
+on_both_engines!(health_readiness_and_openapi_need_no_login);
+
+async fn health_readiness_and_openapi_need_no_login(engine: Engine) {
+    let Some(h) = TestHub::start_on(engine, false, |_| {}).await else {
+        return;
+    };
     let (s, v) = h.call(Method::GET, "/healthz", None, None, &[]).await;
     assert_eq!(s, 200);
     assert_eq!(v["status"], "ok");
+    assert!(v["server_time"].as_str().is_some());
+    // Ready: the database takes a write.
+    let (s, v) = h.call(Method::GET, "/readyz", None, None, &[]).await;
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(v["status"], "ready");
     assert!(v["server_time"].as_str().is_some());
     let (s, v) = h
         .call(Method::GET, "/api/v1/openapi.json", None, None, &[])

@@ -9,8 +9,9 @@
 //! This module holds sessions, parameters, the outlet list and staff; the
 //! order writes, the order reads and the network / rate card / templates
 //! have theirs (`conformance_orders`, `conformance_reads`,
-//! `conformance_network`). A hub test still in its own file runs on
-//! SQLite only, and moves to one of these when it asserts API behaviour.
+//! `conformance_network`). The hub tests in their own files run on both
+//! engines the same way (`on_both_engines!`), but for those about SQLite
+//! itself or about what answers in front of either engine, which say why.
 
 use crate::common;
 

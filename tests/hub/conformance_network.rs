@@ -63,7 +63,7 @@ fn accept() -> Value {
 }
 
 /// Orders of every kind the network's upkeep moves, placed and worked
-/// through the hub's API (on SQLite: the order routes run there today):
+/// through the hub's API:
 /// - `n-open` pending at 扬州邗江营业部 (JS-YZ-01);
 /// - `n-acc` accepted there;
 /// - `n-own` billed by 扬州办事处 (JS-YZ), its own subtree: waybill 12345678;
@@ -117,12 +117,11 @@ async fn place_orders(h: &TestHub) {
     assert_eq!(s, 200, "{v}");
 }
 
-/// A demo hub on `engine` holding [`place_orders`]'s orders (on
-/// PostgreSQL: placed on SQLite, then copied over as `start_on` does).
+/// A demo hub on `engine` holding [`place_orders`]'s orders.
 async fn start_with_orders(engine: Engine) -> Option<TestHub> {
-    let h = TestHub::start(true).await;
+    let h = TestHub::start_on(engine, true, |_| {}).await?;
     place_orders(&h).await;
-    h.onto(engine, true, |_| {}).await
+    Some(h)
 }
 
 async fn outlet_create_update_delete(engine: Engine) {

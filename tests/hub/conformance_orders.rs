@@ -1,18 +1,12 @@
 //! Order writes on both engines (issue 15): actions under their
 //! Idempotency-Key, inbound orders and their group commit, dispatch and
 //! its memory, the customer's cancel. Each check runs as
-//! `conformance_orders::sqlite::X` and `conformance_orders::postgres::X`;
-//! the network is made on SQLite (outlet writes on PostgreSQL are another
-//! slice of #15) and copied over before the orders arrive, so every order
-//! here is written by the engine under test.
-//!
-//! Reading orders back (one order, its events, the feed) on PostgreSQL is
-//! being built beside these writes; until it lands [`reads`] keeps those
-//! assertions to SQLite, and the PostgreSQL runs assert what the write
-//! answers show (a replayed answer, a state conflict naming who acted).
+//! `conformance_orders::sqlite::X` and `conformance_orders::postgres::X`:
+//! every order here is written by the engine under test, and read back
+//! (one order, its events, the feed) from the same engine.
 
 use crate::common;
-use crate::orders::{network, numbers, place_orders};
+use crate::orders::{network_on, numbers, place_orders};
 
 use crate::conformance_network::draft;
 use crate::waybill::{accepted, import, uuid};
@@ -41,28 +35,18 @@ on_both_engines!(
     concurrent_writers_on_two_hubs_keep_the_counts_exact,
 );
 
-/// Whether `engine` serves order reads yet (see the module's comment):
-/// flip to `true` once PostgreSQL's order reads are merged.
-fn reads(engine: Engine) -> bool {
-    engine == Engine::Sqlite
-}
-
-/// An order's events, where [`reads`] says the engine serves them.
-async fn events(h: &TestHub, engine: Engine, token: &str, order_no: &str) -> Option<Vec<Value>> {
-    if !reads(engine) {
-        return None;
-    }
+/// An order's events.
+async fn events(h: &TestHub, token: &str, order_no: &str) -> Vec<Value> {
     let (s, ev) = h
         .get(&format!("/api/v1/orders/{order_no}/events"), token)
         .await;
     assert_eq!(s, 200, "{ev}");
-    ev.as_array().cloned()
+    ev.as_array().cloned().unwrap_or_default()
 }
 
-/// The test network (`orders::network`) on `engine`, no orders yet.
+/// The test network (`orders::network_on`) on `engine`, no orders yet.
 async fn on(engine: Engine) -> Option<TestHub> {
-    let (h, _) = network().await;
-    h.onto(engine, false, |_| {}).await
+    network_on(engine).await.map(|(h, _)| h)
 }
 
 /// The order was accepted, once, by `login`: accepting it again under a
@@ -119,17 +103,16 @@ async fn actions_follow_the_state_machine_and_log_events(engine: Engine) {
         .await;
     assert_eq!(s, 200);
     assert_eq!(v["status"], "pickup_failed");
-    if let Some(ev) = events(&h, engine, &a1, "o-A1").await {
-        let actions: Vec<_> = ev.iter().map(|e| e["action"].as_str().unwrap()).collect();
-        assert_eq!(actions, ["created", "contacted", "accept", "pickup_failed"]);
-        let last = ev.last().unwrap();
-        assert_eq!(last["actor_login"], "clerk.a1");
-        assert_eq!(last["outlet_code"], "A1");
-        assert_eq!(last["from_status"], "accepted");
-        assert_eq!(last["to_status"], "pickup_failed");
-        assert_eq!(last["reason_code"], "customer_cancelled");
-        assert_eq!(last["note"], "改天");
-    }
+    let ev = events(&h, &a1, "o-A1").await;
+    let actions: Vec<_> = ev.iter().map(|e| e["action"].as_str().unwrap()).collect();
+    assert_eq!(actions, ["created", "contacted", "accept", "pickup_failed"]);
+    let last = ev.last().unwrap();
+    assert_eq!(last["actor_login"], "clerk.a1");
+    assert_eq!(last["outlet_code"], "A1");
+    assert_eq!(last["from_status"], "accepted");
+    assert_eq!(last["to_status"], "pickup_failed");
+    assert_eq!(last["reason_code"], "customer_cancelled");
+    assert_eq!(last["note"], "改天");
 
     // Return (打回) needs a reason; `other` needs a note.
     let (s, v) = h
@@ -241,9 +224,8 @@ async fn the_same_key_replays_and_another_body_is_refused(engine: Engine) {
         h.act(&a_later, "o-A", "same-key", body.clone()).await,
         first
     );
-    if let Some(ev) = events(&h, engine, &a, "o-A").await {
-        assert_eq!(ev.iter().filter(|e| e["action"] == "accept").count(), 1);
-    }
+    let ev = events(&h, &a, "o-A").await;
+    assert_eq!(ev.iter().filter(|e| e["action"] == "accept").count(), 1);
     accepted_once_by(&h, &a, "o-A", "clerk.a").await;
     let other =
         json!({"action": "accept", "weight_g": 2000, "volume_cm3": 0, "pickup_required": false});
@@ -293,9 +275,8 @@ async fn the_same_action_sent_twice_at_once_has_one_effect(engine: Engine) {
     );
     assert_eq!(r1, r2);
     assert_eq!(r1.0, 200);
-    if let Some(ev) = events(&h, engine, &a, "o-A").await {
-        assert_eq!(ev.len(), 2, "created + one accept");
-    }
+    let ev = events(&h, &a, "o-A").await;
+    assert_eq!(ev.len(), 2, "created + one accept");
     accepted_once_by(&h, &a, "o-A", "clerk.a").await;
 }
 
@@ -445,20 +426,17 @@ async fn orders_sent_at_once_are_each_answered_and_stored_once(engine: Engine) {
         }
     }
     let t = h.admin().await;
-    if reads(engine) {
-        let (orders, _, _) = h.feed(&t, None).await;
-        let mut nos: Vec<&str> = orders
-            .iter()
-            .filter_map(|o| o["order_no"].as_str())
-            .filter(|n| n.starts_with("burst-"))
-            .collect();
-        nos.sort();
-        let want: Vec<String> = (0..40).map(|i| format!("burst-{i:02}")).collect();
-        assert_eq!(nos, want.iter().map(String::as_str).collect::<Vec<_>>());
-    }
-    if let Some(ev) = events(&h, engine, &t, "burst-07").await {
-        assert_eq!(ev.len(), 1, "{ev:?}");
-    }
+    let (orders, _, _) = h.feed(&t, None).await;
+    let mut nos: Vec<&str> = orders
+        .iter()
+        .filter_map(|o| o["order_no"].as_str())
+        .filter(|n| n.starts_with("burst-"))
+        .collect();
+    nos.sort();
+    let want: Vec<String> = (0..40).map(|i| format!("burst-{i:02}")).collect();
+    assert_eq!(nos, want.iter().map(String::as_str).collect::<Vec<_>>());
+    let ev = events(&h, &t, "burst-07").await;
+    assert_eq!(ev.len(), 1, "{ev:?}");
 }
 
 async fn customer_cancel_before_and_after_acceptance(engine: Engine) {
@@ -572,10 +550,8 @@ async fn an_upstream_outlet_code_with_spaces_still_reaches_that_outlet(engine: E
         .act(&a1, "o-sp", "sp1", json!({"action": "contacted"}))
         .await;
     assert_eq!(s, 200, "{v}");
-    if reads(engine) {
-        let (orders, _, _) = h.feed(&a1, None).await;
-        assert_eq!(numbers(&orders), ["o-sp"]);
-    }
+    let (orders, _, _) = h.feed(&a1, None).await;
+    assert_eq!(numbers(&orders), ["o-sp"]);
 }
 
 /// Issue 13: `printed` records a print in any state and changes nothing
@@ -627,14 +603,13 @@ async fn printed_is_recorded_in_any_state_and_counted(engine: Engine) {
         assert_eq!(s, 422, "{v}");
         assert_eq!(v["error"]["fields"][0]["field"], field, "{v}");
     }
-    if let Some(ev) = events(&h, engine, &a1, "o-A1").await {
-        let prints: Vec<_> = ev
-            .iter()
-            .filter(|e| e["action"] == "printed")
-            .map(|e| (e["from_status"].clone(), e["to_status"].clone()))
-            .collect();
-        assert_eq!(prints, vec![(json!("pending"), json!("pending")); 2]);
-    }
+    let ev = events(&h, &a1, "o-A1").await;
+    let prints: Vec<_> = ev
+        .iter()
+        .filter(|e| e["action"] == "printed")
+        .map(|e| (e["from_status"].clone(), e["to_status"].clone()))
+        .collect();
+    assert_eq!(prints, vec![(json!("pending"), json!("pending")); 2]);
 }
 
 /// Sends an action through the hub at `base` (another hub on the same
@@ -1054,12 +1029,8 @@ async fn hub_with_order(engine: Engine, no: &str) -> Option<(TestHub, String)> {
     Some((h, yz))
 }
 
-/// The order, where [`reads`] says the engine serves it (else `Null`,
-/// which compares equal to itself: the write answers carry the checks).
-async fn order(h: &TestHub, engine: Engine, token: &str, no: &str) -> Value {
-    if !reads(engine) {
-        return Value::Null;
-    }
+/// The order as `token` sees it.
+async fn order(h: &TestHub, token: &str, no: &str) -> Value {
     let (s, v) = h.get(&format!("/api/v1/orders/{no}"), token).await;
     assert_eq!(s, 200, "{v}");
     v
@@ -1088,9 +1059,8 @@ async fn a_pending_order_in_the_subtree_is_accepted_and_billed_in_one_step(engin
         o["cargo"]["weight_g"], 20_000,
         "accepted with the draft's weight"
     );
-    if let Some(ev) = events(&h, engine, &yz, "w-2").await {
-        assert_eq!(actions(&ev), ["created", "accept", "import_waybill"]);
-    }
+    let ev = events(&h, &yz, "w-2").await;
+    assert_eq!(actions(&ev), ["created", "accept", "import_waybill"]);
 }
 
 async fn an_import_is_idempotent(engine: Engine) {
@@ -1103,9 +1073,8 @@ async fn an_import_is_idempotent(engine: Engine) {
     let (s2, b) = h.act(&yz, "w-4", &key, body.clone()).await;
     assert_eq!((s1, s2), (200, 200));
     assert_eq!(a, b);
-    if let Some(ev) = events(&h, engine, &yz, "w-4").await {
-        assert_eq!(actions(&ev), ["created", "accept", "import_waybill"]);
-    }
+    let ev = events(&h, &yz, "w-4").await;
+    assert_eq!(actions(&ev), ["created", "accept", "import_waybill"]);
     let mut other = body;
     other["waybill"]["waybill_no"] = json!("32345679");
     let (s, v) = h.act(&yz, "w-4", &key, other).await;
@@ -1133,7 +1102,7 @@ async fn bad_input_is_refused_at_its_field_and_nothing_is_stored(engine: Engine)
         )
         .await;
     assert_eq!(s, 200, "{v}");
-    let before = order(&h, engine, &yz, "w-5").await;
+    let before = order(&h, &yz, "w-5").await;
     let set = |path: &[&str], value: Value| {
         let mut d = draft("52345678", "JZKH", 30_000);
         let mut at = &mut d;
@@ -1173,7 +1142,7 @@ async fn bad_input_is_refused_at_its_field_and_nothing_is_stored(engine: Engine)
         assert_eq!(v["error"]["fields"][0]["field"], field, "{v}");
         assert!(!v["error"]["message"].as_str().unwrap().is_empty());
         assert_eq!(
-            order(&h, engine, &yz, "w-5").await,
+            order(&h, &yz, "w-5").await,
             before,
             "nothing stored for {d}"
         );
@@ -1229,11 +1198,9 @@ async fn bad_input_is_refused_at_its_field_and_nothing_is_stored(engine: Engine)
     assert_eq!((s, code(&v)), (409, "state_conflict"), "{v}");
     // None of the refused numbers was stored, nor the order changed: the
     // number bills it now, from accepted.
-    if reads(engine) {
-        for no in ["52345678", "62345678", "72345678"] {
-            let (s, _) = h.get(&format!("/api/v1/waybills/{no}"), &yz).await;
-            assert_eq!(s, 404, "{no}");
-        }
+    for no in ["52345678", "62345678", "72345678"] {
+        let (s, _) = h.get(&format!("/api/v1/waybills/{no}"), &yz).await;
+        assert_eq!(s, 404, "{no}");
     }
     let (s, v) = h
         .act(
@@ -1244,7 +1211,6 @@ async fn bad_input_is_refused_at_its_field_and_nothing_is_stored(engine: Engine)
         )
         .await;
     assert_eq!((s, v["status"].as_str()), (200, Some("billed")), "{v}");
-    if let Some(ev) = events(&h, engine, &yz, "w-5").await {
-        assert_eq!(actions(&ev), ["created", "accept", "import_waybill"]);
-    }
+    let ev = events(&h, &yz, "w-5").await;
+    assert_eq!(actions(&ev), ["created", "accept", "import_waybill"]);
 }

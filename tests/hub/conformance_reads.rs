@@ -5,14 +5,12 @@
 //! orders. On PostgreSQL the hub makes the demo itself, on its first start
 //! on an empty database.
 //!
-//! Writes to orders (actions, inbound) are being ported to PostgreSQL
-//! separately (pgw), so these checks only read what the demo holds; the
-//! write-driven feed tests (`removed`, a moved outlet's `view_changed`,
-//! waking on a new order) stay in orders.rs on SQLite until then. The
-//! PostgreSQL-only checks below: the same answers as SQLite from the same
-//! data, a write through one hub waking a long poll on another (a
-//! parameter change: the one write both engines take today), and the
-//! first start on an empty database.
+//! These checks only read what the demo holds; the write-driven feed
+//! tests (`removed`, a moved outlet's `view_changed`, waking on a new
+//! order) are in orders.rs, on both engines too. The PostgreSQL-only
+//! checks below: the same answers as SQLite from the same data, a write
+//! through one hub waking a long poll on another, and the first start on
+//! an empty database.
 
 use std::collections::{BTreeSet, HashMap};
 use std::time::{Duration, Instant};
@@ -749,57 +747,6 @@ async fn hubs_starting_together_on_an_empty_database_make_one_first_start() {
     assert!(e.contains("127.0.0.1:1") && !e.contains("s3cret-pw"), "{e}");
 }
 
-/// Moves order `no` to `outlet` as an order write on PostgreSQL does it
-/// for the feed: its change-log rows under every ancestor it was or is
-/// under, the NOTIFY naming the new ancestors, the change number as the
-/// last statement. A test-only stand-in until the order actions run on
-/// PostgreSQL (pgw); it leaves the list's scope index as it was.
-async fn move_order_on_postgres(url: &str, no: &str, outlet: &str) {
-    use outlet_desk::hub::pg::{changes, notify};
-    let mut c = outlet_desk::hub::pg::connect(url).await.expect("connect");
-    let tx = c.transaction().await.expect("begin");
-    let ancestors: Vec<String> = tx
-        .query("SELECT anc FROM outlet_closure WHERE code = $1", &[&outlet])
-        .await
-        .expect("closure")
-        .iter()
-        .map(|r| r.get(0))
-        .collect();
-    tx.execute(
-        "UPDATE order_feed SET seq = NULL WHERE order_no = $1",
-        &[&no],
-    )
-    .await
-    .expect("old log rows");
-    tx.execute(
-        "INSERT INTO order_feed(anc, order_no, seq) SELECT anc, $1, NULL FROM outlet_closure
-         WHERE code = $2 ON CONFLICT (anc, order_no) DO UPDATE SET seq = NULL",
-        &[&no, &outlet],
-    )
-    .await
-    .expect("new log rows");
-    tx.execute(
-        "INSERT INTO order_outlets(order_no, outlet_code) VALUES ($1, $2) ON CONFLICT DO NOTHING",
-        &[&no, &outlet],
-    )
-    .await
-    .expect("order_outlets");
-    tx.execute(
-        "UPDATE orders SET current_outlet_code = $2,
-             body = jsonb_set(body, '{current_outlet_code}', to_jsonb($2::text))
-         WHERE order_no = $1",
-        &[&no, &outlet],
-    )
-    .await
-    .expect("order");
-    let payload = notify::payload(&outlet_desk::hub::wake::Touched::of(ancestors));
-    tx.execute("SELECT pg_notify($1, $2)", &[&notify::CHANNEL, &payload])
-        .await
-        .expect("notify");
-    changes::stamp(&tx, &[no.to_owned()]).await.expect("stamp");
-    tx.commit().await.expect("commit");
-}
-
 /// An order moved from 扬州 (JS-YZ) to 杭州 (ZJ-HZ) through hub A: the
 /// 杭州 clerk's long poll held by hub B answers at once with it, the 扬州
 /// clerk's next page names it removed, and the 扬州 clerk now gets only
@@ -817,8 +764,9 @@ async fn an_order_moved_leaves_one_view_and_wakes_the_other_on_another_hub() {
         .find(|o| {
             within(&parents, o["current_outlet_code"].as_str(), "JS-YZ")
                 && o["billing_outlet_code"].is_null()
+                && o["status"] == "pending"
         })
-        .expect("an unbilled order at 扬州")["order_no"]
+        .expect("an unbilled pending order at 扬州")["order_no"]
         .as_str()
         .unwrap()
         .to_owned();
@@ -839,8 +787,9 @@ async fn an_order_moved_leaves_one_view_and_wakes_the_other_on_another_hub() {
     });
     tokio::time::sleep(Duration::from_millis(500)).await;
     assert!(!waiting.is_finished(), "nothing new for 杭州 yet");
-    let pg_url = a.pg.as_ref().expect("on PostgreSQL").1.clone();
-    move_order_on_postgres(&pg_url, &moving, "ZJ-HZ").await;
+    let assign = json!({"action": "assign", "outlet_code": "ZJ-HZ"});
+    let (s, v) = a.act(&admin, &moving, "move-1", assign).await;
+    assert_eq!(s, 200, "{v}");
     let (s, v, took) = waiting.await.expect("join");
     assert_eq!(s, 200, "{v}");
     assert_eq!(

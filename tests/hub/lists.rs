@@ -4,6 +4,12 @@
 //! the billing outlet sees what it billed) over random orders that are
 //! reassigned, billed elsewhere and change state, while the network is
 //! edited under them.
+//!
+//! SQLite only: it drives the SQLite hub's index functions (`hub::scope`)
+//! on a connection directly. PostgreSQL's index is held against SQLite's
+//! after the same writes in `conformance_orders` (the `…_leave_the_same_
+//! index_and_counters_on_both_engines` checks), and its pages and counts
+//! through the API in `conformance_reads` and `orders`.
 
 use crate::common;
 use chrono::{TimeZone, Utc};

@@ -1,39 +1,12 @@
 //! order-hub's HTTP API, driven over real sockets against a real hub on
-//! 127.0.0.1:0 with its SQLite database in a temp dir.
+//! 127.0.0.1:0, on each engine: SQLite in a temp dir, and PostgreSQL in a
+//! throw-away cluster (`common::pg`; skipped where none can run).
 //!
 //! One test binary per area, not per file: each binary links the whole
 //! crate (iced included), and linking twenty of them was most of CI's test
 //! build, worst on the Windows cross-build.
 
-/// Runs each named check as a test on each engine; the `postgres_only`
-/// checks run on PostgreSQL alone (several hubs on one database).
-macro_rules! on_both_engines {
-    ($($check:ident),* $(,)?; postgres_only: $($pg:ident),* $(,)?) => {
-        mod sqlite {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $check() {
-                    super::$check(crate::common::Engine::Sqlite).await
-                }
-            )*
-        }
-        mod postgres {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $check() {
-                    super::$check(crate::common::Engine::Postgres).await
-                }
-            )*
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $pg() {
-                    super::$pg().await
-                }
-            )*
-        }
-    };
-}
-
+#[macro_use]
 #[path = "../common/mod.rs"]
 mod common;
 

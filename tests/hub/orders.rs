@@ -1,17 +1,27 @@
 //! Orders through order-hub's API with real tokens, as read back: visibility,
-//! the change feed and its long poll (the writes run on both engines in
-//! `conformance_orders`).
+//! the change feed and its long poll, each on both engines (the writes
+//! themselves are checked in `conformance_orders`).
 
 use crate::common;
 
-use common::{TestHub, code, inbound};
+use common::{Engine, TestHub, code, inbound};
 use serde_json::{Value, json};
+
+on_both_engines!(
+    visibility_table_through_the_api,
+    query_outside_the_subtree_shows_status_only,
+    the_feed_reports_orders_that_left_the_view,
+    an_outlet_moved_to_another_branch_makes_both_branches_resync,
+    a_long_poll_wakes_on_a_change_in_view_and_times_out_empty,
+    a_long_poll_ends_when_the_view_changes_and_hq_hears_every_order,
+);
 
 /// HQ; branches A and B; offices A1, A2 under A and B1 under B; a clerk at
 /// A (branch), A1 (office) and a dispatcher at HQ. Each outlet has its own
-/// city so city dispatch is predictable.
-pub(crate) async fn network() -> (TestHub, String) {
-    let h = TestHub::start(false).await;
+/// city so city dispatch is predictable. On `engine`; `None` where this
+/// machine cannot run it.
+pub(crate) async fn network_on(engine: Engine) -> Option<(TestHub, String)> {
+    let h = TestHub::start_on(engine, false, |_| {}).await?;
     let t = h.admin().await;
     for (code, kind, parent) in [
         ("A", "branch", "HQ"),
@@ -35,7 +45,7 @@ pub(crate) async fn network() -> (TestHub, String) {
         let (s, v) = h.post("/api/v1/staff", &t, body).await;
         assert_eq!(s, 201, "{v}");
     }
-    (h, t)
+    Some((h, t))
 }
 
 /// Orders at every place the visibility rules distinguish.
@@ -69,9 +79,10 @@ pub(crate) fn numbers(list: &[Value]) -> Vec<String> {
     v
 }
 
-#[tokio::test]
-async fn visibility_table_through_the_api() {
-    let (h, _) = network().await;
+async fn visibility_table_through_the_api(engine: Engine) {
+    let Some((h, _)) = network_on(engine).await else {
+        return;
+    };
     place_orders(&h).await;
     let hq = h.login("disp", "pass-word-1").await;
     let a = h.login("clerk.a", "pass-word-1").await;
@@ -164,9 +175,10 @@ async fn visibility_table_through_the_api() {
     assert_eq!(orders.len(), 9);
 }
 
-#[tokio::test]
-async fn query_outside_the_subtree_shows_status_only() {
-    let (h, _) = network().await;
+async fn query_outside_the_subtree_shows_status_only(engine: Engine) {
+    let Some((h, _)) = network_on(engine).await else {
+        return;
+    };
     place_orders(&h).await;
     let a1 = h.login("clerk.a1", "pass-word-1").await;
     let (s, v) = h.get("/api/v1/orders/o-B1", &a1).await;
@@ -185,9 +197,10 @@ async fn query_outside_the_subtree_shows_status_only() {
     assert_eq!(h.get("/api/v1/orders/o-B1/events", &a1).await.0, 403);
 }
 
-#[tokio::test]
-async fn the_feed_reports_orders_that_left_the_view() {
-    let (h, _) = network().await;
+async fn the_feed_reports_orders_that_left_the_view(engine: Engine) {
+    let Some((h, _)) = network_on(engine).await else {
+        return;
+    };
     place_orders(&h).await;
     let a1 = h.login("clerk.a1", "pass-word-1").await;
     let disp = h.login("disp", "pass-word-1").await;
@@ -239,9 +252,10 @@ async fn the_feed_reports_orders_that_left_the_view() {
     assert!(v["server_time"].is_string());
 }
 
-#[tokio::test]
-async fn an_outlet_moved_to_another_branch_makes_both_branches_resync() {
-    let (h, admin) = network().await;
+async fn an_outlet_moved_to_another_branch_makes_both_branches_resync(engine: Engine) {
+    let Some((h, admin)) = network_on(engine).await else {
+        return;
+    };
     place_orders(&h).await;
     let a = h.login("clerk.a", "pass-word-1").await;
     let (orders, _, cursor) = h.feed(&a, None).await;
@@ -275,9 +289,10 @@ async fn an_outlet_moved_to_another_branch_makes_both_branches_resync() {
 /// `wait=` at the head: the answer comes as soon as an order reaches the
 /// clerk's view (not after the wait), a change elsewhere does not end the
 /// wait, and with nothing new the answer is empty after the wait.
-#[tokio::test]
-async fn a_long_poll_wakes_on_a_change_in_view_and_times_out_empty() {
-    let (h, _) = network().await;
+async fn a_long_poll_wakes_on_a_change_in_view_and_times_out_empty(engine: Engine) {
+    let Some((h, _)) = network_on(engine).await else {
+        return;
+    };
     place_orders(&h).await;
     let a1 = h.login("clerk.a1", "pass-word-1").await;
     let (_, _, head) = h.feed(&a1, None).await;
@@ -348,9 +363,10 @@ async fn a_long_poll_wakes_on_a_change_in_view_and_times_out_empty() {
 /// A waiting branch clerk whose view grows (an office moved under the
 /// branch) hears it at once as view_changed, and a waiting dispatcher
 /// (the whole network) is woken by an order anywhere.
-#[tokio::test]
-async fn a_long_poll_ends_when_the_view_changes_and_hq_hears_every_order() {
-    let (h, admin) = network().await;
+async fn a_long_poll_ends_when_the_view_changes_and_hq_hears_every_order(engine: Engine) {
+    let Some((h, admin)) = network_on(engine).await else {
+        return;
+    };
     place_orders(&h).await;
     let a = h.login("clerk.a", "pass-word-1").await;
     let disp = h.login("disp", "pass-word-1").await;

@@ -5,15 +5,17 @@
 use reqwest::Method;
 use serde_json::json;
 
-use crate::common::{DEMO_PW, TestHub, code};
+use crate::common::{DEMO_PW, Engine, TestHub, code};
+
+on_both_engines!(a_template_change_moves_the_feeds_params_revision);
 
 /// A template change moves the settings revision every feed page
 /// carries, so clients fetch the templates again. (The routes themselves
-/// are checked on both engines in `conformance_network.rs`; this moves
-/// there once the feed runs on PostgreSQL.)
-#[tokio::test]
-async fn a_template_change_moves_the_feeds_params_revision() {
-    let h = TestHub::start(true).await;
+/// are checked on both engines in `conformance_network.rs`.)
+async fn a_template_change_moves_the_feeds_params_revision(engine: Engine) {
+    let Some(h) = TestHub::start_on(engine, true, |_| {}).await else {
+        return;
+    };
     let clerk = h.login("yz.clerk", DEMO_PW).await;
     let (_, page) = h.get("/api/v1/orders/changes?limit=1", &clerk).await;
     let revision = page["params_revision"].as_i64().expect("revision");
@@ -44,6 +46,7 @@ async fn a_template_change_moves_the_feeds_params_revision() {
     assert_eq!(page["params_revision"].as_i64(), Some(revision + 1));
 }
 
+/// The document is built from the code, the same on either engine.
 #[tokio::test]
 async fn the_openapi_document_names_every_answer_of_the_template_routes() {
     let h = TestHub::start(false).await;

@@ -5,8 +5,14 @@
 
 use crate::common;
 
-use common::{DEMO_PW, TestHub, code, inbound};
+use common::{DEMO_PW, Engine, TestHub, code, inbound};
 use serde_json::{Value, json};
+
+on_both_engines!(
+    counts_follow_the_orders_and_sum_up_the_tree,
+    an_outlet_moved_takes_its_counts_along,
+    bad_input_is_refused_with_its_reason,
+);
 
 /// A day no demo order is placed on; its China date is `DAY`.
 const DAY: &str = "2025-01-15";
@@ -123,9 +129,10 @@ async fn behind(h: &TestHub, token: &str, query: &str) -> Vec<String> {
     nos
 }
 
-#[tokio::test]
-async fn counts_follow_the_orders_and_sum_up_the_tree() {
-    let h = TestHub::start(true).await;
+async fn counts_follow_the_orders_and_sum_up_the_tree(engine: Engine) {
+    let Some(h) = TestHub::start_on(engine, true, |_| {}).await else {
+        return;
+    };
     let admin = h.admin().await;
     let yz = h.login("yz.clerk", DEMO_PW).await;
     let hz = h.login("hz.clerk", DEMO_PW).await;
@@ -287,9 +294,10 @@ async fn counts_follow_the_orders_and_sum_up_the_tree() {
     assert_eq!(hq2["total"]["valid"], 5);
 }
 
-#[tokio::test]
-async fn an_outlet_moved_takes_its_counts_along() {
-    let h = TestHub::start(true).await;
+async fn an_outlet_moved_takes_its_counts_along(engine: Engine) {
+    let Some(h) = TestHub::start_on(engine, true, |_| {}).await else {
+        return;
+    };
     let admin = h.admin().await;
     let yz = h.login("yz.clerk", DEMO_PW).await;
     place(&h, "M-1", "JS-YZ-01", "2025-01-15T03:00:00Z").await;
@@ -315,9 +323,10 @@ async fn an_outlet_moved_takes_its_counts_along() {
     assert_eq!(counts(&after["total"]), counts(&before["total"]));
 }
 
-#[tokio::test]
-async fn bad_input_is_refused_with_its_reason() {
-    let h = TestHub::start(true).await;
+async fn bad_input_is_refused_with_its_reason(engine: Engine) {
+    let Some(h) = TestHub::start_on(engine, true, |_| {}).await else {
+        return;
+    };
     let admin = h.admin().await;
     let yz = h.login("yz.clerk", DEMO_PW).await;
     for (query, status, want) in [

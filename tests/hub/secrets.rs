@@ -7,36 +7,50 @@ use crate::common;
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 
-use common::{ADMIN_PW, DEMO_PW, TestHub, UPSTREAM};
+use common::{ADMIN_PW, DEMO_PW, Engine, TestHub, UPSTREAM};
 use outlet_desk::hub::{self, auth, demo};
+
+on_both_engines!(hub_files_are_owner_only_and_hold_no_raw_token);
 
 fn mode(p: &Path) -> u32 {
     std::fs::metadata(p).expect("metadata").permissions().mode() & 0o777
 }
 
-#[tokio::test]
-async fn hub_files_are_owner_only_and_hold_no_raw_token() {
-    let h = TestHub::start_with(true, |c| c.data_dir = c.data_dir.join("fresh")).await;
+/// On SQLite, `hub.db` in a data dir the hub makes itself; on
+/// PostgreSQL, the database the hub writes to.
+async fn hub_files_are_owner_only_and_hold_no_raw_token(engine: Engine) {
+    let fresh = |c: &mut hub::HubConfig| c.data_dir = c.data_dir.join("fresh");
+    let Some(h) = TestHub::start_on(engine, true, fresh).await else {
+        return;
+    };
     let token = h.login("yz.clerk", DEMO_PW).await;
-    let dir = h.dir.path().join("fresh");
-    assert_eq!(mode(&dir), 0o700, "data dir");
-    for f in ["hub.db", "hub.db-wal", "hub.db-shm"] {
-        assert_eq!(mode(&dir.join(f)), 0o600, "{f}");
-    }
-    let db = rusqlite::Connection::open(dir.join("hub.db")).expect("open");
-    let tokens: Vec<String> = db
-        .prepare("SELECT token FROM sessions")
-        .and_then(|mut s| s.query_map([], |r| r.get(0))?.collect())
-        .expect("sessions");
+    let (tokens, meta) = if engine == Engine::Sqlite {
+        let dir = h.dir.path().join("fresh");
+        assert_eq!(mode(&dir), 0o700, "data dir");
+        for f in ["hub.db", "hub.db-wal", "hub.db-shm"] {
+            assert_eq!(mode(&dir.join(f)), 0o600, "{f}");
+        }
+        let db = rusqlite::Connection::open(dir.join("hub.db")).expect("open");
+        let texts = |sql: &str| -> Vec<String> {
+            db.prepare(sql)
+                .and_then(|mut s| s.query_map([], |r| r.get(0))?.collect())
+                .expect(sql)
+        };
+        (
+            texts("SELECT token FROM sessions"),
+            texts("SELECT value FROM meta"),
+        )
+    } else {
+        (
+            h.stored_texts("SELECT token FROM sessions").await,
+            h.stored_texts("SELECT value FROM meta").await,
+        )
+    };
     assert!(
         !tokens.contains(&token),
         "the raw bearer token is not stored"
     );
     assert!(tokens.contains(&auth::digest(&token)));
-    let meta: Vec<String> = db
-        .prepare("SELECT value FROM meta")
-        .and_then(|mut s| s.query_map([], |r| r.get(0))?.collect())
-        .expect("meta");
     assert!(
         !meta.iter().any(|v| v.contains(UPSTREAM)),
         "nor the upstream token"
@@ -77,6 +91,7 @@ fn the_client_cache_is_owner_only() {
     assert_eq!(mode(path.parent().expect("dir")), 0o700);
 }
 
+/// The embedded demo runs on SQLite in the client's data dir.
 #[tokio::test]
 async fn the_embedded_demo_password_is_random_per_data_dir_and_kept_private() {
     let (a, b) = (

@@ -2,6 +2,9 @@
 //! certificate made here, signed by a company CA made here; the client
 //! trusts that CA only when configured, and never sends a password over
 //! plain http to another machine unless allowed.
+//!
+//! One engine is enough: TLS ends in the HTTP server, in front of either
+//! engine (and a PostgreSQL deployment ends it in the reverse proxy).
 
 use crate::common;
 

@@ -86,7 +86,7 @@ pub fn config(url: &str) -> Result<tokio_postgres::Config, String> {
 }
 
 /// A connection pool (the hub's, once it runs on PostgreSQL).
-pub fn pool(url: &str, size: usize) -> Result<deadpool_postgres::Pool, String> {
+pub fn pool(url: &str, size: usize, wait: Duration) -> Result<deadpool_postgres::Pool, String> {
     let manager = deadpool_postgres::Manager::from_config(
         config(url)?,
         tokio_postgres::NoTls,
@@ -96,6 +96,7 @@ pub fn pool(url: &str, size: usize) -> Result<deadpool_postgres::Pool, String> {
     );
     deadpool_postgres::Pool::builder(manager)
         .max_size(size)
+        .wait_timeout(Some(wait))
         .runtime(deadpool_postgres::Runtime::Tokio1)
         .build()
         .map_err(|e| e.to_string())

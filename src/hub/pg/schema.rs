@@ -266,8 +266,12 @@ pub async fn migrate(c: &mut Client) -> Result<(), String> {
     tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK])
         .await
         .map_err(err)?;
+    // Every start after the first would log the NOTICE "relation
+    // schema_version already exists, skipping" (twice: first start and
+    // pool); this transaction's own setting keeps it quiet.
     tx.batch_execute(
-        "CREATE TABLE IF NOT EXISTS schema_version (
+        "SET LOCAL client_min_messages = warning;
+         CREATE TABLE IF NOT EXISTS schema_version (
              version bigint PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())",
     )
     .await

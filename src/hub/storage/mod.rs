@@ -31,6 +31,7 @@ pub mod pg_rate_card;
 pub mod pg_reports_read;
 pub mod postgres;
 pub mod rate_card;
+pub mod ready;
 pub mod reports_read;
 pub mod sqlite;
 

@@ -15,6 +15,7 @@ use crate::domain::params::ParamDef;
 use crate::domain::{Outlet, OutletKind, OutletTree, Role, RuleError, Staff};
 use crate::hub::db::StoredParam;
 use crate::hub::error::ApiError;
+use crate::hub::guard::Limits;
 use crate::hub::{auth, pg};
 
 /// Connections per hub process; several hubs share the server's
@@ -59,6 +60,13 @@ impl From<deadpool_postgres::PoolError> for ApiError {
     fn from(e: deadpool_postgres::PoolError) -> Self {
         match e {
             deadpool_postgres::PoolError::Backend(e) => e.into(),
+            // Every connection busy for `db_queue_wait`: shed, as SQLite's
+            // hub does when its database tasks are all taken.
+            deadpool_postgres::PoolError::Timeout(deadpool_postgres::TimeoutType::Wait) => {
+                let mut err = ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "overloaded");
+                err.retry_after = Some(1);
+                err
+            }
             e => ApiError::internal(e),
         }
     }
@@ -140,12 +148,16 @@ pub(super) const BUMP_PARAMS_REVISION: &str =
      ON CONFLICT (key) DO UPDATE SET value = (meta.value::bigint + 1)::text";
 
 impl Postgres {
-    /// Connects to `url` and brings its schema up to date.
-    pub async fn open(url: &str) -> Result<Postgres, String> {
+    /// Connects to `url` and brings its schema up to date. At most
+    /// `limits.db_tasks` connections (and [`POOL_SIZE`]) work at once; a
+    /// request that finds none free within `limits.db_queue_wait` is shed
+    /// with 503 instead of queueing without bound (RELIABILITY G5).
+    pub async fn open(url: &str, limits: &Limits) -> Result<Postgres, String> {
         let mut c = pg::connect(url).await?;
         pg::schema::migrate(&mut c).await?;
+        let size = POOL_SIZE.min(limits.db_tasks.max(1));
         Ok(Postgres {
-            pool: pg::pool(url, POOL_SIZE)?,
+            pool: pg::pool(url, size, limits.db_queue_wait)?,
         })
     }
 
