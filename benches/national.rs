@@ -55,6 +55,13 @@ fn time<T>(n: usize, mut f: impl FnMut() -> T) -> (Duration, Duration) {
 }
 
 fn main() {
+    // `RUST_LOG=outlet_desk=debug`: where a cold sync's time goes, run by run.
+    if std::env::var_os("RUST_LOG").is_some() {
+        tracing_subscriber::fmt()
+            .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+            .with_writer(std::io::stderr)
+            .init();
+    }
     let orders: usize = std::env::var("BENCH_ORDERS")
         .ok()
         .and_then(|v| v.parse().ok())

@@ -227,6 +227,9 @@ pub fn rebuild_orders(c: &Connection, keyed: &str) -> rusqlite::Result<()> {
             }
         }
     }
+    // In the counts' key order too: appended, not scattered over the table.
+    let mut counts: Vec<((u32, u8), i64)> = counts.into_iter().collect();
+    counts.sort_unstable_by_key(|((a, s), _)| (anc_rank[*a as usize], status_rank[*s as usize]));
     let mut st = c.prepare("INSERT INTO scope_count(anc, status, n) VALUES (?1, ?2, ?3)")?;
     for ((a, s), n) in counts {
         st.execute(params![

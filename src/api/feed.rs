@@ -87,6 +87,46 @@ pub struct FeedPage<O> {
 /// A feed page as the client reads it: each order's body kept as sent.
 pub type RawChangesPage = FeedPage<RawOrder>;
 
+/// [`FeedPage`]'s fields other than its orders, in their JSON order.
+#[derive(Serialize)]
+struct PageRest<'a> {
+    removed: &'a [String],
+    cursor: &'a str,
+    more: bool,
+    server_time: DateTime<Utc>,
+    params_revision: i64,
+    rate_revision: i64,
+}
+
+impl FeedPage<String> {
+    /// The page's JSON, each order's stored JSON text written into it as
+    /// it is: the hub wrote that text itself, so it is not read again on
+    /// the way out (a backlog page is a megabyte of it).
+    pub fn to_json(&self) -> serde_json::Result<Vec<u8>> {
+        let rest = serde_json::to_vec(&PageRest {
+            removed: &self.removed,
+            cursor: &self.cursor,
+            more: self.more,
+            server_time: self.server_time,
+            params_revision: self.params_revision,
+            rate_revision: self.rate_revision,
+        })?;
+        let bodies: usize = self.orders.iter().map(|o| o.len() + 1).sum();
+        let mut out = Vec::with_capacity(bodies + rest.len() + 16);
+        out.extend_from_slice(br#"{"orders":["#);
+        for (i, o) in self.orders.iter().enumerate() {
+            if i > 0 {
+                out.push(b',');
+            }
+            out.extend_from_slice(o.as_bytes());
+        }
+        out.extend_from_slice(b"],");
+        // `rest` is an object: its fields follow the orders'.
+        out.extend_from_slice(rest.get(1..).unwrap_or_default());
+        Ok(out)
+    }
+}
+
 impl RawChangesPage {
     /// A decoded page, each order encoded once.
     pub fn of(p: &ChangesPage) -> serde_json::Result<RawChangesPage> {
@@ -132,6 +172,43 @@ mod tests {
         let back: Order = serde_json::from_str(raw.orders[0].body.get()).expect("body");
         assert_eq!(back, o);
         assert_eq!((raw.removed, raw.more), (vec!["o-9".to_owned()], true));
+    }
+
+    /// The hub's page with its stored bodies written in as they are reads
+    /// back as the same page, orders and all.
+    #[test]
+    fn a_page_of_stored_bodies_is_the_page_as_json() {
+        let mut o = crate::domain::order::tests::sample("o-1", Some("A1"));
+        o.version = 3;
+        let o2 = crate::domain::order::tests::sample("o-2", None);
+        let page = FeedPage::<String> {
+            orders: [&o, &o2]
+                .iter()
+                .map(|o| serde_json::to_string(o).expect("body"))
+                .collect(),
+            removed: vec!["o-9".into()],
+            cursor: "5.t".into(),
+            more: true,
+            server_time: o.created_at,
+            params_revision: 3,
+            rate_revision: 4,
+        };
+        let json = page.to_json().expect("json");
+        let back: ChangesPage = serde_json::from_slice(&json).expect("a page");
+        assert_eq!(back.orders, vec![o.clone(), o2]);
+        assert_eq!(back.removed, vec!["o-9".to_owned()]);
+        assert_eq!(
+            (back.cursor.as_str(), back.more, back.server_time),
+            ("5.t", true, o.created_at)
+        );
+        assert_eq!((back.params_revision, back.rate_revision), (3, 4));
+        let empty = FeedPage::<String> {
+            orders: Vec::new(),
+            ..page
+        };
+        let back: ChangesPage =
+            serde_json::from_slice(&empty.to_json().expect("json")).expect("an empty page");
+        assert!(back.orders.is_empty());
     }
 
     #[test]

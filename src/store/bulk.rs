@@ -53,9 +53,16 @@ pub(super) fn begin(c: &Connection) -> Result<bool, StoreError> {
 /// Builds every index over what was loaded, inside the caller's
 /// transaction: the load's rows and their indexes commit together.
 pub(super) fn end(c: &Connection) -> Result<(), StoreError> {
+    let started = std::time::Instant::now();
     c.execute_batch(INDEXES)?;
+    let indexes = started.elapsed();
     scope::rebuild_orders(c)?;
     c.execute("DELETE FROM meta WHERE key = ?1", [FLAG])?;
+    tracing::debug!(
+        indexes_ms = indexes.as_millis() as u64,
+        scope_ms = (started.elapsed() - indexes).as_millis() as u64,
+        "cache: bulk load indexed"
+    );
     Ok(())
 }
 

@@ -263,6 +263,7 @@ impl Store {
                 c.execute_batch("PRAGMA synchronous=NORMAL")?;
                 super::bulk::big_cache(c)?;
             }
+            let started = std::time::Instant::now();
             let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
             let resyncing = get_meta(&tx, "resync")?.is_some();
             let bulk = super::bulk::active(&tx)? || (last.more && super::bulk::begin(&tx)?);
@@ -271,12 +272,22 @@ impl Store {
                 write_page(&tx, &mut ix, page, resyncing, bulk)?;
             }
             ix.finish()?;
+            let written = started.elapsed();
             if bulk && !last.more {
                 super::bulk::end(&tx)?;
             }
+            let indexed = started.elapsed();
             set_meta(&tx, "cursor", &last.cursor)?;
             set_meta(&tx, "last_pull", &Utc::now().to_rfc3339())?;
             let done = tx.commit();
+            tracing::debug!(
+                orders = pages.iter().map(|p| p.orders.len()).sum::<usize>(),
+                bulk,
+                rows_ms = written.as_millis() as u64,
+                index_ms = (indexed - written).as_millis() as u64,
+                commit_ms = (started.elapsed() - indexed).as_millis() as u64,
+                "cache: pages written"
+            );
             // Every other write on this connection (the outbox) waits
             // for the disk again, and the backlog's page cache goes.
             c.execute_batch("PRAGMA synchronous=FULL")?;

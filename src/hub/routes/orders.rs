@@ -43,7 +43,7 @@ pub async fn changes(
     State(state): State<Arc<HubState>>,
     user: AuthUser,
     Query(q): Query<ChangesQuery>,
-) -> Result<Json<FeedAnswer>, ApiError> {
+) -> Result<Response, ApiError> {
     let limit = q.limit.unwrap_or(500).clamp(1, 1000);
     let wait = match q.wait {
         None => None,
@@ -77,7 +77,7 @@ pub async fn changes(
         let moved = revisions.is_some_and(|r| r != now);
         revisions = Some(now);
         let Some(deadline) = deadline.filter(|_| empty && !moved) else {
-            return Ok(Json(page));
+            return feed_response(&page);
         };
         let woken = if whole_network {
             everything.changed()
@@ -90,8 +90,18 @@ pub async fn changes(
         {
             continue;
         }
-        return Ok(Json(page));
+        return feed_response(&page);
     }
+}
+
+/// A feed page as JSON, its stored order bodies passed through unread.
+fn feed_response(page: &FeedAnswer) -> Result<Response, ApiError> {
+    let body = page.to_json().map_err(ApiError::internal)?;
+    Ok((
+        [(axum::http::header::CONTENT_TYPE, "application/json")],
+        body,
+    )
+        .into_response())
 }
 
 /// Filters of `GET /api/v1/orders`.
