@@ -24,6 +24,8 @@ const POOL_SIZE: usize = 16;
 /// A hub's connection pool.
 pub struct Postgres {
     pool: deadpool_postgres::Pool,
+    /// The outlets' closure rows, per outlet revision (order writes).
+    pub(super) closures: super::pg_orders_write::Closures,
 }
 
 impl From<tokio_postgres::Error> for ApiError {
@@ -146,6 +148,7 @@ impl Postgres {
         pg::schema::migrate(&mut c).await?;
         Ok(Postgres {
             pool: pg::pool(url, POOL_SIZE)?,
+            closures: Default::default(),
         })
     }
 
