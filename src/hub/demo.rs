@@ -642,7 +642,7 @@ pub fn seed_orders(c: &mut Connection, tree: &crate::domain::OutletTree) -> Resu
     for i in 0..36 {
         let at = now - chrono::Duration::minutes(300 - i * 8 - d.range(0, 6));
         let o = demo_order(&mut d, at);
-        super::intake::create(c, tree, o, now).map_err(|e| e.code.clone())?;
+        super::storage::sqlite_intake::create(c, tree, o, now).map_err(|e| e.code.clone())?;
     }
     Ok(())
 }

@@ -25,6 +25,14 @@
 //!   was taken by its earlier statements, so while a writer holds the
 //!   counter it waits for nothing but its own commit: no deadlock, and the
 //!   counter is held only for the length of one statement and a commit.
+//! - Sending statements together (`storage::pg_pipeline`) changes none of
+//!   this: PostgreSQL runs a batch's statements one after another in the
+//!   order sent, each at READ COMMITTED with its own snapshot, exactly as
+//!   if each had been awaited. The order writes send the stamp in the
+//!   same batch as the other shared rows it follows (dispatch memory,
+//!   counts, report sums, the notification), still as the last
+//!   statement, and COMMIT right after its answer: the counter is held
+//!   from the stamp to the commit, one round trip.
 //!
 //! The cost: commits of order writes follow one another (each holds the
 //! counter through its commit). With `lock_timeout` set on every
@@ -34,8 +42,10 @@
 /// Takes `cardinality($1)` change numbers from the counter and stamps them,
 /// in `$1`'s order, on the orders named in `$1` (`text[]`, each order
 /// once) and on the change-log rows this transaction wrote for them (those
-/// still NULL). Returns the last number taken. Must be the last statement
-/// of the write transaction.
+/// still NULL). Returns the last number taken and how many orders it
+/// stamped; fails when an order named was not written in this transaction
+/// (a writer's bug that would otherwise leave a number to nobody). Must
+/// be the last statement of the write transaction.
 pub const STAMP: &str = "
 WITH taken AS (
     INSERT INTO meta(key, value) VALUES ('order_seq', cardinality($1::text[])::text)
@@ -52,7 +62,11 @@ WITH taken AS (
     WHERE f.order_no = n.order_no AND f.seq IS NULL
     RETURNING f.order_no
 )
-SELECT last, (SELECT count(*) FROM stamped_orders) FROM taken";
+-- Fails the statement (so the transaction cannot commit, even when the
+-- COMMIT was sent with it) when an order named was not written here.
+SELECT last, CASE WHEN s.n = cardinality($1::text[]) THEN s.n
+    ELSE ('an order named was not written in this transaction: ' || s.n)::bigint END
+FROM taken, (SELECT count(*) AS n FROM stamped_orders) s";
 
 /// Runs [`STAMP`] for `orders` (the orders this transaction wrote, in
 /// the order written, each once) and returns the last change number.
@@ -62,15 +76,21 @@ pub async fn stamp(tx: &tokio_postgres::Transaction<'_>, orders: &[String]) -> R
     if orders.is_empty() {
         return Err("no orders to stamp".into());
     }
-    let row = tx
-        .query_one(STAMP, &[&orders])
+    let rows = tx
+        .query(STAMP, &[&orders])
         .await
         .map_err(|e| e.to_string())?;
+    checked(&rows, orders.len())
+}
+
+/// The last change number from [`STAMP`]'s `rows`, run for `named`
+/// orders; `Err` when fewer were written in this transaction.
+pub fn checked(rows: &[tokio_postgres::Row], named: usize) -> Result<i64, String> {
+    let row = rows.first().ok_or("the stamp answered no row")?;
     let (last, stamped): (i64, i64) = (row.get(0), row.get(1));
-    if stamped != orders.len() as i64 {
+    if stamped != named as i64 {
         return Err(format!(
-            "{} orders named, {stamped} written in this transaction",
-            orders.len()
+            "{named} orders named, {stamped} written in this transaction"
         ));
     }
     Ok(last)

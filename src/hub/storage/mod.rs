@@ -27,6 +27,7 @@ pub mod pg_health;
 pub mod pg_orders_read;
 pub mod pg_orders_write;
 pub mod pg_outlets_write;
+pub mod pg_pipeline;
 pub mod pg_rate_card;
 pub mod pg_reports_read;
 pub mod postgres;
@@ -34,6 +35,7 @@ pub mod rate_card;
 pub mod ready;
 pub mod reports_read;
 pub mod sqlite;
+pub mod sqlite_intake;
 
 use axum::http::StatusCode;
 use chrono::{DateTime, Utc};

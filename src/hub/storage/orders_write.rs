@@ -1,8 +1,8 @@
 //! Order writes behind the storage interface (issue 15): an action under
 //! its Idempotency-Key and the customer's cancel. The SQLite arm is the
 //! code the routes ran before, moved here; the PostgreSQL arm is
-//! [`super::pg_orders_write`]. (Inbound orders keep their group commit in
-//! [`crate::hub::intake`], which picks the engine per batch.)
+//! [`super::pg_orders_write`]. (Inbound orders are grouped by
+//! [`crate::hub::intake`] and written by [`HubState::inbound_write`].)
 
 use std::sync::Arc;
 
@@ -126,22 +126,24 @@ impl HubState {
     }
 
     /// Writes a group of inbound orders in one transaction (the intake's
-    /// group commit): on SQLite by `sqlite` on the writer, on PostgreSQL
-    /// by [`super::postgres::Postgres::inbound_batch`]. One answer per
-    /// order, in order; `Err` when the database refused the whole group.
-    pub async fn inbound_write<F>(
-        &self,
+    /// group commit): on SQLite by [`super::sqlite_intake::batch`] on the
+    /// writer, on PostgreSQL by
+    /// [`super::postgres::Postgres::inbound_batch`]. One answer per order,
+    /// in order; `Err` when the database refused the whole group.
+    pub async fn inbound_write(
+        self: &Arc<Self>,
         inbound: Vec<InboundOrder>,
-        sqlite: F,
-    ) -> Result<Vec<Answer>, ApiError>
-    where
-        F: FnOnce(&mut rusqlite::Connection, Vec<InboundOrder>) -> Result<Vec<Answer>, ApiError>
-            + Send
-            + 'static,
-    {
+    ) -> Result<Vec<Answer>, ApiError> {
         match &self.storage {
             Storage::Postgres(p) => p.inbound_batch(self, inbound).await,
-            Storage::Sqlite(_) => self.db(move |c| sqlite(c, inbound)).await,
+            Storage::Sqlite(_) => {
+                let st = self.clone();
+                self.db(move |c| {
+                    let tree = st.tree(c)?;
+                    super::sqlite_intake::batch(c, &tree, inbound)
+                })
+                .await
+            }
         }
     }
 

@@ -1,47 +1,60 @@
 //! Order writes on PostgreSQL (issue 15): an action under its
 //! Idempotency-Key, a group of inbound orders, the customer's cancel.
 //!
-//! Each is one READ COMMITTED transaction that:
-//! 1. claims the Idempotency-Key first (`INSERT … ON CONFLICT DO
-//!    NOTHING`): a second hub sending the same key waits on the
-//!    uncommitted key, then finds it stored and replays the answer;
-//! 2. takes [`NETWORK_LOCK`] shared, so an outlet write (which takes it
-//!    exclusively) cannot change the closure between this write reading
-//!    an order's ancestors and committing the index rows built from them;
-//! 3. locks the order row (`FOR UPDATE`), so two actions on one order
-//!    through two hubs run one after the other, as on SQLite's one writer;
-//! 4. writes the order (its `seq` NULL until the stamp), its event, its
-//!    outlets, the dispatch memory, and the order-level upkeep: scope
-//!    index rows and change-log rows ([`Upkeep::put`]) and report entry
-//!    ([`Upkeep::record`]), whose count and sum deltas are added up in
-//!    memory and written once, in key order ([`Upkeep::finish`]) so two
-//!    writers lock the shared counter rows in the same order;
-//! 5. queues the wake notification ([`pg::notify`], delivered on commit
-//!    only) and, as its LAST statement, stamps the change numbers
-//!    ([`pg::changes::STAMP`], whose comment says why that keeps the feed
-//!    gap-free). Every lock this transaction needs was taken by the
-//!    statements above, so while it holds the counter row it waits for
-//!    nothing but its own commit.
+//! Each is one READ COMMITTED transaction of a few steps, each step one
+//! round trip ([`Batch`]: its statements sent together, run in order):
+//! 1. **reads**: claims the Idempotency-Key (`INSERT … ON CONFLICT DO
+//!    NOTHING`: a second hub sending the same key waits on the
+//!    uncommitted key, then finds it stored and replays the answer), takes
+//!    [`NETWORK_LOCK`] shared (an outlet write, which takes it
+//!    exclusively, cannot change the closure between this write reading an
+//!    order's ancestors and committing the index rows built from them),
+//!    reads the outlet revision, and reads the order with its report entry,
+//!    locked (`FOR UPDATE`: two actions on one order through two hubs run
+//!    one after the other, as on SQLite's one writer);
+//! 2. **writes**, decided in memory by the shared rules: the order (its
+//!    `seq` NULL until the stamp), its event, its outlets, scope index
+//!    rows, change-log rows and report entry ([`Upkeep::put`]) — rows of
+//!    this order only, which no other writer waits for;
+//! 3. **the shared rows, last** ([`Upkeep::finish`]): the dispatch memory,
+//!    the counts and report sums (added up in memory, written once each,
+//!    in key order, so two writers lock them in the same order), the wake
+//!    notification ([`pg::notify`], delivered on commit only) and, as the
+//!    LAST statement, the change numbers ([`pg::changes::STAMP`], whose
+//!    comment says why that keeps the feed gap-free); then COMMIT.
+//!
+//! So a write holds the rows every writer needs (the counter row, the
+//! network-wide counts, an account's dispatch memory) for one round trip
+//! and its commit, instead of from their first statement on; that queue
+//! was what kept PostgreSQL at a fifth of SQLite's actions/s. Every lock
+//! the last step takes is a shared row taken in one global order, and the
+//! step waits for nothing else: the change-number argument holds as it
+//! was.
 //!
 //! The upkeep is this engine's SQL of the same rules as SQLite's
 //! `scope_index::Indexer` and `report::record`: what an order is listed
 //! and counted under comes from the pure helpers at the end of this file.
+//! Ancestors come from `outlet_closure`, cached per outlet revision
+//! ([`Closures`]): every closure change raises the revision in its own
+//! transaction, and the revision is read under the network lock.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::{Arc, Mutex, PoisonError};
 
 use chrono::{DateTime, NaiveDate, Utc};
-use deadpool_postgres::Transaction;
-use tokio_postgres::Statement;
+use deadpool_postgres::ClientWrapper;
+use tokio_postgres::Row;
 use tokio_postgres::types::Json;
 
 use super::orders_write::{ActionWrite, answer, cancel_too_late, invalid_action, replay};
+use super::pg_pipeline::{Batch, Tx, p};
 use super::postgres::{Postgres, meta_int};
 use crate::api::OrderEvent;
 use crate::domain::dispatch;
 use crate::domain::order::{self, AcceptFields, Action, InboundOrder};
 use crate::domain::pricing::{DEFAULT_NUMBER_PATTERN, PriceParams, WaybillDraft, WaybillPattern};
 use crate::domain::report::{self as report_rules, Entry};
-use crate::domain::{Order, OutletTree, Staff, Status};
+use crate::domain::{Order, OutletKind, OutletTree, Staff, Status};
 use crate::hub::error::ApiError;
 use crate::hub::intake::{self, Answer};
 use crate::hub::routes::orders::{self as order_routes, Refused};
@@ -57,10 +70,40 @@ use crate::scope_index::{ALL, POOL};
 /// the closure changes under them.
 pub const NETWORK_LOCK: i64 = 0x6f72_6465_726e_6574; // "ordernet"
 
-/// An order as stored: the body and the index key of its row.
+/// Each outlet's closure rows at one outlet revision, shared by a hub's
+/// writes: a closure changes only in an outlet write, which raises the
+/// revision in the same transaction, so rows read at a revision stay
+/// right for every later write that reads the same revision (under the
+/// network lock).
+#[derive(Default)]
+pub struct Closures(Mutex<(i64, ClosureMap)>);
+
+/// Outlet code → its ancestors (itself included; HQ's include the pool).
+type ClosureMap = HashMap<String, Arc<[String]>>;
+
+impl Closures {
+    fn get(&self, revision: i64, code: &str) -> Option<Arc<[String]>> {
+        let cache = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        (cache.0 == revision).then(|| cache.1.get(code).cloned())?
+    }
+
+    fn put(&self, revision: i64, found: &ClosureMap) {
+        let mut cache = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        if cache.0 != revision {
+            *cache = (revision, HashMap::new());
+        }
+        cache
+            .1
+            .extend(found.iter().map(|(k, v)| (k.clone(), v.clone())));
+    }
+}
+
+/// An order as stored: the body, the index key of its row and its report
+/// entry.
 struct Stored {
     order: Order,
     key: Key,
+    entry: Option<Entry>,
 }
 
 /// What the scope index keys an order by.
@@ -72,29 +115,23 @@ struct Key {
     billing: String,
 }
 
-async fn stored(
-    tx: &Transaction<'_>,
-    order_no: &str,
-    lock: bool,
-) -> Result<Option<Stored>, ApiError> {
-    let lock = if lock { " FOR UPDATE" } else { "" };
-    let row = tx
-        .query_opt(
-            &st(
-                tx,
-                &format!(
-                "SELECT body::text, status, created_at, coalesce(trim(current_outlet_code), ''),
-                        coalesce(trim(billing_outlet_code), '')
-                 FROM orders WHERE order_no = $1{lock}"
-            ),
-            )
-            .await?,
-            &[&order_no],
-        )
-        .await?;
-    let Some(r) = row else { return Ok(None) };
+/// Reads an order with its report entry; `$1` the order number.
+const STORED: &str = "SELECT o.body::text, o.status, o.created_at,
+        coalesce(trim(o.current_outlet_code), ''), coalesce(trim(o.billing_outlet_code), ''),
+        e.day, e.holder, e.resp, e.billed_for, e.valid, e.billed, e.returned,
+        e.pickup_failed, e.cancelled, e.open, e.discount_fen
+    FROM orders o LEFT JOIN report_entry e ON e.order_no = o.order_no
+    WHERE o.order_no = $1";
+
+/// [`STORED`], the order row locked.
+fn stored_locked() -> String {
+    format!("{STORED} FOR UPDATE OF o")
+}
+
+fn stored_row(r: &Row) -> Result<Stored, ApiError> {
     let body: String = r.get(0);
-    Ok(Some(Stored {
+    let day: Option<NaiveDate> = r.get(5);
+    Ok(Stored {
         order: serde_json::from_str(&body).map_err(ApiError::internal)?,
         key: Key {
             status: r.get(1),
@@ -102,28 +139,47 @@ async fn stored(
             current: r.get(3),
             billing: r.get(4),
         },
-    }))
+        entry: day.map(|day| Entry {
+            day,
+            holder: r.get(6),
+            responsible: r.get(7),
+            billed_for: r.get(8),
+            valid: r.get(9),
+            billed: r.get(10),
+            returned: r.get(11),
+            pickup_failed: r.get(12),
+            cancelled: r.get(13),
+            open: r.get(14),
+            ali_discount_fen: r.get(15),
+        }),
+    })
 }
 
-/// `sql` prepared once per connection: a statement sent as text costs a
-/// second round trip each time.
-async fn st(tx: &Transaction<'_>, sql: &str) -> Result<Statement, ApiError> {
-    Ok(tx.prepare_cached(sql).await?)
+fn first_stored(rows: &[Row]) -> Result<Option<Stored>, ApiError> {
+    rows.first().map(stored_row).transpose()
 }
 
-/// Starts an order write: the network lock, shared.
-async fn begin(tx: &Transaction<'_>) -> Result<(), ApiError> {
-    tx.execute(
-        &st(tx, "SELECT pg_advisory_xact_lock_shared($1)").await?,
-        &[&NETWORK_LOCK],
+/// The first step's statements every order write starts with: the
+/// network lock, shared, then the outlet revision (read under it). The
+/// revision's rows are at the returned index.
+fn begin(b: &mut Batch) -> usize {
+    b.push(
+        "SELECT pg_advisory_xact_lock_shared($1)",
+        vec![p(NETWORK_LOCK)],
+    );
+    b.push(
+        "SELECT coalesce((SELECT value::bigint FROM meta WHERE key = 'outlet_revision'), 0)",
+        vec![],
     )
-    .await?;
-    Ok(())
+}
+
+fn revision(rows: &[Row]) -> i64 {
+    rows.first().map_or(0, |r| r.get(0))
 }
 
 #[allow(clippy::too_many_arguments)]
-async fn add_event(
-    tx: &Transaction<'_>,
+fn add_event(
+    b: &mut Batch,
     order_no: &str,
     at: DateTime<Utc>,
     actor: &str,
@@ -133,20 +189,29 @@ async fn add_event(
     to: &str,
     reason: Option<&str>,
     note: Option<&str>,
-) -> Result<(), ApiError> {
-    tx.execute(
-        &st(tx, "INSERT INTO order_events(order_no, at, actor_login, outlet_code, action, from_status, to_status, reason_code, note)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)").await?,
-        &[&order_no, &at, &actor, &outlet, &action, &from, &to, &reason, &note],
-    )
-    .await?;
-    Ok(())
+) {
+    let own = |s: Option<&str>| s.map(str::to_owned);
+    b.push(
+        "INSERT INTO order_events(order_no, at, actor_login, outlet_code, action, from_status, to_status, reason_code, note)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        vec![
+            p(order_no.to_owned()),
+            p(at),
+            p(actor.to_owned()),
+            p(own(outlet)),
+            p(action.to_owned()),
+            p(own(from)),
+            p(to.to_owned()),
+            p(own(reason)),
+            p(own(note)),
+        ],
+    );
 }
 
-async fn last_event(tx: &Transaction<'_>, order_no: &str) -> Result<Option<OrderEvent>, ApiError> {
+async fn last_event(tx: &ClientWrapper, order_no: &str) -> Result<Option<OrderEvent>, ApiError> {
     let row = tx
         .query_opt(
-            &st(tx, "SELECT seq, at, actor_login, outlet_code, action, from_status, to_status, reason_code, note
+            &tx.prepare_cached("SELECT seq, at, actor_login, outlet_code, action, from_status, to_status, reason_code, note
              FROM order_events WHERE order_no = $1 ORDER BY seq DESC LIMIT 1").await?,
             &[&order_no],
         )
@@ -164,44 +229,34 @@ async fn last_event(tx: &Transaction<'_>, order_no: &str) -> Result<Option<Order
     }))
 }
 
-async fn reasons(
-    tx: &Transaction<'_>,
-    key: &str,
-) -> Result<Vec<crate::domain::params::Reason>, ApiError> {
-    let stored: Option<String> = tx
-        .query_opt(
-            &st(tx, "SELECT value::text FROM parameters WHERE key = $1").await?,
-            &[&key],
-        )
-        .await?
-        .map(|r| r.get(0));
+const RETURN_REASONS: &str = "reasons.return";
+const FAILED_REASONS: &str = "reasons.pickup_failed";
+
+/// The reason lists' parameters, as (key, text) rows.
+fn push_reasons(b: &mut Batch) -> usize {
+    b.push(
+        "SELECT key, value::text FROM parameters WHERE key = ANY($1)",
+        vec![p(vec![
+            RETURN_REASONS.to_owned(),
+            FAILED_REASONS.to_owned(),
+        ])],
+    )
+}
+
+fn reasons(rows: &[Row], key: &str) -> Result<Vec<crate::domain::params::Reason>, ApiError> {
+    let stored = rows
+        .iter()
+        .find(|r| r.get::<_, &str>(0) == key)
+        .map(|r| r.get::<_, String>(1));
     order_routes::reasons_from(stored.as_deref(), key)
 }
 
-/// Remembers each account's outlet, in account order (two hubs'
-/// batches then lock the memory rows in the same order).
-async fn remember_outlets(
-    tx: &Transaction<'_>,
-    memory: &BTreeMap<String, String>,
-) -> Result<(), ApiError> {
-    let (accounts, outlets): (Vec<&String>, Vec<&String>) =
-        memory.iter().filter(|(a, _)| !a.trim().is_empty()).unzip();
-    if accounts.is_empty() {
-        return Ok(());
-    }
-    tx.execute(
-        &st(
-            tx,
-            "INSERT INTO dispatch_memory(ali_account, outlet_code, updated_at)
-         SELECT a, o, $3 FROM unnest($1::text[], $2::text[]) AS m(a, o) ORDER BY a
-         ON CONFLICT (ali_account) DO UPDATE SET outlet_code = excluded.outlet_code,
-             updated_at = excluded.updated_at",
-        )
-        .await?,
-        &[&accounts, &outlets, &Utc::now()],
-    )
-    .await?;
-    Ok(())
+/// An action's first step, answered.
+struct Opened {
+    claimed: bool,
+    revision: i64,
+    order: Option<Stored>,
+    reasons: Vec<Row>,
 }
 
 impl Postgres {
@@ -222,27 +277,37 @@ impl Postgres {
         state: &HubState,
         w: &ActionWrite,
     ) -> Result<((u16, String), Touched), ApiError> {
-        let mut c = self.conn().await?;
-        let tx = c.transaction().await?;
+        let mut tx = Tx::new(self.conn().await?);
+        let mut first = Batch::default();
         // Claimed first: the same key through another hub waits here
         // until this transaction ends, then replays what it stored (or,
-        // after a rollback, claims the key itself).
-        let claimed = tx
-            .execute(
-                &st(
-                    &tx,
-                    "INSERT INTO idempotency(key, login, request, status, response, created_at)
-                 VALUES ($1, $2, $3, 0, '', $4) ON CONFLICT (key) DO NOTHING",
-                )
-                .await?,
-                &[&w.key, &w.staff.login, &w.request, &Utc::now()],
-            )
-            .await?;
-        if claimed == 0 {
-            let r = tx
+        // after a rollback, claims the key itself). The statements after it
+        // run either way; on a replay they only read.
+        let claim = first.push(
+            "INSERT INTO idempotency(key, login, request, status, response, created_at)
+             VALUES ($1, $2, $3, 0, '', $4) ON CONFLICT (key) DO NOTHING RETURNING 1",
+            vec![
+                p(w.key.clone()),
+                p(w.staff.login.clone()),
+                p(w.request.clone()),
+                p(Utc::now()),
+            ],
+        );
+        let rev = begin(&mut first);
+        let order = first.push(stored_locked(), vec![p(w.order_no.clone())]);
+        let reasons_at = push_reasons(&mut first);
+        let mut rows = tx.run(first).await?;
+        let opened = Opened {
+            claimed: !rows[claim].is_empty(),
+            revision: revision(&rows[rev]),
+            order: first_stored(&rows[order])?,
+            reasons: std::mem::take(&mut rows[reasons_at]),
+        };
+        if !opened.claimed {
+            let c = tx.client();
+            let r = c
                 .query_one(
-                    &st(
-                        &tx,
+                    &c.prepare_cached(
                         "SELECT login, request, status, response FROM idempotency WHERE key = $1",
                     )
                     .await?,
@@ -259,9 +324,12 @@ impl Postgres {
             tx.commit().await?;
             return Ok((replay(w, stored)?, Touched::default()));
         }
-        begin(&tx).await?;
-        let tree = state.pg_tree(&*tx).await?;
-        let mut up = Upkeep::default();
+        let c = tx.client();
+        let tree = state.pg_tree_at(&**c, opened.revision).await?;
+        let mut up = Upkeep::new(self, tree.clone(), opened.revision);
+        let return_reasons = reasons(&opened.reasons, RETURN_REASONS)?;
+        let failed_reasons = reasons(&opened.reasons, FAILED_REASONS)?;
+        let reasons = (&return_reasons[..], &failed_reasons[..]);
         let outcome = match serde_json::from_value::<Action>(w.action.clone()) {
             Ok(Action::ImportWaybill {
                 waybill,
@@ -269,69 +337,68 @@ impl Postgres {
                 accept,
             }) => {
                 import(
-                    &tx,
+                    c,
                     &mut up,
                     &tree,
                     &w.staff,
-                    &w.order_no,
+                    opened.order,
                     &waybill,
                     logistics_no.as_deref(),
                     accept.as_ref(),
+                    reasons,
                 )
                 .await
             }
-            Ok(a) => act(&tx, &mut up, &tree, &w.staff, &w.order_no, &a).await,
+            Ok(a) => act(c, &mut up, &tree, &w.staff, opened.order, &a, reasons)
+                .await
+                .map(|(o, _)| o),
             Err(e) => Err(invalid_action(e)),
         };
         let (status, text) = answer(outcome, w.lang)?;
         if status != 200 {
-            tx.execute(
-                &st(
-                    &tx,
-                    "DELETE FROM idempotency WHERE status <> 200 AND created_at < $1",
-                )
-                .await?,
-                &[&w.refused_before],
-            )
-            .await?;
+            up.writes.push(
+                "DELETE FROM idempotency WHERE status <> 200 AND created_at < $1",
+                vec![p(w.refused_before)],
+            );
         }
-        tx.execute(
-            &st(
-                &tx,
-                "UPDATE idempotency SET status = $2, response = $3 WHERE key = $1",
-            )
-            .await?,
-            &[&w.key, &i64::from(status), &text],
-        )
-        .await?;
-        let touched = up.finish(&tx).await?;
-        tx.commit().await?;
+        up.writes.push(
+            "UPDATE idempotency SET status = $2, response = $3 WHERE key = $1",
+            vec![p(w.key.clone()), p(i64::from(status)), p(text.clone())],
+        );
+        let touched = up
+            .finish(tx)
+            .await?
+            .ok_or_else(|| ApiError::internal("an action inserted no order"))?;
         Ok(((status, text), touched))
     }
 
     /// See [`HubState::inbound_cancel`].
     pub async fn inbound_cancel(
         &self,
-        _state: &HubState,
+        state: &HubState,
         order_no: &str,
     ) -> Result<(Order, Touched), ApiError> {
-        let mut c = self.conn().await?;
-        let tx = c.transaction().await?;
-        begin(&tx).await?;
-        let s = stored(&tx, order_no, true)
-            .await?
-            .ok_or_else(ApiError::not_found)?;
-        let o = s.order;
+        let mut tx = Tx::new(self.conn().await?);
+        let mut first = Batch::default();
+        let rev = begin(&mut first);
+        let order = first.push(stored_locked(), vec![p(order_no.to_owned())]);
+        let rows = tx.run(first).await?;
+        let s = first_stored(&rows[order])?.ok_or_else(ApiError::not_found)?;
+        let revision = revision(&rows[rev]);
+        let o = &s.order;
         if o.status == Status::Cancelled {
+            let o = s.order;
             tx.commit().await?;
             return Ok((o, Touched::default()));
         }
         let now = Utc::now();
-        let next = order::cancel(&o, now).map_err(|_| cancel_too_late(&o))?;
-        let mut up = Upkeep::default();
-        up.put(&tx, Some(&s.key), &next).await?;
+        let next = order::cancel(o, now).map_err(|_| cancel_too_late(o))?;
+        let c = tx.client();
+        let tree = state.pg_tree_at(&**c, revision).await?;
+        let mut up = Upkeep::new(self, tree, revision);
+        up.put(c, Some((&s.key, s.entry.clone())), &next).await?;
         add_event(
-            &tx,
+            &mut up.writes,
             &o.order_no,
             now,
             "upstream",
@@ -341,10 +408,11 @@ impl Postgres {
             next.status.as_str(),
             None,
             None,
-        )
-        .await?;
-        let touched = up.finish(&tx).await?;
-        tx.commit().await?;
+        );
+        let touched = up
+            .finish(tx)
+            .await?
+            .ok_or_else(|| ApiError::internal("a cancel inserted no order"))?;
         Ok((next, touched))
     }
 
@@ -356,68 +424,200 @@ impl Postgres {
         state: &HubState,
         inbound: Vec<InboundOrder>,
     ) -> Result<Vec<Answer>, ApiError> {
-        let mut c = self.conn().await?;
-        let tx = c.transaction().await?;
-        begin(&tx).await?;
-        let tree = state.pg_tree(&*tx).await?;
-        let now = Utc::now();
-        let mut up = Upkeep::default();
-        let mut memory: BTreeMap<String, String> = BTreeMap::new();
         // In number order: two hubs given the same new numbers at once
         // then wait on each other's rows in one order, never in a circle.
         let mut order: Vec<(usize, InboundOrder)> = inbound.into_iter().enumerate().collect();
         order.sort_by(|a, b| a.1.order_no.trim().cmp(b.1.order_no.trim()));
-        let mut answers: Vec<Option<Answer>> = order.iter().map(|_| None).collect();
-        for (i, o) in order {
-            let a = match create(&tx, &mut up, &mut memory, &tree, o, now).await {
-                Err(e) if e.status.is_server_error() => return Err(e),
-                a => a,
+        match self.inbound_group(state, &order).await? {
+            Some(answers) => Ok(answers),
+            // Another hub stored one of these numbers meanwhile (it has
+            // committed: our insert waited for it). Once more, which now
+            // finds it stored and answers it as a resend.
+            None => self
+                .inbound_group(state, &order)
+                .await?
+                .ok_or_else(|| ApiError::internal("inbound numbers raced twice")),
+        }
+    }
+
+    /// [`Postgres::inbound_batch`]'s transaction, `None` (rolled back)
+    /// when another writer inserted one of the numbers after this one read
+    /// them.
+    async fn inbound_group(
+        &self,
+        state: &HubState,
+        group: &[(usize, InboundOrder)],
+    ) -> Result<Option<Vec<Answer>>, ApiError> {
+        let mut tx = Tx::new(self.conn().await?);
+        let numbers: Vec<String> = group
+            .iter()
+            .map(|(_, o)| o.order_no.trim().to_owned())
+            .collect();
+        let accounts: Vec<String> = group
+            .iter()
+            .filter(|(_, o)| o.current_outlet_code.is_none())
+            .map(|(_, o)| o.ali_account.clone())
+            .collect();
+        let mut first = Batch::default();
+        let rev = begin(&mut first);
+        let existing = first.push(
+            "SELECT order_no, body::text FROM orders WHERE order_no = ANY($1)",
+            vec![p(numbers)],
+        );
+        let memory = first.push(
+            "SELECT ali_account, outlet_code FROM dispatch_memory WHERE ali_account = ANY($1)",
+            vec![p(accounts)],
+        );
+        let rows = tx.run(first).await?;
+        let revision = revision(&rows[rev]);
+        let mut before: HashMap<String, Order> = HashMap::new();
+        for r in &rows[existing] {
+            let body: String = r.get(1);
+            let o = serde_json::from_str(&body).map_err(ApiError::internal)?;
+            before.insert(r.get(0), o);
+        }
+        let mut remembered: HashMap<String, String> =
+            rows[memory].iter().map(|r| (r.get(0), r.get(1))).collect();
+        let c = tx.client();
+        let tree = state.pg_tree_at(&**c, revision).await?;
+        let now = Utc::now();
+        // Placed in memory first (each order seeing the dispatch memory the
+        // ones before it taught), so every outlet's ancestors are read at once.
+        let mut placed: Vec<(usize, Result<Placed, ApiError>)> = Vec::with_capacity(group.len());
+        for (i, o) in group {
+            placed.push((
+                *i,
+                place(o.clone(), &mut before, &mut remembered, &tree, now),
+            ));
+        }
+        let mut up = Upkeep::new(self, tree.clone(), revision);
+        let outlets: Vec<String> = placed
+            .iter()
+            .filter_map(|(_, p)| match p {
+                Ok(Placed::New(o, _)) => o.current_outlet_code.as_deref(),
+                _ => None,
+            })
+            .map(|c| c.trim().to_owned())
+            .collect();
+        up.know(c, &outlets).await?;
+        let mut answers: Vec<Option<Answer>> = group.iter().map(|_| None).collect();
+        for (i, p) in placed {
+            let a = match p {
+                Ok(Placed::New(order, outlet)) => {
+                    up.put(c, None, &order).await?;
+                    if let Some(o) = outlet
+                        .as_deref()
+                        .filter(|o| dispatch::can_receive(o, &tree))
+                    {
+                        up.memory.insert(order.ali_account.clone(), o.to_owned());
+                    }
+                    add_event(
+                        &mut up.writes,
+                        &order.order_no,
+                        now,
+                        "upstream",
+                        outlet.as_deref(),
+                        "created",
+                        None,
+                        order.status.as_str(),
+                        None,
+                        None,
+                    );
+                    Ok((order, true))
+                }
+                Ok(Placed::Stored(order)) => Ok((order, false)),
+                Err(e) => Err(e),
             };
             answers[i] = Some(a);
         }
-        remember_outlets(&tx, &memory).await?;
-        let touched = up.finish(&tx).await?;
-        tx.commit().await?;
+        let Some(touched) = up.finish(tx).await? else {
+            return Ok(None);
+        };
         state.wakes.wake(&touched);
-        Ok(answers
-            .into_iter()
-            .map(|a| a.unwrap_or_else(|| Err(ApiError::internal("no answer"))))
-            .collect())
+        Ok(Some(
+            answers
+                .into_iter()
+                .map(|a| a.unwrap_or_else(|| Err(ApiError::internal("no answer"))))
+                .collect(),
+        ))
     }
 }
 
-/// One action on `order_no` inside `tx`, as `order_routes::act` on SQLite.
+/// An inbound order, placed.
+enum Placed {
+    /// New: the order and the outlet it was placed at.
+    New(Order, Option<String>),
+    /// Stored before (a resend), or earlier in the same group.
+    Stored(Order),
+}
+
+/// One inbound order of a group, checked and placed in memory, as
+/// `sqlite_intake`'s `create_in` does: `before` holds the orders stored
+/// under the group's numbers (the new one joins it: a number twice in a
+/// group is a resend), `remembered` the accounts' dispatch memory (what
+/// this order teaches joins it for the group's later orders). A refused
+/// order changes neither.
+fn place(
+    inbound: InboundOrder,
+    before: &mut HashMap<String, Order>,
+    remembered: &mut HashMap<String, String>,
+    tree: &OutletTree,
+    now: DateTime<Utc>,
+) -> Result<Placed, ApiError> {
+    inbound.check_at(now)?;
+    let order_no = inbound.order_no.trim().to_owned();
+    if let Some(existing) = before.get(&order_no) {
+        return Ok(Placed::Stored(existing.clone()));
+    }
+    let memory = match &inbound.current_outlet_code {
+        Some(_) => None,
+        None => remembered.get(&inbound.ali_account).cloned(),
+    };
+    let (order, outlet) = intake::placed(inbound, memory.as_deref(), tree, now);
+    if let Some(o) = outlet.as_deref().filter(|o| dispatch::can_receive(o, tree)) {
+        remembered.insert(order.ali_account.clone(), o.to_owned());
+    }
+    before.insert(order_no, order.clone());
+    Ok(Placed::New(order, outlet))
+}
+
+/// The reason lists an action may need.
+type Reasons<'r> = (
+    &'r [crate::domain::params::Reason],
+    &'r [crate::domain::params::Reason],
+);
+
+/// One action on the order `s` (`None`: no such order) inside `tx`, as
+/// `order_routes::act` on SQLite. Returns the order and its new index key.
 async fn act(
-    tx: &Transaction<'_>,
-    up: &mut Upkeep,
+    tx: &ClientWrapper,
+    up: &mut Upkeep<'_>,
     tree: &OutletTree,
     user: &Staff,
-    order_no: &str,
+    s: Option<Stored>,
     action: &Action,
-) -> Result<Order, ApiError> {
-    let s = stored(tx, order_no, true)
-        .await?
-        .ok_or_else(ApiError::not_found)?;
+    (return_reasons, failed_reasons): Reasons<'_>,
+) -> Result<(Order, Key), ApiError> {
+    let s = s.ok_or_else(ApiError::not_found)?;
     let o = &s.order;
-    let return_reasons = reasons(tx, "reasons.return").await?;
-    let failed_reasons = reasons(tx, "reasons.pickup_failed").await?;
     let now = Utc::now();
-    let t = match order_routes::decide(tree, user, o, action, &return_reasons, &failed_reasons, now)
-    {
+    let t = match order_routes::decide(tree, user, o, action, return_reasons, failed_reasons, now) {
         Ok(t) => t,
         Err(Refused::State) => {
             return Err(order_routes::conflict_after(
-                last_event(tx, order_no).await?,
+                last_event(tx, &o.order_no).await?,
                 o,
             ));
         }
         Err(Refused::Other(e)) => return Err(e),
     };
-    up.put(tx, Some(&s.key), &t.order).await?;
+    let key = up
+        .put(tx, Some((&s.key, s.entry.clone())), &t.order)
+        .await?;
     let outlet = order_routes::event_outlet(action, o);
     add_event(
-        tx,
-        order_no,
+        &mut up.writes,
+        &o.order_no,
         now,
         &user.login,
         outlet.as_deref(),
@@ -426,44 +626,43 @@ async fn act(
         t.to.as_str(),
         t.reason_code.as_deref(),
         t.note.as_deref().filter(|n| !n.is_empty()),
-    )
-    .await?;
+    );
     if let (true, Some(code)) = (order_routes::remembers_outlet(action), outlet) {
-        let memory = BTreeMap::from([(t.order.ali_account.clone(), code)]);
-        remember_outlets(tx, &memory).await?;
+        up.memory.insert(t.order.ali_account.clone(), code);
     }
-    Ok(t.order)
+    Ok((t.order, key))
 }
 
-/// 开单 (`import_waybill`) inside the action's transaction, as
-/// `waybills::import` on SQLite: everything checked first, then a pending
-/// order accepted (its own event), billed and its waybill stored.
+/// 开单 (`import_waybill`) on the order `s` inside the action's
+/// transaction, as `waybills::import` on SQLite: everything checked
+/// first, then a pending order accepted (its own event), billed and its
+/// waybill stored.
 #[allow(clippy::too_many_arguments)]
 async fn import(
-    tx: &Transaction<'_>,
-    up: &mut Upkeep,
+    tx: &ClientWrapper,
+    up: &mut Upkeep<'_>,
     tree: &OutletTree,
     user: &Staff,
-    order_no: &str,
+    s: Option<Stored>,
     draft: &WaybillDraft,
     logistics_no: Option<&str>,
     accept: Option<&AcceptFields>,
+    reasons: Reasons<'_>,
 ) -> Result<Order, ApiError> {
-    let s = stored(tx, order_no, true)
-        .await?
-        .ok_or_else(ApiError::not_found)?;
-    let o = s.order;
-    let Some(pending_here) = waybills::billable_as(&o, tree, user, logistics_no)? else {
+    let s = s.ok_or_else(ApiError::not_found)?;
+    let order_no = s.order.order_no.clone();
+    let Some(pending_here) = waybills::billable_as(&s.order, tree, user, logistics_no)? else {
         return Err(order_routes::conflict_after(
-            last_event(tx, order_no).await?,
-            &o,
+            last_event(tx, &order_no).await?,
+            &s.order,
         ));
     };
     let products = super::pg_rate_card::products(&**tx).await?;
     draft.check(&products, &number_pattern(tx).await?)?;
     let taken = tx
         .query_opt(
-            &st(tx, "SELECT 1 FROM waybills WHERE waybill_no = $1").await?,
+            &tx.prepare_cached("SELECT 1 FROM waybills WHERE waybill_no = $1")
+                .await?,
             &[&draft.waybill_no],
         )
         .await?
@@ -474,30 +673,33 @@ async fn import(
     let card =
         super::pg_rate_card::route_card(&**tx, &draft.product_code, &draft.dest_province).await?;
     let params = PriceParams::from_values(
-        tx.query(&st(tx, "SELECT key, value FROM parameters").await?, &[])
-            .await?
-            .iter()
-            .map(|r| (r.get::<_, String>(0), r.get::<_, serde_json::Value>(1)))
-            .collect::<Vec<_>>()
-            .iter()
-            .map(|(k, v)| (k.as_str(), v)),
+        tx.query(
+            &tx.prepare_cached("SELECT key, value FROM parameters")
+                .await?,
+            &[],
+        )
+        .await?
+        .iter()
+        .map(|r| (r.get::<_, String>(0), r.get::<_, serde_json::Value>(1)))
+        .collect::<Vec<_>>()
+        .iter()
+        .map(|(k, v)| (k.as_str(), v)),
     );
     let mut quote = waybills::quote_on(tree, user, draft, &products, &card, &params)?;
     waybills::localize(&mut quote, Lang::ZhCn);
     let accept_action = pending_here
-        .then(|| waybills::accept_first(&o, draft, accept, user))
+        .then(|| waybills::accept_first(&s.order, draft, accept, user))
         .transpose()?;
 
     // Everything checked: write.
-    let (current, key) = match accept_action {
+    let (current, key, entry) = match accept_action {
         Some(a) => {
-            act(tx, up, tree, user, order_no, &a).await?;
-            let s = stored(tx, order_no, false)
-                .await?
-                .ok_or_else(ApiError::not_found)?;
-            (s.order, s.key)
+            // The accepted order's report entry is the one `put` just
+            // wrote, which the upkeep remembers.
+            let (o, key) = act(tx, up, tree, user, Some(s), &a, reasons).await?;
+            (o, key, None)
         }
-        None => (o, s.key),
+        None => (s.order, s.key, s.entry),
     };
     let now = Utc::now();
     let revision = meta_int(&**tx, "params_revision").await?;
@@ -505,16 +707,16 @@ async fn import(
         Ok(b) => b,
         Err(Refused::State) => {
             return Err(order_routes::conflict_after(
-                last_event(tx, order_no).await?,
+                last_event(tx, &order_no).await?,
                 &current,
             ));
         }
         Err(Refused::Other(e)) => return Err(e),
     };
-    up.put(tx, Some(&key), &b.order).await?;
+    up.put(tx, Some((&key, entry)), &b.order).await?;
     add_event(
-        tx,
-        order_no,
+        &mut up.writes,
+        &order_no,
         now,
         &user.login,
         Some(&user.outlet_code),
@@ -523,47 +725,38 @@ async fn import(
         b.to.as_str(),
         None,
         Some(&b.waybill.draft.waybill_no),
-    )
-    .await?;
+    );
     let w = &b.waybill;
-    tx.execute(
-        &st(
-            tx,
-            "INSERT INTO waybills(waybill_no, order_no, billing_outlet_code, billed_by, billed_at,
+    up.writes.push(
+        "INSERT INTO waybills(waybill_no, order_no, billing_outlet_code, billed_by, billed_at,
              rate_line_id, rate_line_version, params_revision, published_fen, discount_fen,
              total_fen, body)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
-        )
-        .await?,
-        &[
-            &w.draft.waybill_no,
-            &w.order_no,
-            &w.billing_outlet_code,
-            &w.billed_by,
-            &w.billed_at,
-            &w.quote.rate_line_id,
-            &w.quote.rate_line_version,
-            &w.params_revision,
-            &w.quote.published_fen,
-            &w.quote.discount_fen,
-            &w.quote.total_fen,
-            &Json(w),
+        vec![
+            p(w.draft.waybill_no.clone()),
+            p(w.order_no.clone()),
+            p(w.billing_outlet_code.clone()),
+            p(w.billed_by.clone()),
+            p(w.billed_at),
+            p(w.quote.rate_line_id),
+            p(w.quote.rate_line_version),
+            p(w.params_revision),
+            p(w.quote.published_fen),
+            p(w.quote.discount_fen),
+            p(w.quote.total_fen),
+            p(Json(w.clone())),
         ],
-    )
-    .await?;
+    );
     Ok(b.order)
 }
 
 /// Parameter `waybill.number_pattern`, compiled (the default if unset or
 /// unusable).
-async fn number_pattern(tx: &Transaction<'_>) -> Result<WaybillPattern, ApiError> {
+async fn number_pattern(tx: &ClientWrapper) -> Result<WaybillPattern, ApiError> {
     let stored: Option<serde_json::Value> = tx
         .query_opt(
-            &st(
-                tx,
-                "SELECT value FROM parameters WHERE key = 'waybill.number_pattern'",
-            )
-            .await?,
+            &tx.prepare_cached("SELECT value FROM parameters WHERE key = 'waybill.number_pattern'")
+                .await?,
             &[],
         )
         .await?
@@ -575,195 +768,190 @@ async fn number_pattern(tx: &Transaction<'_>) -> Result<WaybillPattern, ApiError
     Ok(WaybillPattern::new(pattern).unwrap_or_default())
 }
 
-/// One inbound order inside the group's transaction, as
-/// `intake::create_in` on SQLite; the dispatch memory it teaches is kept
-/// in `memory` (seen by the group's later orders, written at the end).
-async fn create(
-    tx: &Transaction<'_>,
-    up: &mut Upkeep,
-    memory: &mut BTreeMap<String, String>,
-    tree: &OutletTree,
-    inbound: InboundOrder,
-    now: DateTime<Utc>,
-) -> Answer {
-    inbound.check_at(now)?;
-    let order_no = inbound.order_no.trim().to_owned();
-    if let Some(existing) = stored(tx, &order_no, false).await? {
-        return Ok((existing.order, false));
-    }
-    let remembered = match (
-        &inbound.current_outlet_code,
-        memory.get(&inbound.ali_account),
-    ) {
-        (Some(_), _) => None,
-        (None, Some(m)) => Some(m.clone()),
-        (None, None) => tx
-            .query_opt(
-                &st(
-                    tx,
-                    "SELECT outlet_code FROM dispatch_memory WHERE ali_account = $1",
-                )
-                .await?,
-                &[&inbound.ali_account],
-            )
-            .await?
-            .map(|r| r.get(0)),
-    };
-    let (order, outlet) = intake::placed(inbound, remembered.as_deref(), tree, now);
-    if !up.put(tx, None, &order).await? {
-        // Another hub stored the number meanwhile (and has committed:
-        // the insert waited for it).
-        let existing = stored(tx, &order_no, false)
-            .await?
-            .ok_or_else(|| ApiError::internal("order vanished"))?;
-        return Ok((existing.order, false));
-    }
-    if let Some(o) = outlet.as_deref().filter(|o| dispatch::can_receive(o, tree)) {
-        memory.insert(order.ali_account.clone(), o.to_owned());
-    }
-    add_event(
-        tx,
-        &order.order_no,
-        now,
-        "upstream",
-        outlet.as_deref(),
-        "created",
-        None,
-        order.status.as_str(),
-        None,
-        None,
-    )
-    .await?;
-    Ok((order, true))
-}
-
-/// The order-level upkeep of one transaction: index rows written as each
-/// order is, the counts and report sums added up here and written once
-/// by [`Upkeep::finish`] with the notification and the change numbers.
-#[derive(Default)]
-struct Upkeep {
-    /// Each outlet's ancestors, read once per transaction (the network
-    /// lock keeps them still).
-    closure: HashMap<String, Vec<String>>,
-    /// The HQ outlets (an unknown outlet counts for the pool and HQ).
-    hq: Option<Vec<String>>,
+/// The order-level upkeep of one transaction: each order's own rows
+/// queued in [`Upkeep::writes`] as it is written, the shared rows (counts,
+/// report sums, dispatch memory) added up here; [`Upkeep::finish`] sends
+/// the first, then the second with the notification and the change
+/// numbers.
+struct Upkeep<'p> {
+    closures: &'p Closures,
+    /// The outlet revision this transaction read under the network lock.
+    revision: i64,
+    tree: Arc<OutletTree>,
+    /// Each outlet's ancestors as this transaction uses them.
+    closure: ClosureMap,
+    /// The orders' own rows, in the order written.
+    writes: Batch,
+    /// Statements of [`Upkeep::writes`] returning the `anc` of each scope
+    /// row they added (1) or removed (-1) under a status.
+    scope_rows: Vec<(usize, String, i64)>,
+    /// Statements of [`Upkeep::writes`] inserting a new order (a row back
+    /// when its number was still free).
+    inserts: Vec<usize>,
     counts: BTreeMap<(String, String), i64>,
     sums: BTreeMap<(String, NaiveDate), [i64; 9]>,
+    /// Each account's outlet to remember.
+    memory: BTreeMap<String, String>,
+    /// Each order's report entry as this transaction last wrote it.
+    entries: HashMap<String, Option<Entry>>,
     touched: BTreeSet<String>,
     /// The orders written, in the order first written, each once.
     written: Vec<String>,
 }
 
-impl Upkeep {
-    async fn closure_of(
-        &mut self,
-        tx: &Transaction<'_>,
-        code: &str,
-    ) -> Result<Vec<String>, ApiError> {
-        if let Some(known) = self.closure.get(code) {
-            return Ok(known.clone());
+impl<'p> Upkeep<'p> {
+    fn new(pg: &'p Postgres, tree: Arc<OutletTree>, revision: i64) -> Self {
+        Upkeep {
+            closures: &pg.closures,
+            revision,
+            tree,
+            closure: HashMap::new(),
+            writes: Batch::default(),
+            scope_rows: Vec::new(),
+            inserts: Vec::new(),
+            counts: BTreeMap::new(),
+            sums: BTreeMap::new(),
+            memory: BTreeMap::new(),
+            entries: HashMap::new(),
+            touched: BTreeSet::new(),
+            written: Vec::new(),
         }
-        let found: Vec<String> = tx
-            .query(
-                &st(tx, "SELECT anc FROM outlet_closure WHERE code = $1").await?,
-                &[&code],
-            )
-            .await?
-            .iter()
-            .map(|r| r.get(0))
-            .collect();
-        self.closure.insert(code.to_owned(), found.clone());
-        Ok(found)
     }
 
-    async fn listed(&mut self, tx: &Transaction<'_>, k: &Key) -> Result<Vec<String>, ApiError> {
+    /// Reads the ancestors of those of `codes` not known yet, at once.
+    async fn know(&mut self, tx: &ClientWrapper, codes: &[String]) -> Result<(), ApiError> {
+        let mut missing: Vec<String> = Vec::new();
+        for c in codes {
+            if self.closure.contains_key(c) || missing.contains(c) {
+                continue;
+            }
+            match self.closures.get(self.revision, c) {
+                Some(k) => {
+                    self.closure.insert(c.clone(), k);
+                }
+                None => missing.push(c.clone()),
+            }
+        }
+        if missing.is_empty() {
+            return Ok(());
+        }
+        let rows = tx
+            .query(
+                &tx.prepare_cached(
+                    "SELECT code, array_agg(anc) FROM outlet_closure WHERE code = ANY($1) GROUP BY code",
+                )
+                .await?,
+                &[&missing],
+            )
+            .await?;
+        let mut found: ClosureMap = rows
+            .iter()
+            .map(|r| (r.get::<_, String>(0), Arc::from(r.get::<_, Vec<String>>(1))))
+            .collect();
+        for c in missing {
+            found.entry(c).or_insert_with(|| Arc::from(Vec::new()));
+        }
+        self.closures.put(self.revision, &found);
+        self.closure.extend(found);
+        Ok(())
+    }
+
+    async fn closure_of(
+        &mut self,
+        tx: &ClientWrapper,
+        code: &str,
+    ) -> Result<Arc<[String]>, ApiError> {
+        if !self.closure.contains_key(code) {
+            self.know(tx, &[code.to_owned()]).await?;
+        }
+        Ok(self
+            .closure
+            .get(code)
+            .cloned()
+            .unwrap_or_else(|| Arc::from(Vec::new())))
+    }
+
+    async fn listed(&mut self, tx: &ClientWrapper, k: &Key) -> Result<Vec<String>, ApiError> {
         let current = k.current.trim();
         let billing = k.billing.trim();
         let cur = self.closure_of(tx, current).await?;
         let bill = if billing.is_empty() || billing == current {
-            Vec::new()
+            Arc::from(Vec::new())
         } else {
             self.closure_of(tx, billing).await?
         };
-        Ok(listed_under(cur, &bill))
+        Ok(listed_under(cur.to_vec(), &bill))
     }
 
-    /// Writes `o` over the stored row keyed `old` (`None`: a new order,
-    /// which `false` says another transaction stored first), with its
-    /// outlets, index rows, change-log rows and report entry.
+    /// Queues `o` written over the stored row keyed `old` with its report
+    /// entry (`None`: a new order), with its outlets, index rows,
+    /// change-log rows and report entry. Returns the row's new key.
     async fn put(
         &mut self,
-        tx: &Transaction<'_>,
-        old: Option<&Key>,
+        tx: &ClientWrapper,
+        old: Option<(&Key, Option<Entry>)>,
         o: &Order,
-    ) -> Result<bool, ApiError> {
-        let row = [
-            &o.order_no as &(dyn tokio_postgres::types::ToSql + Sync),
-            &o.status.as_str(),
-            &o.current_outlet_code,
-            &o.accepting_outlet_code,
-            &o.billing_outlet_code,
-            &o.created_at,
-            &Json(o),
-        ];
-        const INSERT: &str = "INSERT INTO orders(order_no, seq, status, current_outlet_code,
-                accepting_outlet_code, billing_outlet_code, created_at, body)
-            VALUES ($1, NULL, $2, $3, $4, $5, $6, $7)";
+    ) -> Result<Key, ApiError> {
+        let (old, stored_entry) = match old {
+            Some((k, e)) => (Some(k), e),
+            None => (None, None),
+        };
+        let row = || {
+            vec![
+                p(o.order_no.clone()),
+                p(o.status.as_str().to_owned()),
+                p(o.current_outlet_code.clone()),
+                p(o.accepting_outlet_code.clone()),
+                p(o.billing_outlet_code.clone()),
+            ]
+        };
         if old.is_some() {
             // The placed time never changes; the change number is stamped
             // at the end.
-            tx.execute(
-                &st(
-                    tx,
-                    "UPDATE orders SET seq = NULL, status = $2, current_outlet_code = $3,
+            let mut params = row();
+            params.push(p(Json(o.clone())));
+            self.writes.push(
+                "UPDATE orders SET seq = NULL, status = $2, current_outlet_code = $3,
                      accepting_outlet_code = $4, billing_outlet_code = $5, body = $6
                  WHERE order_no = $1",
-                )
-                .await?,
-                &[row[0], row[1], row[2], row[3], row[4], row[6]],
-            )
-            .await?;
-        } else if tx
-            .execute(
-                &st(tx, &format!("{INSERT} ON CONFLICT (order_no) DO NOTHING")).await?,
-                &row,
-            )
-            .await?
-            == 0
-        {
-            return Ok(false);
+                params,
+            );
+        } else {
+            let mut params = row();
+            params.push(p(o.created_at));
+            params.push(p(Json(o.clone())));
+            let i = self.writes.push(
+                "INSERT INTO orders(order_no, seq, status, current_outlet_code,
+                     accepting_outlet_code, billing_outlet_code, created_at, body)
+                 VALUES ($1, NULL, $2, $3, $4, $5, $6, $7)
+                 ON CONFLICT (order_no) DO NOTHING RETURNING 1",
+                params,
+            );
+            self.inserts.push(i);
         }
         let mut at = vec![o.current_outlet_code.clone().unwrap_or_default()];
         // The billing outlet's view follows the order too (SPEC 3.5).
         at.extend(o.billing_outlet_code.clone());
-        tx.execute(
-            &st(
-                tx,
-                "INSERT INTO order_outlets(order_no, outlet_code) SELECT $1, unnest($2::text[])
+        self.writes.push(
+            "INSERT INTO order_outlets(order_no, outlet_code) SELECT $1, unnest($2::text[])
              ON CONFLICT DO NOTHING",
-            )
-            .await?,
-            &[&o.order_no, &at],
-        )
-        .await?;
+            vec![p(o.order_no.clone()), p(at)],
+        );
 
         let mut logged: Vec<String> = Vec::new();
         if let Some(old) = old {
             let ancs = self.listed(tx, old).await?;
-            let gone = tx
-                .query(
-                    &st(
-                        tx,
-                        "DELETE FROM order_scope WHERE anc = ANY($1) AND status = $2
-                         AND created_at = $3 AND order_no = $4 RETURNING anc",
-                    )
-                    .await?,
-                    &[&ancs, &old.status, &old.created_at, &o.order_no],
-                )
-                .await?;
-            for r in gone {
-                self.count(r.get(0), &old.status, -1);
-            }
+            let i = self.writes.push(
+                "DELETE FROM order_scope WHERE anc = ANY($1) AND status = $2
+                 AND created_at = $3 AND order_no = $4 RETURNING anc",
+                vec![
+                    p(ancs.clone()),
+                    p(old.status.clone()),
+                    p(old.created_at),
+                    p(o.order_no.clone()),
+                ],
+            );
+            self.scope_rows.push((i, old.status.clone(), -1));
             self.count(ALL.to_owned(), &old.status, -1);
             logged.extend(ancs);
         }
@@ -774,20 +962,17 @@ impl Upkeep {
             billing: o.billing_outlet_code.clone().unwrap_or_default(),
         };
         let ancs = self.listed(tx, &new).await?;
-        let added = tx
-            .query(
-                &st(
-                    tx,
-                    "INSERT INTO order_scope(anc, status, created_at, order_no)
-                 SELECT unnest($1::text[]), $2, $3, $4 ON CONFLICT DO NOTHING RETURNING anc",
-                )
-                .await?,
-                &[&ancs, &new.status, &new.created_at, &o.order_no],
-            )
-            .await?;
-        for r in added {
-            self.count(r.get(0), &new.status, 1);
-        }
+        let i = self.writes.push(
+            "INSERT INTO order_scope(anc, status, created_at, order_no)
+             SELECT unnest($1::text[]), $2, $3, $4 ON CONFLICT DO NOTHING RETURNING anc",
+            vec![
+                p(ancs.clone()),
+                p(new.status.clone()),
+                p(new.created_at),
+                p(o.order_no.clone()),
+            ],
+        );
+        self.scope_rows.push((i, new.status.clone(), 1));
         self.count(ALL.to_owned(), &new.status, 1);
         for a in ancs {
             if !logged.contains(&a) {
@@ -796,22 +981,22 @@ impl Upkeep {
         }
         // Marked changed under its old and new ancestors, at the number
         // the stamp gives it.
-        tx.execute(
-            &st(
-                tx,
-                "INSERT INTO order_feed(anc, order_no, seq) SELECT unnest($1::text[]), $2, NULL
+        self.writes.push(
+            "INSERT INTO order_feed(anc, order_no, seq) SELECT unnest($1::text[]), $2, NULL
              ON CONFLICT (anc, order_no) DO UPDATE SET seq = NULL",
-            )
-            .await?,
-            &[&logged, &o.order_no],
-        )
-        .await?;
+            vec![p(logged.clone()), p(o.order_no.clone())],
+        );
         self.touched.extend(logged);
-        self.record(tx, o).await?;
+        // The entry this transaction wrote last, else the stored one.
+        let entry = match self.entries.remove(&o.order_no) {
+            Some(written) => written,
+            None => stored_entry,
+        };
+        self.record(tx, o, entry).await?;
         if !self.written.contains(&o.order_no) {
             self.written.push(o.order_no.clone());
         }
-        Ok(true)
+        Ok(new)
     }
 
     fn count(&mut self, anc: String, status: &str, by: i64) {
@@ -819,27 +1004,21 @@ impl Upkeep {
     }
 
     /// The keys the counters of an order counted for `code` go under.
-    async fn counted(&mut self, tx: &Transaction<'_>, code: &str) -> Result<Vec<String>, ApiError> {
+    async fn counted(&mut self, tx: &ClientWrapper, code: &str) -> Result<Vec<String>, ApiError> {
         let closure = self.closure_of(tx, code.trim()).await?;
         if !closure.is_empty() {
-            return Ok(closure);
+            return Ok(closure.to_vec());
         }
-        if self.hq.is_none() {
-            let hq = tx
-                .query(
-                    &st(tx, "SELECT code FROM outlets WHERE kind = 'hq'").await?,
-                    &[],
-                )
-                .await?
-                .iter()
-                .map(|r| r.get(0))
-                .collect();
-            self.hq = Some(hq);
-        }
-        Ok(pool_keys(self.hq.as_deref().unwrap_or_default()))
+        let hq: Vec<String> = self
+            .tree
+            .outlets()
+            .filter(|o| o.kind == OutletKind::Hq)
+            .map(|o| o.code.clone())
+            .collect();
+        Ok(pool_keys(&hq))
     }
 
-    async fn sum(&mut self, tx: &Transaction<'_>, e: &Entry, sign: i64) -> Result<(), ApiError> {
+    async fn sum(&mut self, tx: &ClientWrapper, e: &Entry, sign: i64) -> Result<(), ApiError> {
         let own = e.sums(sign);
         for anc in self.counted(tx, &e.responsible).await? {
             let s = self.sums.entry((anc, e.day)).or_default();
@@ -855,34 +1034,14 @@ impl Upkeep {
         Ok(())
     }
 
-    /// Counts `o` as just written in the report: its old entry out, its
+    /// Counts `o` as just written in the report: its `old` entry out, its
     /// new one in (as `report::record` on SQLite).
-    async fn record(&mut self, tx: &Transaction<'_>, o: &Order) -> Result<(), ApiError> {
-        let old = tx
-            .query_opt(
-                &st(
-                    tx,
-                    "SELECT day, holder, resp, billed_for, valid, billed, returned, pickup_failed,
-                        cancelled, open, discount_fen
-                 FROM report_entry WHERE order_no = $1",
-                )
-                .await?,
-                &[&o.order_no],
-            )
-            .await?
-            .map(|r| Entry {
-                day: r.get(0),
-                holder: r.get(1),
-                responsible: r.get(2),
-                billed_for: r.get(3),
-                valid: r.get(4),
-                billed: r.get(5),
-                returned: r.get(6),
-                pickup_failed: r.get(7),
-                cancelled: r.get(8),
-                open: r.get(9),
-                ali_discount_fen: r.get(10),
-            });
+    async fn record(
+        &mut self,
+        tx: &ClientWrapper,
+        o: &Order,
+        old: Option<Entry>,
+    ) -> Result<(), ApiError> {
         let holder = old.as_ref().map(|e| e.holder.clone()).unwrap_or_default();
         let current = o
             .current_outlet_code
@@ -892,16 +1051,15 @@ impl Upkeep {
         let pool = current.is_empty() || in_pool(&self.closure_of(tx, current).await?);
         let new = report_rules::entry(o, &holder, pool);
         if old.as_ref() == Some(&new) {
+            self.entries.insert(o.order_no.clone(), old);
             return Ok(());
         }
         if let Some(old) = &old {
             self.sum(tx, old, -1).await?;
         }
         self.sum(tx, &new, 1).await?;
-        tx.execute(
-            &st(
-                tx,
-                "INSERT INTO report_entry(order_no, day, holder, resp, billed_for, valid, billed,
+        self.writes.push(
+            "INSERT INTO report_entry(order_no, day, holder, resp, billed_for, valid, billed,
                  returned, pickup_failed, cancelled, open, discount_fen)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
              ON CONFLICT (order_no) DO UPDATE SET day = excluded.day, holder = excluded.holder,
@@ -909,50 +1067,74 @@ impl Upkeep {
                  billed = excluded.billed, returned = excluded.returned,
                  pickup_failed = excluded.pickup_failed, cancelled = excluded.cancelled,
                  open = excluded.open, discount_fen = excluded.discount_fen",
-            )
-            .await?,
-            &[
-                &o.order_no,
-                &new.day,
-                &new.holder,
-                &new.responsible,
-                &new.billed_for,
-                &new.valid,
-                &new.billed,
-                &new.returned,
-                &new.pickup_failed,
-                &new.cancelled,
-                &new.open,
-                &new.ali_discount_fen,
+            vec![
+                p(o.order_no.clone()),
+                p(new.day),
+                p(new.holder.clone()),
+                p(new.responsible.clone()),
+                p(new.billed_for.clone()),
+                p(new.valid),
+                p(new.billed),
+                p(new.returned),
+                p(new.pickup_failed),
+                p(new.cancelled),
+                p(new.open),
+                p(new.ali_discount_fen),
             ],
-        )
-        .await?;
+        );
+        self.entries.insert(o.order_no.clone(), Some(new));
         Ok(())
     }
 
-    /// Writes the counts and sums (in key order), queues the wake and
-    /// stamps the change numbers, last. Returns what was touched, for
-    /// this hub's own waiting feeds.
-    async fn finish(self, tx: &Transaction<'_>) -> Result<Touched, ApiError> {
+    /// Sends the orders' own rows, then, in one more round trip, the
+    /// shared rows in key order, the wake and the change numbers, last.
+    /// Returns what was touched, for this hub's own waiting feeds; `None`
+    /// when a new order's number was taken by another writer meanwhile
+    /// (the caller rolls back).
+    async fn finish(mut self, mut tx: Tx) -> Result<Option<Touched>, ApiError> {
+        let rows = tx.run(std::mem::take(&mut self.writes)).await?;
+        if self.inserts.iter().any(|i| rows[*i].is_empty()) {
+            tx.rollback().await?;
+            return Ok(None);
+        }
+        for (i, status, by) in std::mem::take(&mut self.scope_rows) {
+            for r in &rows[i] {
+                self.count(r.get(0), &status, by);
+            }
+        }
         if self.written.is_empty() {
-            return Ok(Touched::default());
+            tx.commit().await?;
+            return Ok(Some(Touched::default()));
+        }
+        // Each statement below takes rows other writers wait for, in one
+        // global order (memory, counts, sums by key, then the counter):
+        // from here to the commit is all they wait.
+        let mut shared = Batch::default();
+        let (accounts, outlets): (Vec<String>, Vec<String>) = self
+            .memory
+            .into_iter()
+            .filter(|(a, _)| !a.trim().is_empty())
+            .unzip();
+        if !accounts.is_empty() {
+            shared.push(
+                "INSERT INTO dispatch_memory(ali_account, outlet_code, updated_at)
+                 SELECT a, o, $3 FROM unnest($1::text[], $2::text[]) AS m(a, o) ORDER BY a
+                 ON CONFLICT (ali_account) DO UPDATE SET outlet_code = excluded.outlet_code,
+                     updated_at = excluded.updated_at",
+                vec![p(accounts), p(outlets), p(Utc::now())],
+            );
         }
         let counts: Vec<_> = self.counts.into_iter().filter(|(_, n)| *n != 0).collect();
         if !counts.is_empty() {
-            let ancs: Vec<&str> = counts.iter().map(|((a, _), _)| a.as_str()).collect();
-            let statuses: Vec<&str> = counts.iter().map(|((_, s), _)| s.as_str()).collect();
+            let ancs: Vec<String> = counts.iter().map(|((a, _), _)| a.clone()).collect();
+            let statuses: Vec<String> = counts.iter().map(|((_, s), _)| s.clone()).collect();
             let ns: Vec<i64> = counts.iter().map(|(_, n)| *n).collect();
-            tx.execute(
-                &st(
-                    tx,
-                    "INSERT INTO scope_count(anc, status, n)
+            shared.push(
+                "INSERT INTO scope_count(anc, status, n)
                  SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[]) ORDER BY 1, 2
                  ON CONFLICT (anc, status) DO UPDATE SET n = scope_count.n + excluded.n",
-                )
-                .await?,
-                &[&ancs, &statuses, &ns],
-            )
-            .await?;
+                vec![p(ancs), p(statuses), p(ns)],
+            );
         }
         let sums: Vec<_> = self
             .sums
@@ -960,12 +1142,12 @@ impl Upkeep {
             .filter(|(_, s)| s.iter().any(|n| *n != 0))
             .collect();
         if !sums.is_empty() {
-            let ancs: Vec<&str> = sums.iter().map(|((a, _), _)| a.as_str()).collect();
+            let ancs: Vec<String> = sums.iter().map(|((a, _), _)| a.clone()).collect();
             let days: Vec<NaiveDate> = sums.iter().map(|((_, d), _)| *d).collect();
-            let col = |i: usize| -> Vec<i64> { sums.iter().map(|(_, s)| s[i]).collect() };
-            let cols: Vec<Vec<i64>> = (0..9).map(col).collect();
-            tx.execute(
-                &st(tx, "INSERT INTO report_day(anc, day, valid, billed, for_others, by_others, returned,
+            let mut params = vec![p(ancs), p(days)];
+            params.extend((0..9).map(|i| p(sums.iter().map(|(_, s)| s[i]).collect::<Vec<i64>>())));
+            shared.push(
+                "INSERT INTO report_day(anc, day, valid, billed, for_others, by_others, returned,
                      pickup_failed, cancelled, open, discount_fen)
                  SELECT * FROM unnest($1::text[], $2::date[], $3::bigint[], $4::bigint[],
                      $5::bigint[], $6::bigint[], $7::bigint[], $8::bigint[], $9::bigint[],
@@ -978,26 +1160,25 @@ impl Upkeep {
                      pickup_failed = report_day.pickup_failed + excluded.pickup_failed,
                      cancelled = report_day.cancelled + excluded.cancelled,
                      open = report_day.open + excluded.open,
-                     discount_fen = report_day.discount_fen + excluded.discount_fen").await?,
-                &[
-                    &ancs, &days, &cols[0], &cols[1], &cols[2], &cols[3], &cols[4], &cols[5],
-                    &cols[6], &cols[7], &cols[8],
-                ],
-            )
-            .await?;
+                     discount_fen = report_day.discount_fen + excluded.discount_fen",
+                params,
+            );
         }
         let touched = Touched::of(self.touched);
         // Delivered by PostgreSQL on commit only, once; before the stamp,
         // which must stay the last statement.
-        tx.execute(
-            &st(tx, "SELECT pg_notify($1, $2)").await?,
-            &[&pg::notify::CHANNEL, &pg::notify::payload(&touched)],
-        )
-        .await?;
-        pg::changes::stamp(tx, &self.written)
-            .await
-            .map_err(ApiError::internal)?;
-        Ok(touched)
+        shared.push(
+            "SELECT pg_notify($1, $2)",
+            vec![
+                p(pg::notify::CHANNEL.to_owned()),
+                p(pg::notify::payload(&touched)),
+            ],
+        );
+        let n = self.written.len();
+        let stamp = shared.push(pg::changes::STAMP, vec![p(self.written)]);
+        let rows = tx.commit_with(shared).await?;
+        pg::changes::checked(&rows[stamp], n).map_err(ApiError::internal)?;
+        Ok(Some(touched))
     }
 }
 

@@ -25,6 +25,8 @@ const POOL_SIZE: usize = 16;
 /// A hub's connection pool.
 pub struct Postgres {
     pool: deadpool_postgres::Pool,
+    /// The outlets' closure rows, per outlet revision (order writes).
+    pub(super) closures: super::pg_orders_write::Closures,
 }
 
 impl From<tokio_postgres::Error> for ApiError {
@@ -158,6 +160,7 @@ impl Postgres {
         let size = POOL_SIZE.min(limits.db_tasks.max(1));
         Ok(Postgres {
             pool: pg::pool(url, size, limits.db_queue_wait)?,
+            closures: Default::default(),
         })
     }
 
