@@ -31,7 +31,6 @@ use serde_json::{Value, json};
 on_both_engines!(
     s05_killed_after_the_local_commit_sends_after_restart_once,
     s06_killed_with_a_request_in_flight_resends_the_same_key,
-    s07_killed_while_pages_are_written_keeps_rows_and_cursor_together,
     a_cold_sync_cut_halfway_lists_what_came_and_then_the_rest,
     s12_a_pc_clock_days_wrong_changes_no_state_or_colour,
     s24_salvaged_actions_of_a_corrupt_cache_are_sent_once,
@@ -391,10 +390,16 @@ async fn s06_killed_with_a_request_in_flight_resends_the_same_key(db: Db) {
 /// Scenario 7: Client killed while pulled pages are being written: each page's
 /// rows and its cursor are both there or both absent, the file passes
 /// `PRAGMA integrity_check`, and the next start pulls exactly the rest.
-async fn s07_killed_while_pages_are_written_keeps_rows_and_cursor_together(db: Db) {
+///
+/// On SQLite only: what is tested is the client's cache under a kill; on
+/// PostgreSQL the 3,000 orders alone took 35 s more here, and the hub's
+/// feed pages are checked on both engines by scenario 8 and the cut cold
+/// sync.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn s07_killed_while_pages_are_written_keeps_rows_and_cursor_together() {
     const N: i64 = 3000;
     const PAGE: i64 = 250;
-    let Some(h) = hub_with(db, &[]).await else {
+    let Some(h) = hub_with(Db::Sqlite, &[]).await else {
         return;
     };
     place(&h, (0..N).map(|i| format!("p-{i:05}")).collect()).await;
