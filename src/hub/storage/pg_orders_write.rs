@@ -1,8 +1,9 @@
 //! Order writes on PostgreSQL (issue 15): an action under its
 //! Idempotency-Key, a group of inbound orders, the customer's cancel.
 //!
-//! Each is one READ COMMITTED transaction of a few steps, each step one
-//! round trip ([`Batch`]: its statements sent together, run in order):
+//! Each is one READ COMMITTED transaction ([`Tx`]) of three steps, each
+//! one round trip ([`Batch`]: its statements sent together, run in order),
+//! `BEGIN` going with the first and `COMMIT` with the last:
 //! 1. **reads**: claims the Idempotency-Key (`INSERT … ON CONFLICT DO
 //!    NOTHING`: a second hub sending the same key waits on the
 //!    uncommitted key, then finds it stored and replays the answer), takes
@@ -21,12 +22,15 @@
 //!    in key order, so two writers lock them in the same order), the wake
 //!    notification ([`pg::notify`], delivered on commit only) and, as the
 //!    LAST statement, the change numbers ([`pg::changes::STAMP`], whose
-//!    comment says why that keeps the feed gap-free); then COMMIT.
+//!    comment says why that keeps the feed gap-free), and COMMIT.
 //!
 //! So a write holds the rows every writer needs (the counter row, the
-//! network-wide counts, an account's dispatch memory) for one round trip
-//! and its commit, instead of from their first statement on; that queue
-//! was what kept PostgreSQL at a fifth of SQLite's actions/s. Every lock
+//! network-wide counts, an account's dispatch memory) only while the
+//! server runs its last step and commits, instead of from their first
+//! statement on through a dozen round trips to a hub busy with other
+//! requests; that queue was what kept PostgreSQL at a fifth of SQLite's
+//! actions/s. (开单 reads the rate card in round trips of its own between
+//! steps 1 and 2, holding only its order's rows.) Every lock
 //! the last step takes is a shared row taken in one global order, and the
 //! step waits for nothing else: the change-number argument holds as it
 //! was.
