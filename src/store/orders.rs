@@ -42,6 +42,14 @@ pub enum ListFilter {
     Subtree(String),
 }
 
+impl ListFilter {
+    /// Whether [`Store::page`] counts this filter's orders exactly: every
+    /// filter but a list of outlets, whose count stops at COUNT_CAP + 1.
+    pub fn counts_exactly(&self) -> bool {
+        !matches!(self, ListFilter::Outlets(_))
+    }
+}
+
 /// Oldest or newest first, by placed time.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum SortOrder {
@@ -457,7 +465,8 @@ impl Store {
     /// indexes: the list never loads every order. With a status filter,
     /// orders whose action was refused (and not yet read) come first on
     /// page one whatever their status. The count is exact for the pool, a
-    /// subtree and the whole cache (maintained, not counted), and stops at
+    /// subtree and the whole cache (maintained, not counted; the pool of an
+    /// outlet that is not the network's root is counted), and stops at
     /// COUNT_CAP + 1 for a list of outlets.
     pub fn page(&self, q: &PageQuery) -> Result<(Vec<OrderRow>, i64), StoreError> {
         self.with(|conn| {
@@ -680,8 +689,8 @@ fn scoped_page(
 struct ListSql {
     /// The page: the arguments, then LIMIT and OFFSET.
     page: String,
-    /// How many match, stopping at COUNT_CAP + 1: the pager says "10000+"
-    /// rather than walking a national backlog on every refresh.
+    /// How many match; for a list of outlets stopping at COUNT_CAP + 1
+    /// (see [`ListFilter::counts_exactly`]).
     count: String,
     args: Vec<rusqlite::types::Value>,
     /// Refused-and-unread orders of another status, to pin above page one.
@@ -750,10 +759,14 @@ impl ListSql {
         let w = where_of(&conds);
         Ok(ListSql {
             page: format!("SELECT body FROM orders{w} ORDER BY {order} LIMIT ? OFFSET ?"),
-            count: format!(
-                "SELECT count(*) FROM (SELECT 1 FROM orders{w} LIMIT {})",
-                COUNT_CAP + 1
-            ),
+            count: if q.filter.counts_exactly() {
+                format!("SELECT count(*) FROM orders{w}")
+            } else {
+                format!(
+                    "SELECT count(*) FROM (SELECT 1 FROM orders{w} LIMIT {})",
+                    COUNT_CAP + 1
+                )
+            },
             args,
             pinned: pinned
                 .map(|(w, a)| (format!("SELECT body FROM orders{w} ORDER BY {order}"), a)),
@@ -869,6 +882,59 @@ mod tests {
             cached(&store),
             ["o-1", "o-3"],
             "what the resync did not bring went"
+        );
+    }
+
+    /// The pager's count is exact past COUNT_CAP for every place a list
+    /// shows (a subtree, the whole cache, even the pool of an outlet that
+    /// is not the root); only a bare list of outlets stops at the cap.
+    #[test]
+    fn every_list_count_is_exact_past_the_cap() {
+        use crate::domain::{Outlet, OutletKind};
+        let dir = tempfile::tempdir().expect("temp dir");
+        let (store, _) = Store::open(&dir.path().join("cache.db")).expect("open");
+        let outlet = |code: &str, kind, parent: Option<&str>| Outlet {
+            code: code.into(),
+            name: code.into(),
+            ..Outlet::blank(kind, parent)
+        };
+        let network = [
+            outlet("HQ", OutletKind::Hq, None),
+            outlet("A", OutletKind::Branch, Some("HQ")),
+        ];
+        store.replace_outlets(1, &network).expect("outlets");
+        let n = COUNT_CAP + 3;
+        let names: Vec<String> = (0..n).map(|i| format!("o-{i:06}")).collect();
+        for (k, chunk) in names.chunks(2_000).enumerate() {
+            let refs: Vec<&str> = chunk.iter().map(String::as_str).collect();
+            store
+                .apply_page(&page_of(&refs, &format!("{k}.t"), true))
+                .expect("pull");
+        }
+        let count = |filter: ListFilter| {
+            let exact = filter.counts_exactly();
+            let q = PageQuery {
+                filter,
+                status: None,
+                sort: SortOrder::OldestFirst,
+                offset: 0,
+                limit: 1,
+            };
+            (store.page(&q).expect("page").1, exact)
+        };
+        assert_eq!(count(ListFilter::All), (n, true));
+        assert_eq!(count(ListFilter::Subtree("A".into())), (n, true));
+        assert_eq!(count(ListFilter::Subtree("HQ".into())), (n, true));
+        assert_eq!(
+            count(ListFilter::Pool {
+                hq_code: "A".into()
+            }),
+            (n, true),
+            "the pool of an outlet that is not the root is counted"
+        );
+        assert_eq!(
+            count(ListFilter::Outlets(vec!["A".into()])),
+            (COUNT_CAP + 1, false)
         );
     }
 

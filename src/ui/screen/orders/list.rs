@@ -220,7 +220,7 @@ impl State {
                     ("pages", &pages.to_string()),
                     (
                         "total",
-                        &if self.total > crate::store::COUNT_CAP {
+                        &if !self.count_exact && self.total > crate::store::COUNT_CAP {
                             format!("{}+", crate::store::COUNT_CAP)
                         } else {
                             self.total.to_string()

@@ -194,6 +194,8 @@ pub struct State {
     page: i64,
     rows: Vec<OrderRow>,
     total: i64,
+    /// Whether `total` is exact (else it stops past COUNT_CAP).
+    count_exact: bool,
     uncontacted: i64,
     /// Pending orders at the list's place: what every count in the window
     /// describes, so it agrees with the rows (the whole view's
@@ -244,6 +246,7 @@ impl Default for State {
             page: 0,
             rows: Vec::new(),
             total: 0,
+            count_exact: true,
             uncontacted: 0,
             list_pending: 0,
             list_is_whole: true,
@@ -315,6 +318,7 @@ impl State {
         // badge and title show.
         // No selector: the user's whole view (a clerk's own subtree).
         self.list_is_whole = self.selector.is_none() || filter == ListFilter::All;
+        self.count_exact = filter.counts_exactly();
         let pending_q = PageQuery {
             filter: filter.clone(),
             status: Some(Status::Pending),
