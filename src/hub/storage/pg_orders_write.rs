@@ -453,14 +453,21 @@ impl Postgres {
         group: &[(usize, InboundOrder)],
     ) -> Result<Option<Vec<Answer>>, ApiError> {
         let mut tx = Tx::new(self.conn().await?);
-        let numbers: Vec<String> = group
+        let now = Utc::now();
+        // Only orders that pass the checks are looked up: PostgreSQL's text
+        // refuses a NUL, so one refused number would fail the whole
+        // statement and with it every order of the group. `place` refuses
+        // the others with the same `now`.
+        let valid: Vec<&InboundOrder> = group
             .iter()
-            .map(|(_, o)| o.order_no.trim().to_owned())
+            .map(|(_, o)| o)
+            .filter(|o| o.check_at(now).is_ok())
             .collect();
-        let accounts: Vec<String> = group
+        let numbers: Vec<String> = valid.iter().map(|o| o.order_no.trim().to_owned()).collect();
+        let accounts: Vec<String> = valid
             .iter()
-            .filter(|(_, o)| o.current_outlet_code.is_none())
-            .map(|(_, o)| o.ali_account.clone())
+            .filter(|o| o.current_outlet_code.is_none())
+            .map(|o| o.ali_account.clone())
             .collect();
         let mut first = Batch::default();
         let rev = begin(&mut first);
@@ -484,7 +491,6 @@ impl Postgres {
             rows[memory].iter().map(|r| (r.get(0), r.get(1))).collect();
         let c = tx.client();
         let tree = state.pg_tree_at(&**c, revision).await?;
-        let now = Utc::now();
         // Placed in memory first (each order seeing the dispatch memory the
         // ones before it taught), so every outlet's ancestors are read at once.
         let mut placed: Vec<(usize, Result<Placed, ApiError>)> = Vec::with_capacity(group.len());
