@@ -18,8 +18,8 @@ pub fn give_back() {
 /// Caps glibc's heap arenas at two before any thread starts (issue 11).
 /// glibc gives each thread that allocates its own arena (up to 8 per
 /// core) and keeps what was freed in each; with the GUI, tokio's workers
-/// and the sync thread that held about 24 MB more resident, logged in on
-/// 1M orders / 20k outlets (112 MB against 88 MB with the cap). The
+/// and the sync thread that held about 17 MB more resident, logged in on
+/// 1M orders / 20k outlets (111.7 MB against 94.5 MB with the cap). The
 /// client's threads mostly wait on I/O, so sharing two arenas costs it
 /// nothing measurable.
 pub fn limit_arenas() {
