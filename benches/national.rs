@@ -460,6 +460,13 @@ fn start_figures(who: &str, data_dir: &std::path::Path, url: &str) {
     }
     let exe = env!("CARGO_BIN_EXE_outlet-desk");
     let dir = data_dir.display().to_string();
+    // Both starts use the same renderer, but its start cost differs by
+    // far (software Vulkan under Xvfb takes several times tiny-skia's),
+    // so a figure means little without it.
+    println!(
+        "  renderer for both starts: ICED_BACKEND={}",
+        std::env::var("ICED_BACKEND").unwrap_or_else(|_| "(unset: iced's default)".into())
+    );
     let run = |args: &[&str]| -> Option<(Duration, u64)> {
         use std::io::BufRead;
         let t = Instant::now();
