@@ -1017,17 +1017,7 @@ async fn concurrent_writers_on_two_hubs_keep_the_counts_exact() {
     b.stop().await;
 }
 
-/// A demo hub (rate card seeded) on `engine` with order `no` pending at
-/// 扬州邗江营业部, and its clerk's token.
-async fn hub_with_order(engine: Engine, no: &str) -> Option<(TestHub, String)> {
-    let h = TestHub::start_on(engine, true, |_| {}).await?;
-    let (s, v) = h
-        .inbound(inbound(no, "acct-1", "扬州", Some("JS-YZ-01")))
-        .await;
-    assert_eq!(s, 201, "{v}");
-    let yz = h.login("yz.clerk", DEMO_PW).await;
-    Some((h, yz))
-}
+use crate::waybill::hub_with_order;
 
 /// The order as `token` sees it.
 async fn order(h: &TestHub, token: &str, no: &str) -> Value {

@@ -26,8 +26,9 @@ fn accept() -> Value {
     json!({"action": "accept", "weight_g": 600000, "volume_cm3": 60000, "pickup_required": false})
 }
 
-/// A demo hub (rate card seeded) with order `no` pending at 扬州邗江营业部.
-async fn hub_with_order(engine: Engine, no: &str) -> Option<(TestHub, String)> {
+/// A demo hub (rate card seeded) on `engine` with order `no` pending at
+/// 扬州邗江营业部, and its clerk's token.
+pub(crate) async fn hub_with_order(engine: Engine, no: &str) -> Option<(TestHub, String)> {
     let h = TestHub::start_on(engine, true, |_| {}).await?;
     let (s, v) = h
         .inbound(inbound(no, "acct-1", "扬州", Some("JS-YZ-01")))
