@@ -14,6 +14,10 @@
 #      config.toml), that it is still up after 15 s with a visible window,
 #      screenshots it into target/windows-shot.png, then stops it
 #
+# `windows.sh build` does steps 1-3 only and `windows.sh check` steps 4-5,
+# so .ci/run can overlap the build with work that leaves a core idle;
+# no argument (or `all`) does every step.
+#
 # Knobs (environment): WINCHECK_DISPLAY (default :77), WINCHECK_WAIT
 # (seconds before the screenshot, default 15), WINCHECK_SKIP_APT=1 (skip
 # step 1's apt-get when everything is already installed).
@@ -294,8 +298,18 @@ gui_smoke() {
     log "app log: $APP_LOG"
 }
 
-step "install tools" install_tools
-step "wine prefix + ProcessPrng shim" make_wineprefix
-step "cross-build release" cross_build
-step "tests under wine" run_tests
-step "GUI smoke (Xvfb + wine)" gui_smoke
+PHASE=${1:-all}
+case $PHASE in
+all | build | check) ;;
+*) die "usage: $0 [all|build|check]" ;;
+esac
+if [[ $PHASE != check ]]; then
+    step "install tools" install_tools
+    step "wine prefix + ProcessPrng shim" make_wineprefix
+    step "cross-build release" cross_build
+fi
+if [[ $PHASE != build ]]; then
+    [[ -d $WINEPREFIX/drive_c/windows/system32 ]] || die "no wine prefix at $WINEPREFIX: run '$0 build' first"
+    step "tests under wine" run_tests
+    step "GUI smoke (Xvfb + wine)" gui_smoke
+fi

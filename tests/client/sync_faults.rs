@@ -29,9 +29,12 @@ use proxy::{Fault, Proxy};
 use serde_json::{Value, json};
 
 on_both_engines!(
-    s05_killed_after_the_local_commit_sends_after_restart_once,
     s06_killed_with_a_request_in_flight_resends_the_same_key,
-    a_cold_sync_cut_halfway_lists_what_came_and_then_the_rest,
+    a_cold_sync_cut_halfway_lists_what_came_and_then_the_rest;
+    // The client dies after its own commit, its clock is wrong, its cache
+    // is damaged: the hub only answers as it always does.
+    sqlite_only:
+    s05_killed_after_the_local_commit_sends_after_restart_once,
     s12_a_pc_clock_days_wrong_changes_no_state_or_colour,
     s24_salvaged_actions_of_a_corrupt_cache_are_sent_once,
 );
