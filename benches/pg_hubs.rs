@@ -9,7 +9,9 @@
 //!
 //! `cargo bench --bench pg_hubs` (needs PostgreSQL installed: it uses
 //! `ORDER_HUB_TEST_PG` or starts a throw-away cluster with
-//! scripts/pg-test.sh). The load runs on the same machine as the hubs and
+//! scripts/pg-test.sh). `BENCH_HUB_BIN` runs another order-hub binary
+//! (an A/B run against a copy of an older build, interleaved with this
+//! one); `BENCH_ORDERS=0` skips the national data set. The load runs on the same machine as the hubs and
 //! the database: with 2 cores, more hubs share the same CPU, so the figure
 //! shows the cost of sharing a database more than the gain of a second
 //! machine.
@@ -47,10 +49,15 @@ fn free_port() -> u16 {
         .expect("a free port")
 }
 
+/// The order-hub binary under test: this build's, or `BENCH_HUB_BIN`.
+fn hub_bin() -> String {
+    std::env::var("BENCH_HUB_BIN").unwrap_or_else(|_| env!("CARGO_BIN_EXE_order-hub").to_owned())
+}
+
 /// Starts `order-hub` on `database` (`None`: SQLite in `dir`).
 fn spawn(dir: &std::path::Path, database: Option<&str>, demo: bool) -> Hub {
     let port = free_port();
-    let mut c = Command::new(env!("CARGO_BIN_EXE_order-hub"));
+    let mut c = Command::new(hub_bin());
     c.args(["--listen", &format!("127.0.0.1:{port}")])
         .arg("--data-dir")
         .arg(dir)
@@ -320,7 +327,7 @@ async fn head(http: &reqwest::Client, base: &str, token: &str) -> String {
 async fn national(server_url: &str, orders: u64) {
     let gen_dir = tempfile::tempdir().expect("temp dir");
     let started = Instant::now();
-    let out = Command::new(env!("CARGO_BIN_EXE_order-hub"))
+    let out = Command::new(hub_bin())
         .args(["generate", "--data-dir"])
         .arg(gen_dir.path())
         .args(["--outlets", "20000", "--orders", &orders.to_string()])
@@ -343,7 +350,7 @@ async fn national(server_url: &str, orders: u64) {
     );
     let url = database(server_url, "bench_national").await;
     let started = Instant::now();
-    let out = Command::new(env!("CARGO_BIN_EXE_order-hub"))
+    let out = Command::new(hub_bin())
         .args(["migrate", "--from"])
         .arg(format!(
             "sqlite:{}",
@@ -408,7 +415,11 @@ fn main() {
     };
     rt.block_on(async {
         let http = reqwest::Client::new();
-        println!("order-hub, SQLite vs PostgreSQL ({TASKS} clients, {} s a phase)", PHASE.as_secs());
+        println!(
+            "order-hub, SQLite vs PostgreSQL ({TASKS} clients, {} s a phase, {})",
+            PHASE.as_secs(),
+            hub_bin()
+        );
         let dir = tempfile::tempdir().expect("temp dir");
         let sqlite = [spawn(dir.path(), None, true)];
         ready(&http, &sqlite[0]).await;
@@ -438,7 +449,9 @@ fn main() {
             .ok()
             .and_then(|s| s.parse().ok())
             .unwrap_or(100_000u64);
-        national(&server_url, orders).await;
+        if orders > 0 {
+            national(&server_url, orders).await;
+        }
     });
     if std::env::var("ORDER_HUB_TEST_PG").is_err() {
         let script = concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/pg-test.sh");

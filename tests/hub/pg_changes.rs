@@ -11,8 +11,8 @@ use crate::common::pg::PgCluster;
 const WRITERS: usize = 8;
 const EACH: usize = 30;
 
-/// One write transaction: `orders` new orders (and their change-log rows)
-/// written, some work, then the stamp as the last statement.
+/// One write transaction: `orders` new orders written, some work, then
+/// the stamp (with their change-log rows) as the last statement.
 async fn write(c: &mut tokio_postgres::Client, orders: &[String], work: Duration) -> i64 {
     let tx = c.transaction().await.expect("begin");
     for no in orders {
@@ -22,17 +22,14 @@ async fn write(c: &mut tokio_postgres::Client, orders: &[String], work: Duration
         )
         .await
         .expect("order");
-        tx.execute(
-            "INSERT INTO order_feed(anc, order_no) VALUES ('', $1)",
-            &[no],
-        )
-        .await
-        .expect("feed row");
     }
     // The transaction stays open a while, so commits overlap and finish
     // in another order than they began.
     tokio::time::sleep(work).await;
-    let last = pg::changes::stamp(&tx, orders).await.expect("stamp");
+    let logged: Vec<(String, String)> = orders.iter().map(|o| (String::new(), o.clone())).collect();
+    let last = pg::changes::stamp(&tx, orders, &logged)
+        .await
+        .expect("stamp");
     tx.commit().await.expect("commit");
     last
 }

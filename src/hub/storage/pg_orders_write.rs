@@ -15,14 +15,16 @@
 //!    one after the other, as on SQLite's one writer);
 //! 2. **writes**, decided in memory by the shared rules: the order (its
 //!    `seq` NULL until the stamp), its event, its outlets, scope index
-//!    rows, change-log rows and report entry ([`Upkeep::put`]) — rows of
-//!    this order only, which no other writer waits for;
+//!    rows and report entry ([`Upkeep::put`]) — rows of this order only,
+//!    which no other writer waits for; a group's new orders one statement
+//!    per table ([`NewOrders`]);
 //! 3. **the shared rows, last** ([`Upkeep::finish`]): the dispatch memory,
 //!    the counts and report sums (added up in memory, written once each,
 //!    in key order, so two writers lock them in the same order), the wake
 //!    notification ([`pg::notify`], delivered on commit only) and, as the
-//!    LAST statement, the change numbers ([`pg::changes::STAMP`], whose
-//!    comment says why that keeps the feed gap-free), and COMMIT.
+//!    LAST statement, the change numbers with the change-log rows that
+//!    carry them ([`pg::changes::STAMP`], whose comment says why that
+//!    keeps the feed gap-free), and COMMIT.
 //!
 //! So a write holds the rows every writer needs (the counter row, the
 //! network-wide counts, an account's dispatch memory) only while the
@@ -51,6 +53,7 @@ use tokio_postgres::Row;
 use tokio_postgres::types::Json;
 
 use super::orders_write::{ActionWrite, answer, cancel_too_late, invalid_action, replay};
+use super::pg_new_orders::NewOrders;
 use super::pg_pipeline::{Batch, Tx, p};
 use super::postgres::{Postgres, meta_int};
 use crate::api::OrderEvent;
@@ -521,18 +524,7 @@ impl Postgres {
                     {
                         up.memory.insert(order.ali_account.clone(), o.to_owned());
                     }
-                    add_event(
-                        &mut up.writes,
-                        &order.order_no,
-                        now,
-                        "upstream",
-                        outlet.as_deref(),
-                        "created",
-                        None,
-                        order.status.as_str(),
-                        None,
-                        None,
-                    );
+                    up.new_orders.created(&order, now, outlet.as_deref());
                     Ok((order, true))
                 }
                 Ok(Placed::Stored(order)) => Ok((order, false)),
@@ -795,9 +787,8 @@ struct Upkeep<'p> {
     /// Statements of [`Upkeep::writes`] returning the `anc` of each scope
     /// row they added (1) or removed (-1) under a status.
     scope_rows: Vec<(usize, String, i64)>,
-    /// Statements of [`Upkeep::writes`] inserting a new order (a row back
-    /// when its number was still free).
-    inserts: Vec<usize>,
+    /// The new orders' own rows, written a table at a time.
+    new_orders: NewOrders,
     counts: BTreeMap<(String, String), i64>,
     sums: BTreeMap<(String, NaiveDate), [i64; 9]>,
     /// Each account's outlet to remember.
@@ -805,6 +796,8 @@ struct Upkeep<'p> {
     /// Each order's report entry as this transaction last wrote it.
     entries: HashMap<String, Option<Entry>>,
     touched: BTreeSet<String>,
+    /// The change-log rows (ancestor, order) the stamp writes.
+    logged: BTreeSet<(String, String)>,
     /// The orders written, in the order first written, each once.
     written: Vec<String>,
 }
@@ -818,12 +811,13 @@ impl<'p> Upkeep<'p> {
             closure: HashMap::new(),
             writes: Batch::default(),
             scope_rows: Vec::new(),
-            inserts: Vec::new(),
+            new_orders: NewOrders::default(),
             counts: BTreeMap::new(),
             sums: BTreeMap::new(),
             memory: BTreeMap::new(),
             entries: HashMap::new(),
             touched: BTreeSet::new(),
+            logged: BTreeSet::new(),
             written: Vec::new(),
         }
     }
@@ -894,80 +888,54 @@ impl<'p> Upkeep<'p> {
     }
 
     /// Queues `o` written over the stored row keyed `old` with its report
-    /// entry (`None`: a new order), with its outlets, index rows,
-    /// change-log rows and report entry. Returns the row's new key.
+    /// entry (`None`: a new order, written with the group's other new
+    /// orders, [`NewOrders`]), with its outlets, index rows, change-log
+    /// rows and report entry. Returns the row's new key.
     async fn put(
         &mut self,
         tx: &ClientWrapper,
         old: Option<(&Key, Option<Entry>)>,
         o: &Order,
     ) -> Result<Key, ApiError> {
-        let (old, stored_entry) = match old {
-            Some((k, e)) => (Some(k), e),
-            None => (None, None),
+        let Some((old, stored_entry)) = old else {
+            return self.put_new(tx, o).await;
         };
-        let row = || {
+        // The placed time never changes; the change number is stamped at
+        // the end.
+        self.writes.push(
+            "UPDATE orders SET seq = NULL, status = $2, current_outlet_code = $3,
+                 accepting_outlet_code = $4, billing_outlet_code = $5, body = $6
+             WHERE order_no = $1",
             vec![
                 p(o.order_no.clone()),
                 p(o.status.as_str().to_owned()),
                 p(o.current_outlet_code.clone()),
                 p(o.accepting_outlet_code.clone()),
                 p(o.billing_outlet_code.clone()),
-            ]
-        };
-        if old.is_some() {
-            // The placed time never changes; the change number is stamped
-            // at the end.
-            let mut params = row();
-            params.push(p(Json(o.clone())));
-            self.writes.push(
-                "UPDATE orders SET seq = NULL, status = $2, current_outlet_code = $3,
-                     accepting_outlet_code = $4, billing_outlet_code = $5, body = $6
-                 WHERE order_no = $1",
-                params,
-            );
-        } else {
-            let mut params = row();
-            params.push(p(o.created_at));
-            params.push(p(Json(o.clone())));
-            let i = self.writes.push(
-                "INSERT INTO orders(order_no, seq, status, current_outlet_code,
-                     accepting_outlet_code, billing_outlet_code, created_at, body)
-                 VALUES ($1, NULL, $2, $3, $4, $5, $6, $7)
-                 ON CONFLICT (order_no) DO NOTHING RETURNING 1",
-                params,
-            );
-            self.inserts.push(i);
-        }
-        let mut at = vec![o.current_outlet_code.clone().unwrap_or_default()];
-        // The billing outlet's view follows the order too (SPEC 3.5).
-        at.extend(o.billing_outlet_code.clone());
+                p(Json(o.clone())),
+            ],
+        );
         self.writes.push(
             "INSERT INTO order_outlets(order_no, outlet_code) SELECT $1, unnest($2::text[])
              ON CONFLICT DO NOTHING",
-            vec![p(o.order_no.clone()), p(at)],
+            vec![p(o.order_no.clone()), p(seen_at(o))],
         );
-
-        let mut logged: Vec<String> = Vec::new();
-        if let Some(old) = old {
-            let ancs = self.listed(tx, old).await?;
-            let i = self.writes.push(
-                "DELETE FROM order_scope WHERE anc = ANY($1) AND status = $2
-                 AND created_at = $3 AND order_no = $4 RETURNING anc",
-                vec![
-                    p(ancs.clone()),
-                    p(old.status.clone()),
-                    p(old.created_at),
-                    p(o.order_no.clone()),
-                ],
-            );
-            self.scope_rows.push((i, old.status.clone(), -1));
-            self.count(ALL.to_owned(), &old.status, -1);
-            logged.extend(ancs);
-        }
+        let mut logged = self.listed(tx, old).await?;
+        let i = self.writes.push(
+            "DELETE FROM order_scope WHERE anc = ANY($1) AND status = $2
+             AND created_at = $3 AND order_no = $4 RETURNING anc",
+            vec![
+                p(logged.clone()),
+                p(old.status.clone()),
+                p(old.created_at),
+                p(o.order_no.clone()),
+            ],
+        );
+        self.scope_rows.push((i, old.status.clone(), -1));
+        self.count(ALL.to_owned(), &old.status, -1);
         let new = Key {
             status: o.status.as_str().to_owned(),
-            created_at: old.map_or(o.created_at, |k| k.created_at),
+            created_at: old.created_at,
             current: o.current_outlet_code.clone().unwrap_or_default(),
             billing: o.billing_outlet_code.clone().unwrap_or_default(),
         };
@@ -991,22 +959,52 @@ impl<'p> Upkeep<'p> {
         }
         // Marked changed under its old and new ancestors, at the number
         // the stamp gives it.
-        self.writes.push(
-            "INSERT INTO order_feed(anc, order_no, seq) SELECT unnest($1::text[]), $2, NULL
-             ON CONFLICT (anc, order_no) DO UPDATE SET seq = NULL",
-            vec![p(logged.clone()), p(o.order_no.clone())],
-        );
-        self.touched.extend(logged);
+        self.log(&o.order_no, logged);
         // The entry this transaction wrote last, else the stored one.
         let entry = match self.entries.remove(&o.order_no) {
             Some(written) => written,
             None => stored_entry,
         };
-        self.record(tx, o, entry).await?;
+        if let Some(e) = self.record(tx, o, entry).await? {
+            push_entry(&mut self.writes, &o.order_no, &e);
+        }
         if !self.written.contains(&o.order_no) {
             self.written.push(o.order_no.clone());
         }
         Ok(new)
+    }
+
+    /// [`Upkeep::put`] of a new order: its rows join the transaction's
+    /// other new orders' in [`Upkeep::new_orders`].
+    async fn put_new(&mut self, tx: &ClientWrapper, o: &Order) -> Result<Key, ApiError> {
+        self.new_orders.order(o, seen_at(o))?;
+        let new = Key {
+            status: o.status.as_str().to_owned(),
+            created_at: o.created_at,
+            current: o.current_outlet_code.clone().unwrap_or_default(),
+            billing: o.billing_outlet_code.clone().unwrap_or_default(),
+        };
+        let ancs = self.listed(tx, &new).await?;
+        self.new_orders.listed(o, &new.status, &ancs);
+        self.count(ALL.to_owned(), &new.status, 1);
+        self.log(&o.order_no, ancs);
+        let entry = self.entries.remove(&o.order_no).flatten();
+        if let Some(e) = self.record(tx, o, entry).await? {
+            self.new_orders.entry(&o.order_no, &e);
+        }
+        if !self.written.contains(&o.order_no) {
+            self.written.push(o.order_no.clone());
+        }
+        Ok(new)
+    }
+
+    /// Marks order `order_no` changed under `ancs`: its change-log rows,
+    /// which the stamp writes at the order's number.
+    fn log(&mut self, order_no: &str, ancs: Vec<String>) {
+        for a in ancs {
+            self.logged.insert((a.clone(), order_no.to_owned()));
+            self.touched.insert(a);
+        }
     }
 
     fn count(&mut self, anc: String, status: &str, by: i64) {
@@ -1045,13 +1043,14 @@ impl<'p> Upkeep<'p> {
     }
 
     /// Counts `o` as just written in the report: its `old` entry out, its
-    /// new one in (as `report::record` on SQLite).
+    /// new one in (as `report::record` on SQLite). Returns the new entry
+    /// when it differs from `old` (the caller writes it).
     async fn record(
         &mut self,
         tx: &ClientWrapper,
         o: &Order,
         old: Option<Entry>,
-    ) -> Result<(), ApiError> {
+    ) -> Result<Option<Entry>, ApiError> {
         let holder = old.as_ref().map(|e| e.holder.clone()).unwrap_or_default();
         let current = o
             .current_outlet_code
@@ -1062,38 +1061,14 @@ impl<'p> Upkeep<'p> {
         let new = report_rules::entry(o, &holder, pool);
         if old.as_ref() == Some(&new) {
             self.entries.insert(o.order_no.clone(), old);
-            return Ok(());
+            return Ok(None);
         }
         if let Some(old) = &old {
             self.sum(tx, old, -1).await?;
         }
         self.sum(tx, &new, 1).await?;
-        self.writes.push(
-            "INSERT INTO report_entry(order_no, day, holder, resp, billed_for, valid, billed,
-                 returned, pickup_failed, cancelled, open, discount_fen)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
-             ON CONFLICT (order_no) DO UPDATE SET day = excluded.day, holder = excluded.holder,
-                 resp = excluded.resp, billed_for = excluded.billed_for, valid = excluded.valid,
-                 billed = excluded.billed, returned = excluded.returned,
-                 pickup_failed = excluded.pickup_failed, cancelled = excluded.cancelled,
-                 open = excluded.open, discount_fen = excluded.discount_fen",
-            vec![
-                p(o.order_no.clone()),
-                p(new.day),
-                p(new.holder.clone()),
-                p(new.responsible.clone()),
-                p(new.billed_for.clone()),
-                p(new.valid),
-                p(new.billed),
-                p(new.returned),
-                p(new.pickup_failed),
-                p(new.cancelled),
-                p(new.open),
-                p(new.ali_discount_fen),
-            ],
-        );
-        self.entries.insert(o.order_no.clone(), Some(new));
-        Ok(())
+        self.entries.insert(o.order_no.clone(), Some(new.clone()));
+        Ok(Some(new))
     }
 
     /// Sends the orders' own rows, then, in one more round trip, the
@@ -1102,8 +1077,13 @@ impl<'p> Upkeep<'p> {
     /// when a new order's number was taken by another writer meanwhile
     /// (the caller rolls back).
     async fn finish(mut self, mut tx: Tx) -> Result<Option<Touched>, ApiError> {
-        let rows = tx.run(std::mem::take(&mut self.writes)).await?;
-        if self.inserts.iter().any(|i| rows[*i].is_empty()) {
+        let mut writes = std::mem::take(&mut self.writes);
+        let new = std::mem::take(&mut self.new_orders).write(&mut writes);
+        let rows = tx.run(writes).await?;
+        if new
+            .as_ref()
+            .is_some_and(|n| rows[n.orders].len() != n.pushed)
+        {
             tx.rollback().await?;
             return Ok(None);
         }
@@ -1111,6 +1091,9 @@ impl<'p> Upkeep<'p> {
             for r in &rows[i] {
                 self.count(r.get(0), &status, by);
             }
+        }
+        for r in new.map_or(&[][..], |n| &rows[n.scope][..]) {
+            self.count(r.get(0), r.get(1), 1);
         }
         if self.written.is_empty() {
             tx.commit().await?;
@@ -1185,11 +1168,51 @@ impl<'p> Upkeep<'p> {
             ],
         );
         let n = self.written.len();
-        let stamp = shared.push(pg::changes::STAMP, vec![p(self.written)]);
+        let (ancs, owners): (Vec<String>, Vec<String>) = self.logged.into_iter().unzip();
+        let stamp = shared.push(
+            pg::changes::STAMP,
+            vec![p(self.written), p(ancs), p(owners)],
+        );
         let rows = tx.commit_with(shared).await?;
         pg::changes::checked(&rows[stamp], n).map_err(ApiError::internal)?;
         Ok(Some(touched))
     }
+}
+
+/// The outlets whose views an order is seen in: where it is, and where
+/// it was billed (SPEC 3.5).
+fn seen_at(o: &Order) -> Vec<String> {
+    let mut at = vec![o.current_outlet_code.clone().unwrap_or_default()];
+    at.extend(o.billing_outlet_code.clone());
+    at
+}
+
+/// Queues the upsert of order `order_no`'s report entry `e`.
+fn push_entry(b: &mut Batch, order_no: &str, e: &Entry) {
+    b.push(
+        "INSERT INTO report_entry(order_no, day, holder, resp, billed_for, valid, billed,
+             returned, pickup_failed, cancelled, open, discount_fen)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+         ON CONFLICT (order_no) DO UPDATE SET day = excluded.day, holder = excluded.holder,
+             resp = excluded.resp, billed_for = excluded.billed_for, valid = excluded.valid,
+             billed = excluded.billed, returned = excluded.returned,
+             pickup_failed = excluded.pickup_failed, cancelled = excluded.cancelled,
+             open = excluded.open, discount_fen = excluded.discount_fen",
+        vec![
+            p(order_no.to_owned()),
+            p(e.day),
+            p(e.holder.clone()),
+            p(e.responsible.clone()),
+            p(e.billed_for.clone()),
+            p(e.valid),
+            p(e.billed),
+            p(e.returned),
+            p(e.pickup_failed),
+            p(e.cancelled),
+            p(e.open),
+            p(e.ali_discount_fen),
+        ],
+    );
 }
 
 /// Every ancestor an order is listed under, once each: its current
