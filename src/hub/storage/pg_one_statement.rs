@@ -1,11 +1,11 @@
 //! The order list and the feed page on PostgreSQL in ONE statement each
-//! (issue 15, read throughput). Measured on the bench's list read: the
-//! multi-statement path ([`super::pg_orders_read`]) sent BEGIN, the outlet
-//! revision, the count, the page and COMMIT — five round trips, two of them
-//! statements parsed and planned anew each time — and the server's work
-//! per statement was small against the trip. Here the revision, the
-//! counters and the page come back in one prepared statement, in
-//! autocommit: one statement reads one snapshot (READ COMMITTED takes it
+//! (issue 15, read throughput). Measured with pg_stat_statements on the
+//! bench's list read: the multi-statement path ([`super::pg_orders_read`])
+//! took seven round trips after the session look-up's one: BEGIN, the
+//! outlet revision and the count (each prepared anew, two trips apiece),
+//! the page and COMMIT; the server's work per statement was small against
+//! the trip. Here the revision, the counters and the page come back in
+//! one prepared statement, in autocommit: one statement reads one snapshot (READ COMMITTED takes it
 //! per statement, subqueries included), so the page, its count and its
 //! cursor still come from the same moment, as in a REPEATABLE READ
 //! transaction.
@@ -45,27 +45,37 @@ const LIST_UNDER: &str = "SELECT (SELECT value FROM meta WHERE key = 'outlet_rev
               WHERE s.anc = $1 AND s.status = $2
               ORDER BY s.created_at, s.order_no COLLATE \"C\" LIMIT $3 OFFSET $4)";
 
-/// `meta`'s rows named in $1, with the whole network's changes after $2
-/// (at most $3), one row per change (one row of NULLs for none).
-const FEED_ALL: &str = "SELECT m.keys, m.vals, f.k, f.seq, f.order_no, f.current_outlet_code,
-            f.billing_outlet_code, f.body
-     FROM (SELECT array_agg(key) AS keys, array_agg(value) AS vals FROM meta
-           WHERE key = ANY($1)) m
-     LEFT JOIN LATERAL (
-         SELECT o.seq AS k, o.seq, o.order_no, o.current_outlet_code, o.billing_outlet_code,
-                o.body::text AS body
-         FROM orders o WHERE o.seq > $2 ORDER BY o.seq LIMIT $3) f ON true";
+/// `meta`'s rows named in $1 with a page of changes (`$changes`, a query
+/// for `k`, the page's order, and a [`FeedRow`]'s columns), one row per
+/// change (one row of NULLs for none).
+macro_rules! feed_sql {
+    ($changes:literal) => {
+        concat!(
+            "SELECT m.keys, m.vals, f.k, f.seq, f.order_no, f.current_outlet_code,
+                    f.billing_outlet_code, f.body
+             FROM (SELECT array_agg(key) AS keys, array_agg(value) AS vals FROM meta
+                   WHERE key = ANY($1)) m
+             LEFT JOIN LATERAL (",
+            $changes,
+            ") f ON true"
+        )
+    };
+}
+
+/// The whole network's changes after $2 (at most $3).
+const FEED_ALL: &str = feed_sql!(
+    "SELECT o.seq AS k, o.seq, o.order_no, o.current_outlet_code, o.billing_outlet_code,
+            o.body::text AS body
+     FROM orders o WHERE o.seq > $2 ORDER BY o.seq LIMIT $3"
+);
 
 /// The same for subtree $4, from its change log.
-const FEED_UNDER: &str = "SELECT m.keys, m.vals, f.k, f.seq, f.order_no, f.current_outlet_code,
-            f.billing_outlet_code, f.body
-     FROM (SELECT array_agg(key) AS keys, array_agg(value) AS vals FROM meta
-           WHERE key = ANY($1)) m
-     LEFT JOIN LATERAL (
-         SELECT l.seq AS k, o.seq, o.order_no, o.current_outlet_code, o.billing_outlet_code,
-                o.body::text AS body
-         FROM order_feed l JOIN orders o ON o.order_no = l.order_no
-         WHERE l.anc = $4 AND l.seq > $2 ORDER BY l.seq LIMIT $3) f ON true";
+const FEED_UNDER: &str = feed_sql!(
+    "SELECT l.seq AS k, o.seq, o.order_no, o.current_outlet_code, o.billing_outlet_code,
+            o.body::text AS body
+     FROM order_feed l JOIN orders o ON o.order_no = l.order_no
+     WHERE l.anc = $4 AND l.seq > $2 ORDER BY l.seq LIMIT $3"
+);
 
 fn int(v: Option<&String>) -> i64 {
     v.and_then(|v| v.parse().ok()).unwrap_or(0)
