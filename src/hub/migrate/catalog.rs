@@ -16,6 +16,8 @@ pub enum Kind {
     Date,
     /// SQLite JSON text, PostgreSQL jsonb.
     Json,
+    /// SQLite JSON text, PostgreSQL json (order bodies: read as text).
+    JsonText,
 }
 
 /// One table.
@@ -121,7 +123,7 @@ pub const TABLES: &[Table] = &[
             ("accepting_outlet_code", Text),
             ("billing_outlet_code", Text),
             ("created_at", Time),
-            ("body", Json),
+            ("body", JsonText),
         ],
     ),
     table(

@@ -62,7 +62,7 @@ impl Cell {
                         .map_err(|e| bad(table, column, format!("{s:?}: {e}")))?,
                 )
             }
-            (Kind::Json, V::Text(b)) => Cell::Json(
+            (Kind::Json | Kind::JsonText, V::Text(b)) => Cell::Json(
                 serde_json::from_slice(b).map_err(|e| bad(table, column, format!("JSON: {e}")))?,
             ),
             (kind, v) => {
@@ -100,7 +100,7 @@ impl Cell {
                 .try_get::<_, Option<NaiveDate>>(i)
                 .map_err(e)?
                 .map(Cell::Date),
-            Kind::Json => r
+            Kind::Json | Kind::JsonText => r
                 .try_get::<_, Option<serde_json::Value>>(i)
                 .map_err(e)?
                 .map(Cell::Json),
@@ -273,6 +273,7 @@ pub fn pg_type(kind: Kind) -> tokio_postgres::types::Type {
         Kind::Time => Type::TIMESTAMPTZ,
         Kind::Date => Type::DATE,
         Kind::Json => Type::JSONB,
+        Kind::JsonText => Type::JSON,
     }
 }
 

@@ -25,6 +25,7 @@ pub mod orders_write;
 pub mod outlets_write;
 pub mod pg_health;
 pub mod pg_new_orders;
+pub mod pg_one_statement;
 pub mod pg_orders_read;
 pub mod pg_orders_write;
 pub mod pg_outlets_write;

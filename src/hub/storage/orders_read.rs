@@ -50,13 +50,8 @@ fn scope_tag(user: &Staff, epoch: i64) -> String {
 }
 
 fn parse_cursor(cursor: &str, tag: &str) -> Result<i64, ApiError> {
-    let (seq, t) = cursor
-        .split_once('.')
-        .ok_or_else(|| ApiError::new(StatusCode::BAD_REQUEST, "invalid_cursor"))?;
-    let seq: i64 = seq
-        .parse()
-        .map_err(|_| ApiError::new(StatusCode::BAD_REQUEST, "invalid_cursor"))?;
-    if t != tag {
+    let seq = cursor_seq(cursor)?;
+    if cursor.split_once('.').is_some_and(|(_, t)| t != tag) {
         // The user's view is not what it was (moved, or the subtree
         // changed): the client must drop what it may no longer see.
         return Err(ApiError::new(StatusCode::GONE, "view_changed"));
@@ -71,6 +66,22 @@ pub(crate) fn epoch_root(scope: &Scope) -> Option<&str> {
         Scope::Subtree(root) => Some(root),
         _ => None,
     }
+}
+
+/// The change number `cursor` names (0 for none), its view tag not yet
+/// checked: [`feed_start`] checks it against the epoch read with the page.
+pub(crate) fn cursor_since(cursor: Option<&str>) -> Result<i64, ApiError> {
+    match cursor.filter(|c| !c.is_empty()) {
+        None => Ok(0),
+        Some(c) => cursor_seq(c),
+    }
+}
+
+fn cursor_seq(cursor: &str) -> Result<i64, ApiError> {
+    cursor
+        .split_once('.')
+        .and_then(|(seq, _)| seq.parse().ok())
+        .ok_or_else(|| ApiError::new(StatusCode::BAD_REQUEST, "invalid_cursor"))
 }
 
 /// Where a feed page starts: the cursor's tag for this view and the
@@ -204,12 +215,16 @@ impl HubState {
         Ok(t)
     }
 
+    /// The network last cached, with its outlet revision.
+    pub(crate) fn last_tree(&self) -> Option<(i64, Arc<OutletTree>)> {
+        self.tree
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+
     fn cached_tree(&self, rev: i64) -> Option<Arc<OutletTree>> {
-        let cache = self.tree.lock().unwrap_or_else(PoisonError::into_inner);
-        cache
-            .as_ref()
-            .filter(|(r, _)| *r == rev)
-            .map(|(_, t)| t.clone())
+        self.last_tree().filter(|(r, _)| *r == rev).map(|(_, t)| t)
     }
 
     /// One feed page for `staff` from `cursor`, read in one snapshot, and

@@ -2,7 +2,10 @@
 //! [`super::orders_read`]: each operation reads one REPEATABLE READ READ
 //! ONLY snapshot, as SQLite's readers do, so a feed page and its cursor,
 //! or a list page and its count, come from the same moment. Text is
-//! ordered byte-wise (`COLLATE "C"`), as SQLite orders it.
+//! ordered byte-wise (`COLLATE "C"`), as SQLite orders it. The feed and
+//! the list first try one statement ([`super::pg_one_statement`]); the
+//! transactions here answer when the hub's cached network is not the
+//! database's, and cache the new one.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -93,6 +96,9 @@ impl Postgres {
         cursor: Option<&str>,
         limit: i64,
     ) -> Result<(FeedAnswer, bool), ApiError> {
+        if let Some(page) = self.feed_page_one(hub, staff, cursor, limit).await? {
+            return Ok(page);
+        }
         let mut c = self.conn().await?;
         let tx = snapshot(&mut c).await?;
         // Every counter the page needs in one round trip (a poll at the
@@ -156,6 +162,12 @@ impl Postgres {
         limit: i64,
         offset: i64,
     ) -> Result<OrderList, ApiError> {
+        if let Some(list) = self
+            .order_list_one(hub, staff, selector, status, limit, offset)
+            .await?
+        {
+            return Ok(list);
+        }
         let mut c = self.conn().await?;
         let tx = snapshot(&mut c).await?;
         let tree = hub.pg_tree(&*tx).await?;
