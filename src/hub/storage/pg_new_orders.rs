@@ -142,7 +142,7 @@ impl NewOrders {
         let orders = b.push(
             "INSERT INTO orders(order_no, status, current_outlet_code, accepting_outlet_code,
                  billing_outlet_code, created_at, body)
-             SELECT n, s, c, a, b, t, j::jsonb
+             SELECT n, s, c, a, b, t, j::json
              FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[],
                  $6::timestamptz[], $7::text[]) AS r(n, s, c, a, b, t, j)
              ON CONFLICT (order_no) DO NOTHING RETURNING 1",
