@@ -82,6 +82,8 @@ fn main() -> ExitCode {
     }
     // After the anchor above: the empty iced app stays a plain one.
     outlet_desk::memory::limit_arenas();
+    // Beside the cache's open and the display's below; `App::new` waits.
+    ui::warm::start_fonts();
     if args.bench_first_frame {
         ui::bench_start::arm();
     }
@@ -110,6 +112,7 @@ fn main() -> ExitCode {
         Err(code) => return code,
     };
     tracing::info!("server: {}", server.url());
+    ui::warm::start_client(server.url(), &settings);
     transport_notices(&server, &settings, &mut notices);
     let settings_path = paths.settings_file();
     let boot = Boot {

@@ -52,9 +52,8 @@ pub fn dispatch_why(
         return Some((code.to_owned(), DispatchRule::RememberedAccount));
     }
     tree.in_city(city)
-        .iter()
         .find(|c| can_receive(c, tree))
-        .map(|c| (c.clone(), DispatchRule::ShipperCity))
+        .map(|c| (c.to_owned(), DispatchRule::ShipperCity))
 }
 
 /// The outlet for a new order of `account` shipping from `city`.

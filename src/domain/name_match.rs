@@ -114,16 +114,7 @@ impl MatchKey {
     /// Builds the key for `label` once, so typing stays fast on long lists.
     pub fn new(label: &str) -> MatchKey {
         let text = label.to_lowercase();
-        let initials = text
-            .chars()
-            .filter_map(|c| {
-                if c.is_ascii_alphanumeric() {
-                    Some(c)
-                } else {
-                    initial(c)
-                }
-            })
-            .collect();
+        let initials = initials_of(&text);
         MatchKey { text, initials }
     }
 
@@ -136,16 +127,36 @@ impl MatchKey {
     /// either as written (Chinese, a code) or, for letters, as initials.
     /// An empty query matches nothing: nothing was asked.
     pub fn matches(&self, query: &str) -> bool {
-        let query = query.to_lowercase();
-        let mut parts = query.split_whitespace().peekable();
-        if parts.peek().is_none() {
-            return false;
-        }
-        parts.all(|part| {
-            self.text.contains(part)
-                || (part.chars().all(|c| c.is_ascii_alphanumeric()) && self.initials.contains(part))
-        })
+        matches(&self.text, &self.initials, &query.to_lowercase())
     }
+}
+
+/// The initials of a lower-case label's characters (ASCII letters and
+/// digits kept as they are): a [`MatchKey`]'s second half.
+pub fn initials_of(lower: &str) -> String {
+    lower
+        .chars()
+        .filter_map(|c| {
+            if c.is_ascii_alphanumeric() {
+                Some(c)
+            } else {
+                initial(c)
+            }
+        })
+        .collect()
+}
+
+/// [`MatchKey::matches`] on a key kept elsewhere (`text` lower-case, its
+/// `initials`), for a `query` already in lower case.
+pub fn matches(text: &str, initials: &str, query: &str) -> bool {
+    let mut parts = query.split_whitespace().peekable();
+    if parts.peek().is_none() {
+        return false;
+    }
+    parts.all(|part| {
+        text.contains(part)
+            || (part.chars().all(|c| c.is_ascii_alphanumeric()) && initials.contains(part))
+    })
 }
 
 #[cfg(test)]

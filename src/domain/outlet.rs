@@ -166,59 +166,161 @@ impl Outlet {
 
 /// An index over the whole network for tree rules and subtree queries.
 ///
-/// Built once per revision; lookups are O(1) and subtree walks touch only
-/// the subtree.
+/// Built once per revision; lookups are O(log n) and subtree walks touch
+/// only the subtree. The outlets are kept once, in code order, and every
+/// link between them (children, roots, cities) is an index into that
+/// list: at 20,000 outlets each link a copy of a code was 60,000 more
+/// strings and about 4 MB (issue 11).
 #[derive(Debug, Default, Clone)]
 pub struct OutletTree {
-    by_code: HashMap<String, Outlet>,
-    children: HashMap<String, Vec<String>>,
-    roots: Vec<String>,
+    /// Every outlet, in code order.
+    outlets: Vec<Outlet>,
+    /// `outlets[i]`'s children are `child_list[child_start[i]..child_start[i + 1]]`,
+    /// in code order.
+    child_start: Vec<u32>,
+    child_list: Vec<u32>,
+    roots: Vec<u32>,
     /// Outlets reachable from a root, by city (without a trailing 市), the
     /// most local kind first, then by code: dispatch by city reads one
     /// entry instead of walking 20,000 outlets per order.
-    by_city: HashMap<String, Vec<String>>,
+    by_city: HashMap<String, Vec<u32>>,
 }
+
+/// Codes of outlets of a [`OutletTree`] (children, roots, a city's).
+#[derive(Debug, Clone)]
+pub struct Codes<'a> {
+    outlets: &'a [Outlet],
+    at: std::slice::Iter<'a, u32>,
+}
+
+impl<'a> Codes<'a> {
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.at.len() == 0
+    }
+
+    fn code(&self, i: &u32) -> &'a str {
+        // Every index was made from `outlets` itself.
+        self.outlets
+            .get(*i as usize)
+            .map_or("", |o| o.code.as_str())
+    }
+}
+
+impl<'a> Iterator for Codes<'a> {
+    type Item = &'a str;
+
+    fn next(&mut self) -> Option<&'a str> {
+        let i = self.at.next()?;
+        Some(self.code(i))
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        self.at.size_hint()
+    }
+}
+
+impl DoubleEndedIterator for Codes<'_> {
+    fn next_back(&mut self) -> Option<Self::Item> {
+        let i = self.at.next_back()?;
+        Some(self.code(i))
+    }
+}
+
+impl ExactSizeIterator for Codes<'_> {}
 
 /// A city name as dispatch compares it: trimmed, without a trailing 市.
 pub fn city_key(city: &str) -> &str {
     city.trim().trim_end_matches('市')
 }
 
+/// An index into the tree's list (20,000 outlets, far below `u32::MAX`).
+fn index(i: usize) -> u32 {
+    u32::try_from(i).unwrap_or(u32::MAX)
+}
+
 impl OutletTree {
     /// Indexes `outlets`. Children are kept in code order for stable display.
+    /// Of two outlets with one code the later is kept.
     pub fn new(outlets: impl IntoIterator<Item = Outlet>) -> Self {
-        let mut tree = OutletTree::default();
-        for o in outlets {
-            tree.by_code.insert(o.code.clone(), o);
+        let mut list: Vec<Outlet> = outlets.into_iter().collect();
+        // Stable: of equal codes the later stays last, and dedup keeps the
+        // first of a run, so reverse each run's order first.
+        list.reverse();
+        list.sort_by(|a, b| a.code.cmp(&b.code));
+        list.dedup_by(|a, b| a.code == b.code);
+        list.shrink_to_fit();
+        let mut tree = OutletTree {
+            outlets: list,
+            ..OutletTree::default()
+        };
+        let parents: Vec<Option<u32>> = tree
+            .outlets
+            .iter()
+            .map(|o| {
+                o.parent_code
+                    .as_deref()
+                    .and_then(|p| tree.position(p))
+                    .map(index)
+            })
+            .collect();
+        // Children by parent, each parent's in code order (the list's).
+        let mut count = vec![0u32; tree.outlets.len() + 1];
+        for p in parents.iter().flatten() {
+            count[*p as usize + 1] += 1;
         }
-        for o in tree.by_code.values() {
-            match o.parent_code.as_deref() {
-                Some(p) if tree.by_code.contains_key(p) => tree
-                    .children
-                    .entry(p.to_owned())
-                    .or_default()
-                    .push(o.code.clone()),
-                _ => tree.roots.push(o.code.clone()),
+        for i in 1..count.len() {
+            count[i] += count[i - 1];
+        }
+        let mut next = count.clone();
+        let mut child_list = vec![0u32; parents.iter().flatten().count()];
+        for (i, p) in parents.iter().enumerate() {
+            match p {
+                Some(p) => {
+                    let slot = &mut next[*p as usize];
+                    child_list[*slot as usize] = index(i);
+                    *slot += 1;
+                }
+                None => tree.roots.push(index(i)),
             }
         }
-        tree.roots.sort();
-        for kids in tree.children.values_mut() {
-            kids.sort();
-        }
+        tree.child_start = count;
+        tree.child_list = child_list;
         tree.index_cities();
         tree
     }
 
+    /// Where `code` is in the list.
+    fn position(&self, code: &str) -> Option<usize> {
+        self.outlets
+            .binary_search_by(|o| o.code.as_str().cmp(code))
+            .ok()
+    }
+
+    fn codes<'a>(&'a self, at: &'a [u32]) -> Codes<'a> {
+        Codes {
+            outlets: &self.outlets,
+            at: at.iter(),
+        }
+    }
+
+    fn child_indexes(&self, i: usize) -> &[u32] {
+        let (Some(from), Some(to)) = (self.child_start.get(i), self.child_start.get(i + 1)) else {
+            return &[];
+        };
+        self.child_list
+            .get(*from as usize..*to as usize)
+            .unwrap_or(&[])
+    }
+
     fn index_cities(&mut self) {
-        let mut by_city: HashMap<String, Vec<String>> = HashMap::new();
-        for root in &self.roots {
-            for code in self.subtree(root) {
-                if let Some(o) = self.by_code.get(&code) {
-                    let key = city_key(&o.city);
-                    if !key.is_empty() {
-                        by_city.entry(key.to_owned()).or_default().push(code);
-                    }
-                }
+        let mut by_city: HashMap<String, Vec<u32>> = HashMap::new();
+        let mut stack: Vec<u32> = self.roots.clone();
+        while let Some(i) = stack.pop() {
+            stack.extend_from_slice(self.child_indexes(i as usize));
+            let key = city_key(&self.outlets[i as usize].city);
+            if !key.is_empty() {
+                by_city.entry(key.to_owned()).or_default().push(i);
             }
         }
         let rank = |k: OutletKind| match k {
@@ -227,28 +329,29 @@ impl OutletTree {
             OutletKind::Branch => 2,
             OutletKind::Hq => 3,
         };
-        for codes in by_city.values_mut() {
-            codes.sort_by_cached_key(|c| {
-                (self.by_code.get(c).map_or(4, |o| rank(o.kind)), c.clone())
-            });
+        // The list is in code order, so the index orders by code too.
+        for at in by_city.values_mut() {
+            at.sort_by_key(|i| (rank(self.outlets[*i as usize].kind), *i));
+            at.shrink_to_fit();
         }
+        by_city.shrink_to_fit();
         self.by_city = by_city;
     }
 
     /// Outlets in `city` (compared as [`city_key`]), the most local kind
     /// first, then in code order.
-    pub fn in_city(&self, city: &str) -> &[String] {
-        self.by_city.get(city_key(city)).map_or(&[], Vec::as_slice)
+    pub fn in_city(&self, city: &str) -> Codes<'_> {
+        self.codes(self.by_city.get(city_key(city)).map_or(&[], Vec::as_slice))
     }
 
     /// The outlet with `code`.
     pub fn get(&self, code: &str) -> Option<&Outlet> {
-        self.by_code.get(code)
+        self.position(code).map(|i| &self.outlets[i])
     }
 
-    /// Every outlet, in no particular order.
+    /// Every outlet, in code order.
     pub fn outlets(&self) -> impl Iterator<Item = &Outlet> {
-        self.by_code.values()
+        self.outlets.iter()
     }
 
     /// This network with `changed` outlets added or replaced and `removed`
@@ -260,8 +363,8 @@ impl OutletTree {
             .chain(changed.iter().map(|o| o.code.as_str()))
             .collect();
         let mut out: Vec<Outlet> = self
-            .by_code
-            .values()
+            .outlets
+            .iter()
             .filter(|o| !gone.contains(o.code.as_str()))
             .cloned()
             .collect();
@@ -272,39 +375,42 @@ impl OutletTree {
 
     /// Number of outlets.
     pub fn len(&self) -> usize {
-        self.by_code.len()
+        self.outlets.len()
     }
 
     /// Whether the network is empty.
     pub fn is_empty(&self) -> bool {
-        self.by_code.is_empty()
+        self.outlets.is_empty()
     }
 
     /// Codes of outlets without a (known) parent: normally just HQ.
-    pub fn roots(&self) -> &[String] {
-        &self.roots
+    pub fn roots(&self) -> Codes<'_> {
+        self.codes(&self.roots)
     }
 
     /// Direct children of `code`, in code order.
-    pub fn children(&self, code: &str) -> &[String] {
-        self.children.get(code).map_or(&[], Vec::as_slice)
+    pub fn children(&self, code: &str) -> Codes<'_> {
+        match self.position(code) {
+            Some(i) => self.codes(self.child_indexes(i)),
+            None => self.codes(&[]),
+        }
     }
 
     /// The HQ outlet, if there is one.
     pub fn hq(&self) -> Option<&Outlet> {
-        self.by_code.values().find(|o| o.kind == OutletKind::Hq)
+        self.outlets.iter().find(|o| o.kind == OutletKind::Hq)
     }
 
     /// `code` and every outlet below it. Empty for an unknown code.
     pub fn subtree(&self, code: &str) -> HashSet<String> {
         let mut out = HashSet::new();
-        if !self.by_code.contains_key(code) {
+        let Some(top) = self.position(code) else {
             return out;
-        }
-        let mut stack = vec![code.to_owned()];
-        while let Some(c) = stack.pop() {
-            stack.extend(self.children(&c).iter().cloned());
-            out.insert(c);
+        };
+        let mut stack = vec![index(top)];
+        while let Some(i) = stack.pop() {
+            stack.extend_from_slice(self.child_indexes(i as usize));
+            out.insert(self.outlets[i as usize].code.clone());
         }
         out
     }
@@ -315,13 +421,13 @@ impl OutletTree {
         let mut steps = 0;
         while let Some(c) = cur {
             if c == root {
-                return self.by_code.contains_key(root);
+                return self.position(root).is_some();
             }
             steps += 1;
-            if steps > self.by_code.len() {
+            if steps > self.outlets.len() {
                 return false; // a corrupt cycle must not hang us
             }
-            cur = self.by_code.get(c).and_then(|o| o.parent_code.as_deref());
+            cur = self.get(c).and_then(|o| o.parent_code.as_deref());
         }
         false
     }
@@ -329,13 +435,13 @@ impl OutletTree {
     /// Names from the root down to `code`, for breadcrumbs and pickers.
     pub fn path(&self, code: &str) -> Vec<&Outlet> {
         let mut path = Vec::new();
-        let mut cur = self.by_code.get(code);
+        let mut cur = self.get(code);
         while let Some(o) = cur {
-            if path.len() > self.by_code.len() {
+            if path.len() > self.outlets.len() {
                 break;
             }
             path.push(o);
-            cur = o.parent_code.as_deref().and_then(|p| self.by_code.get(p));
+            cur = o.parent_code.as_deref().and_then(|p| self.get(p));
         }
         path.reverse();
         path
@@ -357,7 +463,7 @@ impl OutletTree {
         if let Some(e) = self.parent_and_name(new) {
             add(e);
         }
-        if self.by_code.contains_key(&new.code) {
+        if self.get(&new.code).is_some() {
             if errs.is_empty() {
                 return Err(RuleError::Duplicate {
                     field: "code".into(),
@@ -373,7 +479,7 @@ impl OutletTree {
     /// Checks an edit of an existing outlet (same code) against the
     /// network, every problem at once.
     pub fn check_update(&self, new: &Outlet) -> Result<(), RuleError> {
-        let Some(old) = self.by_code.get(&new.code) else {
+        let Some(old) = self.get(&new.code) else {
             return Err(RuleError::field("code", "not_found"));
         };
         let mut errs = field_errors(new);
@@ -402,13 +508,12 @@ impl OutletTree {
     /// A missing parent, or a sibling already of this name.
     fn parent_and_name(&self, new: &Outlet) -> Option<FieldError> {
         let parent = new.parent_code.as_deref()?;
-        if !self.by_code.contains_key(parent) {
+        if self.get(parent).is_none() {
             return Some(FieldError::new("parent_code", "parent_missing"));
         }
-        let clash = self.children(parent).iter().any(|c| {
-            c != &new.code
+        let clash = self.children(parent).any(|c| {
+            c != new.code
                 && self
-                    .by_code
                     .get(c)
                     .is_some_and(|o| o.name.trim() == new.name.trim())
         });

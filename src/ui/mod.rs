@@ -16,6 +16,7 @@ pub mod screen;
 pub mod sync_sub;
 pub mod theme;
 pub mod tray;
+pub mod warm;
 pub mod widget;
 
 pub use app::{App, Boot, Message, ServerChoice, application};

@@ -27,10 +27,9 @@ impl NetworkData {
         let tree = OutletTree::new(outlets);
         let choices = picker::Options::new(outlet_choices(&tree));
         let entries = |keep: &dyn Fn(&str) -> bool| -> Arc<[u32]> {
-            (0u32..)
-                .zip(choices.choices())
-                .filter(|(_, c)| keep(&c.value))
-                .map(|(i, _)| i)
+            (0..choices.len())
+                .filter(|i| choices.value(*i).is_some_and(keep))
+                .filter_map(|i| u32::try_from(i).ok())
                 .collect()
         };
         let mine = entries(&|code| tree.is_within(code, user_outlet));

@@ -66,7 +66,7 @@ fn chosen<'t>(
 /// for HQ the pool's.
 fn report_keys(tree: &OutletTree, o: &Outlet) -> Vec<String> {
     let mut keys = vec![o.code.clone()];
-    keys.extend(tree.children(&o.code).iter().cloned());
+    keys.extend(tree.children(&o.code).map(str::to_owned));
     if o.kind == OutletKind::Hq {
         keys.push(report::POOL_KEY.to_owned());
     }
@@ -102,10 +102,9 @@ fn build_report(
     let total = row(&o.code, &o.code, o.name.clone());
     let children = tree
         .children(&o.code)
-        .iter()
         .map(|child| {
             let name = tree.get(child).map(|c| c.name.clone()).unwrap_or_default();
-            (child.clone(), row(child, child, name))
+            (child.to_owned(), row(child, child, name))
         })
         .collect();
     let pool = (o.kind == OutletKind::Hq)

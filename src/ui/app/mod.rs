@@ -289,7 +289,8 @@ pub fn application(
         .title(App::title)
         .theme(App::theme)
         .subscription(App::subscription)
-        .font(font::CJK_BYTES)
+        // The CJK font goes into iced's text system by `font::load`
+        // (`App::new` waits for it), not by `.font(..)`, which copies it.
         .default_font(font::DEFAULT)
         // Outlet PCs run 1366×768 and 1024×768; below 960×600 nothing is
         // laid out to be usable.
@@ -329,11 +330,9 @@ impl App {
         // through tasks from now on.
         crate::store::mark_gui_thread();
         let lang = boot.settings.language;
-        let transport = boot.settings.transport().unwrap_or_else(|e| {
-            tracing::error!("{e}");
-            crate::sync::Transport::default()
-        });
-        let client = match HubClient::with_transport(boot.server.url(), lang, &transport) {
+        // Before the first layout: no text is shaped without the CJK font.
+        super::warm::fonts_ready();
+        let client = match super::warm::client(boot.server.url(), &boot.settings) {
             Ok(c) => c,
             Err(e) => {
                 tracing::error!("http client: {e}");

@@ -21,6 +21,7 @@ use crate::store::Store;
 use crate::sync::HubClient;
 
 /// What every screen may read while updating or drawing.
+#[derive(Clone)]
 pub struct Ctx<'a> {
     pub lang: Lang,
     /// Logged-in client (carries the token).

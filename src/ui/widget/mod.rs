@@ -342,7 +342,7 @@ impl<T> std::fmt::Display for Choice<T> {
 /// Outlet choices "名称 (CODE)" in tree order, for pickers.
 pub fn outlet_choices(tree: &crate::domain::OutletTree) -> Vec<Choice<String>> {
     let mut out = Vec::with_capacity(tree.len());
-    let mut stack: Vec<&String> = tree.roots().iter().rev().collect();
+    let mut stack: Vec<&str> = tree.roots().rev().collect();
     while let Some(code) = stack.pop() {
         if let Some(o) = tree.get(code) {
             out.push(Choice {
@@ -350,7 +350,7 @@ pub fn outlet_choices(tree: &crate::domain::OutletTree) -> Vec<Choice<String>> {
                 label: format!("{} ({})", o.name, o.code),
             });
         }
-        stack.extend(tree.children(code).iter().rev());
+        stack.extend(tree.children(code).rev());
     }
     out
 }

@@ -22,9 +22,9 @@ pub fn visible_rows(tree: &OutletTree, open: &HashSet<String>, search: &str) -> 
     let needle = search.trim().to_lowercase();
     let keep: Option<HashSet<String>> = (!needle.is_empty()).then(|| {
         let mut keep = HashSet::new();
-        let mut stack: Vec<&str> = tree.roots().iter().map(String::as_str).collect();
+        let mut stack: Vec<&str> = tree.roots().collect();
         while let Some(code) = stack.pop() {
-            stack.extend(tree.children(code).iter().map(String::as_str));
+            stack.extend(tree.children(code));
             let Some(o) = tree.get(code) else { continue };
             if o.name.to_lowercase().contains(&needle) || o.code.to_lowercase().contains(&needle) {
                 for p in tree.path(code) {
@@ -35,8 +35,7 @@ pub fn visible_rows(tree: &OutletTree, open: &HashSet<String>, search: &str) -> 
         keep
     });
     let mut rows = Vec::new();
-    let mut stack: Vec<(String, usize)> =
-        tree.roots().iter().rev().map(|c| (c.clone(), 0)).collect();
+    let mut stack: Vec<(String, usize)> = tree.roots().rev().map(|c| (c.to_owned(), 0)).collect();
     while let Some((code, depth)) = stack.pop() {
         if keep.as_ref().is_some_and(|k| !k.contains(&code)) {
             continue;
@@ -44,7 +43,7 @@ pub fn visible_rows(tree: &OutletTree, open: &HashSet<String>, search: &str) -> 
         let kids = tree.children(&code);
         let is_open = keep.is_some() || open.contains(&code);
         if is_open {
-            stack.extend(kids.iter().rev().map(|c| (c.clone(), depth + 1)));
+            stack.extend(kids.clone().rev().map(|c| (c.to_owned(), depth + 1)));
         }
         rows.push(Row {
             code,

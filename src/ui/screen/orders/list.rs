@@ -15,11 +15,28 @@ use crate::ui::theme;
 use crate::ui::theme::Tone;
 use crate::ui::widget::{self, Choice};
 
-use super::{Message, PAGE, State};
+use super::{Message, PAGE, State, columns};
 
 /// iced's default scrollbar width, and the room kept beside it.
 const SCROLLBAR_WIDTH: f32 = 10.0;
 const SCROLL_GUTTER: f32 = 4.0;
+/// A row's padding left and right, the header's alike.
+const ROW_PADDING: f32 = 6.0;
+/// A row's second lines.
+const SUB_SIZE: f32 = 11.0;
+/// The columns' headings: 订单号, 发货人, 货物, 重量, 上门, 下单, 联系时限,
+/// 状态, 打印次数.
+const HEADINGS: [&str; 9] = [
+    "orders.col_no",
+    "orders.col_shipper",
+    "orders.col_cargo",
+    "orders.col_weight",
+    "orders.col_pickup",
+    "orders.col_placed",
+    "orders.col_call",
+    "orders.col_status",
+    "orders.col_prints",
+];
 use crate::ui::format::{kg, m3, short_time, yuan};
 
 impl State {
@@ -167,6 +184,12 @@ impl State {
     }
 
     pub(super) fn list_view<'a>(&'a self, ctx: &Ctx<'a>) -> Element<'a, Message> {
+        // The columns' widths follow the list's own width.
+        let ctx = ctx.clone();
+        iced::widget::responsive(move |size| self.list_at(&ctx, size.width)).into()
+    }
+
+    fn list_at<'a>(&'a self, ctx: &Ctx<'a>, width: f32) -> Element<'a, Message> {
         let lang = ctx.lang;
         let t = |k: &str| ctx.t(k);
         // A heading names a row's two lines on two lines of its own, and
@@ -174,33 +197,41 @@ impl State {
         // English at 1024 px with 大字体). Chinese breaks between any two
         // characters, so "联系倒计时" came out as "联系倒计/时": the parts
         // go on their own lines instead.
-        let h = |k: &str, w: u16| {
-            text(ctx.t(k).replace(" / ", "\n"))
-                .size(12)
+        let heads = HEADINGS.map(|k| ctx.t(k).replace(" / ", "\n"));
+        let texts: Vec<RowText> = self.rows.iter().map(|r| RowText::new(ctx, r)).collect();
+        let floors = self
+            .rows
+            .iter()
+            .zip(&texts)
+            .map(|(r, t)| t.floors(&r.order))
+            .fold(
+                heads
+                    .each_ref()
+                    .map(|h| columns::longest_word(h, columns::NUMBER_SIZE)),
+                |a, b| std::array::from_fn(|i| a[i].max(b[i])),
+            );
+        // Less the rows' padding and the scrollbar's gutter, header alike.
+        let w = columns::widths(
+            width - ROW_PADDING * 2.0 - SCROLLBAR_WIDTH - SCROLL_GUTTER,
+            floors,
+        );
+        let header = iced::widget::Row::from_iter(heads.into_iter().zip(w).map(|(h, w)| {
+            text(h)
+                .size(columns::NUMBER_SIZE)
                 .wrapping(text::Wrapping::WordOrGlyph)
-                .width(Length::FillPortion(w))
-        };
-        let header = row![
-            h("orders.col_no", COLUMNS[0]),
-            h("orders.col_shipper", COLUMNS[1]),
-            h("orders.col_cargo", COLUMNS[2]),
-            h("orders.col_weight", COLUMNS[3]),
-            h("orders.col_pickup", COLUMNS[4]),
-            h("orders.col_placed", COLUMNS[5]),
-            h("orders.col_call", COLUMNS[6]),
-            h("orders.col_status", COLUMNS[7]),
-            h("orders.col_prints", COLUMNS[8]),
-        ]
-        .spacing(COLUMN_GAP)
+                .width(w)
+                .into()
+        }))
+        .spacing(columns::GAP)
         .padding(iced::Padding {
             top: 2.0,
             bottom: 2.0,
-            left: 6.0,
-            right: 6.0 + SCROLLBAR_WIDTH + SCROLL_GUTTER,
+            left: ROW_PADDING,
+            right: ROW_PADDING + SCROLLBAR_WIDTH + SCROLL_GUTTER,
         });
         let mut list = column![].spacing(2);
-        for r in &self.rows {
-            list = list.push(self.row_view(ctx, r));
+        for (r, t) in self.rows.iter().zip(texts) {
+            list = list.push(self.row_view(r, t, &w));
         }
         if self.rows.is_empty() {
             let key = if self.first_sync {
@@ -252,95 +283,154 @@ impl State {
         .into()
     }
 
-    pub(super) fn row_view<'a>(&'a self, ctx: &Ctx<'a>, r: &'a OrderRow) -> Element<'a, Message> {
-        let lang = ctx.lang;
+    pub(super) fn row_view<'a>(
+        &'a self,
+        r: &'a OrderRow,
+        t: RowText,
+        w: &[f32; 9],
+    ) -> Element<'a, Message> {
         let o = &r.order;
-        let timing = sla::timing(o, ctx.now, ctx.params.call_window, ctx.params.overdue_after);
         let selected = self.selected.as_deref() == Some(o.order_no.as_str());
-        let overdue = timing.overdue;
-        // Long numbers break inside their column rather than run over the
-        // next one on narrow windows.
-        let small = |s: String| text(s).size(12).wrapping(text::Wrapping::WordOrGlyph);
+        let overdue = t.overdue;
+        // Each column is as wide as its longest number or word (`columns`);
+        // past that, text breaks inside its column rather than run over the
+        // next one.
+        let small = |s: String| {
+            text(s)
+                .size(columns::NUMBER_SIZE)
+                .wrapping(text::Wrapping::WordOrGlyph)
+        };
         // Second lines in the row's own muted colour: on a selected or red
         // row the page's muted grey would not read.
         let sub = move |s: String| {
             text(s)
-                .size(11)
+                .size(SUB_SIZE)
                 .wrapping(text::Wrapping::WordOrGlyph)
                 .style(move |t: &Theme| text::Style {
                     color: Some(theme::row_colors(t, selected, overdue).muted),
                 })
         };
-        let waiting = i18n::tf(
-            lang,
-            "orders.waiting",
-            &[("t", &sla::clock(timing.waiting))],
-        );
         let content = row![
-            self.number_cell(o).width(Length::FillPortion(COLUMNS[0])),
+            self.number_cell(o).width(w[0]),
+            column![small(t.shipper), sub(t.place)].width(w[1]),
+            column![small(t.cargo), sub(t.value)].width(w[2]),
+            column![small(t.weight), sub(t.volume)].width(w[3]),
+            small(t.pickup).width(w[4]),
             column![
-                small(format!("{} {}", o.shipper.name, o.shipper.phone)),
-                sub(format!("{} {}", o.shipper.city, o.shipper.district))
+                small(t.placed),
+                // Not colour alone: overdue rows say so in words too. The
+                // two wrap, so "⚠ OVERDUE" moves to its own line inside
+                // its column instead of running over the next one.
+                row![
+                    text(t.overdue_mark).size(SUB_SIZE),
+                    text(t.waiting).size(SUB_SIZE)
+                ]
+                .spacing(4)
+                .wrap()
             ]
-            .width(Length::FillPortion(COLUMNS[1])),
-            column![
-                small(format!("{} ×{}", o.cargo.name, o.cargo.pieces)),
-                sub(yuan(o.declared_value))
-            ]
-            .width(Length::FillPortion(COLUMNS[2])),
-            column![
-                small(format!("{} kg", kg(o.cargo.weight_g))),
-                sub(format!("{} m³", m3(o.cargo.volume_cm3)))
-            ]
-            .width(Length::FillPortion(COLUMNS[3])),
+            .width(w[5]),
+            call_cell(t.call, selected, overdue).width(w[6]),
+            status_cell(t.status, t.outbox, selected, overdue).width(w[7]),
+            small(t.prints).width(w[8]),
+        ]
+        .spacing(columns::GAP)
+        .align_y(Alignment::Center);
+        button(content)
+            .width(Length::Fill)
+            .padding([3.0, ROW_PADDING])
+            .on_press(Message::Select(o.order_no.clone()))
+            .style(move |t: &Theme, status| theme::order_row(t, status, selected, overdue))
+            .into()
+    }
+}
+
+/// What a row says, cell by cell: drawn by [`State::row_view`], and
+/// measured first for the columns' floors (`columns`).
+pub(super) struct RowText {
+    overdue: bool,
+    shipper: String,
+    place: String,
+    cargo: String,
+    value: String,
+    weight: String,
+    volume: String,
+    pickup: String,
+    placed: String,
+    overdue_mark: String,
+    waiting: String,
+    call: (String, Option<Tone>),
+    status: String,
+    outbox: (String, Option<Tone>),
+    prints: String,
+}
+
+impl RowText {
+    pub(super) fn new(ctx: &Ctx<'_>, r: &OrderRow) -> RowText {
+        let lang = ctx.lang;
+        let o = &r.order;
+        let timing = sla::timing(o, ctx.now, ctx.params.call_window, ctx.params.overdue_after);
+        let mut status = i18n::t(lang, &format!("status.{}", o.status.as_str()));
+        if o.trade_status.as_deref() == Some("refunding") {
+            status.push_str(&format!(" · {}", i18n::t(lang, "orders.refunding")));
+        }
+        RowText {
+            overdue: timing.overdue,
+            shipper: format!("{} {}", o.shipper.name, o.shipper.phone),
+            place: format!("{} {}", o.shipper.city, o.shipper.district),
+            cargo: format!("{} ×{}", o.cargo.name, o.cargo.pieces),
+            value: yuan(o.declared_value),
+            weight: format!("{} kg", kg(o.cargo.weight_g)),
+            volume: format!("{} m³", m3(o.cargo.volume_cm3)),
             // The short words: "自送网点" broke as "自送网/点" in this
             // narrow column at 1024 px with 大字体 (the detail says it
             // in full).
-            small(i18n::t(
+            pickup: i18n::t(
                 lang,
                 if o.pickup_required {
                     "orders.pickup_yes_short"
                 } else {
                     "orders.pickup_no_short"
-                }
-            ))
-            .width(Length::FillPortion(COLUMNS[4])),
-            column![
-                small(short_time(o.created_at)),
-                // Not colour alone: overdue rows say so in words too. The
-                // two wrap, so "⚠ OVERDUE" moves to its own line inside
-                // its column instead of running over the next one.
-                row![
-                    text(if overdue {
-                        i18n::t(lang, "orders.overdue_mark")
-                    } else {
-                        String::new()
-                    })
-                    .size(11),
-                    text(waiting).size(11)
-                ]
-                .spacing(4)
-                .wrap()
-            ]
-            .width(Length::FillPortion(COLUMNS[5])),
-            call_cell(call_label(lang, o, timing.call), selected, overdue)
-                .width(Length::FillPortion(COLUMNS[6])),
-            status_cell(lang, r, selected, overdue).width(Length::FillPortion(COLUMNS[7])),
-            small(i18n::tf(
+                },
+            ),
+            placed: short_time(o.created_at),
+            overdue_mark: if timing.overdue {
+                i18n::t(lang, "orders.overdue_mark")
+            } else {
+                String::new()
+            },
+            waiting: i18n::tf(
+                lang,
+                "orders.waiting",
+                &[("t", &sla::clock(timing.waiting))],
+            ),
+            call: call_label(lang, o, timing.call),
+            status,
+            outbox: outbox_label(lang, r),
+            prints: i18n::tf(
                 lang,
                 "orders.print_count",
-                &[("n", &o.print_count.to_string())]
-            ))
-            .width(Length::FillPortion(COLUMNS[8])),
+                &[("n", &o.print_count.to_string())],
+            ),
+        }
+    }
+
+    /// Each column's floor: its longest word or number, at its size.
+    fn floors(&self, o: &crate::domain::Order) -> [f32; 9] {
+        use columns::{LOGISTICS_SIZE, NUMBER_SIZE, TICK, longest_word as w};
+        let sub = SUB_SIZE;
+        [
+            w(&o.order_no, NUMBER_SIZE).max(TICK + w(&o.logistics_no, LOGISTICS_SIZE)),
+            w(&self.shipper, NUMBER_SIZE).max(w(&self.place, sub)),
+            w(&self.cargo, NUMBER_SIZE).max(w(&self.value, sub)),
+            w(&self.weight, NUMBER_SIZE).max(w(&self.volume, sub)),
+            w(&self.pickup, NUMBER_SIZE),
+            w(&self.placed, NUMBER_SIZE)
+                .max(w(&self.overdue_mark, sub))
+                .max(w(&self.waiting, sub)),
+            w(&self.call.0, NUMBER_SIZE),
+            w(&self.status, NUMBER_SIZE).max(w(&self.outbox.0, sub)),
+            w(&self.prints, NUMBER_SIZE),
         ]
-        .spacing(COLUMN_GAP)
-        .align_y(Alignment::Center);
-        button(content)
-            .width(Length::Fill)
-            .padding([3, 6])
-            .on_press(Message::Select(o.order_no.clone()))
-            .style(move |t: &Theme, status| theme::order_row(t, status, selected, overdue))
-            .into()
     }
 }
 
@@ -361,17 +451,11 @@ fn call_cell<'a>(
 /// 状态 / 同步: the order's state (and a refund under way), and where its
 /// unsent action stands, in a tone that reads on the row.
 fn status_cell<'a>(
-    lang: i18n::Lang,
-    r: &OrderRow,
+    status_line: String,
+    (outbox, tone): (String, Option<Tone>),
     selected: bool,
     overdue: bool,
 ) -> iced::widget::Column<'a, Message, Theme> {
-    let o = &r.order;
-    let mut status_line = i18n::t(lang, &format!("status.{}", o.status.as_str()));
-    if o.trade_status.as_deref() == Some("refunding") {
-        status_line.push_str(&format!(" · {}", i18n::t(lang, "orders.refunding")));
-    }
-    let (outbox, tone) = outbox_label(lang, r);
     // The right padding keeps "待受理 · 退款中" off 打印次数 where it
     // just fits (1366 px): it wraps instead of touching.
     column![
@@ -472,15 +556,6 @@ pub(super) fn counts_line(
     }
     Some(line)
 }
-
-/// Shares of the list's width, header and rows alike: 订单号, 发货人, 货物,
-/// 重量, 上门, 下单, 联系时限, 状态, 打印次数. 上门 is wide enough for
-/// "Drop-off" unbroken at 1024 px ("Picku / p" before); 打印次数's room
-/// came from the numbers' columns, which break inside anyway, 下单 and 状态.
-const COLUMNS: [u16; 9] = [14, 14, 11, 10, 9, 12, 9, 11, 9];
-/// Between two columns: 4 px, not 6, was the rest of 打印次数's room at
-/// 1024 px with 大字体.
-const COLUMN_GAP: f32 = 4.0;
 
 #[cfg(test)]
 mod tests {

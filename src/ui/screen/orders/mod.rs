@@ -1,6 +1,7 @@
 //! 阿里订单受理: the outlet selector, the paged pending list with red rows
 //! and the call countdown, the detail panel, the clerk's actions, 查询.
 
+mod columns;
 mod detail;
 mod dialog;
 pub mod export;

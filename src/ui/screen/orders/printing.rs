@@ -257,16 +257,17 @@ impl State {
         use iced::widget::{checkbox, column, text};
         let no = o.order_no.clone();
         column![
+            // The column is as wide as the longest number (`columns`).
             text(o.order_no.as_str())
-                .size(12)
+                .size(super::columns::NUMBER_SIZE)
                 .wrapping(text::Wrapping::WordOrGlyph),
             checkbox(self.is_marked(&o.order_no))
                 .label(o.logistics_no.as_str())
                 .size(12)
-                .text_size(11)
+                .text_size(super::columns::LOGISTICS_SIZE)
                 .spacing(4)
                 .width(iced::Length::Fill)
-                // Long numbers break inside the column, never over the next.
+                // Never over the next column, should it ever be narrower.
                 .text_wrapping(text::Wrapping::WordOrGlyph)
                 .on_toggle(move |on| Message::Mark(no.clone(), on)),
         ]

@@ -143,7 +143,7 @@ impl State {
         if self.open.is_empty() {
             // Start with HQ and the branches open: the usual first look.
             for r in ctx.tree.roots() {
-                self.open.insert(r.clone());
+                self.open.insert(r.to_owned());
             }
         }
         self.refresh_rows(ctx.tree);
