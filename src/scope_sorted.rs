@@ -3,42 +3,149 @@
 //! and written in the index's own key order, so its B-tree is only ever
 //! appended to, and the counts are added up on the way.
 //!
-//! The same rows as the SQL it replaced (a join with `outlet_closure`, a
-//! UNION and a GROUP BY over the result), which spent most of a cold
-//! sync's indexing time in SQLite's sorter: at 100k orders about 400k text
-//! rows were sorted there, and the counts read them all back.
+//! Each order is ranked once by (placed time, number); an index row is then
+//! one `u64` (ancestor's rank, status's rank, order's rank), so the sort
+//! compares integers in place rather than chasing two orders' text per
+//! comparison — a cold sync of a million orders sorts about four million
+//! of them. The counts are the sorted keys' runs.
+//!
+//! The keys come from the orders table ([`rebuild_orders`]), or, for a bulk
+//! load, from what its pages gathered as they were written ([`Gathered`],
+//! [`rebuild_gathered`]), so the end of a cold sync does not read the
+//! whole table back.
 
 use std::collections::HashMap;
 
-use rusqlite::types::Value;
+use rusqlite::types::{ToSqlOutput, Value, ValueRef};
 use rusqlite::{Connection, params};
 
 use crate::scope_index::{ALL, POOL, WAITING};
 
-/// One order's index columns, its text kept in [`Orders::text`] (one
+/// Bits of a key for the order's rank; the status's rank takes the next
+/// [`STATUS_BITS`], the ancestor's rank the rest.
+const ORDER_BITS: u32 = 32;
+const STATUS_BITS: u32 = 8;
+const ANC_BITS: u32 = 64 - ORDER_BITS - STATUS_BITS;
+
+/// One order's index columns, its text kept in [`Gathered::text`] (one
 /// buffer rather than a million small strings: a cold sync's memory is
 /// given back whole when it ends).
 struct Row {
     order_no: (u32, u32),
     created_at: At,
     status: u8,
+    /// Pending and not phoned yet.
+    waiting: bool,
+    /// Current and billing outlet, as indexes into [`Gathered::outlets`].
+    current: u32,
+    billing: u32,
 }
 
 /// Placed time as the orders table stores it: milliseconds (the client)
-/// or RFC 3339 text (the hub).
+/// or RFC 3339 text (the hub); anything else by its index in
+/// [`Gathered::others`].
 enum At {
     Int(i64),
     Text(u32, u32),
-    Other(Value),
+    Other(u32),
 }
 
-struct Orders {
+/// The index columns of every order of a load, in memory.
+pub struct Gathered {
     text: String,
     rows: Vec<Row>,
     statuses: Vec<String>,
+    others: Vec<Value>,
+    outlets: Vec<String>,
+    outlet_ids: HashMap<String, u32>,
 }
 
-impl Orders {
+impl Default for Gathered {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Gathered {
+    /// Nothing gathered yet.
+    pub fn new() -> Gathered {
+        Gathered {
+            text: String::new(),
+            rows: Vec::new(),
+            statuses: Vec::new(),
+            others: Vec::new(),
+            outlets: Vec::new(),
+            outlet_ids: HashMap::new(),
+        }
+    }
+
+    /// How many orders it holds.
+    pub fn len(&self) -> usize {
+        self.rows.len()
+    }
+
+    /// Whether it holds none.
+    pub fn is_empty(&self) -> bool {
+        self.rows.is_empty()
+    }
+
+    /// One order's index columns (`current`/`billing` empty for none).
+    pub fn push(
+        &mut self,
+        order_no: &str,
+        status: &str,
+        created_at: ValueRef<'_>,
+        contacted: bool,
+        current: &str,
+        billing: &str,
+    ) {
+        let order_no = self.push_str(order_no);
+        let created_at = match created_at {
+            ValueRef::Integer(v) => At::Int(v),
+            ValueRef::Text(t) => match std::str::from_utf8(t) {
+                Ok(s) => {
+                    let (s, n) = self.push_str(s);
+                    At::Text(s, n)
+                }
+                Err(_) => self.other(created_at),
+            },
+            _ => self.other(created_at),
+        };
+        let waiting = !contacted && status == "pending";
+        let status = self.status(status);
+        let current = self.outlet(current.trim());
+        let billing = self.outlet(billing.trim());
+        self.rows.push(Row {
+            order_no,
+            created_at,
+            status,
+            waiting,
+            current,
+            billing,
+        });
+    }
+
+    fn other(&mut self, v: ValueRef<'_>) -> At {
+        self.others.push(match v {
+            ValueRef::Null => Value::Null,
+            ValueRef::Integer(i) => Value::Integer(i),
+            ValueRef::Real(f) => Value::Real(f),
+            ValueRef::Text(t) => Value::Text(String::from_utf8_lossy(t).into_owned()),
+            ValueRef::Blob(b) => Value::Blob(b.to_vec()),
+        });
+        At::Other((self.others.len() - 1) as u32)
+    }
+
+    fn outlet(&mut self, code: &str) -> u32 {
+        if let Some(id) = self.outlet_ids.get(code) {
+            return *id;
+        }
+        let id = self.outlets.len() as u32;
+        self.outlets.push(code.to_owned());
+        self.outlet_ids.insert(code.to_owned(), id);
+        id
+    }
+
     fn str(&self, (at, len): (u32, u32)) -> &str {
         &self.text[at as usize..(at + len) as usize]
     }
@@ -59,25 +166,48 @@ impl Orders {
         }
     }
 
-    fn at_value(&self, a: &At) -> Value {
+    fn at_sql(&self, a: &At) -> ToSqlOutput<'_> {
         match a {
-            At::Int(v) => Value::Integer(*v),
-            At::Text(s, n) => Value::Text(self.str((*s, *n)).to_owned()),
-            At::Other(v) => v.clone(),
+            At::Int(v) => ToSqlOutput::Borrowed(ValueRef::Integer(*v)),
+            At::Text(s, n) => ToSqlOutput::Borrowed(ValueRef::Text(self.str((*s, *n)).as_bytes())),
+            At::Other(i) => ToSqlOutput::Borrowed(ValueRef::from(&self.others[*i as usize])),
         }
     }
 
     /// The index's order of placed time (as SQLite compares the column:
-    /// numbers before text); only the writes' locality depends on it.
-    fn cmp_at(&self, a: &At, b: &At) -> std::cmp::Ordering {
+    /// numbers before text), then the order number.
+    fn cmp_orders(&self, x: &Row, y: &Row) -> std::cmp::Ordering {
         use std::cmp::Ordering;
-        match (a, b) {
-            (At::Int(x), At::Int(y)) => x.cmp(y),
+        let at = match (&x.created_at, &y.created_at) {
+            (At::Int(a), At::Int(b)) => a.cmp(b),
             (At::Text(s, n), At::Text(t, m)) => self.str((*s, *n)).cmp(self.str((*t, *m))),
             (At::Int(_), _) => Ordering::Less,
             (_, At::Int(_)) => Ordering::Greater,
             _ => Ordering::Equal,
-        }
+        };
+        at.then_with(|| self.str(x.order_no).cmp(self.str(y.order_no)))
+    }
+
+    /// Each order's position in (placed time, number) order: the ranks
+    /// are sorted by a number first, the text compared only on a tie.
+    fn by_time(&self) -> Vec<u32> {
+        let mut keyed: Vec<(i64, u32)> = self
+            .rows
+            .iter()
+            .enumerate()
+            .map(|(i, r)| {
+                let k = match r.created_at {
+                    At::Int(v) => v,
+                    _ => i64::MAX,
+                };
+                (k, i as u32)
+            })
+            .collect();
+        keyed.sort_unstable_by(|(a, i), (b, j)| {
+            a.cmp(b)
+                .then_with(|| self.cmp_orders(&self.rows[*i as usize], &self.rows[*j as usize]))
+        });
+        keyed.into_iter().map(|(_, i)| i).collect()
     }
 }
 
@@ -117,6 +247,21 @@ impl Closure {
     }
 }
 
+/// Ranks of `names` in byte order (SQLite's BINARY collation).
+fn ranks(names: &[String]) -> Vec<u32> {
+    let mut by_name: Vec<u32> = (0..names.len() as u32).collect();
+    by_name.sort_unstable_by(|a, b| names[*a as usize].cmp(&names[*b as usize]));
+    let mut rank = vec![0; names.len()];
+    for (r, a) in by_name.into_iter().enumerate() {
+        rank[a as usize] = r as u32;
+    }
+    rank
+}
+
+fn too_big(what: &str) -> rusqlite::Error {
+    rusqlite::Error::ToSqlConversionFailure(format!("scope index: too many {what}").into())
+}
+
 /// Replaces `order_scope` and `scope_count` with what `keyed` (the
 /// layout's `SELECT order_no, status, created_at, contacted, cur, bill`)
 /// lists: each order under its current outlet's ancestors (the pool when
@@ -124,122 +269,131 @@ impl Closure {
 /// ancestors other than the pool; the whole table's counts under
 /// [`ALL`], with [`WAITING`] for pending orders not yet phoned.
 pub fn rebuild_orders(c: &Connection, keyed: &str) -> rusqlite::Result<()> {
-    c.execute_batch("DELETE FROM order_scope; DELETE FROM scope_count;")?;
-    let mut closure = Closure::read(c)?;
-    let pool = closure.id(POOL);
-    let mut orders = Orders {
-        text: String::new(),
-        rows: Vec::new(),
-        statuses: Vec::new(),
-    };
-    // (ancestor, order) pairs; the order's position in `orders.rows`.
-    let mut pairs: Vec<(u32, u32)> = Vec::new();
-    let mut totals: HashMap<u8, i64> = HashMap::new();
-    let mut waiting = 0i64;
+    let mut g = Gathered::new();
     {
         let mut st = c.prepare(keyed)?;
         let mut rows = st.query([])?;
-        let mut ancs: Vec<u32> = Vec::new();
         while let Some(r) = rows.next()? {
-            let order_no = orders.push_str(r.get_ref(0)?.as_str()?);
-            let status_text = r.get_ref(1)?.as_str()?;
-            let status = orders.status(status_text);
-            let created_at = match r.get_ref(2)? {
-                rusqlite::types::ValueRef::Integer(v) => At::Int(v),
-                rusqlite::types::ValueRef::Text(_) => {
-                    let (s, n) = orders.push_str(r.get_ref(2)?.as_str()?);
-                    At::Text(s, n)
+            g.push(
+                r.get_ref(0)?.as_str()?,
+                r.get_ref(1)?.as_str()?,
+                r.get_ref(2)?,
+                r.get(3)?,
+                r.get_ref(4)?.as_str()?,
+                r.get_ref(5)?.as_str()?,
+            );
+        }
+    }
+    rebuild_gathered(c, &g)
+}
+
+/// [`rebuild_orders`] from orders gathered in memory, which must be
+/// exactly what the orders table holds.
+pub fn rebuild_gathered(c: &Connection, g: &Gathered) -> rusqlite::Result<()> {
+    c.execute_batch("DELETE FROM order_scope; DELETE FROM scope_count;")?;
+    let mut closure = Closure::read(c)?;
+    let pool = closure.id(POOL);
+    let none: &[u32] = &[];
+    // Each outlet's ancestors, looked up once per outlet, not per order.
+    let ancestors: Vec<&[u32]> = g
+        .outlets
+        .iter()
+        .map(|code| closure.of.get(code).map_or(none, |v| v.as_slice()))
+        .collect();
+    if closure.names.len() >= 1 << ANC_BITS {
+        return Err(too_big("outlets"));
+    }
+    if g.statuses.len() >= 1 << STATUS_BITS {
+        return Err(too_big("statuses"));
+    }
+    if g.rows.len() as u64 >= 1 << ORDER_BITS {
+        return Err(too_big("orders"));
+    }
+    let anc_rank = ranks(&closure.names);
+    let status_rank = ranks(&g.statuses);
+    let by_time = g.by_time();
+    let mut time_rank = vec![0u32; g.rows.len()];
+    for (rank, i) in by_time.iter().enumerate() {
+        time_rank[*i as usize] = rank as u32;
+    }
+    let mut keys: Vec<u64> = Vec::with_capacity(g.rows.len() * 4);
+    let mut totals: Vec<i64> = vec![0; g.statuses.len()];
+    let mut waiting = 0i64;
+    let mut ancs: Vec<u32> = Vec::new();
+    for (i, o) in g.rows.iter().enumerate() {
+        totals[o.status as usize] += 1;
+        waiting += i64::from(o.waiting);
+        ancs.clear();
+        let up = ancestors[o.current as usize];
+        if up.is_empty() {
+            // No outlet, or one the network does not have.
+            ancs.push(pool);
+        } else {
+            ancs.extend_from_slice(up);
+        }
+        if o.billing != o.current {
+            for a in ancestors[o.billing as usize] {
+                // The pool is about where the order is, not who billed it.
+                if *a != pool && !ancs.contains(a) {
+                    ancs.push(*a);
                 }
-                _ => At::Other(r.get(2)?),
-            };
-            let contacted: bool = r.get(3)?;
-            *totals.entry(status).or_default() += 1;
-            if !contacted && status_text == "pending" {
-                waiting += 1;
             }
-            ancs.clear();
-            match closure.of.get(r.get_ref(4)?.as_str()?) {
-                Some(up) => ancs.extend_from_slice(up),
-                None => ancs.push(pool),
-            }
-            let bill = r.get_ref(5)?.as_str()?;
-            if !bill.is_empty()
-                && let Some(up) = closure.of.get(bill)
-            {
-                for a in up {
-                    if *a != pool && !ancs.contains(a) {
-                        ancs.push(*a);
-                    }
-                }
-            }
-            let i = orders.rows.len() as u32;
-            pairs.extend(ancs.iter().map(|a| (*a, i)));
-            orders.rows.push(Row {
-                order_no,
-                created_at,
-                status,
-            });
         }
+        let low =
+            (u64::from(status_rank[o.status as usize]) << ORDER_BITS) | u64::from(time_rank[i]);
+        keys.extend(
+            ancs.iter()
+                .map(|a| (u64::from(anc_rank[*a as usize]) << (ORDER_BITS + STATUS_BITS)) | low),
+        );
     }
-    // The index's key order: ancestor, status, placed time, order number.
-    let mut anc_rank: Vec<u32> = vec![0; closure.names.len()];
-    {
-        let mut by_name: Vec<u32> = (0..closure.names.len() as u32).collect();
-        by_name
-            .sort_unstable_by(|a, b| closure.names[*a as usize].cmp(&closure.names[*b as usize]));
-        for (rank, a) in by_name.into_iter().enumerate() {
-            anc_rank[a as usize] = rank as u32;
-        }
+    drop(time_rank);
+    keys.sort_unstable();
+    // From ranks back to names.
+    let mut anc_of_rank = vec![0u32; anc_rank.len()];
+    for (a, r) in anc_rank.iter().enumerate() {
+        anc_of_rank[*r as usize] = a as u32;
     }
-    let mut status_rank: Vec<u32> = vec![0; orders.statuses.len()];
-    {
-        let mut by_name: Vec<usize> = (0..orders.statuses.len()).collect();
-        by_name.sort_unstable_by(|a, b| orders.statuses[*a].cmp(&orders.statuses[*b]));
-        for (rank, s) in by_name.into_iter().enumerate() {
-            status_rank[s] = rank as u32;
-        }
+    let mut status_of_rank = vec![0u8; status_rank.len()];
+    for (s, r) in status_rank.iter().enumerate() {
+        status_of_rank[*r as usize] = s as u8;
     }
-    pairs.sort_unstable_by(|(a, i), (b, j)| {
-        let (x, y) = (&orders.rows[*i as usize], &orders.rows[*j as usize]);
-        anc_rank[*a as usize]
-            .cmp(&anc_rank[*b as usize])
-            .then(status_rank[x.status as usize].cmp(&status_rank[y.status as usize]))
-            .then_with(|| orders.cmp_at(&x.created_at, &y.created_at))
-            .then_with(|| orders.str(x.order_no).cmp(orders.str(y.order_no)))
-    });
-    let mut counts: HashMap<(u32, u8), i64> = HashMap::new();
+    let name_of = |key: u64| -> (&str, &str) {
+        let a = anc_of_rank[(key >> (ORDER_BITS + STATUS_BITS)) as usize];
+        let s = status_of_rank[((key >> ORDER_BITS) & ((1 << STATUS_BITS) - 1)) as usize];
+        (&closure.names[a as usize], &g.statuses[s as usize])
+    };
+    // (ancestor, status) of each run of keys, with its count: already in
+    // the counts' key order, so appended rather than scattered.
+    let mut counts: Vec<(u64, i64)> = Vec::new();
     {
         let mut st = c.prepare(
             "INSERT OR IGNORE INTO order_scope(anc, status, created_at, order_no) VALUES (?1,?2,?3,?4)",
         )?;
-        for (a, i) in &pairs {
-            let o = &orders.rows[*i as usize];
-            let status = &orders.statuses[o.status as usize];
-            let at = orders.at_value(&o.created_at);
+        for key in &keys {
+            let o = &g.rows[by_time[(key & ((1 << ORDER_BITS) - 1)) as usize] as usize];
+            let (anc, status) = name_of(*key);
             let written = st.execute(params![
-                closure.names[*a as usize],
+                anc,
                 status,
-                at,
-                orders.str(o.order_no)
+                g.at_sql(&o.created_at),
+                g.str(o.order_no)
             ])?;
             if written > 0 {
-                *counts.entry((*a, o.status)).or_default() += 1;
+                let group = key >> ORDER_BITS;
+                match counts.last_mut() {
+                    Some((k, n)) if *k == group => *n += 1,
+                    _ => counts.push((group, 1)),
+                }
             }
         }
     }
-    // In the counts' key order too: appended, not scattered over the table.
-    let mut counts: Vec<((u32, u8), i64)> = counts.into_iter().collect();
-    counts.sort_unstable_by_key(|((a, s), _)| (anc_rank[*a as usize], status_rank[*s as usize]));
     let mut st = c.prepare("INSERT INTO scope_count(anc, status, n) VALUES (?1, ?2, ?3)")?;
-    for ((a, s), n) in counts {
-        st.execute(params![
-            closure.names[a as usize],
-            orders.statuses[s as usize],
-            n
-        ])?;
+    for (group, n) in counts {
+        let (anc, status) = name_of(group << ORDER_BITS);
+        st.execute(params![anc, status, n])?;
     }
-    for (s, n) in totals {
-        st.execute(params![ALL, orders.statuses[s as usize], n])?;
+    for (s, n) in totals.into_iter().enumerate() {
+        st.execute(params![ALL, g.statuses[s], n])?;
     }
     st.execute(params![ALL, WAITING, waiting])?;
     Ok(())

@@ -14,7 +14,9 @@
 
 use rusqlite::Connection;
 
+use super::scope::Keyed;
 use super::{StoreError, get_meta, scope, set_meta};
+use crate::scope_sorted::Gathered;
 
 const FLAG: &str = "bulk_load";
 
@@ -25,42 +27,112 @@ const INDEXES: &str = "
     CREATE INDEX IF NOT EXISTS orders_status_created ON orders(status, created_at, order_no);
     CREATE INDEX IF NOT EXISTS orders_outlet_status ON orders(current_outlet_code, status, created_at);";
 
+/// SQLite's helper threads for the sorts of [`INDEXES`].
+const SORT_THREADS: u32 = 4;
+
 /// Whether a bulk load is under way.
 pub(super) fn active(c: &Connection) -> Result<bool, StoreError> {
     Ok(get_meta(c, FLAG)?.is_some())
 }
 
+/// The index columns of every order a bulk load's pages inserted, kept on
+/// the connection that wrote them, so its end builds the scope index
+/// without reading the whole table back. Used only when nothing else
+/// changed the orders meanwhile ([`Gathering::is_whole`]); otherwise the
+/// table is read as before.
+pub(super) struct Gathering {
+    keys: Gathered,
+    /// `PRAGMA data_version` when the load began: it moves when another
+    /// connection commits anything.
+    data_version: i64,
+}
+
+impl Gathering {
+    /// A new order the load inserted.
+    pub(super) fn add(&mut self, k: &Keyed) {
+        self.keys.push(
+            &k.order_no,
+            &k.status,
+            (&k.created_at).into(),
+            k.contacted,
+            &k.current,
+            &k.billing,
+        );
+    }
+
+    /// Whether the orders table holds exactly the gathered orders: no
+    /// other connection committed since the load began, this one neither
+    /// updated nor deleted an order (the temporary triggers count those),
+    /// and there are as many rows as gathered (an insert not gathered).
+    fn is_whole(&self, c: &Connection) -> Result<bool, StoreError> {
+        let changed: i64 = c.query_row("SELECT n FROM temp.bulk_changes", [], |r| r.get(0))?;
+        let rows: i64 = c.query_row("SELECT count(*) FROM orders", [], |r| r.get(0))?;
+        Ok(changed == 0
+            && data_version(c)? == self.data_version
+            && usize::try_from(rows).ok() == Some(self.keys.len()))
+    }
+}
+
+fn data_version(c: &Connection) -> Result<i64, StoreError> {
+    Ok(c.query_row("PRAGMA data_version", [], |r| r.get(0))?)
+}
+
 /// Starts a bulk load if the cache has no orders and no place in the feed
-/// (a first sync, or one after the view changed); says whether it did.
-pub(super) fn begin(c: &Connection) -> Result<bool, StoreError> {
+/// (a first sync, or one after the view changed); the load's
+/// [`Gathering`] when it did.
+pub(super) fn begin(c: &Connection) -> Result<Option<Gathering>, StoreError> {
     let empty: bool = c.query_row(
         "SELECT NOT EXISTS(SELECT 1 FROM orders) AND NOT EXISTS(SELECT 1 FROM meta WHERE key = 'cursor')",
         [],
         |r| r.get(0),
     )?;
     if !empty {
-        return Ok(false);
+        return Ok(None);
     }
     c.execute_batch(
         "DROP INDEX IF EXISTS orders_status_created;
-         DROP INDEX IF EXISTS orders_outlet_status;",
+         DROP INDEX IF EXISTS orders_outlet_status;
+         CREATE TEMP TABLE IF NOT EXISTS bulk_changes (n INTEGER NOT NULL);
+         DELETE FROM temp.bulk_changes;
+         INSERT INTO temp.bulk_changes(n) VALUES (0);
+         CREATE TEMP TRIGGER IF NOT EXISTS bulk_order_updated AFTER UPDATE ON main.orders
+         BEGIN UPDATE temp.bulk_changes SET n = n + 1; END;
+         CREATE TEMP TRIGGER IF NOT EXISTS bulk_order_deleted AFTER DELETE ON main.orders
+         BEGIN UPDATE temp.bulk_changes SET n = n + 1; END;",
     )?;
     scope::clear_orders(c)?;
     set_meta(c, FLAG, "1")?;
-    Ok(true)
+    Ok(Some(Gathering {
+        keys: Gathered::new(),
+        data_version: data_version(c)?,
+    }))
 }
 
 /// Builds every index over what was loaded, inside the caller's
-/// transaction: the load's rows and their indexes commit together.
-pub(super) fn end(c: &Connection) -> Result<(), StoreError> {
+/// transaction: the load's rows and their indexes commit together. The
+/// scope index from `gathered` when it is the whole table, else from the
+/// table.
+pub(super) fn end(c: &Connection, gathered: Option<&Gathering>) -> Result<(), StoreError> {
     let started = std::time::Instant::now();
-    c.execute_batch(INDEXES)?;
+    let gathered = match gathered {
+        Some(g) if g.is_whole(c)? => Some(&g.keys),
+        _ => None,
+    };
+    // Each index is a scan of the whole table and a sort: helper threads
+    // sort what the scan has read while it reads on.
+    c.execute_batch(&format!(
+        "PRAGMA threads = {SORT_THREADS}; {INDEXES} PRAGMA threads = 0;"
+    ))?;
     let indexes = started.elapsed();
-    scope::rebuild_orders(c)?;
+    match gathered {
+        Some(keys) => scope::rebuild_gathered(c, keys)?,
+        None => scope::rebuild_orders(c)?,
+    }
     c.execute("DELETE FROM meta WHERE key = ?1", [FLAG])?;
     tracing::debug!(
         indexes_ms = indexes.as_millis() as u64,
         scope_ms = (started.elapsed() - indexes).as_millis() as u64,
+        gathered = gathered.is_some(),
         "cache: bulk load indexed"
     );
     Ok(())
@@ -71,7 +143,7 @@ pub(super) fn recover(c: &mut Connection) -> Result<(), StoreError> {
     let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
     if active(&tx)? {
         tracing::info!("cache: indexing a bulk load the last run did not finish");
-        end(&tx)?;
+        end(&tx, None)?;
     }
     tx.commit()?;
     Ok(())

@@ -159,6 +159,8 @@ pub struct Store {
     /// Shared by every handle (and the sync task's second connection):
     /// when the last one goes, the cache was closed cleanly.
     open_mark: Option<Arc<OpenMark>>,
+    /// This connection's bulk load's keys, between its pages.
+    gathering: Arc<Mutex<Option<bulk::Gathering>>>,
 }
 
 /// `cache.db.open` exists while a client has the cache open. Found at start,
@@ -277,6 +279,7 @@ impl Store {
                 conn: Arc::new(Mutex::new(conn)),
                 path: path.to_path_buf(),
                 open_mark: Some(Arc::new(OpenMark(mark))),
+                gathering: Default::default(),
             }
         };
         match open_checked(path) {
@@ -325,12 +328,24 @@ impl Store {
             conn: Arc::new(Mutex::new(conn)),
             path: self.path.clone(),
             open_mark: self.open_mark.clone(),
+            gathering: Default::default(),
         })
     }
 
     /// The file behind this cache.
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// The bulk load's keys (see [`bulk::Gathering`]); a panic while they
+    /// were held left them unusable, so they go.
+    fn lock_gathering(&self) -> std::sync::MutexGuard<'_, Option<bulk::Gathering>> {
+        self.gathering.lock().unwrap_or_else(|p| {
+            self.gathering.clear_poison();
+            let mut g = p.into_inner();
+            *g = None;
+            g
+        })
     }
 
     pub(crate) fn with<T>(

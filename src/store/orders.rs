@@ -5,6 +5,7 @@
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 
+use super::bulk::Gathering;
 use super::outbox::OutboxState;
 use super::scope::{self, Indexer, Keyed};
 use super::{Store, StoreError, get_meta, set_meta};
@@ -79,18 +80,20 @@ pub(super) fn upsert(c: &Connection, o: &Order) -> Result<(), StoreError> {
 /// the scope index in step.
 pub(super) fn put(c: &Connection, ix: &mut Indexer<'_>, o: &Order) -> Result<(), StoreError> {
     let body = serde_json::to_string(o).map_err(json_err)?;
-    put_raw(c, ix, &OrderKeys::of(o), &body, false)
+    put_raw(c, ix, &OrderKeys::of(o), &body, false, &mut None)
 }
 
 /// [`put`] of an order's body as the hub sent it, with its keys read out.
 /// During a bulk load (`bulk`, see [`super::bulk`]) only the row and the
-/// whole table's counts are written, and a new order costs one statement.
+/// whole table's counts are written, and a new order costs one statement
+/// (its index columns go to `gathering`, when the load keeps them).
 fn put_raw(
     c: &Connection,
     ix: &mut Indexer<'_>,
     o: &OrderKeys,
     body: &str,
     bulk: bool,
+    gathering: &mut Option<Gathering>,
 ) -> Result<(), StoreError> {
     let k = Keyed {
         order_no: o.order_no.clone(),
@@ -119,6 +122,9 @@ fn put_raw(
             > 0
     {
         ix.total_only(&k, 1);
+        if let Some(g) = gathering {
+            g.add(&k);
+        }
         return Ok(());
     }
     let stored = scope::stored(c, &o.order_no)?;
@@ -180,9 +186,10 @@ fn write_page(
     page: &RawChangesPage,
     resyncing: bool,
     bulk: bool,
+    gathering: &mut Option<Gathering>,
 ) -> Result<(), StoreError> {
     for o in &page.orders {
-        put_raw(tx, ix, &o.keys, o.body.get(), bulk)?;
+        put_raw(tx, ix, &o.keys, o.body.get(), bulk, gathering)?;
         if resyncing {
             tx.prepare_cached("INSERT OR IGNORE INTO resync_seen(order_no) VALUES (?1)")?
                 .execute([&o.keys.order_no])?;
@@ -274,20 +281,35 @@ impl Store {
             let started = std::time::Instant::now();
             let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
             let resyncing = get_meta(&tx, "resync")?.is_some();
-            let bulk = super::bulk::active(&tx)? || (last.more && super::bulk::begin(&tx)?);
+            // Put back only once this transaction commits: what a failed
+            // one gathered is not in the table.
+            let mut gathering = self.lock_gathering().take();
+            let bulk = if super::bulk::active(&tx)? {
+                true
+            } else {
+                gathering = if last.more {
+                    super::bulk::begin(&tx)?
+                } else {
+                    None
+                };
+                gathering.is_some()
+            };
             let mut ix = scope::indexer(&tx).same_closure();
             for page in pages {
-                write_page(&tx, &mut ix, page, resyncing, bulk)?;
+                write_page(&tx, &mut ix, page, resyncing, bulk, &mut gathering)?;
             }
             ix.finish()?;
             let written = started.elapsed();
             if bulk && !last.more {
-                super::bulk::end(&tx)?;
+                super::bulk::end(&tx, gathering.take().as_ref())?;
             }
             let indexed = started.elapsed();
             set_meta(&tx, "cursor", &last.cursor)?;
             set_meta(&tx, "last_pull", &Utc::now().to_rfc3339())?;
             let done = tx.commit();
+            if done.is_ok() && bulk && last.more {
+                *self.lock_gathering() = gathering;
+            }
             tracing::debug!(
                 orders = pages.iter().map(|p| p.orders.len()).sum::<usize>(),
                 bulk,
@@ -313,8 +335,9 @@ impl Store {
     pub fn end_bulk_load(&self) -> Result<(), StoreError> {
         self.with(|c| {
             let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let gathering = self.lock_gathering().take();
             if super::bulk::active(&tx)? {
-                super::bulk::end(&tx)?;
+                super::bulk::end(&tx, gathering.as_ref())?;
             }
             tx.commit()?;
             super::bulk::small_cache(c)?;
@@ -355,7 +378,7 @@ impl Store {
             // Few stay: listing them again beats un-listing every one gone.
             scope::rebuild_orders(&tx)?;
             if super::bulk::active(&tx)? {
-                super::bulk::end(&tx)?;
+                super::bulk::end(&tx, None)?;
             }
             tx.execute("DELETE FROM resync_seen", [])?;
             tx.execute("DELETE FROM meta WHERE key IN ('cursor', 'resync')", [])?;
@@ -391,7 +414,7 @@ impl Store {
                 tx.execute("DELETE FROM orders", [])?;
                 scope::clear_orders(&tx)?;
                 if super::bulk::active(&tx)? {
-                    super::bulk::end(&tx)?;
+                    super::bulk::end(&tx, None)?;
                 }
                 tx.execute("DELETE FROM left_view", [])?;
                 tx.execute("DELETE FROM resync_seen", [])?;
@@ -999,6 +1022,72 @@ mod tests {
                     }
                 }
             }
+        }
+    }
+
+    /// A first sync's load is indexed from the keys its pages gathered
+    /// only while nothing else changed an order: one this connection
+    /// updated between two pages (an action's answer), or one another
+    /// connection wrote, is listed as the table holds it.
+    #[test]
+    fn a_load_changed_beside_its_pages_lists_what_the_table_holds() {
+        use crate::domain::{Outlet, OutletKind};
+        for other_connection in [false, true] {
+            let dir = tempfile::tempdir().expect("temp dir");
+            let (store, _) = Store::open(&dir.path().join("cache.db")).expect("open");
+            let network = [
+                ("HQ", OutletKind::Hq, None),
+                ("A", OutletKind::Branch, Some("HQ")),
+            ]
+            .map(|(code, kind, parent)| Outlet {
+                code: code.into(),
+                name: code.into(),
+                ..Outlet::blank(kind, parent)
+            });
+            store.replace_outlets(1, &network).expect("outlets");
+            store
+                .apply_page(&page_of(&["o-1", "o-2"], "1.t", true))
+                .expect("first page");
+            let mut o = crate::domain::order::tests::sample("o-1", Some("A"));
+            o.version += 1;
+            o.status = Status::Accepted;
+            let writer = if other_connection {
+                store.second_connection().expect("second connection")
+            } else {
+                store.clone()
+            };
+            writer.with(|c| upsert(c, &o)).expect("an action's answer");
+            store
+                .apply_page(&page_of(&["o-3"], "2.t", false))
+                .expect("last page");
+            let listed = |status| {
+                let (rows, total) = store
+                    .page(&PageQuery {
+                        filter: ListFilter::Subtree("A".into()),
+                        status: Some(status),
+                        sort: SortOrder::OldestFirst,
+                        offset: 0,
+                        limit: 10,
+                    })
+                    .expect("page");
+                let nos: Vec<String> = rows.into_iter().map(|r| r.order.order_no).collect();
+                (nos, total)
+            };
+            let case = if other_connection {
+                "another connection"
+            } else {
+                "this connection"
+            };
+            assert_eq!(
+                listed(Status::Accepted),
+                (vec!["o-1".to_owned()], 1),
+                "{case}"
+            );
+            assert_eq!(
+                listed(Status::Pending),
+                (vec!["o-2".to_owned(), "o-3".to_owned()], 2),
+                "{case}"
+            );
         }
     }
 }

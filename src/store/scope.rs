@@ -41,6 +41,14 @@ pub(super) fn rebuild_orders(c: &Connection) -> Result<(), StoreError> {
     Ok(index::rebuild_orders(c, &LAYOUT)?)
 }
 
+/// [`rebuild_orders`] from a bulk load's keys gathered in memory.
+pub(super) fn rebuild_gathered(
+    c: &Connection,
+    keys: &crate::scope_sorted::Gathered,
+) -> Result<(), StoreError> {
+    Ok(crate::scope_sorted::rebuild_gathered(c, keys)?)
+}
+
 pub(super) fn clear_orders(c: &Connection) -> Result<(), StoreError> {
     Ok(index::clear_orders(c)?)
 }
