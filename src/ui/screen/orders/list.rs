@@ -428,7 +428,7 @@ impl RowText {
                 .max(w(&self.overdue_mark, sub))
                 .max(w(&self.waiting, sub)),
             w(&self.call.0, NUMBER_SIZE),
-            w(&self.status, NUMBER_SIZE).max(w(&self.outbox.0, sub)),
+            w(&self.status, NUMBER_SIZE).max(w(&self.outbox.0, sub)) + STATUS_RIGHT_PAD,
             w(&self.prints, NUMBER_SIZE),
         ]
     }
@@ -473,8 +473,12 @@ fn status_cell<'a>(
                 )),
             })
     ]
-    .padding(iced::Padding::ZERO.right(6))
+    .padding(iced::Padding::ZERO.right(STATUS_RIGHT_PAD))
 }
+
+/// Room kept right of the status cell; its column's floor counts it, or
+/// "pending" came out as "pendin / g" at 1024 px.
+const STATUS_RIGHT_PAD: f32 = 6.0;
 
 fn outbox_label(lang: i18n::Lang, r: &OrderRow) -> (String, Option<Tone>) {
     let what = r
