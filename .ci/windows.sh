@@ -5,7 +5,10 @@
 #   1. installs mingw-w64, Wine 8, Xvfb, imagemagick and the Rust target
 #   2. builds .ci/wine/bcryptprimitives.dll (Wine-only test shim, see the C
 #      file) and puts it into a fresh WINEPREFIX under target/
-#   3. cross-builds the release binaries for x86_64-pc-windows-gnu
+#   3. cross-builds the binaries for x86_64-pc-windows-gnu in the
+#      `ci-windows` profile (Cargo.toml: unoptimised, no debug info --
+#      this proves the Windows build and behaviour; a shipped .exe is
+#      built with --release)
 #   4. runs the whole test suite under Wine
 #   5. starts outlet-desk.exe under Xvfb + Wine in a fresh data dir, with
 #      no ICED_BACKEND: wgpu picks DX12 there and panics in Wine's shader
@@ -20,7 +23,8 @@
 #
 # Knobs (environment): WINCHECK_DISPLAY (default :77), WINCHECK_WAIT
 # (seconds before the screenshot, default 15), WINCHECK_SKIP_APT=1 (skip
-# step 1's apt-get when everything is already installed).
+# step 1's apt-get when everything is already installed), WINCHECK_PROFILE
+# (Cargo profile, default ci-windows; `release` for the shipped build).
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -28,7 +32,8 @@ ROOT=$PWD
 TARGET=x86_64-pc-windows-gnu
 TARGET_DIR=${CARGO_TARGET_DIR:-$ROOT/target}
 case $TARGET_DIR in /*) ;; *) TARGET_DIR=$ROOT/$TARGET_DIR ;; esac
-OUT=$TARGET_DIR/$TARGET/release
+PROFILE=${WINCHECK_PROFILE:-ci-windows}
+OUT=$TARGET_DIR/$TARGET/$PROFILE
 DISPLAY_NUM=${WINCHECK_DISPLAY:-:77}
 WAIT_SECS=${WINCHECK_WAIT:-15}
 SHOT=$TARGET_DIR/windows-shot.png
@@ -182,7 +187,8 @@ make_wineprefix() {
 }
 
 cross_build() {
-    cargo build --release --target "$TARGET" --locked || die "cargo build --release --target $TARGET failed"
+    cargo build --profile "$PROFILE" --target "$TARGET" --locked ||
+        die "cargo build --profile $PROFILE --target $TARGET failed"
     local exe
     for exe in "$OUT"/*.exe; do
         [[ -e $exe ]] || die "no .exe in $OUT"
@@ -201,7 +207,7 @@ cross_build() {
 run_tests() {
     CARGO_TARGET_X86_64_PC_WINDOWS_GNU_RUNNER=wine \
         ICED_TEST_BACKEND=tiny-skia ICED_BACKEND=tiny-skia \
-        cargo test --release --target "$TARGET" --locked ||
+        cargo test --profile "$PROFILE" --target "$TARGET" --locked ||
         die "cargo test under wine failed (see the output above)"
 }
 
@@ -306,7 +312,7 @@ esac
 if [[ $PHASE != check ]]; then
     step "install tools" install_tools
     step "wine prefix + ProcessPrng shim" make_wineprefix
-    step "cross-build release" cross_build
+    step "cross-build ($PROFILE)" cross_build
 fi
 if [[ $PHASE != build ]]; then
     [[ -d $WINEPREFIX/drive_c/windows/system32 ]] || die "no wine prefix at $WINEPREFIX: run '$0 build' first"
