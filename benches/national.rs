@@ -295,8 +295,8 @@ async fn inbound_figure(url: &str, tree: &OutletTree) {
     let mut d = demo::Dice::seeded(5);
     let mut batch = Vec::new();
     // Numbers of this run's own: a kept data set (`BENCH_HUB_DIR`) has the
-    // last run's.
-    let run = chrono::Utc::now().timestamp();
+    // last run's, and two runs can start within one second.
+    let run = chrono::Utc::now().timestamp_micros();
     for i in 0..n {
         let mut o = demo::demo_order(&mut d, chrono::Utc::now());
         o.order_no = format!("NAT-IN-{run}-{i:06}");
