@@ -7,9 +7,12 @@
 //!    `order-hub migrate` into PostgreSQL, then the first page, a page at
 //!    the head and an empty poll, for HQ and for the largest branch.
 //!
-//! `cargo bench --bench pg_hubs` (needs PostgreSQL installed: it uses
-//! `ORDER_HUB_TEST_PG` or starts a throw-away cluster with
-//! scripts/pg-test.sh). `BENCH_HUB_BIN` runs another order-hub binary
+//! `cargo bench --bench pg_hubs` (needs PostgreSQL installed: it starts
+//! a throw-away cluster with `scripts/pg-test.sh start DIR durable`, or
+//! uses `BENCH_PG`, a server URL). Never the tests' cluster
+//! (`ORDER_HUB_TEST_PG`): that one runs without fsync, while the SQLite
+//! hub waits for its disk at every commit. The header prints the server's
+//! durability settings. `BENCH_HUB_BIN` runs another order-hub binary
 //! (an A/B run against a copy of an older build, interleaved with this
 //! one); `BENCH_ORDERS=0` skips the national data set. The load runs on the same machine as the hubs and
 //! the database: with 2 cores, more hubs share the same CPU, so the figure
@@ -145,6 +148,23 @@ where
 }
 
 /// A fresh database in the cluster at `server_url` (…/order_hub).
+/// The server's settings that decide whether a commit waits for the disk.
+async fn durability(server_url: &str) -> String {
+    let c = outlet_desk::hub::pg::connect(server_url)
+        .await
+        .expect("connect to PostgreSQL");
+    let mut out = Vec::new();
+    for name in ["fsync", "synchronous_commit", "full_page_writes"] {
+        let v: String = c
+            .query_one(&format!("SHOW {name}"), &[])
+            .await
+            .expect("SHOW")
+            .get(0);
+        out.push(format!("{name}={v}"));
+    }
+    out.join(", ")
+}
+
 async fn database(server_url: &str, name: &str) -> String {
     let c = outlet_desk::hub::pg::connect(server_url)
         .await
@@ -394,13 +414,14 @@ async fn national(server_url: &str, orders: u64) {
 fn main() {
     let rt = tokio::runtime::Runtime::new().expect("runtime");
     let own_cluster = tempfile::tempdir().expect("temp dir");
-    let server_url = match std::env::var("ORDER_HUB_TEST_PG") {
+    let server_url = match std::env::var("BENCH_PG") {
         Ok(url) => url,
         Err(_) => {
             let script = concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/pg-test.sh");
             let ok = Command::new("bash")
                 .args([script, "start"])
                 .arg(own_cluster.path())
+                .arg("durable")
                 .status()
                 .is_ok_and(|s| s.success());
             if !ok {
@@ -419,6 +440,10 @@ fn main() {
             "order-hub, SQLite vs PostgreSQL ({TASKS} clients, {} s a phase, {})",
             PHASE.as_secs(),
             hub_bin()
+        );
+        println!(
+            "  SQLite: WAL, synchronous=FULL; PostgreSQL: {}",
+            durability(&server_url).await
         );
         let dir = tempfile::tempdir().expect("temp dir");
         let sqlite = [spawn(dir.path(), None, true)];
@@ -453,7 +478,7 @@ fn main() {
             national(&server_url, orders).await;
         }
     });
-    if std::env::var("ORDER_HUB_TEST_PG").is_err() {
+    if std::env::var("BENCH_PG").is_err() {
         let script = concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/pg-test.sh");
         let _ = Command::new("bash")
             .args([script, "stop"])

@@ -6,14 +6,19 @@
 # PostgreSQL refuses to run as root. Needs the Debian `postgresql` package
 # (scripts/install-deps.sh); nothing is downloaded.
 #
-#   scripts/pg-test.sh start DIR  → prints DATABASE_URL=postgres://…/order_hub
-#                                   and writes the URL to DIR/database_url
+#   scripts/pg-test.sh start DIR [durable]
+#                                 → prints DATABASE_URL=postgres://…/order_hub
+#                                   and writes the URL to DIR/database_url;
+#                                   `durable` keeps PostgreSQL's own
+#                                   fsync and commit settings (the
+#                                   benches: SQLite waits for its disk too)
 #   scripts/pg-test.sh stop DIR
 #
 # Exit 3: PostgreSQL is not installed here (callers skip, saying why).
 set -euo pipefail
 cmd=${1:?start|stop}
 dir=${2:?state directory}
+mode=${3:-}
 
 bindir() {
     if command -v pg_config >/dev/null 2>&1 && [ -x "$(pg_config --bindir)/initdb" ]; then
@@ -67,16 +72,20 @@ start)
         > "$dir/initdb.log" 2>&1 \
         || { cat "$dir/initdb.log" >&2; exit 1; }
     rm -f "$dir/pwfile"
-    # A throw-away cluster: durability settings off (the server itself is
-    # never killed by the tests; the hubs in front of it are).
     cat >> "$dir/data/postgresql.conf" <<CONF
 listen_addresses = '127.0.0.1'
 unix_socket_directories = ''
+max_connections = 200
+CONF
+    if [ "$mode" != durable ]; then
+        # For the tests: durability off (the server itself is never killed
+        # by them; the hubs in front of it are).
+        cat >> "$dir/data/postgresql.conf" <<CONF
 fsync = off
 synchronous_commit = off
 full_page_writes = off
-max_connections = 200
 CONF
+    fi
     # A free port: one nothing answers on, and another try if the server
     # still loses the race for it.
     started=""
@@ -107,7 +116,7 @@ stop)
     fi
     ;;
 *)
-    echo "usage: $0 start|stop DIR" >&2
+    echo "usage: $0 start DIR [durable] | stop DIR" >&2
     exit 2
     ;;
 esac
