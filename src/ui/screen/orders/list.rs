@@ -22,6 +22,31 @@ const SCROLLBAR_WIDTH: f32 = 10.0;
 const SCROLL_GUTTER: f32 = 4.0;
 /// A row's padding left and right, the header's alike.
 const ROW_PADDING: f32 = 6.0;
+/// A row's width beyond its columns: padding both sides and the
+/// scrollbar with its gutter.
+const ROW_CHROME: f32 = ROW_PADDING * 2.0 + SCROLLBAR_WIDTH + SCROLL_GUTTER;
+/// The list's border padding, and the space between list and detail.
+const LIST_PADDING: f32 = 4.0;
+const PANEL_SPACING: f32 = 8.0;
+/// The detail panel's narrowest: a logistics number beside its label.
+const DETAIL_MIN: f32 = 180.0;
+
+/// The list's width out of `room` (list and detail together): 7/10,
+/// or what the columns' floors need, leaving the detail at least
+/// [`DETAIL_MIN`].
+fn list_width(room: f32, floors: &[f32; 9]) -> f32 {
+    let needed = floors.iter().sum::<f32>() + columns::GAP * 8.0 + ROW_CHROME + LIST_PADDING * 2.0;
+    (room * 0.7).max(needed.min(room - DETAIL_MIN)).max(0.0)
+}
+
+/// The column headings. A heading names a row's two lines on two lines
+/// of its own, and breaks inside its column ("Weight /" never runs into
+/// "Pickup" in English at 1024 px with 大字体). Chinese breaks between any
+/// two characters, so "联系倒计时" came out as "联系倒计/时": the parts go
+/// on their own lines instead.
+fn headings(ctx: &Ctx<'_>) -> [String; 9] {
+    HEADINGS.map(|k| ctx.t(k).replace(" / ", "\n"))
+}
 /// A row's second lines.
 const SUB_SIZE: f32 = 11.0;
 /// The columns' headings: 订单号, 发货人, 货物, 重量, 上门, 下单, 联系时限,
@@ -142,21 +167,36 @@ impl State {
             .height(52)
             .clip(true),
         );
-        let list = container(self.list_view(ctx))
-            .width(Length::FillPortion(7))
+        // The list and the order's detail share the row 7:3, except that
+        // the list never gets less than its columns' floors need: at 1024
+        // px in English the order and phone numbers, "OVERDUE", "pending"
+        // and "Prints" need about 560 px, 7:3 left 530, and 打印次数 came
+        // out a letter a line. The detail gives way down to its own floor.
+        let ctx2 = ctx.clone();
+        let split = iced::widget::responsive(move |size| {
+            let t = self.texts(&ctx2);
+            let floors = self.floors(&ctx2, &t);
+            let list_w = list_width(size.width - PANEL_SPACING, &floors);
+            let list = container(self.list_at(&ctx2, t, floors, list_w - LIST_PADDING * 2.0))
+                .width(list_w)
+                .height(Length::Fill)
+                .padding(LIST_PADDING)
+                .style(crate::ui::theme::container::bordered_box);
+            let detail = container(
+                scrollable(self.detail_view(&ctx2))
+                    .spacing(4)
+                    .height(Length::Fill),
+            )
+            .width(Length::Fill)
             .height(Length::Fill)
-            .padding(4)
+            .padding(8)
             .style(crate::ui::theme::container::bordered_box);
-        let detail = container(
-            scrollable(self.detail_view(ctx))
-                .spacing(4)
-                .height(Length::Fill),
-        )
-        .width(Length::FillPortion(3))
-        .height(Length::Fill)
-        .padding(8)
-        .style(crate::ui::theme::container::bordered_box);
-        body = body.push(row![list, detail].spacing(8).height(Length::Fill));
+            row![list, detail]
+                .spacing(PANEL_SPACING)
+                .height(Length::Fill)
+                .into()
+        });
+        body = body.push(container(split).height(Length::Fill));
         let notices = self
             .notice
             .iter()
@@ -183,38 +223,38 @@ impl State {
         )
     }
 
-    pub(super) fn list_view<'a>(&'a self, ctx: &Ctx<'a>) -> Element<'a, Message> {
-        // The columns' widths follow the list's own width.
-        let ctx = ctx.clone();
-        iced::widget::responsive(move |size| self.list_at(&ctx, size.width)).into()
+    /// The page's rows as drawn.
+    fn texts(&self, ctx: &Ctx<'_>) -> Vec<RowText> {
+        self.rows.iter().map(|r| RowText::new(ctx, r)).collect()
     }
 
-    fn list_at<'a>(&'a self, ctx: &Ctx<'a>, width: f32) -> Element<'a, Message> {
-        let lang = ctx.lang;
-        let t = |k: &str| ctx.t(k);
-        // A heading names a row's two lines on two lines of its own, and
-        // breaks inside its column ("Weight /" never runs into "Pickup" in
-        // English at 1024 px with 大字体). Chinese breaks between any two
-        // characters, so "联系倒计时" came out as "联系倒计/时": the parts
-        // go on their own lines instead.
-        let heads = HEADINGS.map(|k| ctx.t(k).replace(" / ", "\n"));
-        let texts: Vec<RowText> = self.rows.iter().map(|r| RowText::new(ctx, r)).collect();
-        let floors = self
-            .rows
+    /// Each column's floor on this page, headings included.
+    fn floors(&self, ctx: &Ctx<'_>, texts: &[RowText]) -> [f32; 9] {
+        self.rows
             .iter()
-            .zip(&texts)
+            .zip(texts)
             .map(|(r, t)| t.floors(&r.order))
             .fold(
-                heads
+                headings(ctx)
                     .each_ref()
                     .map(|h| columns::longest_word(h, columns::NUMBER_SIZE)),
                 |a, b| std::array::from_fn(|i| a[i].max(b[i])),
-            );
+            )
+    }
+
+    /// The list `width` px wide (inside its border's padding).
+    fn list_at<'a>(
+        &'a self,
+        ctx: &Ctx<'a>,
+        texts: Vec<RowText>,
+        floors: [f32; 9],
+        width: f32,
+    ) -> Element<'a, Message> {
+        let lang = ctx.lang;
+        let t = |k: &str| ctx.t(k);
+        let heads = headings(ctx);
         // Less the rows' padding and the scrollbar's gutter, header alike.
-        let w = columns::widths(
-            width - ROW_PADDING * 2.0 - SCROLLBAR_WIDTH - SCROLL_GUTTER,
-            floors,
-        );
+        let w = columns::widths(width - ROW_CHROME, floors);
         let header = iced::widget::Row::from_iter(heads.into_iter().zip(w).map(|(h, w)| {
             text(h)
                 .size(columns::NUMBER_SIZE)
@@ -563,8 +603,22 @@ pub(super) fn counts_line(
 
 #[cfg(test)]
 mod tests {
-    use super::counts_line;
+    use super::{DETAIL_MIN, counts_line, list_width};
     use crate::i18n::Lang;
+
+    #[test]
+    fn the_list_takes_what_its_columns_need_and_the_detail_gives_way() {
+        // 1024 px with the side bar: about 796 px for list and detail.
+        let roomy = [40.0; 9];
+        assert_eq!(list_width(796.0, &roomy), 796.0 * 0.7, "7:3 when it fits");
+        // English on a page of overdue orders: the floors need more.
+        let tight = [100.0, 76.0, 58.0, 50.0, 50.0, 60.0, 50.0, 48.0, 36.0];
+        let w = list_width(796.0, &tight);
+        assert!(w > 796.0 * 0.7, "{w}");
+        assert!(w <= 796.0 - DETAIL_MIN, "{w}");
+        // Never so much that the detail goes below its floor.
+        assert_eq!(list_width(796.0, &[200.0; 9]), 796.0 - DETAIL_MIN);
+    }
 
     #[test]
     fn counts_name_the_place_they_cover() {
