@@ -25,8 +25,9 @@ const ROW_PADDING: f32 = 6.0;
 /// A row's width beyond its columns: padding both sides and the
 /// scrollbar with its gutter.
 const ROW_CHROME: f32 = ROW_PADDING * 2.0 + SCROLLBAR_WIDTH + SCROLL_GUTTER;
-/// The list's border padding, and the space between list and detail.
+/// The list's border padding.
 const LIST_PADDING: f32 = 4.0;
+/// Between the list and the detail panel.
 const PANEL_SPACING: f32 = 8.0;
 /// The detail panel's narrowest: a logistics number beside its label.
 const DETAIL_MIN: f32 = 180.0;
