@@ -18,6 +18,7 @@ on_both_engines!(
     the_same_key_replays_and_another_body_is_refused,
     two_clerks_race_and_the_loser_sees_who_won,
     the_same_action_sent_twice_at_once_has_one_effect,
+    actions_sent_at_once_are_each_answered_on_their_own,
     dispatch_remembers_the_account_outlet,
     orders_sent_at_once_are_each_answered_and_stored_once,
     customer_cancel_before_and_after_acceptance,
@@ -278,6 +279,109 @@ async fn the_same_action_sent_twice_at_once_has_one_effect(engine: Engine) {
     let ev = events(&h, &a, "o-A").await;
     assert_eq!(ev.len(), 2, "created + one accept");
     accepted_once_by(&h, &a, "o-A", "clerk.a").await;
+}
+
+/// A burst of actions through one hub (on PostgreSQL, written in
+/// groups): each is answered as if sent alone — a twin replays, a race
+/// has one winner, a reused key is refused, a missing order is 404 — and
+/// each has its one effect.
+async fn actions_sent_at_once_are_each_answered_on_their_own(engine: Engine) {
+    let Some(h) = on(engine).await else {
+        return;
+    };
+    const PLAIN: usize = 20;
+    for i in 0..PLAIN + 2 {
+        let (s, v) = h
+            .inbound(inbound(
+                &format!("g-{i:02}"),
+                "acct-g",
+                "无网点之城",
+                Some("A"),
+            ))
+            .await;
+        assert_eq!(s, 201, "{v}");
+    }
+    let disp = h.login("disp", "pass-word-1").await;
+    let contacted = json!({"action": "contacted"});
+    let accept =
+        json!({"action": "accept", "weight_g": 1000, "volume_cm3": 0, "pickup_required": false});
+    let printed = json!({"action": "printed", "document": "label", "copies": 1});
+    let mut sends: Vec<(&str, String, String, Value)> = (0..PLAIN)
+        .map(|i| {
+            let no = format!("g-{i:02}");
+            (
+                "plain",
+                no.clone(),
+                format!("{no}-contacted"),
+                contacted.clone(),
+            )
+        })
+        .collect();
+    sends.push((
+        "twin",
+        "g-00".into(),
+        "g-00-contacted".into(),
+        contacted.clone(),
+    ));
+    let race = format!("g-{PLAIN:02}");
+    sends.push(("race", race.clone(), "race-x".into(), accept.clone()));
+    sends.push(("race", race.clone(), "race-y".into(), accept.clone()));
+    let reused = format!("g-{:02}", PLAIN + 1);
+    sends.push((
+        "reuse",
+        reused.clone(),
+        "reused-key".into(),
+        contacted.clone(),
+    ));
+    sends.push(("reuse", reused.clone(), "reused-key".into(), printed));
+    sends.push((
+        "missing",
+        "g-none".into(),
+        "missing-key".into(),
+        contacted.clone(),
+    ));
+    let h = std::sync::Arc::new(h);
+    let mut sent = tokio::task::JoinSet::new();
+    for (what, no, key, body) in sends {
+        let (h, disp) = (h.clone(), disp.clone());
+        sent.spawn(async move {
+            let (s, v) = h.act(&disp, &no, &key, body).await;
+            (what, no, s, v)
+        });
+    }
+    let mut answers = Vec::new();
+    while let Some(a) = sent.join_next().await {
+        answers.push(a.expect("task"));
+    }
+    let statuses = |what: &str| -> Vec<u16> {
+        let mut v: Vec<u16> = answers
+            .iter()
+            .filter(|a| a.0 == what)
+            .map(|a| a.2)
+            .collect();
+        v.sort();
+        v
+    };
+    assert_eq!(statuses("plain"), vec![200; PLAIN]);
+    assert_eq!(statuses("twin"), vec![200]);
+    assert_eq!(statuses("race"), vec![200, 409], "one accept wins");
+    assert_eq!(statuses("reuse"), vec![200, 422], "a key names one request");
+    assert_eq!(statuses("missing"), vec![404]);
+    let twins: Vec<&Value> = answers
+        .iter()
+        .filter(|a| a.1 == "g-00" && a.2 == 200)
+        .map(|a| &a.3)
+        .collect();
+    assert_eq!(twins.len(), 2);
+    assert_eq!(twins[0], twins[1], "the twin replays the first answer");
+    for i in 0..PLAIN + 2 {
+        let no = format!("g-{i:02}");
+        let ev = events(&h, &disp, &no).await;
+        assert_eq!(ev.len(), 2, "{no}: created and one action, {ev:?}");
+    }
+    // The refusal was stored under its key: sent again, the same 404.
+    let (s, v) = h.act(&disp, "g-none", "missing-key", contacted).await;
+    assert_eq!(s, 404, "{v}");
 }
 
 async fn dispatch_remembers_the_account_outlet(engine: Engine) {

@@ -23,6 +23,7 @@
 pub mod orders_read;
 pub mod orders_write;
 pub mod outlets_write;
+pub mod pg_action_groups;
 pub mod pg_health;
 pub mod pg_new_orders;
 pub mod pg_one_statement;

@@ -84,9 +84,7 @@ impl HubState {
     /// (status, JSON body).
     pub async fn order_action(self: &Arc<Self>, w: ActionWrite) -> Result<(u16, String), ApiError> {
         if let Storage::Postgres(p) = &self.storage {
-            let (answer, touched) = p.order_action(self, &w).await?;
-            self.wakes.wake(&touched);
-            return Ok(answer);
+            return super::pg_action_groups::order_action(self, p, w).await;
         }
         let st = self.clone();
         self.db(move |c| {

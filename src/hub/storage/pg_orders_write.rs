@@ -107,7 +107,7 @@ impl Closures {
 
 /// An order as stored: the body, the index key of its row and its report
 /// entry.
-struct Stored {
+pub(super) struct Stored {
     order: Order,
     key: Key,
     entry: Option<Entry>,
@@ -115,27 +115,41 @@ struct Stored {
 
 /// What the scope index keys an order by.
 #[derive(Debug, Clone)]
-struct Key {
+pub(super) struct Key {
     status: String,
     created_at: DateTime<Utc>,
     current: String,
     billing: String,
 }
 
-/// Reads an order with its report entry; `$1` the order number.
-const STORED: &str = "SELECT o.body::text, o.status, o.created_at,
+/// The columns [`stored_row`] reads: an order with its report entry, and
+/// its number last.
+macro_rules! stored_select {
+    () => {
+        "SELECT o.body::text, o.status, o.created_at,
         coalesce(trim(o.current_outlet_code), ''), coalesce(trim(o.billing_outlet_code), ''),
         e.day, e.holder, e.resp, e.billed_for, e.valid, e.billed, e.returned,
-        e.pickup_failed, e.cancelled, e.open, e.discount_fen
-    FROM orders o LEFT JOIN report_entry e ON e.order_no = o.order_no
-    WHERE o.order_no = $1";
+        e.pickup_failed, e.cancelled, e.open, e.discount_fen, o.order_no
+    FROM orders o LEFT JOIN report_entry e ON e.order_no = o.order_no"
+    };
+}
+
+/// Reads an order with its report entry; `$1` the order number.
+const STORED: &str = concat!(stored_select!(), " WHERE o.order_no = $1");
+
+/// [`STORED`] for many orders (`$1`, `text[]`), locked in order-number
+/// order (two writers locking several orders wait in one order).
+pub(super) const STORED_MANY: &str = concat!(
+    stored_select!(),
+    " WHERE o.order_no = ANY($1) ORDER BY o.order_no FOR UPDATE OF o"
+);
 
 /// [`STORED`], the order row locked.
 fn stored_locked() -> String {
     format!("{STORED} FOR UPDATE OF o")
 }
 
-fn stored_row(r: &Row) -> Result<Stored, ApiError> {
+pub(super) fn stored_row(r: &Row) -> Result<Stored, ApiError> {
     let body: String = r.get(0);
     let day: Option<NaiveDate> = r.get(5);
     Ok(Stored {
@@ -169,7 +183,7 @@ fn first_stored(rows: &[Row]) -> Result<Option<Stored>, ApiError> {
 /// The first step's statements every order write starts with: the
 /// network lock, shared, then the outlet revision (read under it). The
 /// revision's rows are at the returned index.
-fn begin(b: &mut Batch) -> usize {
+pub(super) fn begin(b: &mut Batch) -> usize {
     b.push(
         "SELECT pg_advisory_xact_lock_shared($1)",
         vec![p(NETWORK_LOCK)],
@@ -180,7 +194,7 @@ fn begin(b: &mut Batch) -> usize {
     )
 }
 
-fn revision(rows: &[Row]) -> i64 {
+pub(super) fn revision(rows: &[Row]) -> i64 {
     rows.first().map_or(0, |r| r.get(0))
 }
 
@@ -236,11 +250,11 @@ async fn last_event(tx: &ClientWrapper, order_no: &str) -> Result<Option<OrderEv
     }))
 }
 
-const RETURN_REASONS: &str = "reasons.return";
-const FAILED_REASONS: &str = "reasons.pickup_failed";
+pub(super) const RETURN_REASONS: &str = "reasons.return";
+pub(super) const FAILED_REASONS: &str = "reasons.pickup_failed";
 
 /// The reason lists' parameters, as (key, text) rows.
-fn push_reasons(b: &mut Batch) -> usize {
+pub(super) fn push_reasons(b: &mut Batch) -> usize {
     b.push(
         "SELECT key, value::text FROM parameters WHERE key = ANY($1)",
         vec![p(vec![
@@ -250,7 +264,10 @@ fn push_reasons(b: &mut Batch) -> usize {
     )
 }
 
-fn reasons(rows: &[Row], key: &str) -> Result<Vec<crate::domain::params::Reason>, ApiError> {
+pub(super) fn reasons(
+    rows: &[Row],
+    key: &str,
+) -> Result<Vec<crate::domain::params::Reason>, ApiError> {
     let stored = rows
         .iter()
         .find(|r| r.get::<_, &str>(0) == key)
@@ -584,14 +601,14 @@ fn place(
 }
 
 /// The reason lists an action may need.
-type Reasons<'r> = (
+pub(super) type Reasons<'r> = (
     &'r [crate::domain::params::Reason],
     &'r [crate::domain::params::Reason],
 );
 
 /// One action on the order `s` (`None`: no such order) inside `tx`, as
 /// `order_routes::act` on SQLite. Returns the order and its new index key.
-async fn act(
+pub(super) async fn act(
     tx: &ClientWrapper,
     up: &mut Upkeep<'_>,
     tree: &OutletTree,
@@ -775,7 +792,7 @@ async fn number_pattern(tx: &ClientWrapper) -> Result<WaybillPattern, ApiError> 
 /// report sums, dispatch memory) added up here; [`Upkeep::finish`] sends
 /// the first, then the second with the notification and the change
 /// numbers.
-struct Upkeep<'p> {
+pub(super) struct Upkeep<'p> {
     closures: &'p Closures,
     /// The outlet revision this transaction read under the network lock.
     revision: i64,
@@ -783,7 +800,7 @@ struct Upkeep<'p> {
     /// Each outlet's ancestors as this transaction uses them.
     closure: ClosureMap,
     /// The orders' own rows, in the order written.
-    writes: Batch,
+    pub(super) writes: Batch,
     /// Statements of [`Upkeep::writes`] returning the `anc` of each scope
     /// row they added (1) or removed (-1) under a status.
     scope_rows: Vec<(usize, String, i64)>,
@@ -803,7 +820,7 @@ struct Upkeep<'p> {
 }
 
 impl<'p> Upkeep<'p> {
-    fn new(pg: &'p Postgres, tree: Arc<OutletTree>, revision: i64) -> Self {
+    pub(super) fn new(pg: &'p Postgres, tree: Arc<OutletTree>, revision: i64) -> Self {
         Upkeep {
             closures: &pg.closures,
             revision,
@@ -1076,7 +1093,7 @@ impl<'p> Upkeep<'p> {
     /// Returns what was touched, for this hub's own waiting feeds; `None`
     /// when a new order's number was taken by another writer meanwhile
     /// (the caller rolls back).
-    async fn finish(mut self, mut tx: Tx) -> Result<Option<Touched>, ApiError> {
+    pub(super) async fn finish(mut self, mut tx: Tx) -> Result<Option<Touched>, ApiError> {
         let mut writes = std::mem::take(&mut self.writes);
         let new = std::mem::take(&mut self.new_orders).write(&mut writes);
         let rows = tx.run(writes).await?;

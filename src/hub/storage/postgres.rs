@@ -27,6 +27,8 @@ pub struct Postgres {
     pool: deadpool_postgres::Pool,
     /// The outlets' closure rows, per outlet revision (order writes).
     pub(super) closures: super::pg_orders_write::Closures,
+    /// Actions waiting to be written together.
+    pub(super) groups: super::pg_action_groups::ActionGroups,
 }
 
 impl From<tokio_postgres::Error> for ApiError {
@@ -161,6 +163,7 @@ impl Postgres {
         Ok(Postgres {
             pool: pg::pool(url, size, limits.db_queue_wait)?,
             closures: Default::default(),
+            groups: Default::default(),
         })
     }
 
