@@ -161,6 +161,9 @@ pub struct Store {
     open_mark: Option<Arc<OpenMark>>,
     /// This connection's bulk load's keys, between its pages.
     gathering: Arc<Mutex<Option<bulk::Gathering>>>,
+    /// Copies a backlog's log into the file while this connection writes
+    /// the backlog.
+    checkpointer: Arc<Mutex<Option<bulk::Checkpointer>>>,
 }
 
 /// `cache.db.open` exists while a client has the cache open. Found at start,
@@ -280,6 +283,7 @@ impl Store {
                 path: path.to_path_buf(),
                 open_mark: Some(Arc::new(OpenMark(mark))),
                 gathering: Default::default(),
+                checkpointer: Default::default(),
             }
         };
         match open_checked(path) {
@@ -329,6 +333,7 @@ impl Store {
             path: self.path.clone(),
             open_mark: self.open_mark.clone(),
             gathering: Default::default(),
+            checkpointer: Default::default(),
         })
     }
 
@@ -339,6 +344,12 @@ impl Store {
 
     /// The bulk load's keys (see [`bulk::Gathering`]); a panic while they
     /// were held left them unusable, so they go.
+    fn lock_checkpointer(&self) -> std::sync::MutexGuard<'_, Option<bulk::Checkpointer>> {
+        self.checkpointer
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
     fn lock_gathering(&self) -> std::sync::MutexGuard<'_, Option<bulk::Gathering>> {
         self.gathering.lock().unwrap_or_else(|p| {
             self.gathering.clear_poison();

@@ -277,6 +277,7 @@ impl Store {
             if last.more {
                 c.execute_batch("PRAGMA synchronous=NORMAL")?;
                 super::bulk::big_cache(c)?;
+                self.backlog_checkpoints(c)?;
             }
             let started = std::time::Instant::now();
             let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
@@ -323,6 +324,7 @@ impl Store {
             c.execute_batch("PRAGMA synchronous=FULL")?;
             if !last.more {
                 super::bulk::small_cache(c)?;
+                self.end_backlog_checkpoints(c)?;
             }
             done?;
             Ok(())
@@ -341,8 +343,28 @@ impl Store {
             }
             tx.commit()?;
             super::bulk::small_cache(c)?;
+            self.end_backlog_checkpoints(c)?;
             Ok(())
         })
+    }
+
+    /// A backlog is being written: its log is copied into the file by a
+    /// thread of its own ([`super::bulk::Checkpointer`]).
+    fn backlog_checkpoints(&self, c: &rusqlite::Connection) -> Result<(), StoreError> {
+        let mut held = self.lock_checkpointer();
+        if held.is_none() {
+            *held = Some(super::bulk::Checkpointer::start(c, &self.path)?);
+        }
+        Ok(())
+    }
+
+    /// The backlog is written: this connection checkpoints by itself
+    /// again.
+    fn end_backlog_checkpoints(&self, c: &rusqlite::Connection) -> Result<(), StoreError> {
+        match self.lock_checkpointer().take() {
+            Some(cp) => cp.finish(c),
+            None => Ok(()),
+        }
     }
 
     /// Whether a first sync's bulk load is under way (its per-outlet lists
