@@ -985,6 +985,45 @@ mod tests {
         );
     }
 
+    /// While a backlog is written, the writing connection leaves its log to
+    /// the checkpoint thread; once the backlog ends (its last page, or a
+    /// pull stopped early) it checkpoints by itself again, and every order
+    /// written is there after a reopen.
+    #[test]
+    fn a_backlog_hands_its_checkpoints_to_a_thread_and_takes_them_back() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("cache.db");
+        let (store, _) = Store::open(&path).expect("open");
+        let own_checkpoints = |s: &Store| -> i64 {
+            s.with(|c| Ok(c.query_row("PRAGMA wal_autocheckpoint", [], |r| r.get(0))?))
+                .expect("pragma")
+        };
+        assert_eq!(own_checkpoints(&store), 1000);
+        let names: Vec<String> = (0..3_000).map(|i| format!("o-{i:05}")).collect();
+        let chunks: Vec<&[String]> = names.chunks(1_000).collect();
+        let page = |k: usize, more: bool| {
+            let r: Vec<&str> = chunks[k].iter().map(String::as_str).collect();
+            page_of(&r, &format!("{k}.t"), more)
+        };
+        store.apply_page(&page(0, true)).expect("first page");
+        assert_eq!(own_checkpoints(&store), 0, "the thread copies the log");
+        store.apply_page(&page(1, true)).expect("second page");
+        store.end_bulk_load().expect("a pull stopped early");
+        assert_eq!(own_checkpoints(&store), 1000, "stopped early: back");
+        store.apply_page(&page(2, false)).expect("last page");
+        assert_eq!(own_checkpoints(&store), 1000);
+        drop(store);
+        let (store, _) = Store::open(&path).expect("reopen");
+        let all = PageQuery {
+            filter: ListFilter::All,
+            status: None,
+            sort: SortOrder::OldestFirst,
+            offset: 0,
+            limit: 1,
+        };
+        assert_eq!(store.page(&all).expect("page").1, 3_000);
+    }
+
     /// Every list the screen can ask for reads the orders through an index
     /// (a plain `SCAN orders` would read the whole cache per page), and the
     /// busiest ones (one status, oldest or newest first) need no sort.
