@@ -147,24 +147,6 @@ where
     )
 }
 
-/// Has a cluster started a moment ago make its WAL files before anything
-/// is measured. A server that has been running reuses old WAL files; a
-/// new one creates each as its first writes fill it, and that made the
-/// first PostgreSQL phases of a run up to 40 % slower than the same
-/// phases run again on the same cluster (inbound 1,882/s, then 3,107/s).
-async fn warm_wal(server_url: &str) {
-    let c = outlet_desk::hub::pg::connect(server_url)
-        .await
-        .expect("connect to PostgreSQL");
-    c.batch_execute(
-        "CREATE TABLE bench_warm AS SELECT g, repeat('x', 1000) AS x FROM generate_series(1, 600000) g;
-         DROP TABLE bench_warm;
-         CHECKPOINT;",
-    )
-    .await
-    .expect("warm the WAL");
-}
-
 /// A fresh database in the cluster at `server_url` (…/order_hub).
 /// The server's settings that decide whether a commit waits for the disk.
 async fn durability(server_url: &str) -> String {
@@ -452,11 +434,7 @@ fn main() {
                 .to_owned()
         }
     };
-    let fresh = std::env::var("BENCH_PG").is_err();
     rt.block_on(async {
-        if fresh {
-            warm_wal(&server_url).await;
-        }
         let http = reqwest::Client::new();
         println!(
             "order-hub, SQLite vs PostgreSQL ({TASKS} clients, {} s a phase, {})",
