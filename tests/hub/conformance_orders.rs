@@ -349,10 +349,8 @@ async fn actions_sent_at_once_are_each_answered_on_their_own(engine: Engine) {
             (what, no, s, v)
         });
     }
-    let mut answers = Vec::new();
-    while let Some(a) = sent.join_next().await {
-        answers.push(a.expect("task"));
-    }
+    // A task that panicked fails the test here.
+    let answers = sent.join_all().await;
     let statuses = |what: &str| -> Vec<u16> {
         let mut v: Vec<u16> = answers
             .iter()
@@ -489,10 +487,8 @@ async fn orders_sent_at_once_are_each_answered_and_stored_once(engine: Engine) {
             )
         });
     }
-    let mut answers = Vec::new();
-    while let Some(a) = sent.join_next().await {
-        answers.push(a.expect("task"));
-    }
+    // A task that panicked fails the test here.
+    let answers = sent.join_all().await;
     let status_of = |no: &str| -> Vec<u16> {
         let mut v: Vec<u16> = answers
             .iter()
