@@ -17,7 +17,7 @@
 use std::collections::HashMap;
 
 use rusqlite::types::{ToSqlOutput, Value, ValueRef};
-use rusqlite::{Connection, params};
+use rusqlite::{Connection, params, params_from_iter};
 
 use crate::scope_index::{ALL, POOL, WAITING};
 
@@ -262,6 +262,21 @@ fn too_big(what: &str) -> rusqlite::Error {
     rusqlite::Error::ToSqlConversionFailure(format!("scope index: too many {what}").into())
 }
 
+/// Index rows a statement of the rebuild writes.
+const ROWS_PER_INSERT: usize = 64;
+
+fn insert_rows(n: usize) -> String {
+    let mut sql =
+        String::from("INSERT INTO order_scope(anc, status, created_at, order_no) VALUES ");
+    for i in 0..n {
+        if i > 0 {
+            sql.push(',');
+        }
+        sql.push_str("(?,?,?,?)");
+    }
+    sql
+}
+
 /// Replaces `order_scope` and `scope_count` with what `keyed` (the
 /// layout's `SELECT order_no, status, created_at, contacted, cur, bill`)
 /// lists: each order under its current outlet's ancestors (the pool when
@@ -290,6 +305,7 @@ pub fn rebuild_orders(c: &Connection, keyed: &str) -> rusqlite::Result<()> {
 /// [`rebuild_orders`] from orders gathered in memory, which must be
 /// exactly what the orders table holds.
 pub fn rebuild_gathered(c: &Connection, g: &Gathered) -> rusqlite::Result<()> {
+    let t0 = std::time::Instant::now();
     c.execute_batch("DELETE FROM order_scope; DELETE FROM scope_count;")?;
     let mut closure = Closure::read(c)?;
     let pool = closure.id(POOL);
@@ -347,7 +363,9 @@ pub fn rebuild_gathered(c: &Connection, g: &Gathered) -> rusqlite::Result<()> {
         );
     }
     drop(time_rank);
+    let t1 = t0.elapsed();
     keys.sort_unstable();
+    let t2 = t0.elapsed();
     // From ranks back to names.
     let mut anc_of_rank = vec![0u32; anc_rank.len()];
     for (a, r) in anc_rank.iter().enumerate() {
@@ -365,28 +383,43 @@ pub fn rebuild_gathered(c: &Connection, g: &Gathered) -> rusqlite::Result<()> {
     // (ancestor, status) of each run of keys, with its count: already in
     // the counts' key order, so appended rather than scattered.
     let mut counts: Vec<(u64, i64)> = Vec::new();
-    {
-        let mut st = c.prepare(
-            "INSERT OR IGNORE INTO order_scope(anc, status, created_at, order_no) VALUES (?1,?2,?3,?4)",
-        )?;
-        for key in &keys {
-            let o = &g.rows[by_time[(key & ((1 << ORDER_BITS) - 1)) as usize] as usize];
-            let (anc, status) = name_of(*key);
-            let written = st.execute(params![
-                anc,
-                status,
-                g.at_sql(&o.created_at),
-                g.str(o.order_no)
-            ])?;
-            if written > 0 {
-                let group = key >> ORDER_BITS;
-                match counts.last_mut() {
-                    Some((k, n)) if *k == group => *n += 1,
-                    _ => counts.push((group, 1)),
-                }
-            }
+    for key in &keys {
+        let group = key >> ORDER_BITS;
+        match counts.last_mut() {
+            Some((k, n)) if *k == group => *n += 1,
+            _ => counts.push((group, 1)),
         }
     }
+    // The keys are distinct (one per order and ancestor), so a plain
+    // insert; many rows a statement, as SQLite runs a statement per call.
+    let mut args: Vec<ToSqlOutput<'_>> = Vec::with_capacity(ROWS_PER_INSERT * 4);
+    let mut full = c.prepare(&insert_rows(ROWS_PER_INSERT))?;
+    for chunk in keys.chunks(ROWS_PER_INSERT) {
+        args.clear();
+        for key in chunk {
+            let o = &g.rows[by_time[(key & ((1 << ORDER_BITS) - 1)) as usize] as usize];
+            let (anc, status) = name_of(*key);
+            args.push(ToSqlOutput::Borrowed(ValueRef::Text(anc.as_bytes())));
+            args.push(ToSqlOutput::Borrowed(ValueRef::Text(status.as_bytes())));
+            args.push(g.at_sql(&o.created_at));
+            args.push(ToSqlOutput::Borrowed(ValueRef::Text(
+                g.str(o.order_no).as_bytes(),
+            )));
+        }
+        if chunk.len() == ROWS_PER_INSERT {
+            full.execute(params_from_iter(args.iter()))?;
+        } else {
+            c.prepare(&insert_rows(chunk.len()))?
+                .execute(params_from_iter(args.iter()))?;
+        }
+    }
+    tracing::debug!(
+        keys = keys.len(),
+        before_sort_ms = t1.as_millis() as u64,
+        sorted_ms = t2.as_millis() as u64,
+        written_ms = t0.elapsed().as_millis() as u64,
+        "scope: rebuilt"
+    );
     let mut st = c.prepare("INSERT INTO scope_count(anc, status, n) VALUES (?1, ?2, ?3)")?;
     for (group, n) in counts {
         let (anc, status) = name_of(group << ORDER_BITS);

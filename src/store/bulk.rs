@@ -1,13 +1,13 @@
 //! A cold sync into an empty cache is a bulk load (issue 11): its pages
-//! write the order rows, their placed-time index and the whole table's
-//! counts alone; the other secondary indexes and the scope index are built
-//! once, sorted, when the last page comes — about eight random B-tree
-//! inserts per order avoided.
+//! write the order rows (the table has no index but its key: every list
+//! reads the scope index) and the whole table's counts alone; the scope
+//! index is built once, sorted, when the last page comes — about five
+//! random B-tree inserts per order avoided.
 //!
-//! While `meta.bulk_load` is set, the whole-cache list (全部, by placed
-//! time) fills as pages come, and the per-outlet lists and status counts
-//! show the load when it ends. It never outlives the pull that set it: the pull's last page ends
-//! it ([`end`]), so does a pull that stops early
+//! While `meta.bulk_load` is set the lists are empty (the screen says the
+//! orders show once they have all arrived) and the status counts follow
+//! the load. It never outlives the pull that set it: the pull's last page
+//! ends it ([`end`]), so does a pull that stops early
 //! ([`crate::store::Store::end_bulk_load`]), a view change or another
 //! user's login, and a cache opened with it still set (the app was closed
 //! or died mid-load) is indexed before anything reads it.
@@ -24,16 +24,6 @@ use super::{StoreError, get_meta, scope, set_meta};
 use crate::scope_sorted::Gathered;
 
 const FLAG: &str = "bulk_load";
-
-/// The orders table's secondary indexes a bulk load builds at its end, as
-/// the migrations made them (`orders_created` stays: feed order is close to
-/// placed-time order, so its inserts are cheap, and the list reads it).
-const INDEXES: &str = "
-    CREATE INDEX IF NOT EXISTS orders_status_created ON orders(status, created_at, order_no);
-    CREATE INDEX IF NOT EXISTS orders_outlet_status ON orders(current_outlet_code, status, created_at);";
-
-/// SQLite's helper threads for the sorts of [`INDEXES`].
-const SORT_THREADS: u32 = 4;
 
 /// Whether a bulk load is under way.
 pub(super) fn active(c: &Connection) -> Result<bool, StoreError> {
@@ -95,9 +85,7 @@ pub(super) fn begin(c: &Connection) -> Result<Option<Gathering>, StoreError> {
         return Ok(None);
     }
     c.execute_batch(
-        "DROP INDEX IF EXISTS orders_status_created;
-         DROP INDEX IF EXISTS orders_outlet_status;
-         CREATE TEMP TABLE IF NOT EXISTS bulk_changes (n INTEGER NOT NULL);
+        "CREATE TEMP TABLE IF NOT EXISTS bulk_changes (n INTEGER NOT NULL);
          DELETE FROM temp.bulk_changes;
          INSERT INTO temp.bulk_changes(n) VALUES (0);
          CREATE TEMP TRIGGER IF NOT EXISTS bulk_order_updated AFTER UPDATE ON main.orders
@@ -123,20 +111,13 @@ pub(super) fn end(c: &Connection, gathered: Option<&Gathering>) -> Result<(), St
         Some(g) if g.is_whole(c)? => Some(&g.keys),
         _ => None,
     };
-    // Each index is a scan of the whole table and a sort: helper threads
-    // sort what the scan has read while it reads on.
-    c.execute_batch(&format!(
-        "PRAGMA threads = {SORT_THREADS}; {INDEXES} PRAGMA threads = 0;"
-    ))?;
-    let indexes = started.elapsed();
     match gathered {
         Some(keys) => scope::rebuild_gathered(c, keys)?,
         None => scope::rebuild_orders(c)?,
     }
     c.execute("DELETE FROM meta WHERE key = ?1", [FLAG])?;
     tracing::debug!(
-        indexes_ms = indexes.as_millis() as u64,
-        scope_ms = (started.elapsed() - indexes).as_millis() as u64,
+        scope_ms = started.elapsed().as_millis() as u64,
         gathered = gathered.is_some(),
         "cache: bulk load indexed"
     );

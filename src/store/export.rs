@@ -50,29 +50,37 @@ impl Store {
             let mut args: Vec<Value> = vec![at.into(), no.into(), limit.into()];
             let keyset = format!("(x.created_at, x.order_no) {cmp} (?1, ?2)");
             let sql = match scope_of(c, &q.filter)? {
-                Some(anc) => {
-                    args.push(anc.into());
+                Some(under) => {
                     let statuses: Vec<Status> = match q.status {
                         Some(s) => vec![s],
                         None => Status::ALL.to_vec(),
                     };
-                    // One index range per status, each already in order.
-                    let parts: Vec<String> = statuses
-                        .iter()
-                        .map(|s| {
-                            format!(
+                    // One index range per ancestor and status, each already
+                    // in order; an order under two of the whole cache's
+                    // ancestors is exported once.
+                    let mut parts: Vec<String> = Vec::new();
+                    for anc in under.ancs {
+                        args.push(anc.into());
+                        let n = args.len();
+                        for s in &statuses {
+                            parts.push(format!(
                                 "SELECT * FROM (SELECT x.created_at, x.order_no FROM order_scope x
-                                 WHERE x.anc = ?4 AND x.status = '{}' AND {keyset}{not_left}
+                                 WHERE x.anc = ?{n} AND x.status = '{}' AND {keyset}{not_left}
                                  ORDER BY x.created_at {dir}, x.order_no {dir} LIMIT ?3)",
                                 s.as_str()
-                            )
-                        })
-                        .collect();
+                            ));
+                        }
+                    }
+                    let merge = if args.len() > 4 {
+                        " UNION "
+                    } else {
+                        " UNION ALL "
+                    };
                     format!(
                         "SELECT k.created_at, k.order_no, o.body FROM ({}) k
                          CROSS JOIN orders o ON o.order_no = k.order_no
                          ORDER BY k.created_at {dir}, k.order_no {dir} LIMIT ?3",
-                        parts.join(" UNION ALL ")
+                        parts.join(merge)
                     )
                 }
                 None => {

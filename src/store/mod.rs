@@ -135,6 +135,15 @@ fn migrations() -> Migrations<'static> {
         M::up_with_hook(SCOPE_SCHEMA.as_str(), |tx: &rusqlite::Transaction| {
             Ok(scope::rebuild(tx)?)
         }),
+        // Every list reads the scope index (the whole cache as its tops
+        // and the pool): the orders table keeps only its key, and a cold
+        // sync writes no other index (issue 11).
+        M::up_with_hook(
+            "DROP INDEX IF EXISTS orders_status_created;
+             DROP INDEX IF EXISTS orders_outlet_status;
+             DROP INDEX IF EXISTS orders_created;",
+            |tx: &rusqlite::Transaction| Ok(scope::keep_tops(tx)?),
+        ),
     ])
 }
 
@@ -194,7 +203,7 @@ fn configure(conn: &Connection) -> rusqlite::Result<()> {
     // The write path and the lists keep their statements prepared.
     conn.set_prepared_statement_cache_capacity(64);
     conn.execute_batch(
-        "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA busy_timeout=5000;",
+        "PRAGMA page_size=16384; PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA busy_timeout=5000;",
     )
 }
 

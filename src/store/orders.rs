@@ -3,7 +3,8 @@
 //! never touches the outbox.
 
 use chrono::{DateTime, Utc};
-use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
+use rusqlite::types::Value;
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params, params_from_iter};
 
 use super::bulk::Gathering;
 use super::outbox::OutboxState;
@@ -522,8 +523,8 @@ impl Store {
             let c: &Connection = &tx;
             let left_view: bool =
                 c.query_row("SELECT EXISTS(SELECT 1 FROM left_view)", [], |r| r.get(0))?;
-            if let Some(anc) = scope_of(c, &q.filter)? {
-                return scoped_page(c, q, &anc, left_view);
+            if let Some(under) = scope_of(c, &q.filter)? {
+                return scoped_page(c, q, &under, left_view);
             }
             let sql = ListSql::of(q, left_view)?;
             let mut bodies: Vec<String> = Vec::new();
@@ -536,15 +537,11 @@ impl Store {
                     bodies = found;
                 }
             }
-            let total: i64 = if q.filter == ListFilter::All {
-                scoped_count(c, None, q.status, left_view)?
-            } else {
-                c.query_row(
-                    &sql.count,
-                    rusqlite::params_from_iter(sql.args.iter()),
-                    |r| r.get(0),
-                )?
-            };
+            let total: i64 = c.query_row(
+                &sql.count,
+                rusqlite::params_from_iter(sql.args.iter()),
+                |r| r.get(0),
+            )?;
             let mut page_args = sql.args.clone();
             page_args.push(q.limit.into());
             page_args.push(q.offset.into());
@@ -596,12 +593,29 @@ fn rows_of(c: &Connection, bodies: Vec<String>) -> Result<Vec<OrderRow>, StoreEr
     Ok(rows)
 }
 
-/// The scope-index key a filter reads, if it has one. The pool is the
+/// Where a list reads the scope index.
+pub(super) struct Under {
+    /// One ancestor, or the whole cache's tops and the pool: an order may
+    /// be under two of those, and the list merges them without repeats.
+    pub ancs: Vec<String>,
+    /// The whole cache: counted from the whole table's totals.
+    pub whole: bool,
+}
+
+/// The scope-index keys a filter reads, if it has them. The pool is the
 /// index's only when `hq_code` is the network's root (or no network is
 /// cached yet): that is what the index calls the pool.
-pub(super) fn scope_of(c: &Connection, f: &ListFilter) -> Result<Option<String>, StoreError> {
+pub(super) fn scope_of(c: &Connection, f: &ListFilter) -> Result<Option<Under>, StoreError> {
+    let one = |anc: String| Under {
+        ancs: vec![anc],
+        whole: false,
+    };
     Ok(match f {
-        ListFilter::Subtree(code) => Some(code.clone()),
+        ListFilter::All => Some(Under {
+            ancs: scope::whole(c)?,
+            whole: true,
+        }),
+        ListFilter::Subtree(code) => Some(one(code.clone())),
         ListFilter::Pool { hq_code } => {
             let root: Option<bool> = c
                 .prepare_cached(
@@ -611,9 +625,9 @@ pub(super) fn scope_of(c: &Connection, f: &ListFilter) -> Result<Option<String>,
                 .optional()?;
             let no_network: bool =
                 c.query_row("SELECT NOT EXISTS(SELECT 1 FROM outlets)", [], |r| r.get(0))?;
-            (root == Some(true) || no_network).then(|| scope::POOL.to_owned())
+            (root == Some(true) || no_network).then(|| one(scope::POOL.to_owned()))
         }
-        ListFilter::All | ListFilter::Outlets(_) => None,
+        ListFilter::Outlets(_) => None,
     })
 }
 
@@ -657,80 +671,112 @@ fn scoped_count(
 fn scoped_page(
     c: &Connection,
     q: &PageQuery,
-    anc: &str,
+    under: &Under,
     left_view: bool,
 ) -> Result<(Vec<OrderRow>, i64), StoreError> {
-    let (dir, rev) = match q.sort {
-        SortOrder::OldestFirst => ("ASC", ""),
-        SortOrder::NewestFirst => ("DESC", " DESC"),
-    };
-    let order = format!("created_at {dir}, order_no {dir}");
+    let sql = ScopedSql::of(q, under, left_view);
     let mut bodies: Vec<String> = Vec::new();
-    match q.status {
-        Some(st) => {
-            if q.offset == 0 {
-                let mut pinned = c.prepare_cached(&format!(
-                    "SELECT o.body FROM orders o
-                     WHERE o.order_no IN (SELECT order_no FROM outbox WHERE state = 'rejected')
-                       AND ((o.status <> ?2 AND {LISTED}) OR o.order_no IN (SELECT order_no FROM left_view))
-                     ORDER BY o.{order}"
-                ))?;
-                for b in pinned.query_map(params![anc, st.as_str()], |r| r.get(0))? {
-                    bodies.push(b?);
-                }
-            }
-            let not_left = if left_view {
-                " AND s.order_no NOT IN (SELECT order_no FROM left_view)"
-            } else {
-                ""
-            };
-            let mut st_page = c.prepare_cached(&format!(
-                "SELECT o.body FROM order_scope s CROSS JOIN orders o ON o.order_no = s.order_no
-                 WHERE s.anc = ?1 AND s.status = ?2{not_left}
-                 ORDER BY s.created_at{rev}, s.order_no{rev} LIMIT ?3 OFFSET ?4"
-            ))?;
-            for b in
-                st_page.query_map(params![anc, st.as_str(), q.limit, q.offset], |r| r.get(0))?
-            {
-                bodies.push(b?);
-            }
-        }
-        None => {
-            // Each status's own first `offset + limit` rows, merged: the
-            // index is by status, and the page is in any of them. Only
-            // the page's own rows then read their bodies.
-            let parts: Vec<String> = Status::ALL
-                .iter()
-                .map(|s| {
-                    format!(
-                        "SELECT * FROM (SELECT created_at, order_no FROM order_scope
-                         WHERE anc = ?1 AND status = '{}' ORDER BY {order} LIMIT ?2)",
-                        s.as_str()
-                    )
-                })
-                .collect();
-            let mut st_page = c.prepare_cached(&format!(
-                "SELECT o.body FROM (SELECT created_at, order_no FROM ({}) ORDER BY {order} LIMIT ?3 OFFSET ?4) s
-                 CROSS JOIN orders o ON o.order_no = s.order_no
-                 ORDER BY s.created_at{rev}, s.order_no{rev}",
-                parts.join(" UNION ALL ")
-            ))?;
-            for b in st_page
-                .query_map(params![anc, q.offset + q.limit, q.limit, q.offset], |r| {
-                    r.get(0)
-                })?
-            {
-                bodies.push(b?);
-            }
+    for (text, args) in sql.pinned.iter().chain([&sql.page]) {
+        let mut st = c.prepare_cached(text)?;
+        for b in st.query_map(params_from_iter(args.iter()), |r| r.get(0))? {
+            bodies.push(b?);
         }
     }
-    let total = scoped_count(c, Some(anc), q.status, left_view)?;
+    let anc = (!under.whole)
+        .then(|| under.ancs.first().map(String::as_str))
+        .flatten();
+    let total = scoped_count(c, anc, q.status, left_view)?;
     Ok((rows_of(c, bodies)?, total))
 }
 
-/// The SQL behind one list page, built per filter so SQLite can walk the
-/// (status, created_at), (current_outlet_code, status, created_at) and
-/// (created_at) indexes.
+/// The SQL of one scoped list page, each text with its arguments.
+struct ScopedSql {
+    /// Refused-and-unread orders of another status, pinned above page one.
+    pinned: Option<(String, Vec<Value>)>,
+    page: (String, Vec<Value>),
+}
+
+impl ScopedSql {
+    fn of(q: &PageQuery, under: &Under, left_view: bool) -> ScopedSql {
+        let (dir, rev) = match q.sort {
+            SortOrder::OldestFirst => ("ASC", ""),
+            SortOrder::NewestFirst => ("DESC", " DESC"),
+        };
+        let order = format!("created_at {dir}, order_no {dir}");
+        let pinned = match q.status {
+            Some(st) if q.offset == 0 => {
+                let mut args: Vec<Value> = vec![st.as_str().to_owned().into()];
+                // Everything cached is in the whole cache's list.
+                let listed = match under.ancs.first() {
+                    Some(anc) if !under.whole => {
+                        args.push(anc.clone().into());
+                        "EXISTS (SELECT 1 FROM order_scope s WHERE s.anc = ?2 AND s.status = o.status
+                           AND s.created_at = o.created_at AND s.order_no = o.order_no)"
+                    }
+                    _ => "1",
+                };
+                Some((
+                    format!(
+                        "SELECT o.body FROM orders o
+                         WHERE o.order_no IN (SELECT order_no FROM outbox WHERE state = 'rejected')
+                           AND ((o.status <> ?1 AND {listed}) OR o.order_no IN (SELECT order_no FROM left_view))
+                         ORDER BY o.{order}"
+                    ),
+                    args,
+                ))
+            }
+            _ => None,
+        };
+        // A status list does not repeat the orders it pins.
+        let not_left = if left_view && q.status.is_some() {
+            " AND order_no NOT IN (SELECT order_no FROM left_view)"
+        } else {
+            ""
+        };
+        let statuses: Vec<Status> = match q.status {
+            Some(s) => vec![s],
+            None => Status::ALL.to_vec(),
+        };
+        let mut args: Vec<Value> = Vec::new();
+        let mut parts: Vec<String> = Vec::new();
+        for anc in &under.ancs {
+            for s in &statuses {
+                parts.push(format!(
+                    "SELECT * FROM (SELECT created_at, order_no FROM order_scope
+                     WHERE anc = ? AND status = '{}'{not_left} ORDER BY {order} LIMIT ?)",
+                    s.as_str()
+                ));
+                args.push(anc.clone().into());
+                args.push((q.offset + q.limit).into());
+            }
+        }
+        // Each part is already in order and holds its own first `offset +
+        // limit` rows, so the merge's first rows are among them; only the
+        // page's own rows then read their bodies. One order under two of
+        // the whole cache's ancestors is listed once.
+        let merge = if under.ancs.len() > 1 {
+            " UNION "
+        } else {
+            " UNION ALL "
+        };
+        args.push(q.limit.into());
+        args.push(q.offset.into());
+        let page = format!(
+            "SELECT o.body FROM (SELECT created_at, order_no FROM ({}) ORDER BY {order} LIMIT ? OFFSET ?) s
+             CROSS JOIN orders o ON o.order_no = s.order_no
+             ORDER BY s.created_at{rev}, s.order_no{rev}",
+            parts.join(merge)
+        );
+        ScopedSql {
+            pinned,
+            page: (page, args),
+        }
+    }
+}
+
+/// The SQL behind a list the scope index does not hold — a pool below the
+/// network's root, a list of outlets; no screen asks for them — read from
+/// the orders table, which has no index but its key: a scan.
 struct ListSql {
     /// The page: the arguments, then LIMIT and OFFSET.
     page: String,
@@ -1024,22 +1070,46 @@ mod tests {
         assert_eq!(store.page(&all).expect("page").1, 3_000);
     }
 
-    /// Every list the screen can ask for reads the orders through an index
-    /// (a plain `SCAN orders` would read the whole cache per page), and the
-    /// busiest ones (one status, oldest or newest first) need no sort.
+    /// Every list the screen can ask for — the whole cache, the pool, a
+    /// subtree — reads the scope index (the orders table has no other
+    /// index: a plain `SCAN orders` would read the whole cache per page),
+    /// each part of it a search by its key, never a scan or a sort of it.
     #[test]
-    fn every_list_page_is_an_indexed_query() {
+    fn every_list_page_reads_the_scope_index() {
+        use crate::domain::{Outlet, OutletKind};
         let dir = tempfile::tempdir().expect("temp dir");
         let (store, _) = Store::open(&dir.path().join("cache.db")).expect("open");
+        let o = |code: &str, kind, parent: Option<&str>| Outlet {
+            code: code.into(),
+            name: code.into(),
+            ..Outlet::blank(kind, parent)
+        };
+        // Two tops: HQ, and a branch whose parent is not cached.
+        let net = [
+            o("HQ", OutletKind::Hq, None),
+            o("A", OutletKind::Branch, Some("HQ")),
+            o("Z", OutletKind::Branch, Some("ELSEWHERE")),
+        ];
+        store.replace_outlets(1, &net).expect("outlets");
         let filters = [
             ListFilter::All,
             ListFilter::Pool {
                 hq_code: "HQ".into(),
             },
-            ListFilter::Outlets(vec!["A".into()]),
-            ListFilter::Outlets(vec!["A".into(), "A1".into()]),
+            ListFilter::Subtree("A".into()),
         ];
         for filter in filters {
+            let under = store
+                .with(|c| scope_of(c, &filter))
+                .expect("scope")
+                .expect("a scoped list");
+            if filter == ListFilter::All {
+                assert_eq!(
+                    under.ancs,
+                    ["ELSEWHERE", "HQ", scope::POOL],
+                    "tops and pool"
+                );
+            }
             for status in [None, Some(Status::Pending), Some(Status::Accepted)] {
                 for (sort, left_view) in [
                     (SortOrder::OldestFirst, false),
@@ -1053,26 +1123,25 @@ mod tests {
                         offset: 0,
                         limit: 50,
                     };
-                    let sql = ListSql::of(&q, left_view).expect("sql");
-                    let mut args = sql.args.clone();
-                    args.push(50.into());
-                    args.push(0.into());
-                    let steps = plan(&store, &sql.page, &args);
+                    let sql = ScopedSql::of(&q, &under, left_view);
+                    let steps = plan(&store, &sql.page.0, &sql.page.1);
                     let case = format!("{q:?}: {steps:?}");
                     assert!(
-                        !steps.iter().any(|s| s == "SCAN orders"),
-                        "full scan: {case}"
+                        steps.iter().any(|s| s.starts_with("SEARCH order_scope")),
+                        "{case}"
                     );
-                    if matches!(q.filter, ListFilter::All) && status.is_some() {
-                        assert!(
-                            !steps.iter().any(|s| s.contains("TEMP B-TREE")),
-                            "sorts: {case}"
-                        );
-                    }
-                    let count = plan(&store, &sql.count, &sql.args);
                     assert!(
-                        !count.iter().any(|s| s == "SCAN orders"),
-                        "count scans: {q:?}: {count:?}"
+                        !steps.iter().any(|s| s.starts_with("SCAN order")),
+                        "scans: {case}"
+                    );
+                    // A part that had to sort its range would read all of
+                    // it: SQLite lists that sort right after the search.
+                    assert!(
+                        !steps
+                            .windows(2)
+                            .any(|w| w[0].starts_with("SEARCH order_scope")
+                                && w[1] == "USE TEMP B-TREE FOR ORDER BY"),
+                        "sorts a range: {case}"
                     );
                     if let Some((pinned, pinned_args)) = &sql.pinned {
                         let steps = plan(&store, pinned, pinned_args);

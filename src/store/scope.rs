@@ -34,7 +34,51 @@ pub(super) fn schema() -> String {
 
 /// The migration's backfill.
 pub(super) fn rebuild(c: &Connection) -> rusqlite::Result<()> {
-    index::rebuild(c, &LAYOUT)
+    index::rebuild(c, &LAYOUT)?;
+    keep_tops(c)
+}
+
+/// The network's tops: outlets with no parent, and parents the cache does
+/// not hold (a clerk's network may start below HQ). The closure lists every
+/// order with a known outlet under one of them, and the rest under the
+/// pool, so together they list the whole cache.
+const TOPS: &str = "SELECT code FROM outlets WHERE coalesce(parent_code, '') = ''
+    UNION SELECT parent_code FROM outlets
+    WHERE coalesce(parent_code, '') <> '' AND parent_code NOT IN (SELECT code FROM outlets)";
+
+const TOPS_KEY: &str = "scope_tops";
+
+/// Stores the tops with the closure they were read from: every write of
+/// the network ends here, and a list reads them per page.
+pub(super) fn keep_tops(c: &Connection) -> rusqlite::Result<()> {
+    let tops: Vec<String> = c
+        .prepare(TOPS)?
+        .query_map([], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    let json = serde_json::to_string(&tops)
+        .map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?;
+    c.execute(
+        "INSERT INTO meta(key, value) VALUES (?1, ?2) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+        [TOPS_KEY, json.as_str()],
+    )?;
+    Ok(())
+}
+
+/// The ancestors whose lists together hold every cached order (an order
+/// may be under two of them: a list merges them without repeats): the
+/// network's tops and the pool.
+pub(super) fn whole(c: &Connection) -> Result<Vec<String>, StoreError> {
+    let kept: Option<String> = super::get_meta(c, TOPS_KEY)?;
+    let mut tops: Vec<String> = match kept.and_then(|j| serde_json::from_str(&j).ok()) {
+        Some(t) => t,
+        // Not kept (or unreadable): read, slower but the same answer.
+        None => c
+            .prepare_cached(TOPS)?
+            .query_map([], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?,
+    };
+    tops.push(POOL.to_owned());
+    Ok(tops)
 }
 
 pub(super) fn rebuild_orders(c: &Connection) -> Result<(), StoreError> {
@@ -54,7 +98,8 @@ pub(super) fn clear_orders(c: &Connection) -> Result<(), StoreError> {
 }
 
 pub(super) fn refresh_closure(c: &Connection) -> Result<(), StoreError> {
-    Ok(index::refresh_closure(c, &LAYOUT)?)
+    index::refresh_closure(c, &LAYOUT)?;
+    Ok(keep_tops(c)?)
 }
 
 pub(super) fn count(c: &Connection, anc: &str, status: &str) -> Result<i64, StoreError> {

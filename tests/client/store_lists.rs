@@ -305,4 +305,19 @@ fn every_list_and_count_matches_a_brute_force_reading() {
     assert!(problem.is_none());
     w.store = reopened;
     w.check("after reopening");
+
+    // The network as a branch clerk may hold it: one branch's subtree, its
+    // parent not cached. The whole cache is still every order, once.
+    let branch: Vec<String> = w
+        .net
+        .0
+        .keys()
+        .filter(|c| w.net.under(c, "B1"))
+        .cloned()
+        .collect();
+    w.net.0.retain(|c, _| branch.contains(c));
+    w.store
+        .replace_outlets(3, &w.net.outlets())
+        .expect("outlets");
+    w.check("a network without its top");
 }

@@ -6,8 +6,14 @@
 use std::io::{Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
-/// SQLite's page size in the client's cache (the default).
-pub const PAGE: u64 = 4096;
+/// The file's page size, from its header (bytes 16–17; 1 means 65536).
+pub fn page_size(path: &Path) -> u64 {
+    let bytes = std::fs::read(path).expect("read");
+    match u16::from_be_bytes([bytes[16], bytes[17]]) {
+        1 => 65_536,
+        n => u64::from(n),
+    }
+}
 
 /// Copies the cache at `from` (with `-wal`, while it may still be open)
 /// to `to_dir`, with the mark an unclean close leaves; returns the copy.
@@ -37,12 +43,13 @@ pub fn damage_page(path: &Path, n: u64) {
         .open(path)
         .expect("file");
     let len = f.metadata().expect("meta").len();
+    let page = page_size(path);
     assert!(
-        (n + 1) * PAGE <= len,
+        (n + 1) * page <= len,
         "page {n} is inside the file ({len} bytes)"
     );
-    f.seek(SeekFrom::Start(n * PAGE)).expect("seek");
-    f.write_all(&[0x5a; PAGE as usize]).expect("write");
+    f.seek(SeekFrom::Start(n * page)).expect("seek");
+    f.write_all(&vec![0x5a; page as usize]).expect("write");
 }
 
 /// The page holding the first occurrence of `needle` in the file.
@@ -52,10 +59,10 @@ pub fn page_of(path: &Path, needle: &[u8]) -> u64 {
         .windows(needle.len())
         .position(|w| w == needle)
         .unwrap_or_else(|| panic!("{:?} is in the file", String::from_utf8_lossy(needle)));
-    at as u64 / PAGE
+    at as u64 / page_size(path)
 }
 
 /// The number of pages of the main file.
 pub fn pages(path: &Path) -> u64 {
-    std::fs::metadata(path).expect("meta").len() / PAGE
+    std::fs::metadata(path).expect("meta").len() / page_size(path)
 }
