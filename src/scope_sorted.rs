@@ -263,7 +263,7 @@ fn too_big(what: &str) -> rusqlite::Error {
 }
 
 /// Index rows a statement of the rebuild writes.
-const ROWS_PER_INSERT: usize = 64;
+const ROWS_PER_INSERT: usize = 256;
 
 fn insert_rows(n: usize) -> String {
     let mut sql =

@@ -146,9 +146,70 @@ impl RawChangesPage {
     }
 }
 
+/// Where the page after this one starts — (cursor, more) — read off the
+/// end of a page's JSON without decoding its orders, so a backlog's next
+/// page can be asked for while this one is decoded. The hub writes those
+/// fields after the orders ([`FeedPage::to_json`]); `None` for any other
+/// layout, and the caller compares with the decoded page anyway.
+pub fn peek_next(json: &[u8]) -> Option<(String, bool)> {
+    let at = rfind(json, br#""cursor":"#)?;
+    let mut de = serde_json::Deserializer::from_slice(json.get(at + 9..)?);
+    let cursor = String::deserialize(&mut de).ok()?;
+    let more = rfind(json, br#""more":"#)?;
+    let rest = json.get(more + 7..)?;
+    let more = if rest.starts_with(b"true") {
+        true
+    } else if rest.starts_with(b"false") {
+        false
+    } else {
+        return None;
+    };
+    Some((cursor, more))
+}
+
+/// The last place `needle` starts in `hay`. A page's fields other than
+/// its orders are its last few hundred bytes: only those are searched.
+fn rfind(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    let from = hay.len().saturating_sub(4096);
+    hay.get(from..)?
+        .windows(needle.len())
+        .rposition(|w| w == needle)
+        .map(|i| from + i)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The cursor read off the end of a page is the decoded page's, even
+    /// when an order's text looks like those fields; text that is not a
+    /// page reads as unknown.
+    #[test]
+    fn the_next_cursor_is_read_off_the_end_of_a_page() {
+        let mut o = crate::domain::order::tests::sample("o-1", Some("A1"));
+        // A remark that looks like the fields, inside an order.
+        o.remark = r#""cursor":"9.x","more":false"#.into();
+        let page = FeedPage {
+            orders: vec![serde_json::to_string(&o).expect("json")],
+            removed: vec!["o-9".into()],
+            cursor: "5.\"t".into(),
+            more: true,
+            server_time: o.created_at,
+            params_revision: 3,
+            rate_revision: 4,
+        };
+        let json = page.to_json().expect("json");
+        assert_eq!(peek_next(&json), Some(("5.\"t".to_owned(), true)));
+        let last = FeedPage {
+            more: false,
+            ..page.clone()
+        };
+        assert_eq!(
+            peek_next(&last.to_json().expect("json")),
+            Some(("5.\"t".to_owned(), false))
+        );
+        assert_eq!(peek_next(b"not json"), None);
+    }
 
     /// The keys read from the body as sent are the order's own, and the
     /// body decodes back to the same order.

@@ -507,12 +507,32 @@ impl HubClient {
         self.feed_page(cursor, limit, wait).await
     }
 
+    /// One page of the change feed after `cursor` as the hub sent it,
+    /// undecoded (see [`crate::api::feed::peek_next`]).
+    pub async fn changes_bytes(
+        &self,
+        cursor: Option<&str>,
+        limit: i64,
+    ) -> Result<Vec<u8>, ClientError> {
+        self.feed_bytes(cursor, limit, None).await
+    }
+
     async fn feed_page<T: DeserializeOwned>(
         &self,
         cursor: Option<&str>,
         limit: i64,
         wait: Option<Duration>,
     ) -> Result<T, ClientError> {
+        let bytes = self.feed_bytes(cursor, limit, wait).await?;
+        decode_feed(&bytes)
+    }
+
+    async fn feed_bytes(
+        &self,
+        cursor: Option<&str>,
+        limit: i64,
+        wait: Option<Duration>,
+    ) -> Result<Vec<u8>, ClientError> {
         let mut path = format!("/api/v1/orders/changes?limit={limit}");
         if let Some(c) = cursor {
             path.push_str(&format!("&cursor={}", enc(c)));
@@ -526,8 +546,7 @@ impl HubClient {
             // The client-wide 30 s limit would cut a full wait short.
             req = req.timeout(Duration::from_secs(s) + LONG_POLL_GRACE);
         }
-        let bytes = Self::send(req).await?;
-        serde_json::from_slice(&bytes).map_err(|e| ClientError::Decode(e.to_string()))
+        Self::send(req).await
     }
 
     /// Sends one action with its idempotency key.
@@ -592,6 +611,11 @@ pub fn is_transient(status: u16) -> bool {
             || s == StatusCode::REQUEST_TIMEOUT
             || s == StatusCode::TOO_MANY_REQUESTS
     })
+}
+
+/// A feed page's JSON, decoded.
+pub fn decode_feed<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ClientError> {
+    serde_json::from_slice(bytes).map_err(|e| ClientError::Decode(e.to_string()))
 }
 
 #[cfg(test)]

@@ -6,7 +6,8 @@ use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 
-use super::client::{ClientError, HubClient, is_transient};
+use super::client::{ClientError, HubClient, decode_feed, is_transient};
+use crate::api::feed::RawChangesPage;
 use crate::domain::clock::{ClockAnchor, PcClock};
 use crate::store::{Store, StoreError};
 
@@ -352,6 +353,8 @@ impl Engine {
                 vec![self.fetch(cursor).await]
             }
         };
+        // The page after the last run, already asked for.
+        let mut ahead: Option<Ahead> = None;
         loop {
             let mut pages = Vec::new();
             let mut anchor = None;
@@ -393,9 +396,10 @@ impl Engine {
                     // written (a run whose write fails is fetched again
                     // next round from the stored cursor).
                     let t = Instant::now();
-                    let ((written, write_took), (ahead, fetch_took)) =
+                    let asked = ahead.take();
+                    let ((written, write_took), ((fetched, next_ahead), fetch_took)) =
                         tokio::join!(async { (write.await, t.elapsed()) }, async {
-                            (self.fetch_run(next).await, t.elapsed())
+                            (self.fetch_run(next, asked).await, t.elapsed())
                         });
                     tracing::debug!(
                         write_ms = write_took.as_millis() as u64,
@@ -403,7 +407,8 @@ impl Engine {
                         "sync: backlog run"
                     );
                     written.map_err(Stop::Store)?;
-                    run = ahead;
+                    run = fetched;
+                    ahead = next_ahead;
                     continue;
                 }
                 write.await.map_err(Stop::Store)?;
@@ -439,6 +444,7 @@ impl Engine {
                 }
             }
             // Only a restart from the beginning gets here.
+            ahead = None;
             run = vec![self.fetch(None).await];
         }
     }
@@ -446,22 +452,72 @@ impl Engine {
     /// Pages from `cursor` on, one after another, until one says there is
     /// no more, one fails, or the run holds [`RUN_ORDERS`] orders: a
     /// backlog is then written in a few big transactions rather than one
-    /// per page.
-    async fn fetch_run(&self, cursor: String) -> Vec<Fetched> {
+    /// per page. Each next page is asked for as soon as its cursor is read
+    /// off the end of this one ([`crate::api::feed::peek_next`]), so the
+    /// hub reads it while this one is decoded; `ahead` is such a request
+    /// from the run before, and the run hands on its own last one.
+    async fn fetch_run(
+        &self,
+        cursor: String,
+        ahead: Option<Ahead>,
+    ) -> (Vec<Fetched>, Option<Ahead>) {
         let mut run: Vec<Fetched> = Vec::new();
         let mut next = Some(cursor);
+        let mut ahead = ahead;
         let mut orders = 0;
         while let Some(cursor) = next.take() {
-            let fetched = self.fetch(Some(cursor)).await;
-            if let Ok(page) = &fetched.2 {
-                orders += page.orders.len() + page.removed.len();
-                if page.more && orders < RUN_ORDERS && run.len() + 1 < RUN_PAGES {
-                    next = Some(page.cursor.clone());
-                }
+            let (rtt, pc, bytes) = match ahead.take() {
+                Some(a) if a.cursor == cursor => a.answer().await,
+                _ => self.fetch_bytes(cursor).await,
+            };
+            if let Ok(b) = &bytes
+                && let Some((c, true)) = crate::api::feed::peek_next(b)
+            {
+                ahead = Some(self.ask_ahead(c));
             }
-            run.push(fetched);
+            let answer = bytes.and_then(|b| decode_feed::<RawChangesPage>(&b));
+            match &answer {
+                Ok(page) => {
+                    orders += page.orders.len() + page.removed.len();
+                    if page.more && orders < RUN_ORDERS && run.len() + 1 < RUN_PAGES {
+                        next = Some(page.cursor.clone());
+                    }
+                }
+                Err(_) => ahead = None,
+            }
+            run.push((rtt, pc, answer));
         }
-        run
+        // Handed on only if it is the page after the run's last.
+        let last = match run.last() {
+            Some((_, _, Ok(p))) if p.more => Some(p.cursor.clone()),
+            _ => None,
+        };
+        let ahead = ahead.filter(|a| Some(&a.cursor) == last.as_ref());
+        (run, ahead)
+    }
+
+    /// A request for the page at `cursor`, sent now on a task of its own.
+    fn ask_ahead(&self, cursor: String) -> Ahead {
+        let client = self.client.clone();
+        let limit = self.page_size;
+        let pc_clock = self.pc_clock.clone();
+        let from = cursor.clone();
+        let task = tokio::spawn(async move {
+            let sent = Instant::now();
+            let bytes = client.changes_bytes(Some(&from), limit).await;
+            (sent.elapsed(), pc_clock(), bytes)
+        });
+        Ahead { cursor, task }
+    }
+
+    /// One page's bytes, asked for now.
+    async fn fetch_bytes(&self, cursor: String) -> FetchedBytes {
+        let sent = Instant::now();
+        let bytes = self
+            .client
+            .changes_bytes(Some(&cursor), self.page_size)
+            .await;
+        (sent.elapsed(), (self.pc_clock)(), bytes)
     }
 
     /// One page, with its round trip and this PC's clocks as it arrived
@@ -495,6 +551,36 @@ impl Engine {
 /// commits write less. A run is about 25 MB of pages in memory.
 const RUN_ORDERS: usize = 20_000;
 const RUN_PAGES: usize = 40;
+
+/// A feed page's bytes with its round trip and this PC's clocks as they
+/// arrived.
+type FetchedBytes = (Duration, PcClock, Result<Vec<u8>, ClientError>);
+
+/// The next page of a backlog, asked for before it is needed; dropping
+/// it cancels the request.
+struct Ahead {
+    cursor: String,
+    task: tokio::task::JoinHandle<FetchedBytes>,
+}
+
+impl Ahead {
+    async fn answer(mut self) -> FetchedBytes {
+        match (&mut self.task).await {
+            Ok(answer) => answer,
+            Err(e) => (
+                Duration::ZERO,
+                super::pc_clock::now(),
+                Err(ClientError::Unreachable(e.to_string())),
+            ),
+        }
+    }
+}
+
+impl Drop for Ahead {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
 
 /// A feed page with its round trip and this PC's clocks as it arrived.
 type Fetched = (

@@ -142,8 +142,20 @@ pub(crate) fn feed_answer(
     // Bodies go out as stored: decoding and encoding each order again was
     // most of a backlog page's cost, and checking text the hub wrote
     // itself is a second read of every byte.
+    // A subtree's codes once per page, rather than a walk up the tree
+    // (a search of the whole network per step) for each of its rows.
+    let within = match scope {
+        Scope::Subtree(root) if read.rows.len() > 1 => Some(tree.subtree(root)),
+        _ => None,
+    };
+    let sees = |current: Option<&str>, billing: Option<&str>| match &within {
+        Some(codes) => {
+            current.is_some_and(|c| codes.contains(c)) || billing.is_some_and(|b| codes.contains(b))
+        }
+        None => scope.sees_at(current, billing, tree),
+    };
     for r in read.rows {
-        if scope.sees_at(r.current.as_deref(), r.billing.as_deref(), tree) {
+        if sees(r.current.as_deref(), r.billing.as_deref()) {
             page.orders.push(r.body);
         } else {
             page.removed.push(r.order_no);
