@@ -138,7 +138,8 @@ impl Keyed {
 /// and written once by [`Indexer::finish`].
 pub struct Indexer<'c> {
     c: &'c Connection,
-    delta: HashMap<(String, String), i64>,
+    /// Count changes by ancestor, then status.
+    delta: HashMap<String, HashMap<String, i64>>,
     feed: bool,
     /// Each outlet's ancestors as read once, when the caller promises the
     /// closure does not change while it indexes ([`Indexer::same_closure`]).
@@ -217,15 +218,28 @@ impl<'c> Indexer<'c> {
     }
 
     fn count(&mut self, anc: &str, status: &str, by: i64) {
-        *self
-            .delta
-            .entry((anc.to_owned(), status.to_owned()))
-            .or_insert(0) += by;
+        // Looked up by reference: a page of a thousand orders counts under
+        // a few keys, and a key is copied only the first time.
+        let by_status = match self.delta.get_mut(anc) {
+            Some(m) => m,
+            None => self.delta.entry(anc.to_owned()).or_default(),
+        };
+        match by_status.get_mut(status) {
+            Some(n) => *n += by,
+            None => {
+                by_status.insert(status.to_owned(), by);
+            }
+        }
     }
 
     fn totals(&mut self, k: &Keyed, by: i64) {
-        self.count(ALL, &k.status, by);
-        if k.status == "pending" && !k.contacted {
+        self.total_of(&k.status, k.contacted, by);
+    }
+
+    /// [`Indexer::total_only`] of an order of `status`, phoned or not.
+    pub fn total_of(&mut self, status: &str, contacted: bool, by: i64) {
+        self.count(ALL, status, by);
+        if status == "pending" && !contacted {
             self.count(ALL, WAITING, by);
         }
     }
@@ -277,9 +291,11 @@ impl<'c> Indexer<'c> {
             "INSERT INTO scope_count(anc, status, n) VALUES (?1, ?2, ?3)
              ON CONFLICT(anc, status) DO UPDATE SET n = n + excluded.n",
         )?;
-        for ((anc, status), n) in self.delta {
-            if n != 0 {
-                st.execute(params![anc, status, n])?;
+        for (anc, by_status) in self.delta {
+            for (status, n) in by_status {
+                if n != 0 {
+                    st.execute(params![anc, status, n])?;
+                }
             }
         }
         Ok(())

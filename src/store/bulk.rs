@@ -19,7 +19,6 @@ use std::time::Duration;
 
 use rusqlite::Connection;
 
-use super::scope::Keyed;
 use super::{StoreError, get_meta, scope, set_meta};
 use crate::scope_sorted::Gathered;
 
@@ -44,15 +43,17 @@ pub(super) struct Gathering {
 
 impl Gathering {
     /// A new order the load inserted.
-    pub(super) fn add(&mut self, k: &Keyed) {
-        self.keys.push(
-            &k.order_no,
-            &k.status,
-            (&k.created_at).into(),
-            k.contacted,
-            &k.current,
-            &k.billing,
-        );
+    pub(super) fn add(
+        &mut self,
+        order_no: &str,
+        status: &str,
+        created_at: rusqlite::types::ValueRef<'_>,
+        contacted: bool,
+        current: &str,
+        billing: &str,
+    ) {
+        self.keys
+            .push(order_no, status, created_at, contacted, current, billing);
     }
 
     /// Whether the orders table holds exactly the gathered orders: no

@@ -96,23 +96,13 @@ fn put_raw(
     bulk: bool,
     gathering: &mut Option<Gathering>,
 ) -> Result<(), StoreError> {
-    let k = Keyed {
-        order_no: o.order_no.clone(),
-        status: o.status.as_str().to_owned(),
-        created_at: o.created_at.timestamp_millis().into(),
-        contacted: o.contacted_at.is_some(),
-        current: o.current_outlet_code.clone().unwrap_or_default(),
-        billing: o.billing_outlet_code.clone().unwrap_or_default(),
-    };
+    let status = o.status.as_str();
+    let current = o.current_outlet_code.as_deref().unwrap_or_default();
+    let billing = o.billing_outlet_code.as_deref().unwrap_or_default();
+    let created_at = o.created_at.timestamp_millis();
+    let contacted = o.contacted_at.is_some();
     let args = params![
-        k.order_no,
-        o.version,
-        k.status,
-        k.current,
-        o.created_at.timestamp_millis(),
-        k.contacted,
-        body,
-        k.billing
+        o.order_no, o.version, status, current, created_at, contacted, body, billing
     ];
     if bulk
         && c.prepare_cached(
@@ -122,12 +112,29 @@ fn put_raw(
         .execute(args)?
             > 0
     {
-        ix.total_only(&k, 1);
+        // A load's new order: counted, and its index columns kept for
+        // the end, without copying them into an owned key first.
+        ix.total_of(status, contacted, 1);
         if let Some(g) = gathering {
-            g.add(&k);
+            g.add(
+                &o.order_no,
+                status,
+                rusqlite::types::ValueRef::Integer(created_at),
+                contacted,
+                current,
+                billing,
+            );
         }
         return Ok(());
     }
+    let k = Keyed {
+        order_no: o.order_no.clone(),
+        status: status.to_owned(),
+        created_at: created_at.into(),
+        contacted,
+        current: current.to_owned(),
+        billing: billing.to_owned(),
+    };
     let stored = scope::stored(c, &o.order_no)?;
     // An older or equal version never replaces a newer row.
     if stored.as_ref().is_some_and(|(v, _)| *v >= o.version) {

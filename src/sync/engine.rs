@@ -384,11 +384,15 @@ impl Engine {
                 let more = last.more;
                 let next = last.cursor.clone();
                 r.clock = anchor.clone();
+                // Mid-backlog the clock is stored with the last run only:
+                // each write of it waits for the disk, and the next run's
+                // reading is newer anyway.
+                let keep_clock = !more || failed.is_some();
                 let write = self.blocking(move |s| {
                     s.apply_pages(&pages)?;
                     match &anchor {
-                        Some(a) => s.set_clock_anchor(a),
-                        None => Ok(()),
+                        Some(a) if keep_clock => s.set_clock_anchor(a),
+                        _ => Ok(()),
                     }
                 });
                 if more && failed.is_none() {
