@@ -14,7 +14,8 @@
 
 use std::path::Path;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Condvar, Mutex, PoisonError};
 use std::time::Duration;
 
 use rusqlite::Connection;
@@ -146,6 +147,18 @@ pub(super) fn recover(c: &mut Connection) -> Result<(), StoreError> {
 /// pays for the backlog.
 pub(super) struct Checkpointer {
     stop: Arc<AtomicBool>,
+    progress: Arc<Progress>,
+}
+
+/// What the writer committed and how far the thread has copied it.
+#[derive(Default)]
+struct Progress {
+    /// Backlog commits so far.
+    committed: AtomicU64,
+    /// The last commit the thread had copied in full; a new commit wakes
+    /// the thread, a full copy wakes the writer.
+    copied: Mutex<u64>,
+    changed: Condvar,
 }
 
 /// How often the thread copies what was committed since.
@@ -161,13 +174,38 @@ impl Checkpointer {
         let own = Connection::open(path)?;
         own.busy_timeout(Duration::from_secs(5))?;
         let stop = Arc::new(AtomicBool::new(false));
-        let stopped = stop.clone();
+        let progress = Arc::new(Progress::default());
+        let (stopped, copying) = (stop.clone(), progress.clone());
         std::thread::Builder::new()
             .name("cache-checkpoint".into())
-            .spawn(move || copy_until_stopped(&own, &stopped))
+            .spawn(move || copy_until_stopped(&own, &stopped, &copying))
             .map_err(|e| StoreError::Db(e.to_string()))?;
         c.execute_batch("PRAGMA wal_autocheckpoint = 0")?;
-        Ok(Checkpointer { stop })
+        Ok(Checkpointer { stop, progress })
+    }
+
+    /// The writer committed a backlog transaction.
+    pub(super) fn committed(&self) {
+        self.progress.committed.fetch_add(1, Ordering::AcqRel);
+        self.progress.changed.notify_all();
+    }
+
+    /// Before the writer's next backlog transaction: waits up to `most`
+    /// for the thread to have copied everything committed. SQLite starts
+    /// the log over only when a transaction begins on a fully copied log;
+    /// otherwise the log grows past a gigabyte at 1M orders, and every
+    /// commit then writes into newly allocated file.
+    pub(super) fn wait_copied(&self, most: Duration) {
+        let target = self.progress.committed.load(Ordering::Acquire);
+        let copied = self
+            .progress
+            .copied
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        let _ = self
+            .progress
+            .changed
+            .wait_timeout_while(copied, most, |c| *c < target);
     }
 
     /// Ends the backlog: the writer `c` checkpoints again by itself, and
@@ -184,13 +222,14 @@ impl Drop for Checkpointer {
     }
 }
 
-fn copy_until_stopped(c: &Connection, stop: &AtomicBool) {
+fn copy_until_stopped(c: &Connection, stop: &AtomicBool, progress: &Progress) {
     let mut tail_from = None;
     loop {
         let stopping = stop.load(Ordering::Acquire);
         if stopping && tail_from.is_none() {
             tail_from = Some(std::time::Instant::now());
         }
+        let committed = progress.committed.load(Ordering::Acquire);
         // (busy, frames in the log, frames copied)
         let copied = c.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |r| {
             Ok((r.get::<_, i64>(1)?, r.get::<_, i64>(2)?))
@@ -201,12 +240,30 @@ fn copy_until_stopped(c: &Connection, stop: &AtomicBool) {
                 return;
             }
             Ok((log, done)) if stopping && (log == done || log < 0) => return,
+            Ok((log, done)) if log == done => {
+                *progress
+                    .copied
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner) = committed;
+                progress.changed.notify_all();
+            }
             Ok(_) => {}
         }
         if tail_from.is_some_and(|t| t.elapsed() > CHECKPOINT_TAIL) {
             return;
         }
-        std::thread::sleep(CHECKPOINT_EVERY);
+        // Until the next commit, or a while (the tail: a reader may hold
+        // the log back).
+        let copied = progress
+            .copied
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        let _ = progress
+            .changed
+            .wait_timeout_while(copied, CHECKPOINT_EVERY, |_| {
+                progress.committed.load(Ordering::Acquire) == committed
+                    && !stop.load(Ordering::Acquire)
+            });
     }
 }
 

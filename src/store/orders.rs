@@ -188,6 +188,10 @@ fn parse_order(body: &str) -> Result<Order, StoreError> {
 }
 
 /// One pulled page's orders and removals, inside the caller's transaction.
+/// How long a backlog's next transaction waits for the log to be copied
+/// (see [`super::bulk::Checkpointer::wait_copied`]).
+const WAIT_COPIED: std::time::Duration = std::time::Duration::from_millis(60);
+
 fn write_page(
     tx: &Connection,
     ix: &mut Indexer<'_>,
@@ -287,6 +291,9 @@ impl Store {
                 super::bulk::big_cache(c)?;
                 self.backlog_checkpoints(c)?;
             }
+            if let Some(cp) = self.lock_checkpointer().as_ref() {
+                cp.wait_copied(WAIT_COPIED);
+            }
             let started = std::time::Instant::now();
             let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
             let resyncing = get_meta(&tx, "resync")?.is_some();
@@ -318,6 +325,11 @@ impl Store {
             let done = tx.commit();
             if done.is_ok() && bulk && last.more {
                 *self.lock_gathering() = gathering;
+            }
+            if done.is_ok()
+                && let Some(cp) = self.lock_checkpointer().as_ref()
+            {
+                cp.committed();
             }
             tracing::debug!(
                 orders = pages.iter().map(|p| p.orders.len()).sum::<usize>(),
