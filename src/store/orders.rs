@@ -888,6 +888,25 @@ impl ListSql {
 mod tests {
     use super::*;
 
+    /// A new cache in a temporary folder holding `network` (code, kind,
+    /// parent).
+    fn cache_with_network(
+        network: &[(&str, crate::domain::OutletKind, Option<&str>)],
+    ) -> (tempfile::TempDir, Store) {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let (store, _) = Store::open(&dir.path().join("cache.db")).expect("open");
+        let outlets: Vec<crate::domain::Outlet> = network
+            .iter()
+            .map(|(code, kind, parent)| crate::domain::Outlet {
+                code: (*code).into(),
+                name: (*code).into(),
+                ..crate::domain::Outlet::blank(*kind, *parent)
+            })
+            .collect();
+        store.replace_outlets(1, &outlets).expect("outlets");
+        (dir, store)
+    }
+
     /// What SQLite will do for `sql`: one line per plan step.
     fn plan(store: &Store, sql: &str, args: &[rusqlite::types::Value]) -> Vec<String> {
         store
@@ -1000,19 +1019,11 @@ mod tests {
     /// is not the root); only a bare list of outlets stops at the cap.
     #[test]
     fn every_list_count_is_exact_past_the_cap() {
-        use crate::domain::{Outlet, OutletKind};
-        let dir = tempfile::tempdir().expect("temp dir");
-        let (store, _) = Store::open(&dir.path().join("cache.db")).expect("open");
-        let outlet = |code: &str, kind, parent: Option<&str>| Outlet {
-            code: code.into(),
-            name: code.into(),
-            ..Outlet::blank(kind, parent)
-        };
-        let network = [
-            outlet("HQ", OutletKind::Hq, None),
-            outlet("A", OutletKind::Branch, Some("HQ")),
-        ];
-        store.replace_outlets(1, &network).expect("outlets");
+        use crate::domain::OutletKind;
+        let (_dir, store) = cache_with_network(&[
+            ("HQ", OutletKind::Hq, None),
+            ("A", OutletKind::Branch, Some("HQ")),
+        ]);
         let n = COUNT_CAP + 3;
         let names: Vec<String> = (0..n).map(|i| format!("o-{i:06}")).collect();
         let pages = names.chunks(2_000).count();
@@ -1095,21 +1106,13 @@ mod tests {
     /// each part of it a search by its key, never a scan or a sort of it.
     #[test]
     fn every_list_page_reads_the_scope_index() {
-        use crate::domain::{Outlet, OutletKind};
-        let dir = tempfile::tempdir().expect("temp dir");
-        let (store, _) = Store::open(&dir.path().join("cache.db")).expect("open");
-        let o = |code: &str, kind, parent: Option<&str>| Outlet {
-            code: code.into(),
-            name: code.into(),
-            ..Outlet::blank(kind, parent)
-        };
+        use crate::domain::OutletKind;
         // Two tops: HQ, and a branch whose parent is not cached.
-        let net = [
-            o("HQ", OutletKind::Hq, None),
-            o("A", OutletKind::Branch, Some("HQ")),
-            o("Z", OutletKind::Branch, Some("ELSEWHERE")),
-        ];
-        store.replace_outlets(1, &net).expect("outlets");
+        let (_dir, store) = cache_with_network(&[
+            ("HQ", OutletKind::Hq, None),
+            ("A", OutletKind::Branch, Some("HQ")),
+            ("Z", OutletKind::Branch, Some("ELSEWHERE")),
+        ]);
         let filters = [
             ListFilter::All,
             ListFilter::Pool {
