@@ -91,7 +91,7 @@ fn main() {
 
         // The first page of the list, as the screen asks for it.
         let q = PageQuery {
-            filter: ListFilter::Outlets(vec!["JS-YZ-01".into()]),
+            filter: ListFilter::Subtree("JS-YZ-01".into()),
             status: Some(Status::Pending),
             sort: SortOrder::OldestFirst,
             offset: 0,
