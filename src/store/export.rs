@@ -58,6 +58,11 @@ impl Store {
                     // One index range per ancestor and status, each already
                     // in order; an order under two of the whole cache's
                     // ancestors is exported once.
+                    let merge = if under.ancs.len() > 1 {
+                        " UNION "
+                    } else {
+                        " UNION ALL "
+                    };
                     let mut parts: Vec<String> = Vec::new();
                     for anc in under.ancs {
                         args.push(anc.into());
@@ -71,11 +76,6 @@ impl Store {
                             ));
                         }
                     }
-                    let merge = if args.len() > 4 {
-                        " UNION "
-                    } else {
-                        " UNION ALL "
-                    };
                     format!(
                         "SELECT k.created_at, k.order_no, o.body FROM ({}) k
                          CROSS JOIN orders o ON o.order_no = k.order_no
