@@ -724,24 +724,19 @@ impl ScopedSql {
         let order = format!("created_at {dir}, order_no {dir}");
         let pinned = match q.status {
             Some(st) if q.offset == 0 => {
-                let mut args: Vec<Value> = vec![st.as_str().to_owned().into()];
                 // Everything cached is in the whole cache's list.
-                let listed = match under.ancs.first() {
-                    Some(anc) if !under.whole => {
-                        args.push(anc.clone().into());
-                        "EXISTS (SELECT 1 FROM order_scope s WHERE s.anc = ?2 AND s.status = o.status
-                           AND s.created_at = o.created_at AND s.order_no = o.order_no)"
-                    }
-                    _ => "1",
+                let (anc, listed) = match under.ancs.first() {
+                    Some(anc) if !under.whole => (anc.as_str(), LISTED),
+                    _ => ("", "1"),
                 };
                 Some((
                     format!(
                         "SELECT o.body FROM orders o
                          WHERE o.order_no IN (SELECT order_no FROM outbox WHERE state = 'rejected')
-                           AND ((o.status <> ?1 AND {listed}) OR o.order_no IN (SELECT order_no FROM left_view))
+                           AND ((o.status <> ?2 AND {listed}) OR o.order_no IN (SELECT order_no FROM left_view))
                          ORDER BY o.{order}"
                     ),
-                    args,
+                    vec![anc.to_owned().into(), st.as_str().to_owned().into()],
                 ))
             }
             _ => None,
